@@ -1,0 +1,160 @@
+/**
+ * The Postgres schema (drizzle). Postgres is the single source of truth; the
+ * migrations in db/migrations are generated from this file by drizzle-kit.
+ *
+ * Conventions for user-owned, synced records (see workers/sync/): `id` uuid
+ * (client may supply it), `user_id`, `version` (1 on create, +1 per change),
+ * `created_at`, `updated_at`.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** Columns every synced record has. */
+export const recordColumns = () => ({
+  id: uuid("id").primaryKey(),
+  userId: uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  version: integer("version").notNull().default(1),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    username: text("username").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    /** Last change-log position handed out for this user (the sync cursor). */
+    changeSeq: bigint("change_seq", { mode: "number" }).notNull().default(0),
+    /** Cursors below this lost a pruned tombstone: they get 410 cursor_expired. */
+    changeFloor: bigint("change_floor", { mode: "number" }).notNull().default(0),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
+    uniqueIndex("users_username_key").on(t.username),
+  ],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** SHA-256 of the bearer token, hex. The token itself is never stored. */
+    tokenHash: text("token_hash").notNull(),
+    userAgent: text("user_agent"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    lastSeenAt: ts("last_seen_at").notNull().defaultNow(),
+    expiresAt: ts("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("sessions_token_hash_key").on(t.tokenHash), index("sessions_user_idx").on(t.userId)],
+);
+
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    /** SHA-256 of method + path + body: a reused key with another request is refused. */
+    requestHash: text("request_hash").notNull(),
+    /** null while the first request is still running. */
+    status: integer("status"),
+    headers: jsonb("headers").$type<Record<string, string>>(),
+    body: text("body"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
+);
+
+/** Per-user append-only change log; `seq` is the cursor. Compacted by the cron job. */
+export const changeLog = pgTable(
+  "change_log",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    entity: text("entity").notNull(),
+    recordId: uuid("record_id").notNull(),
+    op: text("op", { enum: ["upsert", "delete"] }).notNull(),
+    version: integer("version").notNull(),
+    data: jsonb("data"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.seq] }),
+    index("change_log_record_idx").on(t.userId, t.entity, t.recordId, t.seq),
+  ],
+);
+
+export const settings = pgTable("settings", {
+  ...recordColumns(),
+  theme: text("theme", { enum: ["light", "dark", "system"] })
+    .notNull()
+    .default("system"),
+  accessibility: jsonb("accessibility")
+    .$type<{ reduced_motion: boolean; high_contrast: boolean; font_scale: number }>()
+    .notNull(),
+  ui: jsonb("ui").$type<Record<string, unknown>>().notNull(),
+  sync: jsonb("sync").$type<{ mode: "auto" | "socket" | "poll"; poll_interval_s: number }>().notNull(),
+}, (t) => [uniqueIndex("settings_user_key").on(t.userId)]);
+
+export const inboxItems = pgTable(
+  "inbox_items",
+  {
+    ...recordColumns(),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+  },
+  (t) => [
+    index("inbox_items_user_created_idx").on(t.userId, t.createdAt),
+    index("inbox_items_tags_idx").using("gin", t.tags),
+  ],
+);
+
+export const focusSessions = pgTable(
+  "focus_sessions",
+  {
+    ...recordColumns(),
+    label: text("label"),
+    durationS: integer("duration_s").notNull(),
+    status: text("status", { enum: ["active", "paused", "completed", "abandoned"] })
+      .notNull()
+      .default("active"),
+    startedAt: ts("started_at").notNull().defaultNow(),
+    /** Set while paused. */
+    pausedAt: ts("paused_at"),
+    /** Total seconds spent paused in earlier pauses. */
+    pausedTotalS: real("paused_total_s").notNull().default(0),
+    endedAt: ts("ended_at"),
+  },
+  (t) => [
+    index("focus_sessions_user_started_idx").on(t.userId, t.startedAt),
+    // At most one running (active or paused) session per user, enforced by Postgres.
+    uniqueIndex("focus_sessions_one_running").on(t.userId).where(sql`status in ('active', 'paused')`),
+  ],
+);

@@ -1,0 +1,11 @@
+import { defineConfig } from "drizzle-kit";
+
+// `npm run db:generate` writes SQL migrations from db/schema.ts into
+// db/migrations (committed). They are applied by `npm run db:migrate`
+// (scripts/migrate.ts), never by hand.
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./db/schema.ts",
+  out: "./db/migrations",
+  strict: true,
+});

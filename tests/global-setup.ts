@@ -1,0 +1,61 @@
+/**
+ * Vitest global setup (runs in Node): a fresh, real PostgreSQL per test run,
+ * migrated, plus the relay the Neon driver in workerd uses to reach it. A
+ * second small cluster is the "outage" database that tests may really stop
+ * and start through a loopback control endpoint, without disturbing others.
+ */
+import { rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { startLocalDatabase, type LocalDatabase } from "../scripts/local-db.ts";
+import { migrate } from "../scripts/migrate.ts";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    databaseUrl: string;
+    wsProxy: string;
+    outageDatabaseUrl: string;
+    outageWsProxy: string;
+    controlUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const root = path.join(tmpdir(), `continuum-test-${process.pid}-${Date.now().toString(36)}`);
+  const [main, outage] = await Promise.all([
+    startLocalDatabase({ dataDir: path.join(root, "main"), quiet: true }),
+    startLocalDatabase({ dataDir: path.join(root, "outage"), quiet: true }),
+  ]);
+  await Promise.all([migrate(main.url, main.wsProxy), migrate(outage.url, outage.wsProxy)]);
+  const control = await startControl(outage);
+
+  project.provide("databaseUrl", main.url);
+  project.provide("wsProxy", main.wsProxy);
+  project.provide("outageDatabaseUrl", outage.url);
+  project.provide("outageWsProxy", outage.wsProxy);
+  project.provide("controlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
+
+  return async () => {
+    await new Promise((r) => control.close(r));
+    await Promise.all([main.stop(), outage.stop()]);
+    await rm(root, { recursive: true, force: true });
+  };
+}
+
+/** POST /outage/stop|start really stops/starts the outage cluster. */
+function startControl(outage: LocalDatabase): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.method === "POST" && req.url === "/outage/stop") await outage.stopPostgres();
+      else if (req.method === "POST" && req.url === "/outage/start") await outage.startPostgres();
+      else return void res.writeHead(404).end();
+      res.writeHead(204).end();
+    } catch (err) {
+      res.writeHead(500).end(String(err));
+    }
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}

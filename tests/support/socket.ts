@@ -1,0 +1,56 @@
+/** A WebSocket to GET /api/sync/ws through the real Worker, with a message queue to await on. */
+import { exports } from "cloudflare:workers";
+import { BASE } from "./api";
+
+export interface TestSocket {
+  messages: any[];
+  next(pred?: (m: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Resolves true if no message matching `pred` arrives within `ms`. */
+  silentFor(ms: number, pred?: (m: any) => boolean): Promise<boolean>;
+  send(data: string): void;
+  close(): void;
+}
+
+export async function openSocket(token: string, clientId?: string): Promise<TestSocket> {
+  const headers: Record<string, string> = { Upgrade: "websocket", authorization: `Bearer ${token}` };
+  if (clientId) headers["x-client-id"] = clientId;
+  const res = await exports.default.fetch(new Request(`${BASE}/api/sync/ws`, { headers }));
+  if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
+  const ws = res.webSocket;
+  ws.accept();
+  const messages: any[] = [];
+  let read = 0;
+  const waiters: (() => void)[] = [];
+  ws.addEventListener("message", (e) => {
+    messages.push(JSON.parse(e.data as string));
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    messages,
+    async next(pred = () => true, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while (read < messages.length) {
+          const m = messages[read++];
+          if (pred(m)) return m;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+      }
+    },
+    async silentFor(ms, pred = () => true) {
+      const start = messages.length;
+      await new Promise((r) => setTimeout(r, ms));
+      return !messages.slice(start).some(pred);
+    },
+    send: (d) => ws.send(d),
+    close: () => ws.close(1000, "done"),
+  };
+}

@@ -1,0 +1,129 @@
+import { describe, expect, test } from "vitest";
+import { as, call, signup } from "../support/api";
+
+describe("idempotency (SPEC §3)", () => {
+  test("20 parallel requests with one Idempotency-Key create one record", async () => {
+    const u = await signup();
+    const key = crypto.randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => as(u).post("/api/user/inbox", { title: "once" }, { "idempotency-key": key })),
+    );
+    for (const r of results) expect([201, 409]).toContain(r.status);
+    const created = results.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe("idempotency_in_progress");
+    const list = await as(u).get("/api/user/inbox");
+    expect(list.body.total).toBe(1);
+
+    const replay = await as(u).post("/api/user/inbox", { title: "once" }, { "idempotency-key": key });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body).toEqual(created[0]!.body);
+    expect(replay.headers.get("x-sync-cursor")).toBe(created[0]!.headers.get("x-sync-cursor"));
+    expect((await as(u).get("/api/sync/changes")).body.changes.filter((c: any) => c.entity === "inbox_item")).toHaveLength(1);
+  });
+
+  test("reused key with another body → 422; keys are per user; bad key → 400", async () => {
+    const u = await signup();
+    const other = await signup();
+    const key = "same-key";
+    expect((await as(u).post("/api/user/inbox", { title: "a" }, { "idempotency-key": key })).status).toBe(201);
+    const reused = await as(u).post("/api/user/inbox", { title: "b" }, { "idempotency-key": key });
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe("idempotency_key_reused");
+    expect((await as(other).post("/api/user/inbox", { title: "b" }, { "idempotency-key": key })).status).toBe(201);
+    expect((await as(u).post("/api/user/inbox", { title: "c" }, { "idempotency-key": "x".repeat(256) })).status).toBe(400);
+    expect((await as(u).get("/api/user/inbox")).body.total).toBe(1);
+  });
+
+  test("an error response is replayed too (the first response wins)", async () => {
+    const u = await signup();
+    const key = crypto.randomUUID();
+    const path = `/api/user/inbox/${crypto.randomUUID()}`;
+    const first = await as(u).put(path, { title: "x" }, { "idempotency-key": key });
+    expect(first.status).toBe(404);
+    const again = await as(u).put(path, { title: "x" }, { "idempotency-key": key });
+    expect(again.status).toBe(404);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  test("a create repeating a client-supplied id returns that record, never a duplicate", async () => {
+    const u = await signup();
+    const id = crypto.randomUUID();
+    const first = await as(u).post("/api/user/inbox", { id, title: "offline capture", tags: ["a"] });
+    expect(first.status).toBe(201);
+    const again = await as(u).post("/api/user/inbox", { id, title: "offline capture", tags: ["a"] });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const clash = await as(u).post("/api/user/inbox", { id, title: "something else" });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe("id_conflict");
+    const stranger = await signup();
+    expect((await as(stranger).post("/api/user/inbox", { id, title: "offline capture", tags: ["a"] })).status).toBe(409);
+    expect((await as(u).get("/api/user/inbox")).body.total).toBe(1);
+  });
+});
+
+describe("optimistic concurrency", () => {
+  test("parallel updates with the same stale version: one wins, the rest get 409 with the winner", async () => {
+    const u = await signup();
+    const item = (await as(u).post("/api/user/inbox", { title: "v1" })).body;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => as(u).put(`/api/user/inbox/${item.id}`, { title: `writer ${i}` }, { "if-match": `"${item.version}"` })),
+    );
+    const winners = results.filter((r) => r.status === 200);
+    const losers = results.filter((r) => r.status === 409);
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(7);
+    const winner = winners[0]!.body;
+    expect(winner.version).toBe(2);
+    for (const l of losers) {
+      expect(l.body.error.code).toBe("version_conflict");
+      expect(l.body.error.details.current).toEqual(winner);
+    }
+    expect((await as(u).get(`/api/user/inbox/${item.id}`)).body).toEqual(winner);
+    expect(winners[0]!.headers.get("etag")).toBe('"2"');
+  });
+
+  test("version in the body works like If-Match; no precondition → last write wins", async () => {
+    const u = await signup();
+    const item = (await as(u).post("/api/user/inbox", { title: "v1" })).body;
+    expect((await as(u).put(`/api/user/inbox/${item.id}`, { title: "v2", version: 1 })).status).toBe(200);
+    const stale = await as(u).put(`/api/user/inbox/${item.id}`, { title: "v2b", version: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.details.current.title).toBe("v2");
+    expect((await as(u).put(`/api/user/inbox/${item.id}`, { title: "v3" })).body.version).toBe(3);
+    expect((await as(u).del(`/api/user/inbox/${item.id}`, { "if-match": '"2"' })).status).toBe(409);
+    expect((await as(u).put(`/api/user/inbox/${item.id}`, { title: "x" }, { "if-match": "garbage" })).status).toBe(400);
+    expect((await as(u).del(`/api/user/inbox/${item.id}`, { "if-match": '"3"' })).status).toBe(204);
+  });
+
+  test("parallel partial settings updates of different fields lose nothing", async () => {
+    const u = await signup();
+    await Promise.all([
+      as(u).put("/api/settings", { theme: "dark" }),
+      as(u).put("/api/settings", { accessibility: { font_scale: 1.5 } }),
+      as(u).put("/api/settings", { accessibility: { high_contrast: true } }),
+      as(u).put("/api/settings", { sync: { poll_interval_s: 10 } }),
+      as(u).put("/api/settings", { ui: { sidebar: "collapsed" } }),
+    ]);
+    const s = (await as(u).get("/api/settings")).body;
+    expect(s).toMatchObject({
+      theme: "dark",
+      accessibility: { font_scale: 1.5, high_contrast: true, reduced_motion: false },
+      sync: { mode: "auto", poll_interval_s: 10 },
+      ui: { sidebar: "collapsed" },
+      version: 6,
+    });
+  });
+});
+
+describe("stateless worker", () => {
+  test("a token issued in one request is honoured by an unrelated request (state lives in Postgres)", async () => {
+    const u = await signup();
+    const r = await call("GET", "/api/auth/me", { headers: { authorization: `Bearer ${u.token}` } });
+    expect(r.body.user.id).toBe(u.id);
+  });
+});

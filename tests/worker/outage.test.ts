@@ -1,0 +1,50 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, test } from "vitest";
+import worker from "../../workers/index";
+
+/**
+ * The outage cluster is a second real Postgres that this test stops and
+ * starts. The same Worker code runs with DATABASE_URL pointing at it.
+ */
+const outageEnv = () => ({ ...env, DATABASE_URL: (env as any).OUTAGE_DATABASE_URL, LOCAL_WS_PROXY: (env as any).OUTAGE_WS_PROXY });
+const control = (action: "stop" | "start") => fetch(`${(env as any).CONTROL_URL}/outage/${action}`, { method: "POST" });
+
+async function request(path: string, init?: RequestInit) {
+  // The Worker's own fetch handler, with bindings that point at the outage cluster.
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://localhost${path}`, init) as any, outageEnv() as any, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe("database outage", () => {
+  test("Postgres down → 503 database_unavailable with Retry-After; back up → next request succeeds", async () => {
+    expect((await request("/api/health")).status).toBe(200);
+    expect((await control("stop")).status).toBe(204);
+    try {
+      for (const [path, init] of [
+        ["/api/health", undefined],
+        ["/api/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ login: "x", password: "y" }) }],
+        ["/api/user/inbox", { headers: { authorization: "Bearer whatever" } }],
+      ] as const) {
+        const res = await request(path, init);
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get("retry-after")).toBeTruthy();
+        const body = (await res.json()) as any;
+        expect(body.error.code).toBe("database_unavailable");
+        expect(JSON.stringify(body)).not.toMatch(/ECONN|stack|127\.0\.0\.1/);
+      }
+    } finally {
+      expect((await control("start")).status).toBe(204);
+    }
+    const back = await request("/api/health");
+    expect(back.status).toBe(200);
+    const signup = await request("/api/auth/signup", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "after-outage@example.test", username: "after_outage", password: "0123456789ab" }),
+    });
+    expect(signup.status).toBe(201);
+  });
+});

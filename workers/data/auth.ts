@@ -1,0 +1,47 @@
+/** Data access for accounts and sessions. */
+import { and, desc, eq, or, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client";
+import { sessions, users } from "../../db/schema";
+import { SESSION_TTL_MS } from "../middleware/auth";
+import { randomToken, sha256Hex } from "../lib/crypto";
+
+export async function findUserByLogin(db: Db, login: string) {
+  const l = login.trim().toLowerCase();
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(or(eq(sql`lower(${users.email})`, l), eq(users.username, l)))
+    .limit(1);
+  return row;
+}
+
+export async function insertUser(tx: Tx, values: { id: string; email: string; username: string; passwordHash: string }) {
+  const [row] = await tx.insert(users).values(values).returning();
+  return row!;
+}
+
+/** Creates a session and returns the token: the only time it exists in clear. */
+export async function createSession(db: Db | Tx, userId: string, userAgent: string | undefined) {
+  const token = randomToken();
+  const [row] = await db
+    .insert(sessions)
+    .values({
+      userId,
+      tokenHash: await sha256Hex(token),
+      userAgent: userAgent?.slice(0, 300) ?? null,
+      expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+    })
+    .returning({ id: sessions.id });
+  return { token, sessionId: row!.id };
+}
+
+export const listSessions = (db: Db, userId: string) =>
+  db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.lastSeenAt));
+
+export async function deleteSession(db: Db, userId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(sessions)
+    .where(and(eq(sessions.id, id), eq(sessions.userId, userId)))
+    .returning({ id: sessions.id });
+  return rows.length > 0;
+}

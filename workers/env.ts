@@ -1,0 +1,36 @@
+import type { Db } from "../db/client";
+
+/** Bindings not declared in wrangler.toml (secrets and local-only vars). */
+interface SecretEnv {
+  /** Secret in production (`wrangler secret put DATABASE_URL`). */
+  DATABASE_URL: string;
+  /** Local runtime only: the WebSocket-to-TCP relay for the Neon driver. */
+  LOCAL_WS_PROXY?: string;
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends SecretEnv {}
+  }
+  interface Env extends SecretEnv {}
+}
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  username: string;
+  createdAt: Date;
+  /** The user's current sync cursor, read with the session (saves a query). */
+  changeSeq: number;
+  changeFloor: number;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    db: Db;
+    user: AuthUser;
+    sessionId: string;
+  };
+};

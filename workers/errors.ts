@@ -1,0 +1,80 @@
+/**
+ * Every failure leaves the API as `{"error": {"code", "message", "details"}}`
+ * (SPEC §3). Routes throw `AppError`; `onError` maps everything else, and a
+ * 500 never carries a stack or SQL.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export class AppError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    opts: { details?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = opts.details;
+    this.headers = opts.headers ?? {};
+  }
+}
+
+export const notFound = (what = "Resource") => new AppError(404, "not_found", `${what} not found.`);
+
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Postgres unreachable, restarting, or refusing connections. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (code.startsWith("08") || code.startsWith("57P") || code === "53300")) return true;
+    const msg = e instanceof Error ? e.message : String(e);
+    if (
+      /connection terminated|connect(ion)? timeout|timeout exceeded when trying to connect|ECONNREFUSED|websocket|socket hang up|Connection closed|the database system is (starting up|shutting down)/i.test(
+        msg,
+      )
+    )
+      return true;
+  }
+  return false;
+}
+
+export function onError(err: Error, c: Context): Response {
+  if (err instanceof AppError) {
+    for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+    return c.json(errorBody(err.code, err.message, err.details), err.status);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const code =
+      status === 400 ? "malformed_request" : status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "http_error";
+    return c.json(errorBody(code, err.message || "Request failed."), status);
+  }
+  if (isDatabaseUnavailable(err)) {
+    c.header("Retry-After", "5");
+    return c.json(errorBody("database_unavailable", "The database is unavailable. Please retry shortly."), 503);
+  }
+  console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: String(err), stack: err.stack }));
+  return c.json(
+    errorBody("internal_error", "Something went wrong on our side.", { request_id: c.get("requestId") }),
+    500,
+  );
+}
+
+/** The constraint name when `err` is (or wraps) a Postgres unique violation. */
+export function uniqueViolation(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const pg = e as { code?: unknown; constraint?: unknown };
+    if (pg.code === "23505") return typeof pg.constraint === "string" ? pg.constraint : "";
+  }
+  return undefined;
+}

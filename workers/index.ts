@@ -1,0 +1,65 @@
+/**
+ * Continuum's Worker: Hono serves /api/*; everything else is the built web app
+ * (Workers Static Assets with SPA fallback, see wrangler.toml).
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { openDb } from "../db/client";
+import type { AppEnv } from "./env";
+import { AppError, errorBody, onError } from "./errors";
+import { pruneChangeLog, pruneExpired } from "./jobs/prune";
+import { requireJson } from "./middleware/content-type";
+import { database } from "./middleware/db";
+import { auth } from "./routes/auth";
+import { focus } from "./routes/focus";
+import { health } from "./routes/health";
+import { inbox } from "./routes/inbox";
+import { settingsRoutes } from "./routes/settings";
+import { sync } from "./routes/sync";
+
+export { UserHub } from "./do/user-hub";
+
+/** JSON bodies are small; audio has its own streaming limits. */
+const JSON_BODY_LIMIT = 256 * 1024;
+
+const app = new Hono<AppEnv>()
+  .use("/api/*", requestId(), secureHeaders(), requireJson)
+  .use(
+    "/api/*",
+    bodyLimit({
+      maxSize: JSON_BODY_LIMIT,
+      onError: () => {
+        throw new AppError(413, "payload_too_large", `Request bodies are limited to ${JSON_BODY_LIMIT / 1024} KB.`);
+      },
+    }),
+  )
+  .use("/api/*", database);
+
+const routes = app
+  .route("/api/health", health)
+  .route("/api/auth", auth)
+  .route("/api/settings", settingsRoutes)
+  .route("/api/user/inbox", inbox)
+  .route("/api/focus", focus)
+  .route("/api/sync", sync);
+
+app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404));
+app.onError(onError);
+
+/** The typed API surface for the web client (`hc<AppType>`). */
+export type AppType = typeof routes;
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    const handle = openDb(env);
+    try {
+      await pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS));
+      await pruneExpired(handle.db);
+    } finally {
+      ctx.waitUntil(handle.close());
+    }
+  },
+} satisfies ExportedHandler<Env>;

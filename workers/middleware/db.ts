@@ -1,0 +1,19 @@
+import { createMiddleware } from "hono/factory";
+import { openDb } from "../../db/client";
+import type { AppEnv } from "../env";
+
+/**
+ * A database pool per request (Workers can't share I/O across requests),
+ * closed after the response with waitUntil. `X-Db-Queries` reports how many
+ * round trips the request made; the bench reads it.
+ */
+export const database = createMiddleware<AppEnv>(async (c, next) => {
+  const handle = openDb(c.env);
+  c.set("db", handle.db);
+  try {
+    await next();
+  } finally {
+    c.header("X-Db-Queries", String(handle.queries()));
+    c.executionCtx.waitUntil(handle.close());
+  }
+});

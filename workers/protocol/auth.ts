@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+export const signupSchema = z.strictObject({
+  email: z.email().max(254),
+  username: z.string().regex(/^[a-z0-9_]{3,32}$/, "3–32 characters of a–z, 0–9 and _"),
+  password: z.string().min(10).max(200),
+});
+export type Signup = z.infer<typeof signupSchema>;
+
+export const loginSchema = z.strictObject({
+  /** Email or username. */
+  login: z.string().min(1).max(254),
+  password: z.string().min(1).max(200),
+});
+export type Login = z.infer<typeof loginSchema>;
+
+export const userSchema = z.object({ id: z.string(), email: z.string(), username: z.string(), created_at: z.string() });
+export type User = z.infer<typeof userSchema>;
+
+export const deviceSessionSchema = z.object({
+  id: z.string(),
+  user_agent: z.string().nullable(),
+  created_at: z.string(),
+  last_seen_at: z.string(),
+  expires_at: z.string(),
+  current: z.boolean(),
+});
+export type DeviceSession = z.infer<typeof deviceSessionSchema>;
+
+export const userToWire = (u: { id: string; email: string; username: string; createdAt: Date }): User => ({
+  id: u.id,
+  email: u.email,
+  username: u.username,
+  created_at: u.createdAt.toISOString(),
+});

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import type { inboxItems } from "../../db/schema";
+import { pageQuery, recordBase, recordToWire, versionField } from "./common";
+
+const title = z.string().trim().min(1).max(500);
+const description = z.string().max(10_000);
+const tag = z.string().trim().min(1).max(50);
+const tags = z.array(tag).max(20);
+
+export const inboxItemSchema = z.object({ ...recordBase, title: z.string(), description: z.string(), tags: z.array(z.string()) });
+export type InboxItem = z.infer<typeof inboxItemSchema>;
+
+export const createInboxItemSchema = z.strictObject({
+  id: z.uuid().optional(),
+  title,
+  description: description.optional(),
+  tags: tags.optional(),
+});
+export type CreateInboxItem = z.infer<typeof createInboxItemSchema>;
+
+export const updateInboxItemSchema = z.strictObject({
+  title: title.optional(),
+  description: description.optional(),
+  tags: tags.optional(),
+  ...versionField,
+});
+export type UpdateInboxItem = z.infer<typeof updateInboxItemSchema>;
+
+export const listInboxQuery = z.strictObject({ ...pageQuery, tag: tag.optional() });
+
+/** Tags are case-insensitive and unique per item. */
+export const normalizeTags = (t: string[]) => [...new Set(t.map((x) => x.trim().toLowerCase()))];
+
+export function inboxItemToWire(row: typeof inboxItems.$inferSelect): InboxItem {
+  return { ...recordToWire(row), title: row.title, description: row.description, tags: row.tags };
+}

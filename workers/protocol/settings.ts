@@ -1,0 +1,53 @@
+import { z } from "zod";
+import type { settings } from "../../db/schema";
+import { recordBase, recordToWire, versionField } from "./common";
+
+export const themeSchema = z.enum(["light", "dark", "system"]);
+export const syncModeSchema = z.enum(["auto", "socket", "poll"]);
+
+export const accessibilitySchema = z.strictObject({
+  reduced_motion: z.boolean(),
+  high_contrast: z.boolean(),
+  font_scale: z.number().min(0.75).max(2),
+});
+export const syncPrefsSchema = z.strictObject({
+  mode: syncModeSchema,
+  poll_interval_s: z.number().int().min(5).max(300),
+});
+export const UI_MAX_BYTES = 4096;
+/** Free-form UI preferences, small: ≤ 4 KB as JSON. */
+export const uiSchema = z
+  .record(z.string(), z.json())
+  .refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= UI_MAX_BYTES, {
+    message: `ui must be at most ${UI_MAX_BYTES} bytes as JSON`,
+  });
+
+export const SETTINGS_DEFAULTS = {
+  theme: "system" as const,
+  accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
+  ui: {} as Record<string, unknown>,
+  sync: { mode: "auto" as const, poll_interval_s: 30 },
+};
+
+export const settingsSchema = z.object({
+  ...recordBase,
+  theme: themeSchema,
+  accessibility: accessibilitySchema,
+  ui: z.record(z.string(), z.unknown()),
+  sync: syncPrefsSchema,
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** PUT /api/settings: a partial merge; nested objects merge too. */
+export const updateSettingsSchema = z.strictObject({
+  theme: themeSchema.optional(),
+  accessibility: accessibilitySchema.partial().optional(),
+  ui: uiSchema.optional(),
+  sync: syncPrefsSchema.partial().optional(),
+  ...versionField,
+});
+export type UpdateSettings = z.infer<typeof updateSettingsSchema>;
+
+export function settingsToWire(row: typeof settings.$inferSelect): Settings {
+  return { ...recordToWire(row), theme: row.theme, accessibility: row.accessibility, ui: row.ui, sync: row.sync };
+}

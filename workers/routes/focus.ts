@@ -1,0 +1,95 @@
+/** SPEC §5 Focus sessions: at most one running per user; pause state shared by every device. */
+import type { Context } from "hono";
+import type { focusSessions } from "../../db/schema";
+import { findRunning, finish, history, pause, resume } from "../data/focus";
+import type { AppEnv } from "../env";
+import { AppError, uniqueViolation } from "../errors";
+import { userApp } from "../lib/user-app";
+import { jsonBody, queryParams } from "../lib/validate";
+import { focusHistoryQuery, focusSessionToWire, remainingSeconds, startFocusSchema } from "../protocol/focus";
+import { commit } from "../sync/commit";
+import { assertId, expectedVersion, findOwned, insertOwned } from "../sync/records";
+
+type Row = typeof focusSessions.$inferSelect;
+const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
+  c.header("ETag", `"${row.version}"`);
+  return c.json(focusSessionToWire(row, new Date()), status);
+};
+const notRunning = (what: string) => new AppError(409, "focus_not_running", `There is no ${what} focus session.`);
+
+export const focus = userApp()
+  .post("/sessions", jsonBody(startFocusSchema), async (c) => {
+    const body = c.req.valid("json");
+    const userId = c.var.user.id;
+    try {
+      const { row, created } = await commit(c, async (tx, changes) => {
+        // A session whose time ran out is completed before a new one starts.
+        const current = await findRunning(tx, userId);
+        if (current && current.status === "active" && remainingSeconds(current, new Date()) <= 0) {
+          const done = await finish(tx, userId, current.id, "completed");
+          if (done) changes.upsert("focus_session", done);
+        }
+        const result = await insertOwned(tx, "focus_session", userId, {
+          ...(body.id ? { id: body.id } : {}),
+          durationS: body.duration_s,
+          label: body.label ?? null,
+        });
+        if (result.created) changes.upsert("focus_session", result.row);
+        return result;
+      });
+      return respond(c, row, created ? 201 : 200);
+    } catch (err) {
+      if (uniqueViolation(err) === "focus_sessions_one_running")
+        throw new AppError(409, "focus_session_running", "A focus session is already running. Complete or abandon it first.");
+      throw err;
+    }
+  })
+  .get("/active", async (c) => {
+    const row = await findRunning(c.var.db, c.var.user.id);
+    return c.json({ session: row ? focusSessionToWire(row, new Date()) : null });
+  })
+  .post("/pause", async (c) => {
+    const row = await commit(c, async (tx, changes) => {
+      const paused = await pause(tx, c.var.user.id);
+      if (!paused) throw notRunning("active");
+      changes.upsert("focus_session", paused);
+      return paused;
+    });
+    return respond(c, row);
+  })
+  .post("/resume", async (c) => {
+    const row = await commit(c, async (tx, changes) => {
+      const resumed = await resume(tx, c.var.user.id);
+      if (!resumed) throw notRunning("paused");
+      changes.upsert("focus_session", resumed);
+      return resumed;
+    });
+    return respond(c, row);
+  })
+  .post("/sessions/:id/:action{complete|abandon}", async (c) => {
+    const id = c.req.param("id");
+    const status = c.req.param("action") === "complete" ? "completed" : "abandoned";
+    assertId("focus_session", id);
+    const expected = expectedVersion(c);
+    const row = await commit(c, async (tx, changes) => {
+      const ended = await finish(tx, c.var.user.id, id, status, expected);
+      if (!ended) {
+        const current = await findOwned(tx, "focus_session", c.var.user.id, id); // 404 if not yours
+        if (expected !== undefined && current.version !== expected)
+          throw new AppError(409, "version_conflict", "This session was changed elsewhere.", {
+            details: { current: focusSessionToWire(current, new Date()) },
+          });
+        throw new AppError(409, "focus_session_ended", "This focus session has already ended.");
+      }
+      changes.upsert("focus_session", ended);
+      return ended;
+    });
+    return respond(c, row);
+  })
+  .get("/sessions", queryParams(focusHistoryQuery), async (c) => {
+    const q = c.req.valid("query");
+    const { items, total } = await history(c.var.db, c.var.user.id, q.page, q.page_size);
+    const now = new Date();
+    return c.json({ items: items.map((r) => focusSessionToWire(r, now)), page: q.page, page_size: q.page_size, total });
+  })
+  .get("/sessions/:id", async (c) => respond(c, await findOwned(c.var.db, "focus_session", c.var.user.id, c.req.param("id"))));

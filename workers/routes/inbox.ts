@@ -1,0 +1,59 @@
+/** SPEC §5 Inbox (quick capture). */
+import type { Context } from "hono";
+import type { inboxItems } from "../../db/schema";
+import { listInbox } from "../data/inbox";
+import type { AppEnv } from "../env";
+import { userApp } from "../lib/user-app";
+import { jsonBody, queryParams } from "../lib/validate";
+import { createInboxItemSchema, inboxItemToWire, listInboxQuery, normalizeTags, updateInboxItemSchema } from "../protocol/inbox";
+import { commit } from "../sync/commit";
+import { deleteOwned, expectedVersion, findOwned, insertOwned, updateOwned } from "../sync/records";
+
+type Row = typeof inboxItems.$inferSelect;
+const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
+  c.header("ETag", `"${row.version}"`);
+  return c.json(inboxItemToWire(row), status);
+};
+
+export const inbox = userApp()
+  .get("/", queryParams(listInboxQuery), async (c) => {
+    const q = c.req.valid("query");
+    const { items, total } = await listInbox(c.var.db, c.var.user.id, q);
+    return c.json({ items: items.map(inboxItemToWire), page: q.page, page_size: q.page_size, total });
+  })
+  .post("/", jsonBody(createInboxItemSchema), async (c) => {
+    const body = c.req.valid("json");
+    const { row, created } = await commit(c, async (tx, changes) => {
+      const result = await insertOwned(tx, "inbox_item", c.var.user.id, {
+        ...(body.id ? { id: body.id } : {}),
+        title: body.title,
+        description: body.description ?? "",
+        tags: normalizeTags(body.tags ?? []),
+      });
+      if (result.created) changes.upsert("inbox_item", result.row);
+      return result;
+    });
+    return respond(c, row, created ? 201 : 200);
+  })
+  .get("/:id", async (c) => respond(c, await findOwned(c.var.db, "inbox_item", c.var.user.id, c.req.param("id"))))
+  .put("/:id", jsonBody(updateInboxItemSchema), async (c) => {
+    const { version, tags, ...rest } = c.req.valid("json");
+    const expected = expectedVersion(c, version);
+    const row = await commit(c, async (tx, changes) => {
+      const updated = await updateOwned(tx, "inbox_item", c.var.user.id, c.req.param("id"), expected, {
+        ...rest,
+        ...(tags ? { tags: normalizeTags(tags) } : {}),
+      });
+      changes.upsert("inbox_item", updated);
+      return updated;
+    });
+    return respond(c, row);
+  })
+  .delete("/:id", async (c) => {
+    const expected = expectedVersion(c);
+    await commit(c, async (tx, changes) => {
+      const deleted = await deleteOwned(tx, "inbox_item", c.var.user.id, c.req.param("id"), expected);
+      changes.remove("inbox_item", deleted.id, deleted.version + 1);
+    });
+    return c.body(null, 204);
+  });

@@ -1,0 +1,43 @@
+/** SPEC §4: the change feed (pull by cursor) and the live WebSocket. */
+import { changesSince } from "../data/changes";
+import { AppError } from "../errors";
+import { userApp } from "../lib/user-app";
+import { queryParams } from "../lib/validate";
+import { changesQuery } from "../protocol/sync";
+import { userHub } from "../sync/relay";
+
+export const sync = userApp()
+  .get("/changes", queryParams(changesQuery), async (c) => {
+    const { since, limit } = c.req.valid("query");
+    const user = c.var.user;
+    const current = String(user.changeSeq);
+    c.header("Cache-Control", "private, no-cache");
+    // Idle poll: the session query already read the user's cursor, so a 304 costs no further query.
+    if (c.req.header("if-none-match")?.replaceAll('"', "").replace(/^W\//, "") === current) {
+      c.header("ETag", `"${current}"`);
+      return c.body(null, 304);
+    }
+    const from = since === undefined ? 0 : Number(since);
+    if (from > user.changeSeq) throw new AppError(400, "invalid_cursor", "This cursor is ahead of the server.");
+    if (from > 0 && from < user.changeFloor)
+      throw new AppError(410, "cursor_expired", "This cursor is older than the change log's retention; reload everything.");
+    const { changes, hasMore } = await changesSince(c.var.db, user.id, from, limit);
+    // When complete, report at least the cursor read with the session (the
+    // newest entry may be a pruned tombstone); a commit racing this read may be newer.
+    const last = Number(changes.at(-1)?.cursor ?? from);
+    const cursor = String(hasMore ? last : Math.max(last, user.changeSeq));
+    c.header("ETag", `"${cursor}"`);
+    return c.json({ changes, cursor, has_more: hasMore });
+  })
+  .get("/ws", async (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+      throw new AppError(426, "upgrade_required", "This endpoint speaks WebSocket.", { headers: { Upgrade: "websocket" } });
+    const headers = new Headers({
+      Upgrade: "websocket",
+      "x-session-id": c.var.sessionId,
+      "x-hello-cursor": String(c.var.user.changeSeq),
+    });
+    const clientId = c.req.header("x-client-id") ?? c.req.query("client_id");
+    if (clientId) headers.set("x-client-id", clientId.slice(0, 100));
+    return userHub(c.env, c.var.user.id).fetch(new Request(c.req.url, { headers }));
+  });
