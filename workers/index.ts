@@ -35,6 +35,8 @@ const app = new Hono<AppEnv>()
       },
     }),
   )
+  // No-DB baseline for the bench (registered before `database`, so it opens no pool).
+  .get("/api/ping", (c) => c.json({ ok: true }))
   .use("/api/*", database);
 
 const routes = app

@@ -51,7 +51,9 @@ export async function signup(): Promise<TestUser> {
   const username = unique("u").toLowerCase().slice(0, 30);
   const email = `${username}@example.test`;
   const password = "correct horse battery";
-  const r = await call("POST", "/api/auth/signup", { json: { email, username, password } });
+  // Each test user signs up from its own address: signup is rate limited per IP.
+  const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+  const r = await call("POST", "/api/auth/signup", { json: { email, username, password }, headers: { "cf-connecting-ip": ip } });
   if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { id: r.body.user.id, email, username, password, token: r.body.token };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { as, call, signup, unique } from "../support/api";
+import { as, call, unique } from "../support/api";
 
 describe("auth", () => {
   test("signup → me → logout → login, with bearer and cookie", async () => {

@@ -127,3 +127,19 @@ describe("stateless worker", () => {
     expect(r.body.user.id).toBe(u.id);
   });
 });
+
+describe("database round trips (counted by the driver, reported in X-Db-Queries)", () => {
+  test("authenticated reads and writes take at most 2", async () => {
+    const u = await signup();
+    const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
+    const created = await as(u).post("/api/user/inbox", { title: "count me" });
+    expect(q(created)).toBe(2); // session + one write-and-log statement
+    expect(q(await as(u).get("/api/user/inbox"))).toBe(2);
+    expect(q(await as(u).put(`/api/user/inbox/${created.body.id}`, { title: "x" }))).toBe(2);
+    expect(q(await as(u).put("/api/settings", { theme: "dark" }))).toBe(2);
+    expect(q(await as(u).get("/api/settings"))).toBe(2);
+    expect(q(await as(u).post("/api/focus/sessions", { duration_s: 600 }))).toBeLessThanOrEqual(3);
+    expect(q(await as(u).post("/api/focus/pause"))).toBe(2);
+    expect(q(await as(u).del(`/api/user/inbox/${created.body.id}`))).toBe(2);
+  });
+});

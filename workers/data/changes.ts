@@ -2,9 +2,16 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { changeLog } from "../../db/schema";
 import type { Change } from "../protocol/sync";
+import { isEntity } from "../sync/registry";
+import { rowFromRaw, toWire } from "../sync/write";
 
-/** Changes after `since`, in cursor order (primary-key range scan). */
-export async function changesSince(db: Db, userId: string, since: number, limit: number): Promise<{ changes: Change[]; hasMore: boolean }> {
+/** Changes after `since`, in cursor order (primary-key range scan). The log holds raw rows; they leave as wire records. */
+export async function changesSince(
+  db: Db,
+  userId: string,
+  since: number,
+  limit: number,
+): Promise<{ changes: Change[]; hasMore: boolean }> {
   const rows = await db
     .select()
     .from(changeLog)
@@ -20,7 +27,10 @@ export async function changesSince(db: Db, userId: string, since: number, limit:
       id: r.recordId,
       op: r.op,
       version: r.version,
-      data: r.data as Record<string, unknown> | null,
+      data:
+        r.data && isEntity(r.entity)
+          ? toWire(r.entity, rowFromRaw(r.entity, r.data as Record<string, unknown>))
+          : (r.data as Record<string, unknown> | null),
     })),
   };
 }

@@ -5,48 +5,45 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { focusSessions } from "../../db/schema";
+import type { Writer } from "../sync/write";
 
-const running = (userId: string) => and(eq(focusSessions.userId, userId), inArray(focusSessions.status, ["active", "paused"]));
-const bump = { version: sql`${focusSessions.version} + 1`, updatedAt: sql`now()` };
+const isRunning = inArray(focusSessions.status, ["active", "paused"]);
 /** Seconds of the current pause, folded into paused_total_s when it ends. */
 const openPause = sql`coalesce(extract(epoch from (now() - ${focusSessions.pausedAt})), 0)`;
 
 export async function findRunning(db: Db | Tx, userId: string) {
-  const [row] = await db.select().from(focusSessions).where(running(userId)).limit(1);
+  const [row] = await db
+    .select()
+    .from(focusSessions)
+    .where(and(eq(focusSessions.userId, userId), isRunning))
+    .limit(1);
   return row;
 }
 
-export async function pause(tx: Tx, userId: string) {
-  const [row] = await tx
-    .update(focusSessions)
-    .set({ status: "paused", pausedAt: sql`now()`, ...bump })
-    .where(and(eq(focusSessions.userId, userId), eq(focusSessions.status, "active")))
-    .returning();
+export async function pause(w: Writer) {
+  const [row] = await w.updateWhere("focus_session", eq(focusSessions.status, "active"), {
+    status: "paused",
+    pausedAt: sql`now()`,
+  });
   return row;
 }
 
-export async function resume(tx: Tx, userId: string) {
-  const [row] = await tx
-    .update(focusSessions)
-    .set({ status: "active", pausedTotalS: sql`${focusSessions.pausedTotalS} + ${openPause}`, pausedAt: null, ...bump })
-    .where(and(eq(focusSessions.userId, userId), eq(focusSessions.status, "paused")))
-    .returning();
+export async function resume(w: Writer) {
+  const [row] = await w.updateWhere("focus_session", eq(focusSessions.status, "paused"), {
+    status: "active",
+    pausedTotalS: sql`${focusSessions.pausedTotalS} + ${openPause}`,
+    pausedAt: null,
+  });
   return row;
 }
 
 /** Ends a running session (completed or abandoned); `expected` is the optional version precondition. */
-export async function finish(tx: Tx, userId: string, id: string, status: "completed" | "abandoned", expected?: number) {
-  const [row] = await tx
-    .update(focusSessions)
-    .set({
-      status,
-      endedAt: sql`now()`,
-      pausedTotalS: sql`${focusSessions.pausedTotalS} + ${openPause}`,
-      pausedAt: null,
-      ...bump,
-    })
-    .where(and(eq(focusSessions.id, id), running(userId), expected === undefined ? undefined : eq(focusSessions.version, expected)))
-    .returning();
+export async function finish(w: Writer, id: string, status: "completed" | "abandoned", expected?: number) {
+  const [row] = await w.updateWhere(
+    "focus_session",
+    and(eq(focusSessions.id, id), isRunning, expected === undefined ? undefined : eq(focusSessions.version, expected)),
+    { status, endedAt: sql`now()`, pausedTotalS: sql`${focusSessions.pausedTotalS} + ${openPause}`, pausedAt: null },
+  );
   return row;
 }
 
@@ -58,5 +55,6 @@ export async function history(db: Db, userId: string, page: number, pageSize: nu
     .orderBy(desc(focusSessions.startedAt), desc(focusSessions.id))
     .limit(pageSize)
     .offset((page - 1) * pageSize);
-  return { items: rows.map((r) => r.s), total: rows[0]?.total ?? (page > 1 ? await db.$count(focusSessions, eq(focusSessions.userId, userId)) : 0) };
+  const total = rows[0]?.total ?? (page > 1 ? await db.$count(focusSessions, eq(focusSessions.userId, userId)) : 0);
+  return { items: rows.map((r) => r.s), total };
 }

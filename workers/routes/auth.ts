@@ -2,7 +2,6 @@
 import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { Context } from "hono";
-import { settings } from "../../db/schema";
 import { createSession, deleteSession, findUserByLogin, insertUser, listSessions } from "../data/auth";
 import type { AppEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
@@ -12,7 +11,7 @@ import { jsonBody } from "../lib/validate";
 import { requireAuth, SESSION_COOKIE, SESSION_TTL_MS } from "../middleware/auth";
 import { loginSchema, signupSchema, userToWire } from "../protocol/auth";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
-import { commit } from "../sync/commit";
+import { write } from "../sync/write";
 import { userHub } from "../sync/relay";
 
 function setSessionCookie(c: Context<AppEnv>, token: string) {
@@ -35,15 +34,15 @@ export const auth = new Hono<AppEnv>()
     const passwordHash = await hashPassword(body.password);
     const userId = crypto.randomUUID();
     try {
-      const user = await commit(
+      // The account and its settings record (the first entry of its change log) in one transaction.
+      const user = await write(
         c,
-        async (tx, changes) => {
-          const user = await insertUser(tx, { id: userId, email: body.email, username: body.username, passwordHash });
-          const [row] = await tx.insert(settings).values({ userId: user.id, id: crypto.randomUUID(), ...SETTINGS_DEFAULTS }).returning();
-          changes.upsert("settings", row!);
-          return user;
+        async (w) => {
+          const created = await insertUser(w.db, { id: userId, email: body.email, username: body.username, passwordHash });
+          await w.insert("settings", SETTINGS_DEFAULTS);
+          return created;
         },
-        userId,
+        { transaction: true, userId },
       );
       const { token } = await createSession(c.var.db, user.id, c.req.header("user-agent"));
       setSessionCookie(c, token);

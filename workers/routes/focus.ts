@@ -7,8 +7,7 @@ import { AppError, uniqueViolation } from "../errors";
 import { userApp } from "../lib/user-app";
 import { jsonBody, queryParams } from "../lib/validate";
 import { focusHistoryQuery, focusSessionToWire, remainingSeconds, startFocusSchema } from "../protocol/focus";
-import { commit } from "../sync/commit";
-import { assertId, expectedVersion, findOwned, insertOwned } from "../sync/records";
+import { assertId, expectedVersion, findOwned, write } from "../sync/write";
 
 type Row = typeof focusSessions.$inferSelect;
 const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
@@ -22,21 +21,18 @@ export const focus = userApp()
     const body = c.req.valid("json");
     const userId = c.var.user.id;
     try {
-      const { row, created } = await commit(c, async (tx, changes) => {
-        // A session whose time ran out is completed before a new one starts.
-        const current = await findRunning(tx, userId);
-        if (current && current.status === "active" && remainingSeconds(current, new Date()) <= 0) {
-          const done = await finish(tx, userId, current.id, "completed");
-          if (done) changes.upsert("focus_session", done);
-        }
-        const result = await insertOwned(tx, "focus_session", userId, {
-          ...(body.id ? { id: body.id } : {}),
-          durationS: body.duration_s,
-          label: body.label ?? null,
-        });
-        if (result.created) changes.upsert("focus_session", result.row);
-        return result;
-      });
+      // A session whose time ran out is completed before a new one starts (rare: a transaction then).
+      const current = await findRunning(c.var.db, userId);
+      const expired = current?.status === "active" && remainingSeconds(current, new Date()) <= 0;
+      const values = { ...(body.id ? { id: body.id } : {}), durationS: body.duration_s, label: body.label ?? null };
+      const { row, created } = await write(
+        c,
+        async (w) => {
+          if (expired) await finish(w, current.id, "completed");
+          return w.insert("focus_session", values);
+        },
+        { transaction: expired },
+      );
       return respond(c, row, created ? 201 : 200);
     } catch (err) {
       if (uniqueViolation(err) === "focus_sessions_one_running")
@@ -49,21 +45,13 @@ export const focus = userApp()
     return c.json({ session: row ? focusSessionToWire(row, new Date()) : null });
   })
   .post("/pause", async (c) => {
-    const row = await commit(c, async (tx, changes) => {
-      const paused = await pause(tx, c.var.user.id);
-      if (!paused) throw notRunning("active");
-      changes.upsert("focus_session", paused);
-      return paused;
-    });
+    const row = await write(c, pause);
+    if (!row) throw notRunning("active");
     return respond(c, row);
   })
   .post("/resume", async (c) => {
-    const row = await commit(c, async (tx, changes) => {
-      const resumed = await resume(tx, c.var.user.id);
-      if (!resumed) throw notRunning("paused");
-      changes.upsert("focus_session", resumed);
-      return resumed;
-    });
+    const row = await write(c, resume);
+    if (!row) throw notRunning("paused");
     return respond(c, row);
   })
   .post("/sessions/:id/:action{complete|abandon}", async (c) => {
@@ -71,20 +59,14 @@ export const focus = userApp()
     const status = c.req.param("action") === "complete" ? "completed" : "abandoned";
     assertId("focus_session", id);
     const expected = expectedVersion(c);
-    const row = await commit(c, async (tx, changes) => {
-      const ended = await finish(tx, c.var.user.id, id, status, expected);
-      if (!ended) {
-        const current = await findOwned(tx, "focus_session", c.var.user.id, id); // 404 if not yours
-        if (expected !== undefined && current.version !== expected)
-          throw new AppError(409, "version_conflict", "This session was changed elsewhere.", {
-            details: { current: focusSessionToWire(current, new Date()) },
-          });
-        throw new AppError(409, "focus_session_ended", "This focus session has already ended.");
-      }
-      changes.upsert("focus_session", ended);
-      return ended;
-    });
-    return respond(c, row);
+    const ended = await write(c, (w) => finish(w, id, status, expected));
+    if (ended) return respond(c, ended);
+    const current = await findOwned(c.var.db, "focus_session", c.var.user.id, id); // 404 if not yours
+    if (expected !== undefined && current.version !== expected)
+      throw new AppError(409, "version_conflict", "This session was changed elsewhere.", {
+        details: { current: focusSessionToWire(current, new Date()) },
+      });
+    throw new AppError(409, "focus_session_ended", "This focus session has already ended.");
   })
   .get("/sessions", queryParams(focusHistoryQuery), async (c) => {
     const q = c.req.valid("query");

@@ -6,8 +6,7 @@ import type { AppEnv } from "../env";
 import { userApp } from "../lib/user-app";
 import { jsonBody, queryParams } from "../lib/validate";
 import { createInboxItemSchema, inboxItemToWire, listInboxQuery, normalizeTags, updateInboxItemSchema } from "../protocol/inbox";
-import { commit } from "../sync/commit";
-import { deleteOwned, expectedVersion, findOwned, insertOwned, updateOwned } from "../sync/records";
+import { expectedVersion, findOwned, write } from "../sync/write";
 
 type Row = typeof inboxItems.$inferSelect;
 const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
@@ -23,37 +22,27 @@ export const inbox = userApp()
   })
   .post("/", jsonBody(createInboxItemSchema), async (c) => {
     const body = c.req.valid("json");
-    const { row, created } = await commit(c, async (tx, changes) => {
-      const result = await insertOwned(tx, "inbox_item", c.var.user.id, {
+    const { row, created } = await write(c, (w) =>
+      w.insert("inbox_item", {
         ...(body.id ? { id: body.id } : {}),
         title: body.title,
         description: body.description ?? "",
         tags: normalizeTags(body.tags ?? []),
-      });
-      if (result.created) changes.upsert("inbox_item", result.row);
-      return result;
-    });
+      }),
+    );
     return respond(c, row, created ? 201 : 200);
   })
   .get("/:id", async (c) => respond(c, await findOwned(c.var.db, "inbox_item", c.var.user.id, c.req.param("id"))))
   .put("/:id", jsonBody(updateInboxItemSchema), async (c) => {
     const { version, tags, ...rest } = c.req.valid("json");
     const expected = expectedVersion(c, version);
-    const row = await commit(c, async (tx, changes) => {
-      const updated = await updateOwned(tx, "inbox_item", c.var.user.id, c.req.param("id"), expected, {
-        ...rest,
-        ...(tags ? { tags: normalizeTags(tags) } : {}),
-      });
-      changes.upsert("inbox_item", updated);
-      return updated;
-    });
+    const row = await write(c, (w) =>
+      w.update("inbox_item", c.req.param("id"), expected, { ...rest, ...(tags ? { tags: normalizeTags(tags) } : {}) }),
+    );
     return respond(c, row);
   })
   .delete("/:id", async (c) => {
     const expected = expectedVersion(c);
-    await commit(c, async (tx, changes) => {
-      const deleted = await deleteOwned(tx, "inbox_item", c.var.user.id, c.req.param("id"), expected);
-      changes.remove("inbox_item", deleted.id, deleted.version + 1);
-    });
+    await write(c, (w) => w.remove("inbox_item", c.req.param("id"), expected));
     return c.body(null, 204);
   });

@@ -20,7 +20,15 @@ type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const tableOf = (entity: EntityName) => entities[entity].table as Synced;
 const owned = (t: Synced, userId: string, id: string): SQL => and(eq(t.id, id), eq(t.userId, userId))!;
-const LABEL: Record<EntityName, string> = { settings: "Settings", inbox_item: "Inbox item", focus_session: "Focus session" };
+const LABEL: Record<EntityName, string> = {
+  settings: "Settings",
+  inbox_item: "Inbox item",
+  focus_session: "Focus session",
+  audio: "Audio",
+  focus_library: "Focus library",
+  focus_track: "Track",
+  reference: "Reference",
+};
 
 /**
  * The precondition of an update/delete: `If-Match: "<version>"` or `version`

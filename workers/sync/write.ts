@@ -1,0 +1,242 @@
+/**
+ * The one write path for synced records.
+ *
+ * Every write to a synced table goes through a `Writer` method, which runs the
+ * domain statement and its change-log entries as ONE SQL statement:
+ *
+ *   with rec as (<insert|update|delete … returning *>),
+ *        bump as (update users set change_seq = change_seq + n … returning change_seq),
+ *        numbered as (rec + the cursor each row gets),
+ *        logged as (insert into change_log … select … from numbered)
+ *   select * from numbered
+ *
+ * A single statement is atomic on its own, so an ordinary write costs one
+ * round trip (no BEGIN/COMMIT). Writes that need several statements pass
+ * `{ transaction: true }`. The user-row lock taken by `bump` orders a user's
+ * cursors by commit. Log entries store the raw row; the change feed and the
+ * relay turn rows into wire records with the registry's `toWire`.
+ *
+ * After commit, `write()` sets `X-Sync-Cursor` (the cursor that contains the
+ * write) and relays the changes to the user's Durable Object.
+ */
+import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { Context } from "hono";
+import type { Db, Tx } from "../../db/client";
+import type { AppEnv } from "../env";
+import { AppError, notFound } from "../errors";
+import type { Change } from "../protocol/sync";
+import { relayChanges } from "./relay";
+import { entities, type EntityName } from "./registry";
+
+type Synced = PgTable & { id: PgColumn; userId: PgColumn; version: PgColumn; updatedAt: PgColumn };
+export type RowOf<E extends EntityName> = (typeof entities)[E]["table"]["$inferSelect"];
+export type ValuesOf<E extends EntityName> = Partial<(typeof entities)[E]["table"]["$inferInsert"]>;
+// Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
+type Loose = any;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const tableOf = (entity: EntityName) => entities[entity].table as Synced;
+const owned = (t: Synced, userId: string, id: string): SQL => and(eq(t.id, id), eq(t.userId, userId))!;
+
+/** A raw row (column names, driver values) as the drizzle row (property names, JS values). */
+export function rowFromRaw<E extends EntityName>(entity: E, raw: Record<string, unknown>): RowOf<E> {
+  const out: Record<string, unknown> = {};
+  for (const [key, col] of Object.entries(getTableColumns(tableOf(entity)))) {
+    const v = raw[col.name];
+    out[key] = v === null || v === undefined ? (v ?? null) : col.mapFromDriverValue(v);
+  }
+  return out as RowOf<E>;
+}
+
+export const toWire = <E extends EntityName>(entity: E, row: RowOf<E>) =>
+  (entities[entity].toWire as (r: RowOf<E>) => Record<string, unknown>)(row);
+
+export function assertId(entity: EntityName, id: string): void {
+  if (!UUID.test(id)) throw notFound(entities[entity].label);
+}
+
+/**
+ * The precondition of an update/delete: `If-Match: "<version>"` or `version`
+ * in the body. Undefined = no precondition (last write wins).
+ */
+export function expectedVersion(c: Context<AppEnv>, bodyVersion?: number): number | undefined {
+  const header = c.req.header("if-match");
+  if (header === undefined || header.trim() === "*") return bodyVersion;
+  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!m) throw new AppError(400, "invalid_if_match", 'If-Match must be a version like "3".');
+  return Number(m[1]);
+}
+
+export async function findOwned<E extends EntityName>(db: Db | Tx, entity: E, userId: string, id: string): Promise<RowOf<E>> {
+  assertId(entity, id);
+  const t = tableOf(entity);
+  const [row] = await (db as Loose).select().from(t).where(owned(t, userId, id)).limit(1);
+  if (!row) throw notFound(entities[entity].label);
+  return row;
+}
+
+const versionConflict = <E extends EntityName>(entity: E, current: RowOf<E>) =>
+  new AppError(409, "version_conflict", "This record was changed elsewhere; the current version is attached.", {
+    details: { current: toWire(entity, current) },
+  });
+
+export interface Writer {
+  /**
+   * Insert. A client-supplied `id` that already exists with the same content
+   * returns the existing record (`created: false`); other content → 409.
+   */
+  insert<E extends EntityName>(entity: E, values: ValuesOf<E>): Promise<{ row: RowOf<E>; created: boolean }>;
+  /** Update one owned record with the optional version check; bumps version. 404 / 409 otherwise. */
+  update<E extends EntityName>(entity: E, id: string, expected: number | undefined, set: ValuesOf<E> | Record<string, unknown>): Promise<RowOf<E>>;
+  /** Update the user's records matching `where` (no error when none match). */
+  updateWhere<E extends EntityName>(entity: E, where: SQL | undefined, set: ValuesOf<E> | Record<string, unknown>): Promise<RowOf<E>[]>;
+  /** Delete one owned record with the optional version check. 404 / 409 otherwise. */
+  remove<E extends EntityName>(entity: E, id: string, expected: number | undefined): Promise<RowOf<E>>;
+  /** Delete the user's records matching `where`. */
+  removeWhere<E extends EntityName>(entity: E, where: SQL | undefined): Promise<RowOf<E>[]>;
+  /** Reads inside the same transaction (when there is one). */
+  db: Db | Tx;
+}
+
+/** Runs `statement` and logs every returned row as a change, in one SQL statement. */
+async function logged<E extends EntityName>(
+  db: Db | Tx,
+  userId: string,
+  entity: E,
+  op: "upsert" | "delete",
+  statement: SQLWrapper,
+  out: Change[][],
+): Promise<RowOf<E>[]> {
+  const data = op === "delete" ? sql`null::jsonb` : sql`to_jsonb(numbered) - '__seq'`;
+  // A delete's tombstone carries the version the deletion would have had.
+  const version = op === "delete" ? sql`version + 1` : sql`version`;
+  const result = await db.execute(sql`
+    with rec as (${statement.getSQL()}),
+    bump as (
+      update users set change_seq = change_seq + (select count(*) from rec)
+      where id = ${userId} and exists (select 1 from rec)
+      returning change_seq),
+    numbered as (
+      select rec.*, (select change_seq from bump) - (select count(*) from rec) + row_number() over () as __seq
+      from rec),
+    logged as (
+      insert into change_log (user_id, seq, entity, record_id, op, version, data)
+      select ${userId}, __seq, ${entity}, id, ${op}, ${version}, ${data} from numbered)
+    select * from numbered order by __seq`);
+  const batch: Change[] = [];
+  const rows = (result.rows as Record<string, unknown>[]).map((raw) => {
+    const row = rowFromRaw(entity, raw);
+    const cursor = String(raw.__seq);
+    batch.push(
+      op === "delete"
+        ? { cursor, entity, id: row.id, op, version: row.version + 1, data: null }
+        : { cursor, entity, id: row.id, op, version: row.version, data: toWire(entity, row) },
+    );
+    return row;
+  });
+  if (batch.length) out.push(batch);
+  return rows;
+}
+
+function writer(db: Db | Tx, userId: string, out: Change[][]): Writer {
+  const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
+  const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
+  const self: Writer = {
+    db,
+    async insert(entity, values) {
+      const t = tableOf(entity);
+      const id = (values as { id?: string }).id ?? crypto.randomUUID();
+      const q = (db as Loose).insert(t).values({ ...values, id, userId }).onConflictDoNothing({ target: t.id }).returning();
+      const [row] = await logged(db, userId, entity, "upsert", q, out);
+      if (row) return { row, created: true };
+      const [existing] = await (db as Loose).select().from(t).where(eq(t.id, id)).limit(1);
+      const same =
+        existing?.userId === userId &&
+        Object.entries(values).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v));
+      if (!same) throw new AppError(409, "id_conflict", "A different record already uses this id.");
+      return { row: existing, created: false };
+    },
+    async update(entity, id, expected, set) {
+      assertId(entity, id);
+      const t = tableOf(entity);
+      const where = and(owned(t, userId, id), expected === undefined ? undefined : eq(t.version, expected));
+      const q = (db as Loose).update(t).set({ ...set, ...bump(t) }).where(where).returning();
+      const [row] = await logged(db, userId, entity, "upsert", q, out);
+      if (row) return row;
+      throw versionConflict(entity, await findOwned(db, entity, userId, id)); // or 404: not there / not yours
+    },
+    async updateWhere(entity, where, set) {
+      const t = tableOf(entity);
+      const q = (db as Loose).update(t).set({ ...set, ...bump(t) }).where(scoped(t, where)).returning();
+      return logged(db, userId, entity, "upsert", q, out);
+    },
+    async remove(entity, id, expected) {
+      assertId(entity, id);
+      const t = tableOf(entity);
+      const where = and(owned(t, userId, id), expected === undefined ? undefined : eq(t.version, expected));
+      const [row] = await logged(db, userId, entity, "delete", (db as Loose).delete(t).where(where).returning(), out);
+      if (row) return row;
+      throw versionConflict(entity, await findOwned(db, entity, userId, id));
+    },
+    async removeWhere(entity, where) {
+      const t = tableOf(entity);
+      return logged(db, userId, entity, "delete", (db as Loose).delete(t).where(scoped(t, where)).returning(), out);
+    },
+  };
+  return self;
+}
+
+/** Postgres deadlock / serialization failure: safe to run the whole write again. */
+const retryable = (err: unknown) => {
+  for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "40P01" || code === "40001") return true;
+  }
+  return false;
+};
+
+export async function write<T>(
+  c: Context<AppEnv>,
+  work: (w: Writer) => Promise<T>,
+  opts: { transaction?: boolean; userId?: string } = {},
+): Promise<T> {
+  const userId = opts.userId ?? c.var.user.id;
+  for (let attempt = 1; ; attempt++) {
+    const changes: Change[][] = [];
+    try {
+      const result = opts.transaction
+        ? await c.var.db.transaction((tx) => work(writer(tx, userId, changes)))
+        : await work(writer(c.var.db, userId, changes));
+      announce(c, userId, changes);
+      return result;
+    } catch (err) {
+      // Without a transaction, earlier statements of `work` are already committed; only retry a whole transaction.
+      if (!(opts.transaction && retryable(err) && attempt < 3)) {
+        announce(c, userId, opts.transaction ? [] : changes);
+        throw err;
+      }
+    }
+  }
+}
+
+/**
+ * After commit: tell the client its write's cursor and relay the changes live.
+ * Each statement's changes have consecutive cursors; batches that continue one
+ * another are merged, others are sent as their own message so `prev` never
+ * skips a cursor written by someone else in between.
+ */
+function announce(c: Context<AppEnv>, userId: string, batches: Change[][]) {
+  if (batches.length === 0) return;
+  const messages: Change[][] = [];
+  for (const batch of batches) {
+    const last = messages.at(-1);
+    if (last && Number(last.at(-1)!.cursor) + 1 === Number(batch[0]!.cursor)) last.push(...batch);
+    else messages.push([...batch]);
+  }
+  c.header("X-Sync-Cursor", String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
+  for (const changes of messages) {
+    const prev = String(Number(changes[0]!.cursor) - 1);
+    c.executionCtx.waitUntil(relayChanges(c.env, userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes }));
+  }
+}
