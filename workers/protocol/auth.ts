@@ -33,3 +33,8 @@ export const userToWire = (u: { id: string; email: string; username: string; cre
   username: u.username,
   created_at: u.createdAt.toISOString(),
 });
+
+export interface AuthResponse {
+  user: User;
+  token: string;
+}

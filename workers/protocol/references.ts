@@ -64,7 +64,7 @@ export const listReferencesQuery = z.strictObject({
 });
 export type ListReferences = z.infer<typeof listReferencesQuery>;
 
-export function referenceToWire(row: typeof referenceItems.$inferSelect): Reference {
+export function referenceToWire(row: Omit<typeof referenceItems.$inferSelect, "search">): Reference {
   return {
     ...recordToWire(row),
     title: row.title,

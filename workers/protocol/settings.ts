@@ -51,3 +51,8 @@ export type UpdateSettings = z.infer<typeof updateSettingsSchema>;
 export function settingsToWire(row: typeof settings.$inferSelect): Settings {
   return { ...recordToWire(row), theme: row.theme, accessibility: row.accessibility, ui: row.ui, sync: row.sync };
 }
+
+export type Theme = z.infer<typeof themeSchema>;
+export type SyncMode = z.infer<typeof syncModeSchema>;
+export type Accessibility = z.infer<typeof accessibilitySchema>;
+export type SyncPrefs = z.infer<typeof syncPrefsSchema>;

@@ -1,0 +1,485 @@
+// The sync client's public face. Holds the server-confirmed records (mirrored
+// in IndexedDB), lays the outbox's optimistic changes over them, and tells
+// subscribers when something changed. No UI framework in here: the views wrap
+// these callbacks in Solid signals.
+import { httpError, send, type FetchFn, type HttpError } from "../api/http.ts";
+import type {
+  Change,
+  ChangesResponse,
+  EntityMap,
+  EntityName,
+  ServerMessage,
+  Settings,
+  SyncPrefs,
+  User,
+} from "../api/types.ts";
+import { ServerClock } from "./clock.ts";
+import { reached } from "./cursor.ts";
+import type { CachedRecord, Data, OutboxEntry, SyncCache } from "./db.ts";
+import type { SyncDeps } from "./deps.ts";
+import { Outbox, type Mutation } from "./outbox.ts";
+import { DEFAULT_PREFS, Transport, type LinkMode } from "./transport.ts";
+
+export type { Mutation } from "./outbox.ts";
+export type { LinkMode } from "./transport.ts";
+
+export const PULL_PAGE = 500;
+const MAX_NOTICES = 20;
+
+export interface SyncStatus {
+  mode: LinkMode;
+  poll_interval_s: number;
+  /** Mutations not yet accepted by the server. */
+  pending: number;
+}
+
+export interface Notice {
+  id: string;
+  kind: "conflict" | "rejected" | "info";
+  message: string;
+  at: number;
+}
+
+type Listener = () => void;
+
+export interface SyncStore {
+  /** Opens the cache for this user (clearing another user's) and starts syncing. */
+  start(user: User): Promise<void>;
+  /** Stops network activity; the cache stays for next time. */
+  stop(): void;
+  /** Sign-out: stop and wipe the cache and outbox. */
+  clear(): Promise<void>;
+  records<E extends EntityName>(entity: E): readonly EntityMap[E][];
+  get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined;
+  mutate(m: Mutation): Promise<void>;
+  status(): SyncStatus;
+  notices(): readonly Notice[];
+  dismiss(id: string): void;
+  /** Ask for fresh data now (e.g. a "refresh" button). */
+  pullNow(): void;
+  /** Best estimate of the server's clock, in ms since epoch. */
+  serverNow(): number;
+  onRecords(entity: EntityName, fn: Listener): () => void;
+  onStatus(fn: Listener): () => void;
+  onNotices(fn: Listener): () => void;
+  /** The session is gone (revoked or expired). */
+  onUnauthorized(fn: Listener): () => void;
+}
+
+/** Reads the user a previous session cached, so the app can open offline. */
+export async function cachedUser(deps: SyncDeps): Promise<User | null> {
+  const cache = await deps.openCache();
+  try {
+    return (await cache.load()).meta.user;
+  } finally {
+    cache.close();
+  }
+}
+
+export function createSyncStore(deps: SyncDeps): SyncStore {
+  return new Store(deps);
+}
+
+class Store implements SyncStore {
+  private cache: SyncCache | null = null;
+  private base = new Map<string, Map<string, CachedRecord>>();
+  private cursor: string | null = null;
+  private outbox: Outbox | null = null;
+  private readonly transport: Transport;
+  private readonly clock: ServerClock;
+  private readonly deps: SyncDeps;
+  private views = new Map<string, Data[]>();
+  private dirty = new Set<string>();
+  private flushQueued = false;
+  private noticeList: Notice[] = [];
+  private lastStatus: SyncStatus = { mode: "polling", poll_interval_s: DEFAULT_PREFS.poll_interval_s, pending: 0 };
+  private chain: Promise<unknown> = Promise.resolve();
+  private queuedPull: Promise<boolean> | null = null;
+  private offs: Array<() => void> = [];
+  private listeners = {
+    records: new Map<string, Set<Listener>>(),
+    status: new Set<Listener>(),
+    notices: new Set<Listener>(),
+    auth: new Set<Listener>(),
+  };
+
+  constructor(rawDeps: SyncDeps) {
+    this.clock = new ServerClock(rawDeps.now);
+    // Every response tells us the server's time; countdowns need it.
+    const fetch: FetchFn = async (input, init) => {
+      const sent = rawDeps.now();
+      const res = await rawDeps.fetch(input, init);
+      this.clock.observe(res.headers.get("date"), sent, rawDeps.now());
+      return res;
+    };
+    this.deps = { ...rawDeps, fetch };
+    this.transport = new Transport(this.deps, {
+      pull: () => this.pull(),
+      message: (msg) => this.onMessage(msg),
+      state: () => this.emitStatus(),
+      reachable: () => this.outbox?.kick(),
+    });
+  }
+
+  async start(user: User): Promise<void> {
+    const cache = (this.cache = await this.deps.openCache());
+    let snap = await cache.load();
+    if (snap.meta.user && snap.meta.user.id !== user.id) {
+      await cache.clear();
+      snap = await cache.load();
+    }
+    const clientId = snap.meta.client_id ?? this.deps.uuid();
+    await cache.setMeta({ client_id: clientId, user });
+
+    this.base.clear();
+    for (const r of snap.records) this.baseMap(r.entity).set(r.id, r);
+    this.cursor = snap.meta.cursor;
+
+    this.outbox = new Outbox(this.deps, cache, clientId, {
+      committed: (e) => this.committed(e),
+      rejected: (e, err) => this.rejected(e, err),
+      reachable: (ok) => this.transport.setReachable(ok),
+      unauthorized: () => this.unauthorized(),
+      changed: (entities) => {
+        entities.forEach((e) => this.markDirty(e));
+        this.emitStatus();
+      },
+    });
+    this.outbox.load(snap.outbox);
+
+    for (const e of [...this.base.keys(), ...snap.outbox.map((o) => o.entity)]) this.markDirty(e);
+    this.configureTransport();
+    this.offs.push(this.deps.on("online", () => this.outbox?.kick()));
+    this.transport.start();
+    this.outbox.kick();
+    this.emitStatus();
+  }
+
+  stop(): void {
+    this.transport.stop();
+    this.outbox?.stop();
+    this.offs.forEach((off) => off());
+    this.offs = [];
+    this.cache?.close();
+    this.cache = null;
+  }
+
+  async clear(): Promise<void> {
+    this.transport.stop();
+    this.outbox?.stop();
+    const cache = this.cache ?? (await this.deps.openCache());
+    await cache.clear();
+    this.stop();
+    for (const e of this.base.keys()) this.markDirty(e);
+    this.base.clear();
+    this.outbox = null;
+    this.cursor = null;
+  }
+
+  // ---- reading ---------------------------------------------------------
+
+  records<E extends EntityName>(entity: E): readonly EntityMap[E][] {
+    let view = this.views.get(entity);
+    if (!view) {
+      view = this.compose(entity);
+      this.views.set(entity, view);
+    }
+    return view as unknown as EntityMap[E][];
+  }
+
+  get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined {
+    return this.records(entity).find((r) => r.id === id);
+  }
+
+  /** Server-confirmed records with the outbox laid over them, in queue order. */
+  private compose(entity: string): Data[] {
+    const base = this.base.get(entity);
+    const out = new Map<string, Data>();
+    for (const r of base?.values() ?? []) out.set(r.id, r.data);
+    for (const e of this.outbox?.list() ?? []) {
+      if (e.entity !== entity) continue;
+      if (e.state === "committed" && e.server) {
+        // The server's answer stands in until the feed catches up, unless the feed is already newer.
+        const id = String(e.server.id);
+        const have = base?.get(id);
+        if (!have || have.version < Number(e.server.version)) out.set(id, e.server);
+        continue;
+      }
+      if (!e.optimistic) continue;
+      if (e.optimistic.op === "delete") out.delete(e.id);
+      else if (e.state === "pending" || !base?.has(e.id)) out.set(e.id, e.optimistic.data);
+    }
+    return [...out.values()];
+  }
+
+  status(): SyncStatus {
+    return this.lastStatus;
+  }
+
+  notices(): readonly Notice[] {
+    return this.noticeList;
+  }
+
+  serverNow(): number {
+    return this.clock.serverNow();
+  }
+
+  // ---- writing ---------------------------------------------------------
+
+  async mutate(m: Mutation): Promise<void> {
+    if (!this.outbox) throw new Error("sync store not started");
+    this.transport.nudge();
+    await this.outbox.enqueue(m);
+  }
+
+  dismiss(id: string): void {
+    this.noticeList = this.noticeList.filter((n) => n.id !== id);
+    this.listeners.notices.forEach((fn) => fn());
+  }
+
+  pullNow(): void {
+    void this.transport.pullNow();
+  }
+
+  // ---- subscriptions ---------------------------------------------------
+
+  onRecords(entity: EntityName, fn: Listener): () => void {
+    let set = this.listeners.records.get(entity);
+    if (!set) this.listeners.records.set(entity, (set = new Set()));
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+  onStatus(fn: Listener): () => void {
+    this.listeners.status.add(fn);
+    return () => this.listeners.status.delete(fn);
+  }
+  onNotices(fn: Listener): () => void {
+    this.listeners.notices.add(fn);
+    return () => this.listeners.notices.delete(fn);
+  }
+  onUnauthorized(fn: Listener): () => void {
+    this.listeners.auth.add(fn);
+    return () => this.listeners.auth.delete(fn);
+  }
+
+  // ---- the change feed -------------------------------------------------
+
+  /** Runs feed work one at a time so the cursor only moves forward. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private pull(): Promise<boolean> {
+    // Callers that arrive while a pull is queued share it.
+    if (this.queuedPull) return this.queuedPull;
+    const p = this.serial(() => {
+      this.queuedPull = null;
+      return this.pullInner();
+    });
+    this.queuedPull = p;
+    return p;
+  }
+
+  private async pullInner(): Promise<boolean> {
+    let changed = false;
+    for (;;) {
+      const since = this.cursor;
+      const q = since === null ? `limit=${PULL_PAGE}` : `since=${encodeURIComponent(since)}&limit=${PULL_PAGE}`;
+      const res = await send(this.deps.fetch, `/api/sync/changes?${q}`, {
+        headers: { "If-None-Match": since === null ? undefined : `"${since}"` },
+      });
+      if (res.status === 304) break;
+      if (res.status === 410) {
+        await this.reloadAll();
+        changed = true;
+        break;
+      }
+      if (res.status === 401) {
+        this.unauthorized();
+        break;
+      }
+      if (!res.ok) throw httpError(res);
+      const body = res.body as ChangesResponse;
+      if (body.changes.length) changed = true;
+      await this.apply(body.changes, body.cursor);
+      if (!body.has_more || body.cursor === since) break;
+    }
+    return changed;
+  }
+
+  /** 410: our cursor fell out of retention. Fetch a fresh snapshot, then swap it in whole. */
+  private async reloadAll(): Promise<void> {
+    const fresh = new Map<string, CachedRecord>();
+    let cursor: string | null = null;
+    for (;;) {
+      const q = cursor === null ? `limit=${PULL_PAGE}` : `since=${encodeURIComponent(cursor)}&limit=${PULL_PAGE}`;
+      const res = await send(this.deps.fetch, `/api/sync/changes?${q}`);
+      if (!res.ok) throw httpError(res);
+      const body = res.body as ChangesResponse;
+      for (const c of body.changes) {
+        const k = `${c.entity}\u0000${c.id}`;
+        if (c.op === "upsert" && c.data) fresh.set(k, { entity: c.entity, id: c.id, version: c.version, data: c.data });
+        else fresh.delete(k);
+      }
+      cursor = body.cursor;
+      if (!body.has_more) break;
+    }
+    for (const e of this.base.keys()) this.markDirty(e);
+    this.base.clear();
+    for (const r of fresh.values()) {
+      this.baseMap(r.entity).set(r.id, r);
+      this.markDirty(r.entity);
+    }
+    this.cursor = cursor;
+    await this.cache?.replaceRecords([...fresh.values()], cursor);
+    await this.retire();
+  }
+
+  private async apply(changes: Change[], cursor: string): Promise<void> {
+    const final = new Map<string, CachedRecord | [string, string]>();
+    for (const c of changes) {
+      const map = this.baseMap(c.entity);
+      const have = map.get(c.id);
+      const k = `${c.entity}\u0000${c.id}`;
+      if (c.op === "upsert" && c.data) {
+        if (have && have.version > c.version) continue; // we already hold something newer
+        const rec: CachedRecord = { entity: c.entity, id: c.id, version: c.version, data: c.data };
+        map.set(c.id, rec);
+        final.set(k, rec);
+      } else {
+        map.delete(c.id);
+        final.set(k, [c.entity, c.id]);
+      }
+      this.markDirty(c.entity);
+    }
+    this.cursor = cursor;
+    const puts: CachedRecord[] = [];
+    const dels: Array<[string, string]> = [];
+    for (const v of final.values()) (Array.isArray(v) ? dels : puts).push(v as never);
+    await this.cache?.commit(puts, dels, cursor);
+    await this.retire();
+  }
+
+  private retire(): Promise<void> {
+    return this.outbox?.retire((c) => reached(this.cursor, c)) ?? Promise.resolve();
+  }
+
+  private onMessage(msg: ServerMessage): void {
+    if (msg.type === "hello") {
+      if (msg.cursor !== this.cursor) void this.pull().catch(() => undefined);
+      return;
+    }
+    if (msg.type !== "changes") return;
+    void this.serial(async () => {
+      if (reached(this.cursor, msg.cursor)) return; // e.g. our own write, already pulled
+      if (msg.prev === this.cursor) await this.apply(msg.changes, msg.cursor);
+      else await this.pullInner(); // we missed something: the feed closes the gap
+    }).catch(() => undefined);
+  }
+
+  // ---- outbox outcomes ---------------------------------------------------
+
+  private async committed(e: OutboxEntry): Promise<boolean> {
+    if (e.sync_cursor && !reached(this.cursor, e.sync_cursor)) return true;
+    // No cursor, or the feed already passed it: settle the base now.
+    if (e.server) await this.adopt(e.entity, e.server);
+    else if (e.optimistic?.op === "delete") await this.forget(e.entity, e.id);
+    else this.pullNow(); // nothing to settle with: fetch the truth
+    return false;
+  }
+
+  private async rejected(e: OutboxEntry, err: HttpError): Promise<void> {
+    const current = (err.details as { current?: unknown } | null)?.current;
+    const hasCurrent = typeof current === "object" && current !== null && typeof (current as Data).id === "string";
+    if (hasCurrent) await this.adopt(e.entity, current as Data);
+    if (err.code === "version_conflict") {
+      this.notice("conflict", `${e.label} conflicted with a change made elsewhere — server version kept.`);
+    } else if (err.status === 404 && e.method !== "POST") {
+      await this.forget(e.entity, e.id);
+      this.notice("rejected", `${e.label} wasn't saved — it no longer exists.`);
+    } else {
+      this.notice("rejected", `${e.label} wasn't saved: ${err.message}`);
+    }
+  }
+
+  /** Put a server record into the base unless we already hold a newer one. */
+  private async adopt(entity: string, data: Data): Promise<void> {
+    const id = String(data.id);
+    const version = Number(data.version);
+    const map = this.baseMap(entity);
+    const have = map.get(id);
+    if (have && have.version > version) return;
+    const rec: CachedRecord = { entity, id, version, data };
+    map.set(id, rec);
+    this.markDirty(entity);
+    await this.cache?.commit([rec], []);
+  }
+
+  private async forget(entity: string, id: string): Promise<void> {
+    if (this.baseMap(entity).delete(id)) this.markDirty(entity);
+    await this.cache?.commit([], [[entity, id]]);
+  }
+
+  private unauthorized(): void {
+    this.transport.stop();
+    this.outbox?.stop();
+    this.listeners.auth.forEach((fn) => fn());
+  }
+
+  // ---- notifications ---------------------------------------------------
+
+  private notice(kind: Notice["kind"], message: string): void {
+    this.noticeList = [...this.noticeList, { id: this.deps.uuid(), kind, message, at: this.deps.now() }].slice(
+      -MAX_NOTICES,
+    );
+    this.listeners.notices.forEach((fn) => fn());
+  }
+
+  private baseMap(entity: string): Map<string, CachedRecord> {
+    let m = this.base.get(entity);
+    if (!m) this.base.set(entity, (m = new Map()));
+    return m;
+  }
+
+  /** Batches record notifications into one per entity per microtask. */
+  private markDirty(entity: string): void {
+    this.views.delete(entity);
+    this.dirty.add(entity);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      const entities = [...this.dirty];
+      this.dirty.clear();
+      if (entities.includes("settings")) this.configureTransport();
+      for (const e of entities) this.listeners.records.get(e)?.forEach((fn) => fn());
+    });
+  }
+
+  private configureTransport(): void {
+    const s = latestSettings(this.records("settings"));
+    this.transport.configure({ ...DEFAULT_PREFS, ...(s?.sync as Partial<SyncPrefs> | undefined) });
+  }
+
+  private emitStatus(): void {
+    const next: SyncStatus = {
+      mode: this.transport.mode(),
+      poll_interval_s: this.transport.pollIntervalS(),
+      pending: this.outbox?.pendingCount() ?? 0,
+    };
+    const prev = this.lastStatus;
+    if (prev.mode === next.mode && prev.poll_interval_s === next.poll_interval_s && prev.pending === next.pending)
+      return;
+    this.lastStatus = next;
+    this.listeners.status.forEach((fn) => fn());
+  }
+}
+
+/** One settings record per user; before the first sync a placeholder may coexist briefly. */
+export function latestSettings(list: readonly Settings[]): Settings | undefined {
+  let best: Settings | undefined;
+  for (const s of list) if (!best || s.updated_at > best.updated_at) best = s;
+  return best;
+}

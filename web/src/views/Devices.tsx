@@ -1,0 +1,91 @@
+import { createSignal, For, onMount, Show } from "solid-js";
+import { api, describeError } from "../api/http.ts";
+import type { DeviceSession } from "../api/types.ts";
+import { dateTime, describeAgent, relative } from "../ui/format.ts";
+
+/** This account's sessions. Needs the network: device sessions aren't cached. */
+export function Devices(props: { onSignOut: () => void }) {
+  const [list, setList] = createSignal<DeviceSession[] | null>(null);
+  const [error, setError] = createSignal("");
+  const [busy, setBusy] = createSignal<string | null>(null);
+
+  const load = async () => {
+    setError("");
+    try {
+      setList((await api<{ items: DeviceSession[] }>("/api/auth/sessions")).items);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  onMount(() => void load());
+
+  const revoke = async (d: DeviceSession) => {
+    setBusy(d.id);
+    setError("");
+    try {
+      await api<void>(`/api/auth/sessions/${encodeURIComponent(d.id)}`, { method: "DELETE" });
+      setList((l) => l?.filter((x) => x.id !== d.id) ?? null);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section aria-labelledby="devices-title" class="stack">
+      <header class="view-head">
+        <h1 id="devices-title" tabindex="-1">
+          Devices
+        </h1>
+        <button type="button" class="ghost" onClick={() => void load()}>
+          Refresh
+        </button>
+      </header>
+      <p class="muted">Everywhere you're signed in. Signing a device out ends its session at once.</p>
+      <p class="form-error" role="alert">
+        {error()}
+      </p>
+      <Show when={list() || error()} fallback={<p class="muted">Loading…</p>}>
+        <ul class="list" role="list">
+          <For each={list() ?? []}>
+            {(d) => (
+              <li class="card item">
+                <div class="item-main">
+                  <h2 class="item-title">
+                    {describeAgent(d.user_agent)}
+                    <Show when={d.current}>
+                      <span class="badge">This device</span>
+                    </Show>
+                  </h2>
+                  <p class="muted small">
+                    Last active {relative(d.last_seen_at)} · signed in {dateTime(d.created_at)}
+                  </p>
+                </div>
+                <div class="item-actions">
+                  <Show
+                    when={!d.current}
+                    fallback={
+                      <button type="button" class="ghost danger" onClick={() => props.onSignOut()}>
+                        Sign out
+                      </button>
+                    }
+                  >
+                    <button
+                      type="button"
+                      class="ghost danger"
+                      disabled={busy() === d.id}
+                      onClick={() => void revoke(d)}
+                    >
+                      Sign out that device<span class="sr-only"> ({describeAgent(d.user_agent)})</span>
+                    </button>
+                  </Show>
+                </div>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,199 @@
+import { createMemo, createSignal, For, Show } from "solid-js";
+import type { InboxItem } from "../api/types.ts";
+import { SHORTCUT } from "../components/Omnibar.tsx";
+import { deleteInboxItem, updateInboxItem } from "../ui/actions.ts";
+import { parseTagList } from "../ui/capture.ts";
+import { relative } from "../ui/format.ts";
+import { useRecords, useSync } from "../ui/sync-context.ts";
+
+export function Inbox() {
+  const items = useRecords("inbox_item");
+  const [tag, setTag] = createSignal("");
+
+  const sorted = createMemo(() => [...items()].sort((a, b) => b.created_at.localeCompare(a.created_at)));
+  const tagCounts = createMemo(() => {
+    const counts = new Map<string, number>();
+    for (const i of items()) for (const t of i.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return [...counts].sort((a, b) => a[0].localeCompare(b[0]));
+  });
+  const visible = createMemo(() => (tag() ? sorted().filter((i) => i.tags.includes(tag())) : sorted()));
+  // Rows are keyed by id, not by record object, so an update (ours or another
+  // device's) doesn't remount the row and steal focus or close an open editor.
+  const visibleIds = createMemo(() => visible().map((i) => i.id), undefined, {
+    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
+  });
+  const byId = createMemo(() => new Map(items().map((i) => [i.id, i])));
+
+  return (
+    <section aria-labelledby="inbox-title" class="stack">
+      <header class="view-head">
+        <h1 id="inbox-title" tabindex="-1">
+          Inbox
+        </h1>
+        <div class="field inline">
+          <label for="inbox-tag">Filter by tag</label>
+          <select id="inbox-tag" value={tag()} onChange={(e) => setTag(e.currentTarget.value)}>
+            <option value="">All tags</option>
+            <For each={tagCounts()}>{([t, n]) => <option value={t}>{`#${t} (${n})`}</option>}</For>
+          </select>
+        </div>
+      </header>
+
+      <p class="muted" aria-live="polite">
+        {tag() ? `${visible().length} of ${items().length} items tagged #${tag()}` : `${items().length} items`}
+      </p>
+
+      <Show
+        when={visible().length}
+        fallback={
+          <div class="empty card">
+            <p>{tag() ? `Nothing tagged #${tag()}.` : "Nothing captured yet."}</p>
+            <p class="muted">
+              Press <kbd>{SHORTCUT}</kbd> anywhere, type, and hit Enter. Words like <code>#errands</code> become tags.
+            </p>
+          </div>
+        }
+      >
+        <ul class="list" role="list">
+          <For each={visibleIds()}>
+            {(id) => <Show when={byId().get(id)}>{(item) => <InboxRow item={item()} onTag={setTag} />}</Show>}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}
+
+function InboxRow(props: { item: InboxItem; onTag: (t: string) => void }) {
+  const store = useSync();
+  const [editing, setEditing] = createSignal(false);
+  let editButton: HTMLButtonElement | undefined;
+
+  const close = () => {
+    setEditing(false);
+    queueMicrotask(() => editButton?.focus());
+  };
+
+  return (
+    <li class="card item">
+      <Show
+        when={editing()}
+        fallback={
+          <>
+            <div class="item-main">
+              <h2 class="item-title">{props.item.title}</h2>
+              <Show when={props.item.description}>
+                <p class="item-desc">{props.item.description}</p>
+              </Show>
+              <div class="item-meta">
+                <Show when={props.item.tags.length}>
+                  <ul class="tags" aria-label="Tags">
+                    <For each={props.item.tags}>
+                      {(t) => (
+                        <li>
+                          <button type="button" class="tag" onClick={() => props.onTag(t)}>
+                            #{t}
+                            <span class="sr-only"> — show only this tag</span>
+                          </button>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
+                <time class="muted small" datetime={props.item.created_at}>
+                  {relative(props.item.created_at)}
+                </time>
+              </div>
+            </div>
+            <div class="item-actions">
+              <button type="button" class="ghost" ref={(el) => (editButton = el)} onClick={() => setEditing(true)}>
+                Edit<span class="sr-only"> “{props.item.title}”</span>
+              </button>
+              <button
+                type="button"
+                class="ghost danger"
+                onClick={() => {
+                  void deleteInboxItem(store, props.item);
+                  document.getElementById("inbox-title")?.focus();
+                }}
+              >
+                Delete<span class="sr-only"> “{props.item.title}”</span>
+              </button>
+            </div>
+          </>
+        }
+      >
+        <EditForm item={props.item} onDone={close} />
+      </Show>
+    </li>
+  );
+}
+
+function EditForm(props: { item: InboxItem; onDone: () => void }) {
+  const store = useSync();
+  const [error, setError] = createSignal("");
+  const id = props.item.id;
+
+  const save = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const title = String(form.get("title") ?? "").trim();
+    const description = String(form.get("description") ?? "");
+    const tags = parseTagList(String(form.get("tags") ?? ""));
+    if (!title) {
+      setError("A title is required.");
+      return;
+    }
+    const it = props.item;
+    const patch = {
+      ...(title !== it.title ? { title } : {}),
+      ...(description !== it.description ? { description } : {}),
+      ...(tags.join(" ") !== it.tags.join(" ") ? { tags } : {}),
+    };
+    if (Object.keys(patch).length) void updateInboxItem(store, it, patch);
+    props.onDone();
+  };
+
+  return (
+    <form class="stack edit" onSubmit={save} onKeyDown={(e) => e.key === "Escape" && props.onDone()}>
+      <div class="field">
+        <label for={`title-${id}`}>Title</label>
+        <input
+          id={`title-${id}`}
+          name="title"
+          required
+          maxlength={500}
+          value={props.item.title}
+          ref={(el) => queueMicrotask(() => el.focus())}
+        />
+      </div>
+      <div class="field">
+        <label for={`desc-${id}`}>Description</label>
+        <textarea id={`desc-${id}`} name="description" rows={3} maxlength={10000} value={props.item.description} />
+      </div>
+      <div class="field">
+        <label for={`tags-${id}`}>Tags</label>
+        <input
+          id={`tags-${id}`}
+          name="tags"
+          aria-describedby={`tags-hint-${id}`}
+          value={props.item.tags.map((t) => `#${t}`).join(" ")}
+        />
+        <p id={`tags-hint-${id}`} class="hint">
+          Separate with spaces or commas, up to 20.
+        </p>
+      </div>
+      <p class="field-error" role="alert">
+        {error()}
+      </p>
+      <div class="row">
+        <button type="submit" class="primary">
+          Save
+        </button>
+        <button type="button" class="ghost" onClick={() => props.onDone()}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,167 @@
+import { createSignal, For } from "solid-js";
+import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User } from "../api/types.ts";
+import { resetSettings, updateSettings } from "../ui/actions.ts";
+import { applyAppearance } from "../ui/appearance.ts";
+import { useSync } from "../ui/sync-context.ts";
+
+const THEMES: Array<[Theme, string]> = [
+  ["light", "Light"],
+  ["dark", "Dark"],
+  ["system", "Match system"],
+];
+const MODES: Array<[SyncMode, string, string]> = [
+  ["auto", "Automatic", "Live connection on computers, polling on phones and Save-Data."],
+  ["socket", "Always live", "Keep a live connection open, even on a phone."],
+  ["poll", "Always poll", "Check for changes on an interval; lighter on battery and data."],
+];
+
+export function Settings(props: { settings: SettingsRecord; user: User; onSignOut: () => void }) {
+  const store = useSync();
+  const s = () => props.settings;
+  const change = (patch: UpdateSettings, label: string) => void updateSettings(store, s(), patch, label);
+  const [scale, setScale] = createSignal<number | null>(null);
+  const [intervalError, setIntervalError] = createSignal("");
+
+  const shownScale = () => scale() ?? s().accessibility.font_scale;
+
+  return (
+    <section aria-labelledby="settings-title" class="stack">
+      <header class="view-head">
+        <h1 id="settings-title" tabindex="-1">
+          Settings
+        </h1>
+      </header>
+      <p class="muted">Changes apply at once and follow you to every signed-in device.</p>
+
+      <fieldset class="card stack">
+        <legend>Theme</legend>
+        <div class="row wrap">
+          <For each={THEMES}>
+            {([value, text]) => (
+              <label class="choice">
+                <input
+                  type="radio"
+                  name="theme"
+                  value={value}
+                  checked={s().theme === value}
+                  onChange={() => change({ theme: value }, "Theme change")}
+                />
+                {text}
+              </label>
+            )}
+          </For>
+        </div>
+      </fieldset>
+
+      <fieldset class="card stack">
+        <legend>Accessibility</legend>
+        <label class="choice">
+          <input
+            type="checkbox"
+            checked={s().accessibility.reduced_motion}
+            onChange={(e) =>
+              change({ accessibility: { reduced_motion: e.currentTarget.checked } }, "Reduced motion change")
+            }
+          />
+          Reduce motion
+        </label>
+        <label class="choice">
+          <input
+            type="checkbox"
+            checked={s().accessibility.high_contrast}
+            onChange={(e) =>
+              change({ accessibility: { high_contrast: e.currentTarget.checked } }, "High contrast change")
+            }
+          />
+          High contrast
+        </label>
+        <div class="field">
+          <label for="font-scale">
+            Text size <output for="font-scale">{Math.round(shownScale() * 100)}%</output>
+          </label>
+          <input
+            id="font-scale"
+            type="range"
+            min={0.75}
+            max={2}
+            step={0.05}
+            value={shownScale()}
+            // Preview while dragging; save once on release.
+            onInput={(e) => {
+              const v = e.currentTarget.valueAsNumber;
+              setScale(v);
+              applyAppearance(s().theme, { ...s().accessibility, font_scale: v });
+            }}
+            onChange={(e) => {
+              const v = e.currentTarget.valueAsNumber;
+              setScale(null);
+              if (v !== s().accessibility.font_scale) change({ accessibility: { font_scale: v } }, "Text size change");
+            }}
+          />
+        </div>
+      </fieldset>
+
+      <fieldset class="card stack">
+        <legend>Sync</legend>
+        <For each={MODES}>
+          {([value, text, hint]) => (
+            <label class="choice block">
+              <input
+                type="radio"
+                name="sync-mode"
+                value={value}
+                checked={s().sync.mode === value}
+                onChange={() => change({ sync: { mode: value } }, "Sync mode change")}
+              />
+              <span>
+                {text}
+                <span class="hint block">{hint}</span>
+              </span>
+            </label>
+          )}
+        </For>
+        <div class="field">
+          <label for="poll-interval">Poll interval (seconds)</label>
+          <input
+            id="poll-interval"
+            type="number"
+            inputmode="numeric"
+            min={5}
+            max={300}
+            step={1}
+            value={s().sync.poll_interval_s}
+            aria-describedby="poll-interval-hint"
+            aria-invalid={intervalError() ? "true" : undefined}
+            onChange={(e) => {
+              const v = e.currentTarget.valueAsNumber;
+              if (!Number.isInteger(v) || v < 5 || v > 300) {
+                setIntervalError("Choose a whole number from 5 to 300.");
+                return;
+              }
+              setIntervalError("");
+              if (v !== s().sync.poll_interval_s) change({ sync: { poll_interval_s: v } }, "Poll interval change");
+            }}
+          />
+          <p id="poll-interval-hint" class={intervalError() ? "field-error" : "hint"}>
+            {intervalError() || "5–300. Used while polling; slows down while nothing changes."}
+          </p>
+        </div>
+      </fieldset>
+
+      <section class="card stack" aria-labelledby="account-title">
+        <h2 id="account-title">Account</h2>
+        <p>
+          Signed in as <strong>{props.user.username}</strong> <span class="muted">({props.user.email})</span>
+        </p>
+        <div class="row wrap">
+          <button type="button" onClick={() => void resetSettings(store, s())}>
+            Reset settings to defaults
+          </button>
+          <button type="button" class="ghost danger" onClick={() => props.onSignOut()}>
+            Sign out
+          </button>
+        </div>
+      </section>
+    </section>
+  );
+}
