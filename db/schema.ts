@@ -9,6 +9,9 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
+  check,
+  customType,
   index,
   integer,
   jsonb,
@@ -156,5 +159,125 @@ export const focusSessions = pgTable(
     index("focus_sessions_user_started_idx").on(t.userId, t.startedAt),
     // At most one running (active or paused) session per user, enforced by Postgres.
     uniqueIndex("focus_sessions_one_running").on(t.userId).where(sql`status in ('active', 'paused')`),
+  ],
+);
+
+/** Postgres full-text document; written only by a generated column. */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/**
+ * Audio metadata (synced). The bytes live in R2 under `u/<user_id>/<id>`;
+ * `etag` is R2's (quoted) and serves conditional GETs without an R2 call.
+ */
+export const audioFiles = pgTable(
+  "audio_files",
+  {
+    ...recordColumns(),
+    filename: text("filename").notNull(),
+    /** Sniffed from the bytes, not taken from the client. */
+    contentType: text("content_type").notNull(),
+    format: text("format", { enum: ["mp3", "wav", "ogg", "flac", "m4a", "aac", "webm"] }).notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    /** `sha256:<hex>`, or for multipart uploads the composite `sha256:<hex of the parts' digests>-<parts>`. */
+    checksum: text("checksum").notNull(),
+    etag: text("etag").notNull(),
+    durationS: real("duration_s"),
+  },
+  (t) => [index("audio_files_user_created_idx").on(t.userId, t.createdAt)],
+);
+
+/** Multipart uploads in progress (not synced); removed on complete/abort or by the cron job after 24 h. */
+export const audioUploads = pgTable(
+  "audio_uploads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The audio record the upload becomes (its R2 key is `u/<user_id>/<audio_id>`). */
+    audioId: uuid("audio_id").notNull(),
+    r2UploadId: text("r2_upload_id").notNull(),
+    filename: text("filename").notNull(),
+    /** Declared total size: the quota is checked against it up front and at completion. */
+    size: bigint("size", { mode: "number" }).notNull(),
+    /** Set when part 1 arrives and its first bytes are sniffed. */
+    format: text("format", { enum: ["mp3", "wav", "ogg", "flac", "m4a", "aac", "webm"] }),
+    contentType: text("content_type"),
+    durationS: real("duration_s"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("audio_uploads_audio_key").on(t.audioId), index("audio_uploads_created_idx").on(t.createdAt)],
+);
+
+export const audioUploadParts = pgTable(
+  "audio_upload_parts",
+  {
+    uploadId: uuid("upload_id")
+      .notNull()
+      .references(() => audioUploads.id, { onDelete: "cascade" }),
+    partNumber: integer("part_number").notNull(),
+    etag: text("etag").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],
+);
+
+export const focusLibraries = pgTable(
+  "focus_libraries",
+  {
+    ...recordColumns(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    favorite: boolean("favorite").notNull().default(false),
+  },
+  (t) => [index("focus_libraries_user_idx").on(t.userId, t.favorite, t.createdAt)],
+);
+
+/** A track plays an uploaded audio file or an external URL (exactly one). `position` is dense, 0-based. */
+export const focusTracks = pgTable(
+  "focus_tracks",
+  {
+    ...recordColumns(),
+    libraryId: uuid("library_id")
+      .notNull()
+      .references(() => focusLibraries.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    audioId: uuid("audio_id").references(() => audioFiles.id),
+    url: text("url"),
+    durationS: real("duration_s"),
+    position: integer("position").notNull(),
+  },
+  (t) => [
+    index("focus_tracks_library_position_idx").on(t.libraryId, t.position),
+    index("focus_tracks_audio_idx").on(t.audioId),
+    check("focus_tracks_one_source", sql`(${t.audioId} is null) <> (${t.url} is null)`),
+  ],
+);
+
+export const referenceItems = pgTable(
+  "reference_items",
+  {
+    ...recordColumns(),
+    title: text("title").notNull(),
+    content: text("content").notNull().default(""),
+    url: text("url"),
+    category: text("category"),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    pinned: boolean("pinned").notNull().default(false),
+    archived: boolean("archived").notNull().default(false),
+    audioId: uuid("audio_id").references(() => audioFiles.id),
+    /** `q` search: title weighs more than content; 'simple' config (no stemming) suits any language. */
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', content), 'B')`,
+      ),
+  },
+  (t) => [
+    index("reference_items_user_created_idx").on(t.userId, t.createdAt),
+    index("reference_items_search_idx").using("gin", t.search),
+    index("reference_items_tags_idx").using("gin", t.tags),
+    index("reference_items_audio_idx").on(t.audioId),
   ],
 );

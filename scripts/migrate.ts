@@ -24,6 +24,13 @@ export function isLoopbackUrl(url: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
+/** drizzle wraps the Postgres error in `cause`; the WebSocket driver throws ErrorEvents. */
+export function describeError(err: unknown): string {
+  const e = err as { message?: string; error?: { message?: string }; cause?: unknown };
+  const msg = e?.message ?? e?.error?.message ?? String(err);
+  return e?.cause ? `${msg}\n  caused by: ${describeError(e.cause)}` : msg;
+}
+
 export async function migrate(url: string, wsProxy?: string): Promise<void> {
   // Node has no WebSocket the driver can rely on everywhere; workerd does.
   neonConfig.webSocketConstructor = ws;
@@ -63,7 +70,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   migrate(url, process.env.LOCAL_WS_PROXY || undefined).then(
     () => console.log(`Migrations applied to ${new URL(url).host}${new URL(url).pathname}.`),
     (err) => {
-      console.error("Migration failed:", err instanceof Error ? err.message : err);
+      console.error("Migration failed:", describeError(err));
       process.exit(1);
     },
   );

@@ -52,11 +52,13 @@ function startControl(outage: LocalDatabase): Promise<Server> {
   let running = true;
   let queue: Promise<unknown> = Promise.resolve();
   const setRunning = (want: boolean) =>
-    (queue = queue.catch(() => {}).then(async () => {
-      if (running === want) return;
-      await (want ? outage.startPostgres() : outage.stopPostgres());
-      running = want;
-    }));
+    (queue = queue
+      .catch(() => {})
+      .then(async () => {
+        if (running === want) return;
+        await (want ? outage.startPostgres() : outage.stopPostgres());
+        running = want;
+      }));
   const server = createServer(async (req, res) => {
     try {
       if (req.method === "POST" && req.url === "/outage/stop") await setRunning(false);

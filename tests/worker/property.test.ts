@@ -12,6 +12,9 @@ interface Ctx {
   user: TestUser;
   itemId: string;
   focusId: string;
+  libraryId: string;
+  trackId: string;
+  referenceId: string;
 }
 
 const routes: Route[] = [
@@ -22,6 +25,13 @@ const routes: Route[] = [
   { method: "POST", path: () => "/api/focus/pause", keys: [] },
   { method: "POST", path: () => "/api/focus/resume", keys: [] },
   { method: "POST", path: (c) => `/api/focus/sessions/${c.focusId}/complete`, keys: [] },
+  { method: "POST", path: () => "/api/focus/libraries", keys: ["id", "name", "description", "favorite"] },
+  { method: "PUT", path: (c) => `/api/focus/libraries/${c.libraryId}`, keys: ["name", "description", "favorite", "version"] },
+  { method: "POST", path: (c) => `/api/focus/libraries/${c.libraryId}/tracks`, keys: ["id", "title", "audio_id", "url", "duration_s", "position"] },
+  { method: "PUT", path: (c) => `/api/focus/libraries/${c.libraryId}/tracks/${c.trackId}`, keys: ["title", "audio_id", "url", "duration_s", "position", "version"] },
+  { method: "POST", path: () => "/api/references", keys: ["id", "title", "content", "url", "category", "tags", "pinned", "archived", "audio_id"] },
+  { method: "PUT", path: (c) => `/api/references/${c.referenceId}`, keys: ["title", "content", "url", "category", "tags", "pinned", "archived", "audio_id", "version"] },
+  { method: "POST", path: () => "/api/audio/uploads", keys: ["filename", "content_type", "size", "id"] },
   { method: "POST", path: () => "/api/auth/signup", keys: ["email", "username", "password"] },
   { method: "POST", path: () => "/api/auth/login", keys: ["login", "password"] },
 ];
@@ -47,11 +57,16 @@ async function cursor(u: TestUser) {
 
 describe("arbitrary input never causes a 500", () => {
   for (const route of routes) {
-    test(`${route.method} ${route.path({ user: null as never, itemId: ":id", focusId: ":id" })}`, async () => {
+    const placeholder = { user: null as never, itemId: ":id", focusId: ":id", libraryId: ":id", trackId: ":id", referenceId: ":id" };
+    test(`${route.method} ${route.path(placeholder)}`, async () => {
       const user = await signup();
       const itemId = (await as(user).post("/api/user/inbox", { title: "seed" })).body.id;
       const focusId = (await as(user).post("/api/focus/sessions", { duration_s: 600 })).body.id;
-      const ctx: Ctx = { user, itemId, focusId };
+      const libraryId = (await as(user).post("/api/focus/libraries", { name: "seed" })).body.id;
+      const trackId = (await as(user).post(`/api/focus/libraries/${libraryId}/tracks`, { title: "t", url: "https://example.test/a.mp3" })).body.id;
+      const referenceId = (await as(user).post("/api/references", { title: "seed" })).body.id;
+      const ctx: Ctx = { user, itemId, focusId, libraryId, trackId, referenceId };
+      expect([itemId, focusId, libraryId, trackId, referenceId].every(Boolean)).toBe(true);
       await fc.assert(
         fc.asyncProperty(body(route.keys), fc.boolean(), async (json, raw) => {
           const before = await cursor(user);
@@ -67,7 +82,7 @@ describe("arbitrary input never causes a 500", () => {
             expect(await cursor(user)).toBe(before);
           }
         }),
-        { numRuns: 40 },
+        { numRuns: 30 },
       );
     });
   }

@@ -15,8 +15,10 @@ export interface Sniffed {
 }
 
 const ascii = (b: Uint8Array, at: number, len: number) => String.fromCharCode(...b.subarray(at, at + len));
-const u32le = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-const u32be = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const u32le = (b: Uint8Array, at: number) =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+const u32be = (b: Uint8Array, at: number) =>
+  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 const seconds = (s: number) => (Number.isFinite(s) && s > 0 ? Math.round(s * 1000) / 1000 : null);
 
 /** ISO-BMFF brands that are images, not audio/video. */
@@ -27,18 +29,28 @@ export function sniffAudio(head: Uint8Array, totalSize: number): Sniffed | null 
   const magic = ascii(head, 0, 4);
   if (ascii(head, 0, 3) === "ID3" && head.length >= 10) {
     // An ID3v2 tag (syncsafe size) precedes MP3 frames, occasionally FLAC.
-    const tagEnd = 10 + (((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f));
-    if (ascii(head, tagEnd, 4) === "fLaC") return { format: "flac", contentType: "audio/flac", durationS: flacDuration(head, tagEnd) };
+    const tagEnd =
+      10 + (((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f));
+    if (ascii(head, tagEnd, 4) === "fLaC")
+      return { format: "flac", contentType: "audio/flac", durationS: flacDuration(head, tagEnd) };
     return { format: "mp3", contentType: "audio/mpeg", durationS: null };
   }
-  if (magic === "RIFF" && ascii(head, 8, 4) === "WAVE") return { format: "wav", contentType: "audio/wav", durationS: wavDuration(head, totalSize) };
+  if (magic === "RIFF" && ascii(head, 8, 4) === "WAVE")
+    return { format: "wav", contentType: "audio/wav", durationS: wavDuration(head, totalSize) };
   if (magic === "OggS") return { format: "ogg", contentType: "audio/ogg", durationS: null };
   if (magic === "fLaC") return { format: "flac", contentType: "audio/flac", durationS: flacDuration(head, 0) };
   if (ascii(head, 4, 4) === "ftyp" && head.length >= 12 && !IMAGE_BRANDS.has(ascii(head, 8, 4)))
     return { format: "m4a", contentType: "audio/mp4", durationS: null };
-  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3 && ascii(head, 0, 64).includes("webm"))
+  if (
+    head[0] === 0x1a &&
+    head[1] === 0x45 &&
+    head[2] === 0xdf &&
+    head[3] === 0xa3 &&
+    ascii(head, 0, 64).includes("webm")
+  )
     return { format: "webm", contentType: "audio/webm", durationS: null };
-  if (head[0] === 0xff && (head[1]! & 0xf6) === 0xf0) return { format: "aac", contentType: "audio/aac", durationS: null }; // ADTS
+  if (head[0] === 0xff && (head[1]! & 0xf6) === 0xf0)
+    return { format: "aac", contentType: "audio/aac", durationS: null }; // ADTS
   if (isMpegFrame(head)) return { format: "mp3", contentType: "audio/mpeg", durationS: null };
   return null;
 }
@@ -56,7 +68,7 @@ function isMpegFrame(b: Uint8Array): boolean {
 /** data bytes / byte rate, from the `fmt ` and `data` chunks. */
 function wavDuration(b: Uint8Array, totalSize: number): number | null {
   let byteRate = 0;
-  for (let at = 12; at + 8 <= b.length; ) {
+  for (let at = 12; at + 8 <= b.length;) {
     const id = ascii(b, at, 4);
     const size = u32le(b, at + 4);
     if (id === "fmt " && at + 16 <= b.length) byteRate = u32le(b, at + 16);

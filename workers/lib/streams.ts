@@ -55,7 +55,10 @@ const lengthMismatch = (length: number) =>
  * `stream` carries exactly `length` bytes of `body`; `sha256` resolves to the
  * hex digest once all of it has flowed (or rejects with 400 length_mismatch).
  */
-export function measured(body: ReadableStream<Uint8Array>, length: number): { stream: ReadableStream; sha256: Promise<string> } {
+export function measured(
+  body: ReadableStream<Uint8Array>,
+  length: number,
+): { stream: ReadableStream; sha256: Promise<string> } {
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
   let seen = 0;
@@ -80,7 +83,10 @@ export function measured(body: ReadableStream<Uint8Array>, length: number): { st
  * Runs the R2 write that consumes a `measured` stream; when the body was the
  * problem (length mismatch, client gone) that error wins over R2's.
  */
-export async function storeMeasured<T>(put: Promise<T>, sha256: Promise<string>): Promise<{ result: T; sha256: string }> {
+export async function storeMeasured<T>(
+  put: Promise<T>,
+  sha256: Promise<string>,
+): Promise<{ result: T; sha256: string }> {
   try {
     const [result, hex] = await Promise.all([put, sha256]);
     return { result, sha256: hex };

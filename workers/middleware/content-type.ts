@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
 
-const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+export const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /** A mutating request that carries a body must say it is JSON (415 otherwise). */
 export const requireJson = createMiddleware(async (c, next) => {

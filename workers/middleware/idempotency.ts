@@ -12,16 +12,28 @@
  * Keys are kept ≥ 24 h (pruned by the cron job after that).
  */
 import { and, eq, lt, sql } from "drizzle-orm";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
+import { JSON_TYPE } from "./content-type";
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const STALE_MS = 60_000;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const REPLAYED_HEADERS = ["content-type", "etag", "location", "x-sync-cursor"];
+
+/**
+ * JSON bodies are hashed as sent. Other bodies are binary streams (audio
+ * uploads, routes/audio.ts) that must never be buffered: they are identified
+ * by the headers that describe them.
+ */
+const bodyFingerprint = async (c: Context): Promise<string> =>
+  JSON_TYPE.test(c.req.header("content-type") ?? "")
+    ? c.req.text()
+    : `stream\n${["content-type", "content-length", "x-filename", "x-audio-id"].map((h) => c.req.header(h) ?? "").join("\n")}`;
 
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
@@ -32,7 +44,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const db = c.var.db;
   const userId = c.var.user.id;
   const url = new URL(c.req.url);
-  const requestHash = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await c.req.text()}`);
+  const requestHash = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await bodyFingerprint(c)}`);
   const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
 
   const claimed = await db

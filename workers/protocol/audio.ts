@@ -39,7 +39,11 @@ export const createUploadSchema = z.strictObject({
   id: z.uuid().optional(),
   filename: filenameSchema,
   content_type: audioContentType,
-  size: z.number().int().min(1).max(MAX_PARTS * MAX_PART_BYTES),
+  size: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PARTS * MAX_PART_BYTES),
 });
 export type CreateUpload = z.infer<typeof createUploadSchema>;
 
@@ -70,7 +74,10 @@ export function audioToWire(row: typeof audioFiles.$inferSelect): Audio {
   };
 }
 
-export function uploadToWire(row: typeof audioUploads.$inferSelect, parts: (typeof audioUploadParts.$inferSelect)[]): Upload {
+export function uploadToWire(
+  row: typeof audioUploads.$inferSelect,
+  parts: (typeof audioUploadParts.$inferSelect)[],
+): Upload {
   return {
     upload_id: row.id,
     audio_id: row.audioId,

@@ -8,13 +8,16 @@ export const MAX_TRACKS = 500;
 const name = z.string().trim().min(1).max(200);
 const description = z.string().max(2_000);
 const title = z.string().trim().min(1).max(300);
-export const httpUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2_048);
+export const httpUrl = z.url({ protocol: /^https?$/ }).max(2_048);
 const durationS = z.number().min(0).max(86_400);
 const position = z.number().int().min(0);
 
-export const focusLibrarySchema = z.object({ ...recordBase, name: z.string(), description: z.string(), favorite: z.boolean() });
+export const focusLibrarySchema = z.object({
+  ...recordBase,
+  name: z.string(),
+  description: z.string(),
+  favorite: z.boolean(),
+});
 export type FocusLibrary = z.infer<typeof focusLibrarySchema>;
 
 export const focusTrackSchema = z.object({
@@ -64,7 +67,10 @@ export const createTrackSchema = z
     position: position.optional(),
   })
   .refine(oneSource, sourceIssue)
-  .refine((t) => t.audio_id !== undefined || t.url !== undefined, { message: "Give audio_id or url.", path: ["audio_id"] });
+  .refine((t) => t.audio_id !== undefined || t.url !== undefined, {
+    message: "Give audio_id or url.",
+    path: ["audio_id"],
+  });
 export type CreateTrack = z.infer<typeof createTrackSchema>;
 
 /** Setting `audio_id` clears `url` and vice versa; `position` moves the track (clamped to the end). */

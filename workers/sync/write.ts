@@ -49,6 +49,11 @@ export function rowFromRaw<E extends EntityName>(entity: E, raw: Record<string, 
   return out as RowOf<E>;
 }
 
+const generatedColumns = (entity: EntityName) =>
+  Object.values(getTableColumns(tableOf(entity)))
+    .filter((col) => col.generated !== undefined)
+    .map((col) => col.name);
+
 export const toWire = <E extends EntityName>(entity: E, row: RowOf<E>) =>
   (entities[entity].toWire as (r: RowOf<E>) => Record<string, unknown>)(row);
 
@@ -108,7 +113,12 @@ async function logged<E extends EntityName>(
   statement: SQLWrapper,
   out: Change[][],
 ): Promise<RowOf<E>[]> {
-  const data = op === "delete" ? sql`null::jsonb` : sql`to_jsonb(numbered) - '__seq'`;
+  // Generated columns (e.g. a search tsvector) are derived data: not worth logging.
+  const skip = ["__seq", ...generatedColumns(entity)];
+  const data = op === "delete" ? sql`null::jsonb` : sql`to_jsonb(numbered) - array[${sql.join(
+          skip.map((name) => sql`${name}`),
+          sql`, `,
+        )}]::text[]`;
   // A delete's tombstone carries the version the deletion would have had.
   const version = op === "delete" ? sql`version + 1` : sql`version`;
   const result = await db.execute(sql`

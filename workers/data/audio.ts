@@ -1,0 +1,281 @@
+/**
+ * Audio metadata, multipart bookkeeping and quota in Postgres. The bytes live
+ * in R2 under `u/<user_id>/<audio_id>`.
+ */
+import { and, asc, count, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client";
+import { audioFiles, audioUploadParts, audioUploads, focusTracks, referenceItems } from "../../db/schema";
+import { AppError, notFound, uniqueViolation } from "../errors";
+import { toHex } from "../lib/crypto";
+import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
+import { measured, peek, storeMeasured } from "../lib/streams";
+import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
+import type { ValuesOf, Writer } from "../sync/write";
+
+type Upload = typeof audioUploads.$inferSelect;
+type Part = typeof audioUploadParts.$inferSelect;
+
+export const audioKey = (userId: string, audioId: string) => `u/${userId}/${audioId}`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string) => UUID.test(s);
+
+export function quotaBytes(env: { AUDIO_QUOTA_BYTES?: string }): number {
+  const n = Number(env.AUDIO_QUOTA_BYTES);
+  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_AUDIO_QUOTA_BYTES;
+}
+
+/** 413 quota_exceeded unless `adding` more bytes fit in the user's quota. */
+export async function assertQuota(db: Db | Tx, quota: number, userId: string, adding: number): Promise<void> {
+  const [row] = await db
+    .select({ used: sql<number>`coalesce(sum(${audioFiles.size}), 0)`.mapWith(Number) })
+    .from(audioFiles)
+    .where(eq(audioFiles.userId, userId));
+  const used = row?.used ?? 0;
+  if (used + adding > quota)
+    throw new AppError(413, "quota_exceeded", "This upload would exceed your audio storage quota.", {
+      details: { quota_bytes: quota, used_bytes: used, requested_bytes: adding },
+    });
+}
+
+/**
+ * Writes an audio record inside the user's quota: the check runs under a
+ * per-user lock (parallel uploads can't both squeeze in), then `values` runs
+ * (e.g. completes the R2 upload). Run in a transaction.
+ */
+export async function recordAudio(
+  w: Writer,
+  userId: string,
+  quota: number,
+  size: number,
+  values: () => Promise<ValuesOf<"audio">>,
+) {
+  await w.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audio_quota:${userId}`}, 0))`);
+  await assertQuota(w.db, quota, userId, size);
+  return w.insert("audio", await values());
+}
+
+export async function findAudioById(db: Db, id: string) {
+  const [row] = await db.select().from(audioFiles).where(eq(audioFiles.id, id)).limit(1);
+  return row;
+}
+
+/**
+ * A create repeating a client-supplied id: the stored record when it is the
+ * same upload (same user, name and size: its bytes are already stored),
+ * 409 when the id is taken otherwise, undefined when it is free.
+ */
+export async function repeatedUpload(db: Db, userId: string, id: string, filename: string, size: number) {
+  const existing = await findAudioById(db, id);
+  if (!existing) return undefined;
+  if (existing.userId === userId && existing.filename === filename && existing.size === size) return existing;
+  throw new AppError(409, "id_conflict", "A different record already uses this id.");
+}
+
+/** One query: the page and the total (window count). Newest first. */
+export async function listAudio(db: Db, userId: string, q: { page: number; page_size: number }) {
+  const where = eq(audioFiles.userId, userId);
+  const rows = await db
+    .select({ item: audioFiles, total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(audioFiles)
+    .where(where)
+    .orderBy(desc(audioFiles.createdAt), desc(audioFiles.id))
+    .limit(q.page_size)
+    .offset((q.page - 1) * q.page_size);
+  const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(audioFiles, where) : 0);
+  return { items: rows.map((r) => r.item), total };
+}
+
+/**
+ * Reads and row-locks one of the user's audio files (404 otherwise). Deleting
+ * takes `update`; whatever starts referencing it takes `key share`, so a
+ * delete and a new reference can't cross.
+ */
+export async function lockAudio(tx: Db | Tx, userId: string, id: string, mode: "update" | "key share") {
+  if (!isUuid(id)) throw notFound("Audio");
+  const [row] = await tx
+    .select()
+    .from(audioFiles)
+    .where(and(eq(audioFiles.id, id), eq(audioFiles.userId, userId)))
+    .for(mode);
+  if (!row) throw notFound("Audio");
+  return row;
+}
+
+/** How many tracks and references play this audio. */
+export async function audioUsage(db: Db | Tx, audioId: string) {
+  const [tracks, references] = await Promise.all([
+    db.select({ n: count() }).from(focusTracks).where(eq(focusTracks.audioId, audioId)),
+    db.select({ n: count() }).from(referenceItems).where(eq(referenceItems.audioId, audioId)),
+  ]);
+  return { tracks: tracks[0]?.n ?? 0, references: references[0]?.n ?? 0 };
+}
+
+// ── Multipart uploads (plain tables, not synced) ─────────────────────────────
+
+/** 409 id_conflict when an audio record or another upload already has this audio id. */
+export async function insertUpload(db: Db, values: typeof audioUploads.$inferInsert): Promise<Upload> {
+  const taken = new AppError(409, "id_conflict", "A record already uses this id.");
+  if (await findAudioById(db, values.audioId)) throw taken;
+  try {
+    const [row] = await db.insert(audioUploads).values(values).returning();
+    return row!;
+  } catch (err) {
+    if (uniqueViolation(err) === "audio_uploads_audio_key") throw taken;
+    throw err;
+  }
+}
+
+export async function findUpload(db: Db, userId: string, id: string): Promise<Upload> {
+  const missing = new AppError(404, "not_found", "Upload not found.");
+  if (!isUuid(id)) throw missing;
+  const [row] = await db
+    .select()
+    .from(audioUploads)
+    .where(and(eq(audioUploads.id, id), eq(audioUploads.userId, userId)))
+    .limit(1);
+  if (!row) throw missing;
+  return row;
+}
+
+export const uploadParts = (db: Db | Tx, uploadId: string) =>
+  db
+    .select()
+    .from(audioUploadParts)
+    .where(eq(audioUploadParts.uploadId, uploadId))
+    .orderBy(asc(audioUploadParts.partNumber));
+
+/** Bytes already received in the upload's other parts (a re-sent part replaces itself). */
+export async function otherPartsBytes(db: Db, uploadId: string, partNumber: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`coalesce(sum(${audioUploadParts.size}), 0)`.mapWith(Number) })
+    .from(audioUploadParts)
+    .where(and(eq(audioUploadParts.uploadId, uploadId), ne(audioUploadParts.partNumber, partNumber)));
+  return row?.n ?? 0;
+}
+
+export async function savePart(db: Db, part: Part, sniffed: Sniffed | null): Promise<void> {
+  const { uploadId, partNumber: _n, ...rest } = part;
+  await db
+    .insert(audioUploadParts)
+    .values(part)
+    .onConflictDoUpdate({ target: [audioUploadParts.uploadId, audioUploadParts.partNumber], set: rest });
+  if (sniffed)
+    await db
+      .update(audioUploads)
+      .set({ format: sniffed.format, contentType: sniffed.contentType, durationS: sniffed.durationS })
+      .where(eq(audioUploads.id, uploadId));
+}
+
+export const deleteUploads = (db: Db | Tx, ids: string[]) =>
+  ids.length ? db.delete(audioUploads).where(inArray(audioUploads.id, ids)) : Promise.resolve();
+
+export const staleUploads = (db: Db, before: Date, userId?: string) =>
+  db
+    .select()
+    .from(audioUploads)
+    .where(and(lt(audioUploads.createdAt, before), userId ? eq(audioUploads.userId, userId) : undefined))
+    .limit(1000);
+
+/**
+ * The parts to assemble, in order, after checking R2's rules up front for a
+ * clear error: parts 1..N all present, all but the last the same size
+ * (≥ 5 MiB), the last no larger, and the total equal to the declared size.
+ */
+export function assembly(upload: Upload, parts: Part[]): { partNumber: number; etag: string }[] {
+  const missing = parts.findIndex((p, i) => p.partNumber !== i + 1);
+  if (parts.length === 0 || missing !== -1)
+    throw new AppError(409, "upload_incomplete", `Part ${missing === -1 ? 1 : missing + 1} has not been uploaded.`);
+  const first = parts[0]!.size;
+  const last = parts.at(-1)!;
+  if (
+    parts.slice(0, -1).some((p) => p.size !== first || p.size < MIN_PART_BYTES) ||
+    (parts.length > 1 && last.size > first)
+  )
+    throw new AppError(
+      422,
+      "invalid_parts",
+      `Every part but the last must have the same size, at least ${MIN_PART_BYTES} bytes; the last may be smaller.`,
+    );
+  const received = parts.reduce((n, p) => n + p.size, 0);
+  if (received !== upload.size)
+    throw new AppError(422, "size_mismatch", "The parts do not add up to the declared size.", {
+      details: { declared_bytes: upload.size, received_bytes: received },
+    });
+  return parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
+}
+
+/** S3-style composite checksum: SHA-256 over the parts' SHA-256 digests, with the part count. */
+export async function compositeChecksum(parts: Part[]): Promise<string> {
+  const bytes = Uint8Array.from(parts.flatMap((p) => p.sha256.match(/../g)!.map((h) => parseInt(h, 16))));
+  return `sha256:${toHex(await crypto.subtle.digest("SHA-256", bytes))}-${parts.length}`;
+}
+
+// ── R2 ───────────────────────────────────────────────────────────────────────
+
+/**
+ * Streams an upload body of exactly `size` bytes into R2 through `store`,
+ * hashing it on the way. With `sniff` (the whole file's size, for the
+ * duration) the first bytes must be audio: 415 otherwise, and nothing is stored.
+ */
+export async function streamToR2<T>(
+  body: ReadableStream<Uint8Array>,
+  size: number,
+  store: (stream: ReadableStream, sniffed: Sniffed | null) => Promise<T>,
+  sniff?: { fileSize: number },
+): Promise<{ result: T; sha256: string; sniffed: Sniffed | null }> {
+  let sniffed: Sniffed | null = null;
+  if (sniff) {
+    const peeked = await peek(body, SNIFF_BYTES);
+    sniffed = sniffAudio(peeked.head, sniff.fileSize);
+    if (!sniffed) {
+      await peeked.stream.cancel();
+      throw new AppError(
+        415,
+        "unsupported_audio_format",
+        "This file is not a supported audio format (mp3, wav, ogg/opus, flac, m4a/aac, webm).",
+      );
+    }
+    body = peeked.stream;
+  }
+  const counted = measured(body, size);
+  const { result, sha256 } = await storeMeasured(store(counted.stream, sniffed), counted.sha256);
+  return { result, sha256, sniffed };
+}
+
+/** Completes the R2 multipart upload; a retry after a completed-but-unrecorded attempt finds the object already there. */
+export async function completeInR2(bucket: R2Bucket, upload: Upload, parts: R2UploadedPart[]): Promise<R2Object> {
+  const key = audioKey(upload.userId, upload.audioId);
+  try {
+    return await bucket.resumeMultipartUpload(key, upload.r2UploadId).complete(parts);
+  } catch (err) {
+    const existing = await bucket.head(key);
+    if (existing?.size === upload.size) return existing;
+    throw err;
+  }
+}
+
+/** Aborts the upload in R2 (one already gone is fine) and forgets it. */
+export async function abortUpload(db: Db, bucket: R2Bucket, upload: Upload): Promise<void> {
+  try {
+    await bucket.resumeMultipartUpload(audioKey(upload.userId, upload.audioId), upload.r2UploadId).abort();
+  } catch {
+    // already completed, aborted or expired
+  }
+  await deleteUploads(db, [upload.id]);
+}
+
+// ── Cleanup job ──────────────────────────────────────────────────────────────
+
+/** Which of these R2 keys still belong to an audio record or an upload in progress. */
+export async function liveKeys(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const [files, uploads] = await Promise.all([
+    db.select({ userId: audioFiles.userId, id: audioFiles.id }).from(audioFiles).where(inArray(audioFiles.id, ids)),
+    db
+      .select({ userId: audioUploads.userId, id: audioUploads.audioId })
+      .from(audioUploads)
+      .where(inArray(audioUploads.audioId, ids)),
+  ]);
+  return new Set([...files, ...uploads].map((r) => audioKey(r.userId, r.id)));
+}

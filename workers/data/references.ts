@@ -1,0 +1,46 @@
+/** Reference library queries: filters, and `q` full-text search on the GIN-indexed `search` column. */
+import { and, arrayContains, desc, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { referenceItems } from "../../db/schema";
+import type { ListReferences } from "../protocol/references";
+
+const { search: _search, ...listed } = getTableColumns(referenceItems);
+
+/**
+ * `q` as a tsquery: every word must match, each as a prefix ("comp" finds
+ * "composition"). Only letters and digits reach to_tsquery, so its syntax
+ * can't be injected. No words → no text filter.
+ */
+export function searchQuery(q: string | undefined): SQL | undefined {
+  const words = q
+    ?.toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu)
+    ?.slice(0, 16);
+  return words?.length ? sql`to_tsquery('simple', ${words.map((w) => `${w}:*`).join(" & ")})` : undefined;
+}
+
+/** Pinned first, then best match (with `q`), then newest. One query: the page and the total. */
+export async function listReferences(db: Db, userId: string, q: ListReferences) {
+  const tsquery = searchQuery(q.q);
+  const where = and(
+    eq(referenceItems.userId, userId),
+    q.archived === "all" ? undefined : eq(referenceItems.archived, q.archived === "true"),
+    q.category ? eq(referenceItems.category, q.category) : undefined,
+    q.tag ? arrayContains(referenceItems.tags, [q.tag.toLowerCase()]) : undefined,
+    tsquery ? sql`${referenceItems.search} @@ ${tsquery}` : undefined,
+  );
+  const rows = await db
+    .select({ item: listed, total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(referenceItems)
+    .where(where)
+    .orderBy(
+      desc(referenceItems.pinned),
+      ...(tsquery ? [desc(sql`ts_rank(${referenceItems.search}, ${tsquery})`)] : []),
+      desc(referenceItems.createdAt),
+      desc(referenceItems.id),
+    )
+    .limit(q.page_size)
+    .offset((q.page - 1) * q.page_size);
+  const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(referenceItems, where) : 0);
+  return { items: rows.map((r) => r.item), total };
+}

@@ -1,0 +1,281 @@
+/**
+ * SPEC §5 Audio (R2). Uploads stream into R2 (never buffered whole): one
+ * request up to 100 MB, or multipart for larger files. The first bytes are
+ * sniffed; the quota is checked before any byte is stored and again, under a
+ * per-user lock, when the record is written. Playback streams from R2 with
+ * ranges and ETags. Metadata is a synced record (`audio`).
+ */
+import type { Context, HonoRequest } from "hono";
+import type { audioFiles } from "../../db/schema";
+import {
+  abortUpload,
+  assembly,
+  assertQuota,
+  audioKey,
+  audioUsage,
+  completeInR2,
+  compositeChecksum,
+  deleteUploads,
+  findUpload,
+  insertUpload,
+  isUuid,
+  listAudio,
+  lockAudio,
+  recordAudio,
+  repeatedUpload,
+  streamToR2,
+  otherPartsBytes,
+  quotaBytes,
+  savePart,
+  uploadParts,
+} from "../data/audio";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
+import { userApp } from "../lib/user-app";
+import { jsonBody, queryParams } from "../lib/validate";
+import { JSON_TYPE } from "../middleware/content-type";
+import {
+  MAX_DIRECT_UPLOAD_BYTES,
+  MAX_PART_BYTES,
+  audioContentType,
+  audioToWire,
+  createUploadSchema,
+  filenameSchema,
+  listAudioQuery,
+  partNumberSchema,
+  uploadToWire,
+} from "../protocol/audio";
+import { expectedVersion, findOwned, write } from "../sync/write";
+
+type Row = typeof audioFiles.$inferSelect;
+
+/**
+ * A binary body for one of the two upload routes: index.ts skips the JSON
+ * middleware (content type, 256 KB limit) for it. A JSON body there still gets
+ * them, so it is never buffered whole.
+ */
+export const isAudioUpload = (req: HonoRequest) =>
+  ((req.method === "POST" && /^\/api\/audio\/?$/.test(req.path)) ||
+    (req.method === "PUT" && /^\/api\/audio\/uploads\/[^/]+\/parts\/[^/]+\/?$/.test(req.path))) &&
+  !JSON_TYPE.test(req.header("content-type") ?? "");
+
+const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
+  c.header("ETag", `"${row.version}"`);
+  return c.json(audioToWire(row), status);
+};
+
+/** Content-Length of a binary upload: 411 without, 413 over `max`. */
+function contentLength(c: Context<AppEnv>, max: number): number {
+  const raw = c.req.header("content-length");
+  if (raw === undefined)
+    throw new AppError(
+      411,
+      "length_required",
+      "Send Content-Length; streams of unknown length can use multipart uploads.",
+    );
+  if (!/^\d{1,16}$/.test(raw))
+    throw new AppError(400, "invalid_content_length", "Content-Length must be a byte count.");
+  const n = Number(raw);
+  if (n === 0 || !c.req.raw.body) throw new AppError(400, "empty_body", "The upload is empty.");
+  if (n > max)
+    throw new AppError(
+      413,
+      "payload_too_large",
+      `At most ${max} bytes per request; larger files use multipart uploads.`,
+      {
+        details: { max_bytes: max },
+      },
+    );
+  return n;
+}
+
+/** The headers of `POST /api/audio`: audio/* type, length, `X-Filename` (may be percent-encoded UTF-8), optional `X-Audio-Id`. */
+function directUpload(c: Context<AppEnv>) {
+  if (!audioContentType.safeParse(c.req.header("content-type") ?? "").success)
+    throw new AppError(415, "unsupported_media_type", "Send the file with an audio/* Content-Type.");
+  const size = contentLength(c, MAX_DIRECT_UPLOAD_BYTES);
+  const raw = c.req.header("x-filename");
+  if (raw === undefined) throw new AppError(400, "filename_required", "Send the original file name in X-Filename.");
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // not percent-encoded: taken as is
+  }
+  const filename = filenameSchema.safeParse(decoded);
+  if (!filename.success) throw new AppError(400, "invalid_filename", "X-Filename must be 1–255 characters.");
+  const clientId = c.req.header("x-audio-id");
+  if (clientId !== undefined && !isUuid(clientId))
+    throw new AppError(400, "invalid_audio_id", "X-Audio-Id must be a UUID.");
+  return { size, filename: filename.data, clientId };
+}
+
+export const audio = userApp()
+  .get("/", queryParams(listAudioQuery), async (c) => {
+    const q = c.req.valid("query");
+    const { items, total } = await listAudio(c.var.db, c.var.user.id, q);
+    return c.json({ items: items.map(audioToWire), page: q.page, page_size: q.page_size, total });
+  })
+  .post("/", async (c) => {
+    const { size, filename, clientId } = directUpload(c);
+    const userId = c.var.user.id;
+    const quota = quotaBytes(c.env);
+    const repeated = clientId && (await repeatedUpload(c.var.db, userId, clientId, filename, size));
+    if (repeated) return respond(c, repeated);
+    await assertQuota(c.var.db, quota, userId, size);
+    const id = clientId || crypto.randomUUID();
+    const key = audioKey(userId, id);
+    const stored = await streamToR2(
+      c.req.raw.body!,
+      size,
+      (stream, sniffed) => c.env.AUDIO.put(key, stream, { httpMetadata: { contentType: sniffed!.contentType } }),
+      { fileSize: size },
+    );
+    const { contentType, format, durationS } = stored.sniffed!;
+    const values = {
+      id,
+      filename,
+      contentType,
+      format,
+      size,
+      durationS,
+      checksum: `sha256:${stored.sha256}`,
+      etag: stored.result.httpEtag,
+    };
+    try {
+      const { row, created } = await write(c, (w) => recordAudio(w, userId, quota, size, async () => values), {
+        transaction: true,
+      });
+      return respond(c, row, created ? 201 : 200);
+    } catch (err) {
+      await c.env.AUDIO.delete(key); // nothing stored (a leftover would be removed by the cleanup job)
+      throw err;
+    }
+  })
+
+  // ── Multipart uploads ──────────────────────────────────────────────────────
+  .post("/uploads", jsonBody(createUploadSchema), async (c) => {
+    const body = c.req.valid("json");
+    const userId = c.var.user.id;
+    const audioId = body.id ?? crypto.randomUUID();
+    await assertQuota(c.var.db, quotaBytes(c.env), userId, body.size);
+    const r2 = await c.env.AUDIO.createMultipartUpload(audioKey(userId, audioId));
+    const { filename, size } = body;
+    const upload = await insertUpload(c.var.db, { userId, audioId, r2UploadId: r2.uploadId, filename, size });
+    return c.json(uploadToWire(upload, []), 201);
+  })
+  .get("/uploads/:id", async (c) => {
+    const upload = await findUpload(c.var.db, c.var.user.id, c.req.param("id"));
+    return c.json(uploadToWire(upload, await uploadParts(c.var.db, upload.id)));
+  })
+  .put("/uploads/:id/parts/:n", async (c) => {
+    const n = partNumberSchema.safeParse(c.req.param("n"));
+    if (!n.success) throw new AppError(400, "invalid_part_number", "Part numbers are 1–10000.");
+    const size = contentLength(c, MAX_PART_BYTES);
+    const upload = await findUpload(c.var.db, c.var.user.id, c.req.param("id"));
+    if ((await otherPartsBytes(c.var.db, upload.id, n.data)) + size > upload.size)
+      throw new AppError(413, "payload_too_large", "The parts would exceed the upload's declared size.", {
+        details: { declared_bytes: upload.size },
+      });
+    const r2 = c.env.AUDIO.resumeMultipartUpload(audioKey(upload.userId, upload.audioId), upload.r2UploadId);
+    const stored = await streamToR2(
+      c.req.raw.body!,
+      size,
+      (stream) => r2.uploadPart(n.data, stream),
+      n.data === 1 ? { fileSize: upload.size } : undefined,
+    );
+    const sha256 = stored.sha256;
+    await savePart(
+      c.var.db,
+      { uploadId: upload.id, partNumber: n.data, etag: stored.result.etag, size, sha256 },
+      stored.sniffed,
+    );
+    return c.json({ part_number: n.data, size, sha256 });
+  })
+  .post("/uploads/:id/complete", async (c) => {
+    const userId = c.var.user.id;
+    const upload = await findUpload(c.var.db, userId, c.req.param("id"));
+    const parts = await uploadParts(c.var.db, upload.id);
+    const plan = assembly(upload, parts);
+    const checksum = await compositeChecksum(parts);
+    try {
+      const { row, created } = await write(
+        c,
+        async (w) => {
+          const inserted = await recordAudio(w, userId, quotaBytes(c.env), upload.size, async () => ({
+            id: upload.audioId,
+            filename: upload.filename,
+            contentType: upload.contentType!,
+            format: upload.format!,
+            size: upload.size,
+            checksum,
+            etag: (await completeInR2(c.env.AUDIO, upload, plan)).httpEtag,
+            durationS: upload.durationS,
+          }));
+          await deleteUploads(w.db, [upload.id]);
+          return inserted;
+        },
+        { transaction: true },
+      );
+      return respond(c, row, created ? 201 : 200);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "quota_exceeded") await abortUpload(c.var.db, c.env.AUDIO, upload); // nothing stored
+      throw err;
+    }
+  })
+  .delete("/uploads/:id", async (c) => {
+    await abortUpload(c.var.db, c.env.AUDIO, await findUpload(c.var.db, c.var.user.id, c.req.param("id")));
+    return c.body(null, 204);
+  })
+
+  // ── One file ───────────────────────────────────────────────────────────────
+  .get("/:id/meta", async (c) => respond(c, await findOwned(c.var.db, "audio", c.var.user.id, c.req.param("id"))))
+  .get("/:id", async (c) => {
+    const row = await findOwned(c.var.db, "audio", c.var.user.id, c.req.param("id"));
+    c.header("Accept-Ranges", "bytes");
+    c.header("ETag", row.etag);
+    c.header("Content-Type", row.contentType);
+    c.header("Content-Disposition", contentDisposition(row.filename));
+    // The bytes behind an id never change.
+    c.header("Cache-Control", "private, max-age=31536000, immutable");
+    if (etagMatches(c.req.header("if-none-match"), row.etag)) return c.body(null, 304);
+    const ifRange = c.req.header("if-range");
+    const range =
+      ifRange === undefined || ifRange === row.etag ? parseRange(c.req.header("range"), row.size) : undefined;
+    if (range === "unsatisfiable")
+      throw new AppError(416, "range_not_satisfiable", `The file has ${row.size} bytes.`, {
+        headers: { "Content-Range": `bytes */${row.size}` },
+      });
+    const object = await c.env.AUDIO.get(audioKey(row.userId, row.id), range ? { range } : {});
+    if (!object) throw new AppError(404, "not_found", "Audio bytes not found.");
+    if (!range) {
+      c.header("Content-Length", String(row.size));
+      return c.body(object.body, 200);
+    }
+    c.header("Content-Length", String(range.length));
+    c.header("Content-Range", `bytes ${range.offset}-${range.offset + range.length - 1}/${row.size}`);
+    return c.body(object.body, 206);
+  })
+  .delete("/:id", async (c) => {
+    const userId = c.var.user.id;
+    const expected = expectedVersion(c);
+    const row = await write(
+      c,
+      async (w) => {
+        const current = await lockAudio(w.db, userId, c.req.param("id"), "update");
+        const usage = await audioUsage(w.db, current.id);
+        if (usage.tracks + usage.references > 0)
+          throw new AppError(
+            409,
+            "audio_in_use",
+            "This audio is used by tracks or references; remove it from them first.",
+            { details: usage },
+          );
+        return w.remove("audio", current.id, expected);
+      },
+      { transaction: true },
+    );
+    await c.env.AUDIO.delete(audioKey(userId, row.id)); // if this fails, the cleanup job removes the orphan
+    return c.body(null, 204);
+  });
