@@ -33,8 +33,14 @@ const jsonOnly =
   (c, next) =>
     isAudioUpload(c.req) ? next() : mw(c, next);
 
+/** Clients derive their clock offset from `Date` (Cloudflare sets it in production; local workerd doesn't). */
+const serverDate: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (!c.res.headers.has("date")) c.header("Date", new Date().toUTCString());
+};
+
 const app = new Hono<AppEnv>()
-  .use("/api/*", requestId(), secureHeaders(), jsonOnly(requireJson))
+  .use("/api/*", requestId(), secureHeaders(), serverDate, jsonOnly(requireJson))
   .use(
     "/api/*",
     jsonOnly(
@@ -50,7 +56,7 @@ const app = new Hono<AppEnv>()
   .get("/api/ping", (c) => c.json({ ok: true }))
   .use("/api/*", database);
 
-const routes = app
+app
   .route("/api/health", health)
   .route("/api/auth", auth)
   .route("/api/settings", settingsRoutes)
@@ -64,9 +70,6 @@ const routes = app
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404));
 app.onError(onError);
-
-/** The typed API surface for the web client (`hc<AppType>`). */
-export type AppType = typeof routes;
 
 export default {
   fetch: app.fetch,
