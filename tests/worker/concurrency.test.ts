@@ -128,10 +128,11 @@ describe("stateless worker", () => {
   });
 });
 
+const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
+
 describe("database round trips (counted by the driver, reported in X-Db-Queries)", () => {
   test("authenticated reads and writes take at most 2", async () => {
     const u = await signup();
-    const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
     const created = await as(u).post("/api/user/inbox", { title: "count me" });
     expect(q(created)).toBe(2); // session + one write-and-log statement
     expect(q(await as(u).get("/api/user/inbox"))).toBe(2);

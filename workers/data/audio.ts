@@ -11,6 +11,7 @@ import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
 import { measured, peek, storeMeasured } from "../lib/streams";
 import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
 import type { ValuesOf, Writer } from "../sync/write";
+import { paginate } from "./paginate";
 
 type Upload = typeof audioUploads.$inferSelect;
 type Part = typeof audioUploadParts.$inferSelect;
@@ -75,15 +76,7 @@ export async function repeatedUpload(db: Db, userId: string, id: string, filenam
 /** One query: the page and the total (window count). Newest first. */
 export async function listAudio(db: Db, userId: string, q: { page: number; page_size: number }) {
   const where = eq(audioFiles.userId, userId);
-  const rows = await db
-    .select({ item: audioFiles, total: sql<number>`count(*) over ()`.mapWith(Number) })
-    .from(audioFiles)
-    .where(where)
-    .orderBy(desc(audioFiles.createdAt), desc(audioFiles.id))
-    .limit(q.page_size)
-    .offset((q.page - 1) * q.page_size);
-  const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(audioFiles, where) : 0);
-  return { items: rows.map((r) => r.item), total };
+  return paginate(db, audioFiles, { where, orderBy: [desc(audioFiles.createdAt), desc(audioFiles.id)] }, q);
 }
 
 /**

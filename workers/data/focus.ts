@@ -6,6 +6,7 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { focusSessions } from "../../db/schema";
 import type { Writer } from "../sync/write";
+import { paginate, type PageQuery } from "./paginate";
 
 const isRunning = inArray(focusSessions.status, ["active", "paused"]);
 /** Seconds of the current pause, folded into paused_total_s when it ends. */
@@ -47,14 +48,10 @@ export async function finish(w: Writer, id: string, status: "completed" | "aband
   return row;
 }
 
-export async function history(db: Db, userId: string, page: number, pageSize: number) {
-  const rows = await db
-    .select({ s: focusSessions, total: sql<number>`count(*) over ()`.mapWith(Number) })
-    .from(focusSessions)
-    .where(eq(focusSessions.userId, userId))
-    .orderBy(desc(focusSessions.startedAt), desc(focusSessions.id))
-    .limit(pageSize)
-    .offset((page - 1) * pageSize);
-  const total = rows[0]?.total ?? (page > 1 ? await db.$count(focusSessions, eq(focusSessions.userId, userId)) : 0);
-  return { items: rows.map((r) => r.s), total };
-}
+export const history = (db: Db, userId: string, q: PageQuery) =>
+  paginate(
+    db,
+    focusSessions,
+    { where: eq(focusSessions.userId, userId), orderBy: [desc(focusSessions.startedAt), desc(focusSessions.id)] },
+    q,
+  );

@@ -11,19 +11,13 @@ import { AppError, notFound } from "../errors";
 import { MAX_TRACKS, type CreateTrack, type UpdateTrack } from "../protocol/libraries";
 import { findOwned, type Writer } from "../sync/write";
 import { isUuid, lockAudio } from "./audio";
+import { paginate } from "./paginate";
 
 /** Favorites first, then newest. One query: the page and the total. */
 export async function listLibraries(db: Db, userId: string, q: { page: number; page_size: number }) {
   const where = eq(focusLibraries.userId, userId);
-  const rows = await db
-    .select({ item: focusLibraries, total: sql<number>`count(*) over ()`.mapWith(Number) })
-    .from(focusLibraries)
-    .where(where)
-    .orderBy(desc(focusLibraries.favorite), desc(focusLibraries.createdAt), desc(focusLibraries.id))
-    .limit(q.page_size)
-    .offset((q.page - 1) * q.page_size);
-  const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(focusLibraries, where) : 0);
-  return { items: rows.map((r) => r.item), total };
+  const orderBy = [desc(focusLibraries.favorite), desc(focusLibraries.createdAt), desc(focusLibraries.id)];
+  return paginate(db, focusLibraries, { where, orderBy }, q);
 }
 
 export const tracksOf = (db: Db | Tx, libraryId: string) =>

@@ -3,6 +3,7 @@ import { and, arrayContains, desc, eq, getTableColumns, sql, type SQL } from "dr
 import type { Db } from "../../db/client";
 import { referenceItems } from "../../db/schema";
 import type { ListReferences } from "../protocol/references";
+import { paginate } from "./paginate";
 
 const { search: _search, ...listed } = getTableColumns(referenceItems);
 
@@ -29,18 +30,16 @@ export async function listReferences(db: Db, userId: string, q: ListReferences) 
     q.tag ? arrayContains(referenceItems.tags, [q.tag.toLowerCase()]) : undefined,
     tsquery ? sql`${referenceItems.search} @@ ${tsquery}` : undefined,
   );
-  const rows = await db
-    .select({ item: listed, total: sql<number>`count(*) over ()`.mapWith(Number) })
-    .from(referenceItems)
-    .where(where)
-    .orderBy(
-      desc(referenceItems.pinned),
-      ...(tsquery ? [desc(sql`ts_rank(${referenceItems.search}, ${tsquery})`)] : []),
-      desc(referenceItems.createdAt),
-      desc(referenceItems.id),
-    )
-    .limit(q.page_size)
-    .offset((q.page - 1) * q.page_size);
-  const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(referenceItems, where) : 0);
-  return { items: rows.map((r) => r.item), total };
+  const orderBy = [
+    desc(referenceItems.pinned),
+    ...(tsquery ? [desc(sql`ts_rank(${referenceItems.search}, ${tsquery})`)] : []),
+    desc(referenceItems.createdAt),
+    desc(referenceItems.id),
+  ];
+  return paginate<typeof referenceItems, Omit<typeof referenceItems.$inferSelect, "search">>(
+    db,
+    referenceItems,
+    { where, orderBy, columns: listed },
+    q,
+  );
 }

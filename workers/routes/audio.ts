@@ -46,7 +46,7 @@ import {
   partNumberSchema,
   uploadToWire,
 } from "../protocol/audio";
-import { expectedVersion, findOwned, write } from "../sync/write";
+import { expectedVersion, findOwned, sendRecord, write } from "../sync/write";
 
 type Row = typeof audioFiles.$inferSelect;
 
@@ -60,10 +60,7 @@ export const isAudioUpload = (req: HonoRequest) =>
     (req.method === "PUT" && /^\/api\/audio\/uploads\/[^/]+\/parts\/[^/]+\/?$/.test(req.path))) &&
   !JSON_TYPE.test(req.header("content-type") ?? "");
 
-const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
-  c.header("ETag", `"${row.version}"`);
-  return c.json(audioToWire(row), status);
-};
+const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => sendRecord(c, "audio", row, status);
 
 /** Content-Length of a binary upload: 411 without, 413 over `max`. */
 function contentLength(c: Context<AppEnv>, max: number): number {

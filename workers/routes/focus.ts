@@ -70,7 +70,7 @@ export const focus = userApp()
   })
   .get("/sessions", queryParams(focusHistoryQuery), async (c) => {
     const q = c.req.valid("query");
-    const { items, total } = await history(c.var.db, c.var.user.id, q.page, q.page_size);
+    const { items, total } = await history(c.var.db, c.var.user.id, q);
     const now = new Date();
     return c.json({ items: items.map((r) => focusSessionToWire(r, now)), page: q.page, page_size: q.page_size, total });
   })

@@ -1,18 +1,13 @@
 /** SPEC §5 Inbox (quick capture). */
 import type { Context } from "hono";
-import type { inboxItems } from "../../db/schema";
 import { listInbox } from "../data/inbox";
 import type { AppEnv } from "../env";
 import { userApp } from "../lib/user-app";
 import { jsonBody, queryParams } from "../lib/validate";
 import { createInboxItemSchema, inboxItemToWire, listInboxQuery, normalizeTags, updateInboxItemSchema } from "../protocol/inbox";
-import { expectedVersion, findOwned, write } from "../sync/write";
+import { expectedVersion, findOwned, type RowOf, sendRecord, write } from "../sync/write";
 
-type Row = typeof inboxItems.$inferSelect;
-const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
-  c.header("ETag", `"${row.version}"`);
-  return c.json(inboxItemToWire(row), status);
-};
+const respond = (c: Context<AppEnv>, row: RowOf<"inbox_item">, status: 200 | 201 = 200) => sendRecord(c, "inbox_item", row, status);
 
 export const inbox = userApp()
   .get("/", queryParams(listInboxQuery), async (c) => {

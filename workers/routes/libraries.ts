@@ -15,19 +15,15 @@ import {
   updateLibrarySchema,
   updateTrackSchema,
 } from "../protocol/libraries";
-import { expectedVersion, findOwned, write } from "../sync/write";
+import { expectedVersion, findOwned, sendRecord, write } from "../sync/write";
 
 type Library = typeof focusLibraries.$inferSelect;
 type Track = typeof focusTracks.$inferSelect;
 
-const respond = (c: Context<AppEnv>, row: Library, status: 200 | 201 = 200) => {
-  c.header("ETag", `"${row.version}"`);
-  return c.json(focusLibraryToWire(row), status);
-};
-const respondTrack = (c: Context<AppEnv>, row: Track, status: 200 | 201 = 200) => {
-  c.header("ETag", `"${row.version}"`);
-  return c.json(focusTrackToWire(row), status);
-};
+const respond = (c: Context<AppEnv>, row: Library, status: 200 | 201 = 200) =>
+  sendRecord(c, "focus_library", row, status);
+const respondTrack = (c: Context<AppEnv>, row: Track, status: 200 | 201 = 200) =>
+  sendRecord(c, "focus_track", row, status);
 
 export const libraries = userApp()
   .get("/", queryParams(listLibrariesQuery), async (c) => {

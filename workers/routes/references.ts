@@ -13,13 +13,10 @@ import {
   referenceToWire,
   updateReferenceSchema,
 } from "../protocol/references";
-import { expectedVersion, findOwned, write, type Writer } from "../sync/write";
+import { expectedVersion, findOwned, sendRecord, write, type Writer } from "../sync/write";
 
 type Row = typeof referenceItems.$inferSelect;
-const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
-  c.header("ETag", `"${row.version}"`);
-  return c.json(referenceToWire(row), status);
-};
+const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => sendRecord(c, "reference", row, status);
 
 /** A referenced recording must be the user's; the row lock keeps it from being deleted meanwhile. */
 const withAudio = (audioId: string | null | undefined) => ({ transaction: Boolean(audioId) });

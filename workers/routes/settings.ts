@@ -7,14 +7,11 @@ import { AppError, notFound } from "../errors";
 import { userApp } from "../lib/user-app";
 import { jsonBody } from "../lib/validate";
 import { SETTINGS_DEFAULTS, settingsToWire, UI_MAX_BYTES, updateSettingsSchema } from "../protocol/settings";
-import { expectedVersion, write, type RowOf } from "../sync/write";
+import { expectedVersion, type RowOf, sendRecord, write } from "../sync/write";
 
 type Row = RowOf<"settings">;
 
-const respond = (c: Context<AppEnv>, row: Row) => {
-  c.header("ETag", `"${row.version}"`);
-  return c.json(settingsToWire(row));
-};
+const respond = (c: Context<AppEnv>, row: Row) => sendRecord(c, "settings", row);
 
 /** jsonb `||` merges in SQL, so concurrent partial updates of different fields don't overwrite each other. */
 const merge = (column: typeof settings.accessibility | typeof settings.sync | typeof settings.ui, patch?: object) =>

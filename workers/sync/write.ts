@@ -149,8 +149,10 @@ async function logged<E extends EntityName>(
   return rows;
 }
 
+/** Every update of a synced record: version +1 and a fresh updated_at. */
+const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
+
 function writer(db: Db | Tx, userId: string, out: Change[][]): Writer {
-  const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
   const self: Writer = {
     db,
@@ -249,4 +251,10 @@ function announce(c: Context<AppEnv>, userId: string, batches: Change[][]) {
     const prev = String(Number(changes[0]!.cursor) - 1);
     c.executionCtx.waitUntil(relayChanges(c.env, userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes }));
   }
+}
+
+/** A record response: its wire shape with `ETag: "<version>"` (SPEC §3). */
+export function sendRecord<E extends EntityName>(c: Context<AppEnv>, entity: E, row: RowOf<E>, status: 200 | 201 = 200) {
+  c.header("ETag", `"${row.version}"`);
+  return c.json(toWire(entity, row), status);
 }

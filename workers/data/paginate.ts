@@ -1,0 +1,30 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { Db } from "../../db/client";
+
+export interface PageQuery {
+  page: number;
+  page_size: number;
+}
+
+/**
+ * One page of `table` rows and the total, in one query (a window count). Only
+ * a page past the end needs a second query for the total. `columns` narrows the
+ * selection (e.g. to leave out a search vector).
+ */
+export async function paginate<T extends PgTable, R = T["$inferSelect"]>(
+  db: Db,
+  table: T,
+  opts: { where: SQL | undefined; orderBy: (SQL | PgColumn)[]; columns?: Record<string, PgColumn> },
+  q: PageQuery,
+): Promise<{ items: R[]; total: number }> {
+  const rows = await db
+    .select({ item: (opts.columns ?? table) as never, total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(table as PgTable)
+    .where(opts.where)
+    .orderBy(...opts.orderBy)
+    .limit(q.page_size)
+    .offset((q.page - 1) * q.page_size);
+  const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(table, opts.where) : 0);
+  return { items: rows.map((r) => r.item as R), total };
+}
