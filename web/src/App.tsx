@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, For, Match, onCleanup, onMount, Switch } from "solid-js";
+import { createEffect, createMemo, createSignal, For, lazy, Match, onCleanup, onMount, Switch } from "solid-js";
 import { api, describeError, HttpError } from "./api/http.ts";
 import type { User } from "./api/types.ts";
 import { ConnectionIndicator } from "./components/ConnectionIndicator.tsx";
@@ -14,6 +14,11 @@ import { Devices } from "./views/Devices.tsx";
 import { Focus } from "./views/Focus.tsx";
 import { Inbox } from "./views/Inbox.tsx";
 import { Settings } from "./views/Settings.tsx";
+
+// Loaded on first visit: keeps the initial bundle small.
+const Libraries = lazy(() => import("./views/Libraries.tsx"));
+const References = lazy(() => import("./views/References.tsx"));
+const AudioFiles = lazy(() => import("./views/AudioFiles.tsx"));
 
 type Phase =
   { kind: "loading" } | { kind: "signed-out"; message?: string } | { kind: "signed-in"; user: User; store: SyncStore };
@@ -96,16 +101,20 @@ export function App() {
   );
 }
 
-type View = "inbox" | "focus" | "settings" | "devices";
+type View = "inbox" | "focus" | "libraries" | "references" | "audio" | "settings" | "devices";
 const VIEWS: Array<[View, string]> = [
   ["inbox", "Inbox"],
   ["focus", "Focus"],
+  ["libraries", "Libraries"],
+  ["references", "References"],
+  ["audio", "Audio"],
   ["settings", "Settings"],
   ["devices", "Devices"],
 ];
 
 function viewFromHash(): View {
-  const v = location.hash.replace(/^#\/?/, "");
+  // "#/libraries/<id>": the view is the first segment; it reads the rest itself.
+  const v = location.hash.replace(/^#\/?/, "").split("/")[0];
   return VIEWS.find(([k]) => k === v)?.[0] ?? "inbox";
 }
 
@@ -170,6 +179,15 @@ function Shell(props: { user: User; onSignOut: () => void }) {
           </Match>
           <Match when={view() === "focus"}>
             <Focus />
+          </Match>
+          <Match when={view() === "libraries"}>
+            <Libraries />
+          </Match>
+          <Match when={view() === "references"}>
+            <References />
+          </Match>
+          <Match when={view() === "audio"}>
+            <AudioFiles />
           </Match>
           <Match when={view() === "settings"}>
             <Settings settings={settings()} user={props.user} onSignOut={props.onSignOut} />

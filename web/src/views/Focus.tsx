@@ -1,8 +1,11 @@
-import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, lazy, onCleanup, Show } from "solid-js";
 import type { FocusSession } from "../api/types.ts";
 import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../ui/actions.ts";
 import { clock, dateTime, minutes } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
+
+// The soundtrack picker/player loads on demand (keeps the initial bundle small).
+const FocusMusic = lazy(() => import("../components/FocusMusic.tsx"));
 
 const PRESETS = [15, 25, 50, 90];
 const HISTORY = 20;
@@ -111,6 +114,7 @@ function StartForm() {
           />
         </div>
       </div>
+      <FocusMusic />
       <div>
         <button type="submit" class="primary">
           Start focus
@@ -185,6 +189,7 @@ function Running(props: { session: FocusSession }) {
           Abandon
         </button>
       </div>
+      <FocusMusic session={s()} />
     </div>
   );
 }
