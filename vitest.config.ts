@@ -35,6 +35,22 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["tests/e2e/**/*.test.ts"],
+          // Each file starts wrangler dev (+ Chromium): one file at a time, in a
+          // group of its own (never alongside the worker project's files), so a
+          // busy CPU doesn't skew the live-latency check.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // UI waits are event-driven but bounded; 1 s (the default) is too tight on 2 cores.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
+        },
+      },
     ],
   },
 });

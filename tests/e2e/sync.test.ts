@@ -1,0 +1,540 @@
+/**
+ * Issue 4, end to end: the real app (wrangler dev + embedded Postgres) in
+ * Debian's Chromium, one account on a desktop (WebSocket), a second desktop
+ * and a phone (polling), all signed in through the UI.
+ *
+ * The flows share one account and run in order. Only the live path is timed
+ * (≤ 1 s, measured in the browsers); everything that rides the phone's poll
+ * uses generous, bounded waits.
+ */
+import { randomUUID } from "node:crypto";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { startApp, type RunningApp } from "./app.ts";
+import {
+  desktopContext,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  statusText,
+  unlabeledControls,
+  watchPage,
+} from "./browser.ts";
+
+// Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
+declare const window: any;
+declare const location: { hash: string };
+declare const document: any;
+declare const localStorage: Record<string, string>;
+declare const MutationObserver: any;
+
+/** A 5 s poll backs off to 4× while idle: 20 s, plus slack for a busy 2-core machine. */
+const POLL_WAIT = { timeout: 45_000, interval: 250 };
+const LIVE_BUDGET_MS = 1_000;
+const THEME_HINT_KEY = "continuum.theme-hint";
+
+let app: RunningApp;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+interface Device {
+  name: string;
+  ctx: BrowserContext;
+  page: Page;
+  sockets: string[];
+  /** WebSocket frames this page received. */
+  frames: string[];
+}
+
+async function device(name: string, kind: "desktop" | "phone"): Promise<Device> {
+  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
+  ctx.setDefaultTimeout(15_000);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  const sockets: string[] = [];
+  const frames: string[] = [];
+  page.on("websocket", (ws) => {
+    sockets.push(ws.url());
+    ws.on("framereceived", (f) => frames.push(String(f.payload)));
+  });
+  page.on("pageerror", (err) => pageErrors.push(`[${name}] ${err.message}`));
+  watchPage(page, name);
+  return { name, ctx, page, sockets, frames };
+}
+
+async function sessionToken(ctx: BrowserContext): Promise<string> {
+  const c = (await ctx.cookies()).find((x) => x.name === "session");
+  if (!c) throw new Error("no session cookie");
+  return c.value;
+}
+
+/** The API from Node, as the given browser's session (its cookie is the bearer token). */
+async function api<T = any>(token: string, method: string, path: string, json?: unknown) {
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: "application/json",
+      ...(json === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: json === undefined ? undefined : JSON.stringify(json),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+interface InboxItem {
+  id: string;
+  title: string;
+  tags: string[];
+  version: number;
+}
+
+async function serverInbox(token: string): Promise<InboxItem[]> {
+  const r = await api<{ items: InboxItem[] }>(token, "GET", "/api/user/inbox?page_size=100");
+  expect(r.status).toBe(200);
+  return r.body.items;
+}
+
+const MAIN_VIEWS = ["inbox", "focus", "settings", "devices"] as const;
+
+/** Through the nav, like a user; the view's heading tells us it is up. */
+const go = async (page: Page, view: string) => {
+  await page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`).click();
+  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+  if ((MAIN_VIEWS as readonly string[]).includes(view))
+    await page.getByRole("heading", { level: 1, name: new RegExp(`^${view}$`, "i") }).waitFor();
+  else await page.locator("main h1").first().waitFor();
+};
+
+const titles = (page: Page) => page.locator("main .item-title").allInnerTexts();
+const row = (p: Page, title: string) =>
+  p.locator("main li.item").filter({ has: p.locator(".item-title", { hasText: title }) });
+const count = (list: string[], t: string) => list.filter((x) => x === t).length;
+
+async function signUp(page: Page, creds: { email: string; username: string; password: string }) {
+  await page.goto("/");
+  await page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("Email", { exact: true }).fill(creds.email);
+  await page.getByLabel("Username", { exact: true }).fill(creds.username);
+  await page.getByLabel("Password", { exact: true }).fill(creds.password);
+  await page.locator("form button[type=submit]").click();
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+}
+
+async function signIn(page: Page, login: string, password: string) {
+  await page.goto("/");
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.locator("form button[type=submit]").click();
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+}
+
+const creds = (() => {
+  const username = `e2e_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
+  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
+})();
+
+let desktop: Device;
+let desktop2: Device;
+let phone: Device;
+let token: string;
+
+beforeAll(async () => {
+  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await app?.stop();
+});
+
+describe("one account on a desktop, a second desktop and a phone", () => {
+  // A failed offline flow must not leave the desktop offline for the next ones.
+  afterEach(async () => {
+    await desktop?.ctx.setOffline(false);
+  });
+
+  it("signs up on the desktop and signs in on the phone and a second desktop, through the UI", async () => {
+    desktop = await device("desktop", "desktop");
+    phone = await device("phone", "phone");
+    desktop2 = await device("desktop2", "desktop");
+
+    await signUp(desktop.page, creds);
+    token = await sessionToken(desktop.ctx);
+    await signIn(phone.page, creds.username, creds.password);
+    await signIn(desktop2.page, creds.email, creds.password);
+
+    // The transport policy: desktops hold the socket, the (touch, narrow) phone polls.
+    await expect.poll(() => statusText(desktop.page), { timeout: 15_000 }).toBe("Live");
+    await expect.poll(() => statusText(desktop2.page), { timeout: 15_000 }).toBe("Live");
+    expect(await statusText(phone.page)).toBe("Polling every 30 s");
+
+    // The phone's user shortens its poll interval in Settings. It is an
+    // account-wide setting, but only polling devices use it — the desktops
+    // stay on their sockets.
+    await go(phone.page, "settings");
+    const interval = phone.page.getByLabel("Poll interval (seconds)");
+    await interval.fill("5");
+    await interval.blur();
+    await expect.poll(() => statusText(phone.page)).toBe("Polling every 5 s");
+    await expect.poll(async () => (await api(token, "GET", "/api/settings")).body.sync.poll_interval_s).toBe(5);
+    await go(phone.page, "inbox");
+  });
+
+  it("a theme change reaches the other desktop over the socket within 1 s, and the phone by its next poll", async () => {
+    // Timestamps are taken inside the browsers (one machine, one clock).
+    await desktop2.page.evaluate(() => {
+      const w = window as { e2eDarkAt?: number };
+      new MutationObserver(() => {
+        if (document.documentElement.dataset.theme === "dark") w.e2eDarkAt ??= Date.now();
+      }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    });
+    const framesBefore = desktop2.frames.length;
+
+    await go(desktop.page, "settings");
+    await desktop.page.evaluate(() => {
+      document.addEventListener(
+        "change",
+        (e: { target: unknown }) => {
+          const t = e.target as { name: string; value: string };
+          if (t.name === "theme" && t.value === "dark") (window as { e2eChangedAt: number }).e2eChangedAt = Date.now();
+        },
+        true,
+      );
+    });
+    expect(await statusText(desktop2.page)).toBe("Live");
+    const phoneBefore = await phone.page.evaluate(() => document.documentElement.dataset.theme);
+    expect(phoneBefore).toBe("light");
+
+    const t0 = Date.now();
+    await desktop.page.getByLabel("Dark", { exact: true }).check();
+    await expect.poll(() => desktop.page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+
+    const darkAt = (await (
+      await desktop2.page.waitForFunction(() => (window as { e2eDarkAt?: number }).e2eDarkAt, null, {
+        timeout: 10_000,
+      })
+    ).jsonValue()) as number;
+    const changedAt = await desktop.page.evaluate(() => (window as { e2eChangedAt: number }).e2eChangedAt);
+    const liveMs = darkAt - changedAt;
+    console.log(`[e2e] theme: desktop → desktop2 over the socket in ${liveMs} ms`);
+    expect(liveMs).toBeGreaterThanOrEqual(0);
+    expect(liveMs).toBeLessThanOrEqual(LIVE_BUDGET_MS);
+    // …and it came over the socket: a "changes" frame carrying the new theme.
+    // (Frame events reach Node on their own schedule, hence the poll.)
+    const pushed = () =>
+      desktop2.frames
+        .slice(framesBefore)
+        .map(
+          (f) =>
+            JSON.parse(f) as { type: string; changes?: Array<{ entity: string; data: { theme?: string } | null }> },
+        )
+        .filter(
+          (m) => m.type === "changes" && m.changes?.some((c) => c.entity === "settings" && c.data?.theme === "dark"),
+        );
+    await expect.poll(() => pushed().length).toBe(1);
+    expect(await statusText(desktop2.page)).toBe("Live");
+
+    await expect.poll(() => phone.page.evaluate(() => document.documentElement.dataset.theme), POLL_WAIT).toBe("dark");
+    console.log(`[e2e] theme: desktop → phone by poll in ${Date.now() - t0} ms`);
+    // The phone never opened a socket: polling is its whole transport.
+    expect(phone.sockets).toEqual([]);
+    expect(desktop.sockets.length).toBeGreaterThan(0);
+  });
+
+  it("pausing focus on the phone shows as paused on the desktop", async () => {
+    await go(desktop.page, "focus");
+    await go(phone.page, "focus");
+    await phone.page.getByLabel("What are you focusing on? (optional)").fill("Write the report");
+    await phone.page.getByRole("button", { name: "Start focus" }).click();
+    await phone.page.getByRole("timer").waitFor();
+
+    // The desktop hears of it over its socket.
+    const running = desktop.page.locator(".focus-running");
+    await running.waitFor({ timeout: 15_000 });
+    await expect.poll(() => running.getAttribute("data-status")).toBe("active");
+    await expect
+      .poll(() => desktop.page.locator(".focus-running p.muted").first().innerText())
+      .toBe("Write the report");
+
+    await phone.page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(() => running.getAttribute("data-status"), { timeout: 15_000 }).toBe("paused");
+    await desktop.page.getByText("Paused — every device shows the same.").waitFor();
+    await desktop.page.getByRole("button", { name: "Resume" }).waitFor();
+    // Both show the same frozen time, derived from the server's timestamps.
+    await expect
+      .poll(async () => [
+        await desktop.page.getByRole("timer").innerText(),
+        await phone.page.getByRole("timer").innerText(),
+      ])
+      .toSatisfy(([d, p]) => d === p);
+    const active = await api(token, "GET", "/api/focus/active");
+    expect(active.status).toBe(200);
+    expect(JSON.stringify(active.body)).toContain('"paused"');
+  });
+
+  const OFFLINE = ["buy stamps", "water the plants", "book the dentist"];
+
+  it("captures made offline on the desktop reach the phone exactly once", async () => {
+    await go(desktop.page, "inbox");
+    await go(phone.page, "inbox");
+    const before = (await serverInbox(token)).length;
+
+    await desktop.ctx.setOffline(true);
+    await expect.poll(() => statusText(desktop.page)).toBe("Offline");
+    const omnibar = desktop.page.getByLabel("Capture to inbox");
+    for (const t of OFFLINE) {
+      await omnibar.fill(`${t} #errands`);
+      await omnibar.press("Enter");
+      await expect.poll(() => omnibar.inputValue()).toBe("");
+    }
+    // Shown at once, queued, and nothing has reached the server.
+    await expect.poll(() => titles(desktop.page)).toEqual(expect.arrayContaining(OFFLINE));
+    await expect.poll(() => statusText(desktop.page)).toBe("Offline — 3 changes waiting");
+    expect((await serverInbox(token)).length).toBe(before);
+
+    await desktop.ctx.setOffline(false);
+    // The outbox drains in order once the browser is back online.
+    await expect.poll(() => statusText(desktop.page), { timeout: 30_000 }).toBe("Live");
+    await expect.poll(async () => (await serverInbox(token)).length, { timeout: 30_000 }).toBe(before + 3);
+
+    const server = await serverInbox(token);
+    for (const t of OFFLINE) {
+      expect(server.filter((i) => i.title === t)).toHaveLength(1);
+      expect(server.find((i) => i.title === t)!.tags).toEqual(["errands"]);
+    }
+
+    await expect
+      .poll(async () => {
+        const list = await titles(phone.page);
+        return OFFLINE.map((t) => count(list, t));
+      }, POLL_WAIT)
+      .toEqual([1, 1, 1]);
+    // Still once each on both devices after everything settled.
+    for (const p of [phone.page, desktop.page]) {
+      const list = await titles(p);
+      expect(OFFLINE.map((t) => count(list, t))).toEqual([1, 1, 1]);
+      expect(list).toHaveLength(before + 3);
+    }
+    expect((await serverInbox(token)).length).toBe(before + 3);
+  });
+
+  it("an edit made offline that conflicts with the phone's loses to the server, with a notice", async () => {
+    const target = OFFLINE[1]!;
+    const mine = `${target} (desktop, offline)`;
+    const theirs = `${target} (phone)`;
+
+    await desktop.ctx.setOffline(true);
+    await expect.poll(() => statusText(desktop.page)).toBe("Offline");
+    await row(desktop.page, target).getByRole("button", { name: /^Edit/ }).click();
+    await desktop.page.getByLabel("Title", { exact: true }).fill(mine);
+    await desktop.page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => titles(desktop.page)).toContain(mine);
+    await expect.poll(() => statusText(desktop.page)).toBe("Offline — 1 change waiting");
+
+    // Meanwhile the phone, online, edits the same item.
+    await row(phone.page, target).getByRole("button", { name: /^Edit/ }).click();
+    await phone.page.getByLabel("Title", { exact: true }).fill(theirs);
+    await phone.page.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(async () => (await serverInbox(token)).find((i) => i.title === theirs)?.version, { timeout: 15_000 })
+      .toBe(2);
+
+    await desktop.ctx.setOffline(false);
+    const notice = desktop.page.locator(".notice", { hasText: "conflicted with a change made elsewhere" });
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.innerText()).toContain("server version kept");
+    await expect.poll(() => titles(desktop.page), { timeout: 15_000 }).toContain(theirs);
+    expect(await titles(desktop.page)).not.toContain(mine);
+    await expect.poll(() => statusText(desktop.page)).toBe("Live");
+
+    const server = await serverInbox(token);
+    expect(server.find((i) => i.title === theirs)).toMatchObject({ version: 2 });
+    expect(server.some((i) => i.title === mine)).toBe(false);
+    const list = await titles(phone.page);
+    expect(count(list, theirs)).toBe(1);
+    expect(list).not.toContain(mine);
+
+    await notice.getByRole("button", { name: "Dismiss" }).click();
+    await notice.waitFor({ state: "detached" });
+  });
+
+  it("captures with the keyboard alone: Ctrl-K from anywhere, type, Enter", async () => {
+    const page = desktop.page;
+    await go(page, "settings");
+    // From inside another control on another screen…
+    await page.getByLabel("Poll interval (seconds)").focus();
+    await page.keyboard.press("Control+k");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("omnibar-input");
+    await page.keyboard.type("call Bob #work");
+    await page.keyboard.press("Enter");
+
+    await expect
+      .poll(async () => (await serverInbox(token)).filter((i) => i.title === "call Bob").map((i) => i.tags), {
+        timeout: 15_000,
+      })
+      .toEqual([["work"]]);
+
+    // …and from nowhere in particular (focus on the page itself).
+    await go(page, "devices");
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press("Control+k");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("omnibar-input");
+    await page.keyboard.press("Escape");
+
+    await go(page, "inbox");
+    const item = page.locator("main li.item").filter({ has: page.locator(".item-title", { hasText: /^call Bob$/ }) });
+    await item.waitFor();
+    expect(await item.locator(".tags .tag").allInnerTexts()).toEqual([expect.stringMatching(/^#work\b/)]);
+  });
+
+  it("Devices: the desktop sees both devices and signs the phone out; the phone lands on sign-in", async () => {
+    // The second desktop leaves first (its own Sign out), so two sessions remain.
+    await desktop2.page
+      .getByRole("button", { name: /^Sign out/ })
+      .first()
+      .click();
+    await desktop2.page.getByLabel("Email or username").waitFor();
+
+    await go(desktop.page, "devices");
+    const rows = desktop.page.locator("main li.item");
+    await expect.poll(() => rows.count()).toBe(2);
+    const names = await rows.locator(".item-title").allInnerTexts();
+    expect(names.some((n) => /This device/.test(n))).toBe(true);
+    expect(names.some((n) => /Safari on iOS/.test(n))).toBe(true);
+
+    const phoneToken = await sessionToken(phone.ctx);
+    expect((await api(phoneToken, "GET", "/api/auth/me")).status).toBe(200);
+    await desktop.page.getByRole("button", { name: /Sign out that device.*Safari on iOS/ }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().innerText()).toContain("This device");
+    expect((await api(phoneToken, "GET", "/api/auth/me")).status).toBe(401);
+
+    // The phone finds out on its next poll.
+    await phone.page.getByLabel("Email or username").waitFor({ timeout: POLL_WAIT.timeout });
+    await phone.page.getByText("Your session ended").waitFor();
+    // The desktop is unaffected.
+    expect((await api(token, "GET", "/api/auth/me")).status).toBe(200);
+    expect(await statusText(desktop.page)).toBe("Live");
+  });
+});
+
+describe("every screen, desktop and phone", () => {
+  it("has an accessible name on every form control, and the main ones are captured as screenshots", async () => {
+    // A fresh account with some content, made through the API.
+    const username = `e2e_shot_${randomUUID().slice(0, 6)}`;
+    const password = "e2e-password-123";
+    const signup = await fetch(`${app.url}/api/auth/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: `${username}@example.test`, username, password }),
+    });
+    expect(signup.status).toBe(201);
+    const seedToken = ((await signup.json()) as { token: string }).token;
+    const seed = [
+      { title: "Renew passport", tags: ["errands"], description: "Photos first, then the form." },
+      { title: "Sketch the onboarding flow", tags: ["work", "design"] },
+      { title: "Call Bob about Saturday", tags: ["home"] },
+      { title: "Read “The Design of Everyday Things”", tags: ["reading"] },
+    ];
+    for (const s of seed) expect((await api(seedToken, "POST", "/api/user/inbox", s)).status).toBe(201);
+    const done = await api<{ id: string }>(seedToken, "POST", "/api/focus/sessions", {
+      duration_s: 1500,
+      label: "Inbox zero",
+    });
+    expect((await api(seedToken, "POST", `/api/focus/sessions/${done.body.id}/complete`)).status).toBe(200);
+    expect(
+      (await api(seedToken, "POST", "/api/focus/sessions", { duration_s: 3000, label: "Draft the proposal" })).status,
+    ).toBe(201);
+    expect((await api(seedToken, "POST", "/api/auth/logout")).status).toBe(204);
+
+    const problems: string[] = [];
+    for (const kind of ["desktop", "phone"] as const) {
+      const d = await device(`shots-${kind}`, kind);
+      await d.page.goto("/");
+      await d.page.getByLabel("Email or username").waitFor();
+      if (kind === "desktop") {
+        // The checker itself: an unlabeled field must be caught.
+        await d.page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<input id="probe">'));
+        expect((await unlabeledControls(d.page)).map((u) => u.html)).toEqual(['<input id="probe">']);
+        await d.page.evaluate(() => document.getElementById("probe").remove());
+      }
+      problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} auth (sign in): ${u.html}`));
+      await screenshot(d.page, `auth-${kind}`);
+      await d.page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Create account" }).click();
+      await d.page.getByLabel("Username", { exact: true }).waitFor();
+      problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} auth (sign up): ${u.html}`));
+      await signIn(d.page, username, password);
+
+      // Every screen the nav offers — the four main ones and any added since.
+      const views = await d.page
+        .getByRole("navigation", { name: "Main" })
+        .locator('a[href^="#/"]')
+        .evaluateAll((links) => links.map((a) => String(a.getAttribute("href")).slice(2)));
+      expect(views).toEqual(expect.arrayContaining([...MAIN_VIEWS]));
+      for (const view of views) {
+        await go(d.page, view);
+        if (view === "inbox") await d.page.locator("main li.item").nth(3).waitFor();
+        if (view === "focus") await d.page.getByRole("timer").waitFor();
+        if (view === "devices") await d.page.locator("main li.item").first().waitFor();
+        // Screens that load their own data: give their requests a (bounded) chance to settle.
+        await d.page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => {});
+        await d.page.evaluate(() => document.activeElement?.blur());
+        problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} ${view}: ${u.html}`));
+        if ((MAIN_VIEWS as readonly string[]).includes(view)) await screenshot(d.page, `${view}-${kind}`);
+        if (view === "inbox") {
+          // The inline editor's fields too.
+          await d.page.locator("main li.item").first().getByRole("button", { name: /^Edit/ }).click();
+          await d.page.getByLabel("Title", { exact: true }).waitFor();
+          problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} inbox editor: ${u.html}`));
+          await d.page.getByRole("button", { name: "Cancel" }).click();
+        }
+        if (view === "focus") {
+          await d.page.getByRole("button", { name: "Complete" }).click();
+          await d.page.getByRole("button", { name: "Start focus" }).waitFor();
+          problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} focus (start form): ${u.html}`));
+          // Leave one running for the phone's walk.
+          if (kind === "desktop") {
+            await d.page.getByLabel("What are you focusing on? (optional)").fill("Plan the week");
+            await d.page.getByRole("button", { name: "Start focus" }).click();
+          }
+        }
+      }
+      if (kind === "desktop") {
+        await d.page.emulateMedia({ colorScheme: "dark" });
+        await go(d.page, "inbox");
+        await expect.poll(() => d.page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+        await screenshot(d.page, "inbox-desktop-dark");
+        await d.page.emulateMedia({ colorScheme: "light" });
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("after all flows", () => {
+  it("localStorage holds nothing but the cosmetic theme hint", async () => {
+    let withHint = 0;
+    for (const ctx of contexts) {
+      for (const page of ctx.pages()) {
+        const store = await page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+        expect(
+          Object.keys(store).filter((k) => k !== THEME_HINT_KEY),
+          page.url(),
+        ).toEqual([]);
+        if (store[THEME_HINT_KEY]) {
+          withHint++;
+          const hint = JSON.parse(store[THEME_HINT_KEY]) as Record<string, unknown>;
+          expect(Object.keys(hint).sort()).toEqual(["font_scale", "high_contrast", "reduced_motion", "theme"]);
+        }
+      }
+    }
+    expect(withHint).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
