@@ -80,7 +80,9 @@ export async function startLocalDatabase(opts: {
     port,
     user: USER,
     password: PASSWORD,
-    authMethod: "scram-sha-256",
+    // Cleartext password on loopback, like Neon's proxy (over TLS there):
+    // SCRAM would add a slow key derivation to every per-request connection.
+    authMethod: "password",
     persistent: true,
     // Postgres refuses to run as root; the package creates a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,

@@ -21,7 +21,7 @@ import { sha256Hex } from "../lib/crypto";
 import { JSON_TYPE } from "./content-type";
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
-const STALE_MS = 60_000;
+const STALE_MS = 15_000;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const REPLAYED_HEADERS = ["content-type", "etag", "location", "x-sync-cursor"];
 
