@@ -51,6 +51,7 @@ export default defineConfig({
           expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
+      { test: { name: "unit", environment: "node", include: ["tests/unit/**/*.test.ts"] } },
     ],
   },
 });

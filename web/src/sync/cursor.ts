@@ -6,6 +6,7 @@ export function compareCursor(a: string, b: string): number {
     const x = a.replace(/^0+(?=\d)/, "");
     const y = b.replace(/^0+(?=\d)/, "");
     if (x.length !== y.length) return x.length - y.length;
+    return x < y ? -1 : x > y ? 1 : 0;
   } else if (a.length !== b.length) {
     return a.length - b.length;
   }

@@ -98,7 +98,8 @@ export class Outbox {
     this.entries.push(entry);
     this.hooks.changed([entry.entity]);
     entry.seq = await this.cache.addOutbox(entry);
-    this.kick();
+    // Join the queue; don't cut short a backoff wait (a 429/503's Retry-After).
+    if (this.retryTimer === undefined) this.kick();
     return entry;
   }
 

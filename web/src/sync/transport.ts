@@ -257,8 +257,10 @@ export class Transport {
     this.hooks.state();
     if (!this.running || this.policy !== "socket") return;
     // Poll while the socket is down; catch up at once on what it may have missed.
+    // A socket that never opened left the poll timer running: keep it rather than
+    // restart it, or failing reconnects (every ≤ 60 s) would postpone polls forever.
     if (wasOpen) void this.pullNow();
-    else this.scheduleNext();
+    else if (this.timers.pull === undefined) this.scheduleNext();
     this.scheduleReconnect();
   }
 
