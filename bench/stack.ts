@@ -11,22 +11,16 @@
  * Everything is torn down by `stop()`, on SIGINT/SIGTERM/SIGHUP and, as a last
  * resort, synchronously on process exit.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort, startLocalDatabase, type LocalDatabase } from "../scripts/local-db.ts";
+import { startLocalDatabase, type LocalDatabase } from "../scripts/local-db.ts";
+import { migrate as applyMigrations } from "../scripts/migrate.ts";
+import { QUIET_ENV, ROOT, startWranglerDev, WRANGLER_BIN, type WranglerDev } from "../scripts/wrangler-dev.ts";
 
-export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const WRANGLER_BIN = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-export const QUIET_ENV = {
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  NO_COLOR: "1",
-};
+export { QUIET_ENV, ROOT, WRANGLER_BIN };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -117,37 +111,6 @@ export async function bundleWorker(outDir: string): Promise<{ ok: boolean; out: 
   return { ok: r.code === 0 && existsSync(path.join(outDir, "index.js")), out: r.out };
 }
 
-/**
- * Applies the migrations with the project's own script; if that module cannot
- * be loaded by plain Node, falls back to the same drizzle migrator here.
- */
-async function applyMigrations(url: string, wsProxy: string): Promise<string | undefined> {
-  try {
-    const mod = (await import("../scripts/migrate.ts")) as { migrate(u: string, p?: string): Promise<void> };
-    await mod.migrate(url, wsProxy);
-    return undefined;
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    if (!/Cannot find module|ERR_MODULE_NOT_FOUND|ERR_UNSUPPORTED/i.test(msg)) throw err;
-    const { Pool, neonConfig } = await import("@neondatabase/serverless");
-    const { drizzle } = await import("drizzle-orm/neon-serverless");
-    const { migrate } = await import("drizzle-orm/neon-serverless/migrator");
-    const ws = (await import("ws")).default;
-    neonConfig.webSocketConstructor = ws;
-    neonConfig.wsProxy = (h, p) => `${wsProxy}?address=${h}:${p}`;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineConnect = false;
-    const pool = new Pool({ connectionString: url, max: 1 });
-    pool.on("error", () => {});
-    try {
-      await migrate(drizzle({ client: pool }), { migrationsFolder: path.join(ROOT, "db/migrations") });
-    } finally {
-      await pool.end().catch(() => {});
-    }
-    return `scripts/migrate.ts could not be imported by plain Node (${msg.split("\n")[0]}); migrated with the same drizzle migrator instead`;
-  }
-}
-
 export async function startStack(
   opts: {
     /** Static assets to serve (e.g. a fresh vite build); default: a stub page. */
@@ -166,14 +129,14 @@ export async function startStack(
   // Postgres runs as the `postgres` user when we are root: it must reach its data dir.
   chmodSync(dir, 0o755);
   let db: LocalDatabase | undefined;
-  let wrangler: ChildProcess | undefined;
+  let wrangler: WranglerDev | undefined;
   let stopped = false;
 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     cleanups.delete(stop);
-    await stopWrangler(wrangler);
+    await wrangler?.stop();
     if (db) await Promise.race([db.stop().catch(() => {}), sleep(10_000)]);
     killPostmaster(dir, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
@@ -181,7 +144,6 @@ export async function startStack(
   cleanups.add(stop);
   exitKills.add(() => {
     if (stopped) return;
-    killGroup(wrangler?.pid, "SIGKILL");
     killPostmaster(dir, "SIGQUIT");
     try {
       rmSync(dir, { recursive: true, force: true });
@@ -208,8 +170,7 @@ export async function startStack(
     db = await startLocalDatabase({ dataDir: path.join(dir, "pg"), quiet: true });
     const postgres = performance.now() - tp;
     const tm = performance.now();
-    const note = await applyMigrations(db.url, db.wsProxy);
-    if (note) log(note);
+    await applyMigrations(db.url, db.wsProxy);
     const migrate = performance.now() - tm;
     await opts.onDatabase?.(db, dir);
 
@@ -219,59 +180,15 @@ export async function startStack(
       mkdirSync(assets, { recursive: true });
       writeFileSync(path.join(assets, "index.html"), "<!doctype html><title>Continuum bench</title>\n");
     }
-    const port = await freePort();
     const tw = performance.now();
-    log(`starting wrangler dev on 127.0.0.1:${port}`);
-    const args = [
-      WRANGLER_BIN,
-      "dev",
-      path.join(bundleDir, "index.js"),
-      "--no-bundle",
-      "-c",
-      path.join(ROOT, "wrangler.toml"),
-      "--assets",
-      assets,
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      path.join(dir, "state"),
-      "--var",
-      `DATABASE_URL:${db.url}`,
-      "--var",
-      `LOCAL_WS_PROXY:${db.wsProxy}`,
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "warn",
-    ];
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      detached: true, // own process group: wrangler + workerd stop together
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...QUIET_ENV },
+    log("starting wrangler dev");
+    wrangler = await startWranglerDev({
+      databaseUrl: db.url,
+      wsProxy: db.wsProxy,
+      persistTo: path.join(dir, "state"),
+      args: [path.join(bundleDir, "index.js"), "--no-bundle", "-c", path.join(ROOT, "wrangler.toml"), "--assets", assets],
     });
-    wrangler = child;
-    let wlog = "";
-    const append = (d: Buffer) => {
-      wlog = (wlog + d.toString()).slice(-20_000);
-    };
-    child.stdout!.on("data", append);
-    child.stderr!.on("data", append);
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${wlog.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`wrangler dev not healthy within 120 s:\n${wlog.slice(-3000)}`);
-      try {
-        const r = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(3000) });
-        await r.arrayBuffer();
-        if (r.status === 200) break;
-      } catch {
-        // not up yet
-      }
-      await sleep(100);
-    }
+    const baseUrl = `http://127.0.0.1:${wrangler.port}`;
     const wr = performance.now() - tw;
     const total = performance.now() - t0;
     log(`stack ready at ${baseUrl} in ${(total / 1000).toFixed(1)} s`);
@@ -281,24 +198,13 @@ export async function startStack(
       dir,
       bundleDir,
       timings: { bundle, postgres, migrate, wrangler: wr, total },
-      logs: () => wlog,
+      logs: wrangler.logs,
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-async function stopWrangler(child: ChildProcess | undefined): Promise<void> {
-  const pid = child?.pid;
-  if (!child || !pid) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child.once("exit", r));
-    killGroup(pid, "SIGTERM");
-    await Promise.race([exited, sleep(5000)]);
-  }
-  killGroup(pid, "SIGKILL"); // workerd may outlive wrangler
 }
 
 function killPostmaster(dir: string, sig: NodeJS.Signals): void {

@@ -4,19 +4,16 @@
  * the run's embedded Postgres through the relay — the same way `npm run dev`
  * (scripts/dev.ts) runs it, on a free port with its own --persist-to dir.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { ROOT, startWranglerDev } from "../../scripts/wrangler-dev.ts";
 
-export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
 
 const READY_TIMEOUT_MS = 120_000;
 const BUILD_TIMEOUT_MS = 180_000;
-const STOP_GRACE_MS = 5_000;
 
 export interface RunningApp {
   /** `http://localhost:<port>` — localhost, not 127.0.0.1, so the Secure cookie sticks. */
@@ -28,17 +25,6 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
@@ -87,16 +73,6 @@ export async function ensureWebBuilt(): Promise<void> {
   if (code !== 0) throw new Error(`vite build failed (exit ${code}):\n${out}`);
 }
 
-function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
-  if (!child.pid) return;
-  try {
-    process.kill(-child.pid, sig);
-  } catch {
-    /* already gone */
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts `wrangler dev` against the given database; resolves once /api/health
@@ -110,83 +86,25 @@ export async function startApp(opts: {
   web?: "fresh" | "any";
 }): Promise<RunningApp> {
   if (opts.web !== "any" || !existsSync(path.join(ROOT, "web/dist/index.html"))) await ensureWebBuilt();
-  const port = await freePort();
-  const inspectorPort = await freePort();
   const persist = mkdtempSync(path.join(tmpdir(), "continuum-e2e-wrangler-"));
-  const args = [
-    bin("wrangler"),
-    "dev",
-    "--port",
-    String(port),
-    "--ip",
-    "127.0.0.1",
-    "--inspector-port",
-    String(inspectorPort),
-    "--persist-to",
-    persist,
-    // --var KEY:VALUE splits on the first ':' only, so URLs survive intact.
-    "--var",
-    `DATABASE_URL:${opts.databaseUrl}`,
-    "--var",
-    `LOCAL_WS_PROXY:${opts.wsProxy}`,
-    "--show-interactive-dev-session=false",
-    "--log-level",
-    "warn",
-  ];
-  // Own process group, so stop() takes workerd down together with wrangler.
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_HIDE_BANNER: "true",
-      NO_COLOR: "1",
-    },
-  });
-  let log = "";
-  const keep = (d: Buffer) => {
-    log = (log + d.toString()).slice(-20_000);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  // Never leave workerd behind, even if the test process dies without stop().
-  const onExit = () => killGroup(child, "SIGKILL");
-  process.once("exit", onExit);
-
-  let stopped = false;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.off("exit", onExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup(child, "SIGTERM");
-      await Promise.race([exited, sleep(STOP_GRACE_MS)]);
-    }
-    killGroup(child, "SIGKILL"); // workerd may outlive wrangler
+  try {
+    const worker = await startWranglerDev({
+      databaseUrl: opts.databaseUrl,
+      wsProxy: opts.wsProxy,
+      persistTo: persist,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
+    return {
+      url: `http://localhost:${worker.port}`,
+      port: worker.port,
+      logs: worker.logs,
+      async stop() {
+        await worker.stop();
+        rmSync(persist, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
     rmSync(persist, { recursive: true, force: true });
-  };
-
-  const url = `http://localhost:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = "";
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log}`);
-    }
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(5_000) });
-      if (res.status === 200) return { url, port, logs: () => log, stop };
-      last = `HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`;
-    } catch (err) {
-      last = String((err as Error).message ?? err);
-    }
-    await sleep(200);
+    throw err;
   }
-  await stop();
-  throw new Error(`wrangler dev not healthy within ${READY_TIMEOUT_MS} ms (last: ${last}):\n${log}`);
 }

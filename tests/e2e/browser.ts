@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { ROOT } from "./app.ts";
+import { ROOT } from "../../scripts/wrangler-dev.ts";
 
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
 declare const document: any;
@@ -126,3 +126,23 @@ export async function unlabeledControls(page: Page): Promise<UnlabeledControl[]>
 
 /** The sync status line's text ("Live", "Polling every 30 s", "Offline — 3 changes waiting"). */
 export const statusText = (page: Page) => page.getByTestId("connection-status").innerText();
+
+/** Creates an account through the sign-up form; resolves on the Inbox. */
+export async function signUp(page: Page, creds: { email: string; username: string; password: string }) {
+  await page.goto("/");
+  await page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("Email", { exact: true }).fill(creds.email);
+  await page.getByLabel("Username", { exact: true }).fill(creds.username);
+  await page.getByLabel("Password", { exact: true }).fill(creds.password);
+  await page.locator("form button[type=submit]").click();
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+}
+
+/** Signs in through the form; resolves on the Inbox. */
+export async function signIn(page: Page, login: string, password: string) {
+  await page.goto("/");
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.locator("form button[type=submit]").click();
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+}

@@ -1,6 +1,7 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import type { InboxItem } from "../api/types.ts";
 import { SHORTCUT } from "../components/Omnibar.tsx";
+import { TagList } from "../components/TagList.tsx";
 import { deleteInboxItem, updateInboxItem } from "../ui/actions.ts";
 import { parseTagList } from "../ui/capture.ts";
 import { relative } from "../ui/format.ts";
@@ -86,20 +87,7 @@ function InboxRow(props: { item: InboxItem; onTag: (t: string) => void }) {
                 <p class="item-desc">{props.item.description}</p>
               </Show>
               <div class="item-meta">
-                <Show when={props.item.tags.length}>
-                  <ul class="tags" aria-label="Tags">
-                    <For each={props.item.tags}>
-                      {(t) => (
-                        <li>
-                          <button type="button" class="tag" onClick={() => props.onTag(t)}>
-                            #{t}
-                            <span class="sr-only"> — show only this tag</span>
-                          </button>
-                        </li>
-                      )}
-                    </For>
-                  </ul>
-                </Show>
+                <TagList tags={props.item.tags} onTag={props.onTag} />
                 <time class="muted small" datetime={props.item.created_at}>
                   {relative(props.item.created_at)}
                 </time>

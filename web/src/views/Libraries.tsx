@@ -3,6 +3,7 @@
 import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { Audio, FocusLibrary, FocusTrack } from "../api/types.ts";
 import { AudioPlayer, audioSrc } from "../components/AudioPlayer.tsx";
+import { AudioFileSelect } from "../components/AudioFileSelect.tsx";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { Uploader } from "../components/Uploader.tsx";
 import {
@@ -466,21 +467,13 @@ function AddTrack(props: { libraryId: string; position: number; audio: readonly 
           </div>
         }
       >
-        <div class="field">
-          <label for="track-audio">Audio file</label>
-          <select id="track-audio" onChange={(e) => setAudioId(e.currentTarget.value)}>
-            <option value="" selected={!audioId()}>
-              {files().length ? "Choose a file…" : "No uploads yet"}
-            </option>
-            <For each={files()}>
-              {(a) => (
-                <option value={a.id} selected={a.id === audioId()}>
-                  {a.filename}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
+        <AudioFileSelect
+          id="track-audio"
+          files={files()}
+          value={audioId()}
+          emptyLabel={files().length ? "Choose a file…" : "No uploads yet"}
+          onChange={setAudioId}
+        />
         <Uploader
           id="track-upload"
           label="Upload a new file"

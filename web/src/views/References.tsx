@@ -4,7 +4,9 @@
 import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import type { Audio, Reference } from "../api/types.ts";
 import { AudioPlayer } from "../components/AudioPlayer.tsx";
+import { AudioFileSelect } from "../components/AudioFileSelect.tsx";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
+import { TagList } from "../components/TagList.tsx";
 import { Uploader } from "../components/Uploader.tsx";
 import { parseTagList } from "../ui/capture.ts";
 import {
@@ -215,20 +217,7 @@ function ReferenceRow(props: {
                   <span class="sr-only"> — show only this category</span>
                 </button>
               </Show>
-              <Show when={r().tags.length}>
-                <ul class="tags" aria-label="Tags">
-                  <For each={r().tags}>
-                    {(t) => (
-                      <li>
-                        <button type="button" class="tag" onClick={() => props.onTag(t)}>
-                          #{t}
-                          <span class="sr-only"> — show only this tag</span>
-                        </button>
-                      </li>
-                    )}
-                  </For>
-                </ul>
-              </Show>
+              <TagList tags={r().tags} onTag={props.onTag} />
               <time class="muted small" datetime={r().updated_at}>
                 {relative(r().updated_at)}
               </time>
@@ -419,21 +408,13 @@ function ReferenceForm(props: {
       </div>
       <fieldset class="stack plain">
         <legend>Recording (optional)</legend>
-        <div class="field">
-          <label for={`ref-audio-${p}`}>Audio file</label>
-          <select id={`ref-audio-${p}`} onChange={(e) => setAudioId(e.currentTarget.value)}>
-            <option value="" selected={!audioId()}>
-              None
-            </option>
-            <For each={files()}>
-              {(a) => (
-                <option value={a.id} selected={a.id === audioId()}>
-                  {a.filename}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
+        <AudioFileSelect
+          id={`ref-audio-${p}`}
+          files={files()}
+          value={audioId()}
+          emptyLabel="None"
+          onChange={setAudioId}
+        />
         <Uploader
           id={`ref-upload-${p}`}
           label="Upload a recording"

@@ -1,0 +1,120 @@
+/**
+ * Starts `wrangler dev` (workerd, local DOs/R2/rate limits) against a database
+ * and waits until /api/health answers 200. Shared by the e2e tests and the
+ * bench; `npm run dev` (scripts/dev.ts) runs it interactively itself.
+ *
+ * wrangler runs with this Node (22) in its own process group, so `stop()`
+ * takes workerd down with it; a process exit kills the group as a last resort.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./local-db.ts";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const WRANGLER_BIN = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+
+/** Offline and quiet: no metrics, no `Request.cf` download, no update banner. */
+export const QUIET_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  NO_COLOR: "1",
+};
+
+export interface WranglerDev {
+  port: number;
+  /** Recent wrangler/workerd output, for failure messages. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  try {
+    if (pid) process.kill(-pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+export async function startWranglerDev(opts: {
+  databaseUrl: string;
+  wsProxy: string;
+  persistTo: string;
+  /** Extra arguments before the flags, e.g. a pre-built script and `--no-bundle`. */
+  args?: string[];
+  readyTimeoutMs?: number;
+}): Promise<WranglerDev> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const args = [
+    WRANGLER_BIN,
+    "dev",
+    ...(opts.args ?? []),
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    opts.persistTo,
+    // --var KEY:VALUE splits on the first ':' only, so URLs survive intact.
+    "--var",
+    `DATABASE_URL:${opts.databaseUrl}`,
+    "--var",
+    `LOCAL_WS_PROXY:${opts.wsProxy}`,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...QUIET_ENV },
+  });
+  let log = "";
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-20_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const onExit = () => killGroup(child.pid, "SIGKILL");
+  process.once("exit", onExit);
+
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off("exit", onExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      killGroup(child.pid, "SIGTERM");
+      await Promise.race([exited, sleep(5_000)]);
+    }
+    killGroup(child.pid, "SIGKILL"); // workerd may outlive wrangler
+  };
+
+  const timeout = opts.readyTimeoutMs ?? 120_000;
+  const deadline = Date.now() + timeout;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await stop();
+      throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(5_000) });
+      if (res.status === 200) return { port, logs: () => log, stop };
+      last = `HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`;
+    } catch (err) {
+      last = String((err as Error).message ?? err);
+    }
+    await sleep(150);
+  }
+  await stop();
+  throw new Error(`wrangler dev not healthy within ${timeout} ms (last: ${last}):\n${log}`);
+}
