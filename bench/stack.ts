@@ -186,7 +186,14 @@ export async function startStack(
       databaseUrl: db.url,
       wsProxy: db.wsProxy,
       persistTo: path.join(dir, "state"),
-      args: [path.join(bundleDir, "index.js"), "--no-bundle", "-c", path.join(ROOT, "wrangler.toml"), "--assets", assets],
+      args: [
+        path.join(bundleDir, "index.js"),
+        "--no-bundle",
+        "-c",
+        path.join(ROOT, "wrangler.toml"),
+        "--assets",
+        assets,
+      ],
     });
     const baseUrl = `http://127.0.0.1:${wrangler.port}`;
     const wr = performance.now() - tw;

@@ -62,7 +62,9 @@ export function openDb(env: DbEnv): DbHandle {
       }
       if (prop === "connect") {
         return async (...args: unknown[]) => {
-          const client = await (target.connect as (...a: unknown[]) => Promise<{ query: (...a: unknown[]) => unknown }>).apply(target, args);
+          const client = await (
+            target.connect as (...a: unknown[]) => Promise<{ query: (...a: unknown[]) => unknown }>
+          ).apply(target, args);
           const query = client.query.bind(client);
           client.query = (...a: unknown[]) => {
             count++;

@@ -51,10 +51,7 @@ export const users = pgTable(
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
-    uniqueIndex("users_username_key").on(t.username),
-  ],
+  (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), uniqueIndex("users_username_key").on(t.username)],
 );
 
 export const sessions = pgTable(
@@ -113,17 +110,21 @@ export const changeLog = pgTable(
   ],
 );
 
-export const settings = pgTable("settings", {
-  ...recordColumns(),
-  theme: text("theme", { enum: ["light", "dark", "system"] })
-    .notNull()
-    .default("system"),
-  accessibility: jsonb("accessibility")
-    .$type<{ reduced_motion: boolean; high_contrast: boolean; font_scale: number }>()
-    .notNull(),
-  ui: jsonb("ui").$type<Record<string, unknown>>().notNull(),
-  sync: jsonb("sync").$type<{ mode: "auto" | "socket" | "poll"; poll_interval_s: number }>().notNull(),
-}, (t) => [uniqueIndex("settings_user_key").on(t.userId)]);
+export const settings = pgTable(
+  "settings",
+  {
+    ...recordColumns(),
+    theme: text("theme", { enum: ["light", "dark", "system"] })
+      .notNull()
+      .default("system"),
+    accessibility: jsonb("accessibility")
+      .$type<{ reduced_motion: boolean; high_contrast: boolean; font_scale: number }>()
+      .notNull(),
+    ui: jsonb("ui").$type<Record<string, unknown>>().notNull(),
+    sync: jsonb("sync").$type<{ mode: "auto" | "socket" | "poll"; poll_interval_s: number }>().notNull(),
+  },
+  (t) => [uniqueIndex("settings_user_key").on(t.userId)],
+);
 
 export const inboxItems = pgTable(
   "inbox_items",
@@ -131,7 +132,10 @@ export const inboxItems = pgTable(
     ...recordColumns(),
     title: text("title").notNull(),
     description: text("description").notNull().default(""),
-    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
   },
   (t) => [
     index("inbox_items_user_created_idx").on(t.userId, t.createdAt),
@@ -158,7 +162,9 @@ export const focusSessions = pgTable(
   (t) => [
     index("focus_sessions_user_started_idx").on(t.userId, t.startedAt),
     // At most one running (active or paused) session per user, enforced by Postgres.
-    uniqueIndex("focus_sessions_one_running").on(t.userId).where(sql`status in ('active', 'paused')`),
+    uniqueIndex("focus_sessions_one_running")
+      .on(t.userId)
+      .where(sql`status in ('active', 'paused')`),
   ],
 );
 
@@ -263,7 +269,10 @@ export const referenceItems = pgTable(
     content: text("content").notNull().default(""),
     url: text("url"),
     category: text("category"),
-    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     pinned: boolean("pinned").notNull().default(false),
     archived: boolean("archived").notNull().default(false),
     audioId: uuid("audio_id").references(() => audioFiles.id),

@@ -56,14 +56,22 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     const code =
-      status === 400 ? "malformed_request" : status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "http_error";
+      status === 400
+        ? "malformed_request"
+        : status === 413
+          ? "payload_too_large"
+          : status === 401
+            ? "unauthorized"
+            : "http_error";
     return c.json(errorBody(code, err.message || "Request failed."), status);
   }
   if (isDatabaseUnavailable(err)) {
     c.header("Retry-After", "5");
     return c.json(errorBody("database_unavailable", "The database is unavailable. Please retry shortly."), 503);
   }
-  console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: String(err), stack: err.stack }));
+  console.error(
+    JSON.stringify({ level: "error", request_id: c.get("requestId"), error: String(err), stack: err.stack }),
+  );
   return c.json(
     errorBody("internal_error", "Something went wrong on our side.", { request_id: c.get("requestId") }),
     500,

@@ -68,7 +68,9 @@ app
   .route("/api/references", references)
   .route("/api/sync", sync);
 
-app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404));
+app.notFound((c) =>
+  c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
+);
 app.onError(onError);
 
 export default {

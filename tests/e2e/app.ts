@@ -25,7 +25,6 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
   const st = statSync(p);
@@ -72,7 +71,6 @@ export async function ensureWebBuilt(): Promise<void> {
   });
   if (code !== 0) throw new Error(`vite build failed (exit ${code}):\n${out}`);
 }
-
 
 /**
  * Starts `wrangler dev` against the given database; resolves once /api/health

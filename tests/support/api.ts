@@ -37,7 +37,8 @@ export async function call<T = any>(
 }
 
 let counter = 0;
-export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+export const unique = (prefix = "u") =>
+  `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 export interface TestUser {
   id: string;
@@ -53,17 +54,22 @@ export async function signup(): Promise<TestUser> {
   const password = "correct horse battery";
   // Each test user signs up from its own address: signup is rate limited per IP.
   const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
-  const r = await call("POST", "/api/auth/signup", { json: { email, username, password }, headers: { "cf-connecting-ip": ip } });
+  const r = await call("POST", "/api/auth/signup", {
+    json: { email, username, password },
+    headers: { "cf-connecting-ip": ip },
+  });
   if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { id: r.body.user.id, email, username, password, token: r.body.token };
 }
 
 /** Authenticated helpers bound to one user. */
 export const as = (u: { token: string }) => ({
-  get: <T = any>(path: string, headers?: Record<string, string>) => call<T>("GET", path, { token: u.token, headers: headers ?? {} }),
+  get: <T = any>(path: string, headers?: Record<string, string>) =>
+    call<T>("GET", path, { token: u.token, headers: headers ?? {} }),
   post: <T = any>(path: string, json?: unknown, headers?: Record<string, string>) =>
     call<T>("POST", path, { token: u.token, json, headers: headers ?? {} }),
   put: <T = any>(path: string, json?: unknown, headers?: Record<string, string>) =>
     call<T>("PUT", path, { token: u.token, json, headers: headers ?? {} }),
-  del: <T = any>(path: string, headers?: Record<string, string>) => call<T>("DELETE", path, { token: u.token, headers: headers ?? {} }),
+  del: <T = any>(path: string, headers?: Record<string, string>) =>
+    call<T>("DELETE", path, { token: u.token, headers: headers ?? {} }),
 });

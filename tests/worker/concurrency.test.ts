@@ -21,7 +21,9 @@ describe("idempotency (SPEC §3)", () => {
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(replay.body).toEqual(created[0]!.body);
     expect(replay.headers.get("x-sync-cursor")).toBe(created[0]!.headers.get("x-sync-cursor"));
-    expect((await as(u).get("/api/sync/changes")).body.changes.filter((c: any) => c.entity === "inbox_item")).toHaveLength(1);
+    expect(
+      (await as(u).get("/api/sync/changes")).body.changes.filter((c: any) => c.entity === "inbox_item"),
+    ).toHaveLength(1);
   });
 
   test("reused key with another body → 422; keys are per user; bad key → 400", async () => {
@@ -33,7 +35,9 @@ describe("idempotency (SPEC §3)", () => {
     expect(reused.status).toBe(422);
     expect(reused.body.error.code).toBe("idempotency_key_reused");
     expect((await as(other).post("/api/user/inbox", { title: "b" }, { "idempotency-key": key })).status).toBe(201);
-    expect((await as(u).post("/api/user/inbox", { title: "c" }, { "idempotency-key": "x".repeat(256) })).status).toBe(400);
+    expect((await as(u).post("/api/user/inbox", { title: "c" }, { "idempotency-key": "x".repeat(256) })).status).toBe(
+      400,
+    );
     expect((await as(u).get("/api/user/inbox")).body.total).toBe(1);
   });
 
@@ -61,7 +65,9 @@ describe("idempotency (SPEC §3)", () => {
     expect(clash.status).toBe(409);
     expect(clash.body.error.code).toBe("id_conflict");
     const stranger = await signup();
-    expect((await as(stranger).post("/api/user/inbox", { id, title: "offline capture", tags: ["a"] })).status).toBe(409);
+    expect((await as(stranger).post("/api/user/inbox", { id, title: "offline capture", tags: ["a"] })).status).toBe(
+      409,
+    );
     expect((await as(u).get("/api/user/inbox")).body.total).toBe(1);
   });
 });
@@ -71,7 +77,9 @@ describe("optimistic concurrency", () => {
     const u = await signup();
     const item = (await as(u).post("/api/user/inbox", { title: "v1" })).body;
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => as(u).put(`/api/user/inbox/${item.id}`, { title: `writer ${i}` }, { "if-match": `"${item.version}"` })),
+      Array.from({ length: 8 }, (_, i) =>
+        as(u).put(`/api/user/inbox/${item.id}`, { title: `writer ${i}` }, { "if-match": `"${item.version}"` }),
+      ),
     );
     const winners = results.filter((r) => r.status === 200);
     const losers = results.filter((r) => r.status === 409);

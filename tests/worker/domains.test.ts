@@ -15,7 +15,11 @@ describe("settings", () => {
     });
     const put = await as(u).put("/api/settings", { theme: "dark", accessibility: { font_scale: 2 } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ theme: "dark", accessibility: { font_scale: 2, high_contrast: false }, version: 2 });
+    expect(put.body).toMatchObject({
+      theme: "dark",
+      accessibility: { font_scale: 2, high_contrast: false },
+      version: 2,
+    });
     expect(put.headers.get("x-sync-cursor")).toMatch(/^\d+$/);
 
     for (const bad of [
@@ -50,9 +54,18 @@ describe("settings", () => {
 describe("inbox", () => {
   test("create, read, update, delete; tags normalised; validation", async () => {
     const u = await signup();
-    const created = await as(u).post("/api/user/inbox", { title: "  Call Bob ", description: "about the loop", tags: ["Work", "work", "phone"] });
+    const created = await as(u).post("/api/user/inbox", {
+      title: "  Call Bob ",
+      description: "about the loop",
+      tags: ["Work", "work", "phone"],
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ title: "Call Bob", description: "about the loop", tags: ["work", "phone"], version: 1 });
+    expect(created.body).toMatchObject({
+      title: "Call Bob",
+      description: "about the loop",
+      tags: ["work", "phone"],
+      version: 1,
+    });
     expect(created.body.created_at).toMatch(/Z$/);
     expect(created.headers.get("etag")).toBe('"1"');
     const id = created.body.id;
@@ -83,7 +96,8 @@ describe("inbox", () => {
 
   test("pagination newest first, tag filter, bad params → 400", async () => {
     const u = await signup();
-    for (let i = 0; i < 7; i++) await as(u).post("/api/user/inbox", { title: `n${i}`, tags: i % 2 ? ["odd"] : ["even"] });
+    for (let i = 0; i < 7; i++)
+      await as(u).post("/api/user/inbox", { title: `n${i}`, tags: i % 2 ? ["odd"] : ["even"] });
     const p1 = await as(u).get("/api/user/inbox?page=1&page_size=3");
     expect(p1.body).toMatchObject({ page: 1, page_size: 3, total: 7 });
     expect(p1.body.items.map((i: any) => i.title)).toEqual(["n6", "n5", "n4"]);
@@ -94,7 +108,8 @@ describe("inbox", () => {
     const odd = await as(u).get("/api/user/inbox?tag=ODD");
     expect(odd.body.total).toBe(3);
     expect(odd.body.items.every((i: any) => i.tags.includes("odd"))).toBe(true);
-    for (const q of ["page=0", "page_size=101", "page=x", "bogus=1"]) expect((await as(u).get(`/api/user/inbox?${q}`)).status, q).toBe(400);
+    for (const q of ["page=0", "page_size=101", "page=x", "bogus=1"])
+      expect((await as(u).get(`/api/user/inbox?${q}`)).status, q).toBe(400);
   });
 });
 

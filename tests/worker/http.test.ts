@@ -28,7 +28,10 @@ describe("HTTP core", () => {
       "malformed_request",
     );
     expectError(
-      await call("POST", "/api/auth/signup", { body: "email=a", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      await call("POST", "/api/auth/signup", {
+        body: "email=a",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
       415,
       "unsupported_media_type",
     );
@@ -36,7 +39,13 @@ describe("HTTP core", () => {
     expectError(r, 422, "validation_failed");
     const paths = (r.body.error.details as { path: string }[]).map((d) => d.path).sort();
     expect(paths).toEqual(["email", "password", "username"]);
-    expectError(await call("POST", "/api/auth/signup", { json: { email: "a@b.test", username: "abc", password: "0123456789", admin: true } }), 422, "validation_failed");
+    expectError(
+      await call("POST", "/api/auth/signup", {
+        json: { email: "a@b.test", username: "abc", password: "0123456789", admin: true },
+      }),
+      422,
+      "validation_failed",
+    );
     expectError(await call("POST", "/api/auth/signup", { json: [1, 2] }), 422, "validation_failed");
   });
 
@@ -58,14 +67,28 @@ describe("HTTP core", () => {
 describe("auth rules", () => {
   test("duplicate signup → 409 for email and username", async () => {
     const u = await signup();
-    expectError(await call("POST", "/api/auth/signup", { json: { email: u.email.toUpperCase(), username: unique("x").toLowerCase(), password: "0123456789" } }), 409, "email_taken");
-    expectError(await call("POST", "/api/auth/signup", { json: { email: `${unique("x")}@example.test`, username: u.username, password: "0123456789" } }), 409, "username_taken");
+    expectError(
+      await call("POST", "/api/auth/signup", {
+        json: { email: u.email.toUpperCase(), username: unique("x").toLowerCase(), password: "0123456789" },
+      }),
+      409,
+      "email_taken",
+    );
+    expectError(
+      await call("POST", "/api/auth/signup", {
+        json: { email: `${unique("x")}@example.test`, username: u.username, password: "0123456789" },
+      }),
+      409,
+      "username_taken",
+    );
   });
 
   test("unknown user and wrong password get the same 401", async () => {
     const u = await signup();
     const wrong = await call("POST", "/api/auth/login", { json: { login: u.username, password: "wrong password!" } });
-    const unknown = await call("POST", "/api/auth/login", { json: { login: unique("ghost"), password: "wrong password!" } });
+    const unknown = await call("POST", "/api/auth/login", {
+      json: { login: unique("ghost"), password: "wrong password!" },
+    });
     expectError(wrong, 401, "invalid_credentials");
     expect(unknown.status).toBe(401);
     expect(unknown.body).toEqual(wrong.body);
@@ -78,7 +101,10 @@ describe("auth rules", () => {
 
   test("devices: list sessions, revoke another device → its token is 401", async () => {
     const u = await signup();
-    const phone = await call("POST", "/api/auth/login", { json: { login: u.username, password: u.password }, headers: { "user-agent": "Phone/1.0" } });
+    const phone = await call("POST", "/api/auth/login", {
+      json: { login: u.username, password: u.password },
+      headers: { "user-agent": "Phone/1.0" },
+    });
     const list = await as(u).get("/api/auth/sessions");
     expect(list.status).toBe(200);
     expect(list.body.items).toHaveLength(2);
@@ -100,13 +126,26 @@ describe("auth rules", () => {
     const headers = { "cf-connecting-ip": "203.0.113.9" };
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      statuses.push((await call("POST", "/api/auth/login", { json: { login: u.username, password: "wrong password!" }, headers })).status);
+      statuses.push(
+        (await call("POST", "/api/auth/login", { json: { login: u.username, password: "wrong password!" }, headers }))
+          .status,
+      );
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
-    const limited = await call("POST", "/api/auth/login", { json: { login: u.username, password: u.password }, headers });
+    const limited = await call("POST", "/api/auth/login", {
+      json: { login: u.username, password: u.password },
+      headers,
+    });
     expectError(limited, 429, "rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     // Another IP is not affected.
-    expect((await call("POST", "/api/auth/login", { json: { login: u.username, password: u.password }, headers: { "cf-connecting-ip": "203.0.113.10" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", "/api/auth/login", {
+          json: { login: u.username, password: u.password },
+          headers: { "cf-connecting-ip": "203.0.113.10" },
+        })
+      ).status,
+    ).toBe(200);
   });
 });

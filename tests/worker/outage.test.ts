@@ -7,7 +7,11 @@ import worker from "../../workers/index";
  * The outage cluster is a second real Postgres that this test stops and
  * starts. The same Worker code runs with DATABASE_URL pointing at it.
  */
-const outageEnv = () => ({ ...env, DATABASE_URL: (env as any).OUTAGE_DATABASE_URL, LOCAL_WS_PROXY: (env as any).OUTAGE_WS_PROXY });
+const outageEnv = () => ({
+  ...env,
+  DATABASE_URL: (env as any).OUTAGE_DATABASE_URL,
+  LOCAL_WS_PROXY: (env as any).OUTAGE_WS_PROXY,
+});
 const control = (action: "stop" | "start") => fetch(`${(env as any).CONTROL_URL}/outage/${action}`, { method: "POST" });
 
 async function request(path: string, init?: RequestInit) {
@@ -25,7 +29,14 @@ describe("database outage", () => {
     try {
       for (const [path, init] of [
         ["/api/health", undefined],
-        ["/api/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ login: "x", password: "y" }) }],
+        [
+          "/api/auth/login",
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ login: "x", password: "y" }),
+          },
+        ],
         ["/api/user/inbox", { headers: { authorization: "Bearer whatever" } }],
       ] as const) {
         const res = await request(path, init);

@@ -26,11 +26,31 @@ const routes: Route[] = [
   { method: "POST", path: () => "/api/focus/resume", keys: [] },
   { method: "POST", path: (c) => `/api/focus/sessions/${c.focusId}/complete`, keys: [] },
   { method: "POST", path: () => "/api/focus/libraries", keys: ["id", "name", "description", "favorite"] },
-  { method: "PUT", path: (c) => `/api/focus/libraries/${c.libraryId}`, keys: ["name", "description", "favorite", "version"] },
-  { method: "POST", path: (c) => `/api/focus/libraries/${c.libraryId}/tracks`, keys: ["id", "title", "audio_id", "url", "duration_s", "position"] },
-  { method: "PUT", path: (c) => `/api/focus/libraries/${c.libraryId}/tracks/${c.trackId}`, keys: ["title", "audio_id", "url", "duration_s", "position", "version"] },
-  { method: "POST", path: () => "/api/references", keys: ["id", "title", "content", "url", "category", "tags", "pinned", "archived", "audio_id"] },
-  { method: "PUT", path: (c) => `/api/references/${c.referenceId}`, keys: ["title", "content", "url", "category", "tags", "pinned", "archived", "audio_id", "version"] },
+  {
+    method: "PUT",
+    path: (c) => `/api/focus/libraries/${c.libraryId}`,
+    keys: ["name", "description", "favorite", "version"],
+  },
+  {
+    method: "POST",
+    path: (c) => `/api/focus/libraries/${c.libraryId}/tracks`,
+    keys: ["id", "title", "audio_id", "url", "duration_s", "position"],
+  },
+  {
+    method: "PUT",
+    path: (c) => `/api/focus/libraries/${c.libraryId}/tracks/${c.trackId}`,
+    keys: ["title", "audio_id", "url", "duration_s", "position", "version"],
+  },
+  {
+    method: "POST",
+    path: () => "/api/references",
+    keys: ["id", "title", "content", "url", "category", "tags", "pinned", "archived", "audio_id"],
+  },
+  {
+    method: "PUT",
+    path: (c) => `/api/references/${c.referenceId}`,
+    keys: ["title", "content", "url", "category", "tags", "pinned", "archived", "audio_id", "version"],
+  },
   { method: "POST", path: () => "/api/audio/uploads", keys: ["filename", "content_type", "size", "id"] },
   { method: "POST", path: () => "/api/auth/signup", keys: ["email", "username", "password"] },
   { method: "POST", path: () => "/api/auth/login", keys: ["login", "password"] },
@@ -39,7 +59,21 @@ const routes: Route[] = [
 /** Values that stress validators: wrong types, huge/edge numbers, odd strings, nesting. */
 const nasty = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom(null, "", " ", -1, 0, 1e308, -0, 2 ** 53, "0".repeat(600), "\u0000", "💥".repeat(30), "' OR 1=1 --", "<script>"),
+  fc.constantFrom(
+    null,
+    "",
+    " ",
+    -1,
+    0,
+    1e308,
+    -0,
+    2 ** 53,
+    "0".repeat(600),
+    "\u0000",
+    "💥".repeat(30),
+    "' OR 1=1 --",
+    "<script>",
+  ),
   fc.string({ maxLength: 80 }),
   fc.array(fc.string({ maxLength: 60 }), { maxLength: 25 }),
   fc.integer(),
@@ -48,7 +82,9 @@ const nasty = fc.oneof(
 const body = (keys: string[]) =>
   fc.oneof(
     fc.jsonValue({ maxDepth: 3 }),
-    keys.length ? fc.dictionary(fc.constantFrom(...keys, "extra"), nasty, { maxKeys: keys.length + 1 }) : fc.constant({}),
+    keys.length
+      ? fc.dictionary(fc.constantFrom(...keys, "extra"), nasty, { maxKeys: keys.length + 1 })
+      : fc.constant({}),
   );
 
 async function cursor(u: TestUser) {
@@ -57,13 +93,25 @@ async function cursor(u: TestUser) {
 
 describe("arbitrary input never causes a 500", () => {
   for (const route of routes) {
-    const placeholder = { user: null as never, itemId: ":id", focusId: ":id", libraryId: ":id", trackId: ":id", referenceId: ":id" };
+    const placeholder = {
+      user: null as never,
+      itemId: ":id",
+      focusId: ":id",
+      libraryId: ":id",
+      trackId: ":id",
+      referenceId: ":id",
+    };
     test(`${route.method} ${route.path(placeholder)}`, async () => {
       const user = await signup();
       const itemId = (await as(user).post("/api/user/inbox", { title: "seed" })).body.id;
       const focusId = (await as(user).post("/api/focus/sessions", { duration_s: 600 })).body.id;
       const libraryId = (await as(user).post("/api/focus/libraries", { name: "seed" })).body.id;
-      const trackId = (await as(user).post(`/api/focus/libraries/${libraryId}/tracks`, { title: "t", url: "https://example.test/a.mp3" })).body.id;
+      const trackId = (
+        await as(user).post(`/api/focus/libraries/${libraryId}/tracks`, {
+          title: "t",
+          url: "https://example.test/a.mp3",
+        })
+      ).body.id;
       const referenceId = (await as(user).post("/api/references", { title: "seed" })).body.id;
       const ctx: Ctx = { user, itemId, focusId, libraryId, trackId, referenceId };
       expect([itemId, focusId, libraryId, trackId, referenceId].every(Boolean)).toBe(true);
@@ -73,7 +121,11 @@ describe("arbitrary input never causes a 500", () => {
           // Sometimes send the JSON text with a byte cut off: malformed JSON.
           const text = JSON.stringify(json) ?? "null";
           const r = raw
-            ? await call(route.method, route.path(ctx), { token: user.token, body: text.slice(0, -1), headers: { "content-type": "application/json" } })
+            ? await call(route.method, route.path(ctx), {
+                token: user.token,
+                body: text.slice(0, -1),
+                headers: { "content-type": "application/json" },
+              })
             : await call(route.method, route.path(ctx), { token: user.token, json });
           expect(r.status, JSON.stringify({ json, raw, res: r.body })).toBeLessThan(500);
           if (r.status >= 400) {

@@ -23,7 +23,15 @@ describe("live sync over the user's Durable Object", () => {
       const m = await s.next((x) => x.type === "changes");
       expect(m.prev).toBe(hello.cursor);
       expect(m.cursor).toBe(cursor);
-      expect(m.changes).toEqual([expect.objectContaining({ entity: "inbox_item", id: created.body.id, op: "upsert", version: 1, data: created.body })]);
+      expect(m.changes).toEqual([
+        expect.objectContaining({
+          entity: "inbox_item",
+          id: created.body.id,
+          op: "upsert",
+          version: 1,
+          data: created.body,
+        }),
+      ]);
     }
     expect(await b1.silentFor(300)).toBe(true);
 

@@ -15,7 +15,10 @@ export async function findUserByLogin(db: Db, login: string) {
   return row;
 }
 
-export async function insertUser(tx: Db | Tx, values: { id: string; email: string; username: string; passwordHash: string }) {
+export async function insertUser(
+  tx: Db | Tx,
+  values: { id: string; email: string; username: string; passwordHash: string },
+) {
   const [row] = await tx.insert(users).values(values).returning();
   return row!;
 }

@@ -4,7 +4,11 @@ import { inboxItems } from "../../db/schema";
 import { paginate } from "./paginate";
 
 /** One query: the page and the total (window count). Newest first. */
-export async function listInbox(db: Db, userId: string, q: { page: number; page_size: number; tag?: string | undefined }) {
+export async function listInbox(
+  db: Db,
+  userId: string,
+  q: { page: number; page_size: number; tag?: string | undefined },
+) {
   const where = q.tag
     ? and(eq(inboxItems.userId, userId), arrayContains(inboxItems.tags, [q.tag.toLowerCase()]))
     : eq(inboxItems.userId, userId);

@@ -15,7 +15,10 @@ export async function sha256Hex(input: string | ArrayBuffer | Uint8Array): Promi
 /** 32 random bytes, base64url: the session token handed to the client once. */
 export function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 /**

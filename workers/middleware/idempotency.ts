@@ -44,7 +44,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const db = c.var.db;
   const userId = c.var.user.id;
   const url = new URL(c.req.url);
-  const requestHash = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await bodyFingerprint(c)}`);
+  const requestHash = await sha256Hex(
+    `${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await bodyFingerprint(c)}`,
+  );
   const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
 
   const claimed = await db
@@ -55,7 +57,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
   if (claimed.length === 0) {
     const [existing] = await db.select().from(idempotencyKeys).where(where);
-    if (!existing) throw new AppError(409, "idempotency_in_progress", "A request with this Idempotency-Key is being processed.");
+    if (!existing)
+      throw new AppError(409, "idempotency_in_progress", "A request with this Idempotency-Key is being processed.");
     if (existing.requestHash !== requestHash)
       throw new AppError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
     if (existing.status === null) {
@@ -65,9 +68,14 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
         .where(and(where, lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_MS))))
         .returning({ key: idempotencyKeys.key });
       if (takenOver.length === 0)
-        throw new AppError(409, "idempotency_in_progress", "A request with this Idempotency-Key is still being processed.", {
-          headers: { "Retry-After": "1" },
-        });
+        throw new AppError(
+          409,
+          "idempotency_in_progress",
+          "A request with this Idempotency-Key is still being processed.",
+          {
+            headers: { "Retry-After": "1" },
+          },
+        );
     } else {
       const headers = new Headers(existing.headers ?? {});
       headers.set("Idempotent-Replayed", "true");
@@ -80,7 +88,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const res = c.res;
   if (res.status >= 500) {
     // If this fails too (database down), the claim goes stale and is taken over later.
-    await db.delete(idempotencyKeys).where(where).catch(() => {});
+    await db
+      .delete(idempotencyKeys)
+      .where(where)
+      .catch(() => {});
     return;
   }
   const headers: Record<string, string> = {};

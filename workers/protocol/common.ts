@@ -24,7 +24,12 @@ export interface RecordRow {
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 export function recordToWire(row: RecordRow) {
-  return { id: row.id, version: row.version, created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString() };
+  return {
+    id: row.id,
+    version: row.version,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
 }
 
 /** `?page=1&page_size=50` (max 100). */

@@ -35,7 +35,10 @@ type FocusRow = typeof focusSessions.$inferSelect;
  * Remaining time is derived from stored timestamps, never from a timer:
  * duration − (elapsed wall time − time spent paused).
  */
-export function remainingSeconds(row: Pick<FocusRow, "durationS" | "startedAt" | "pausedAt" | "pausedTotalS" | "endedAt">, now: Date): number {
+export function remainingSeconds(
+  row: Pick<FocusRow, "durationS" | "startedAt" | "pausedAt" | "pausedTotalS" | "endedAt">,
+  now: Date,
+): number {
   // While paused the clock stops at pausedAt; when ended, at endedAt.
   const end = row.endedAt ?? row.pausedAt ?? now;
   const focused = (end.getTime() - row.startedAt.getTime()) / 1000 - row.pausedTotalS;

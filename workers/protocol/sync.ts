@@ -18,7 +18,11 @@ export const changesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 
-export const changesResponseSchema = z.object({ changes: z.array(changeSchema), cursor: z.string(), has_more: z.boolean() });
+export const changesResponseSchema = z.object({
+  changes: z.array(changeSchema),
+  cursor: z.string(),
+  has_more: z.boolean(),
+});
 export type ChangesResponse = z.infer<typeof changesResponseSchema>;
 
 /** Server → client WebSocket messages. */

@@ -25,7 +25,11 @@ function setSessionCookie(c: Context<AppEnv>, token: string) {
 }
 
 const closeDeviceSockets = (c: Context<AppEnv>, sessionId: string) =>
-  c.executionCtx.waitUntil(userHub(c.env, c.var.user.id).closeSession(sessionId).catch(() => {}));
+  c.executionCtx.waitUntil(
+    userHub(c.env, c.var.user.id)
+      .closeSession(sessionId)
+      .catch(() => {}),
+  );
 
 export const auth = new Hono<AppEnv>()
   .post("/signup", jsonBody(signupSchema), async (c) => {
@@ -38,7 +42,12 @@ export const auth = new Hono<AppEnv>()
       const user = await write(
         c,
         async (w) => {
-          const created = await insertUser(w.db, { id: userId, email: body.email, username: body.username, passwordHash });
+          const created = await insertUser(w.db, {
+            id: userId,
+            email: body.email,
+            username: body.username,
+            passwordHash,
+          });
           await w.insert("settings", SETTINGS_DEFAULTS);
           return created;
         },

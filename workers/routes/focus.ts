@@ -36,7 +36,11 @@ export const focus = userApp()
       return respond(c, row, created ? 201 : 200);
     } catch (err) {
       if (uniqueViolation(err) === "focus_sessions_one_running")
-        throw new AppError(409, "focus_session_running", "A focus session is already running. Complete or abandon it first.");
+        throw new AppError(
+          409,
+          "focus_session_running",
+          "A focus session is already running. Complete or abandon it first.",
+        );
       throw err;
     }
   })
@@ -74,4 +78,6 @@ export const focus = userApp()
     const now = new Date();
     return c.json({ items: items.map((r) => focusSessionToWire(r, now)), page: q.page, page_size: q.page_size, total });
   })
-  .get("/sessions/:id", async (c) => respond(c, await findOwned(c.var.db, "focus_session", c.var.user.id, c.req.param("id"))));
+  .get("/sessions/:id", async (c) =>
+    respond(c, await findOwned(c.var.db, "focus_session", c.var.user.id, c.req.param("id"))),
+  );

@@ -4,10 +4,17 @@ import { listInbox } from "../data/inbox";
 import type { AppEnv } from "../env";
 import { userApp } from "../lib/user-app";
 import { jsonBody, queryParams } from "../lib/validate";
-import { createInboxItemSchema, inboxItemToWire, listInboxQuery, normalizeTags, updateInboxItemSchema } from "../protocol/inbox";
+import {
+  createInboxItemSchema,
+  inboxItemToWire,
+  listInboxQuery,
+  normalizeTags,
+  updateInboxItemSchema,
+} from "../protocol/inbox";
 import { expectedVersion, findOwned, type RowOf, sendRecord, write } from "../sync/write";
 
-const respond = (c: Context<AppEnv>, row: RowOf<"inbox_item">, status: 200 | 201 = 200) => sendRecord(c, "inbox_item", row, status);
+const respond = (c: Context<AppEnv>, row: RowOf<"inbox_item">, status: 200 | 201 = 200) =>
+  sendRecord(c, "inbox_item", row, status);
 
 export const inbox = userApp()
   .get("/", queryParams(listInboxQuery), async (c) => {

@@ -25,7 +25,9 @@ const merge = (column: typeof settings.accessibility | typeof settings.sync | ty
 async function save(c: Context<AppEnv>, expected: number | undefined, set: Record<string, unknown>, ui?: object) {
   const where = and(
     expected === undefined ? undefined : eq(settings.version, expected),
-    ui === undefined ? undefined : sql`octet_length((${settings.ui} || ${JSON.stringify(ui)}::jsonb)::text) <= ${UI_MAX_BYTES}`,
+    ui === undefined
+      ? undefined
+      : sql`octet_length((${settings.ui} || ${JSON.stringify(ui)}::jsonb)::text) <= ${UI_MAX_BYTES}`,
   );
   const [row] = await write(c, (w) => w.updateWhere("settings", where, set));
   if (row) return row;

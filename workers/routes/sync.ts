@@ -20,7 +20,11 @@ export const sync = userApp()
     const from = since === undefined ? 0 : Number(since);
     if (from > user.changeSeq) throw new AppError(400, "invalid_cursor", "This cursor is ahead of the server.");
     if (from > 0 && from < user.changeFloor)
-      throw new AppError(410, "cursor_expired", "This cursor is older than the change log's retention; reload everything.");
+      throw new AppError(
+        410,
+        "cursor_expired",
+        "This cursor is older than the change log's retention; reload everything.",
+      );
     const { changes, hasMore } = await changesSince(c.var.db, user.id, from, limit);
     // When complete, report at least the cursor read with the session (the
     // newest entry may be a pruned tombstone); a commit racing this read may be newer.
@@ -31,7 +35,9 @@ export const sync = userApp()
   })
   .get("/ws", async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
-      throw new AppError(426, "upgrade_required", "This endpoint speaks WebSocket.", { headers: { Upgrade: "websocket" } });
+      throw new AppError(426, "upgrade_required", "This endpoint speaks WebSocket.", {
+        headers: { Upgrade: "websocket" },
+      });
     const headers = new Headers({
       Upgrade: "websocket",
       "x-session-id": c.var.sessionId,

@@ -4,7 +4,15 @@
  * feed and the Durable Object relay then handle it without new plumbing.
  */
 import type { PgTable } from "drizzle-orm/pg-core";
-import { audioFiles, focusLibraries, focusSessions, focusTracks, inboxItems, referenceItems, settings } from "../../db/schema";
+import {
+  audioFiles,
+  focusLibraries,
+  focusSessions,
+  focusTracks,
+  inboxItems,
+  referenceItems,
+  settings,
+} from "../../db/schema";
 import { audioToWire } from "../protocol/audio";
 import { focusSessionToWire } from "../protocol/focus";
 import { inboxItemToWire } from "../protocol/inbox";

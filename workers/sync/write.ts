@@ -73,10 +73,19 @@ export function expectedVersion(c: Context<AppEnv>, bodyVersion?: number): numbe
   return Number(m[1]);
 }
 
-export async function findOwned<E extends EntityName>(db: Db | Tx, entity: E, userId: string, id: string): Promise<RowOf<E>> {
+export async function findOwned<E extends EntityName>(
+  db: Db | Tx,
+  entity: E,
+  userId: string,
+  id: string,
+): Promise<RowOf<E>> {
   assertId(entity, id);
   const t = tableOf(entity);
-  const [row] = await (db as Loose).select().from(t).where(owned(t, userId, id)).limit(1);
+  const [row] = await (db as Loose)
+    .select()
+    .from(t)
+    .where(owned(t, userId, id))
+    .limit(1);
   if (!row) throw notFound(entities[entity].label);
   return row;
 }
@@ -93,9 +102,18 @@ export interface Writer {
    */
   insert<E extends EntityName>(entity: E, values: ValuesOf<E>): Promise<{ row: RowOf<E>; created: boolean }>;
   /** Update one owned record with the optional version check; bumps version. 404 / 409 otherwise. */
-  update<E extends EntityName>(entity: E, id: string, expected: number | undefined, set: ValuesOf<E> | Record<string, unknown>): Promise<RowOf<E>>;
+  update<E extends EntityName>(
+    entity: E,
+    id: string,
+    expected: number | undefined,
+    set: ValuesOf<E> | Record<string, unknown>,
+  ): Promise<RowOf<E>>;
   /** Update the user's records matching `where` (no error when none match). */
-  updateWhere<E extends EntityName>(entity: E, where: SQL | undefined, set: ValuesOf<E> | Record<string, unknown>): Promise<RowOf<E>[]>;
+  updateWhere<E extends EntityName>(
+    entity: E,
+    where: SQL | undefined,
+    set: ValuesOf<E> | Record<string, unknown>,
+  ): Promise<RowOf<E>[]>;
   /** Delete one owned record with the optional version check. 404 / 409 otherwise. */
   remove<E extends EntityName>(entity: E, id: string, expected: number | undefined): Promise<RowOf<E>>;
   /** Delete the user's records matching `where`. */
@@ -115,7 +133,10 @@ async function logged<E extends EntityName>(
 ): Promise<RowOf<E>[]> {
   // Generated columns (e.g. a search tsvector) are derived data: not worth logging.
   const skip = ["__seq", ...generatedColumns(entity)];
-  const data = op === "delete" ? sql`null::jsonb` : sql`to_jsonb(numbered) - array[${sql.join(
+  const data =
+    op === "delete"
+      ? sql`null::jsonb`
+      : sql`to_jsonb(numbered) - array[${sql.join(
           skip.map((name) => sql`${name}`),
           sql`, `,
         )}]::text[]`;
@@ -159,7 +180,11 @@ function writer(db: Db | Tx, userId: string, out: Change[][]): Writer {
     async insert(entity, values) {
       const t = tableOf(entity);
       const id = (values as { id?: string }).id ?? crypto.randomUUID();
-      const q = (db as Loose).insert(t).values({ ...values, id, userId }).onConflictDoNothing({ target: t.id }).returning();
+      const q = (db as Loose)
+        .insert(t)
+        .values({ ...values, id, userId })
+        .onConflictDoNothing({ target: t.id })
+        .returning();
       const [row] = await logged(db, userId, entity, "upsert", q, out);
       if (row) return { row, created: true };
       const [existing] = await (db as Loose).select().from(t).where(eq(t.id, id)).limit(1);
@@ -173,14 +198,22 @@ function writer(db: Db | Tx, userId: string, out: Change[][]): Writer {
       assertId(entity, id);
       const t = tableOf(entity);
       const where = and(owned(t, userId, id), expected === undefined ? undefined : eq(t.version, expected));
-      const q = (db as Loose).update(t).set({ ...set, ...bump(t) }).where(where).returning();
+      const q = (db as Loose)
+        .update(t)
+        .set({ ...set, ...bump(t) })
+        .where(where)
+        .returning();
       const [row] = await logged(db, userId, entity, "upsert", q, out);
       if (row) return row;
       throw versionConflict(entity, await findOwned(db, entity, userId, id)); // or 404: not there / not yours
     },
     async updateWhere(entity, where, set) {
       const t = tableOf(entity);
-      const q = (db as Loose).update(t).set({ ...set, ...bump(t) }).where(scoped(t, where)).returning();
+      const q = (db as Loose)
+        .update(t)
+        .set({ ...set, ...bump(t) })
+        .where(scoped(t, where))
+        .returning();
       return logged(db, userId, entity, "upsert", q, out);
     },
     async remove(entity, id, expected) {
@@ -249,12 +282,19 @@ function announce(c: Context<AppEnv>, userId: string, batches: Change[][]) {
   c.header("X-Sync-Cursor", String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
   for (const changes of messages) {
     const prev = String(Number(changes[0]!.cursor) - 1);
-    c.executionCtx.waitUntil(relayChanges(c.env, userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes }));
+    c.executionCtx.waitUntil(
+      relayChanges(c.env, userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes }),
+    );
   }
 }
 
 /** A record response: its wire shape with `ETag: "<version>"` (SPEC §3). */
-export function sendRecord<E extends EntityName>(c: Context<AppEnv>, entity: E, row: RowOf<E>, status: 200 | 201 = 200) {
+export function sendRecord<E extends EntityName>(
+  c: Context<AppEnv>,
+  entity: E,
+  row: RowOf<E>,
+  status: 200 | 201 = 200,
+) {
   c.header("ETag", `"${row.version}"`);
   return c.json(toWire(entity, row), status);
 }
