@@ -49,6 +49,20 @@ describe("HTTP core", () => {
     expectError(await call("POST", "/api/auth/signup", { json: [1, 2] }), 422, "validation_failed");
   });
 
+  test("NUL characters (Postgres can't store them) → 422/400, never a 500", async () => {
+    const u = await signup();
+    expectError(await as(u).post("/api/user/inbox", { title: "a\u0000b" }), 422, "validation_failed");
+    expectError(await as(u).put("/api/settings", { ui: { "k\u0000": 1 } }), 422, "validation_failed");
+    expectError(await as(u).get("/api/user/inbox?tag=%00"), 400, "invalid_query");
+    const upload = await call("POST", "/api/audio", {
+      token: u.token,
+      body: new Uint8Array(16),
+      headers: { "content-type": "audio/wav", "x-filename": "a%00b.wav" },
+    });
+    expect(upload.status).toBe(400);
+    expect((await as(u).get("/api/user/inbox")).body.total).toBe(0);
+  });
+
   test("oversized body → 413 and nothing is written", async () => {
     const u = await signup();
     const r = await as(u).post("/api/user/inbox", { title: "x", description: "y".repeat(300 * 1024) });

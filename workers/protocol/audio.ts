@@ -28,7 +28,13 @@ export const audioSchema = z.object({
 });
 export type Audio = z.infer<typeof audioSchema>;
 
-export const filenameSchema = z.string().trim().min(1).max(255);
+export const filenameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters");
 export const audioContentType = z.string().regex(/^audio\/[\w.+-]+(\s*;.*)?$/i, "must be audio/*");
 
 export const listAudioQuery = z.strictObject({ ...pageQuery });

@@ -101,7 +101,8 @@ function directUpload(c: Context<AppEnv>) {
     // not percent-encoded: taken as is
   }
   const filename = filenameSchema.safeParse(decoded);
-  if (!filename.success) throw new AppError(400, "invalid_filename", "X-Filename must be 1–255 characters.");
+  if (!filename.success)
+    throw new AppError(400, "invalid_filename", "X-Filename must be 1–255 characters, without control characters.");
   const clientId = c.req.header("x-audio-id");
   if (clientId !== undefined && !isUuid(clientId))
     throw new AppError(400, "invalid_audio_id", "X-Audio-Id must be a UUID.");
