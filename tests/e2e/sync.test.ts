@@ -16,6 +16,8 @@ import {
   launchBrowser,
   phoneContext,
   screenshot,
+  signIn,
+  signUp,
   statusText,
   unlabeledControls,
   watchPage,
@@ -113,24 +115,6 @@ const titles = (page: Page) => page.locator("main .item-title").allInnerTexts();
 const row = (p: Page, title: string) =>
   p.locator("main li.item").filter({ has: p.locator(".item-title", { hasText: title }) });
 const count = (list: string[], t: string) => list.filter((x) => x === t).length;
-
-async function signUp(page: Page, creds: { email: string; username: string; password: string }) {
-  await page.goto("/");
-  await page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Create account" }).click();
-  await page.getByLabel("Email", { exact: true }).fill(creds.email);
-  await page.getByLabel("Username", { exact: true }).fill(creds.username);
-  await page.getByLabel("Password", { exact: true }).fill(creds.password);
-  await page.locator("form button[type=submit]").click();
-  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
-}
-
-async function signIn(page: Page, login: string, password: string) {
-  await page.goto("/");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.locator("form button[type=submit]").click();
-  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
-}
 
 const creds = (() => {
   const username = `e2e_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
