@@ -194,7 +194,7 @@ async function selectOneBaselines(stack: Stack) {
     await pool.end();
     held[conc] = summarize(lat);
   }
-  // (b) new pool → connect (WebSocket + SCRAM) → select 1 → end, as each Worker request does
+  // (b) new pool → connect (WebSocket + password auth) → select 1 → end, as each Worker request does
   const fresh: number[] = [];
   for (let i = 0; i < (QUICK ? 20 : 40); i++) {
     const t0 = performance.now();
@@ -913,7 +913,7 @@ ${table(
       ];
     }),
     [
-      "new Pool → connect (WebSocket + SCRAM) → `SELECT 1`, from Node, c=1 (Node's SCRAM is slower than workerd's WebCrypto)",
+      "new Pool → connect (WebSocket + password auth) → `SELECT 1`, from Node, c=1",
       fmt(rep.select1.fresh.p50, 2),
       fmt(rep.select1.fresh.p95, 2),
       fmt(rep.select1.fresh.p99, 2),
@@ -934,7 +934,7 @@ ${table(
 
 ## DB round trips per request
 
-Counted by the instrumented driver in db/client.ts (every \`query\` on the pool or a checked-out client, including \`BEGIN\`/\`COMMIT\`), read from the \`X-Db-Queries\` response header. Connection set-up (WebSocket + SCRAM) is not a query and is not counted. Target: ≤ 2 for authenticated reads and writes.
+Counted by the instrumented driver in db/client.ts (every \`query\` on the pool or a checked-out client, including \`BEGIN\`/\`COMMIT\`), read from the \`X-Db-Queries\` response header. Connection set-up (WebSocket + authentication) is not a query and is not counted. Target: ≤ 2 for authenticated reads and writes.
 
 ${table(["Route", "Variant", "Status", "Queries", "Target ≤ 2"], tripsRows)}
 
@@ -995,7 +995,7 @@ function readingNotes(rep: Report): string {
     rep.trips.find((t) => t.route === route && t.variant.startsWith(variant))?.queries ?? "?";
   const pct = (a: number, b: number) => (Number.isFinite(a / b) ? `${Math.round((100 * a) / b)} %` : "n/a");
   return [
-    `- **Per-request connection set-up dominates.** Each request opens its own pool (SPEC §1), i.e. a WebSocket through the relay, a Postgres backend and a SCRAM-SHA-256 exchange, before its first query: ≈ ${fmt(connect)} ms at c=1 (/api/health − /api/ping − one round trip), which is ${pct(connect, read)} of an authenticated read (${fmt(read)} ms) and ${pct(connect, write)} of a create (${fmt(write)} ms). It also caps DB routes at ≈ ${rps("GET /api/health", 16).toFixed(0)} req/s at c=16, against ${rps("GET /api/ping", 16).toFixed(0)} req/s for the no-DB route.`,
+    `- **Per-request connection set-up dominates.** Each request opens its own pool (SPEC §1), i.e. a WebSocket through the relay, a Postgres backend and the password exchange, before its first query: ≈ ${fmt(connect)} ms at c=1 (/api/health − /api/ping − one round trip), which is ${pct(connect, read)} of an authenticated read (${fmt(read)} ms) and ${pct(connect, write)} of a create (${fmt(write)} ms). It also caps DB routes at ≈ ${rps("GET /api/health", 16).toFixed(0)} req/s at c=16, against ${rps("GET /api/ping", 16).toFixed(0)} req/s for the no-DB route.`,
     `- **Round trips.** A mutation sent the way the client sends it (with \`Idempotency-Key\`) costs ${q("with Idempotency-Key", "POST /api/user/inbox")} queries: session lookup, idempotency claim, the one-statement write (record + change log + cursor), idempotency finalize. Without the key it is ${q("without", "POST /api/user/inbox")}.`,
     `- **Idle poll.** A 304 poll costs ${q("idle", "GET /api/sync/changes")} query (the session lookup, which also reads the cursor) against ${q("poll with", "GET /api/sync/changes")} for a poll with changes, and takes ${ratio(poll304, poll200)} its time (${fmt(poll304)} vs ${fmt(poll200)} ms at c=1); the connection set-up above is the floor for both, so polling less often saves more than making the 304 cheaper.`,
     `- **Fan-out.** The relay itself is fast: the socket message usually arrives before the writer's own HTTP response (p50 ${fmt(rep.fan.afterAck.p50)} ms relative to it), so the change → other devices latency is essentially the write's latency (${fmt(rep.fan.write.p50)} ms p50, ${fmt(rep.fan.write.p99)} ms p99).`,
