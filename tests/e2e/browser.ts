@@ -146,3 +146,26 @@ export async function signIn(page: Page, login: string, password: string) {
   await page.locator("form button[type=submit]").click();
   await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
 }
+
+/** The session token a browser context holds (its cookie doubles as a bearer token). */
+export async function sessionToken(ctx: BrowserContext): Promise<string> {
+  const c = (await ctx.cookies()).find((x) => x.name === "session");
+  if (!c) throw new Error("no session cookie");
+  return c.value;
+}
+
+/** The API from Node, as the given session. */
+export async function apiAs<T = any>(baseUrl: string, token: string, method: string, route: string, json?: unknown) {
+  const res = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: "application/json",
+      ...(json === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: json === undefined ? undefined : JSON.stringify(json),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}

@@ -12,10 +12,12 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { startApp, type RunningApp } from "./app.ts";
 import {
+  apiAs,
   desktopContext,
   launchBrowser,
   phoneContext,
   screenshot,
+  sessionToken,
   signIn,
   signUp,
   statusText,
@@ -65,27 +67,8 @@ async function device(name: string, kind: "desktop" | "phone"): Promise<Device> 
   return { name, ctx, page, sockets, frames };
 }
 
-async function sessionToken(ctx: BrowserContext): Promise<string> {
-  const c = (await ctx.cookies()).find((x) => x.name === "session");
-  if (!c) throw new Error("no session cookie");
-  return c.value;
-}
-
-/** The API from Node, as the given browser's session (its cookie is the bearer token). */
-async function api<T = any>(token: string, method: string, path: string, json?: unknown) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      accept: "application/json",
-      ...(json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
+const api = <T = any>(token: string, method: string, path: string, json?: unknown) =>
+  apiAs<T>(app.url, token, method, path, json);
 
 interface InboxItem {
   id: string;
