@@ -139,3 +139,79 @@ describe("arbitrary input never causes a 500", () => {
     });
   }
 });
+
+/** Odd text for query values and path segments: NUL, unicode, quotes, huge numbers, SQL/tsquery syntax. */
+const oddText = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom(
+    "",
+    "0",
+    "-1",
+    "1e999",
+    "99999999999999999999",
+    "\u0000",
+    "%",
+    "'",
+    "a:*|!b",
+    "💥",
+    "null",
+    "true",
+    "all",
+  ),
+);
+
+describe("arbitrary query strings and path ids never cause a 500", () => {
+  const lists = [
+    { path: "/api/user/inbox", keys: ["page", "page_size", "tag"] },
+    { path: "/api/focus/sessions", keys: ["page", "page_size"] },
+    { path: "/api/focus/libraries", keys: ["page", "page_size"] },
+    { path: "/api/references", keys: ["page", "page_size", "category", "tag", "q", "archived"] },
+    { path: "/api/audio", keys: ["page", "page_size"] },
+    { path: "/api/sync/changes", keys: ["since", "limit"] },
+  ];
+  for (const list of lists) {
+    test(`GET ${list.path}?…`, async () => {
+      const user = await signup();
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom(...list.keys, "extra"), oddText, { maxKeys: 4 }), async (q) => {
+          const r = await as(user).get(`${list.path}?${new URLSearchParams(q)}`);
+          expect(r.status, JSON.stringify({ q, res: r.body })).toBeLessThan(500);
+          if (r.status >= 400) expect(typeof r.body?.error?.code).toBe("string");
+        }),
+        { numRuns: 25 },
+      );
+    });
+  }
+
+  test("record paths with arbitrary ids: GET/PUT/DELETE answer 4xx, never 500", async () => {
+    const user = await signup();
+    const templates = [
+      "/api/user/inbox/:id",
+      "/api/focus/sessions/:id",
+      "/api/focus/sessions/:id/complete",
+      "/api/focus/libraries/:id",
+      "/api/focus/libraries/:id/tracks/:id",
+      "/api/references/:id",
+      "/api/audio/:id",
+      "/api/audio/:id/meta",
+      "/api/audio/uploads/:id",
+      "/api/auth/sessions/:id",
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...templates),
+        fc.constantFrom("GET", "PUT", "DELETE", "POST"),
+        fc.oneof(oddText, fc.uuid()),
+        async (template, method, id) => {
+          const path = template.replaceAll(":id", encodeURIComponent(id) || "x");
+          const r = await call(method, path, {
+            token: user.token,
+            json: method === "PUT" ? { title: "t" } : undefined,
+          });
+          expect(r.status, JSON.stringify({ method, path, res: r.body })).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
