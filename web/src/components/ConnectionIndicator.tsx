@@ -2,10 +2,10 @@ import type { SyncStatus } from "../sync/store.ts";
 import { useStatus } from "../ui/sync-context.ts";
 
 export function statusText(s: SyncStatus): string {
-  if (s.mode === "live") return "Live";
-  if (s.mode === "polling") return `Polling every ${s.poll_interval_s} s`;
-  if (!s.pending) return "Offline";
-  return `Offline — ${s.pending} ${s.pending === 1 ? "change" : "changes"} waiting`;
+  const waiting = s.pending ? ` — ${s.pending} ${s.pending === 1 ? "change" : "changes"} waiting` : "";
+  if (s.mode === "live") return `Live${waiting}`;
+  if (s.mode === "polling") return `Polling every ${s.poll_interval_s} s${waiting}`;
+  return `Offline${waiting}`;
 }
 
 /** Plain words, not just a coloured dot, so everyone can read the sync state. */
