@@ -886,10 +886,11 @@ Hand-kept history; every "after" is re-measured by the tables below on each run.
 | Finding | Before | After | Change |
 | --- | --- | --- | --- |
 | An authenticated write cost a transaction: session, \`BEGIN\`, record, cursor bump, change-log insert, \`COMMIT\` | 6 round trips (8 with \`Idempotency-Key\`) | 2 (4 with the key) | record + change log + cursor bump are one SQL statement (workers/sync/write.ts) |
+| The Idempotency-Key was claimed by a statement of its own before the write | 4 round trips for a keyed write | 3 | the session query claims the key in the same statement (workers/middleware/auth.ts) |
 | Every per-request connection did a SCRAM-SHA-256 key derivation against the local Postgres (Neon's proxy takes a cleartext password over TLS instead) | \`/api/health\` p50 ≈ 50 ms at c=1; 35–48 req/s at c=16 | ≈ 23 ms; 98–124 req/s (A/B on this busy machine) | local Postgres uses password auth on loopback (scripts/local-db.ts) |
 | An idempotency claim stranded by a database outage blocked retries of that key (and a device's queue behind it) | up to 60 s | up to 15 s | shorter takeover window now that writes are one statement |
 
-Still missing the ≤ 2 target: a mutation **with** \`Idempotency-Key\` costs 4 (session, claim, write, stored response). The claim must be committed before the write so a concurrent duplicate can't run it too, and the response can only be stored once it is known. Next step: move the claim and the stored result into the write statement itself (a \`claim\` step in the same CTE; replay renders from the stored row), which makes it 2 and leaves nothing behind when the database drops mid-request.
+Still missing the ≤ 2 target: a mutation **with** \`Idempotency-Key\` (what the web client sends) costs 3 — session + claim, the write, and storing the response for replays, which can only happen once the response is known. Next step: store the result inside the write statement itself (replay rendered from the stored row), which makes it 2.
 
 ## API latency and throughput
 
@@ -996,7 +997,7 @@ function readingNotes(rep: Report): string {
   const pct = (a: number, b: number) => (Number.isFinite(a / b) ? `${Math.round((100 * a) / b)} %` : "n/a");
   return [
     `- **Per-request connection set-up dominates.** Each request opens its own pool (SPEC §1), i.e. a WebSocket through the relay, a Postgres backend and the password exchange, before its first query: ≈ ${fmt(connect)} ms at c=1 (/api/health − /api/ping − one round trip), which is ${pct(connect, read)} of an authenticated read (${fmt(read)} ms) and ${pct(connect, write)} of a create (${fmt(write)} ms). It also caps DB routes at ≈ ${rps("GET /api/health", 16).toFixed(0)} req/s at c=16, against ${rps("GET /api/ping", 16).toFixed(0)} req/s for the no-DB route.`,
-    `- **Round trips.** A mutation sent the way the client sends it (with \`Idempotency-Key\`) costs ${q("with Idempotency-Key", "POST /api/user/inbox")} queries: session lookup, idempotency claim, the one-statement write (record + change log + cursor), idempotency finalize. Without the key it is ${q("without", "POST /api/user/inbox")}.`,
+    `- **Round trips.** A mutation sent the way the client sends it (with \`Idempotency-Key\`) costs ${q("with Idempotency-Key", "POST /api/user/inbox")} queries: session lookup with the idempotency claim, the one-statement write (record + change log + cursor), and storing the response for replays. Without the key it is ${q("without", "POST /api/user/inbox")}.`,
     `- **Idle poll.** A 304 poll costs ${q("idle", "GET /api/sync/changes")} query (the session lookup, which also reads the cursor) against ${q("poll with", "GET /api/sync/changes")} for a poll with changes, and takes ${ratio(poll304, poll200)} its time (${fmt(poll304)} vs ${fmt(poll200)} ms at c=1); the connection set-up above is the floor for both, so polling less often saves more than making the 304 cheaper.`,
     `- **Fan-out.** The relay itself is fast: the socket message usually arrives before the writer's own HTTP response (p50 ${fmt(rep.fan.afterAck.p50)} ms relative to it), so the change → other devices latency is essentially the write's latency (${fmt(rep.fan.write.p50)} ms p50, ${fmt(rep.fan.write.p99)} ms p99).`,
   ].join("\n");

@@ -25,6 +25,23 @@ export interface AuthUser {
   changeFloor: number;
 }
 
+/** A mutation's Idempotency-Key and the fingerprint of its request. */
+export interface IdempotencyRequest {
+  key: string;
+  requestHash: string;
+}
+
+/** What the session query found for that key: claimed now, or an earlier use. */
+export interface IdempotencyState {
+  claimed: boolean;
+  prior: {
+    requestHash: string;
+    status: number | null;
+    headers: Record<string, string> | null;
+    body: string | null;
+  } | null;
+}
+
 export type AppEnv = {
   Bindings: Env;
   Variables: {
@@ -32,5 +49,7 @@ export type AppEnv = {
     db: Db;
     user: AuthUser;
     sessionId: string;
+    idempotencyRequest?: IdempotencyRequest;
+    idempotency?: IdempotencyState;
   };
 };

@@ -1,7 +1,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { requireAuth } from "../middleware/auth";
-import { idempotency } from "../middleware/idempotency";
+import { idempotency, idempotencyGate } from "../middleware/idempotency";
 
-/** A router for signed-in users: authenticated, and every mutation idempotent. */
-export const userApp = () => new Hono<AppEnv>().use(requireAuth, idempotency);
+/**
+ * A router for signed-in users: authenticated, and every mutation idempotent.
+ * Order matters: the request is fingerprinted first, the session query claims
+ * its key, then the gate replays or refuses a key that was already used.
+ */
+export const userApp = () => new Hono<AppEnv>().use(idempotency, requireAuth, idempotencyGate);

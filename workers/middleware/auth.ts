@@ -1,15 +1,18 @@
 /**
  * Session authentication, on every request, against Postgres (no cache: the
  * Worker is stateless). One indexed query reads the session and the user,
- * including the user's sync cursor so an idle sync poll needs nothing more.
+ * including the user's sync cursor so an idle sync poll needs nothing more —
+ * and, for a mutation with an Idempotency-Key, claims that key in the same
+ * statement (see ./idempotency.ts), so idempotency costs no extra round trip
+ * up front.
  */
-import { and, eq, gt, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { sessions, users } from "../../db/schema";
 import type { Db } from "../../db/client";
-import type { AppEnv, AuthUser } from "../env";
+import { sessions } from "../../db/schema";
+import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState } from "../env";
 import { AppError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 
@@ -24,39 +27,74 @@ export function readToken(c: Context): string | undefined {
   return getCookie(c, SESSION_COOKIE) || undefined;
 }
 
-export async function authenticate(db: Db, token: string): Promise<{ user: AuthUser; sessionId: string } | null> {
+interface SessionRow {
+  session_id: string;
+  last_seen_at: string | Date;
+  id: string;
+  email: string;
+  username: string;
+  created_at: string | Date;
+  change_seq: string | number;
+  change_floor: string | number;
+  claimed: boolean;
+  k_request_hash: string | null;
+  k_status: number | null;
+  k_headers: Record<string, string> | null;
+  k_body: string | null;
+}
+
+export async function authenticate(
+  db: Db,
+  token: string,
+  claim?: IdempotencyRequest,
+): Promise<{ user: AuthUser; sessionId: string; idempotency?: IdempotencyState } | null> {
   const tokenHash = await sha256Hex(token);
-  const [row] = await db
-    .select({
-      sessionId: sessions.id,
-      lastSeenAt: sessions.lastSeenAt,
-      id: users.id,
-      email: users.email,
-      username: users.username,
-      createdAt: users.createdAt,
-      changeSeq: users.changeSeq,
-      changeFloor: users.changeFloor,
-    })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, sql`now()`)))
-    .limit(1);
+  const key = claim?.key ?? null;
+  // `prior` reads the snapshot from before this statement, so it is an earlier
+  // use of the key; a concurrent first use shows as neither claimed nor prior.
+  const result = await db.execute(sql`
+    with s as (
+      select s.id as session_id, s.last_seen_at, u.id, u.email, u.username, u.created_at, u.change_seq, u.change_floor
+      from sessions s join users u on u.id = s.user_id
+      where s.token_hash = ${tokenHash} and s.expires_at > now()
+      limit 1),
+    claim as (
+      insert into idempotency_keys (user_id, key, request_hash)
+      select id, ${key}, ${claim?.requestHash ?? null} from s where ${key}::text is not null
+      on conflict do nothing
+      returning key)
+    select s.*, exists (select 1 from claim) as claimed,
+      k.request_hash as k_request_hash, k.status as k_status, k.headers as k_headers, k.body as k_body
+    from s left join idempotency_keys k on k.user_id = s.id and k.key = ${key}`);
+  const row = result.rows[0] as unknown as SessionRow | undefined;
   if (!row) return null;
-  if (Date.now() - row.lastSeenAt.getTime() > REFRESH_AFTER_MS) {
+  if (Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS) {
     await db
       .update(sessions)
       .set({ lastSeenAt: sql`now()`, expiresAt: new Date(Date.now() + SESSION_TTL_MS) })
-      .where(eq(sessions.id, row.sessionId));
+      .where(eq(sessions.id, row.session_id));
   }
-  const { sessionId, lastSeenAt: _seen, ...user } = row;
-  return { user, sessionId };
+  const user: AuthUser = {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    createdAt: new Date(row.created_at),
+    changeSeq: Number(row.change_seq),
+    changeFloor: Number(row.change_floor),
+  };
+  const prior =
+    row.k_request_hash === null
+      ? null
+      : { requestHash: row.k_request_hash, status: row.k_status, headers: row.k_headers, body: row.k_body };
+  return { user, sessionId: row.session_id, ...(claim ? { idempotency: { claimed: row.claimed, prior } } : {}) };
 }
 
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const token = readToken(c);
-  const found = token ? await authenticate(c.var.db, token) : null;
+  const found = token ? await authenticate(c.var.db, token, c.var.idempotencyRequest) : null;
   if (!found) throw new AppError(401, "unauthorized", "Sign in to continue.");
   c.set("user", found.user);
   c.set("sessionId", found.sessionId);
+  if (found.idempotency) c.set("idempotency", found.idempotency);
   await next();
 });

@@ -1,7 +1,8 @@
 /**
  * Idempotency-Key for every authenticated mutation (SPEC §3). The key is
- * claimed in Postgres before the handler runs; the finished response (status,
- * body and the headers a client needs) is stored and replayed exactly.
+ * claimed in Postgres before the handler runs — by the session query itself
+ * (./auth.ts), so the claim costs no extra round trip; the finished response
+ * (status, body and the headers a client needs) is stored and replayed exactly.
  *
  *  - same key, same request, finished → stored response + `Idempotent-Replayed: true`
  *  - same key, other request           → 422 idempotency_key_reused
@@ -11,7 +12,7 @@
  * STALE_MS whose request never finished (the isolate died) is taken over.
  * Keys are kept ≥ 24 h (pruned by the cron job after that).
  */
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/schema";
@@ -35,56 +36,27 @@ const bodyFingerprint = async (c: Context): Promise<string> =>
     ? c.req.text()
     : `stream\n${["content-type", "content-length", "x-filename", "x-audio-id"].map((h) => c.req.header(h) ?? "").join("\n")}`;
 
+/**
+ * Outer half (before authentication): fingerprints the request for the
+ * session query to claim, and afterwards stores the response — or releases
+ * the key after a 5xx so a retry can run again.
+ */
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (key === undefined || !MUTATING.has(c.req.method)) return next();
   if (key.length < 1 || key.length > 255)
     throw new AppError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–255 characters.");
-
-  const db = c.var.db;
-  const userId = c.var.user.id;
   const url = new URL(c.req.url);
   const requestHash = await sha256Hex(
     `${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await bodyFingerprint(c)}`,
   );
-  const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
-
-  const claimed = await db
-    .insert(idempotencyKeys)
-    .values({ userId, key, requestHash })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-
-  if (claimed.length === 0) {
-    const [existing] = await db.select().from(idempotencyKeys).where(where);
-    if (!existing)
-      throw new AppError(409, "idempotency_in_progress", "A request with this Idempotency-Key is being processed.");
-    if (existing.requestHash !== requestHash)
-      throw new AppError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
-    if (existing.status === null) {
-      const takenOver = await db
-        .update(idempotencyKeys)
-        .set({ createdAt: sql`now()` })
-        .where(and(where, lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_MS))))
-        .returning({ key: idempotencyKeys.key });
-      if (takenOver.length === 0)
-        throw new AppError(
-          409,
-          "idempotency_in_progress",
-          "A request with this Idempotency-Key is still being processed.",
-          {
-            headers: { "Retry-After": "1" },
-          },
-        );
-    } else {
-      const headers = new Headers(existing.headers ?? {});
-      headers.set("Idempotent-Replayed", "true");
-      return new Response(existing.body, { status: existing.status, headers }) as never;
-    }
-  }
+  c.set("idempotencyRequest", { key, requestHash });
 
   await next();
 
+  if (!c.var.idempotency?.claimed) return;
+  const db = c.var.db;
+  const where = and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key));
   const res = c.res;
   if (res.status >= 500) {
     // If this fails too (database down), the claim goes stale and is taken over later.
@@ -99,6 +71,50 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     const v = res.headers.get(h);
     if (v !== null) headers[h] = v;
   }
-  const body = res.status === 204 || res.status === 304 ? null : await res.clone().text();
-  await db.update(idempotencyKeys).set({ status: res.status, headers, body }).where(where);
+  const stored = res.status === 204 || res.status === 304 ? null : await res.clone().text();
+  await db.update(idempotencyKeys).set({ status: res.status, headers, body: stored }).where(where);
+});
+
+/**
+ * Inner half (after authentication): a key the session query could not claim
+ * was used before — replay it, refuse a different request, or report it still
+ * running (taking over a claim whose request died long ago).
+ */
+export const idempotencyGate = createMiddleware<AppEnv>(async (c, next) => {
+  const state = c.var.idempotency;
+  if (!state || state.claimed) return next();
+  const { key, requestHash } = c.var.idempotencyRequest!;
+  const prior = state.prior;
+  if (prior && prior.requestHash !== requestHash)
+    throw new AppError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
+  if (prior && prior.status !== null) {
+    const headers = new Headers(prior.headers ?? {});
+    headers.set("Idempotent-Replayed", "true");
+    return new Response(prior.body, { status: prior.status, headers }) as never;
+  }
+  const takenOver = prior
+    ? await c.var.db
+        .update(idempotencyKeys)
+        .set({ createdAt: sql`now()` })
+        .where(
+          and(
+            eq(idempotencyKeys.userId, c.var.user.id),
+            eq(idempotencyKeys.key, key),
+            isNull(idempotencyKeys.status),
+            lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_MS)),
+          ),
+        )
+        .returning({ key: idempotencyKeys.key })
+    : [];
+  if (takenOver.length === 0)
+    throw new AppError(
+      409,
+      "idempotency_in_progress",
+      "A request with this Idempotency-Key is still being processed.",
+      {
+        headers: { "Retry-After": "1" },
+      },
+    );
+  c.set("idempotency", { claimed: true, prior: null });
+  return next();
 });
