@@ -62,11 +62,6 @@ export class UserHub extends DurableObject<Env> {
     }
   }
 
-  /** Number of open sockets (diagnostics and tests). */
-  async connections(): Promise<number> {
-    return this.ctx.getWebSockets().length;
-  }
-
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // Only ping is part of the protocol (and normally auto-answered).
     if (message === PING) ws.send(PONG);
