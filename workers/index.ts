@@ -2,7 +2,8 @@
  * Continuum's Worker: Hono serves /api/*; everything else is the built web app
  * (Workers Static Assets with SPA fallback, see wrangler.toml).
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -11,17 +12,12 @@ import type { AppEnv } from "./env";
 import { AppError, errorBody, onError } from "./errors";
 import { cleanupAudio } from "./jobs/audio-cleanup";
 import { pruneChangeLog, pruneExpired } from "./jobs/prune";
+import { validationHook } from "./lib/openapi";
 import { requireJson } from "./middleware/content-type";
 import { database } from "./middleware/db";
-import { audio, isAudioUpload } from "./routes/audio";
-import { auth } from "./routes/auth";
-import { focus } from "./routes/focus";
-import { health } from "./routes/health";
-import { inbox } from "./routes/inbox";
-import { libraries } from "./routes/libraries";
-import { references } from "./routes/references";
-import { settingsRoutes } from "./routes/settings";
-import { sync } from "./routes/sync";
+import { isAudioUpload } from "./routes/audio";
+import { mountDocs } from "./routes/docs";
+import { domains } from "./routes/index";
 
 export { UserHub } from "./do/user-hub";
 
@@ -39,7 +35,11 @@ const serverDate: MiddlewareHandler = async (c, next) => {
   if (!c.res.headers.has("date")) c.header("Date", new Date().toUTCString());
 };
 
-const app = new Hono<AppEnv>()
+/** Routes that never touch the database (and open no pool). */
+const NO_DB = new Set(["/api/ping", "/api/openapi.json", "/api/docs"]);
+
+const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
+app
   .use("/api/*", requestId(), secureHeaders(), serverDate, jsonOnly(requireJson))
   .use(
     "/api/*",
@@ -52,21 +52,12 @@ const app = new Hono<AppEnv>()
       }),
     ),
   )
-  // No-DB baseline for the bench (registered before `database`, so it opens no pool).
-  .get("/api/ping", (c) => c.json({ ok: true }))
-  .use("/api/*", database);
+  .use("/api/*", (c, next) => (NO_DB.has(c.req.path) ? next() : database(c, next)));
 
-app
-  .route("/api/health", health)
-  .route("/api/auth", auth)
-  .route("/api/settings", settingsRoutes)
-  .route("/api/user/inbox", inbox)
-  // Before /api/focus, so its routes win.
-  .route("/api/focus/libraries", libraries)
-  .route("/api/focus", focus)
-  .route("/api/audio", audio)
-  .route("/api/references", references)
-  .route("/api/sync", sync);
+// No-DB baseline for the bench.
+app.get("/api/ping", (c) => c.json({ ok: true }));
+mountDocs(app);
+for (const { path, app: domain } of domains) app.route(path, domain);
 
 app.notFound((c) =>
   c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),

@@ -2,7 +2,7 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { changeLog } from "../../db/schema";
 import type { Change } from "../protocol/sync";
-import { isEntity } from "../sync/registry";
+import { isEntity } from "../protocol/registry";
 import { rowFromRaw, toWire } from "../sync/write";
 
 /** Changes after `since`, in cursor order (primary-key range scan). The log holds raw rows; they leave as wire records. */

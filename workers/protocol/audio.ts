@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { audioFiles, audioUploadParts, audioUploads } from "../../db/schema";
+import { defineRecord } from "./record";
+import { audioFiles, type audioUploadParts, type audioUploads } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire } from "./common";
 
 /** One request body: the Workers request-size limit (Free/Pro). Larger files use multipart. */
@@ -66,6 +67,9 @@ export const uploadSchema = z.object({
 });
 export type Upload = z.infer<typeof uploadSchema>;
 
+/** PUT /api/audio/uploads/{id}/parts/{n}: the stored part. */
+export const partSchema = z.object({ part_number: z.number(), size: z.number(), sha256: z.string() });
+
 export const partNumberSchema = z.coerce.number().int().min(1).max(MAX_PARTS);
 
 export function audioToWire(row: typeof audioFiles.$inferSelect): Audio {
@@ -96,3 +100,5 @@ export function uploadToWire(
     parts: parts.map((p) => ({ part_number: p.partNumber, size: p.size, sha256: p.sha256 })),
   };
 }
+
+export const audioRecord = defineRecord({ entity: "audio", table: audioFiles, toWire: audioToWire, label: "Audio" });

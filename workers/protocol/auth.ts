@@ -34,7 +34,6 @@ export const userToWire = (u: { id: string; email: string; username: string; cre
   created_at: u.createdAt.toISOString(),
 });
 
-export interface AuthResponse {
-  user: User;
-  token: string;
-}
+/** Signup and login: the user and the session token (shown only here; also set as the `session` cookie). */
+export const authResponseSchema = z.object({ user: userSchema, token: z.string() });
+export type AuthResponse = z.infer<typeof authResponseSchema>;

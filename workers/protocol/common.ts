@@ -6,6 +6,10 @@ import { z } from "zod";
 
 export const uuid = z.uuid();
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The one UUID check for path ids: anything else cannot exist (404), and never reaches Postgres. */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
 /** Fields every synced record carries on the wire. */
 export const recordBase = {
   id: z.uuid(),

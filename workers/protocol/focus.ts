@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { focusSessions } from "../../db/schema";
+import { defineRecord } from "./record";
+import { focusSessions } from "../../db/schema";
 import { iso, pageQuery, recordBase, recordToWire } from "./common";
 
 export const focusStatusSchema = z.enum(["active", "paused", "completed", "abandoned"]);
@@ -61,3 +62,10 @@ export function focusSessionToWire(row: FocusRow, now: Date = row.updatedAt): Fo
     remaining_s: remainingSeconds(row, now),
   };
 }
+
+export const focusSessionRecord = defineRecord({
+  entity: "focus_session",
+  table: focusSessions,
+  toWire: (row) => focusSessionToWire(row),
+  label: "Focus session",
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { inboxItems } from "../../db/schema";
+import { defineRecord } from "./record";
+import { inboxItems } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
 
 const title = z.string().trim().min(1).max(500);
@@ -39,3 +40,10 @@ export const normalizeTags = (t: string[]) => [...new Set(t.map((x) => x.trim().
 export function inboxItemToWire(row: typeof inboxItems.$inferSelect): InboxItem {
   return { ...recordToWire(row), title: row.title, description: row.description, tags: row.tags };
 }
+
+export const inboxItemRecord = defineRecord({
+  entity: "inbox_item",
+  table: inboxItems,
+  toWire: inboxItemToWire,
+  label: "Inbox item",
+});

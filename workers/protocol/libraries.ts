@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { focusLibraries, focusTracks } from "../../db/schema";
+import { defineRecord } from "./record";
+import { focusLibraries, focusTracks } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
 
 /** At most this many tracks per library (reorders touch every track in between). */
@@ -101,3 +102,16 @@ export function focusTrackToWire(row: typeof focusTracks.$inferSelect): FocusTra
     position: row.position,
   };
 }
+
+export const focusLibraryRecord = defineRecord({
+  entity: "focus_library",
+  table: focusLibraries,
+  toWire: focusLibraryToWire,
+  label: "Focus library",
+});
+export const focusTrackRecord = defineRecord({
+  entity: "focus_track",
+  table: focusTracks,
+  toWire: focusTrackToWire,
+  label: "Track",
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { referenceItems } from "../../db/schema";
+import { defineRecord } from "./record";
+import { referenceItems } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { httpUrl } from "./libraries";
 
@@ -77,3 +78,10 @@ export function referenceToWire(row: Omit<typeof referenceItems.$inferSelect, "s
     audio_id: row.audioId,
   };
 }
+
+export const referenceRecord = defineRecord({
+  entity: "reference",
+  table: referenceItems,
+  toWire: referenceToWire,
+  label: "Reference",
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { settings } from "../../db/schema";
+import { defineRecord } from "./record";
+import { settings } from "../../db/schema";
 import { recordBase, recordToWire, versionField } from "./common";
 
 export const themeSchema = z.enum(["light", "dark", "system"]);
@@ -15,9 +16,9 @@ export const syncPrefsSchema = z.strictObject({
   poll_interval_s: z.number().int().min(5).max(300),
 });
 export const UI_MAX_BYTES = 4096;
-/** Free-form UI preferences, small: ≤ 4 KB as JSON. */
+/** Free-form UI preferences, small: ≤ 4 KB as JSON (the body is parsed JSON, so every value already is). */
 export const uiSchema = z
-  .record(z.string(), z.json())
+  .record(z.string(), z.unknown())
   .refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= UI_MAX_BYTES, {
     message: `ui must be at most ${UI_MAX_BYTES} bytes as JSON`,
   });
@@ -56,3 +57,10 @@ export type Theme = z.infer<typeof themeSchema>;
 export type SyncMode = z.infer<typeof syncModeSchema>;
 export type Accessibility = z.infer<typeof accessibilitySchema>;
 export type SyncPrefs = z.infer<typeof syncPrefsSchema>;
+
+export const settingsRecord = defineRecord({
+  entity: "settings",
+  table: settings,
+  toWire: settingsToWire,
+  label: "Settings",
+});

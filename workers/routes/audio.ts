@@ -6,6 +6,7 @@
  * ranges and ETags. Metadata is a synced record (`audio`).
  */
 import type { Context, HonoRequest } from "hono";
+import { z } from "zod";
 import type { audioFiles } from "../../db/schema";
 import {
   abortUpload,
@@ -32,21 +33,24 @@ import {
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
-import { userApp } from "../lib/user-app";
-import { jsonBody, queryParams } from "../lib/validate";
+import { binary, createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { JSON_TYPE } from "../middleware/content-type";
 import {
   MAX_DIRECT_UPLOAD_BYTES,
   MAX_PART_BYTES,
   audioContentType,
+  audioSchema,
   audioToWire,
   createUploadSchema,
   filenameSchema,
   listAudioQuery,
   partNumberSchema,
+  partSchema,
+  uploadSchema,
   uploadToWire,
 } from "../protocol/audio";
-import { expectedVersion, findOwned, sendRecord, write } from "../sync/write";
+import { paged } from "../protocol/common";
+import { expectedVersion, findOwned, requestScope, sendRecord, write } from "../sync/write";
 
 type Row = typeof audioFiles.$inferSelect;
 
@@ -109,13 +113,53 @@ function directUpload(c: Context<AppEnv>) {
   return { size, filename: filename.data, clientId };
 }
 
-export const audio = userApp()
-  .get("/", queryParams(listAudioQuery), async (c) => {
+export const audio = createApi();
+const tags = ["Audio"];
+const audioRecord = jsonContent(audioSchema, "The audio record");
+const uploadRecord = jsonContent(uploadSchema, "The multipart upload");
+
+register(
+  audio,
+  route({
+    method: "get",
+    path: "/",
+    tags,
+    operationId: "listAudio",
+    request: { query: listAudioQuery },
+    responses: { 200: jsonContent(paged(audioSchema), "A page of audio records") },
+    errors: [400],
+  }),
+  async (c) => {
     const q = c.req.valid("query");
     const { items, total } = await listAudio(c.var.db, c.var.user.id, q);
     return c.json({ items: items.map(audioToWire), page: q.page, page_size: q.page_size, total });
-  })
-  .post("/", async (c) => {
+  },
+);
+
+register(
+  audio,
+  route({
+    method: "post",
+    path: "/",
+    tags,
+    operationId: "uploadAudio",
+    description:
+      "Streams one file (≤ 100 MB) into R2. The type is sniffed from the bytes (mp3, wav, ogg/opus, flac, m4a/aac, webm). " +
+      "`X-Filename` (may be percent-encoded UTF-8) is required; `X-Audio-Id` chooses the id (a retried upload is idempotent).",
+    request: {
+      headers: z.object({
+        "content-type": z.string(),
+        "content-length": z.string().optional(),
+        "x-filename": z.string().optional(),
+        "x-audio-id": z.string().optional(),
+        "idempotency-key": z.string().optional(),
+      }),
+      body: { content: { "audio/*": { schema: binary } }, required: true },
+    },
+    responses: { 201: audioRecord, 200: jsonContent(audioSchema, "The same upload again: the existing record") },
+    errors: [400, 409, 411, 413, 415],
+  }),
+  async (c) => {
     const { size, filename, clientId } = directUpload(c);
     const userId = c.var.user.id;
     const quota = quotaBytes(c.env);
@@ -142,18 +186,34 @@ export const audio = userApp()
       etag: stored.result.httpEtag,
     };
     try {
-      const { row, created } = await write(c, (w) => recordAudio(w, userId, quota, size, async () => values), {
-        transaction: true,
-      });
+      const { row, created } = await write(
+        requestScope(c),
+        (w) => recordAudio(w, userId, quota, size, async () => values),
+        {
+          transaction: true,
+        },
+      );
       return respond(c, row, created ? 201 : 200);
     } catch (err) {
       await c.env.AUDIO.delete(key); // nothing stored (a leftover would be removed by the cleanup job)
       throw err;
     }
-  })
+  },
+);
 
-  // ── Multipart uploads ──────────────────────────────────────────────────────
-  .post("/uploads", jsonBody(createUploadSchema), async (c) => {
+register(
+  audio,
+  route({
+    method: "post",
+    path: "/uploads",
+    tags,
+    operationId: "createUpload",
+    description: "Starts a multipart upload for files over 100 MB (parts of equal size ≥ 5 MiB but the last).",
+    request: jsonRequest(createUploadSchema),
+    responses: { 201: uploadRecord },
+    errors: [400, 413, 415],
+  }),
+  async (c) => {
     const body = c.req.valid("json");
     const userId = c.var.user.id;
     const audioId = body.id ?? crypto.randomUUID();
@@ -162,16 +222,46 @@ export const audio = userApp()
     const { filename, size } = body;
     const upload = await insertUpload(c.var.db, { userId, audioId, r2UploadId: r2.uploadId, filename, size });
     return c.json(uploadToWire(upload, []), 201);
-  })
-  .get("/uploads/:id", async (c) => {
-    const upload = await findUpload(c.var.db, c.var.user.id, c.req.param("id"));
+  },
+);
+
+register(
+  audio,
+  route({
+    method: "get",
+    path: "/uploads/{id}",
+    tags,
+    operationId: "getUpload",
+    request: { params: idParam("id") },
+    responses: { 200: uploadRecord },
+    errors: [404],
+  }),
+  async (c) => {
+    const upload = await findUpload(c.var.db, c.var.user.id, c.req.valid("param").id);
     return c.json(uploadToWire(upload, await uploadParts(c.var.db, upload.id)));
-  })
-  .put("/uploads/:id/parts/:n", async (c) => {
-    const n = partNumberSchema.safeParse(c.req.param("n"));
+  },
+);
+
+register(
+  audio,
+  route({
+    method: "put",
+    path: "/uploads/{id}/parts/{n}",
+    tags,
+    operationId: "uploadPart",
+    request: {
+      params: idParam("id", "n"),
+      headers: z.object({ "content-length": z.string().optional(), "idempotency-key": z.string().optional() }),
+      body: { content: { "application/octet-stream": { schema: binary } }, required: true },
+    },
+    responses: { 200: jsonContent(partSchema, "The stored part") },
+    errors: [400, 404, 411, 413, 415],
+  }),
+  async (c) => {
+    const n = partNumberSchema.safeParse(c.req.valid("param").n);
     if (!n.success) throw new AppError(400, "invalid_part_number", "Part numbers are 1–10000.");
     const size = contentLength(c, MAX_PART_BYTES);
-    const upload = await findUpload(c.var.db, c.var.user.id, c.req.param("id"));
+    const upload = await findUpload(c.var.db, c.var.user.id, c.req.valid("param").id);
     if ((await otherPartsBytes(c.var.db, upload.id, n.data)) + size > upload.size)
       throw new AppError(413, "payload_too_large", "The parts would exceed the upload's declared size.", {
         details: { declared_bytes: upload.size },
@@ -190,16 +280,29 @@ export const audio = userApp()
       stored.sniffed,
     );
     return c.json({ part_number: n.data, size, sha256 });
-  })
-  .post("/uploads/:id/complete", async (c) => {
+  },
+);
+
+register(
+  audio,
+  route({
+    method: "post",
+    path: "/uploads/{id}/complete",
+    tags,
+    operationId: "completeUpload",
+    request: { params: idParam("id") },
+    responses: { 201: audioRecord, 200: jsonContent(audioSchema, "Already completed: the existing record") },
+    errors: [400, 404, 413],
+  }),
+  async (c) => {
     const userId = c.var.user.id;
-    const upload = await findUpload(c.var.db, userId, c.req.param("id"));
+    const upload = await findUpload(c.var.db, userId, c.req.valid("param").id);
     const parts = await uploadParts(c.var.db, upload.id);
     const plan = assembly(upload, parts);
     const checksum = await compositeChecksum(parts);
     try {
       const { row, created } = await write(
-        c,
+        requestScope(c),
         async (w) => {
           const inserted = await recordAudio(w, userId, quotaBytes(c.env), upload.size, async () => ({
             id: upload.audioId,
@@ -221,16 +324,65 @@ export const audio = userApp()
       if (err instanceof AppError && err.code === "quota_exceeded") await abortUpload(c.var.db, c.env.AUDIO, upload); // nothing stored
       throw err;
     }
-  })
-  .delete("/uploads/:id", async (c) => {
-    await abortUpload(c.var.db, c.env.AUDIO, await findUpload(c.var.db, c.var.user.id, c.req.param("id")));
-    return c.body(null, 204);
-  })
+  },
+);
 
-  // ── One file ───────────────────────────────────────────────────────────────
-  .get("/:id/meta", async (c) => respond(c, await findOwned(c.var.db, "audio", c.var.user.id, c.req.param("id"))))
-  .get("/:id", async (c) => {
-    const row = await findOwned(c.var.db, "audio", c.var.user.id, c.req.param("id"));
+register(
+  audio,
+  route({
+    method: "delete",
+    path: "/uploads/{id}",
+    tags,
+    operationId: "abortUpload",
+    request: { params: idParam("id") },
+    responses: { 204: { description: "Aborted" } },
+    errors: [404],
+  }),
+  async (c) => {
+    await abortUpload(c.var.db, c.env.AUDIO, await findUpload(c.var.db, c.var.user.id, c.req.valid("param").id));
+    return c.body(null, 204);
+  },
+);
+
+register(
+  audio,
+  route({
+    method: "get",
+    path: "/{id}/meta",
+    tags,
+    operationId: "getAudioMeta",
+    request: { params: idParam("id") },
+    responses: { 200: audioRecord },
+    errors: [404],
+  }),
+  async (c) => respond(c, await findOwned(c.var.db, "audio", c.var.user.id, c.req.valid("param").id)),
+);
+
+register(
+  audio,
+  route({
+    method: "get",
+    path: "/{id}",
+    tags,
+    operationId: "streamAudio",
+    description: "The bytes, with `Accept-Ranges: bytes`; `Range` → 206 with `Content-Range`; `If-None-Match` → 304.",
+    request: {
+      params: idParam("id"),
+      headers: z.object({
+        range: z.string().optional(),
+        "if-range": z.string().optional(),
+        "if-none-match": z.string().optional(),
+      }),
+    },
+    responses: {
+      200: { description: "The whole file", content: { "audio/*": { schema: binary } } },
+      206: { description: "The requested byte range (Content-Range)", content: { "audio/*": { schema: binary } } },
+      304: { description: "Not modified (ETag matched)" },
+    },
+    errors: [404, 416],
+  }),
+  async (c) => {
+    const row = await findOwned(c.var.db, "audio", c.var.user.id, c.req.valid("param").id);
     c.header("Accept-Ranges", "bytes");
     c.header("ETag", row.etag);
     c.header("Content-Type", row.contentType);
@@ -254,14 +406,27 @@ export const audio = userApp()
     c.header("Content-Length", String(range.length));
     c.header("Content-Range", `bytes ${range.offset}-${range.offset + range.length - 1}/${row.size}`);
     return c.body(object.body, 206);
-  })
-  .delete("/:id", async (c) => {
+  },
+);
+
+register(
+  audio,
+  route({
+    method: "delete",
+    path: "/{id}",
+    tags,
+    operationId: "deleteAudio",
+    request: { params: idParam("id") },
+    responses: { 204: { description: "Deleted" } },
+    errors: [400, 404],
+  }),
+  async (c) => {
     const userId = c.var.user.id;
     const expected = expectedVersion(c);
     const row = await write(
-      c,
+      requestScope(c),
       async (w) => {
-        const current = await lockAudio(w.db, userId, c.req.param("id"), "update");
+        const current = await lockAudio(w.db, userId, c.req.valid("param").id, "update");
         const usage = await audioUsage(w.db, current.id);
         if (usage.tracks + usage.references > 0)
           throw new AppError(
@@ -276,4 +441,5 @@ export const audio = userApp()
     );
     await c.env.AUDIO.delete(audioKey(userId, row.id)); // if this fails, the cleanup job removes the orphan
     return c.body(null, 204);
-  });
+  },
+);

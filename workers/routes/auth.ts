@@ -1,18 +1,26 @@
 /** SPEC §5 Auth: signup, login, logout, me, devices (sessions) and revoke. */
-import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { Context } from "hono";
+import { z } from "zod";
 import { createSession, deleteSession, findUserByLogin, insertUser, listSessions } from "../data/auth";
 import type { AppEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { clientIp, enforceRateLimit } from "../lib/rate-limit";
-import { jsonBody } from "../lib/validate";
-import { requireAuth, SESSION_COOKIE, SESSION_TTL_MS } from "../middleware/auth";
-import { loginSchema, signupSchema, userToWire } from "../protocol/auth";
+import { SESSION_COOKIE, SESSION_TTL_MS } from "../middleware/auth";
+import {
+  authResponseSchema,
+  deviceSessionSchema,
+  loginSchema,
+  signupSchema,
+  userSchema,
+  userToWire,
+} from "../protocol/auth";
+import { isUuid } from "../protocol/common";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
-import { write } from "../sync/write";
 import { userHub } from "../sync/relay";
+import { requestScope, write } from "../sync/write";
 
 function setSessionCookie(c: Context<AppEnv>, token: string) {
   setCookie(c, SESSION_COOKIE, token, {
@@ -31,8 +39,23 @@ const closeDeviceSockets = (c: Context<AppEnv>, sessionId: string) =>
       .catch(() => {}),
   );
 
-export const auth = new Hono<AppEnv>()
-  .post("/signup", jsonBody(signupSchema), async (c) => {
+export const auth = createApi();
+const tags = ["Auth"];
+const authed = jsonContent(authResponseSchema, "The user and a session token (also set as the `session` cookie)");
+
+register(
+  auth,
+  route({
+    method: "post",
+    path: "/signup",
+    auth: "public",
+    tags,
+    operationId: "signup",
+    request: jsonRequest(signupSchema),
+    responses: { 201: authed },
+    errors: [400, 409, 413, 415, 422, 429],
+  }),
+  async (c) => {
     const body = c.req.valid("json");
     await enforceRateLimit(c.env.AUTH_LIMITER, `signup:${clientIp(c.req)}`);
     const passwordHash = await hashPassword(body.password);
@@ -40,7 +63,7 @@ export const auth = new Hono<AppEnv>()
     try {
       // The account and its settings record (the first entry of its change log) in one transaction.
       const user = await write(
-        c,
+        requestScope(c, userId),
         async (w) => {
           const created = await insertUser(w.db, {
             id: userId,
@@ -51,7 +74,7 @@ export const auth = new Hono<AppEnv>()
           await w.insert("settings", SETTINGS_DEFAULTS);
           return created;
         },
-        { transaction: true, userId },
+        { transaction: true },
       );
       const { token } = await createSession(c.var.db, user.id, c.req.header("user-agent"));
       setSessionCookie(c, token);
@@ -62,8 +85,23 @@ export const auth = new Hono<AppEnv>()
       const field = constraint.includes("username") ? "username" : "email";
       throw new AppError(409, `${field}_taken`, `An account with this ${field} already exists.`);
     }
-  })
-  .post("/login", jsonBody(loginSchema), async (c) => {
+  },
+);
+
+register(
+  auth,
+  route({
+    method: "post",
+    path: "/login",
+    auth: "public",
+    tags,
+    operationId: "login",
+    description: "`login` is the email or the username; 401 `invalid_credentials` alike for both failures.",
+    request: jsonRequest(loginSchema),
+    responses: { 200: authed },
+    errors: [400, 401, 413, 415, 422, 429],
+  }),
+  async (c) => {
     const { login, password } = c.req.valid("json");
     await enforceRateLimit(c.env.AUTH_LIMITER, `login:${clientIp(c.req)}:${login.trim().toLowerCase()}`);
     const user = await findUserByLogin(c.var.db, login);
@@ -73,16 +111,48 @@ export const auth = new Hono<AppEnv>()
     const { token } = await createSession(c.var.db, user.id, c.req.header("user-agent"));
     setSessionCookie(c, token);
     return c.json({ user: userToWire(user), token }, 200);
-  })
-  .use(requireAuth)
-  .post("/logout", async (c) => {
+  },
+);
+
+register(
+  auth,
+  route({
+    method: "post",
+    path: "/logout",
+    tags,
+    operationId: "logout",
+    responses: { 204: { description: "Signed out; this device's sockets close" } },
+  }),
+  async (c) => {
     await deleteSession(c.var.db, c.var.user.id, c.var.sessionId);
     closeDeviceSockets(c, c.var.sessionId);
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
     return c.body(null, 204);
-  })
-  .get("/me", (c) => c.json({ user: userToWire(c.var.user) }))
-  .get("/sessions", async (c) => {
+  },
+);
+
+register(
+  auth,
+  route({
+    method: "get",
+    path: "/me",
+    tags,
+    operationId: "me",
+    responses: { 200: jsonContent(z.object({ user: userSchema }), "The signed-in user") },
+  }),
+  (c) => c.json({ user: userToWire(c.var.user) }),
+);
+
+register(
+  auth,
+  route({
+    method: "get",
+    path: "/sessions",
+    tags,
+    operationId: "listSessions",
+    responses: { 200: jsonContent(z.object({ items: z.array(deviceSessionSchema) }), "This user's devices") },
+  }),
+  async (c) => {
     const rows = await listSessions(c.var.db, c.var.user.id);
     return c.json({
       items: rows.map((s) => ({
@@ -94,12 +164,26 @@ export const auth = new Hono<AppEnv>()
         current: s.id === c.var.sessionId,
       })),
     });
-  })
-  .delete("/sessions/:id", async (c) => {
-    const id = c.req.param("id");
-    const uuidLike = /^[0-9a-f-]{36}$/i.test(id);
-    if (!uuidLike || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
+  },
+);
+
+register(
+  auth,
+  route({
+    method: "delete",
+    path: "/sessions/{id}",
+    tags,
+    operationId: "revokeSession",
+    description: "Signs that device out at once (its sockets close).",
+    request: { params: idParam("id") },
+    responses: { 204: { description: "Revoked" } },
+    errors: [404],
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    if (!isUuid(id) || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
     closeDeviceSockets(c, id);
     if (id === c.var.sessionId) deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
     return c.body(null, 204);
-  });
+  },
+);

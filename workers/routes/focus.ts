@@ -1,23 +1,45 @@
 /** SPEC §5 Focus sessions: at most one running per user; pause state shared by every device. */
 import type { Context } from "hono";
-import type { focusSessions } from "../../db/schema";
-import { findRunning, finish, history, pause, resume } from "../data/focus";
+import { z } from "zod";
 import type { AppEnv } from "../env";
+import { findRunning, finish, history, pause, resume } from "../data/focus";
 import { AppError, uniqueViolation } from "../errors";
-import { userApp } from "../lib/user-app";
-import { jsonBody, queryParams } from "../lib/validate";
-import { focusHistoryQuery, focusSessionToWire, remainingSeconds, startFocusSchema } from "../protocol/focus";
-import { assertId, expectedVersion, findOwned, write } from "../sync/write";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { paged } from "../protocol/common";
+import {
+  focusHistoryQuery,
+  focusSessionSchema,
+  focusSessionToWire,
+  remainingSeconds,
+  startFocusSchema,
+} from "../protocol/focus";
+import { assertId, expectedVersion, findOwned, requestScope, type RowOf, versionConflict, write } from "../sync/write";
 
-type Row = typeof focusSessions.$inferSelect;
-const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => {
+/** Focus responses report remaining time as of now (the change feed's, as of `updated_at`). */
+const respond = (c: Context<AppEnv>, row: RowOf<"focus_session">, status: 200 | 201 = 200) => {
   c.header("ETag", `"${row.version}"`);
   return c.json(focusSessionToWire(row, new Date()), status);
 };
 const notRunning = (what: string) => new AppError(409, "focus_not_running", `There is no ${what} focus session.`);
 
-export const focus = userApp()
-  .post("/sessions", jsonBody(startFocusSchema), async (c) => {
+export const focus = createApi();
+const tags = ["Focus"];
+const record = jsonContent(focusSessionSchema, "The focus session");
+
+register(
+  focus,
+  route({
+    method: "post",
+    path: "/sessions",
+    tags,
+    operationId: "startFocusSession",
+    description:
+      "Starts a session; 409 while another one is running (a session whose time ran out is completed first).",
+    request: jsonRequest(startFocusSchema),
+    responses: { 201: record, 200: jsonContent(focusSessionSchema, "The same start again: the existing session") },
+    errors: [400, 413, 415],
+  }),
+  async (c) => {
     const body = c.req.valid("json");
     const userId = c.var.user.id;
     try {
@@ -26,7 +48,7 @@ export const focus = userApp()
       const expired = current?.status === "active" && remainingSeconds(current, new Date()) <= 0;
       const values = { ...(body.id ? { id: body.id } : {}), durationS: body.duration_s, label: body.label ?? null };
       const { row, created } = await write(
-        c,
+        requestScope(c),
         async (w) => {
           if (expired) await finish(w, current.id, "completed");
           return w.insert("focus_session", values);
@@ -43,41 +65,103 @@ export const focus = userApp()
         );
       throw err;
     }
-  })
-  .get("/active", async (c) => {
+  },
+);
+
+register(
+  focus,
+  route({
+    method: "get",
+    path: "/active",
+    tags,
+    operationId: "getActiveFocusSession",
+    responses: {
+      200: jsonContent(z.object({ session: focusSessionSchema.nullable() }), "The running session, if any"),
+    },
+  }),
+  async (c) => {
     const row = await findRunning(c.var.db, c.var.user.id);
     return c.json({ session: row ? focusSessionToWire(row, new Date()) : null });
-  })
-  .post("/pause", async (c) => {
-    const row = await write(c, pause);
-    if (!row) throw notRunning("active");
-    return respond(c, row);
-  })
-  .post("/resume", async (c) => {
-    const row = await write(c, resume);
-    if (!row) throw notRunning("paused");
-    return respond(c, row);
-  })
-  .post("/sessions/:id/:action{complete|abandon}", async (c) => {
-    const id = c.req.param("id");
-    const status = c.req.param("action") === "complete" ? "completed" : "abandoned";
+  },
+);
+
+for (const [action, change, state] of [
+  ["pause", pause, "active"],
+  ["resume", resume, "paused"],
+] as const) {
+  register(
+    focus,
+    route({
+      method: "post",
+      path: `/${action}`,
+      tags,
+      operationId: `${action}FocusSession`,
+      description: `${action === "pause" ? "Pauses the active" : "Resumes the paused"} session (the state every device shows).`,
+      responses: { 200: record },
+      errors: [400],
+    }),
+    async (c) => {
+      const row = await write(requestScope(c), change);
+      if (!row) throw notRunning(state);
+      return respond(c, row);
+    },
+  );
+}
+
+register(
+  focus,
+  route({
+    method: "post",
+    path: "/sessions/{id}/{action}",
+    tags,
+    operationId: "endFocusSession",
+    description: "`action` is `complete` or `abandon`; 409 `focus_session_ended` if it already ended.",
+    request: { params: z.object({ id: z.string(), action: z.enum(["complete", "abandon"]) }) },
+    responses: { 200: record },
+    errors: [400, 404],
+  }),
+  async (c) => {
+    const { id, action } = c.req.valid("param");
+    const status = action === "complete" ? "completed" : "abandoned";
     assertId("focus_session", id);
     const expected = expectedVersion(c);
-    const ended = await write(c, (w) => finish(w, id, status, expected));
+    const ended = await write(requestScope(c), (w) => finish(w, id, status, expected));
     if (ended) return respond(c, ended);
     const current = await findOwned(c.var.db, "focus_session", c.var.user.id, id); // 404 if not yours
-    if (expected !== undefined && current.version !== expected)
-      throw new AppError(409, "version_conflict", "This session was changed elsewhere.", {
-        details: { current: focusSessionToWire(current, new Date()) },
-      });
+    if (expected !== undefined && current.version !== expected) throw versionConflict("focus_session", current);
     throw new AppError(409, "focus_session_ended", "This focus session has already ended.");
-  })
-  .get("/sessions", queryParams(focusHistoryQuery), async (c) => {
+  },
+);
+
+register(
+  focus,
+  route({
+    method: "get",
+    path: "/sessions",
+    tags,
+    operationId: "listFocusSessions",
+    request: { query: focusHistoryQuery },
+    responses: { 200: jsonContent(paged(focusSessionSchema), "History, newest first") },
+    errors: [400],
+  }),
+  async (c) => {
     const q = c.req.valid("query");
     const { items, total } = await history(c.var.db, c.var.user.id, q);
     const now = new Date();
     return c.json({ items: items.map((r) => focusSessionToWire(r, now)), page: q.page, page_size: q.page_size, total });
-  })
-  .get("/sessions/:id", async (c) =>
-    respond(c, await findOwned(c.var.db, "focus_session", c.var.user.id, c.req.param("id"))),
-  );
+  },
+);
+
+register(
+  focus,
+  route({
+    method: "get",
+    path: "/sessions/{id}",
+    tags,
+    operationId: "getFocusSession",
+    request: { params: idParam("id") },
+    responses: { 200: record },
+    errors: [404],
+  }),
+  async (c) => respond(c, await findOwned(c.var.db, "focus_session", c.var.user.id, c.req.valid("param").id)),
+);

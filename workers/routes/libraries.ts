@@ -1,39 +1,63 @@
 /** SPEC §5 Focus libraries and their tracks (mounted at /api/focus/libraries). */
 import { sql } from "drizzle-orm";
-import type { Context } from "hono";
-import { focusLibraries, type focusTracks } from "../../db/schema";
+import { focusLibraries } from "../../db/schema";
 import { addTrack, editTrack, listLibraries, removeLibrary, removeTrack, tracksOf } from "../data/libraries";
-import type { AppEnv } from "../env";
-import { userApp } from "../lib/user-app";
-import { jsonBody, queryParams } from "../lib/validate";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { paged } from "../protocol/common";
 import {
   createLibrarySchema,
   createTrackSchema,
+  focusLibraryDetailSchema,
+  focusLibrarySchema,
   focusLibraryToWire,
+  focusTrackSchema,
   focusTrackToWire,
   listLibrariesQuery,
   updateLibrarySchema,
   updateTrackSchema,
 } from "../protocol/libraries";
-import { expectedVersion, findOwned, sendRecord, write } from "../sync/write";
+import { expectedVersion, findOwned, requestScope, sendRecord, write } from "../sync/write";
 
-type Library = typeof focusLibraries.$inferSelect;
-type Track = typeof focusTracks.$inferSelect;
+export const libraries = createApi();
+const tags = ["Focus libraries"];
+const library = jsonContent(focusLibrarySchema, "The library");
+const track = jsonContent(focusTrackSchema, "The track");
+const byId = { params: idParam("id") };
+const byTrack = { params: idParam("id", "trackId") };
 
-const respond = (c: Context<AppEnv>, row: Library, status: 200 | 201 = 200) =>
-  sendRecord(c, "focus_library", row, status);
-const respondTrack = (c: Context<AppEnv>, row: Track, status: 200 | 201 = 200) =>
-  sendRecord(c, "focus_track", row, status);
-
-export const libraries = userApp()
-  .get("/", queryParams(listLibrariesQuery), async (c) => {
+register(
+  libraries,
+  route({
+    method: "get",
+    path: "/",
+    tags,
+    operationId: "listFocusLibraries",
+    description: "Favorites first, then newest.",
+    request: { query: listLibrariesQuery },
+    responses: { 200: jsonContent(paged(focusLibrarySchema), "A page of libraries") },
+    errors: [400],
+  }),
+  async (c) => {
     const q = c.req.valid("query");
     const { items, total } = await listLibraries(c.var.db, c.var.user.id, q);
     return c.json({ items: items.map(focusLibraryToWire), page: q.page, page_size: q.page_size, total });
-  })
-  .post("/", jsonBody(createLibrarySchema), async (c) => {
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "post",
+    path: "/",
+    tags,
+    operationId: "createFocusLibrary",
+    request: jsonRequest(createLibrarySchema),
+    responses: { 201: library, 200: jsonContent(focusLibrarySchema, "The same create again: the existing library") },
+    errors: [400, 413, 415],
+  }),
+  async (c) => {
     const b = c.req.valid("json");
-    const { row, created } = await write(c, (w) =>
+    const { row, created } = await write(requestScope(c), (w) =>
       w.insert("focus_library", {
         ...(b.id ? { id: b.id } : {}),
         name: b.name,
@@ -41,46 +65,150 @@ export const libraries = userApp()
         favorite: b.favorite ?? false,
       }),
     );
-    return respond(c, row, created ? 201 : 200);
-  })
-  .get("/:id", async (c) => {
-    const row = await findOwned(c.var.db, "focus_library", c.var.user.id, c.req.param("id"));
+    return sendRecord(c, "focus_library", row, created ? 201 : 200);
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "get",
+    path: "/{id}",
+    tags,
+    operationId: "getFocusLibrary",
+    request: byId,
+    responses: { 200: jsonContent(focusLibraryDetailSchema, "The library with its tracks in order") },
+    errors: [404],
+  }),
+  async (c) => {
+    const row = await findOwned(c.var.db, "focus_library", c.var.user.id, c.req.valid("param").id);
     const tracks = await tracksOf(c.var.db, row.id);
     c.header("ETag", `"${row.version}"`);
     return c.json({ ...focusLibraryToWire(row), tracks: tracks.map(focusTrackToWire) });
-  })
-  .put("/:id", jsonBody(updateLibrarySchema), async (c) => {
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "put",
+    path: "/{id}",
+    tags,
+    operationId: "updateFocusLibrary",
+    request: { ...byId, ...jsonRequest(updateLibrarySchema) },
+    responses: { 200: library },
+    errors: [400, 404, 413, 415],
+  }),
+  async (c) => {
     const { version, ...set } = c.req.valid("json");
     const expected = expectedVersion(c, version);
-    return respond(c, await write(c, (w) => w.update("focus_library", c.req.param("id"), expected, set)));
-  })
-  .delete("/:id", async (c) => {
+    const row = await write(requestScope(c), (w) => w.update("focus_library", c.req.valid("param").id, expected, set));
+    return sendRecord(c, "focus_library", row);
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "delete",
+    path: "/{id}",
+    tags,
+    operationId: "deleteFocusLibrary",
+    description: "Deletes the library and its tracks.",
+    request: byId,
+    responses: { 204: { description: "Deleted" } },
+    errors: [400, 404],
+  }),
+  async (c) => {
     const expected = expectedVersion(c);
-    await write(c, (w) => removeLibrary(w, c.var.user.id, c.req.param("id"), expected), { transaction: true });
-    return c.body(null, 204);
-  })
-  .post("/:id/favorite", async (c) => {
-    const expected = expectedVersion(c);
-    const toggled = { favorite: sql`not ${focusLibraries.favorite}` };
-    return respond(c, await write(c, (w) => w.update("focus_library", c.req.param("id"), expected, toggled)));
-  })
-  .post("/:id/tracks", jsonBody(createTrackSchema), async (c) => {
-    const body = c.req.valid("json");
-    const { row, created } = await write(c, (w) => addTrack(w, c.var.user.id, c.req.param("id"), body), {
+    await write(requestScope(c), (w) => removeLibrary(w, c.var.user.id, c.req.valid("param").id, expected), {
       transaction: true,
     });
-    return respondTrack(c, row, created ? 201 : 200);
-  })
-  .put("/:id/tracks/:trackId", jsonBody(updateTrackSchema), async (c) => {
+    return c.body(null, 204);
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "post",
+    path: "/{id}/favorite",
+    tags,
+    operationId: "toggleFocusLibraryFavorite",
+    request: byId,
+    responses: { 200: library },
+    errors: [400, 404],
+  }),
+  async (c) => {
+    const expected = expectedVersion(c);
+    const toggled = { favorite: sql`not ${focusLibraries.favorite}` };
+    const row = await write(requestScope(c), (w) =>
+      w.update("focus_library", c.req.valid("param").id, expected, toggled),
+    );
+    return sendRecord(c, "focus_library", row);
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "post",
+    path: "/{id}/tracks",
+    tags,
+    operationId: "addFocusTrack",
+    request: { ...byId, ...jsonRequest(createTrackSchema) },
+    responses: { 201: track, 200: jsonContent(focusTrackSchema, "The same create again: the existing track") },
+    errors: [400, 404, 413, 415],
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const { row, created } = await write(
+      requestScope(c),
+      (w) => addTrack(w, c.var.user.id, c.req.valid("param").id, body),
+      { transaction: true },
+    );
+    return sendRecord(c, "focus_track", row, created ? 201 : 200);
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "put",
+    path: "/{id}/tracks/{trackId}",
+    tags,
+    operationId: "updateFocusTrack",
+    description: "`position` moves the track (neighbours renumber).",
+    request: { ...byTrack, ...jsonRequest(updateTrackSchema) },
+    responses: { 200: track },
+    errors: [400, 404, 413, 415],
+  }),
+  async (c) => {
     const { version, ...patch } = c.req.valid("json");
     const expected = expectedVersion(c, version);
-    const { id, trackId } = c.req.param();
-    const row = await write(c, (w) => editTrack(w, c.var.user.id, id, trackId, expected, patch), { transaction: true });
-    return respondTrack(c, row);
-  })
-  .delete("/:id/tracks/:trackId", async (c) => {
+    const { id, trackId } = c.req.valid("param");
+    const row = await write(requestScope(c), (w) => editTrack(w, c.var.user.id, id, trackId, expected, patch), {
+      transaction: true,
+    });
+    return sendRecord(c, "focus_track", row);
+  },
+);
+
+register(
+  libraries,
+  route({
+    method: "delete",
+    path: "/{id}/tracks/{trackId}",
+    tags,
+    operationId: "deleteFocusTrack",
+    request: byTrack,
+    responses: { 204: { description: "Deleted" } },
+    errors: [400, 404],
+  }),
+  async (c) => {
     const expected = expectedVersion(c);
-    const { id, trackId } = c.req.param();
-    await write(c, (w) => removeTrack(w, c.var.user.id, id, trackId, expected), { transaction: true });
+    const { id, trackId } = c.req.valid("param");
+    await write(requestScope(c), (w) => removeTrack(w, c.var.user.id, id, trackId, expected), { transaction: true });
     return c.body(null, 204);
-  });
+  },
+);

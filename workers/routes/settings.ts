@@ -4,14 +4,9 @@ import type { Context } from "hono";
 import { settings } from "../../db/schema";
 import type { AppEnv } from "../env";
 import { AppError, notFound } from "../errors";
-import { userApp } from "../lib/user-app";
-import { jsonBody } from "../lib/validate";
-import { SETTINGS_DEFAULTS, settingsToWire, UI_MAX_BYTES, updateSettingsSchema } from "../protocol/settings";
-import { expectedVersion, type RowOf, sendRecord, write } from "../sync/write";
-
-type Row = RowOf<"settings">;
-
-const respond = (c: Context<AppEnv>, row: Row) => sendRecord(c, "settings", row);
+import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { SETTINGS_DEFAULTS, settingsSchema, UI_MAX_BYTES, updateSettingsSchema } from "../protocol/settings";
+import { expectedVersion, requestScope, sendRecord, versionConflict, write } from "../sync/write";
 
 /** jsonb `||` merges in SQL, so concurrent partial updates of different fields don't overwrite each other. */
 const merge = (column: typeof settings.accessibility | typeof settings.sync | typeof settings.ui, patch?: object) =>
@@ -29,26 +24,43 @@ async function save(c: Context<AppEnv>, expected: number | undefined, set: Recor
       ? undefined
       : sql`octet_length((${settings.ui} || ${JSON.stringify(ui)}::jsonb)::text) <= ${UI_MAX_BYTES}`,
   );
-  const [row] = await write(c, (w) => w.updateWhere("settings", where, set));
+  const [row] = await write(requestScope(c), (w) => w.updateWhere("settings", where, set));
   if (row) return row;
   const [current] = await c.var.db.select().from(settings).where(eq(settings.userId, c.var.user.id));
   if (!current) throw notFound("Settings");
-  if (expected !== undefined && current.version !== expected)
-    throw new AppError(409, "version_conflict", "Settings were changed elsewhere; the current version is attached.", {
-      details: { current: settingsToWire(current) },
-    });
+  if (expected !== undefined && current.version !== expected) throw versionConflict("settings", current);
   throw new AppError(422, "validation_failed", `ui must be at most ${UI_MAX_BYTES} bytes as JSON after merging.`, {
     details: [{ path: "ui", code: "too_big", message: "merged ui is too large" }],
   });
 }
 
-export const settingsRoutes = userApp()
-  .get("/", async (c) => {
+export const settingsRoutes = createApi();
+const tags = ["Settings"];
+const record = jsonContent(settingsSchema, "The user's settings");
+
+register(
+  settingsRoutes,
+  route({ method: "get", path: "/", tags, operationId: "getSettings", responses: { 200: record }, errors: [404] }),
+  async (c) => {
     const [row] = await c.var.db.select().from(settings).where(eq(settings.userId, c.var.user.id));
     if (!row) throw notFound("Settings");
-    return respond(c, row);
-  })
-  .put("/", jsonBody(updateSettingsSchema), async (c) => {
+    return sendRecord(c, "settings", row);
+  },
+);
+
+register(
+  settingsRoutes,
+  route({
+    method: "put",
+    path: "/",
+    tags,
+    operationId: "updateSettings",
+    description: "A partial merge: nested objects merge too; `ui` must stay ≤ 4 KB after merging.",
+    request: jsonRequest(updateSettingsSchema),
+    responses: { 200: record },
+    errors: [400, 404, 413, 415],
+  }),
+  async (c) => {
     const { version, theme, accessibility, sync, ui } = c.req.valid("json");
     const set = {
       ...(theme ? { theme } : {}),
@@ -56,6 +68,20 @@ export const settingsRoutes = userApp()
       sync: merge(settings.sync, sync),
       ui: merge(settings.ui, ui),
     };
-    return respond(c, await save(c, expectedVersion(c, version), set, ui));
-  })
-  .delete("/", async (c) => respond(c, await save(c, expectedVersion(c), { ...SETTINGS_DEFAULTS })));
+    return sendRecord(c, "settings", await save(c, expectedVersion(c, version), set, ui));
+  },
+);
+
+register(
+  settingsRoutes,
+  route({
+    method: "delete",
+    path: "/",
+    tags,
+    operationId: "resetSettings",
+    description: "Resets to the defaults as a new version (not a tombstone).",
+    responses: { 200: record },
+    errors: [400, 404],
+  }),
+  async (c) => sendRecord(c, "settings", await save(c, expectedVersion(c), { ...SETTINGS_DEFAULTS })),
+);

@@ -1,13 +1,32 @@
 /** SPEC §4: the change feed (pull by cursor) and the live WebSocket. */
+import { z } from "zod";
 import { changesSince } from "../data/changes";
 import { AppError } from "../errors";
-import { userApp } from "../lib/user-app";
-import { queryParams } from "../lib/validate";
-import { changesQuery } from "../protocol/sync";
+import { createApi, jsonContent, register, route } from "../lib/openapi";
+import { changesQuery, changesResponseSchema } from "../protocol/sync";
 import { userHub } from "../sync/relay";
 
-export const sync = userApp()
-  .get("/changes", queryParams(changesQuery), async (c) => {
+export const sync = createApi();
+const tags = ["Sync"];
+
+register(
+  sync,
+  route({
+    method: "get",
+    path: "/changes",
+    tags,
+    operationId: "listChanges",
+    description:
+      "Changes after `since` in cursor order (no `since` = from the start). `ETag` is the cursor; " +
+      "`If-None-Match` with the current cursor → 304.",
+    request: { query: changesQuery, headers: z.object({ "if-none-match": z.string().optional() }) },
+    responses: {
+      200: jsonContent(changesResponseSchema, "A page of changes"),
+      304: { description: "Nothing changed since the cursor in If-None-Match" },
+    },
+    errors: [400, 410],
+  }),
+  async (c) => {
     const { since, limit } = c.req.valid("query");
     const user = c.var.user;
     const current = String(user.changeSeq);
@@ -32,8 +51,27 @@ export const sync = userApp()
     const cursor = String(hasMore ? last : Math.max(last, user.changeSeq));
     c.header("ETag", `"${cursor}"`);
     return c.json({ changes, cursor, has_more: hasMore });
-  })
-  .get("/ws", async (c) => {
+  },
+);
+
+register(
+  sync,
+  route({
+    method: "get",
+    path: "/ws",
+    tags,
+    operationId: "openSyncSocket",
+    description:
+      'WebSocket upgrade served by the user\'s Durable Object. Server → client: `{type:"hello",cursor}` on connect, ' +
+      '`{type:"changes",prev,cursor,changes}` after each commit; client → server `{type:"ping"}` → `{type:"pong"}`.',
+    request: {
+      headers: z.object({ upgrade: z.string().optional(), "x-client-id": z.string().optional() }),
+      query: z.object({ client_id: z.string().optional() }),
+    },
+    responses: { 101: { description: "Switching protocols: the live socket" } },
+    errors: [426],
+  }),
+  async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
       throw new AppError(426, "upgrade_required", "This endpoint speaks WebSocket.", {
         headers: { Upgrade: "websocket" },
@@ -46,4 +84,5 @@ export const sync = userApp()
     const clientId = c.req.header("x-client-id") ?? c.req.query("client_id");
     if (clientId) headers.set("x-client-id", clientId.slice(0, 100));
     return userHub(c.env, c.var.user.id).fetch(new Request(c.req.url, { headers }));
-  });
+  },
+);

@@ -16,26 +16,26 @@
  * cursors by commit. Log entries store the raw row; the change feed and the
  * relay turn rows into wire records with the registry's `toWire`.
  *
- * After commit, `write()` sets `X-Sync-Cursor` (the cursor that contains the
- * write) and relays the changes to the user's Durable Object.
+ * `write()` takes a plain scope (database, user, what to do after commit), so
+ * HTTP routes, cron jobs and queue consumers write the same way. After commit
+ * it reports the cursor that contains the write (routes send it as
+ * `X-Sync-Cursor`) and relays the changes to the user's Durable Object.
  */
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
-import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Context } from "hono";
 import type { Db, Tx } from "../../db/client";
 import type { AppEnv } from "../env";
 import { AppError, notFound } from "../errors";
-import type { Change } from "../protocol/sync";
+import { isUuid } from "../protocol/common";
+import type { SyncedTable as Synced } from "../protocol/record";
+import { entities, type EntityName } from "../protocol/registry";
+import type { Change, ServerMessage } from "../protocol/sync";
 import { relayChanges } from "./relay";
-import { entities, type EntityName } from "./registry";
-
-type Synced = PgTable & { id: PgColumn; userId: PgColumn; version: PgColumn; updatedAt: PgColumn };
 export type RowOf<E extends EntityName> = (typeof entities)[E]["table"]["$inferSelect"];
 export type ValuesOf<E extends EntityName> = Partial<(typeof entities)[E]["table"]["$inferInsert"]>;
 // Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
 type Loose = any;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const tableOf = (entity: EntityName) => entities[entity].table as Synced;
 const owned = (t: Synced, userId: string, id: string): SQL => and(eq(t.id, id), eq(t.userId, userId))!;
 
@@ -58,7 +58,7 @@ export const toWire = <E extends EntityName>(entity: E, row: RowOf<E>) =>
   (entities[entity].toWire as (r: RowOf<E>) => Record<string, unknown>)(row);
 
 export function assertId(entity: EntityName, id: string): void {
-  if (!UUID.test(id)) throw notFound(entities[entity].label);
+  if (!isUuid(id)) throw notFound(entities[entity].label);
 }
 
 /**
@@ -90,7 +90,8 @@ export async function findOwned<E extends EntityName>(
   return row;
 }
 
-const versionConflict = <E extends EntityName>(entity: E, current: RowOf<E>) =>
+/** 409 `version_conflict` with the current record (SPEC §3), for every record type. */
+export const versionConflict = <E extends EntityName>(entity: E, current: RowOf<E>) =>
   new AppError(409, "version_conflict", "This record was changed elsewhere; the current version is attached.", {
     details: { current: toWire(entity, current) },
   });
@@ -241,24 +242,45 @@ const retryable = (err: unknown) => {
   return false;
 };
 
+/** Where a write happens and what follows its commit. */
+export interface WriteScope {
+  db: Db;
+  /** Whose records (and change log) the writer touches. */
+  userId: string;
+  /** After commit: push a message to a user's open sockets (best effort). */
+  relay(userId: string, message: ServerMessage): void;
+  /** After commit: the cursor that contains this write. */
+  committed?(cursor: string): void;
+}
+
+/** The scope of an HTTP request: its pool, its user, relay via waitUntil, `X-Sync-Cursor` on the response. */
+export function requestScope(c: Context<AppEnv>, userId: string = c.var.user.id): WriteScope {
+  return {
+    db: c.var.db,
+    userId,
+    relay: (user, message) => c.executionCtx.waitUntil(relayChanges(c.env, user, message)),
+    committed: (cursor) => c.header("X-Sync-Cursor", cursor),
+  };
+}
+
 export async function write<T>(
-  c: Context<AppEnv>,
+  scope: WriteScope,
   work: (w: Writer) => Promise<T>,
-  opts: { transaction?: boolean; userId?: string } = {},
+  opts: { transaction?: boolean } = {},
 ): Promise<T> {
-  const userId = opts.userId ?? c.var.user.id;
+  const { db, userId } = scope;
   for (let attempt = 1; ; attempt++) {
     const changes: Change[][] = [];
     try {
       const result = opts.transaction
-        ? await c.var.db.transaction((tx) => work(writer(tx, userId, changes)))
-        : await work(writer(c.var.db, userId, changes));
-      announce(c, userId, changes);
+        ? await db.transaction((tx) => work(writer(tx, userId, changes)))
+        : await work(writer(db, userId, changes));
+      announce(scope, changes);
       return result;
     } catch (err) {
       // Without a transaction, earlier statements of `work` are already committed; only retry a whole transaction.
       if (!(opts.transaction && retryable(err) && attempt < 3)) {
-        announce(c, userId, opts.transaction ? [] : changes);
+        announce(scope, opts.transaction ? [] : changes);
         throw err;
       }
     }
@@ -266,12 +288,12 @@ export async function write<T>(
 }
 
 /**
- * After commit: tell the client its write's cursor and relay the changes live.
+ * After commit: report the write's cursor and relay the changes live.
  * Each statement's changes have consecutive cursors; batches that continue one
  * another are merged, others are sent as their own message so `prev` never
  * skips a cursor written by someone else in between.
  */
-function announce(c: Context<AppEnv>, userId: string, batches: Change[][]) {
+function announce(scope: WriteScope, batches: Change[][]) {
   if (batches.length === 0) return;
   const messages: Change[][] = [];
   for (const batch of batches) {
@@ -279,12 +301,10 @@ function announce(c: Context<AppEnv>, userId: string, batches: Change[][]) {
     if (last && Number(last.at(-1)!.cursor) + 1 === Number(batch[0]!.cursor)) last.push(...batch);
     else messages.push([...batch]);
   }
-  c.header("X-Sync-Cursor", String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
+  scope.committed?.(String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
   for (const changes of messages) {
     const prev = String(Number(changes[0]!.cursor) - 1);
-    c.executionCtx.waitUntil(
-      relayChanges(c.env, userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes }),
-    );
+    scope.relay(scope.userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes });
   }
 }
 

@@ -1,0 +1,174 @@
+/**
+ * The plain CRUD shape of a synced record type (SPEC §3), declared once:
+ *
+ *   GET    {base}        a page of the user's records   → {items, page, page_size, total}
+ *   POST   {base}        create (client `id` allowed)   → 201, or 200 for a repeated id with the same content
+ *   GET    {base}/{id}   one record                     → ETag: "<version>"
+ *   PUT    {base}/{id}   partial update, If-Match or body `version`
+ *   DELETE {base}/{id}   delete, If-Match               → 204
+ *
+ * Versions, idempotency, the change log and the live relay come from the
+ * write path; a domain supplies only its schemas, how to list, and how a body
+ * becomes column values.
+ */
+import type { z, ZodObject, ZodType } from "zod";
+import type { Db } from "../../db/client";
+import { paged } from "../protocol/common";
+import type { EntityName } from "../protocol/registry";
+import {
+  expectedVersion,
+  findOwned,
+  requestScope,
+  type RowOf,
+  sendRecord,
+  toWire as toWireOf,
+  type ValuesOf,
+  write,
+  type Writer,
+} from "../sync/write";
+import { type Api, idParam, jsonContent, jsonRequest, register, route } from "./openapi";
+
+type Body<S extends ZodType> = z.output<S>;
+
+export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodType, Q extends ZodObject> {
+  entity: E;
+  /** OpenAPI tag and operation-id stem, e.g. "Inbox" / "InboxItem". */
+  tag: string;
+  name: string;
+  schemas: { record: ZodType; create: C; update: U; list: Q };
+  /** A page of the user's rows (any selection `toWire` accepts) and the total. */
+  list(db: Db, userId: string, q: Body<Q>): Promise<{ items: readonly object[]; total: number }>;
+  /** Column values for an insert (the `id` is added by the helper). */
+  toInsert(body: Body<C>): ValuesOf<E>;
+  /** Column values for an update (without `version`, which is the precondition). */
+  toUpdate(body: Omit<Body<U>, "version">): ValuesOf<E>;
+  /**
+   * Checks inside the write before it happens (e.g. that a referenced record
+   * is the user's, locking it). When it returns true for a body, the write
+   * runs in a transaction so the check holds until commit.
+   */
+  check?: {
+    needed(body: Body<C> | Body<U>): boolean;
+    run(w: Writer, userId: string, body: Body<C> | Body<U>): Promise<void>;
+  };
+}
+
+export function crudRoutes<E extends EntityName, C extends ZodType, U extends ZodType, Q extends ZodObject>(
+  app: Api,
+  def: CrudDef<E, C, U, Q>,
+): void {
+  const { entity, schemas, tag, name } = def;
+  const record = jsonContent(schemas.record, `The ${name}`);
+  const byId = { params: idParam("id") };
+  const guarded = async (w: Writer, userId: string, body: Body<C> | Body<U>) => {
+    if (def.check?.needed(body)) await def.check.run(w, userId, body);
+  };
+  const transaction = (body: Body<C> | Body<U>) => ({ transaction: def.check?.needed(body) ?? false });
+
+  register(
+    app,
+    route({
+      method: "get",
+      path: "/",
+      tags: [tag],
+      operationId: `list${name}s`,
+      request: { query: schemas.list },
+      responses: { 200: jsonContent(paged(schemas.record), `A page of ${name}s`) },
+      errors: [400],
+    }),
+    async (c) => {
+      const q = c.req.valid("query" as never) as Body<Q> & { page: number; page_size: number };
+      const { items, total } = await def.list(c.var.db, c.var.user.id, q);
+      return c.json({
+        items: items.map((row) => toWireOf(entity, row as RowOf<E>)),
+        page: q.page,
+        page_size: q.page_size,
+        total,
+      });
+    },
+  );
+
+  register(
+    app,
+    route({
+      method: "post",
+      path: "/",
+      tags: [tag],
+      operationId: `create${name}`,
+      request: jsonRequest(schemas.create),
+      responses: { 201: record, 200: jsonContent(schemas.record, "The same create again: the existing record") },
+      errors: [400, 413, 415],
+    }),
+    async (c) => {
+      const body = c.req.valid("json" as never) as Body<C> & { id?: string };
+      const values = { ...def.toInsert(body), ...(body.id ? { id: body.id } : {}) } as ValuesOf<E>;
+      const { row, created } = await write(
+        requestScope(c),
+        async (w) => {
+          await guarded(w, c.var.user.id, body);
+          return w.insert(entity, values);
+        },
+        transaction(body),
+      );
+      return sendRecord(c, entity, row, created ? 201 : 200);
+    },
+  );
+
+  register(
+    app,
+    route({
+      method: "get",
+      path: "/{id}",
+      tags: [tag],
+      operationId: `get${name}`,
+      request: byId,
+      responses: { 200: record },
+      errors: [404],
+    }),
+    async (c) => sendRecord(c, entity, await findOwned(c.var.db, entity, c.var.user.id, c.req.param("id")!)),
+  );
+
+  register(
+    app,
+    route({
+      method: "put",
+      path: "/{id}",
+      tags: [tag],
+      operationId: `update${name}`,
+      request: { ...byId, ...jsonRequest(schemas.update) },
+      responses: { 200: record },
+      errors: [400, 404, 413, 415],
+    }),
+    async (c) => {
+      const { version, ...rest } = c.req.valid("json" as never) as Body<U> & { version?: number };
+      const expected = expectedVersion(c, version);
+      const row = await write(
+        requestScope(c),
+        async (w) => {
+          await guarded(w, c.var.user.id, rest as Body<U>);
+          return w.update(entity, c.req.param("id")!, expected, def.toUpdate(rest));
+        },
+        transaction(rest as Body<U>),
+      );
+      return sendRecord(c, entity, row);
+    },
+  );
+
+  register(
+    app,
+    route({
+      method: "delete",
+      path: "/{id}",
+      tags: [tag],
+      operationId: `delete${name}`,
+      request: byId,
+      responses: { 204: { description: "Deleted" } },
+      errors: [400, 404],
+    }),
+    async (c) => {
+      const expected = expectedVersion(c);
+      await write(requestScope(c), (w) => w.remove(entity, c.req.param("id")!, expected));
+      return c.body(null, 204);
+    },
+  );
+}

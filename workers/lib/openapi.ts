@@ -1,0 +1,173 @@
+/**
+ * Routes are declared once with @hono/zod-openapi: the same zod schemas
+ * validate requests and describe them in GET /api/openapi.json.
+ *
+ *  - `createApi()` makes a domain's sub-app with the SPEC's validation errors
+ *    (a body → 422 `validation_failed`, query/path → 400 `invalid_query`; zod
+ *    issues in `details`, never the input itself).
+ *  - `route()` declares one operation: signed-in routes (`auth: "user"`, the
+ *    default) get the session, idempotency and the 401 response; every route
+ *    lists the error statuses it can really return.
+ *  - `register()` adds a declared route to an app, with the handler's input
+ *    typed from the schemas (responses are checked by the tests against the
+ *    document, not by the type system).
+ */
+import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import type { Handler, MiddlewareHandler } from "hono";
+import { z, type ZodType } from "zod";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+import { requireAuth } from "../middleware/auth";
+import { idempotency, idempotencyGate } from "../middleware/idempotency";
+import { errorSchema } from "../protocol/common";
+
+type Issue = { path: PropertyKey[]; message: string; code: string };
+const describe = (issues: readonly Issue[]) =>
+  issues.map((i) => ({ path: i.path.map(String).join("."), code: i.code, message: i.message }));
+
+/** Path of the first string (or key) holding a NUL character: Postgres can't store it in text. */
+export function findNul(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes("\u0000")) return [...path, k];
+      const found = findNul(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Turns a failed (or NUL-carrying) validation into the SPEC's 422 (body) or 400 (query, path). */
+export function validationError(target: string, issues: ReturnType<typeof describe>): AppError {
+  return target === "json"
+    ? new AppError(422, "validation_failed", "The request body is invalid.", { details: issues })
+    : new AppError(400, "invalid_query", "The query parameters are invalid.", { details: issues });
+}
+
+type HookResult = { target: string } & ({ success: true; data: unknown } | { success: false; error: z.ZodError });
+
+export function validationHook(result: HookResult): void {
+  if (!result.success) throw validationError(result.target, describe(result.error.issues as Issue[]));
+  const nul = findNul(result.data);
+  if (nul)
+    throw validationError(result.target, [
+      { path: nul.join("."), code: "invalid_string", message: "NUL characters are not allowed" },
+    ]);
+}
+
+/** A domain's sub-app. Path ids are declared as strings: a malformed id is simply not found (404). */
+export const createApi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
+export type Api = ReturnType<typeof createApi>;
+
+/** Signed-in routes: fingerprint the request, authenticate (claiming its Idempotency-Key), then replay or refuse. */
+const userMiddleware: MiddlewareHandler<AppEnv>[] = [idempotency, requireAuth, idempotencyGate];
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Malformed JSON, query or header",
+  401: "Not signed in, or the session ended",
+  403: "Not allowed for this user",
+  404: "Not found, or not yours",
+  409: "Conflict (version, idempotency in progress, or a domain rule)",
+  410: "Cursor older than the change log's retention",
+  411: "Content-Length required",
+  413: "Too large",
+  415: "Unsupported media type",
+  416: "Range not satisfiable",
+  422: "Validation failed (zod issues in details)",
+  426: "Upgrade required",
+  429: "Rate limited (see Retry-After)",
+  503: "Database unavailable (see Retry-After)",
+};
+
+export const ErrorBody = errorSchema.meta({ id: "Error" });
+
+/** Error responses, all with the SPEC's error body. */
+export function errors(...statuses: number[]) {
+  const out: Record<number, { description: string; content: { "application/json": { schema: ZodType } } }> = {};
+  for (const s of statuses)
+    out[s] = { description: STATUS_TEXT[s] ?? "Error", content: { "application/json": { schema: ErrorBody } } };
+  return out;
+}
+
+/** A JSON request or response body. */
+export const jsonContent = <T extends ZodType>(schema: T, description = "") => ({
+  description,
+  content: { "application/json": { schema } },
+});
+export const jsonRequest = <T extends ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+/** A raw byte body (audio uploads and streams). */
+export const binary = z.string().meta({ format: "binary" });
+
+/** `{id}` and friends in paths: any string; a malformed one is a 404 from the handler. */
+export const idParam = <K extends string>(...names: K[]) =>
+  z.object(Object.fromEntries(names.map((n) => [n, z.string()])) as Record<K, z.ZodString>);
+
+/** Request headers every mutation may send (documented once). */
+const mutationHeaders = z.object({
+  "idempotency-key": z.string().min(1).max(255).optional(),
+  "if-match": z.string().optional(),
+  "x-client-id": z.string().optional(),
+});
+
+type Declared = Omit<RouteConfig, "responses"> & {
+  responses: RouteConfig["responses"];
+  /** "user" (default): signed in. "public": no session. */
+  auth?: "user" | "public";
+  /** Error statuses besides the ones every signed-in route has (401, 503). */
+  errors?: readonly number[];
+};
+
+const MUTATING = new Set(["post", "put", "patch", "delete"]);
+
+/** Declares one operation (see the file comment). */
+export function route<const R extends Declared>(config: R) {
+  const { auth = "user", errors: statuses = [], ...rest } = config;
+  const user = auth === "user";
+  const mutating = MUTATING.has(rest.method);
+  const all = [...new Set([...statuses, ...(user ? [401] : []), ...(mutating && user ? [409, 422] : []), 503])];
+  return createRoute({
+    ...rest,
+    ...(user
+      ? { middleware: userMiddleware, security: [{ bearer: [] }, { cookie: [] }] }
+      : { security: [] as Record<string, string[]>[] }),
+    request: {
+      ...rest.request,
+      ...(mutating && user && !rest.request?.headers ? { headers: mutationHeaders } : {}),
+    },
+    responses: { ...rest.responses, ...errors(...all.sort()) },
+  } as R);
+}
+
+type Part<R, K extends string> = R extends { request?: infer Q }
+  ? Q extends Record<K, infer S extends ZodType>
+    ? S
+    : never
+  : never;
+type JsonPart<R> = R extends {
+  request?: { body?: { content: { "application/json": { schema: infer S extends ZodType } } } };
+}
+  ? S
+  : never;
+type Out<T extends string, S> = [S] extends [never]
+  ? {}
+  : S extends ZodType
+    ? { in: { [K in T]: z.input<S> }; out: { [K in T]: z.output<S> } }
+    : {};
+/** What `c.req.valid(…)` returns for each part of a declared route. */
+type InputOf<R> = Out<"json", JsonPart<R>> &
+  Out<"query", Part<R, "query">> &
+  Out<"param", Part<R, "params">> &
+  Out<"header", Part<R, "headers">>;
+
+/** Adds a declared route to `app`; the handler's input (`c.req.valid(…)`) is typed from the route's schemas. */
+export function register<R extends RouteConfig>(
+  app: Api,
+  config: R,
+  handler: Handler<AppEnv, string, NoInfer<InputOf<R>>, Response | Promise<Response>>,
+): void {
+  app.openapi(config as never, handler as never);
+}

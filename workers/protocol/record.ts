@@ -1,0 +1,19 @@
+/**
+ * A synced record type, declared once in its domain's protocol module: its
+ * entity name (as it appears in the change feed), its table, how a row looks
+ * on the wire, and a human label for errors. The registry (./registry.ts)
+ * lists them; the write path, the change feed and the relay need nothing else.
+ */
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+
+/** The columns the write path relies on (see `recordColumns()` in db/schema.ts). */
+export type SyncedTable = PgTable & { id: PgColumn; userId: PgColumn; version: PgColumn; updatedAt: PgColumn };
+
+export interface RecordDef<Name extends string, T extends SyncedTable, W> {
+  entity: Name;
+  table: T;
+  toWire: (row: T["$inferSelect"]) => W;
+  label: string;
+}
+
+export const defineRecord = <const Name extends string, T extends SyncedTable, W>(def: RecordDef<Name, T, W>) => def;

@@ -1,0 +1,28 @@
+/**
+ * Every API domain and where it is mounted. workers/index.ts mounts this
+ * list; the OpenAPI document and the tests are generated from what it holds.
+ * Each sub-app authenticates per route (see lib/openapi.ts `route()`), so the
+ * order of this list does not matter.
+ */
+import type { Api } from "../lib/openapi";
+import { audio } from "./audio";
+import { auth } from "./auth";
+import { focus } from "./focus";
+import { health } from "./health";
+import { inbox } from "./inbox";
+import { libraries } from "./libraries";
+import { references } from "./references";
+import { settingsRoutes } from "./settings";
+import { sync } from "./sync";
+
+export const domains: ReadonlyArray<{ path: string; app: Api }> = [
+  { path: "/api/health", app: health },
+  { path: "/api/auth", app: auth },
+  { path: "/api/settings", app: settingsRoutes },
+  { path: "/api/user/inbox", app: inbox },
+  { path: "/api/focus", app: focus },
+  { path: "/api/focus/libraries", app: libraries },
+  { path: "/api/audio", app: audio },
+  { path: "/api/references", app: references },
+  { path: "/api/sync", app: sync },
+];
