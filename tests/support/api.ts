@@ -3,6 +3,7 @@
  * Worker's real fetch handler (`exports.default`), with real bindings.
  */
 import { exports } from "cloudflare:workers";
+import { checkResponse } from "./contract";
 
 export const BASE = "http://localhost";
 
@@ -33,6 +34,7 @@ export async function call<T = any>(
   } catch {
     // not JSON
   }
+  await checkResponse(method, path, res, parsed);
   return { status: res.status, headers: res.headers, body: parsed as T, res };
 }
 

@@ -1,6 +1,7 @@
 /** Audio test fixtures: tiny valid headers of every supported format, deterministic bytes, raw requests. */
 import { exports } from "cloudflare:workers";
 import { BASE } from "./api";
+import { checkResponse } from "./contract";
 
 /** Deterministic pseudo-random bytes (xorshift32) for `seed`. */
 export function noise(length: number, seed = 1): Uint8Array {
@@ -132,20 +133,26 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
 }
 
 /** A request straight to the Worker; the raw Response (bodies may be binary). */
-export const raw = (
+export async function raw(
   method: string,
   path: string,
   token: string,
   headers: Record<string, string> = {},
   body?: BodyInit,
-) =>
-  exports.default.fetch(
+): Promise<Response> {
+  const res = await exports.default.fetch(
     new Request(`${BASE}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...headers },
       body: body ?? null,
     }),
   );
+  // Checked against the OpenAPI document (a clone, so the caller can still read the body).
+  const type = res.headers.get("content-type") ?? "";
+  const copy = /json/.test(type) ? await res.clone().json() : null;
+  await checkResponse(method, path, res, copy);
+  return res;
+}
 
 export const uploadHeaders = (bytes: Uint8Array, filename: string, type = "audio/mpeg") => ({
   "content-type": type,

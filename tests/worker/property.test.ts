@@ -1,60 +1,16 @@
 /**
- * Property-based: arbitrary JSON (and near-valid shapes) thrown at every
- * mutating route never yields a 500, always answers in the error format, and
- * a rejected request writes nothing to the change log.
+ * Property-based, driven by GET /api/openapi.json: every operation in the
+ * document is thrown arbitrary input (bodies built from its declared request
+ * schema's keys plus junk, odd query strings, odd path ids). Never a 5xx, every
+ * error in the SPEC's format, and a refused request writes nothing to the
+ * change log. (Each response is also checked against the document by
+ * tests/support/contract.ts.) A route missing from the document fails here too.
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { domains } from "../../workers/routes/index";
 import { as, call, signup, type TestUser } from "../support/api";
-
-type Route = { method: string; path: (ctx: Ctx) => string; keys: string[] };
-interface Ctx {
-  user: TestUser;
-  itemId: string;
-  focusId: string;
-  libraryId: string;
-  trackId: string;
-  referenceId: string;
-}
-
-const routes: Route[] = [
-  { method: "POST", path: () => "/api/user/inbox", keys: ["id", "title", "description", "tags"] },
-  { method: "PUT", path: (c) => `/api/user/inbox/${c.itemId}`, keys: ["title", "description", "tags", "version"] },
-  { method: "PUT", path: () => "/api/settings", keys: ["theme", "accessibility", "ui", "sync", "version"] },
-  { method: "POST", path: () => "/api/focus/sessions", keys: ["id", "duration_s", "label"] },
-  { method: "POST", path: () => "/api/focus/pause", keys: [] },
-  { method: "POST", path: () => "/api/focus/resume", keys: [] },
-  { method: "POST", path: (c) => `/api/focus/sessions/${c.focusId}/complete`, keys: [] },
-  { method: "POST", path: () => "/api/focus/libraries", keys: ["id", "name", "description", "favorite"] },
-  {
-    method: "PUT",
-    path: (c) => `/api/focus/libraries/${c.libraryId}`,
-    keys: ["name", "description", "favorite", "version"],
-  },
-  {
-    method: "POST",
-    path: (c) => `/api/focus/libraries/${c.libraryId}/tracks`,
-    keys: ["id", "title", "audio_id", "url", "duration_s", "position"],
-  },
-  {
-    method: "PUT",
-    path: (c) => `/api/focus/libraries/${c.libraryId}/tracks/${c.trackId}`,
-    keys: ["title", "audio_id", "url", "duration_s", "position", "version"],
-  },
-  {
-    method: "POST",
-    path: () => "/api/references",
-    keys: ["id", "title", "content", "url", "category", "tags", "pinned", "archived", "audio_id"],
-  },
-  {
-    method: "PUT",
-    path: (c) => `/api/references/${c.referenceId}`,
-    keys: ["title", "content", "url", "category", "tags", "pinned", "archived", "audio_id", "version"],
-  },
-  { method: "POST", path: () => "/api/audio/uploads", keys: ["filename", "content_type", "size", "id"] },
-  { method: "POST", path: () => "/api/auth/signup", keys: ["email", "username", "password"] },
-  { method: "POST", path: () => "/api/auth/login", keys: ["login", "password"] },
-];
+import { openapiDocument, operations, type Operation } from "../support/contract";
 
 /** Values that stress validators: wrong types, huge/edge numbers, odd strings, nesting. */
 const nasty = fc.oneof(
@@ -79,66 +35,13 @@ const nasty = fc.oneof(
   fc.integer(),
   fc.double(),
 );
-const body = (keys: string[]) =>
+const bodyFor = (keys: string[]) =>
   fc.oneof(
     fc.jsonValue({ maxDepth: 3 }),
     keys.length
       ? fc.dictionary(fc.constantFrom(...keys, "extra"), nasty, { maxKeys: keys.length + 1 })
       : fc.constant({}),
   );
-
-async function cursor(u: TestUser) {
-  return (await as(u).get("/api/sync/changes?limit=1000")).body.cursor as string;
-}
-
-describe("arbitrary input never causes a 500", () => {
-  for (const route of routes) {
-    const placeholder = {
-      user: null as never,
-      itemId: ":id",
-      focusId: ":id",
-      libraryId: ":id",
-      trackId: ":id",
-      referenceId: ":id",
-    };
-    test(`${route.method} ${route.path(placeholder)}`, async () => {
-      const user = await signup();
-      const itemId = (await as(user).post("/api/user/inbox", { title: "seed" })).body.id;
-      const focusId = (await as(user).post("/api/focus/sessions", { duration_s: 600 })).body.id;
-      const libraryId = (await as(user).post("/api/focus/libraries", { name: "seed" })).body.id;
-      const trackId = (
-        await as(user).post(`/api/focus/libraries/${libraryId}/tracks`, {
-          title: "t",
-          url: "https://example.test/a.mp3",
-        })
-      ).body.id;
-      const referenceId = (await as(user).post("/api/references", { title: "seed" })).body.id;
-      const ctx: Ctx = { user, itemId, focusId, libraryId, trackId, referenceId };
-      expect([itemId, focusId, libraryId, trackId, referenceId].every(Boolean)).toBe(true);
-      await fc.assert(
-        fc.asyncProperty(body(route.keys), fc.boolean(), async (json, raw) => {
-          const before = await cursor(user);
-          // Sometimes send the JSON text with a byte cut off: malformed JSON.
-          const text = JSON.stringify(json) ?? "null";
-          const r = raw
-            ? await call(route.method, route.path(ctx), {
-                token: user.token,
-                body: text.slice(0, -1),
-                headers: { "content-type": "application/json" },
-              })
-            : await call(route.method, route.path(ctx), { token: user.token, json });
-          expect(r.status, JSON.stringify({ json, raw, res: r.body })).toBeLessThan(500);
-          if (r.status >= 400) {
-            expect(typeof r.body?.error?.code).toBe("string");
-            expect(typeof r.body?.error?.message).toBe("string");
-            expect(await cursor(user)).toBe(before);
-          }
-        }),
-        { numRuns: 30 },
-      );
-    });
-  }
-});
 
 /** Odd text for query values and path segments: NUL, unicode, quotes, huge numbers, SQL/tsquery syntax. */
 const oddText = fc.oneof(
@@ -160,58 +63,135 @@ const oddText = fc.oneof(
   ),
 );
 
-describe("arbitrary query strings and path ids never cause a 500", () => {
-  const lists = [
-    { path: "/api/user/inbox", keys: ["page", "page_size", "tag"] },
-    { path: "/api/focus/sessions", keys: ["page", "page_size"] },
-    { path: "/api/focus/libraries", keys: ["page", "page_size"] },
-    { path: "/api/references", keys: ["page", "page_size", "category", "tag", "q", "archived"] },
-    { path: "/api/audio", keys: ["page", "page_size"] },
-    { path: "/api/sync/changes", keys: ["since", "limit"] },
-  ];
-  for (const list of lists) {
-    test(`GET ${list.path}?…`, async () => {
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The property names of a JSON request body schema (following one `$ref`). */
+async function bodyKeys(op: Operation): Promise<string[] | null> {
+  let schema = op.op.requestBody?.content?.["application/json"]?.schema;
+  if (!schema) return null;
+  if (schema.$ref) schema = (await openapiDocument()).components.schemas[schema.$ref.split("/").pop()];
+  return Object.keys(schema.properties ?? {});
+}
+
+const queryKeys = (op: Operation): string[] =>
+  (op.op.parameters ?? []).filter((p: any) => p.in === "query").map((p: any) => p.name as string);
+
+/** One record of each kind the user owns, so path ids reach real rows (others get a random UUID: 404 paths). */
+async function seed(user: TestUser): Promise<Record<string, string>> {
+  const api = as(user);
+  const library = (await api.post("/api/focus/libraries", { name: "seed" })).body.id;
+  const track = (
+    await api.post(`/api/focus/libraries/${library}/tracks`, { title: "t", url: "https://example.test/a.mp3" })
+  ).body.id;
+  const ids: Record<string, string> = {
+    "/api/user/inbox/{id}": (await api.post("/api/user/inbox", { title: "seed" })).body.id,
+    "/api/focus/sessions/{id}": (await api.post("/api/focus/sessions", { duration_s: 600 })).body.id,
+    "/api/focus/libraries/{id}": library,
+    "{trackId}": track,
+    "/api/references/{id}": (await api.post("/api/references", { title: "seed" })).body.id,
+    "/api/audio/uploads/{id}": (
+      await api.post("/api/audio/uploads", { filename: "a.mp3", content_type: "audio/mpeg", size: 6_000_000 })
+    ).body.upload_id,
+    "/api/auth/sessions/{id}": crypto.randomUUID(), // never revoke the test's own session
+  };
+  expect(Object.values(ids).every(Boolean)).toBe(true);
+  return ids;
+}
+
+/** A concrete path for a template: the seeded id whose template is the longest prefix, else a random UUID. */
+function fill(template: string, ids: Record<string, string>): string {
+  let path = template;
+  for (const param of template.match(/\{[^}]+\}/g) ?? []) {
+    const upTo = template.slice(0, template.indexOf(param) + param.length);
+    const value =
+      ids[upTo] ?? ids[param] ?? (param === "{action}" ? "complete" : param === "{n}" ? "1" : crypto.randomUUID());
+    path = path.replace(param, value);
+  }
+  return path;
+}
+
+async function cursor(u: TestUser) {
+  return (await as(u).get("/api/sync/changes?limit=1000")).body.cursor as string;
+}
+
+const ops = await operations();
+
+test("every route the Worker serves is in /api/openapi.json", () => {
+  const documented = new Set(ops.map((o) => `${o.method} ${o.template}`));
+  const served = domains.flatMap(({ path, app }) =>
+    app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method} ${(path + r.path).replace(/\/$/, "").replace(/:(\w+)(\{[^}]*\})?/g, "{$1}")}`),
+  );
+  expect(served.length).toBeGreaterThan(30);
+  expect(served.filter((s) => !documented.has(s))).toEqual([]);
+});
+
+describe("arbitrary bodies never cause a 5xx; a refusal writes nothing", () => {
+  const withBody = ops.filter((o) => MUTATING.has(o.method) && o.op.requestBody?.content?.["application/json"]);
+  test("the document has JSON mutations to fuzz", () => expect(withBody.length).toBeGreaterThan(10));
+  for (const op of withBody) {
+    test(`${op.method} ${op.template}`, async () => {
       const user = await signup();
+      const path = fill(op.template, await seed(user));
+      const keys = (await bodyKeys(op)) ?? [];
       await fc.assert(
-        fc.asyncProperty(fc.dictionary(fc.constantFrom(...list.keys, "extra"), oddText, { maxKeys: 4 }), async (q) => {
-          const r = await as(user).get(`${list.path}?${new URLSearchParams(q)}`);
-          expect(r.status, JSON.stringify({ q, res: r.body })).toBeLessThan(500);
-          if (r.status >= 400) expect(typeof r.body?.error?.code).toBe("string");
+        fc.asyncProperty(bodyFor(keys), fc.boolean(), async (json, raw) => {
+          const before = await cursor(user);
+          // Sometimes send the JSON text with a byte cut off: malformed JSON.
+          const text = JSON.stringify(json) ?? "null";
+          const r = raw
+            ? await call(op.method, path, {
+                token: user.token,
+                body: text.slice(0, -1),
+                headers: { "content-type": "application/json" },
+              })
+            : await call(op.method, path, { token: user.token, json });
+          expect(r.status, JSON.stringify({ json, raw, res: r.body })).toBeLessThan(500);
+          if (r.status >= 400) {
+            expect(typeof r.body?.error?.code).toBe("string");
+            expect(typeof r.body?.error?.message).toBe("string");
+            expect(await cursor(user)).toBe(before);
+          }
         }),
         { numRuns: 25 },
       );
     });
   }
+});
 
-  test("record paths with arbitrary ids: GET/PUT/DELETE answer 4xx, never 500", async () => {
+describe("arbitrary query strings and path ids never cause a 5xx", () => {
+  const lists = ops.filter((o) => o.method === "GET" && queryKeys(o).length > 0);
+  for (const op of lists) {
+    test(`${op.method} ${op.template}?…`, async () => {
+      const user = await signup();
+      const path = fill(op.template, {});
+      const keys = queryKeys(op);
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom(...keys, "extra"), oddText, { maxKeys: 4 }), async (q) => {
+          const r = await as(user).get(`${path}?${new URLSearchParams(q)}`);
+          expect(r.status, JSON.stringify({ q, res: r.body })).toBeLessThan(500);
+          if (r.status >= 400) expect(typeof r.body?.error?.code).toBe("string");
+        }),
+        { numRuns: 20 },
+      );
+    });
+  }
+
+  test("every templated path with arbitrary ids answers 4xx or 2xx, never 5xx", async () => {
     const user = await signup();
-    const templates = [
-      "/api/user/inbox/:id",
-      "/api/focus/sessions/:id",
-      "/api/focus/sessions/:id/complete",
-      "/api/focus/libraries/:id",
-      "/api/focus/libraries/:id/tracks/:id",
-      "/api/references/:id",
-      "/api/audio/:id",
-      "/api/audio/:id/meta",
-      "/api/audio/uploads/:id",
-      "/api/auth/sessions/:id",
-    ];
+    const templated = ops.filter((o) => o.template.includes("{") && o.template !== "/api/auth/sessions/{id}");
+    expect(templated.length).toBeGreaterThan(10);
     await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...templates),
-        fc.constantFrom("GET", "PUT", "DELETE", "POST"),
-        fc.oneof(oddText, fc.uuid()),
-        async (template, method, id) => {
-          const path = template.replaceAll(":id", encodeURIComponent(id) || "x");
-          const r = await call(method, path, {
-            token: user.token,
-            json: method === "PUT" ? { title: "t" } : undefined,
-          });
-          expect(r.status, JSON.stringify({ method, path, res: r.body })).toBeLessThan(500);
-        },
-      ),
-      { numRuns: 60 },
+      fc.asyncProperty(fc.constantFrom(...templated), fc.oneof(oddText, fc.uuid()), async (op, id) => {
+        const path = op.template.replace(/\{[^}]+\}/g, encodeURIComponent(id) || "x");
+        const r = await call(op.method, path, {
+          token: user.token,
+          json: op.method === "PUT" || op.method === "POST" ? { title: "t" } : undefined,
+        });
+        expect(r.status, JSON.stringify({ op: op.template, path, res: r.body })).toBeLessThan(500);
+      }),
+      { numRuns: 80 },
     );
   });
 });

@@ -97,7 +97,8 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
       operationId: `create${name}`,
       request: jsonRequest(schemas.create),
       responses: { 201: record, 200: jsonContent(schemas.record, "The same create again: the existing record") },
-      errors: [400, 413, 415],
+      // A checked reference (e.g. `audio_id`) that is not the user's is a 404.
+      errors: def.check ? [400, 404, 413, 415] : [400, 413, 415],
     }),
     async (c) => {
       const body = c.req.valid("json" as never) as Body<C> & { id?: string };

@@ -16,7 +16,7 @@ import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
 import { z, type ZodType } from "zod";
 import type { AppEnv } from "../env";
-import { AppError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { requireAuth } from "../middleware/auth";
 import { idempotency, idempotencyGate } from "../middleware/idempotency";
 import { errorSchema } from "../protocol/common";
@@ -38,11 +38,14 @@ export function findNul(value: unknown, path: string[] = []): string[] | undefin
   return undefined;
 }
 
-/** Turns a failed (or NUL-carrying) validation into the SPEC's 422 (body) or 400 (query, path). */
+/** A failed (or NUL-carrying) validation: 422 for a body, 400 for a query or header, 404 for a path id. */
 export function validationError(target: string, issues: ReturnType<typeof describe>): AppError {
-  return target === "json"
-    ? new AppError(422, "validation_failed", "The request body is invalid.", { details: issues })
-    : new AppError(400, "invalid_query", "The query parameters are invalid.", { details: issues });
+  if (target === "json")
+    return new AppError(422, "validation_failed", "The request body is invalid.", { details: issues });
+  if (target === "header")
+    return new AppError(400, "invalid_header", "A request header is invalid.", { details: issues });
+  if (target === "param") return notFound();
+  return new AppError(400, "invalid_query", "The query parameters are invalid.", { details: issues });
 }
 
 type HookResult = { target: string } & ({ success: true; data: unknown } | { success: false; error: z.ZodError });
