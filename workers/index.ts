@@ -2,67 +2,12 @@
  * Continuum's Worker: Hono serves /api/*; everything else is the built web app
  * (Workers Static Assets with SPA fallback, see wrangler.toml).
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { openDb } from "../db/client";
-import type { AppEnv } from "./env";
-import { AppError, errorBody, onError } from "./errors";
+import { app } from "./app";
 import { cleanupAudio } from "./jobs/audio-cleanup";
 import { pruneChangeLog, pruneExpired } from "./jobs/prune";
-import { validationHook } from "./lib/openapi";
-import { requireJson } from "./middleware/content-type";
-import { database } from "./middleware/db";
-import { isAudioUpload } from "./routes/audio";
-import { mountDocs } from "./routes/docs";
-import { domains } from "./routes/index";
 
 export { UserHub } from "./do/user-hub";
-
-/** JSON bodies are small; audio has its own streaming limits. */
-const JSON_BODY_LIMIT = 256 * 1024;
-/** The JSON-only middleware, skipped for the two audio upload routes (binary streams). */
-const jsonOnly =
-  (mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
-  (c, next) =>
-    isAudioUpload(c.req) ? next() : mw(c, next);
-
-/** Clients derive their clock offset from `Date` (Cloudflare sets it in production; local workerd doesn't). */
-const serverDate: MiddlewareHandler = async (c, next) => {
-  await next();
-  if (!c.res.headers.has("date")) c.header("Date", new Date().toUTCString());
-};
-
-/** Routes that never touch the database (and open no pool). */
-const NO_DB = new Set(["/api/ping", "/api/openapi.json", "/api/docs"]);
-
-const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
-app
-  .use("/api/*", requestId(), secureHeaders(), serverDate, jsonOnly(requireJson))
-  .use(
-    "/api/*",
-    jsonOnly(
-      bodyLimit({
-        maxSize: JSON_BODY_LIMIT,
-        onError: () => {
-          throw new AppError(413, "payload_too_large", `Request bodies are limited to ${JSON_BODY_LIMIT / 1024} KB.`);
-        },
-      }),
-    ),
-  )
-  .use("/api/*", (c, next) => (NO_DB.has(c.req.path) ? next() : database(c, next)));
-
-// No-DB baseline for the bench.
-app.get("/api/ping", (c) => c.json({ ok: true }));
-mountDocs(app);
-for (const { path, app: domain } of domains) app.route(path, domain);
-
-app.notFound((c) =>
-  c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
-);
-app.onError(onError);
 
 export default {
   fetch: app.fetch,

@@ -126,14 +126,25 @@ type Declared = Omit<RouteConfig, "responses"> & {
 
 const MUTATING = new Set(["post", "put", "patch", "delete"]);
 
+/** "listInboxItems" → "List inbox items". */
+const sentence = (operationId: string) => {
+  const words = operationId
+    .replace(/([A-Z])/g, " $1")
+    .toLowerCase()
+    .trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
 /** Declares one operation (see the file comment). */
 export function route<const R extends Declared>(config: R) {
   const { auth = "user", errors: statuses = [], ...rest } = config;
+  const summary = rest.summary ?? (rest.operationId ? sentence(rest.operationId) : undefined);
   const user = auth === "user";
   const mutating = MUTATING.has(rest.method);
   const all = [...new Set([...statuses, ...(user ? [401] : []), ...(mutating && user ? [409, 422] : []), 503])];
   return createRoute({
     ...rest,
+    ...(summary ? { summary } : {}),
     ...(user
       ? { middleware: userMiddleware, security: [{ bearer: [] }, { cookie: [] }] }
       : { security: [] as Record<string, string[]>[] }),
