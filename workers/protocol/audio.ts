@@ -16,17 +16,19 @@ export const UPLOAD_TTL_HOURS = 24;
 export const audioFormats = ["mp3", "wav", "ogg", "flac", "m4a", "aac", "webm"] as const;
 export type AudioFormat = (typeof audioFormats)[number];
 
-export const audioSchema = z.object({
-  ...recordBase,
-  filename: z.string(),
-  /** Sniffed from the bytes (the client's Content-Type only has to be audio/*). */
-  content_type: z.string(),
-  format: z.enum(audioFormats),
-  size: z.number(),
-  /** `sha256:<hex>`; multipart uploads: `sha256:<hex>-<parts>` (SHA-256 over the parts' SHA-256 digests, as S3 composite checksums). */
-  checksum: z.string(),
-  duration_s: z.number().nullable(),
-});
+export const audioSchema = z
+  .object({
+    ...recordBase,
+    filename: z.string(),
+    /** Sniffed from the bytes (the client's Content-Type only has to be audio/*). */
+    content_type: z.string(),
+    format: z.enum(audioFormats),
+    size: z.number(),
+    /** `sha256:<hex>`; multipart uploads: `sha256:<hex>-<parts>` (SHA-256 over the parts' SHA-256 digests, as S3 composite checksums). */
+    checksum: z.string(),
+    duration_s: z.number().nullable(),
+  })
+  .meta({ id: "Audio" });
 export type Audio = z.infer<typeof audioSchema>;
 
 export const filenameSchema = z
@@ -54,17 +56,19 @@ export const createUploadSchema = z.strictObject({
 });
 export type CreateUpload = z.infer<typeof createUploadSchema>;
 
-export const uploadSchema = z.object({
-  upload_id: z.uuid(),
-  audio_id: z.uuid(),
-  filename: z.string(),
-  size: z.number(),
-  created_at: z.string(),
-  expires_at: z.string(),
-  min_part_size: z.number(),
-  max_part_size: z.number(),
-  parts: z.array(z.object({ part_number: z.number(), size: z.number(), sha256: z.string() })),
-});
+export const uploadSchema = z
+  .object({
+    upload_id: z.uuid(),
+    audio_id: z.uuid(),
+    filename: z.string(),
+    size: z.number(),
+    created_at: z.string(),
+    expires_at: z.string(),
+    min_part_size: z.number(),
+    max_part_size: z.number(),
+    parts: z.array(z.object({ part_number: z.number(), size: z.number(), sha256: z.string() })),
+  })
+  .meta({ id: "Upload" });
 export type Upload = z.infer<typeof uploadSchema>;
 
 /** PUT /api/audio/uploads/{id}/parts/{n}: the stored part. */

@@ -14,17 +14,21 @@ export const loginSchema = z.strictObject({
 });
 export type Login = z.infer<typeof loginSchema>;
 
-export const userSchema = z.object({ id: z.string(), email: z.string(), username: z.string(), created_at: z.string() });
+export const userSchema = z
+  .object({ id: z.string(), email: z.string(), username: z.string(), created_at: z.string() })
+  .meta({ id: "User" });
 export type User = z.infer<typeof userSchema>;
 
-export const deviceSessionSchema = z.object({
-  id: z.string(),
-  user_agent: z.string().nullable(),
-  created_at: z.string(),
-  last_seen_at: z.string(),
-  expires_at: z.string(),
-  current: z.boolean(),
-});
+export const deviceSessionSchema = z
+  .object({
+    id: z.string(),
+    user_agent: z.string().nullable(),
+    created_at: z.string(),
+    last_seen_at: z.string(),
+    expires_at: z.string(),
+    current: z.boolean(),
+  })
+  .meta({ id: "DeviceSession" });
 export type DeviceSession = z.infer<typeof deviceSessionSchema>;
 
 export const userToWire = (u: { id: string; email: string; username: string; createdAt: Date }): User => ({

@@ -5,20 +5,22 @@ import { iso, pageQuery, recordBase, recordToWire } from "./common";
 
 export const focusStatusSchema = z.enum(["active", "paused", "completed", "abandoned"]);
 
-export const focusSessionSchema = z.object({
-  ...recordBase,
-  label: z.string().nullable(),
-  duration_s: z.number(),
-  status: focusStatusSchema,
-  started_at: z.string(),
-  paused_at: z.string().nullable(),
-  paused_total_s: z.number(),
-  ended_at: z.string().nullable(),
-  /** When an active session runs out; null unless active. Clients count down to it. */
-  ends_at: z.string().nullable(),
-  /** Seconds left as of `updated_at` (exact for paused sessions). */
-  remaining_s: z.number(),
-});
+export const focusSessionSchema = z
+  .object({
+    ...recordBase,
+    label: z.string().nullable(),
+    duration_s: z.number(),
+    status: focusStatusSchema,
+    started_at: z.string(),
+    paused_at: z.string().nullable(),
+    paused_total_s: z.number(),
+    ended_at: z.string().nullable(),
+    /** When an active session runs out; null unless active. Clients count down to it. */
+    ends_at: z.string().nullable(),
+    /** Seconds left as of `updated_at` (exact for paused sessions). */
+    remaining_s: z.number(),
+  })
+  .meta({ id: "FocusSession" });
 export type FocusSession = z.infer<typeof focusSessionSchema>;
 
 export const startFocusSchema = z.strictObject({

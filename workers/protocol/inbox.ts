@@ -8,12 +8,14 @@ const description = z.string().max(10_000);
 const tag = z.string().trim().min(1).max(50);
 const tags = z.array(tag).max(20);
 
-export const inboxItemSchema = z.object({
-  ...recordBase,
-  title: z.string(),
-  description: z.string(),
-  tags: z.array(z.string()),
-});
+export const inboxItemSchema = z
+  .object({
+    ...recordBase,
+    title: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+  })
+  .meta({ id: "InboxItem" });
 export type InboxItem = z.infer<typeof inboxItemSchema>;
 
 export const createInboxItemSchema = z.strictObject({

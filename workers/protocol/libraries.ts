@@ -13,24 +13,28 @@ export const httpUrl = z.url({ protocol: /^https?$/ }).max(2_048);
 const durationS = z.number().min(0).max(86_400);
 const position = z.number().int().min(0);
 
-export const focusLibrarySchema = z.object({
-  ...recordBase,
-  name: z.string(),
-  description: z.string(),
-  favorite: z.boolean(),
-});
+export const focusLibrarySchema = z
+  .object({
+    ...recordBase,
+    name: z.string(),
+    description: z.string(),
+    favorite: z.boolean(),
+  })
+  .meta({ id: "FocusLibrary" });
 export type FocusLibrary = z.infer<typeof focusLibrarySchema>;
 
-export const focusTrackSchema = z.object({
-  ...recordBase,
-  library_id: z.uuid(),
-  title: z.string(),
-  audio_id: z.uuid().nullable(),
-  url: z.string().nullable(),
-  duration_s: z.number().nullable(),
-  /** 0-based, dense within the library. */
-  position: z.number(),
-});
+export const focusTrackSchema = z
+  .object({
+    ...recordBase,
+    library_id: z.uuid(),
+    title: z.string(),
+    audio_id: z.uuid().nullable(),
+    url: z.string().nullable(),
+    duration_s: z.number().nullable(),
+    /** 0-based, dense within the library. */
+    position: z.number(),
+  })
+  .meta({ id: "FocusTrack" });
 export type FocusTrack = z.infer<typeof focusTrackSchema>;
 
 /** GET /api/focus/libraries/{id}: the library with its tracks in order. */

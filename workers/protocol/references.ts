@@ -10,17 +10,19 @@ const category = z.string().trim().min(1).max(100);
 const tag = z.string().trim().min(1).max(50);
 const tags = z.array(tag).max(20);
 
-export const referenceSchema = z.object({
-  ...recordBase,
-  title: z.string(),
-  content: z.string(),
-  url: z.string().nullable(),
-  category: z.string().nullable(),
-  tags: z.array(z.string()),
-  pinned: z.boolean(),
-  archived: z.boolean(),
-  audio_id: z.uuid().nullable(),
-});
+export const referenceSchema = z
+  .object({
+    ...recordBase,
+    title: z.string(),
+    content: z.string(),
+    url: z.string().nullable(),
+    category: z.string().nullable(),
+    tags: z.array(z.string()),
+    pinned: z.boolean(),
+    archived: z.boolean(),
+    audio_id: z.uuid().nullable(),
+  })
+  .meta({ id: "Reference" });
 export type Reference = z.infer<typeof referenceSchema>;
 
 export const createReferenceSchema = z.strictObject({

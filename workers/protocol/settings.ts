@@ -30,13 +30,15 @@ export const SETTINGS_DEFAULTS = {
   sync: { mode: "auto" as const, poll_interval_s: 30 },
 };
 
-export const settingsSchema = z.object({
-  ...recordBase,
-  theme: themeSchema,
-  accessibility: accessibilitySchema,
-  ui: z.record(z.string(), z.unknown()),
-  sync: syncPrefsSchema,
-});
+export const settingsSchema = z
+  .object({
+    ...recordBase,
+    theme: themeSchema,
+    accessibility: accessibilitySchema,
+    ui: z.record(z.string(), z.unknown()),
+    sync: syncPrefsSchema,
+  })
+  .meta({ id: "Settings" });
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** PUT /api/settings: a partial merge; nested objects merge too. */

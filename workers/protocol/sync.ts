@@ -3,14 +3,16 @@ import { z } from "zod";
 /** Opaque to clients; strictly increasing per user. */
 export const cursorSchema = z.string().regex(/^\d{1,18}$/, "not a cursor");
 
-export const changeSchema = z.object({
-  cursor: z.string(),
-  entity: z.string(),
-  id: z.string(),
-  op: z.enum(["upsert", "delete"]),
-  version: z.number(),
-  data: z.record(z.string(), z.unknown()).nullable(),
-});
+export const changeSchema = z
+  .object({
+    cursor: z.string(),
+    entity: z.string(),
+    id: z.string(),
+    op: z.enum(["upsert", "delete"]),
+    version: z.number(),
+    data: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: "Change" });
 export type Change = z.infer<typeof changeSchema>;
 
 export const changesQuery = z.strictObject({

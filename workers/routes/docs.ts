@@ -54,6 +54,10 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
       cdn: SCALAR_BUNDLE,
       withDefaultFonts: false,
       hideClientButton: true,
+      // Nothing that needs Scalar's own services (this page must work offline).
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      showDeveloperTools: "never",
     }),
   );
 }

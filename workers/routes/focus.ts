@@ -76,7 +76,7 @@ register(
     tags,
     operationId: "getActiveFocusSession",
     responses: {
-      200: jsonContent(z.object({ session: focusSessionSchema.nullable() }), "The running session, if any"),
+      200: jsonContent(z.object({ session: z.union([focusSessionSchema, z.null()]) }), "The running session, if any"),
     },
   }),
   async (c) => {
