@@ -10,6 +10,7 @@ import { toHex } from "../lib/crypto";
 import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
 import { measured, peek, storeMeasured } from "../lib/streams";
 import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
+import { isUuid } from "../protocol/common";
 import type { ValuesOf, Writer } from "../sync/write";
 import { paginate } from "./paginate";
 
@@ -17,9 +18,6 @@ type Upload = typeof audioUploads.$inferSelect;
 type Part = typeof audioUploadParts.$inferSelect;
 
 export const audioKey = (userId: string, audioId: string) => `u/${userId}/${audioId}`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);
 
 export function quotaBytes(env: { AUDIO_QUOTA_BYTES?: string }): number {
   const n = Number(env.AUDIO_QUOTA_BYTES);

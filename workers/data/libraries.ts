@@ -10,7 +10,8 @@ import { focusLibraries, focusTracks } from "../../db/schema";
 import { AppError, notFound } from "../errors";
 import { MAX_TRACKS, type CreateTrack, type UpdateTrack } from "../protocol/libraries";
 import { findOwned, type Writer } from "../sync/write";
-import { isUuid, lockAudio } from "./audio";
+import { isUuid } from "../protocol/common";
+import { lockAudio } from "./audio";
 import { paginate } from "./paginate";
 
 /** Favorites first, then newest. One query: the page and the total. */

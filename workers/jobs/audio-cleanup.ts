@@ -8,9 +8,9 @@
 import type { Db } from "../../db/client";
 import { abortUpload, liveKeys, staleUploads } from "../data/audio";
 import { UPLOAD_TTL_HOURS } from "../protocol/audio";
+import { UUID_PATTERN } from "../protocol/common";
 
-const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-const KEY = new RegExp(`^u/${UUID}/(${UUID})$`);
+const KEY = new RegExp(`^u/${UUID_PATTERN}/(${UUID_PATTERN})$`);
 export const ORPHAN_GRACE_MS = 3_600_000;
 
 export async function cleanupAudio(

@@ -11,7 +11,9 @@
  * write path; a domain supplies only its schemas, how to list, and how a body
  * becomes column values.
  */
+import type { Context } from "hono";
 import type { z, ZodObject, ZodType } from "zod";
+import type { AppEnv } from "../env";
 import type { Db } from "../../db/client";
 import { paged } from "../protocol/common";
 import type { EntityName } from "../protocol/registry";
@@ -53,6 +55,79 @@ export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodT
   };
 }
 
+/**
+ * GET a page of the user's records → `{items, page, page_size, total}` (SPEC §3 lists).
+ * `toWire` turns each listed row into its wire record.
+ */
+export function listRoute<Q extends ZodObject>(
+  app: Api,
+  def: {
+    path: string;
+    tag: string;
+    operationId: string;
+    description?: string;
+    record: ZodType;
+    query: Q;
+    list(db: Db, userId: string, q: Body<Q>): Promise<{ items: readonly object[]; total: number }>;
+    toWire(row: never): unknown;
+  },
+): void {
+  register(
+    app,
+    route({
+      method: "get",
+      path: def.path,
+      tags: [def.tag],
+      operationId: def.operationId,
+      ...(def.description ? { description: def.description } : {}),
+      request: { query: def.query },
+      responses: { 200: jsonContent(paged(def.record), "A page, newest first unless stated") },
+      errors: [400],
+    }),
+    async (c) => {
+      const q = c.req.valid("query" as never) as Body<Q> & { page: number; page_size: number };
+      const { items, total } = await def.list(c.var.db, c.var.user.id, q);
+      return c.json({
+        items: items.map((row) => def.toWire(row as never)),
+        page: q.page,
+        page_size: q.page_size,
+        total,
+      });
+    },
+  );
+}
+
+/** GET one of the user's records by id → the record with `ETag: "<version>"` (404 if not theirs). */
+export function getRoute<E extends EntityName>(
+  app: Api,
+  def: {
+    path: string;
+    tag: string;
+    operationId: string;
+    entity: E;
+    record: ZodType;
+    /** How to answer (default: the record as the change feed has it). */
+    respond?(c: Context<AppEnv>, row: RowOf<E>): Response;
+  },
+): void {
+  register(
+    app,
+    route({
+      method: "get",
+      path: def.path,
+      tags: [def.tag],
+      operationId: def.operationId,
+      request: { params: idParam("id") },
+      responses: { 200: jsonContent(def.record, "The record") },
+      errors: [404],
+    }),
+    async (c) => {
+      const row = await findOwned(c.var.db, def.entity, c.var.user.id, c.req.valid("param").id);
+      return def.respond ? def.respond(c, row) : sendRecord(c, def.entity, row);
+    },
+  );
+}
+
 export function crudRoutes<E extends EntityName, C extends ZodType, U extends ZodType, Q extends ZodObject>(
   app: Api,
   def: CrudDef<E, C, U, Q>,
@@ -65,28 +140,15 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
   };
   const transaction = (body: Body<C> | Body<U>) => ({ transaction: def.check?.needed(body) ?? false });
 
-  register(
-    app,
-    route({
-      method: "get",
-      path: "/",
-      tags: [tag],
-      operationId: `list${name}s`,
-      request: { query: schemas.list },
-      responses: { 200: jsonContent(paged(schemas.record), `A page of ${name}s`) },
-      errors: [400],
-    }),
-    async (c) => {
-      const q = c.req.valid("query" as never) as Body<Q> & { page: number; page_size: number };
-      const { items, total } = await def.list(c.var.db, c.var.user.id, q);
-      return c.json({
-        items: items.map((row) => toWireOf(entity, row as RowOf<E>)),
-        page: q.page,
-        page_size: q.page_size,
-        total,
-      });
-    },
-  );
+  listRoute(app, {
+    path: "/",
+    tag,
+    operationId: `list${name}s`,
+    record: schemas.record,
+    query: schemas.list,
+    list: def.list,
+    toWire: (row) => toWireOf(entity, row as RowOf<E>),
+  });
 
   register(
     app,
@@ -115,19 +177,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
     },
   );
 
-  register(
-    app,
-    route({
-      method: "get",
-      path: "/{id}",
-      tags: [tag],
-      operationId: `get${name}`,
-      request: byId,
-      responses: { 200: record },
-      errors: [404],
-    }),
-    async (c) => sendRecord(c, entity, await findOwned(c.var.db, entity, c.var.user.id, c.req.param("id")!)),
-  );
+  getRoute(app, { path: "/{id}", tag, operationId: `get${name}`, entity, record: schemas.record });
 
   register(
     app,

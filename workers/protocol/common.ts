@@ -6,7 +6,9 @@ import { z } from "zod";
 
 export const uuid = z.uuid();
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID's text form, for building patterns (e.g. R2 keys). */
+export const UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const UUID = new RegExp(`^${UUID_PATTERN}$`, "i");
 /** The one UUID check for path ids: anything else cannot exist (404), and never reaches Postgres. */
 export const isUuid = (id: string): boolean => UUID.test(id);
 

@@ -19,7 +19,6 @@ import {
   deleteUploads,
   findUpload,
   insertUpload,
-  isUuid,
   listAudio,
   lockAudio,
   recordAudio,
@@ -33,6 +32,7 @@ import {
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
+import { getRoute, listRoute } from "../lib/crud";
 import { binary, createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { JSON_TYPE } from "../middleware/content-type";
 import {
@@ -49,7 +49,7 @@ import {
   uploadSchema,
   uploadToWire,
 } from "../protocol/audio";
-import { paged } from "../protocol/common";
+import { isUuid } from "../protocol/common";
 import { expectedVersion, findOwned, requestScope, sendRecord, write } from "../sync/write";
 
 type Row = typeof audioFiles.$inferSelect;
@@ -118,23 +118,15 @@ const tags = ["Audio"];
 const audioRecord = jsonContent(audioSchema, "The audio record");
 const uploadRecord = jsonContent(uploadSchema, "The multipart upload");
 
-register(
-  audio,
-  route({
-    method: "get",
-    path: "/",
-    tags,
-    operationId: "listAudio",
-    request: { query: listAudioQuery },
-    responses: { 200: jsonContent(paged(audioSchema), "A page of audio records") },
-    errors: [400],
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const { items, total } = await listAudio(c.var.db, c.var.user.id, q);
-    return c.json({ items: items.map(audioToWire), page: q.page, page_size: q.page_size, total });
-  },
-);
+listRoute(audio, {
+  path: "/",
+  tag: "Audio",
+  operationId: "listAudio",
+  record: audioSchema,
+  query: listAudioQuery,
+  list: listAudio,
+  toWire: audioToWire,
+});
 
 register(
   audio,
@@ -344,19 +336,13 @@ register(
   },
 );
 
-register(
-  audio,
-  route({
-    method: "get",
-    path: "/{id}/meta",
-    tags,
-    operationId: "getAudioMeta",
-    request: { params: idParam("id") },
-    responses: { 200: audioRecord },
-    errors: [404],
-  }),
-  async (c) => respond(c, await findOwned(c.var.db, "audio", c.var.user.id, c.req.valid("param").id)),
-);
+getRoute(audio, {
+  path: "/{id}/meta",
+  tag: "Audio",
+  operationId: "getAudioMeta",
+  entity: "audio",
+  record: audioSchema,
+});
 
 register(
   audio,

@@ -4,8 +4,8 @@ import { z } from "zod";
 import type { AppEnv } from "../env";
 import { findRunning, finish, history, pause, resume } from "../data/focus";
 import { AppError, uniqueViolation } from "../errors";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { paged } from "../protocol/common";
+import { getRoute, listRoute } from "../lib/crud";
+import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import {
   focusHistoryQuery,
   focusSessionSchema,
@@ -133,35 +133,22 @@ register(
   },
 );
 
-register(
-  focus,
-  route({
-    method: "get",
-    path: "/sessions",
-    tags,
-    operationId: "listFocusSessions",
-    request: { query: focusHistoryQuery },
-    responses: { 200: jsonContent(paged(focusSessionSchema), "History, newest first") },
-    errors: [400],
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const { items, total } = await history(c.var.db, c.var.user.id, q);
-    const now = new Date();
-    return c.json({ items: items.map((r) => focusSessionToWire(r, now)), page: q.page, page_size: q.page_size, total });
-  },
-);
+listRoute(focus, {
+  path: "/sessions",
+  tag: "Focus",
+  operationId: "listFocusSessions",
+  description: "History, newest first.",
+  record: focusSessionSchema,
+  query: focusHistoryQuery,
+  list: history,
+  toWire: (row: RowOf<"focus_session">) => focusSessionToWire(row, new Date()),
+});
 
-register(
-  focus,
-  route({
-    method: "get",
-    path: "/sessions/{id}",
-    tags,
-    operationId: "getFocusSession",
-    request: { params: idParam("id") },
-    responses: { 200: record },
-    errors: [404],
-  }),
-  async (c) => respond(c, await findOwned(c.var.db, "focus_session", c.var.user.id, c.req.valid("param").id)),
-);
+getRoute(focus, {
+  path: "/sessions/{id}",
+  tag: "Focus",
+  operationId: "getFocusSession",
+  entity: "focus_session",
+  record: focusSessionSchema,
+  respond,
+});

@@ -2,8 +2,8 @@
 import { sql } from "drizzle-orm";
 import { focusLibraries } from "../../db/schema";
 import { addTrack, editTrack, listLibraries, removeLibrary, removeTrack, tracksOf } from "../data/libraries";
+import { listRoute } from "../lib/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { paged } from "../protocol/common";
 import {
   createLibrarySchema,
   createTrackSchema,
@@ -25,24 +25,16 @@ const track = jsonContent(focusTrackSchema, "The track");
 const byId = { params: idParam("id") };
 const byTrack = { params: idParam("id", "trackId") };
 
-register(
-  libraries,
-  route({
-    method: "get",
-    path: "/",
-    tags,
-    operationId: "listFocusLibraries",
-    description: "Favorites first, then newest.",
-    request: { query: listLibrariesQuery },
-    responses: { 200: jsonContent(paged(focusLibrarySchema), "A page of libraries") },
-    errors: [400],
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const { items, total } = await listLibraries(c.var.db, c.var.user.id, q);
-    return c.json({ items: items.map(focusLibraryToWire), page: q.page, page_size: q.page_size, total });
-  },
-);
+listRoute(libraries, {
+  path: "/",
+  tag: "Focus libraries",
+  operationId: "listFocusLibraries",
+  description: "Favorites first, then newest.",
+  record: focusLibrarySchema,
+  query: listLibrariesQuery,
+  list: listLibraries,
+  toWire: focusLibraryToWire,
+});
 
 register(
   libraries,
