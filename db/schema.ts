@@ -172,7 +172,7 @@ export const focusSessions = pgTable(
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 /**
- * Audio metadata (synced). The bytes live in R2 under `u/<user_id>/<id>`;
+ * Audio metadata (synced). The bytes live in R2 under `r2_key`;
  * `etag` is R2's (quoted) and serves conditional GETs without an R2 call.
  */
 export const audioFiles = pgTable(
@@ -188,6 +188,12 @@ export const audioFiles = pgTable(
     checksum: text("checksum").notNull(),
     etag: text("etag").notNull(),
     durationS: real("duration_s"),
+    /**
+     * The R2 object: `u/<user_id>/<id>/<attempt>`, unique per upload attempt, so
+     * a racing attempt that loses can delete its own bytes and never the
+     * winner's. Null for files stored before attempts had keys: `u/<user_id>/<id>`.
+     */
+    r2Key: text("r2_key"),
   },
   (t) => [index("audio_files_user_created_idx").on(t.userId, t.createdAt)],
 );
@@ -200,7 +206,7 @@ export const audioUploads = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    /** The audio record the upload becomes (its R2 key is `u/<user_id>/<audio_id>`). */
+    /** The audio record the upload becomes. */
     audioId: uuid("audio_id").notNull(),
     r2UploadId: text("r2_upload_id").notNull(),
     filename: text("filename").notNull(),
@@ -210,6 +216,8 @@ export const audioUploads = pgTable(
     format: text("format", { enum: ["mp3", "wav", "ogg", "flac", "m4a", "aac", "webm"] }),
     contentType: text("content_type"),
     durationS: real("duration_s"),
+    /** This attempt's R2 object (see audio_files.r2_key); null for uploads begun before attempts had keys. */
+    r2Key: text("r2_key"),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [uniqueIndex("audio_uploads_audio_key").on(t.audioId), index("audio_uploads_created_idx").on(t.createdAt)],

@@ -125,7 +125,7 @@ async function database(): Promise<{ url: string; wsProxy?: string; local: boole
     return { url: db.url, wsProxy: db.wsProxy, local: true };
   }
   if (isLoopbackUrl(envUrl)) {
-    const relay = await startRelay({ port: 0 });
+    const relay = await startRelay({ port: 0, dbPort: Number(new URL(envUrl).port || 5432) });
     cleanups.push(() => relay.close());
     log(`using DATABASE_URL (local) through the relay on :${relay.port}`);
     return { url: envUrl, wsProxy: `127.0.0.1:${relay.port}/v1`, local: true };

@@ -118,7 +118,7 @@ export async function startLocalDatabase(opts: {
   if (exists.rowCount === 0) await client.query(`create database "${database}"`);
   await client.end();
 
-  const relay: Relay = await startRelay({ port: 0 });
+  const relay: Relay = await startRelay({ port: 0, dbPort: port });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   return {
     url,

@@ -36,7 +36,7 @@ export async function migrate(url: string, wsProxy?: string): Promise<void> {
   neonConfig.webSocketConstructor = ws;
   let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
   if (!wsProxy && isLoopbackUrl(url)) {
-    relay = await startRelay({ port: 0 });
+    relay = await startRelay({ port: 0, dbPort: Number(new URL(url).port || 5432) });
     wsProxy = `127.0.0.1:${relay.port}/v1`;
   }
   configureDriver({ LOCAL_WS_PROXY: wsProxy });

@@ -14,6 +14,7 @@ import { AppError, errorBody, onError } from "./errors";
 import { validationHook } from "./lib/openapi";
 import { requireJson } from "./middleware/content-type";
 import { database } from "./middleware/db";
+import { sameOrigin } from "./middleware/same-origin";
 import { isAudioUpload } from "./routes/audio";
 import { mountDocs } from "./routes/docs";
 
@@ -39,7 +40,7 @@ const NO_DB = new Set(["/api/ping", "/api/openapi.json", "/api/docs"]);
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 app
-  .use("/api/*", requestId(), secureHeaders(), serverDate, jsonOnly(requireJson))
+  .use("/api/*", requestId(), secureHeaders(), serverDate, sameOrigin, jsonOnly(requireJson))
   .use(
     "/api/*",
     jsonOnly(

@@ -49,6 +49,7 @@ export type AppEnv = {
     db: Db;
     user: AuthUser;
     sessionId: string;
+    sessionExpiresAt: Date;
     idempotencyRequest?: IdempotencyRequest;
     idempotency?: IdempotencyState;
   };

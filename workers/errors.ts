@@ -69,9 +69,7 @@ export function onError(err: Error, c: Context): Response {
     c.header("Retry-After", "5");
     return c.json(errorBody("database_unavailable", "The database is unavailable. Please retry shortly."), 503);
   }
-  console.error(
-    JSON.stringify({ level: "error", request_id: c.get("requestId"), error: String(err), stack: err.stack }),
-  );
+  console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), ...logFields(err) }));
   return c.json(
     errorBody("internal_error", "Something went wrong on our side.", { request_id: c.get("requestId") }),
     500,
@@ -85,4 +83,26 @@ export function uniqueViolation(err: unknown): string | undefined {
     if (pg.code === "23505") return typeof pg.constraint === "string" ? pg.constraint : "";
   }
   return undefined;
+}
+
+/**
+ * What an error log may say: the error's name, the Postgres SQLSTATE and
+ * constraint from anywhere in its cause chain, and the code locations of its
+ * stack — never a message. Messages carry data: drizzle's hold the SQL text
+ * and its parameters (token hashes, password hashes), Postgres' `detail` the
+ * conflicting values.
+ */
+export function logFields(err: unknown): { error: string; code?: string; constraint?: string; at?: string[] } {
+  const out: { error: string; code?: string; constraint?: string; at?: string[] } = {
+    error: err instanceof Error ? err.name : typeof err,
+  };
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const pg = e as { code?: unknown; constraint?: unknown };
+    if (out.code === undefined && typeof pg.code === "string") out.code = pg.code;
+    if (out.constraint === undefined && typeof pg.constraint === "string") out.constraint = pg.constraint;
+  }
+  const frames =
+    err instanceof Error ? err.stack?.split("\n").filter((l) => /^\s+at .*:\d+:\d+\)?$/.test(l)) : undefined;
+  if (frames?.length) out.at = frames.slice(0, 5).map((l) => l.trim());
+  return out;
 }

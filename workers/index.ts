@@ -2,23 +2,16 @@
  * Continuum's Worker: Hono serves /api/*; everything else is the built web app
  * (Workers Static Assets with SPA fallback, see wrangler.toml).
  */
-import { openDb } from "../db/client";
 import { app } from "./app";
-import { cleanupAudio } from "./jobs/audio-cleanup";
-import { pruneChangeLog, pruneExpired } from "./jobs/prune";
+import { runScheduled } from "./jobs/scheduled";
 
 export { UserHub } from "./do/user-hub";
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    const handle = openDb(env);
-    try {
-      await pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS));
-      await pruneExpired(handle.db);
-      await cleanupAudio(handle.db, env.AUDIO, { now: new Date(controller.scheduledTime) });
-    } finally {
-      ctx.waitUntil(handle.close());
-    }
+    const report = await runScheduled(env, new Date(controller.scheduledTime), (p) => ctx.waitUntil(p));
+    const failed = Object.keys(report).filter((job) => !report[job]!.ok);
+    if (failed.length) throw new Error(`scheduled jobs failed: ${failed.join(", ")}`);
   },
 } satisfies ExportedHandler<Env>;

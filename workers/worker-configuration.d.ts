@@ -4,6 +4,7 @@
 interface __BaseEnv_Env {
 	AUDIO: R2Bucket;
 	AUTH_LIMITER: RateLimit;
+	ACCOUNT_LIMITER: RateLimit;
 	ASSETS: Fetcher;
 	CHANGE_LOG_RETENTION_DAYS: "30";
 	AUDIO_QUOTA_BYTES: "1073741824";

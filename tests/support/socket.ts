@@ -9,6 +9,8 @@ export interface TestSocket {
   silentFor(ms: number, pred?: (m: any) => boolean): Promise<boolean>;
   send(data: string): void;
   close(): void;
+  /** Resolves when the server closes the socket. */
+  closed: Promise<{ code: number; reason: string }>;
 }
 
 export async function openSocket(token: string, clientId?: string): Promise<TestSocket> {
@@ -18,6 +20,9 @@ export async function openSocket(token: string, clientId?: string): Promise<Test
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
   ws.accept();
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
+  );
   const messages: any[] = [];
   let read = 0;
   const waiters: (() => void)[] = [];
@@ -50,6 +55,7 @@ export async function openSocket(token: string, clientId?: string): Promise<Test
       await new Promise((r) => setTimeout(r, ms));
       return !messages.slice(start).some(pred);
     },
+    closed,
     send: (d) => ws.send(d),
     close: () => ws.close(1000, "done"),
   };

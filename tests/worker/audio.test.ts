@@ -400,17 +400,20 @@ describe("cleanup job", () => {
       // 25 hours later.
       const later = new Date(Date.now() + 25 * 3_600_000);
       const [row] = (
-        await handle.db.execute(sql`select r2_upload_id from audio_uploads where id = ${started.upload_id}`)
+        await handle.db.execute(sql`select r2_upload_id, r2_key from audio_uploads where id = ${started.upload_id}`)
       ).rows as any[];
+      const [liveRow] = (await handle.db.execute(sql`select r2_key from audio_files where id = ${live.id}`))
+        .rows as any[];
       expect(await cleanupAudio(handle.db, env.AUDIO, { userId: u.id, now: later })).toEqual({
         abortedUploads: 1,
         deletedOrphans: 1,
       });
       expect((await as(u).get(`/api/audio/uploads/${started.upload_id}`)).status).toBe(404);
       await expect(
-        env.AUDIO.resumeMultipartUpload(`u/${u.id}/${started.audio_id}`, row.r2_upload_id).uploadPart(1, wav(1)),
+        env.AUDIO.resumeMultipartUpload(row.r2_key, row.r2_upload_id).uploadPart(1, wav(1)),
       ).rejects.toThrow();
-      expect((await objectsOf(u.id)).sort()).toEqual([`u/${u.id}/${live.id}`, foreign].sort());
+      expect(liveRow.r2_key).toMatch(new RegExp(`^u/${u.id}/${live.id}/[0-9a-f-]{36}$`)); // one key per attempt
+      expect((await objectsOf(u.id)).sort()).toEqual([liveRow.r2_key, foreign].sort());
       expect((await raw("GET", `/api/audio/${live.id}`, u.token)).status).toBe(200);
     } finally {
       await handle.close();

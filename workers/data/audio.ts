@@ -1,6 +1,7 @@
 /**
  * Audio metadata, multipart bookkeeping and quota in Postgres. The bytes live
- * in R2 under `u/<user_id>/<audio_id>`.
+ * in R2 under `u/<user_id>/<audio_id>/<attempt>`: a fresh key for every upload
+ * attempt (older files: `u/<user_id>/<audio_id>`), recorded in `r2_key`.
  */
 import { and, asc, count, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
@@ -17,20 +18,38 @@ import { paginate } from "./paginate";
 type Upload = typeof audioUploads.$inferSelect;
 type Part = typeof audioUploadParts.$inferSelect;
 
+/** The key of files stored before attempts had keys. */
 export const audioKey = (userId: string, audioId: string) => `u/${userId}/${audioId}`;
+/** A new attempt's key: two uploads racing for one id never share an object. */
+export const attemptKey = (userId: string, audioId: string) => `${audioKey(userId, audioId)}/${crypto.randomUUID()}`;
+/** Where a file's bytes are. */
+export const fileKey = (row: { userId: string; id: string; r2Key: string | null }) =>
+  row.r2Key ?? audioKey(row.userId, row.id);
+/** Where an upload's object is being assembled. */
+export const uploadKey = (upload: Upload) => upload.r2Key ?? audioKey(upload.userId, upload.audioId);
 
 export function quotaBytes(env: { AUDIO_QUOTA_BYTES?: string }): number {
   const n = Number(env.AUDIO_QUOTA_BYTES);
   return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_AUDIO_QUOTA_BYTES;
 }
 
-/** 413 quota_exceeded unless `adding` more bytes fit in the user's quota. */
-export async function assertQuota(db: Db | Tx, quota: number, userId: string, adding: number): Promise<void> {
-  const [row] = await db
-    .select({ used: sql<number>`coalesce(sum(${audioFiles.size}), 0)`.mapWith(Number) })
-    .from(audioFiles)
-    .where(eq(audioFiles.userId, userId));
-  const used = row?.used ?? 0;
+/**
+ * 413 quota_exceeded unless `adding` more bytes fit in the user's quota. Used
+ * = stored files + the declared sizes of open multipart uploads (R2 holds
+ * their parts already), except `completing`, the upload that becomes `adding`.
+ */
+export async function assertQuota(
+  db: Db | Tx,
+  quota: number,
+  userId: string,
+  adding: number,
+  completing?: string,
+): Promise<void> {
+  const result = await db.execute(sql`
+    select (select coalesce(sum(size), 0) from audio_files where user_id = ${userId})
+         + (select coalesce(sum(size), 0) from audio_uploads
+            where user_id = ${userId} and id is distinct from ${completing ?? null}::uuid) as used`);
+  const used = Number((result.rows[0] as { used: unknown }).used);
   if (used + adding > quota)
     throw new AppError(413, "quota_exceeded", "This upload would exceed your audio storage quota.", {
       details: { quota_bytes: quota, used_bytes: used, requested_bytes: adding },
@@ -48,11 +67,16 @@ export async function recordAudio(
   quota: number,
   size: number,
   values: () => Promise<ValuesOf<"audio">>,
+  completing?: string,
 ) {
-  await w.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audio_quota:${userId}`}, 0))`);
-  await assertQuota(w.db, quota, userId, size);
+  await lockQuota(w.db, userId);
+  await assertQuota(w.db, quota, userId, size, completing);
   return w.insert("audio", await values());
 }
+
+/** Serialises a user's quota checks with the writes they guard (transaction-scoped). */
+export const lockQuota = (db: Db | Tx, userId: string) =>
+  db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audio_quota:${userId}`}, 0))`);
 
 export async function findAudioById(db: Db, id: string) {
   const [row] = await db.select().from(audioFiles).where(eq(audioFiles.id, id)).limit(1);
@@ -104,14 +128,41 @@ export async function audioUsage(db: Db | Tx, audioId: string) {
 
 // ── Multipart uploads (plain tables, not synced) ─────────────────────────────
 
-/** 409 id_conflict when an audio record or another upload already has this audio id. */
-export async function insertUpload(db: Db, values: typeof audioUploads.$inferInsert): Promise<Upload> {
+/**
+ * Starts a multipart upload: the id is checked and the quota (counting the
+ * other open uploads) asserted before R2 is asked for anything, all under the
+ * user's quota lock so two creates can't both squeeze in. 409 id_conflict when
+ * an audio record or another upload already has this audio id (a create that
+ * loses a race for the id aborts the R2 upload it made).
+ */
+export async function startUpload(
+  db: Db,
+  bucket: R2Bucket,
+  quota: number,
+  values: Omit<typeof audioUploads.$inferInsert, "r2UploadId" | "r2Key">,
+): Promise<Upload> {
   const taken = new AppError(409, "id_conflict", "A record already uses this id.");
-  if (await findAudioById(db, values.audioId)) throw taken;
+  const idTaken = async (q: Db | Tx) =>
+    (await findAudioById(q as Db, values.audioId)) !== undefined ||
+    (await q.select({ id: audioUploads.id }).from(audioUploads).where(eq(audioUploads.audioId, values.audioId)))
+      .length > 0;
+  if (await idTaken(db)) throw taken;
+  await assertQuota(db, quota, values.userId, values.size);
+  const r2Key = attemptKey(values.userId, values.audioId);
+  const r2 = await bucket.createMultipartUpload(r2Key);
   try {
-    const [row] = await db.insert(audioUploads).values(values).returning();
-    return row!;
+    return await db.transaction(async (tx) => {
+      await lockQuota(tx, values.userId);
+      if (await idTaken(tx)) throw taken;
+      await assertQuota(tx, quota, values.userId, values.size);
+      const [row] = await tx
+        .insert(audioUploads)
+        .values({ ...values, r2UploadId: r2.uploadId, r2Key })
+        .returning();
+      return row!;
+    });
   } catch (err) {
+    await r2.abort().catch(() => {});
     if (uniqueViolation(err) === "audio_uploads_audio_key") throw taken;
     throw err;
   }
@@ -236,7 +287,7 @@ export async function streamToR2<T>(
 
 /** Completes the R2 multipart upload; a retry after a completed-but-unrecorded attempt finds the object already there. */
 export async function completeInR2(bucket: R2Bucket, upload: Upload, parts: R2UploadedPart[]): Promise<R2Object> {
-  const key = audioKey(upload.userId, upload.audioId);
+  const key = uploadKey(upload);
   try {
     return await bucket.resumeMultipartUpload(key, upload.r2UploadId).complete(parts);
   } catch (err) {
@@ -249,7 +300,7 @@ export async function completeInR2(bucket: R2Bucket, upload: Upload, parts: R2Up
 /** Aborts the upload in R2 (one already gone is fine) and forgets it. */
 export async function abortUpload(db: Db, bucket: R2Bucket, upload: Upload): Promise<void> {
   try {
-    await bucket.resumeMultipartUpload(audioKey(upload.userId, upload.audioId), upload.r2UploadId).abort();
+    await bucket.resumeMultipartUpload(uploadKey(upload), upload.r2UploadId).abort();
   } catch {
     // already completed, aborted or expired
   }
@@ -258,15 +309,15 @@ export async function abortUpload(db: Db, bucket: R2Bucket, upload: Upload): Pro
 
 // ── Cleanup job ──────────────────────────────────────────────────────────────
 
-/** Which of these R2 keys still belong to an audio record or an upload in progress. */
+/** The R2 keys still used by an audio record or an upload in progress, among those of these audio ids. */
 export async function liveKeys(db: Db, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const [files, uploads] = await Promise.all([
-    db.select({ userId: audioFiles.userId, id: audioFiles.id }).from(audioFiles).where(inArray(audioFiles.id, ids)),
     db
-      .select({ userId: audioUploads.userId, id: audioUploads.audioId })
-      .from(audioUploads)
-      .where(inArray(audioUploads.audioId, ids)),
+      .select({ userId: audioFiles.userId, id: audioFiles.id, r2Key: audioFiles.r2Key })
+      .from(audioFiles)
+      .where(inArray(audioFiles.id, ids)),
+    db.select().from(audioUploads).where(inArray(audioUploads.audioId, ids)),
   ]);
-  return new Set([...files, ...uploads].map((r) => audioKey(r.userId, r.id)));
+  return new Set([...files.map(fileKey), ...uploads.map(uploadKey)]);
 }

@@ -1,8 +1,9 @@
 /**
  * Scheduled audio maintenance (Cron Trigger, with the other prune jobs):
  *  - multipart uploads abandoned for more than 24 h are aborted in R2 and forgotten;
- *  - R2 objects under `u/<user_id>/<audio_id>` with neither an audio record nor an
- *    upload in progress are deleted. Objects younger than `orphanGraceMs` are
+ *  - R2 objects under `u/<user_id>/<audio_id>[/<attempt>]` that neither an audio
+ *    record nor an upload in progress points at are deleted (an attempt that
+ *    lost a race, or died before it could delete its own object). Objects younger than `orphanGraceMs` are
  *    left alone: an upload stores its bytes just before it writes the record.
  */
 import type { Db } from "../../db/client";
@@ -10,7 +11,7 @@ import { abortUpload, liveKeys, staleUploads } from "../data/audio";
 import { UPLOAD_TTL_HOURS } from "../protocol/audio";
 import { UUID_PATTERN } from "../protocol/common";
 
-const KEY = new RegExp(`^u/${UUID_PATTERN}/(${UUID_PATTERN})$`);
+const KEY = new RegExp(`^u/${UUID_PATTERN}/(${UUID_PATTERN})(?:/${UUID_PATTERN})?$`);
 export const ORPHAN_GRACE_MS = 3_600_000;
 
 export async function cleanupAudio(

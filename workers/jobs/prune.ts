@@ -3,11 +3,29 @@
  * superseded by a later one for the same record is dropped, so a pull from
  * the start is always a full snapshot — and drops tombstones older than the
  * retention; a user's `change_floor` records the newest dropped tombstone, and
- * cursors below it get 410. Also removes expired sessions and old idempotency keys.
+ * cursors below it get 410. Also removes expired sessions (closing their
+ * sockets) and old idempotency keys.
+ *
+ * Every delete runs in batches of BATCH rows, each its own short statement,
+ * so a large backlog never holds locks or a transaction for long; each
+ * function reports how many rows it removed.
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { IDEMPOTENCY_TTL_HOURS } from "../middleware/idempotency";
+
+export const BATCH = 1000;
+
+/** Runs `statement` (which removes at most BATCH rows and selects their count as `n`) until a short batch. */
+async function inBatches(db: Db, statement: () => SQL): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await db.execute(statement());
+    const n = Number((result.rows[0] as { n?: unknown } | undefined)?.n ?? 0);
+    total += n;
+    if (n < BATCH) return total;
+  }
+}
 
 export async function pruneChangeLog(
   db: Db,
@@ -18,25 +36,70 @@ export async function pruneChangeLog(
   // Tests and support tools can compact a single user.
   const scope = opts.userId ? sql`user_id = ${opts.userId}` : sql`true`;
   const scopeC = opts.userId ? sql`c.user_id = ${opts.userId}` : sql`true`;
-  const superseded = await db.execute(sql`
-    delete from change_log c
-    where c.created_at < ${cutoff} and ${scopeC}
-      and exists (select 1 from change_log n
-                  where n.user_id = c.user_id and n.entity = c.entity
-                    and n.record_id = c.record_id and n.seq > c.seq)`);
-  const tombstones = await db.execute(sql`
-    with dropped as (
-      delete from change_log where op = 'delete' and created_at < ${cutoff} and ${scope}
-      returning user_id, seq)
-    update users u set change_floor = greatest(u.change_floor, d.max_seq)
-    from (select user_id, max(seq) as max_seq from dropped group by user_id) d
-    where u.id = d.user_id`);
-  return { superseded: superseded.rowCount ?? 0, tombstones: tombstones.rowCount ?? 0 };
+  const superseded = await inBatches(
+    db,
+    () => sql`
+      with dropped as (
+        delete from change_log where (user_id, seq) in (
+          select c.user_id, c.seq from change_log c
+          where c.created_at < ${cutoff} and ${scopeC}
+            and exists (select 1 from change_log n
+                        where n.user_id = c.user_id and n.entity = c.entity
+                          and n.record_id = c.record_id and n.seq > c.seq)
+          limit ${BATCH})
+        returning 1)
+      select count(*)::int as n from dropped`,
+  );
+  const tombstones = await inBatches(
+    db,
+    () => sql`
+      with dropped as (
+        delete from change_log where (user_id, seq) in (
+          select user_id, seq from change_log
+          where op = 'delete' and created_at < ${cutoff} and ${scope}
+          limit ${BATCH})
+        returning user_id, seq),
+      floor as (
+        update users u set change_floor = greatest(u.change_floor, d.max_seq)
+        from (select user_id, max(seq) as max_seq from dropped group by user_id) d
+        where u.id = d.user_id)
+      select count(*)::int as n from dropped`,
+  );
+  return { superseded, tombstones };
 }
 
-export async function pruneExpired(db: Db, now = new Date()): Promise<void> {
-  await db.execute(sql`delete from sessions where expires_at < ${now}`);
-  await db.execute(
-    sql`delete from idempotency_keys where created_at < ${new Date(now.getTime() - IDEMPOTENCY_TTL_HOURS * 3_600_000)}`,
+/**
+ * Deletes expired sessions and idempotency keys older than their TTL.
+ * `onSessionsEnded` hears of every batch of expired sessions, per user, so
+ * their sockets are closed (the hubs' alarms would close them too).
+ */
+export async function pruneExpired(
+  db: Db,
+  now = new Date(),
+  onSessionsEnded: (userId: string, sessionIds: string[]) => Promise<unknown> = async () => {},
+): Promise<{ sessions: number; idempotencyKeys: number }> {
+  let sessions = 0;
+  for (;;) {
+    const result = await db.execute(sql`
+      delete from sessions where id in (
+        select id from sessions where expires_at < ${now} limit ${BATCH})
+      returning id, user_id`);
+    const rows = result.rows as { id: string; user_id: string }[];
+    sessions += rows.length;
+    const byUser = new Map<string, string[]>();
+    for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.id]);
+    await Promise.all([...byUser].map(([userId, ids]) => onSessionsEnded(userId, ids)));
+    if (rows.length < BATCH) break;
+  }
+  const keysBefore = new Date(now.getTime() - IDEMPOTENCY_TTL_HOURS * 3_600_000);
+  const idempotencyKeys = await inBatches(
+    db,
+    () => sql`
+      with dropped as (
+        delete from idempotency_keys where (user_id, key) in (
+          select user_id, key from idempotency_keys where created_at < ${keysBefore} limit ${BATCH})
+        returning 1)
+      select count(*)::int as n from dropped`,
   );
+  return { sessions, idempotencyKeys };
 }

@@ -17,7 +17,8 @@ import type { Handler, MiddlewareHandler } from "hono";
 import { z, type ZodType } from "zod";
 import type { AppEnv } from "../env";
 import { AppError, notFound } from "../errors";
-import { requireAuth } from "../middleware/auth";
+import { optionalAuth, requireAuth } from "../middleware/auth";
+import { JSON_TYPE } from "../middleware/content-type";
 import { idempotency, idempotencyGate } from "../middleware/idempotency";
 import { errorSchema } from "../protocol/common";
 
@@ -25,18 +26,67 @@ type Issue = { path: PropertyKey[]; message: string; code: string };
 const describe = (issues: readonly Issue[]) =>
   issues.map((i) => ({ path: i.path.map(String).join("."), code: i.code, message: i.message }));
 
-/** Path of the first string (or key) holding a NUL character: Postgres can't store it in text. */
-export function findNul(value: unknown, path: string[] = []): string[] | undefined {
-  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
-  if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes("\u0000")) return [...path, k];
-      const found = findNul(v, [...path, k]);
-      if (found) return found;
+/**
+ * What Postgres (or a recursive validator) cannot take, refused before it gets
+ * there (every JSON body reaches jsonb through the change log, some through
+ * jsonb columns such as settings `ui`):
+ *  - NUL characters (U+0000 can't be stored in `text` or jsonb);
+ *  - lone UTF-16 surrogates (jsonb refuses `\ud800`; `text` would silently get U+FFFD);
+ *  - nesting deeper than MAX_JSON_DEPTH (a recursive schema such as `z.json()`
+ *    overflows the stack at ~1 500 levels — a body far under any size limit).
+ */
+export const MAX_JSON_DEPTH = 32;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a string can't be stored, if it can't. */
+export function badText(s: string): string | undefined {
+  if (s.includes("\u0000")) return "NUL characters are not allowed";
+  if (LONE_SURROGATE.test(s)) return "Unpaired UTF-16 surrogates are not allowed";
+  return undefined;
+}
+
+type Unstorable = { path: string; code: string; message: string };
+
+/** The first unstorable string or key in `value`, or nesting that is too deep — found without recursion. */
+export function findUnstorable(value: unknown): Unstorable | undefined {
+  const stack: { v: unknown; path: string[] }[] = [{ v: value, path: [] }];
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === "string") {
+      const why = badText(v);
+      if (why) return { path: path.join("."), code: "invalid_string", message: why };
+    } else if (v && typeof v === "object") {
+      if (path.length >= MAX_JSON_DEPTH)
+        return { path: path.join("."), code: "too_deep", message: `Nesting deeper than ${MAX_JSON_DEPTH} levels` };
+      for (const [k, child] of Object.entries(v)) {
+        const why = badText(k);
+        if (why) return { path: [...path, k].join("."), code: "invalid_key", message: why };
+        stack.push({ v: child, path: [...path, k] });
+      }
     }
   }
   return undefined;
 }
+
+/**
+ * Runs before a JSON body's validator (route middleware precede validators):
+ * the depth bound must hold before a recursive schema walks the value. A body
+ * that doesn't parse is left to the validator's own 400.
+ */
+export const storableJson: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+    let body: unknown;
+    let parsed = true;
+    try {
+      body = await c.req.json();
+    } catch {
+      parsed = false;
+    }
+    const bad = parsed ? findUnstorable(body) : undefined;
+    if (bad) throw validationError("json", [bad]);
+  }
+  await next();
+};
 
 /** A failed (or NUL-carrying) validation: 422 for a body, 400 for a query or header, 404 for a path id. */
 export function validationError(target: string, issues: ReturnType<typeof describe>): AppError {
@@ -52,11 +102,8 @@ type HookResult = { target: string } & ({ success: true; data: unknown } | { suc
 
 export function validationHook(result: HookResult): void {
   if (!result.success) throw validationError(result.target, describe(result.error.issues as Issue[]));
-  const nul = findNul(result.data);
-  if (nul)
-    throw validationError(result.target, [
-      { path: nul.join("."), code: "invalid_string", message: "NUL characters are not allowed" },
-    ]);
+  const bad = findUnstorable(result.data);
+  if (bad) throw validationError(result.target, [bad]);
 }
 
 /** A domain's sub-app. Path ids are declared as strings: a malformed id is simply not found (404). */
@@ -65,6 +112,8 @@ export type Api = ReturnType<typeof createApi>;
 
 /** Signed-in routes: fingerprint the request, authenticate (claiming its Idempotency-Key), then replay or refuse. */
 const userMiddleware: MiddlewareHandler<AppEnv>[] = [idempotency, requireAuth, idempotencyGate];
+/** The same, for the rare route that also answers without a session (logout). */
+const optionalUserMiddleware: MiddlewareHandler<AppEnv>[] = [idempotency, optionalAuth, idempotencyGate];
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Malformed JSON, query or header",
@@ -118,8 +167,11 @@ const mutationHeaders = z.object({
 
 type Declared = Omit<RouteConfig, "responses"> & {
   responses: RouteConfig["responses"];
-  /** "user" (default): signed in. "public": no session. */
-  auth?: "user" | "public";
+  /**
+   * "user" (default): signed in. "public": no session. "session-optional": the
+   * session if there is a live one (`c.var.user` is unset otherwise), never 401.
+   */
+  auth?: "user" | "public" | "session-optional";
   /** Error statuses besides the ones every signed-in route has (401, 503). */
   errors?: readonly number[];
 };
@@ -139,14 +191,22 @@ const sentence = (operationId: string) => {
 export function route<const R extends Declared>(config: R) {
   const { auth = "user", errors: statuses = [], ...rest } = config;
   const summary = rest.summary ?? (rest.operationId ? sentence(rest.operationId) : undefined);
-  const user = auth === "user";
+  const user = auth !== "public";
   const mutating = MUTATING.has(rest.method);
-  const all = [...new Set([...statuses, ...(user ? [401] : []), ...(mutating && user ? [409, 422] : []), 503])];
+  const all = [
+    ...new Set([...statuses, ...(auth === "user" ? [401] : []), ...(mutating && user ? [409, 422] : []), 503]),
+  ];
+  const takesJson = rest.request?.body?.content?.["application/json"] !== undefined;
+  const middleware = [
+    ...(takesJson ? [storableJson] : []),
+    ...(auth === "user" ? userMiddleware : auth === "session-optional" ? optionalUserMiddleware : []),
+  ];
   return createRoute({
     ...rest,
     ...(summary ? { summary } : {}),
+    ...(middleware.length ? { middleware } : {}),
     ...(user
-      ? { middleware: userMiddleware, security: [{ bearer: [] }, { cookie: [] }] }
+      ? { security: [{ bearer: [] }, { cookie: [] }] }
       : { security: [] as Record<string, string[]>[] }),
     request: {
       ...rest.request,

@@ -8,6 +8,10 @@
 import { AppError } from "../errors";
 import { toHex } from "./crypto";
 
+/** The client's body failed mid-stream (aborted, connection lost): the client's problem, 400. */
+export const interrupted = () =>
+  new AppError(400, "upload_interrupted", "The request body ended abnormally before all of it arrived.");
+
 export async function peek(
   body: ReadableStream<Uint8Array>,
   min: number,
@@ -16,7 +20,9 @@ export async function peek(
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (size < min) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      throw interrupted();
+    });
     if (done) break;
     chunks.push(value);
     size += value.byteLength;
@@ -81,7 +87,7 @@ export function measured(
 
 /**
  * Runs the R2 write that consumes a `measured` stream; when the body was the
- * problem (length mismatch, client gone) that error wins over R2's.
+ * problem (length mismatch, client gone) that error wins over R2's, as a 400.
  */
 export async function storeMeasured<T>(
   put: Promise<T>,
@@ -91,10 +97,11 @@ export async function storeMeasured<T>(
     const [result, hex] = await Promise.all([put, sha256]);
     return { result, sha256: hex };
   } catch (err) {
-    const cause = await sha256.then(
-      () => err,
-      (bodyErr: unknown) => bodyErr,
+    const bodyErr = await sha256.then(
+      () => undefined,
+      (e: unknown) => e ?? interrupted(),
     );
-    throw cause instanceof AppError ? cause : err;
+    if (bodyErr === undefined) throw err;
+    throw bodyErr instanceof AppError ? bodyErr : interrupted();
   }
 }

@@ -8,7 +8,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
+import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { Db } from "../../db/client";
 import { sessions } from "../../db/schema";
@@ -21,15 +21,32 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 
-export function readToken(c: Context): string | undefined {
+/** The session token and where it came from (a bearer header wins over the cookie). */
+function readCredential(c: Context): { token: string; via: "bearer" | "cookie" } | undefined {
   const auth = c.req.header("authorization");
-  if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim() || undefined;
-  return getCookie(c, SESSION_COOKIE) || undefined;
+  if (auth?.toLowerCase().startsWith("bearer ")) {
+    const token = auth.slice(7).trim();
+    return token ? { token, via: "bearer" } : undefined;
+  }
+  const token = getCookie(c, SESSION_COOKIE);
+  return token ? { token, via: "cookie" } : undefined;
+}
+
+/** The session cookie, valid as long as the session (re-set whenever the expiry slides). */
+export function setSessionCookie(c: Context, token: string) {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    secure: true,
+    sameSite: "Lax",
+    path: "/",
+    maxAge: SESSION_TTL_MS / 1000,
+  });
 }
 
 interface SessionRow {
   session_id: string;
   last_seen_at: string | Date;
+  expires_at: string | Date;
   id: string;
   email: string;
   username: string;
@@ -47,14 +64,22 @@ export async function authenticate(
   db: Db,
   token: string,
   claim?: IdempotencyRequest,
-): Promise<{ user: AuthUser; sessionId: string; idempotency?: IdempotencyState } | null> {
+): Promise<{
+  user: AuthUser;
+  sessionId: string;
+  /** When the session ends (after sliding, if it slid now). */
+  expiresAt: Date;
+  /** The expiry slid forward in this request: a cookie should follow. */
+  refreshed: boolean;
+  idempotency?: IdempotencyState;
+} | null> {
   const tokenHash = await sha256Hex(token);
   const key = claim?.key ?? null;
   // `prior` reads the snapshot from before this statement, so it is an earlier
   // use of the key; a concurrent first use shows as neither claimed nor prior.
   const result = await db.execute(sql`
     with s as (
-      select s.id as session_id, s.last_seen_at, u.id, u.email, u.username, u.created_at, u.change_seq, u.change_floor
+      select s.id as session_id, s.last_seen_at, s.expires_at, u.id, u.email, u.username, u.created_at, u.change_seq, u.change_floor
       from sessions s join users u on u.id = s.user_id
       where s.token_hash = ${tokenHash} and s.expires_at > now()
       limit 1),
@@ -68,10 +93,13 @@ export async function authenticate(
     from s left join idempotency_keys k on k.user_id = s.id and k.key = ${key}`);
   const row = result.rows[0] as unknown as SessionRow | undefined;
   if (!row) return null;
-  if (Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS) {
+  let expiresAt = new Date(row.expires_at);
+  const refreshed = Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS;
+  if (refreshed) {
+    expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await db
       .update(sessions)
-      .set({ lastSeenAt: sql`now()`, expiresAt: new Date(Date.now() + SESSION_TTL_MS) })
+      .set({ lastSeenAt: sql`now()`, expiresAt })
       .where(eq(sessions.id, row.session_id));
   }
   const user: AuthUser = {
@@ -86,15 +114,39 @@ export async function authenticate(
     row.k_request_hash === null
       ? null
       : { requestHash: row.k_request_hash, status: row.k_status, headers: row.k_headers, body: row.k_body };
-  return { user, sessionId: row.session_id, ...(claim ? { idempotency: { claimed: row.claimed, prior } } : {}) };
+  return {
+    user,
+    sessionId: row.session_id,
+    expiresAt,
+    refreshed,
+    ...(claim ? { idempotency: { claimed: row.claimed, prior } } : {}),
+  };
+}
+
+/**
+ * Authenticates the request into the context; false without a live session.
+ * When the expiry slides, a cookie-authenticated browser gets a fresh cookie
+ * too (its Max-Age was set at login), so an active user is never signed out.
+ */
+export async function signIn(c: Context<AppEnv>): Promise<boolean> {
+  const cred = readCredential(c);
+  const found = cred ? await authenticate(c.var.db, cred.token, c.var.idempotencyRequest) : null;
+  if (!found) return false;
+  c.set("user", found.user);
+  c.set("sessionId", found.sessionId);
+  c.set("sessionExpiresAt", found.expiresAt);
+  if (found.idempotency) c.set("idempotency", found.idempotency);
+  if (found.refreshed && cred!.via === "cookie") setSessionCookie(c, cred!.token);
+  return true;
 }
 
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const token = readToken(c);
-  const found = token ? await authenticate(c.var.db, token, c.var.idempotencyRequest) : null;
-  if (!found) throw new AppError(401, "unauthorized", "Sign in to continue.");
-  c.set("user", found.user);
-  c.set("sessionId", found.sessionId);
-  if (found.idempotency) c.set("idempotency", found.idempotency);
+  if (!(await signIn(c))) throw new AppError(401, "unauthorized", "Sign in to continue.");
+  await next();
+});
+
+/** Signs in when there is a live session; carries on without one (`c.var.user` unset). */
+export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
+  await signIn(c);
   await next();
 });

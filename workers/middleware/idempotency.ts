@@ -9,7 +9,9 @@
  *  - same key, first still running     → 409 idempotency_in_progress
  *
  * 5xx responses release the key so a retry can run again. A claim older than
- * STALE_MS whose request never finished (the isolate died) is taken over.
+ * STALE_MS whose request never finished (the isolate died) is taken over; a
+ * request that is still running (a long upload) renews its claim every
+ * RENEW_MS, so it is never taken over while alive.
  * Keys are kept ≥ 24 h (pruned by the cron job after that).
  */
 import { and, eq, isNull, lt, sql } from "drizzle-orm";
@@ -23,6 +25,7 @@ import { JSON_TYPE } from "./content-type";
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const STALE_MS = 15_000;
+const RENEW_MS = 5_000;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const REPLAYED_HEADERS = ["content-type", "etag", "location", "x-sync-cursor"];
 
@@ -51,12 +54,25 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     `${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await bodyFingerprint(c)}`,
   );
   c.set("idempotencyRequest", { key, requestHash });
+  const claimOf = () => and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key));
 
-  await next();
+  const renew = setInterval(() => {
+    if (!c.var.idempotency?.claimed) return;
+    c.var.db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now()` })
+      .where(and(claimOf(), isNull(idempotencyKeys.status)))
+      .catch(() => {}); // the next tick tries again; a dead request's claim goes stale
+  }, RENEW_MS);
+  try {
+    await next();
+  } finally {
+    clearInterval(renew);
+  }
 
   if (!c.var.idempotency?.claimed) return;
   const db = c.var.db;
-  const where = and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key));
+  const where = claimOf();
   const res = c.res;
   if (res.status >= 500) {
     // If this fails too (database down), the claim goes stale and is taken over later.

@@ -1,8 +1,9 @@
 /**
  * SPEC §5 Audio (R2). Uploads stream into R2 (never buffered whole): one
  * request up to 100 MB, or multipart for larger files. The first bytes are
- * sniffed; the quota is checked before any byte is stored and again, under a
- * per-user lock, when the record is written. Playback streams from R2 with
+ * sniffed; the quota (stored files + open uploads' declared sizes) is checked
+ * before any byte is stored and again, under a per-user lock, when the record
+ * is written. Every attempt writes its own R2 object (data/audio.ts). Playback streams from R2 with
  * ranges and ETags. Metadata is a synced record (`audio`).
  */
 import type { Context, HonoRequest } from "hono";
@@ -12,13 +13,15 @@ import {
   abortUpload,
   assembly,
   assertQuota,
-  audioKey,
+  attemptKey,
   audioUsage,
   completeInR2,
   compositeChecksum,
   deleteUploads,
+  fileKey,
   findUpload,
-  insertUpload,
+  startUpload,
+  uploadKey,
   listAudio,
   lockAudio,
   recordAudio,
@@ -159,7 +162,7 @@ register(
     if (repeated) return respond(c, repeated);
     await assertQuota(c.var.db, quota, userId, size);
     const id = clientId || crypto.randomUUID();
-    const key = audioKey(userId, id);
+    const key = attemptKey(userId, id);
     const stored = await streamToR2(
       c.req.raw.body!,
       size,
@@ -176,6 +179,7 @@ register(
       durationS,
       checksum: `sha256:${stored.sha256}`,
       etag: stored.result.httpEtag,
+      r2Key: key,
     };
     try {
       const { row, created } = await write(
@@ -187,7 +191,13 @@ register(
       );
       return respond(c, row, created ? 201 : 200);
     } catch (err) {
-      await c.env.AUDIO.delete(key); // nothing stored (a leftover would be removed by the cleanup job)
+      // Only this attempt's own object: a racing attempt that won keeps its bytes.
+      await c.env.AUDIO.delete(key); // (a leftover would be removed by the cleanup job)
+      // Lost a race to the same upload (same id, name, size and bytes): its record is ours too.
+      if (err instanceof AppError && err.code === "id_conflict" && clientId) {
+        const winner = await repeatedUpload(c.var.db, userId, clientId, filename, size);
+        if (winner?.checksum === values.checksum) return respond(c, winner);
+      }
       throw err;
     }
   },
@@ -209,10 +219,8 @@ register(
     const body = c.req.valid("json");
     const userId = c.var.user.id;
     const audioId = body.id ?? crypto.randomUUID();
-    await assertQuota(c.var.db, quotaBytes(c.env), userId, body.size);
-    const r2 = await c.env.AUDIO.createMultipartUpload(audioKey(userId, audioId));
     const { filename, size } = body;
-    const upload = await insertUpload(c.var.db, { userId, audioId, r2UploadId: r2.uploadId, filename, size });
+    const upload = await startUpload(c.var.db, c.env.AUDIO, quotaBytes(c.env), { userId, audioId, filename, size });
     return c.json(uploadToWire(upload, []), 201);
   },
 );
@@ -258,7 +266,7 @@ register(
       throw new AppError(413, "payload_too_large", "The parts would exceed the upload's declared size.", {
         details: { declared_bytes: upload.size },
       });
-    const r2 = c.env.AUDIO.resumeMultipartUpload(audioKey(upload.userId, upload.audioId), upload.r2UploadId);
+    const r2 = c.env.AUDIO.resumeMultipartUpload(uploadKey(upload), upload.r2UploadId);
     const stored = await streamToR2(
       c.req.raw.body!,
       size,
@@ -296,16 +304,24 @@ register(
       const { row, created } = await write(
         requestScope(c),
         async (w) => {
-          const inserted = await recordAudio(w, userId, quotaBytes(c.env), upload.size, async () => ({
-            id: upload.audioId,
-            filename: upload.filename,
-            contentType: upload.contentType!,
-            format: upload.format!,
-            size: upload.size,
-            checksum,
-            etag: (await completeInR2(c.env.AUDIO, upload, plan)).httpEtag,
-            durationS: upload.durationS,
-          }));
+          const inserted = await recordAudio(
+            w,
+            userId,
+            quotaBytes(c.env),
+            upload.size,
+            async () => ({
+              id: upload.audioId,
+              filename: upload.filename,
+              contentType: upload.contentType!,
+              format: upload.format!,
+              size: upload.size,
+              checksum,
+              etag: (await completeInR2(c.env.AUDIO, upload, plan)).httpEtag,
+              durationS: upload.durationS,
+              r2Key: uploadKey(upload),
+            }),
+            upload.id,
+          );
           await deleteUploads(w.db, [upload.id]);
           return inserted;
         },
@@ -383,7 +399,7 @@ register(
       throw new AppError(416, "range_not_satisfiable", `The file has ${row.size} bytes.`, {
         headers: { "Content-Range": `bytes */${row.size}` },
       });
-    const object = await c.env.AUDIO.get(audioKey(row.userId, row.id), range ? { range } : {});
+    const object = await c.env.AUDIO.get(fileKey(row), range ? { range } : {});
     if (!object) throw new AppError(404, "not_found", "Audio bytes not found.");
     if (!range) {
       c.header("Content-Length", String(row.size));
@@ -425,7 +441,7 @@ register(
       },
       { transaction: true },
     );
-    await c.env.AUDIO.delete(audioKey(userId, row.id)); // if this fails, the cleanup job removes the orphan
+    await c.env.AUDIO.delete(fileKey(row)); // if this fails, the cleanup job removes the orphan
     return c.body(null, 204);
   },
 );

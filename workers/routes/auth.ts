@@ -1,5 +1,5 @@
 /** SPEC §5 Auth: signup, login, logout, me, devices (sessions) and revoke. */
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
 import { createSession, deleteSession, findUserByLogin, insertUser, listSessions } from "../data/auth";
@@ -7,8 +7,8 @@ import type { AppEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { clientIp, enforceRateLimit } from "../lib/rate-limit";
-import { SESSION_COOKIE, SESSION_TTL_MS } from "../middleware/auth";
+import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
+import { SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
 import {
   authResponseSchema,
   deviceSessionSchema,
@@ -19,25 +19,10 @@ import {
 } from "../protocol/auth";
 import { isUuid } from "../protocol/common";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
-import { userHub } from "../sync/relay";
+import { closeSessionSockets } from "../sync/relay";
 import { requestScope, write } from "../sync/write";
 
-function setSessionCookie(c: Context<AppEnv>, token: string) {
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    secure: true,
-    sameSite: "Lax",
-    path: "/",
-    maxAge: SESSION_TTL_MS / 1000,
-  });
-}
-
-const closeDeviceSockets = (c: Context<AppEnv>, sessionId: string) =>
-  c.executionCtx.waitUntil(
-    userHub(c.env, c.var.user.id)
-      .closeSession(sessionId)
-      .catch(() => {}),
-  );
+const clearSessionCookie = (c: Context<AppEnv>) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 
 export const auth = createApi();
 const tags = ["Auth"];
@@ -61,8 +46,9 @@ register(
     const passwordHash = await hashPassword(body.password);
     const userId = crypto.randomUUID();
     try {
-      // The account and its settings record (the first entry of its change log) in one transaction.
-      const user = await write(
+      // The account, its settings record (the first entry of its change log)
+      // and its first session in one transaction: no account without a token.
+      const { user, token } = await write(
         requestScope(c, userId),
         async (w) => {
           const created = await insertUser(w.db, {
@@ -72,11 +58,11 @@ register(
             passwordHash,
           });
           await w.insert("settings", SETTINGS_DEFAULTS);
-          return created;
+          const session = await createSession(w.db, created.id, c.req.header("user-agent"));
+          return { user: created, token: session.token };
         },
         { transaction: true },
       );
-      const { token } = await createSession(c.var.db, user.id, c.req.header("user-agent"));
       setSessionCookie(c, token);
       return c.json({ user: userToWire(user), token }, 201);
     } catch (err) {
@@ -103,8 +89,9 @@ register(
   }),
   async (c) => {
     const { login, password } = c.req.valid("json");
-    await enforceRateLimit(c.env.AUTH_LIMITER, `login:${clientIp(c.req)}:${login.trim().toLowerCase()}`);
     const user = await findUserByLogin(c.var.db, login);
+    // Email and username of one account share its buckets (see lib/rate-limit.ts).
+    await limitLogin(c.env, clientIp(c.req), user?.id ?? login.trim().toLowerCase());
     // Verify against a dummy hash for unknown users: same work, same answer.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) throw new AppError(401, "invalid_credentials", "The login or password is incorrect.");
@@ -121,12 +108,18 @@ register(
     path: "/logout",
     tags,
     operationId: "logout",
+    // Idempotent by nature: a session that is already gone (a retry whose first
+    // attempt succeeded, an expired cookie) is signed out too — 204, never 401.
+    auth: "session-optional",
+    description: "Ends this session; without a live session there is nothing to end (204 as well).",
     responses: { 204: { description: "Signed out; this device's sockets close" } },
   }),
   async (c) => {
-    await deleteSession(c.var.db, c.var.user.id, c.var.sessionId);
-    closeDeviceSockets(c, c.var.sessionId);
-    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+    if (c.var.user) {
+      await deleteSession(c.var.db, c.var.user.id, c.var.sessionId);
+      closeSessionSockets(c, [c.var.sessionId]);
+    }
+    clearSessionCookie(c);
     return c.body(null, 204);
   },
 );
@@ -182,8 +175,8 @@ register(
   async (c) => {
     const { id } = c.req.valid("param");
     if (!isUuid(id) || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
-    closeDeviceSockets(c, id);
-    if (id === c.var.sessionId) deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+    closeSessionSockets(c, [id]);
+    if (id === c.var.sessionId) clearSessionCookie(c);
     return c.body(null, 204);
   },
 );

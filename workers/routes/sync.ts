@@ -79,6 +79,7 @@ register(
     const headers = new Headers({
       Upgrade: "websocket",
       "x-session-id": c.var.sessionId,
+      "x-session-expires": String(c.var.sessionExpiresAt.getTime()),
       "x-hello-cursor": String(c.var.user.changeSeq),
     });
     const clientId = c.req.header("x-client-id") ?? c.req.query("client_id");

@@ -1,0 +1,76 @@
+/**
+ * The Cron Trigger's jobs: each runs on its own (one failing never skips the
+ * others), deletes run in batches, and the run reports its counts.
+ */
+import { env } from "cloudflare:workers";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { openDb } from "../../db/client";
+import worker from "../../workers/index";
+import { BATCH, pruneExpired } from "../../workers/jobs/prune";
+import { runScheduled } from "../../workers/jobs/scheduled";
+import { signup } from "../support/api";
+
+async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
+  const handle = openDb(env);
+  try {
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+describe("scheduled jobs", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test("a failing job doesn't stop the others; the run reports each job's counts and fails as a whole", async () => {
+    const u = await signup();
+    await withDb((db) =>
+      db.execute(sql`update sessions set expires_at = now() - interval '1 hour' where user_id = ${u.id}`),
+    );
+    const logs: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void logs.push(a.join(" ")));
+    // R2 is down: the audio job fails; it runs last, so make the first one fail too.
+    const broken = {
+      ...env,
+      CHANGE_LOG_RETENTION_DAYS: "not a number",
+      AUDIO: {
+        list: () => Promise.reject(new Error("R2 unavailable")),
+      },
+    } as unknown as Env;
+    const report = await runScheduled(broken, new Date(), () => {});
+    expect(report.change_log!.ok).toBe(false);
+    expect(report.audio!.ok).toBe(false);
+    expect(report.expired).toMatchObject({ ok: true });
+    const expired = report.expired as { ok: true; counts: Record<string, number> };
+    expect(expired.counts.sessions).toBeGreaterThanOrEqual(1);
+    expect((await withDb((db) => db.execute(sql`select 1 from sessions where user_id = ${u.id}`))).rows.length).toBe(0);
+    const line = JSON.parse(logs.find((l) => l.includes("scheduled jobs"))!);
+    expect(line.jobs.expired.counts.sessions).toBe(expired.counts.sessions);
+    expect(JSON.stringify(line)).not.toMatch(/R2 unavailable|delete from|select /i); // codes, not messages
+
+    // The Worker's handler reports the failure to the runtime (the dashboard shows the run failed).
+    const ctx = createExecutionContext();
+    const controller = createScheduledController({ scheduledTime: new Date(), cron: "17 * * * *" });
+    await expect(worker.scheduled!(controller, broken, ctx)).rejects.toThrow(/change_log, audio/);
+    await waitOnExecutionContext(ctx);
+  });
+
+  test("expired idempotency keys are deleted in batches, every one of them", async () => {
+    const u = await signup();
+    const n = BATCH * 2 + 17;
+    await withDb((db) =>
+      db.execute(sql`
+        insert into idempotency_keys (user_id, key, request_hash, status, created_at)
+        select ${u.id}, 'old-' || g, 'h', 204, now() - interval '3 days' from generate_series(1, ${n}) g`),
+    );
+    await withDb((db) =>
+      db.execute(sql`insert into idempotency_keys (user_id, key, request_hash) values (${u.id}, 'fresh', 'h')`),
+    );
+    const counts = await withDb((db) => pruneExpired(db));
+    expect(counts.idempotencyKeys).toBeGreaterThanOrEqual(n);
+    const left = await withDb((db) => db.execute(sql`select key from idempotency_keys where user_id = ${u.id}`));
+    expect(left.rows).toEqual([{ key: "fresh" }]);
+  });
+});

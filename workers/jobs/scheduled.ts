@@ -1,0 +1,38 @@
+/**
+ * The Cron Trigger: every job runs on its own — one failing (its error is
+ * logged) never skips the others — and the run reports what each removed.
+ * The run as a whole fails (so the dashboard shows it) if any job did.
+ */
+import { openDb } from "../../db/client";
+import { logFields } from "../errors";
+import { endSessionSockets } from "../sync/relay";
+import { cleanupAudio } from "./audio-cleanup";
+import { pruneChangeLog, pruneExpired } from "./prune";
+
+export type JobReport = Record<string, { ok: true; counts: Record<string, number> } | { ok: false; error: object }>;
+
+export async function runScheduled(env: Env, now: Date, waitUntil: (p: Promise<unknown>) => void): Promise<JobReport> {
+  const handle = openDb(env);
+  const jobs: Record<string, () => Promise<Record<string, number>>> = {
+    change_log: () => pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), { now }),
+    expired: () => pruneExpired(handle.db, now, (userId, ids) => endSessionSockets(env, userId, ids)),
+    audio: () => cleanupAudio(handle.db, env.AUDIO, { now }),
+  };
+  const report: JobReport = {};
+  try {
+    for (const [name, job] of Object.entries(jobs)) {
+      try {
+        report[name] = { ok: true, counts: await job() };
+      } catch (err) {
+        report[name] = { ok: false, error: logFields(err) };
+      }
+    }
+  } finally {
+    waitUntil(handle.close());
+  }
+  const failed = Object.values(report).some((r) => !r.ok);
+  (failed ? console.error : console.log)(
+    JSON.stringify({ level: failed ? "error" : "info", msg: "scheduled jobs", jobs: report }),
+  );
+  return report;
+}
