@@ -120,11 +120,14 @@ describe("arbitrary query strings and path ids never cause a 5xx", () => {
       const path = fill(op.template, {});
       const keys = queryKeys(op);
       await fc.assert(
-        fc.asyncProperty(fc.dictionary(fc.constantFrom(...keys, "extra"), nastyQueryValue, { maxKeys: 4 }), async (q) => {
-          const r = await as(user).get(`${path}?${new URLSearchParams(q)}`);
-          expect(r.status, JSON.stringify({ q, res: r.body })).toBeLessThan(500);
-          if (r.status >= 400) expect(typeof r.body?.error?.code).toBe("string");
-        }),
+        fc.asyncProperty(
+          fc.dictionary(fc.constantFrom(...keys, "extra"), nastyQueryValue, { maxKeys: 4 }),
+          async (q) => {
+            const r = await as(user).get(`${path}?${new URLSearchParams(q)}`);
+            expect(r.status, JSON.stringify({ q, res: r.body })).toBeLessThan(500);
+            if (r.status >= 400) expect(typeof r.body?.error?.code).toBe("string");
+          },
+        ),
         { numRuns: 20 },
       );
     });

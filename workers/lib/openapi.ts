@@ -118,7 +118,7 @@ const optionalUserMiddleware: MiddlewareHandler<AppEnv>[] = [idempotency, option
 const STATUS_TEXT: Record<number, string> = {
   400: "Malformed JSON, query or header",
   401: "Not signed in, or the session ended",
-  403: "Not allowed for this user",
+  403: "Not allowed for this user, or a cross-site request carrying the session cookie",
   404: "Not found, or not yours",
   409: "Conflict (version, idempotency in progress, or a domain rule)",
   410: "Cursor older than the change log's retention",
@@ -194,7 +194,13 @@ export function route<const R extends Declared>(config: R) {
   const user = auth !== "public";
   const mutating = MUTATING.has(rest.method);
   const all = [
-    ...new Set([...statuses, ...(auth === "user" ? [401] : []), ...(mutating && user ? [409, 422] : []), 503]),
+    ...new Set([
+      ...statuses,
+      ...(auth === "user" ? [401] : []),
+      // 403: a cookie-authenticated mutation from another origin (middleware/same-origin.ts).
+      ...(mutating && user ? [403, 409, 422] : []),
+      503,
+    ]),
   ];
   const takesJson = rest.request?.body?.content?.["application/json"] !== undefined;
   const middleware = [
@@ -205,9 +211,7 @@ export function route<const R extends Declared>(config: R) {
     ...rest,
     ...(summary ? { summary } : {}),
     ...(middleware.length ? { middleware } : {}),
-    ...(user
-      ? { security: [{ bearer: [] }, { cookie: [] }] }
-      : { security: [] as Record<string, string[]>[] }),
+    ...(user ? { security: [{ bearer: [] }, { cookie: [] }] } : { security: [] as Record<string, string[]>[] }),
     request: {
       ...rest.request,
       ...(mutating && user && !rest.request?.headers ? { headers: mutationHeaders } : {}),

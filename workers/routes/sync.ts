@@ -69,7 +69,7 @@ register(
       query: z.object({ client_id: z.string().optional() }),
     },
     responses: { 101: { description: "Switching protocols: the live socket" } },
-    errors: [400, 426],
+    errors: [400, 403, 426],
   }),
   async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
