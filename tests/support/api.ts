@@ -75,3 +75,13 @@ export const as = (u: { token: string }) => ({
   del: <T = any>(path: string, headers?: Record<string, string>) =>
     call<T>("DELETE", path, { token: u.token, headers: headers ?? {} }),
 });
+
+/**
+ * The rate limiters' 60 s windows are aligned to the wall clock (in production
+ * and in miniflare): start a burst of attempts only with `needMs` left in the
+ * current window, so a roll-over mid-burst can't reset the count.
+ */
+export async function freshRateLimitWindow(needMs: number): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}

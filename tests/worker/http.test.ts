@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { as, call, signup, unique } from "../support/api";
+import { as, call, freshRateLimitWindow, signup, unique } from "../support/api";
 
 const expectError = (r: { status: number; body: any }, status: number, code: string) => {
   expect(r.status, JSON.stringify(r.body)).toBe(status);
@@ -138,6 +138,7 @@ describe("auth rules", () => {
   test("login is rate limited per IP + login → 429 with Retry-After", async () => {
     const u = await signup();
     const headers = { "cf-connecting-ip": "203.0.113.9" };
+    await freshRateLimitWindow(10_000);
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
       statuses.push(

@@ -8,7 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { openDb } from "../../db/client";
-import { as, BASE, call, signup, unique } from "../support/api";
+import { as, BASE, call, freshRateLimitWindow, signup, unique } from "../support/api";
 import { nested } from "../support/nasty";
 
 const ORIGIN = new URL(BASE).origin;
@@ -221,21 +221,12 @@ describe("sessions", () => {
 });
 
 describe("rate limits key on CF-Connecting-IP and the account", () => {
-  /**
-   * The limiters' 60 s windows are aligned to the wall clock (as in production
-   * and in miniflare): start a burst only with `needMs` left in the window, so a
-   * roll-over mid-burst can't reset the count.
-   */
-  const freshWindow = async (needMs: number) => {
-    const left = 60_000 - (Date.now() % 60_000);
-    if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
-  };
   const attempt = (login: string, headers: Record<string, string>) =>
     call("POST", "/api/auth/login", { json: { login, password: "wrong password!" }, headers });
 
   test("X-Forwarded-For is ignored: spoofing it never buys a fresh bucket", async () => {
     const u = await signup();
-    await freshWindow(10_000);
+    await freshRateLimitWindow(10_000);
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++)
       statuses.push((await attempt(u.username, { "x-forwarded-for": `203.0.113.${i}` })).status);
@@ -246,7 +237,7 @@ describe("rate limits key on CF-Connecting-IP and the account", () => {
   test("an account's email and username share one bucket", async () => {
     const u = await signup();
     const ip = { "cf-connecting-ip": "198.18.0.1" };
-    await freshWindow(10_000);
+    await freshRateLimitWindow(10_000);
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++)
       statuses.push((await attempt(i % 2 ? u.email.toUpperCase() : ` ${u.username} `, ip)).status);
@@ -258,7 +249,7 @@ describe("rate limits key on CF-Connecting-IP and the account", () => {
 
   test("per account across addresses: a distributed guess hits ACCOUNT_LIMITER", async () => {
     const u = await signup();
-    await freshWindow(25_000);
+    await freshRateLimitWindow(25_000);
     const statuses: number[] = [];
     for (let i = 0; i < 31; i++)
       statuses.push((await attempt(u.username, { "cf-connecting-ip": `10.9.${i}.1` })).status);
