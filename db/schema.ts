@@ -12,6 +12,8 @@ import {
   boolean,
   check,
   customType,
+  foreignKey,
+  type AnyPgColumn,
   index,
   integer,
   jsonb,
@@ -26,9 +28,17 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
-/** Columns every synced record has. */
+/** A synced table's primary key (see recordColumns). */
+export const recordKey = (t: { userId: AnyPgColumn; id: AnyPgColumn }) => primaryKey({ columns: [t.userId, t.id] });
+
+/**
+ * Columns every synced record has. Its key is (user_id, id) — `recordKey(t)`
+ * in the table's extras: ids are unique per user, so a client-chosen id that
+ * another user happens to hold is simply free for this one (nothing about the
+ * other record is revealed, not even that it exists).
+ */
 export const recordColumns = () => ({
-  id: uuid("id").primaryKey(),
+  id: uuid("id").notNull(),
   userId: uuid("user_id")
     .notNull()
     .references(() => users.id, { onDelete: "cascade" }),
@@ -123,7 +133,7 @@ export const settings = pgTable(
     ui: jsonb("ui").$type<Record<string, unknown>>().notNull(),
     sync: jsonb("sync").$type<{ mode: "auto" | "socket" | "poll"; poll_interval_s: number }>().notNull(),
   },
-  (t) => [uniqueIndex("settings_user_key").on(t.userId)],
+  (t) => [recordKey(t), uniqueIndex("settings_user_key").on(t.userId)],
 );
 
 export const inboxItems = pgTable(
@@ -138,6 +148,7 @@ export const inboxItems = pgTable(
       .default(sql`'{}'::text[]`),
   },
   (t) => [
+    recordKey(t),
     index("inbox_items_user_created_idx").on(t.userId, t.createdAt),
     index("inbox_items_tags_idx").using("gin", t.tags),
   ],
@@ -160,6 +171,7 @@ export const focusSessions = pgTable(
     endedAt: ts("ended_at"),
   },
   (t) => [
+    recordKey(t),
     index("focus_sessions_user_started_idx").on(t.userId, t.startedAt),
     // At most one running (active or paused) session per user, enforced by Postgres.
     uniqueIndex("focus_sessions_one_running")
@@ -195,7 +207,7 @@ export const audioFiles = pgTable(
      */
     r2Key: text("r2_key"),
   },
-  (t) => [index("audio_files_user_created_idx").on(t.userId, t.createdAt)],
+  (t) => [recordKey(t), index("audio_files_user_created_idx").on(t.userId, t.createdAt)],
 );
 
 /** Multipart uploads in progress (not synced); removed on complete/abort or by the cron job after 24 h. */
@@ -220,7 +232,10 @@ export const audioUploads = pgTable(
     r2Key: text("r2_key"),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("audio_uploads_audio_key").on(t.audioId), index("audio_uploads_created_idx").on(t.createdAt)],
+  (t) => [
+    uniqueIndex("audio_uploads_audio_key").on(t.userId, t.audioId),
+    index("audio_uploads_created_idx").on(t.createdAt),
+  ],
 );
 
 export const audioUploadParts = pgTable(
@@ -245,7 +260,7 @@ export const focusLibraries = pgTable(
     description: text("description").notNull().default(""),
     favorite: boolean("favorite").notNull().default(false),
   },
-  (t) => [index("focus_libraries_user_idx").on(t.userId, t.favorite, t.createdAt)],
+  (t) => [recordKey(t), index("focus_libraries_user_idx").on(t.userId, t.favorite, t.createdAt)],
 );
 
 /** A track plays an uploaded audio file or an external URL (exactly one). `position` is dense, 0-based. */
@@ -253,16 +268,21 @@ export const focusTracks = pgTable(
   "focus_tracks",
   {
     ...recordColumns(),
-    libraryId: uuid("library_id")
-      .notNull()
-      .references(() => focusLibraries.id, { onDelete: "cascade" }),
+    libraryId: uuid("library_id").notNull(),
     title: text("title").notNull(),
-    audioId: uuid("audio_id").references(() => audioFiles.id),
+    audioId: uuid("audio_id"),
     url: text("url"),
     durationS: real("duration_s"),
     position: integer("position").notNull(),
   },
   (t) => [
+    recordKey(t),
+    // References within one user (the keys are per user): a track can't point at another user's library or audio.
+    foreignKey({
+      columns: [t.userId, t.libraryId],
+      foreignColumns: [focusLibraries.userId, focusLibraries.id],
+    }).onDelete("cascade"),
+    foreignKey({ columns: [t.userId, t.audioId], foreignColumns: [audioFiles.userId, audioFiles.id] }),
     index("focus_tracks_library_position_idx").on(t.libraryId, t.position),
     index("focus_tracks_audio_idx").on(t.audioId),
     check("focus_tracks_one_source", sql`(${t.audioId} is null) <> (${t.url} is null)`),
@@ -283,7 +303,7 @@ export const referenceItems = pgTable(
       .default(sql`'{}'::text[]`),
     pinned: boolean("pinned").notNull().default(false),
     archived: boolean("archived").notNull().default(false),
-    audioId: uuid("audio_id").references(() => audioFiles.id),
+    audioId: uuid("audio_id"),
     /** `q` search: title weighs more than content; 'simple' config (no stemming) suits any language. */
     search: tsvector("search")
       .notNull()
@@ -292,6 +312,8 @@ export const referenceItems = pgTable(
       ),
   },
   (t) => [
+    recordKey(t),
+    foreignKey({ columns: [t.userId, t.audioId], foreignColumns: [audioFiles.userId, audioFiles.id] }),
     index("reference_items_user_created_idx").on(t.userId, t.createdAt),
     index("reference_items_search_idx").using("gin", t.search),
     index("reference_items_tags_idx").using("gin", t.tags),

@@ -216,14 +216,17 @@ describe("audio upload and playback", () => {
     expect((await as(b).del(`/api/audio/${body.id}`)).status).toBe(404);
     expect((await as(b).get("/api/audio")).body.total).toBe(0);
     expect((await as(a).get("/api/audio/not-a-uuid")).status).toBe(404);
-    // A retried create with a client id returns the record; another user's id is a conflict.
+    // A retried create with a client id returns the record; another user's id is free for them (ids are per user).
     const id = crypto.randomUUID();
     const first = await uploadAudio(a.token, wav(1), "x.wav", { "x-audio-id": id });
     expect(first.status).toBe(201);
     const again = await uploadAudio(a.token, wav(1), "x.wav", { "x-audio-id": id });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
-    expect((await uploadAudio(b.token, wav(1), "x.wav", { "x-audio-id": id })).status).toBe(409);
+    const theirs = await uploadAudio(b.token, wav(1, 8000, 99), "x.wav", { "x-audio-id": id });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.checksum).not.toBe(first.body.checksum);
+    expect((await raw("GET", `/api/audio/${id}/meta`, a.token)).status).toBe(200);
   });
 
   test("idempotent upload: the same key replays the first response without storing twice", async () => {

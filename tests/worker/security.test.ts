@@ -264,6 +264,49 @@ describe("rate limits key on CF-Connecting-IP and the account", () => {
   });
 });
 
+describe("another user's ids are never revealed", () => {
+  test("a create reusing a foreign id answers exactly as for a fresh id; neither record is touched", async () => {
+    const a = await signup();
+    const b = await signup();
+    const lib = (await as(a).post("/api/focus/libraries", { name: "A's" })).body;
+    const creates: [string, (id: string) => unknown][] = [
+      ["/api/user/inbox", () => ({ title: "A's note" })],
+      ["/api/references", () => ({ title: "A's reference" })],
+      ["/api/focus/libraries", () => ({ name: "A's library" })],
+      [`/api/focus/libraries/${lib.id}/tracks`, () => ({ title: "A's track", url: "https://example.test/a.mp3" })],
+    ];
+    for (const [path, body] of creates) {
+      const id = crypto.randomUUID();
+      const mine = await as(a).post(path, { id, ...(body(id) as object) });
+      expect(mine.status, path).toBe(201);
+      // B reuses A's id: as if it were free (201), with B's own content.
+      const bPath = path.includes("/tracks")
+        ? `/api/focus/libraries/${(await as(b).post("/api/focus/libraries", { name: "B's" })).body.id}/tracks`
+        : path;
+      const theirs = await as(b).post(bPath, {
+        id,
+        ...(body(id) as object),
+        ...(path.includes("libraries") && !path.includes("tracks") ? { name: "B's own" } : {}),
+      });
+      expect(theirs.status, path).toBe(201);
+      expect(theirs.body.id).toBe(id);
+      expect(theirs.body.version).toBe(1);
+    }
+    const [firstPath] = creates[0]!;
+    const aItems = (await as(a).get(firstPath)).body.items as any[];
+    const bItems = (await as(b).get(firstPath)).body.items as any[];
+    expect(aItems.map((i) => i.id)).toEqual(bItems.map((i) => i.id));
+    // Deleting B's copy leaves A's.
+    expect((await as(b).del(`${firstPath}/${bItems[0].id}`)).status).toBe(204);
+    expect((await as(a).get(`${firstPath}/${aItems[0].id}`)).status).toBe(200);
+    // Multipart uploads too.
+    const audioId = crypto.randomUUID();
+    const up = { id: audioId, filename: "x.wav", content_type: "audio/wav", size: 6_000_000 };
+    expect((await as(a).post("/api/audio/uploads", up)).status).toBe(201);
+    expect((await as(b).post("/api/audio/uploads", up)).status).toBe(201);
+  });
+});
+
 describe("error logs", () => {
   afterEach(() => vi.restoreAllMocks());
 

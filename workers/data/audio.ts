@@ -78,8 +78,13 @@ export async function recordAudio(
 export const lockQuota = (db: Db | Tx, userId: string) =>
   db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audio_quota:${userId}`}, 0))`);
 
-export async function findAudioById(db: Db, id: string) {
-  const [row] = await db.select().from(audioFiles).where(eq(audioFiles.id, id)).limit(1);
+/** The user's audio record with this id (ids are per user). */
+export async function findAudioById(db: Db | Tx, userId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(audioFiles)
+    .where(and(eq(audioFiles.userId, userId), eq(audioFiles.id, id)))
+    .limit(1);
   return row;
 }
 
@@ -89,9 +94,9 @@ export async function findAudioById(db: Db, id: string) {
  * 409 when the id is taken otherwise, undefined when it is free.
  */
 export async function repeatedUpload(db: Db, userId: string, id: string, filename: string, size: number) {
-  const existing = await findAudioById(db, id);
+  const existing = await findAudioById(db, userId, id);
   if (!existing) return undefined;
-  if (existing.userId === userId && existing.filename === filename && existing.size === size) return existing;
+  if (existing.filename === filename && existing.size === size) return existing;
   throw new AppError(409, "id_conflict", "A different record already uses this id.");
 }
 
@@ -117,11 +122,17 @@ export async function lockAudio(tx: Db | Tx, userId: string, id: string, mode: "
   return row;
 }
 
-/** How many tracks and references play this audio. */
-export async function audioUsage(db: Db | Tx, audioId: string) {
+/** How many of the user's tracks and references play this audio. */
+export async function audioUsage(db: Db | Tx, userId: string, audioId: string) {
   const [tracks, references] = await Promise.all([
-    db.select({ n: count() }).from(focusTracks).where(eq(focusTracks.audioId, audioId)),
-    db.select({ n: count() }).from(referenceItems).where(eq(referenceItems.audioId, audioId)),
+    db
+      .select({ n: count() })
+      .from(focusTracks)
+      .where(and(eq(focusTracks.userId, userId), eq(focusTracks.audioId, audioId))),
+    db
+      .select({ n: count() })
+      .from(referenceItems)
+      .where(and(eq(referenceItems.userId, userId), eq(referenceItems.audioId, audioId))),
   ]);
   return { tracks: tracks[0]?.n ?? 0, references: references[0]?.n ?? 0 };
 }
@@ -143,9 +154,13 @@ export async function startUpload(
 ): Promise<Upload> {
   const taken = new AppError(409, "id_conflict", "A record already uses this id.");
   const idTaken = async (q: Db | Tx) =>
-    (await findAudioById(q as Db, values.audioId)) !== undefined ||
-    (await q.select({ id: audioUploads.id }).from(audioUploads).where(eq(audioUploads.audioId, values.audioId)))
-      .length > 0;
+    (await findAudioById(q, values.userId, values.audioId)) !== undefined ||
+    (
+      await q
+        .select({ id: audioUploads.id })
+        .from(audioUploads)
+        .where(and(eq(audioUploads.userId, values.userId), eq(audioUploads.audioId, values.audioId)))
+    ).length > 0;
   if (await idTaken(db)) throw taken;
   await assertQuota(db, quota, values.userId, values.size);
   const r2Key = attemptKey(values.userId, values.audioId);
@@ -312,6 +327,7 @@ export async function abortUpload(db: Db, bucket: R2Bucket, upload: Upload): Pro
 /** The R2 keys still used by an audio record or an upload in progress, among those of these audio ids. */
 export async function liveKeys(db: Db, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
+  // By audio id alone (ids repeat across users at most by coincidence): the keys name their user, so the set is exact.
   const [files, uploads] = await Promise.all([
     db
       .select({ userId: audioFiles.userId, id: audioFiles.id, r2Key: audioFiles.r2Key })

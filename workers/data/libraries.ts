@@ -21,11 +21,11 @@ export async function listLibraries(db: Db, userId: string, q: { page: number; p
   return paginate(db, focusLibraries, { where, orderBy }, q);
 }
 
-export const tracksOf = (db: Db | Tx, libraryId: string) =>
+export const tracksOf = (db: Db | Tx, userId: string, libraryId: string) =>
   db
     .select()
     .from(focusTracks)
-    .where(eq(focusTracks.libraryId, libraryId))
+    .where(and(eq(focusTracks.userId, userId), eq(focusTracks.libraryId, libraryId)))
     .orderBy(asc(focusTracks.position), asc(focusTracks.createdAt));
 
 /** The user's library, row-locked until the transaction ends (404 otherwise). */
@@ -40,8 +40,11 @@ export async function lockLibrary(tx: Db | Tx, userId: string, id: string) {
   return row;
 }
 
-async function trackCount(db: Db | Tx, libraryId: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(focusTracks).where(eq(focusTracks.libraryId, libraryId));
+async function trackCount(db: Db | Tx, userId: string, libraryId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(focusTracks)
+    .where(and(eq(focusTracks.userId, userId), eq(focusTracks.libraryId, libraryId)));
   return row?.n ?? 0;
 }
 
@@ -69,8 +72,13 @@ export async function addTrack(w: Writer, userId: string, libraryId: string, t: 
   await lockLibrary(w.db, userId, libraryId);
   const audio = t.audio_id ? await lockAudio(w.db, userId, t.audio_id, "key share") : undefined;
   // A retried create with a client id keeps its place (and then matches the stored record).
-  const [retried] = t.id ? await w.db.select().from(focusTracks).where(eq(focusTracks.id, t.id)) : [];
-  const total = await trackCount(w.db, libraryId);
+  const [retried] = t.id
+    ? await w.db
+        .select()
+        .from(focusTracks)
+        .where(and(eq(focusTracks.userId, userId), eq(focusTracks.id, t.id)))
+    : [];
+  const total = await trackCount(w.db, userId, libraryId);
   if (!retried && total >= MAX_TRACKS)
     throw new AppError(409, "library_full", `A library holds at most ${MAX_TRACKS} tracks.`);
   const position = retried?.position ?? Math.min(t.position ?? total, total);
@@ -99,7 +107,7 @@ export async function editTrack(
   const track = await libraryTrack(w.db, userId, libraryId, trackId);
   if (patch.audio_id) await lockAudio(w.db, userId, patch.audio_id, "key share");
   const to =
-    patch.position === undefined ? track.position : Math.min(patch.position, (await trackCount(w.db, libraryId)) - 1);
+    patch.position === undefined ? track.position : Math.min(patch.position, (await trackCount(w.db, userId, libraryId)) - 1);
   const row = await w.update("focus_track", track.id, expected, {
     ...(patch.title !== undefined ? { title: patch.title } : {}),
     ...(patch.audio_id !== undefined ? { audioId: patch.audio_id, url: null } : {}),

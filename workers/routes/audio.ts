@@ -429,7 +429,7 @@ register(
       requestScope(c),
       async (w) => {
         const current = await lockAudio(w.db, userId, c.req.valid("param").id, "update");
-        const usage = await audioUsage(w.db, current.id);
+        const usage = await audioUsage(w.db, userId, current.id);
         if (usage.tracks + usage.references > 0)
           throw new AppError(
             409,

@@ -74,7 +74,7 @@ register(
   }),
   async (c) => {
     const row = await findOwned(c.var.db, "focus_library", c.var.user.id, c.req.valid("param").id);
-    const tracks = await tracksOf(c.var.db, row.id);
+    const tracks = await tracksOf(c.var.db, c.var.user.id, row.id);
     c.header("ETag", `"${row.version}"`);
     return c.json({ ...focusLibraryToWire(row), tracks: tracks.map(focusTrackToWire) });
   },

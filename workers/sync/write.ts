@@ -184,13 +184,14 @@ function writer(db: Db | Tx, userId: string, out: Change[][]): Writer {
       const q = (db as Loose)
         .insert(t)
         .values({ ...values, id, userId })
-        .onConflictDoNothing({ target: t.id })
+        // Keys are (user_id, id): only this user's own records can conflict.
+        .onConflictDoNothing({ target: [t.userId, t.id] })
         .returning();
       const [row] = await logged(db, userId, entity, "upsert", q, out);
       if (row) return { row, created: true };
-      const [existing] = await (db as Loose).select().from(t).where(eq(t.id, id)).limit(1);
+      const [existing] = await (db as Loose).select().from(t).where(owned(t, userId, id)).limit(1);
       const same =
-        existing?.userId === userId &&
+        existing !== undefined &&
         Object.entries(values).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v));
       if (!same) throw new AppError(409, "id_conflict", "A different record already uses this id.");
       return { row: existing, created: false };
