@@ -35,8 +35,8 @@ const ATTACKER_PAGE = (appUrl: string) => `<!doctype html><html><body>
 <script>
   window.socketResult = new Promise((resolve) => {
     const ws = new WebSocket("${appUrl.replace("http", "ws")}/api/sync/ws");
-    ws.onmessage = (e) => resolve("message: " + e.data);
-    ws.onclose = (e) => resolve("closed before open: " + e.code);
+    ws.addEventListener("message", (e) => resolve("message: " + e.data));
+    ws.addEventListener("close", (e) => resolve("closed before open: " + e.code));
   });
 </script></body></html>`;
 
@@ -125,8 +125,8 @@ describe("the web app's own headers and cross-site defences", () => {
       () =>
         new Promise((resolve) => {
           const ws = new WebSocket(`${location.origin.replace("http", "ws")}/api/sync/ws`);
-          ws.onmessage = (e: any) => resolve(JSON.parse(e.data).type);
-          ws.onclose = (e: any) => resolve(`closed ${e.code}`);
+          ws.addEventListener("message", (e: any) => resolve(JSON.parse(e.data).type));
+          ws.addEventListener("close", (e: any) => resolve(`closed ${e.code}`));
         }),
     );
     expect(hello).toBe("hello");

@@ -107,7 +107,9 @@ export async function editTrack(
   const track = await libraryTrack(w.db, userId, libraryId, trackId);
   if (patch.audio_id) await lockAudio(w.db, userId, patch.audio_id, "key share");
   const to =
-    patch.position === undefined ? track.position : Math.min(patch.position, (await trackCount(w.db, userId, libraryId)) - 1);
+    patch.position === undefined
+      ? track.position
+      : Math.min(patch.position, (await trackCount(w.db, userId, libraryId)) - 1);
   const row = await w.update("focus_track", track.id, expected, {
     ...(patch.title !== undefined ? { title: patch.title } : {}),
     ...(patch.audio_id !== undefined ? { audioId: patch.audio_id, url: null } : {}),

@@ -189,7 +189,11 @@ function writer(db: Db | Tx, userId: string, out: Change[][]): Writer {
         .returning();
       const [row] = await logged(db, userId, entity, "upsert", q, out);
       if (row) return { row, created: true };
-      const [existing] = await (db as Loose).select().from(t).where(owned(t, userId, id)).limit(1);
+      const [existing] = await (db as Loose)
+        .select()
+        .from(t)
+        .where(owned(t, userId, id))
+        .limit(1);
       const same =
         existing !== undefined &&
         Object.entries(values).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v));
