@@ -5,7 +5,7 @@ import { openDB } from "idb";
 import { afterEach, describe, expect, test } from "vitest";
 import { CACHE_SCHEMA_VERSION, memoryCache, openIdbCache, type OutboxEntry } from "../../web/src/sync/db.ts";
 import { cachedUser } from "../../web/src/sync/store.ts";
-import { errorReply, flush, harness, PHONE, startStore, USER } from "./harness.ts";
+import { errorReply, flush, harness, PHONE, startStore, USER, inboxItem } from "./harness.ts";
 
 const entry = (id: string): OutboxEntry => ({
   key: `k-${id}`,
@@ -36,7 +36,7 @@ describe("logout and user switch", () => {
       body: { id: "b", title: "pending" },
       entity: "inbox_item",
       id: "b",
-      optimistic: { op: "upsert", data: { id: "b", title: "pending", version: 0 } },
+      optimistic: { op: "upsert", data: inboxItem("b", "pending") },
     });
     await flush();
     const clientId = (await h.cache.load()).meta.client_id;
@@ -191,7 +191,7 @@ describe("no localStorage", () => {
       body: { id: "a", title: "hi" },
       entity: "inbox_item",
       id: "a",
-      optimistic: { op: "upsert", data: { id: "a", title: "hi", version: 0 } },
+      optimistic: { op: "upsert", data: inboxItem("a", "hi") },
     });
     h.server.failNext(errorReply(503, "database_unavailable", { "Retry-After": "1" }));
     await h.clock.advance(120_000);

@@ -1,8 +1,8 @@
 // SPEC §4 change feed on the client: socket fast path, gaps, duplicates, 304, 410, paging.
 import { describe, expect, test } from "vitest";
-import type { ServerMessage } from "../../web/src/api/types.ts";
+import type { ServerMessage, Settings } from "../../web/src/api/types.ts";
 import { memoryCache, type SyncCache } from "../../web/src/sync/db.ts";
-import { DESKTOP, flush, harness, PHONE, settingsRecord, startStore } from "./harness.ts";
+import { DESKTOP, flush, harness, PHONE, settingsRecord, startStore, inboxItem } from "./harness.ts";
 
 /** A memory cache that remembers the cursor of every commit. */
 function countingCache(): SyncCache & { commits: Array<string | null | undefined> } {
@@ -181,7 +181,7 @@ describe("socket messages", () => {
       body: { id: "n1", title: "mine" },
       entity: "inbox_item",
       id: "n1",
-      optimistic: { op: "upsert", data: { id: "n1", title: "mine", version: 0 } },
+      optimistic: { op: "upsert", data: inboxItem("n1", "mine") },
     });
     await flush();
     const req = h.server.mutations()[0]!;
@@ -255,7 +255,10 @@ describe("settings drive the transport", () => {
       body: { sync: { mode: "socket" } },
       entity: "settings",
       id: "s1",
-      optimistic: { op: "upsert", data: { ...h.server.records.get("settings:s1"), sync: { mode: "socket" } } },
+      optimistic: {
+        op: "upsert",
+        data: { ...(h.server.records.get("settings:s1") as Settings), sync: { mode: "socket", poll_interval_s: 30 } },
+      },
     });
     await flush();
     expect(h.server.sockets).toHaveLength(1);

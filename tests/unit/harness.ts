@@ -3,7 +3,7 @@
 // idempotency, scripted failures), fake WebSockets, device traits and
 // environment events. Nothing here touches the real network or real time.
 import type { FetchFn } from "../../web/src/api/http.ts";
-import type { Change, ServerMessage, User } from "../../web/src/api/types.ts";
+import type { Change, InboxItem, ServerMessage, User } from "../../web/src/api/types.ts";
 import { memoryCache, type Data, type SyncCache } from "../../web/src/sync/db.ts";
 import type { DeviceTraits, EnvEvent, SocketLike, SyncDeps } from "../../web/src/sync/deps.ts";
 import { createSyncStore, type SyncStore } from "../../web/src/sync/store.ts";
@@ -419,6 +419,12 @@ export async function startStore(h: Harness, user: User = USER): Promise<SyncSto
   await store.start(user);
   await flush();
   return store;
+}
+
+/** A whole inbox item, as an optimistic record must be (Mutation<"inbox_item">). */
+export function inboxItem(id: string, title: string, version = 0): InboxItem {
+  const at = "2026-01-01T00:00:00.000Z";
+  return { id, version, created_at: at, updated_at: at, title, description: "", tags: [] };
 }
 
 export function settingsRecord(sync: { mode?: string; poll_interval_s?: number }): Data {

@@ -3,30 +3,30 @@
 // outages retry with backoff and Retry-After, overlays retire at X-Sync-Cursor.
 import { describe, expect, test } from "vitest";
 import type { Mutation, SyncStore } from "../../web/src/sync/store.ts";
-import { DESKTOP, errorReply, flush, harness, PHONE, startStore, type Harness } from "./harness.ts";
+import { DESKTOP, errorReply, flush, harness, inboxItem, PHONE, startStore, type Harness } from "./harness.ts";
 
-const create = (id: string, text: string): Mutation => ({
+const create = (id: string, text: string): Mutation<"inbox_item"> => ({
   method: "POST",
   path: "/api/user/inbox",
   body: { id, title: text },
   entity: "inbox_item",
   id,
-  optimistic: { op: "upsert", data: { id, title: text, version: 0 } },
+  optimistic: { op: "upsert", data: inboxItem(id, text) },
   label: `Add “${text}”`,
 });
 
-const edit = (id: string, text: string, ifMatch?: number): Mutation => ({
+const edit = (id: string, text: string, ifMatch?: number): Mutation<"inbox_item"> => ({
   method: "PATCH",
   path: `/api/user/inbox/${id}`,
   body: { title: text },
   entity: "inbox_item",
   id,
   ifMatch,
-  optimistic: { op: "upsert", data: { id, title: text, version: ifMatch ?? 0 } },
+  optimistic: { op: "upsert", data: inboxItem(id, text, ifMatch ?? 0) },
   label: `Edit “${text}”`,
 });
 
-const remove = (id: string): Mutation => ({
+const remove = (id: string): Mutation<"inbox_item"> => ({
   method: "DELETE",
   path: `/api/user/inbox/${id}`,
   entity: "inbox_item",
@@ -44,6 +44,19 @@ const titles = (store: SyncStore) =>
 const keyOf = (h: Harness, i: number) => h.server.mutations()[i]!.headers.get("idempotency-key");
 
 describe("optimistic state", () => {
+  test("Mutation<E> ties the entity name to its record type (tsc checks the two @ts-expect-error lines)", () => {
+    const ok = create("x", "y");
+    // @ts-expect-error a typo in the entity name does not compile
+    const typo: Mutation = { ...ok, entity: "inbox_itme" };
+    // @ts-expect-error the optimistic record must be the entity's own record type
+    const wrong: Mutation<"focus_session"> = { ...ok, entity: "focus_session" };
+    expect([typo.entity, wrong.entity, ok.optimistic]).toEqual([
+      "inbox_itme",
+      "focus_session",
+      { op: "upsert", data: inboxItem("x", "y") },
+    ]);
+  });
+
   test("a mutation shows at once, before the server answers", async () => {
     const h = harness({ device: PHONE });
     const store = await startStore(h);

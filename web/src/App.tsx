@@ -6,7 +6,7 @@ import { Notices } from "./components/Notices.tsx";
 import { Omnibar } from "./components/Omnibar.tsx";
 import { browserDeps } from "./sync/deps.ts";
 import { cachedUser, createSyncStore, latestSettings, type SyncStore } from "./sync/store.ts";
-import { withDefaults } from "./ui/actions.ts";
+import { withDefaults } from "./mutations/settings.ts";
 import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
 import { SyncContext, useRecords } from "./ui/sync-context.ts";
 import { Auth } from "./views/Auth.tsx";

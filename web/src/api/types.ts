@@ -1,5 +1,5 @@
-// The web app's wire types, all derived from the server's zod schemas in
-// workers/protocol (type-only imports: no zod in the bundle).
+// The web app's wire types, all derived from the server's definitions in
+// workers/protocol (type-only imports: no zod, no drizzle in the bundle).
 export type { AuthResponse, DeviceSession, User } from "@protocol/auth.ts";
 export type { ApiError as ErrorBody, Page } from "@protocol/common.ts";
 export type { FocusSession, StartFocus } from "@protocol/focus.ts";
@@ -9,22 +9,12 @@ export type { Change, ChangesResponse, ServerMessage } from "@protocol/sync.ts";
 export type { Audio, Upload } from "@protocol/audio.ts";
 export type { CreateTrack, FocusLibrary, FocusTrack, UpdateTrack } from "@protocol/libraries.ts";
 export type { CreateReference, Reference, UpdateReference } from "@protocol/references.ts";
+/**
+ * Entities that flow through the change feed, with their record types: the
+ * server's registry, so a new synced type shows up here by itself.
+ */
+export type { EntityMap, EntityName } from "@protocol/registry.ts";
 
-import type { Audio } from "@protocol/audio.ts";
-import type { FocusSession } from "@protocol/focus.ts";
-import type { InboxItem } from "@protocol/inbox.ts";
-import type { FocusLibrary, FocusTrack } from "@protocol/libraries.ts";
-import type { Reference } from "@protocol/references.ts";
-import type { Settings } from "@protocol/settings.ts";
-
-/** Entities that flow through the change feed, with their record types. */
-export interface EntityMap {
-  settings: Settings;
-  inbox_item: InboxItem;
-  focus_session: FocusSession;
-  audio: Audio;
-  focus_library: FocusLibrary;
-  focus_track: FocusTrack;
-  reference: Reference;
-}
-export type EntityName = keyof EntityMap;
+import type { EntityMap, EntityName } from "@protocol/registry.ts";
+/** Any synced record. */
+export type AnyRecord = EntityMap[EntityName];

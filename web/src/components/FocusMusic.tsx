@@ -3,7 +3,7 @@
 // device — pauses the music, resuming resumes it.
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import type { FocusSession } from "../api/types.ts";
-import { sortLibraries, tracksOf } from "../ui/media-actions.ts";
+import { sortLibraries, tracksOf } from "../mutations/libraries.ts";
 import { useRecords } from "../ui/sync-context.ts";
 import { AudioPlayer, audioSrc } from "./AudioPlayer.tsx";
 

@@ -1,5 +1,5 @@
 import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
-import { createInboxItem } from "../ui/actions.ts";
+import { createInboxItem } from "../mutations/inbox.ts";
 import { parseCapture } from "../ui/capture.ts";
 import { isMac } from "../ui/format.ts";
 import { useSync } from "../ui/sync-context.ts";

@@ -3,19 +3,24 @@
 // apply twice. A refusal (4xx) drops the entry so it never blocks the ones
 // behind it; an outage (network, 5xx, 429) keeps it and backs off.
 import { httpError, NetworkError, send, type HttpError, type HttpResult } from "../api/http.ts";
+import type { EntityMap, EntityName } from "../api/types.ts";
 import type { Data, Optimistic, OutboxEntry, SyncCache } from "./db.ts";
 import type { SyncDeps, TimerHandle } from "./deps.ts";
 import { backoffMs } from "./transport.ts";
 
-export interface Mutation {
+/**
+ * One write, typed by entity: `entity` must be a synced type and the
+ * optimistic record must be that type's wire record (EntityMap[E]).
+ */
+export interface Mutation<E extends EntityName = EntityName> {
   method: "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   body?: unknown;
-  entity: string;
+  entity: E;
   /** Record id (client-generated for creates). */
   id: string;
   /** The record (or deletion) to show until the server confirms; null for none. */
-  optimistic?: { op: "upsert"; data: object } | { op: "delete" } | null;
+  optimistic?: { op: "upsert"; data: EntityMap[E] } | { op: "delete" } | null;
   /** Sent as If-Match; omit for last-write-wins. */
   ifMatch?: number;
   /** Human description used in notices. */
@@ -80,7 +85,7 @@ export class Outbox {
   }
 
   /** Shows the optimistic state at once, persists, then sends. */
-  async enqueue(m: Mutation): Promise<OutboxEntry> {
+  async enqueue<E extends EntityName>(m: Mutation<E>): Promise<OutboxEntry> {
     const entry: OutboxEntry = {
       key: m.key ?? this.deps.uuid(),
       method: m.method,

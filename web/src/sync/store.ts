@@ -51,7 +51,7 @@ export interface SyncStore {
   clear(): Promise<void>;
   records<E extends EntityName>(entity: E): readonly EntityMap[E][];
   get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined;
-  mutate(m: Mutation): Promise<void>;
+  mutate<E extends EntityName>(m: Mutation<E>): Promise<void>;
   status(): SyncStatus;
   notices(): readonly Notice[];
   dismiss(id: string): void;
@@ -226,7 +226,7 @@ class Store implements SyncStore {
 
   // ---- writing ---------------------------------------------------------
 
-  async mutate(m: Mutation): Promise<void> {
+  async mutate<E extends EntityName>(m: Mutation<E>): Promise<void> {
     if (!this.outbox) throw new Error("sync store not started");
     this.transport.nudge();
     await this.outbox.enqueue(m);

@@ -4,7 +4,7 @@ import type { Audio } from "../api/types.ts";
 import { AudioPlayer } from "../components/AudioPlayer.tsx";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { createUploadQueue, Uploader } from "../components/Uploader.tsx";
-import { audioUsage, deleteAudio } from "../ui/media-actions.ts";
+import { audioUsage, deleteAudio } from "../mutations/audio.ts";
 import { clock, relative } from "../ui/format.ts";
 import { formatBytes } from "../ui/upload.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";

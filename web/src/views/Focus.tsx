@@ -1,6 +1,6 @@
 import { createEffect, createMemo, createSignal, For, lazy, onCleanup, Show } from "solid-js";
 import type { FocusSession } from "../api/types.ts";
-import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../ui/actions.ts";
+import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../mutations/focus.ts";
 import { clock, dateTime, minutes } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
 

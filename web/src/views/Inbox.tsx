@@ -2,7 +2,7 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import type { InboxItem } from "../api/types.ts";
 import { SHORTCUT } from "../components/Omnibar.tsx";
 import { TagList } from "../components/TagList.tsx";
-import { deleteInboxItem, updateInboxItem } from "../ui/actions.ts";
+import { deleteInboxItem, updateInboxItem } from "../mutations/inbox.ts";
 import { parseTagList } from "../ui/capture.ts";
 import { relative } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";

@@ -16,7 +16,7 @@ import {
   toggleFavorite,
   tracksOf,
   updateLibrary,
-} from "../ui/media-actions.ts";
+} from "../mutations/libraries.ts";
 import { clock } from "../ui/format.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";

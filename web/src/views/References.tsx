@@ -1,5 +1,5 @@
 // #/references: notes, links and recordings. Search and filters run on this
-// device over the synced cache (ui/media-actions.ts filterReferences, the same
+// device over the synced cache (mutations/references.ts filterReferences, the same
 // rules as GET /api/references), so they work offline and follow live changes.
 import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import type { Audio, Reference } from "../api/types.ts";
@@ -15,7 +15,7 @@ import {
   filterReferences,
   updateReference,
   type ReferenceInput,
-} from "../ui/media-actions.ts";
+} from "../mutations/references.ts";
 import { relative } from "../ui/format.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";

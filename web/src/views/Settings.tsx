@@ -1,6 +1,6 @@
 import { createSignal, For } from "solid-js";
 import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User } from "../api/types.ts";
-import { resetSettings, updateSettings } from "../ui/actions.ts";
+import { resetSettings, updateSettings } from "../mutations/settings.ts";
 import { applyAppearance } from "../ui/appearance.ts";
 import { useSync } from "../ui/sync-context.ts";
 

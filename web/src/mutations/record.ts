@@ -1,0 +1,107 @@
+// The one place a mutation is put together: how an optimistic create looks
+// (newRecord), how paths encode ids (path``), and when If-Match is sent
+// (updateRecord's `guarded`). The domain modules next to this file only say
+// what their writes mean.
+import type { EntityMap, EntityName } from "../api/types.ts";
+import { uuid } from "../sync/deps.ts";
+import type { SyncStore } from "../sync/store.ts";
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A record's title, quoted and shortened for notices: “Buy milk”. */
+export const quote = (text: string) => `“${text.length > 40 ? `${text.slice(0, 39)}…` : text}”`;
+
+/** An API path with its ids percent-encoded: path`/api/references/${id}`. */
+export function path(parts: TemplateStringsArray, ...ids: string[]): string {
+  return parts.reduce((out, part, i) => out + part + (i < ids.length ? encodeURIComponent(ids[i]!) : ""), "");
+}
+
+type Meta = "id" | "version" | "created_at" | "updated_at";
+/** A record's own fields, without the ones every synced record carries. */
+export type Fields<E extends EntityName> = Omit<EntityMap[E], Meta>;
+
+/**
+ * The record an optimistic create shows until the server answers: a fresh
+ * client id (the server keeps it), version 1, timestamps from the server clock.
+ */
+export function newRecord<E extends EntityName>(
+  store: SyncStore,
+  _entity: E,
+  fields: Fields<E>,
+  now = store.serverNow(),
+): EntityMap[E] {
+  const at = iso(now);
+  return { id: uuid(), version: 1, created_at: at, updated_at: at, ...fields } as EntityMap[E];
+}
+
+/** `current` with `patch` applied, as the server will store it: one version on, updated now. */
+export function bumped<R extends EntityMap[EntityName]>(store: SyncStore, current: R, patch: Partial<R>): R {
+  return { ...current, ...patch, version: current.version + 1, updated_at: iso(store.serverNow()) };
+}
+
+/** POST a new record; the body carries its client-made id so a replay can't create two. */
+export function createRecord<E extends EntityName>(
+  store: SyncStore,
+  entity: E,
+  opts: { path: string; record: EntityMap[E]; body: object; label: string },
+) {
+  const { id } = opts.record;
+  return store.mutate({
+    method: "POST",
+    path: opts.path,
+    body: { id, ...opts.body },
+    entity,
+    id,
+    optimistic: { op: "upsert", data: opts.record },
+    label: opts.label,
+  });
+}
+
+/**
+ * Change an existing record. `guarded` sends If-Match with the version the
+ * user saw: a concurrent edit elsewhere then wins and this one is reported as
+ * a conflict. Unguarded changes are last-write-wins.
+ */
+export function updateRecord<E extends EntityName>(
+  store: SyncStore,
+  entity: E,
+  opts: {
+    path: string;
+    current: EntityMap[E];
+    /** What to show until the server answers. */
+    next: EntityMap[E];
+    body?: unknown;
+    method?: "PUT" | "POST";
+    guarded: boolean;
+    label: string;
+    key?: string;
+  },
+) {
+  return store.mutate({
+    method: opts.method ?? "PUT",
+    path: opts.path,
+    body: opts.body,
+    entity,
+    id: opts.current.id,
+    ifMatch: opts.guarded ? opts.current.version : undefined,
+    optimistic: { op: "upsert", data: opts.next },
+    label: opts.label,
+    key: opts.key,
+  });
+}
+
+/** DELETE a record; it disappears here at once. */
+export function deleteRecord<E extends EntityName>(
+  store: SyncStore,
+  entity: E,
+  opts: { path: string; current: EntityMap[E]; label: string },
+) {
+  return store.mutate({
+    method: "DELETE",
+    path: opts.path,
+    entity,
+    id: opts.current.id,
+    optimistic: { op: "delete" },
+    label: opts.label,
+  });
+}

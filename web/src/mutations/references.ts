@@ -1,0 +1,68 @@
+// References: notes, links and recordings, plus the list rules the view
+// applies on this device (the same as GET /api/references).
+import type { Reference, UpdateReference } from "../api/types.ts";
+import type { SyncStore } from "../sync/store.ts";
+import { bumped, createRecord, deleteRecord, newRecord, path, quote, updateRecord, type Fields } from "./record.ts";
+
+export type ReferenceInput = Fields<"reference">;
+
+export function createReference(store: SyncStore, input: ReferenceInput) {
+  const record = newRecord(store, "reference", input);
+  return createRecord(store, "reference", {
+    path: "/api/references",
+    record,
+    body: input,
+    label: `Create reference ${quote(record.title)}`,
+  });
+}
+
+export function updateReference(
+  store: SyncStore,
+  ref: Reference,
+  patch: Omit<UpdateReference, "version">,
+  label?: string,
+) {
+  return updateRecord(store, "reference", {
+    path: path`/api/references/${ref.id}`,
+    current: ref,
+    next: bumped(store, ref, patch),
+    body: patch,
+    guarded: true,
+    label: label ?? `Edit ${quote(ref.title)}`,
+  });
+}
+
+export function deleteReference(store: SyncStore, ref: Reference) {
+  return deleteRecord(store, "reference", {
+    path: path`/api/references/${ref.id}`,
+    current: ref,
+    label: `Delete ${quote(ref.title)}`,
+  });
+}
+
+/**
+ * The references list, filtered on this device from the synced cache (so it
+ * works offline and updates live). Same rules as `GET /api/references`:
+ * pinned first, archived hidden unless asked, `q` matches words of title and
+ * content by prefix, `tag` case-insensitively, `category` exactly.
+ */
+export function filterReferences(
+  all: readonly Reference[],
+  f: { q?: string; category?: string; tag?: string; archived?: boolean },
+): Reference[] {
+  const terms = (f.q ?? "")
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  const tag = f.tag?.toLowerCase();
+  return all
+    .filter((r) => (f.archived ? true : !r.archived))
+    .filter((r) => !f.category || r.category === f.category)
+    .filter((r) => !tag || r.tags.some((t) => t.toLowerCase() === tag))
+    .filter((r) => {
+      if (!terms.length) return true;
+      const words = `${r.title} ${r.content}`.toLowerCase().split(/[^\p{L}\p{N}]+/u);
+      return terms.every((t) => words.some((w) => w.startsWith(t)));
+    })
+    .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.created_at.localeCompare(a.created_at));
+}

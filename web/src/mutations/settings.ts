@@ -1,0 +1,56 @@
+// Settings: one record per user, a per-field merge on the server.
+import type { Settings, UpdateSettings } from "../api/types.ts";
+import type { SyncStore } from "../sync/store.ts";
+import { iso, updateRecord } from "./record.ts";
+
+export const DEFAULT_SETTINGS: Omit<Settings, "id" | "version" | "created_at" | "updated_at"> = {
+  theme: "system",
+  accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
+  ui: {},
+  sync: { mode: "auto", poll_interval_s: 30 },
+};
+
+/** Until the first sync delivers the real record, optimistic edits use this id. */
+const LOCAL_SETTINGS_ID = "local-settings";
+
+export function withDefaults(s: Settings | undefined): Settings {
+  const now = iso(0);
+  return {
+    id: LOCAL_SETTINGS_ID,
+    version: 0,
+    created_at: now,
+    updated_at: now,
+    ...DEFAULT_SETTINGS,
+    ...s,
+    accessibility: { ...DEFAULT_SETTINGS.accessibility, ...s?.accessibility },
+    sync: { ...DEFAULT_SETTINGS.sync, ...s?.sync },
+  };
+}
+
+export function updateSettings(store: SyncStore, current: Settings, patch: UpdateSettings, label = "Settings change") {
+  const next: Settings = {
+    ...current,
+    ...(patch.theme ? { theme: patch.theme } : {}),
+    accessibility: { ...current.accessibility, ...patch.accessibility },
+    ui: patch.ui ? { ...current.ui, ...patch.ui } : current.ui,
+    sync: { ...current.sync, ...patch.sync },
+    version: current.version + 1,
+    updated_at: iso(store.serverNow()),
+  };
+  // Unguarded: settings are a per-field merge, so the last change wins.
+  return updateRecord(store, "settings", { path: "/api/settings", current, next, body: patch, guarded: false, label });
+}
+
+export function resetSettings(store: SyncStore, current: Settings) {
+  return store.mutate({
+    method: "DELETE",
+    path: "/api/settings",
+    entity: "settings",
+    id: current.id,
+    optimistic: {
+      op: "upsert",
+      data: { ...current, ...DEFAULT_SETTINGS, version: current.version + 1, updated_at: iso(store.serverNow()) },
+    },
+    label: "Reset settings",
+  });
+}
