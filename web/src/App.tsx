@@ -9,8 +9,6 @@ import { cachedUser, createSyncStore, latestSettings, type SyncStore } from "./s
 import { withDefaults } from "./mutations/settings.ts";
 import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
 import { SyncContext, useRecords } from "./ui/sync-context.ts";
-import { Auth } from "./views/Auth.tsx";
-import { Devices } from "./views/Devices.tsx";
 import { Focus } from "./views/Focus.tsx";
 import { Inbox } from "./views/Inbox.tsx";
 import { Settings } from "./views/Settings.tsx";
@@ -19,6 +17,10 @@ import { Settings } from "./views/Settings.tsx";
 const Libraries = lazy(() => import("./views/Libraries.tsx"));
 const References = lazy(() => import("./views/References.tsx"));
 const AudioFiles = lazy(() => import("./views/AudioFiles.tsx"));
+// Signed-in visits (the usual case) never need the sign-in form.
+const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));
+// Device sessions live on the server only (nothing to show offline anyway).
+const Devices = lazy(() => import("./views/Devices.tsx"));
 
 type Phase =
   { kind: "loading" } | { kind: "signed-out"; message?: string } | { kind: "signed-in"; user: User; store: SyncStore };

@@ -4,7 +4,7 @@
 // what their writes mean.
 import type { EntityMap, EntityName } from "../api/types.ts";
 import { uuid } from "../sync/deps.ts";
-import type { SyncStore } from "../sync/store.ts";
+import type { Mutation, SyncStore } from "../sync/store.ts";
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -15,6 +15,16 @@ export const quote = (text: string) => `“${text.length > 40 ? `${text.slice(0,
 export function path(parts: TemplateStringsArray, ...ids: string[]): string {
   return parts.reduce((out, part, i) => out + part + (i < ids.length ? encodeURIComponent(ids[i]!) : ""), "");
 }
+
+/**
+ * Queue a mutation. Views hand us records that are Solid store proxies; the
+ * outbox keeps (and IndexedDB clones) plain copies, never live proxies.
+ */
+export function enqueue<E extends EntityName>(store: SyncStore, m: Mutation<E>) {
+  return store.mutate({ ...m, body: plain(m.body), optimistic: plain(m.optimistic) });
+}
+
+const plain = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 type Meta = "id" | "version" | "created_at" | "updated_at";
 /** A record's own fields, without the ones every synced record carries. */
@@ -46,7 +56,7 @@ export function createRecord<E extends EntityName>(
   opts: { path: string; record: EntityMap[E]; body: object; label: string },
 ) {
   const { id } = opts.record;
-  return store.mutate({
+  return enqueue(store, {
     method: "POST",
     path: opts.path,
     body: { id, ...opts.body },
@@ -77,7 +87,7 @@ export function updateRecord<E extends EntityName>(
     key?: string;
   },
 ) {
-  return store.mutate({
+  return enqueue(store, {
     method: opts.method ?? "PUT",
     path: opts.path,
     body: opts.body,
@@ -96,7 +106,7 @@ export function deleteRecord<E extends EntityName>(
   entity: E,
   opts: { path: string; current: EntityMap[E]; label: string },
 ) {
-  return store.mutate({
+  return enqueue(store, {
     method: "DELETE",
     path: opts.path,
     entity,

@@ -1,7 +1,7 @@
 // Settings: one record per user, a per-field merge on the server.
 import type { Settings, UpdateSettings } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
-import { iso, updateRecord } from "./record.ts";
+import { enqueue, iso, updateRecord } from "./record.ts";
 
 export const DEFAULT_SETTINGS: Omit<Settings, "id" | "version" | "created_at" | "updated_at"> = {
   theme: "system",
@@ -42,7 +42,7 @@ export function updateSettings(store: SyncStore, current: Settings, patch: Updat
 }
 
 export function resetSettings(store: SyncStore, current: Settings) {
-  return store.mutate({
+  return enqueue(store, {
     method: "DELETE",
     path: "/api/settings",
     entity: "settings",

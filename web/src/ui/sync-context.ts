@@ -1,5 +1,6 @@
 // Solid bindings for the framework-free sync store.
 import { createContext, createSignal, onCleanup, useContext, type Accessor } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
 import type { EntityMap, EntityName } from "../api/types.ts";
 import type { Notice, SyncStatus, SyncStore } from "../sync/store.ts";
 
@@ -11,11 +12,35 @@ export function useSync(): SyncStore {
   return store;
 }
 
-export function useRecords<E extends EntityName>(entity: E): Accessor<readonly EntityMap[E][]> {
-  const store = useSync();
-  const [get, set] = createSignal(store.records(entity));
-  onCleanup(store.onRecords(entity, () => set(() => store.records(entity))));
-  return get;
+type RecordList<E extends EntityName> = readonly EntityMap[E][];
+
+/** One Solid store per (sync store, entity), shared by every view that reads it. */
+const lists = new WeakMap<SyncStore, Map<EntityName, RecordList<EntityName>>>();
+
+function recordList<E extends EntityName>(store: SyncStore, entity: E): RecordList<E> {
+  let byEntity = lists.get(store);
+  if (!byEntity) lists.set(store, (byEntity = new Map()));
+  const have = byEntity.get(entity);
+  if (have) return have as RecordList<E>;
+  // reconcile() writes into the store's objects in place, so the store gets
+  // copies: the sync client's records (and its outbox) must stay untouched.
+  const read = () => structuredClone(store.records(entity)) as EntityMap[E][];
+  const [list, setList] = createStore<EntityMap[E][]>(read());
+  // Lives as long as the sync store (it holds the listener, we hold the list).
+  store.onRecords(entity, () => setList(reconcile(read(), { key: "id" })));
+  byEntity.set(entity, list);
+  return list;
+}
+
+/**
+ * An entity's records (server-confirmed plus pending), as a Solid store
+ * reconciled by id: a record keeps its object while it changes, so
+ * `<For each={...}>` over any sorted or filtered copy keeps each row mounted
+ * (focus, open editors) and only re-renders the fields that changed.
+ */
+export function useRecords<E extends EntityName>(entity: E): Accessor<RecordList<E>> {
+  const list = recordList(useSync(), entity);
+  return () => list;
 }
 
 export function useStatus(): Accessor<SyncStatus> {

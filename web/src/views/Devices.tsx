@@ -1,10 +1,11 @@
 import { createSignal, For, onMount, Show } from "solid-js";
 import { api, describeError } from "../api/http.ts";
 import type { DeviceSession } from "../api/types.ts";
+import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { dateTime, describeAgent, relative } from "../ui/format.ts";
 
 /** This account's sessions. Needs the network: device sessions aren't cached. */
-export function Devices(props: { onSignOut: () => void }) {
+export default function Devices(props: { onSignOut: () => void }) {
   const [list, setList] = createSignal<DeviceSession[] | null>(null);
   const [error, setError] = createSignal("");
   const [busy, setBusy] = createSignal<string | null>(null);
@@ -17,7 +18,10 @@ export function Devices(props: { onSignOut: () => void }) {
       setError(describeError(err));
     }
   };
-  onMount(() => void load());
+  onMount(() => {
+    focusHeadingAfterNav("devices-title");
+    void load();
+  });
 
   const revoke = async (d: DeviceSession) => {
     setBusy(d.id);

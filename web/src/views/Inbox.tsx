@@ -18,12 +18,6 @@ export function Inbox() {
     return [...counts].sort((a, b) => a[0].localeCompare(b[0]));
   });
   const visible = createMemo(() => (tag() ? sorted().filter((i) => i.tags.includes(tag())) : sorted()));
-  // Rows are keyed by id, not by record object, so an update (ours or another
-  // device's) doesn't remount the row and steal focus or close an open editor.
-  const visibleIds = createMemo(() => visible().map((i) => i.id), undefined, {
-    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
-  });
-  const byId = createMemo(() => new Map(items().map((i) => [i.id, i])));
 
   return (
     <section aria-labelledby="inbox-title" class="stack">
@@ -56,9 +50,9 @@ export function Inbox() {
         }
       >
         <ul class="list" role="list">
-          <For each={visibleIds()}>
-            {(id) => <Show when={byId().get(id)}>{(item) => <InboxRow item={item()} onTag={setTag} />}</Show>}
-          </For>
+          {/* Records keep their object while they change (useRecords), so an update doesn't
+              remount the row and steal focus or close an open editor. */}
+          <For each={visible()}>{(item) => <InboxRow item={item} onTag={setTag} />}</For>
         </ul>
       </Show>
     </section>

@@ -53,10 +53,6 @@ function LibraryList() {
   const libraries = useRecords("focus_library");
   const tracks = useRecords("focus_track");
   const sorted = createMemo(() => sortLibraries(libraries()));
-  const ids = createMemo(() => sorted().map((l) => l.id), undefined, {
-    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
-  });
-  const byId = createMemo(() => new Map(libraries().map((l) => [l.id, l])));
   const counts = createMemo(() => {
     const m = new Map<string, number>();
     for (const t of tracks()) m.set(t.library_id, (m.get(t.library_id) ?? 0) + 1);
@@ -96,7 +92,7 @@ function LibraryList() {
         </button>
       </form>
       <Show
-        when={ids().length}
+        when={sorted().length}
         fallback={
           <div class="empty card">
             <p>No libraries yet.</p>
@@ -107,11 +103,7 @@ function LibraryList() {
         }
       >
         <ul class="list" role="list" aria-label="Libraries" data-testid="library-list">
-          <For each={ids()}>
-            {(id) => (
-              <Show when={byId().get(id)}>{(lib) => <LibraryRow lib={lib()} count={counts().get(id) ?? 0} />}</Show>
-            )}
-          </For>
+          <For each={sorted()}>{(lib) => <LibraryRow lib={lib} count={counts().get(lib.id) ?? 0} />}</For>
         </ul>
       </Show>
     </section>
@@ -220,20 +212,16 @@ function LibraryDetail(props: { id: string }) {
   const audio = useRecords("audio");
   const lib = createMemo(() => libraries().find((l) => l.id === props.id));
   const tracks = createMemo(() => tracksOf(allTracks(), props.id));
-  const ids = createMemo(() => tracks().map((t) => t.id), undefined, {
-    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
-  });
-  const byId = createMemo(() => new Map(tracks().map((t) => [t.id, t])));
   const audioById = createMemo(() => new Map(audio().map((a) => [a.id, a])));
   const [editing, setEditing] = createSignal(false);
   const [announce, setAnnounce] = createSignal("");
 
   const move = (track: FocusTrack, dir: -1 | 1) => {
-    const from = ids().indexOf(track.id);
+    const from = tracks().findIndex((t) => t.id === track.id);
     const to = from + dir;
-    if (from < 0 || to < 0 || to >= ids().length) return;
+    if (from < 0 || to < 0 || to >= tracks().length) return;
     void moveTrack(store, track, from, to);
-    setAnnounce(`Moved “${track.title}” to position ${to + 1} of ${ids().length}.`);
+    setAnnounce(`Moved “${track.title}” to position ${to + 1} of ${tracks().length}.`);
     // The row's DOM node moves, which drops focus: put it back on the same button
     // (or its sibling when the track reached an end).
     queueMicrotask(() => {
@@ -276,7 +264,7 @@ function LibraryDetail(props: { id: string }) {
                   </button>
                   <ConfirmDelete
                     what={`“${l().name}”`}
-                    detail={ids().length ? `and its ${ids().length} tracks` : undefined}
+                    detail={tracks().length ? `and its ${tracks().length} tracks` : undefined}
                     onConfirm={() => {
                       void deleteLibrary(store, l());
                       location.hash = "#/libraries";
@@ -291,28 +279,24 @@ function LibraryDetail(props: { id: string }) {
               <p class="sr-only" aria-live="polite">
                 {announce()}
               </p>
-              <Show when={ids().length} fallback={<p class="muted">No tracks yet. Add one below.</p>}>
+              <Show when={tracks().length} fallback={<p class="muted">No tracks yet. Add one below.</p>}>
                 <ol class="list" role="list" aria-label="Tracks" data-testid="track-list">
-                  <For each={ids()}>
-                    {(id, i) => (
-                      <Show when={byId().get(id)}>
-                        {(t) => (
-                          <TrackRow
-                            track={t()}
-                            index={i()}
-                            count={ids().length}
-                            audio={t().audio_id ? audioById().get(t().audio_id!) : undefined}
-                            onMove={(dir) => move(t(), dir)}
-                          />
-                        )}
-                      </Show>
+                  <For each={tracks()}>
+                    {(t, i) => (
+                      <TrackRow
+                        track={t}
+                        index={i()}
+                        count={tracks().length}
+                        audio={t.audio_id ? audioById().get(t.audio_id) : undefined}
+                        onMove={(dir) => move(t, dir)}
+                      />
                     )}
                   </For>
                 </ol>
               </Show>
             </section>
 
-            <AddTrack libraryId={props.id} position={ids().length} audio={audio()} />
+            <AddTrack libraryId={props.id} position={tracks().length} audio={audio()} />
           </>
         )}
       </Show>

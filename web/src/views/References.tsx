@@ -40,10 +40,6 @@ export default function References() {
   const visible = createMemo(() =>
     filterReferences(refs(), { q: q(), category: category(), tag: tag(), archived: archived() }),
   );
-  const ids = createMemo(() => visible().map((r) => r.id), undefined, {
-    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
-  });
-  const byId = createMemo(() => new Map(refs().map((r) => [r.id, r])));
   const audioById = createMemo(() => new Map(audio().map((a) => [a.id, a])));
   const filtering = () => Boolean(q().trim() || category() || tag());
 
@@ -102,12 +98,12 @@ export default function References() {
 
       <p class="muted" aria-live="polite">
         {filtering()
-          ? `${ids().length} matching`
-          : `${ids().length} ${ids().length === 1 ? "reference" : "references"}`}
+          ? `${visible().length} matching`
+          : `${visible().length} ${visible().length === 1 ? "reference" : "references"}`}
       </p>
 
       <Show
-        when={ids().length}
+        when={visible().length}
         fallback={
           <div class="empty card">
             <p>
@@ -124,20 +120,16 @@ export default function References() {
         }
       >
         <ul class="list" role="list" aria-label="References" data-testid="reference-list">
-          <For each={ids()}>
-            {(id) => (
-              <Show when={byId().get(id)}>
-                {(r) => (
-                  <ReferenceRow
-                    item={r()}
-                    audio={r().audio_id ? audioById().get(r().audio_id!) : undefined}
-                    allAudio={audio()}
-                    categories={categories()}
-                    onTag={setTag}
-                    onCategory={setCategory}
-                  />
-                )}
-              </Show>
+          <For each={visible()}>
+            {(r) => (
+              <ReferenceRow
+                item={r}
+                audio={r.audio_id ? audioById().get(r.audio_id) : undefined}
+                allAudio={audio()}
+                categories={categories()}
+                onTag={setTag}
+                onCategory={setCategory}
+              />
             )}
           </For>
         </ul>
