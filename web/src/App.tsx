@@ -14,8 +14,8 @@ import { Inbox } from "./views/Inbox.tsx";
 import { Settings } from "./views/Settings.tsx";
 
 // Loaded on first visit: keeps the initial bundle small.
-const Libraries = lazy(() => import("./views/Libraries.tsx"));
-const References = lazy(() => import("./views/References.tsx"));
+const Libraries = lazy(() => import("./views/libraries/index.tsx"));
+const References = lazy(() => import("./views/references/index.tsx"));
 const AudioFiles = lazy(() => import("./views/AudioFiles.tsx"));
 // Signed-in visits (the usual case) never need the sign-in form.
 const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));

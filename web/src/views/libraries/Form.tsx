@@ -1,0 +1,190 @@
+// The libraries screens' forms and toggles: favorite, rename, add a track.
+import { createMemo, createSignal, Show } from "solid-js";
+import type { Audio, FocusLibrary } from "../../api/types.ts";
+import { AudioFileSelect } from "../../components/AudioFileSelect.tsx";
+import { Uploader } from "../../components/Uploader.tsx";
+import { addTrack, toggleFavorite, updateLibrary } from "../../mutations/libraries.ts";
+import { useSync } from "../../ui/sync-context.ts";
+
+/** "My song.mp3" → "My song". */
+const baseName = (filename: string) => filename.replace(/\.[a-z0-9]{1,5}$/i, "");
+
+export function FavoriteButton(props: { lib: FocusLibrary }) {
+  const store = useSync();
+  return (
+    <button
+      type="button"
+      class="ghost fav"
+      aria-pressed={props.lib.favorite}
+      onClick={() => void toggleFavorite(store, props.lib)}
+    >
+      <span aria-hidden="true">{props.lib.favorite ? "★" : "☆"}</span>
+      <span class="sr-only">Favorite “{props.lib.name}”</span>
+    </button>
+  );
+}
+
+export function RenameForm(props: { lib: FocusLibrary; onDone: () => void }) {
+  const store = useSync();
+  const save = (e: SubmitEvent) => {
+    e.preventDefault();
+    const name = String(new FormData(e.currentTarget as HTMLFormElement).get("name") ?? "").trim();
+    if (name && name !== props.lib.name) void updateLibrary(store, props.lib, { name });
+    props.onDone();
+  };
+  return (
+    <form class="row wrap grow" onSubmit={save} onKeyDown={(e) => e.key === "Escape" && props.onDone()}>
+      <div class="field grow">
+        <label for={`rename-${props.lib.id}`}>Library name</label>
+        <input
+          id={`rename-${props.lib.id}`}
+          name="name"
+          required
+          maxlength={200}
+          value={props.lib.name}
+          ref={(el) => queueMicrotask(() => el.select())}
+        />
+      </div>
+      <button type="submit" class="primary">
+        Save
+      </button>
+      <button type="button" class="ghost" onClick={() => props.onDone()}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+export function AddTrack(props: { libraryId: string; position: number; audio: readonly Audio[] }) {
+  const store = useSync();
+  const [kind, setKind] = createSignal<"file" | "url">("file");
+  const [title, setTitle] = createSignal("");
+  const [audioId, setAudioId] = createSignal("");
+  const [url, setUrl] = createSignal("");
+  const [error, setError] = createSignal("");
+  // A file uploaded here is listed at once, before the change feed brings its record.
+  const [uploaded, setUploaded] = createSignal<Audio | null>(null);
+  const files = createMemo(() => {
+    const list = [...props.audio];
+    const u = uploaded();
+    if (u && !list.some((a) => a.id === u.id)) list.push(u);
+    return list.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  });
+  const chosen = () => files().find((a) => a.id === audioId());
+
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    setError("");
+    if (kind() === "file") {
+      const a = chosen();
+      if (!a) {
+        setError("Choose an uploaded file, or upload one first.");
+        return;
+      }
+      const t = title().trim() || baseName(a.filename);
+      void addTrack(store, props.libraryId, { title: t, audio_id: a.id, duration_s: a.duration_s }, props.position);
+    } else {
+      const u = url().trim();
+      let ok = false;
+      try {
+        ok = /^https?:$/.test(new URL(u).protocol);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        setError("Enter a full http:// or https:// address.");
+        return;
+      }
+      const t = title().trim() || decodeURIComponent(new URL(u).pathname.split("/").pop() || new URL(u).host);
+      void addTrack(store, props.libraryId, { title: t.slice(0, 300), url: u }, props.position);
+    }
+    setTitle("");
+    setUrl("");
+    setAudioId("");
+  };
+
+  return (
+    <form class="card stack" aria-labelledby="add-track-title" onSubmit={submit}>
+      <h2 id="add-track-title">Add a track</h2>
+      <fieldset class="row wrap plain">
+        <legend class="sr-only">Source</legend>
+        <label class="choice">
+          <input
+            type="radio"
+            name="track-source"
+            value="file"
+            checked={kind() === "file"}
+            onChange={() => setKind("file")}
+          />
+          Uploaded file
+        </label>
+        <label class="choice">
+          <input
+            type="radio"
+            name="track-source"
+            value="url"
+            checked={kind() === "url"}
+            onChange={() => setKind("url")}
+          />
+          Link (URL)
+        </label>
+      </fieldset>
+      <Show
+        when={kind() === "file"}
+        fallback={
+          <div class="field">
+            <label for="track-url">Track URL</label>
+            <input
+              id="track-url"
+              type="url"
+              inputmode="url"
+              placeholder="https://…"
+              maxlength={2048}
+              value={url()}
+              onInput={(e) => setUrl(e.currentTarget.value)}
+            />
+          </div>
+        }
+      >
+        <AudioFileSelect
+          id="track-audio"
+          files={files()}
+          value={audioId()}
+          emptyLabel={files().length ? "Choose a file…" : "No uploads yet"}
+          onChange={setAudioId}
+        />
+        <Uploader
+          id="track-upload"
+          label="Upload a new file"
+          multiple={false}
+          onUploaded={(a) => {
+            setUploaded(a);
+            setAudioId(a.id);
+            if (!title().trim()) setTitle(baseName(a.filename));
+          }}
+        />
+      </Show>
+      <div class="field">
+        <label for="track-title">Title</label>
+        <input
+          id="track-title"
+          maxlength={300}
+          aria-describedby="track-title-hint"
+          value={title()}
+          onInput={(e) => setTitle(e.currentTarget.value)}
+        />
+        <p id="track-title-hint" class="hint">
+          Optional: defaults to the file name.
+        </p>
+      </div>
+      <p class="form-error" role="alert">
+        {error()}
+      </p>
+      <div>
+        <button type="submit" class="primary">
+          Add track
+        </button>
+      </div>
+    </form>
+  );
+}

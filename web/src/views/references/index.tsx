@@ -1,0 +1,126 @@
+// #/references: notes, links and recordings. Search and filters run on this
+// device over the synced cache (mutations/references.ts filterReferences, the
+// same rules as GET /api/references), so they work offline and follow live
+// changes. Detail.tsx shows one reference; Form.tsx creates and edits.
+import { createMemo, createSignal, For, onMount, Show } from "solid-js";
+import { filterReferences } from "../../mutations/references.ts";
+import { focusHeadingAfterNav } from "../../ui/a11y.ts";
+import { useRecords } from "../../ui/sync-context.ts";
+import { ReferenceRow } from "./Detail.tsx";
+import { ReferenceForm } from "./Form.tsx";
+
+export default function References() {
+  const refs = useRecords("reference");
+  const audio = useRecords("audio");
+  const [q, setQ] = createSignal("");
+  const [category, setCategory] = createSignal("");
+  const [tag, setTag] = createSignal("");
+  const [archived, setArchived] = createSignal(false);
+  const [creating, setCreating] = createSignal(false);
+  let newButton: HTMLButtonElement | undefined;
+  onMount(() => focusHeadingAfterNav("references-title"));
+
+  const categories = createMemo(() =>
+    [...new Set(refs().flatMap((r) => (r.category ? [r.category] : [])))].sort((a, b) => a.localeCompare(b)),
+  );
+  const tags = createMemo(() => [...new Set(refs().flatMap((r) => r.tags))].sort((a, b) => a.localeCompare(b)));
+  const visible = createMemo(() =>
+    filterReferences(refs(), { q: q(), category: category(), tag: tag(), archived: archived() }),
+  );
+  const audioById = createMemo(() => new Map(audio().map((a) => [a.id, a])));
+  const filtering = () => Boolean(q().trim() || category() || tag());
+
+  const closeNew = () => {
+    setCreating(false);
+    queueMicrotask(() => newButton?.focus());
+  };
+
+  return (
+    <section aria-labelledby="references-title" class="stack">
+      <header class="view-head">
+        <h1 id="references-title" tabindex="-1">
+          References
+        </h1>
+        <Show when={!creating()}>
+          <button type="button" class="primary" ref={(el) => (newButton = el)} onClick={() => setCreating(true)}>
+            New reference
+          </button>
+        </Show>
+      </header>
+
+      <Show when={creating()}>
+        <ReferenceForm audio={audio()} categories={categories()} onDone={closeNew} />
+      </Show>
+
+      <div class="card filters" role="search" aria-label="Filter references">
+        <div class="field grow">
+          <label for="ref-search">Search</label>
+          <input
+            id="ref-search"
+            type="search"
+            placeholder="Words in the title or text"
+            value={q()}
+            onInput={(e) => setQ(e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="ref-category">Category</label>
+          <select id="ref-category" value={category()} onChange={(e) => setCategory(e.currentTarget.value)}>
+            <option value="">All categories</option>
+            <For each={categories()}>{(c) => <option value={c}>{c}</option>}</For>
+          </select>
+        </div>
+        <div class="field">
+          <label for="ref-tag">Tag</label>
+          <select id="ref-tag" value={tag()} onChange={(e) => setTag(e.currentTarget.value)}>
+            <option value="">All tags</option>
+            <For each={tags()}>{(t) => <option value={t}>#{t}</option>}</For>
+          </select>
+        </div>
+        <label class="choice">
+          <input type="checkbox" checked={archived()} onChange={(e) => setArchived(e.currentTarget.checked)} />
+          Show archived
+        </label>
+      </div>
+
+      <p class="muted" aria-live="polite">
+        {filtering()
+          ? `${visible().length} matching`
+          : `${visible().length} ${visible().length === 1 ? "reference" : "references"}`}
+      </p>
+
+      <Show
+        when={visible().length}
+        fallback={
+          <div class="empty card">
+            <p>
+              {filtering()
+                ? "Nothing matches."
+                : refs().length
+                  ? "Everything here is archived — tick “Show archived” to see it."
+                  : "No references yet."}
+            </p>
+            <Show when={!filtering() && !refs().length}>
+              <p class="muted">Keep notes, links and recordings you come back to. Pin the ones you need most.</p>
+            </Show>
+          </div>
+        }
+      >
+        <ul class="list" role="list" aria-label="References" data-testid="reference-list">
+          <For each={visible()}>
+            {(r) => (
+              <ReferenceRow
+                item={r}
+                audio={r.audio_id ? audioById().get(r.audio_id) : undefined}
+                allAudio={audio()}
+                categories={categories()}
+                onTag={setTag}
+                onCategory={setCategory}
+              />
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}
