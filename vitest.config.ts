@@ -7,6 +7,7 @@
  *    Debian's Chromium with playwright-core.
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -51,7 +52,11 @@ export default defineConfig({
           expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
-      { test: { name: "unit", environment: "node", include: ["tests/unit/**/*.test.ts"] } },
+      {
+        // The web sync client and its rules, as vite resolves them (@protocol → workers/protocol).
+        resolve: { alias: { "@protocol": fileURLToPath(new URL("./workers/protocol", import.meta.url)) } },
+        test: { name: "unit", environment: "node", include: ["tests/unit/**/*.test.ts"] },
+      },
     ],
   },
 });

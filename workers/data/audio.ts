@@ -14,6 +14,7 @@ import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
 import type { ValuesOf, Writer } from "../sync/write";
 import { paginate } from "./paginate";
+import { ErrorCode } from "../protocol/rules";
 
 type Upload = typeof audioUploads.$inferSelect;
 type Part = typeof audioUploadParts.$inferSelect;
@@ -51,7 +52,7 @@ export async function assertQuota(
             where user_id = ${userId} and id is distinct from ${completing ?? null}::uuid) as used`);
   const used = Number((result.rows[0] as { used: unknown }).used);
   if (used + adding > quota)
-    throw new AppError(413, "quota_exceeded", "This upload would exceed your audio storage quota.", {
+    throw new AppError(413, ErrorCode.quota_exceeded, "This upload would exceed your audio storage quota.", {
       details: { quota_bytes: quota, used_bytes: used, requested_bytes: adding },
     });
 }
@@ -97,7 +98,7 @@ export async function repeatedUpload(db: Db, userId: string, id: string, filenam
   const existing = await findAudioById(db, userId, id);
   if (!existing) return undefined;
   if (existing.filename === filename && existing.size === size) return existing;
-  throw new AppError(409, "id_conflict", "A different record already uses this id.");
+  throw new AppError(409, ErrorCode.id_conflict, "A different record already uses this id.");
 }
 
 /** One query: the page and the total (window count). Newest first. */
@@ -152,7 +153,7 @@ export async function startUpload(
   quota: number,
   values: Omit<typeof audioUploads.$inferInsert, "r2UploadId" | "r2Key">,
 ): Promise<Upload> {
-  const taken = new AppError(409, "id_conflict", "A record already uses this id.");
+  const taken = new AppError(409, ErrorCode.id_conflict, "A record already uses this id.");
   const idTaken = async (q: Db | Tx) =>
     (await findAudioById(q, values.userId, values.audioId)) !== undefined ||
     (
@@ -184,7 +185,7 @@ export async function startUpload(
 }
 
 export async function findUpload(db: Db, userId: string, id: string): Promise<Upload> {
-  const missing = new AppError(404, "not_found", "Upload not found.");
+  const missing = new AppError(404, ErrorCode.not_found, "Upload not found.");
   if (!isUuid(id)) throw missing;
   const [row] = await db
     .select()
@@ -242,7 +243,11 @@ export const staleUploads = (db: Db, before: Date, userId?: string) =>
 export function assembly(upload: Upload, parts: Part[]): { partNumber: number; etag: string }[] {
   const missing = parts.findIndex((p, i) => p.partNumber !== i + 1);
   if (parts.length === 0 || missing !== -1)
-    throw new AppError(409, "upload_incomplete", `Part ${missing === -1 ? 1 : missing + 1} has not been uploaded.`);
+    throw new AppError(
+      409,
+      ErrorCode.upload_incomplete,
+      `Part ${missing === -1 ? 1 : missing + 1} has not been uploaded.`,
+    );
   const first = parts[0]!.size;
   const last = parts.at(-1)!;
   if (
@@ -251,12 +256,12 @@ export function assembly(upload: Upload, parts: Part[]): { partNumber: number; e
   )
     throw new AppError(
       422,
-      "invalid_parts",
+      ErrorCode.invalid_parts,
       `Every part but the last must have the same size, at least ${MIN_PART_BYTES} bytes; the last may be smaller.`,
     );
   const received = parts.reduce((n, p) => n + p.size, 0);
   if (received !== upload.size)
-    throw new AppError(422, "size_mismatch", "The parts do not add up to the declared size.", {
+    throw new AppError(422, ErrorCode.size_mismatch, "The parts do not add up to the declared size.", {
       details: { declared_bytes: upload.size, received_bytes: received },
     });
   return parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
@@ -289,7 +294,7 @@ export async function streamToR2<T>(
       await peeked.stream.cancel();
       throw new AppError(
         415,
-        "unsupported_audio_format",
+        ErrorCode.unsupported_audio_format,
         "This file is not a supported audio format (mp3, wav, ogg/opus, flac, m4a/aac, webm).",
       );
     }

@@ -13,6 +13,7 @@ import { findOwned, type Writer } from "../sync/write";
 import { isUuid } from "../protocol/common";
 import { lockAudio } from "./audio";
 import { paginate } from "./paginate";
+import { ErrorCode } from "../protocol/rules";
 
 /** Favorites first, then newest. One query: the page and the total. */
 export async function listLibraries(db: Db, userId: string, q: { page: number; page_size: number }) {
@@ -80,7 +81,7 @@ export async function addTrack(w: Writer, userId: string, libraryId: string, t: 
     : [];
   const total = await trackCount(w.db, userId, libraryId);
   if (!retried && total >= MAX_TRACKS)
-    throw new AppError(409, "library_full", `A library holds at most ${MAX_TRACKS} tracks.`);
+    throw new AppError(409, ErrorCode.library_full, `A library holds at most ${MAX_TRACKS} tracks.`);
   const position = retried?.position ?? Math.min(t.position ?? total, total);
   if (!retried && position < total) await shift(w, libraryId, position, total, 1);
   return w.insert("focus_track", {

@@ -7,6 +7,7 @@
  * `unknown` bucket: stricter, never looser.
  */
 import { AppError } from "../errors";
+import { ErrorCode } from "../protocol/rules";
 
 const WINDOW_S = 60; // the period of both limiters in wrangler.toml
 
@@ -14,7 +15,7 @@ const WINDOW_S = 60; // the period of both limiters in wrangler.toml
 export async function enforceRateLimit(limiter: RateLimit, key: string): Promise<void> {
   const { success } = await limiter.limit({ key });
   if (!success)
-    throw new AppError(429, "rate_limited", "Too many attempts. Please wait a minute and try again.", {
+    throw new AppError(429, ErrorCode.rate_limited, "Too many attempts. Please wait a minute and try again.", {
       headers: { "Retry-After": String(WINDOW_S) },
     });
 }

@@ -7,6 +7,7 @@
  */
 import { AppError } from "../errors";
 import { toHex } from "./crypto";
+import { ErrorCode } from "../protocol/rules";
 
 /** The client's body failed mid-stream (aborted, connection lost): the client's problem, 400. */
 export const interrupted = () =>
@@ -55,7 +56,7 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 }
 
 const lengthMismatch = (length: number) =>
-  new AppError(400, "length_mismatch", `The body does not match its Content-Length (${length} bytes).`);
+  new AppError(400, ErrorCode.length_mismatch, `The body does not match its Content-Length (${length} bytes).`);
 
 /**
  * `stream` carries exactly `length` bytes of `body`; `sha256` resolves to the

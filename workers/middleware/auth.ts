@@ -15,6 +15,7 @@ import { sessions } from "../../db/schema";
 import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState } from "../env";
 import { AppError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
+import { ErrorCode } from "../protocol/rules";
 
 export const SESSION_COOKIE = "session";
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -141,7 +142,7 @@ export async function signIn(c: Context<AppEnv>): Promise<boolean> {
 }
 
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  if (!(await signIn(c))) throw new AppError(401, "unauthorized", "Sign in to continue.");
+  if (!(await signIn(c))) throw new AppError(401, ErrorCode.unauthorized, "Sign in to continue.");
   await next();
 });
 

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
+import { ErrorCode } from "../protocol/rules";
 
 export const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
@@ -9,7 +10,7 @@ export const requireJson = createMiddleware(async (c, next) => {
   if (m === "POST" || m === "PUT" || m === "PATCH") {
     const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
     if (hasBody && !JSON_TYPE.test(c.req.header("content-type") ?? ""))
-      throw new AppError(415, "unsupported_media_type", "Send the request body as application/json.");
+      throw new AppError(415, ErrorCode.unsupported_media_type, "Send the request body as application/json.");
   }
   await next();
 });

@@ -22,6 +22,7 @@ import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { JSON_TYPE } from "./content-type";
+import { ErrorCode } from "../protocol/rules";
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const STALE_MS = 15_000;
@@ -48,7 +49,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (key === undefined || !MUTATING.has(c.req.method)) return next();
   if (key.length < 1 || key.length > 255)
-    throw new AppError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–255 characters.");
+    throw new AppError(400, ErrorCode.invalid_idempotency_key, "Idempotency-Key must be 1–255 characters.");
   const url = new URL(c.req.url);
   const requestHash = await sha256Hex(
     `${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await bodyFingerprint(c)}`,
@@ -102,7 +103,7 @@ export const idempotencyGate = createMiddleware<AppEnv>(async (c, next) => {
   const { key, requestHash } = c.var.idempotencyRequest!;
   const prior = state.prior;
   if (prior && prior.requestHash !== requestHash)
-    throw new AppError(422, "idempotency_key_reused", "This Idempotency-Key was used for a different request.");
+    throw new AppError(422, ErrorCode.idempotency_key_reused, "This Idempotency-Key was used for a different request.");
   if (prior && prior.status !== null) {
     const headers = new Headers(prior.headers ?? {});
     headers.set("Idempotent-Replayed", "true");
@@ -125,7 +126,7 @@ export const idempotencyGate = createMiddleware<AppEnv>(async (c, next) => {
   if (takenOver.length === 0)
     throw new AppError(
       409,
-      "idempotency_in_progress",
+      ErrorCode.idempotency_in_progress,
       "A request with this Idempotency-Key is still being processed.",
       {
         headers: { "Retry-After": "1" },

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineRecord } from "./record";
 import { focusSessions } from "../../db/schema";
 import { iso, pageQuery, recordBase, recordToWire } from "./common";
+import { focusEndsAt, focusRemainingS, LIMITS } from "./rules";
 
 export const focusStatusSchema = z.enum(["active", "paused", "completed", "abandoned"]);
 
@@ -25,8 +26,8 @@ export type FocusSession = z.infer<typeof focusSessionSchema>;
 
 export const startFocusSchema = z.strictObject({
   id: z.uuid().optional(),
-  duration_s: z.number().int().min(60).max(14_400),
-  label: z.string().trim().max(200).optional(),
+  duration_s: z.number().int().min(LIMITS.focus.minDurationS).max(LIMITS.focus.maxDurationS),
+  label: z.string().trim().max(LIMITS.focus.label).optional(),
 });
 export type StartFocus = z.infer<typeof startFocusSchema>;
 
@@ -34,23 +35,21 @@ export const focusHistoryQuery = z.strictObject({ ...pageQuery });
 
 type FocusRow = typeof focusSessions.$inferSelect;
 
-/**
- * Remaining time is derived from stored timestamps, never from a timer:
- * duration − (elapsed wall time − time spent paused).
- */
-export function remainingSeconds(
-  row: Pick<FocusRow, "durationS" | "startedAt" | "pausedAt" | "pausedTotalS" | "endedAt">,
-  now: Date,
-): number {
-  // While paused the clock stops at pausedAt; when ended, at endedAt.
-  const end = row.endedAt ?? row.pausedAt ?? now;
-  const focused = (end.getTime() - row.startedAt.getTime()) / 1000 - row.pausedTotalS;
-  return Math.max(0, Math.round((row.durationS - focused) * 1000) / 1000);
-}
+/** A row's clock for the shared arithmetic in ./rules (the web runs the same on wire records). */
+const clockOf = (row: Pick<FocusRow, "durationS" | "startedAt" | "pausedAt" | "pausedTotalS" | "endedAt">) => ({
+  durationS: row.durationS,
+  startedAt: row.startedAt.getTime(),
+  pausedAt: row.pausedAt?.getTime() ?? null,
+  pausedTotalS: row.pausedTotalS,
+  endedAt: row.endedAt?.getTime() ?? null,
+});
+
+/** Seconds left at `now`, from the stored timestamps (rules.ts focusRemainingS). */
+export const remainingSeconds = (row: Parameters<typeof clockOf>[0], now: Date): number =>
+  focusRemainingS(clockOf(row), now.getTime());
 
 export function focusSessionToWire(row: FocusRow, now: Date = row.updatedAt): FocusSession {
-  const endsAt =
-    row.status === "active" ? new Date(row.startedAt.getTime() + (row.durationS + row.pausedTotalS) * 1000) : null;
+  const endsAt = row.status === "active" ? new Date(focusEndsAt(clockOf(row))) : null;
   return {
     ...recordToWire(row),
     label: row.label,

@@ -2,11 +2,14 @@ import { z } from "zod";
 import { defineRecord } from "./record";
 import { inboxItems } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
+import { LIMITS } from "./rules";
 
-const title = z.string().trim().min(1).max(500);
-const description = z.string().max(10_000);
-const tag = z.string().trim().min(1).max(50);
-const tags = z.array(tag).max(20);
+export { normalizeTags } from "./rules";
+
+const title = z.string().trim().min(1).max(LIMITS.inbox.title);
+const description = z.string().max(LIMITS.inbox.description);
+const tag = z.string().trim().min(1).max(LIMITS.tag);
+const tags = z.array(tag).max(LIMITS.tagsPerRecord);
 
 export const inboxItemSchema = z
   .object({
@@ -35,9 +38,6 @@ export const updateInboxItemSchema = z.strictObject({
 export type UpdateInboxItem = z.infer<typeof updateInboxItemSchema>;
 
 export const listInboxQuery = z.strictObject({ ...pageQuery, tag: tag.optional() });
-
-/** Tags are case-insensitive and unique per item. */
-export const normalizeTags = (t: string[]) => [...new Set(t.map((x) => x.trim().toLowerCase()))];
 
 export function inboxItemToWire(row: typeof inboxItems.$inferSelect): InboxItem {
   return { ...recordToWire(row), title: row.title, description: row.description, tags: row.tags };

@@ -2,15 +2,16 @@ import { z } from "zod";
 import { defineRecord } from "./record";
 import { focusLibraries, focusTracks } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
+import { LIMITS } from "./rules";
 
 /** At most this many tracks per library (reorders touch every track in between). */
-export const MAX_TRACKS = 500;
+export const MAX_TRACKS = LIMITS.library.tracks;
 
-const name = z.string().trim().min(1).max(200);
-const description = z.string().max(2_000);
-const title = z.string().trim().min(1).max(300);
-export const httpUrl = z.url({ protocol: /^https?$/ }).max(2_048);
-const durationS = z.number().min(0).max(86_400);
+const name = z.string().trim().min(1).max(LIMITS.library.name);
+const description = z.string().max(LIMITS.library.description);
+const title = z.string().trim().min(1).max(LIMITS.track.title);
+export const httpUrl = z.url({ protocol: /^https?$/ }).max(LIMITS.url);
+const durationS = z.number().min(0).max(LIMITS.track.durationS);
 const position = z.number().int().min(0);
 
 export const focusLibrarySchema = z

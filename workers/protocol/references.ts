@@ -3,12 +3,13 @@ import { defineRecord } from "./record";
 import { referenceItems } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { httpUrl } from "./libraries";
+import { LIMITS } from "./rules";
 
-const title = z.string().trim().min(1).max(500);
-const content = z.string().max(100_000);
-const category = z.string().trim().min(1).max(100);
-const tag = z.string().trim().min(1).max(50);
-const tags = z.array(tag).max(20);
+const title = z.string().trim().min(1).max(LIMITS.reference.title);
+const content = z.string().max(LIMITS.reference.content);
+const category = z.string().trim().min(1).max(LIMITS.reference.category);
+const tag = z.string().trim().min(1).max(LIMITS.tag);
+const tags = z.array(tag).max(LIMITS.tagsPerRecord);
 
 export const referenceSchema = z
   .object({
@@ -62,7 +63,7 @@ export const listReferencesQuery = z.strictObject({
   ...pageQuery,
   category: category.optional(),
   tag: tag.optional(),
-  q: z.string().trim().max(200).optional(),
+  q: z.string().trim().max(LIMITS.reference.query).optional(),
   archived: z.enum(["true", "false", "all"]).default("false"),
 });
 export type ListReferences = z.infer<typeof listReferencesQuery>;

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { defineRecord } from "./record";
 import { settings } from "../../db/schema";
 import { recordBase, recordToWire, versionField } from "./common";
+import { FONT_SCALE, POLL_INTERVAL_S, UI_MAX_BYTES } from "./rules";
+
+export { SETTINGS_DEFAULTS, UI_MAX_BYTES } from "./rules";
 
 export const themeSchema = z.enum(["light", "dark", "system"]);
 export const syncModeSchema = z.enum(["auto", "socket", "poll"]);
@@ -9,26 +12,18 @@ export const syncModeSchema = z.enum(["auto", "socket", "poll"]);
 export const accessibilitySchema = z.strictObject({
   reduced_motion: z.boolean(),
   high_contrast: z.boolean(),
-  font_scale: z.number().min(0.75).max(2),
+  font_scale: z.number().min(FONT_SCALE.min).max(FONT_SCALE.max),
 });
 export const syncPrefsSchema = z.strictObject({
   mode: syncModeSchema,
-  poll_interval_s: z.number().int().min(5).max(300),
+  poll_interval_s: z.number().int().min(POLL_INTERVAL_S.min).max(POLL_INTERVAL_S.max),
 });
-export const UI_MAX_BYTES = 4096;
 /** Free-form UI preferences, small: ≤ 4 KB as JSON (the body is parsed JSON, so every value already is). */
 export const uiSchema = z
   .record(z.string(), z.unknown())
   .refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= UI_MAX_BYTES, {
     message: `ui must be at most ${UI_MAX_BYTES} bytes as JSON`,
   });
-
-export const SETTINGS_DEFAULTS = {
-  theme: "system" as const,
-  accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
-  ui: {} as Record<string, unknown>,
-  sync: { mode: "auto" as const, poll_interval_s: 30 },
-};
 
 export const settingsSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import { createInboxItem } from "../mutations/inbox.ts";
 import { parseCapture } from "../ui/capture.ts";
 import { isMac } from "../ui/format.ts";
@@ -32,8 +33,8 @@ export function Omnibar() {
       setError(tags.length ? "Add some words besides the tags." : "Type something to capture.");
       return;
     }
-    if (title.length > 500) {
-      setError("Keep it under 500 characters — add detail in the description later.");
+    if (title.length > LIMITS.inbox.title) {
+      setError(`Keep it under ${LIMITS.inbox.title} characters — add detail in the description later.`);
       return;
     }
     setError("");

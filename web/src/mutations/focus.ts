@@ -1,14 +1,23 @@
 // Focus sessions: start, pause, resume, complete, abandon. The server derives
 // remaining time from timestamps; the optimistic records here do the same.
+import { focusEndsAt, focusRemainingS } from "@protocol/rules.ts";
 import type { FocusSession } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
 import { createRecord, iso, newRecord, path, updateRecord } from "./record.ts";
 
-/** Seconds left right now, from server timestamps and the server clock estimate. */
-export function remainingNow(s: FocusSession, serverNow: number): number {
-  if (s.status === "active" && s.ends_at) return Math.max(0, (Date.parse(s.ends_at) - serverNow) / 1000);
-  return Math.max(0, s.remaining_s);
-}
+const ms = (t: string | null) => (t === null ? null : Date.parse(t));
+
+/** A wire session's clock for the arithmetic the server uses too (rules.ts). */
+const clockOf = (s: FocusSession) => ({
+  durationS: s.duration_s,
+  startedAt: Date.parse(s.started_at),
+  pausedAt: ms(s.paused_at),
+  pausedTotalS: s.paused_total_s,
+  endedAt: ms(s.ended_at),
+});
+
+/** Seconds left at `serverNow` (the server clock estimate), from the session's timestamps. */
+export const remainingNow = (s: FocusSession, serverNow: number): number => focusRemainingS(clockOf(s), serverNow);
 
 export function startFocus(store: SyncStore, duration_s: number, label: string) {
   const now = store.serverNow();
@@ -23,7 +32,7 @@ export function startFocus(store: SyncStore, duration_s: number, label: string) 
       paused_at: null,
       paused_total_s: 0,
       ended_at: null,
-      ends_at: iso(now + duration_s * 1000),
+      ends_at: iso(focusEndsAt({ durationS: duration_s, startedAt: now, pausedTotalS: 0 })),
       remaining_s: duration_s,
     },
     now,
@@ -50,11 +59,12 @@ export function pauseFocus(store: SyncStore, s: FocusSession) {
 export function resumeFocus(store: SyncStore, s: FocusSession) {
   const now = store.serverNow();
   const pausedFor = s.paused_at ? Math.max(0, (now - Date.parse(s.paused_at)) / 1000) : 0;
+  const paused_total_s = s.paused_total_s + pausedFor;
   return focusAction(store, s, "/api/focus/resume", "Resume focus session", now, {
     status: "active",
     paused_at: null,
-    paused_total_s: s.paused_total_s + pausedFor,
-    ends_at: iso(now + s.remaining_s * 1000),
+    paused_total_s,
+    ends_at: iso(focusEndsAt({ ...clockOf(s), pausedTotalS: paused_total_s })),
   });
 }
 

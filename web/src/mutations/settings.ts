@@ -1,14 +1,11 @@
 // Settings: one record per user, a per-field merge on the server.
+import { SETTINGS_DEFAULTS } from "@protocol/rules.ts";
 import type { Settings, UpdateSettings } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
 import { enqueue, iso, updateRecord } from "./record.ts";
 
-export const DEFAULT_SETTINGS: Omit<Settings, "id" | "version" | "created_at" | "updated_at"> = {
-  theme: "system",
-  accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
-  ui: {},
-  sync: { mode: "auto", poll_interval_s: 30 },
-};
+/** The server's defaults (a new account's settings; what "reset" restores). */
+const DEFAULT_SETTINGS: Omit<Settings, "id" | "version" | "created_at" | "updated_at"> = SETTINGS_DEFAULTS;
 
 /** Until the first sync delivers the real record, optimistic edits use this id. */
 const LOCAL_SETTINGS_ID = "local-settings";

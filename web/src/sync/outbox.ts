@@ -2,6 +2,7 @@
 // Idempotency-Key across retries, so a retry after a lost response can't
 // apply twice. A refusal (4xx) drops the entry so it never blocks the ones
 // behind it; an outage (network, 5xx, 429) keeps it and backs off.
+import { ErrorCode } from "@protocol/rules.ts";
 import { httpError, NetworkError, send, type HttpError, type HttpResult } from "../api/http.ts";
 import type { EntityMap, EntityName } from "../api/types.ts";
 import type { Data, Optimistic, OutboxEntry, SyncCache } from "./db.ts";
@@ -47,7 +48,9 @@ export interface OutboxHooks {
 const LOCK = "continuum-outbox";
 
 function retryable(err: HttpError): boolean {
-  return err.status >= 500 || err.status === 429 || err.status === 408 || err.code === "idempotency_in_progress";
+  return (
+    err.status >= 500 || err.status === 429 || err.status === 408 || err.code === ErrorCode.idempotency_in_progress
+  );
 }
 
 function isRecord(v: unknown): v is Data {

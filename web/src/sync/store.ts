@@ -2,6 +2,7 @@
 // in IndexedDB), lays the outbox's optimistic changes over them, and tells
 // subscribers when something changed. No UI framework in here: the views wrap
 // these callbacks in Solid signals.
+import { ErrorCode } from "@protocol/rules.ts";
 import { httpError, send, type FetchFn, type HttpError } from "../api/http.ts";
 import type {
   Change,
@@ -394,7 +395,7 @@ class Store implements SyncStore {
     const current = (err.details as { current?: unknown } | null)?.current;
     const hasCurrent = typeof current === "object" && current !== null && typeof (current as Data).id === "string";
     if (hasCurrent) await this.adopt(e.entity, current as Data);
-    if (err.code === "version_conflict") {
+    if (err.code === ErrorCode.version_conflict) {
       this.notice("conflict", `${e.label} conflicted with a change made elsewhere — server version kept.`);
     } else if (err.status === 404 && e.method !== "POST") {
       await this.forget(e.entity, e.id);

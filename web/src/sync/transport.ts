@@ -2,6 +2,7 @@
 // phones poll. The pull by cursor is the truth — socket messages are only the
 // fast path — so every path ends in hooks.pull(), and the socket is watched
 // with a heartbeat because it can die silently.
+import { SETTINGS_DEFAULTS } from "@protocol/rules.ts";
 import { NetworkError } from "../api/http.ts";
 import type { ServerMessage, SyncMode, SyncPrefs } from "../api/types.ts";
 import type { DeviceTraits, SocketLike, SyncDeps, TimerHandle } from "./deps.ts";
@@ -14,7 +15,7 @@ export const POLL_BACKOFF_STEP = 1.5;
 export const POLL_BACKOFF_MAX = 4;
 export const RECONNECT_BASE_MS = 1_000;
 export const RECONNECT_MAX_MS = 60_000;
-export const DEFAULT_PREFS: SyncPrefs = { mode: "auto", poll_interval_s: 30 };
+export const DEFAULT_PREFS: SyncPrefs = SETTINGS_DEFAULTS.sync;
 
 export type Policy = "socket" | "poll";
 export type LinkMode = "live" | "polling" | "offline";

@@ -1,17 +1,16 @@
 // Omnibar syntax: "Call Sam about the lease #home #urgent" → title + tags.
 // A tag starts with a letter (so "issue #123" and "C#" stay text); tags are
-// lowercased like the server normalizes them.
-export const MAX_TAGS = 20;
-export const MAX_TAG_LEN = 50;
+// normalised like the server stores them (rules.ts normalizeTag).
+import { LIMITS, normalizeTag } from "@protocol/rules.ts";
 
-const TAG = /(^|\s)#(\p{L}[\p{L}\p{N}_\-/]{0,49})(?=\s|$|[.,;:!?])[.,;:!?]*/gu;
+const TAG = new RegExp(String.raw`(^|\s)#(\p{L}[\p{L}\p{N}_\-/]{0,${LIMITS.tag - 1}})(?=\s|$|[.,;:!?])[.,;:!?]*`, "gu");
 
 export function parseCapture(raw: string): { title: string; tags: string[] } {
   const tags: string[] = [];
   const title = raw
     .replace(TAG, (_m, pre: string, tag: string) => {
-      const t = tag.toLowerCase();
-      if (!tags.includes(t) && tags.length < MAX_TAGS) tags.push(t);
+      const t = normalizeTag(tag);
+      if (!tags.includes(t) && tags.length < LIMITS.tagsPerRecord) tags.push(t);
       return pre;
     })
     .replace(/\s+/g, " ")
@@ -23,8 +22,8 @@ export function parseCapture(raw: string): { title: string; tags: string[] } {
 export function parseTagList(raw: string): string[] {
   const out: string[] = [];
   for (const part of raw.split(/[\s,]+/)) {
-    const t = part.replace(/^#+/, "").trim().toLowerCase().slice(0, MAX_TAG_LEN);
-    if (t && !out.includes(t) && out.length < MAX_TAGS) out.push(t);
+    const t = normalizeTag(part.replace(/^#+/, "")).slice(0, LIMITS.tag);
+    if (t && !out.includes(t) && out.length < LIMITS.tagsPerRecord) out.push(t);
   }
   return out;
 }

@@ -12,6 +12,7 @@
 // instead of storing it twice. Each attempt has its own Idempotency-Key: a
 // cancelled attempt may have left a stored 4xx (a body shorter than its
 // Content-Length) under its key, which must not be replayed to the retry.
+import { ErrorCode } from "@protocol/rules.ts";
 import { defaultFetch, describeError, httpError, HttpError, NetworkError, send, type HttpResult } from "../api/http.ts";
 import type { Audio, Upload } from "../api/types.ts";
 import { uuid } from "../sync/deps.ts";
@@ -346,7 +347,7 @@ export function describeUploadError(err: unknown, filename: string): string {
       : "The connection dropped before the upload finished. Retry when you're back online.";
   if (err instanceof HttpError) {
     if (err.status === 415) return `${name} isn't a supported audio file (MP3, WAV, OGG/Opus, FLAC, M4A/AAC or WebM).`;
-    if (err.code === "quota_exceeded") {
+    if (err.code === ErrorCode.quota_exceeded) {
       const d = (err.details ?? {}) as { quota_bytes?: number; used_bytes?: number };
       const room =
         typeof d.quota_bytes === "number" && typeof d.used_bytes === "number"

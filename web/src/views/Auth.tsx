@@ -1,3 +1,4 @@
+import { ErrorCode } from "@protocol/rules.ts";
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { api, describeError, HttpError } from "../api/http.ts";
 import type { AuthResponse, User } from "../api/types.ts";
@@ -42,7 +43,7 @@ export function Auth(props: { onAuthed: (user: User) => void; message?: string }
     } catch (err) {
       setFields(fieldErrors(err));
       setError(
-        err instanceof HttpError && err.code === "invalid_credentials"
+        err instanceof HttpError && err.code === ErrorCode.invalid_credentials
           ? "That email/username and password don't match."
           : describeError(err),
       );

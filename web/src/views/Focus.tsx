@@ -1,4 +1,5 @@
 import { createEffect, createMemo, createSignal, For, lazy, onCleanup, Show } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import type { FocusSession } from "../api/types.ts";
 import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../mutations/focus.ts";
 import { clock, dateTime, minutes } from "../ui/format.ts";
@@ -8,6 +9,8 @@ import { useRecords, useSync } from "../ui/sync-context.ts";
 const FocusMusic = lazy(() => import("../components/FocusMusic.tsx"));
 
 const PRESETS = [15, 25, 50, 90];
+const MIN_MINUTES = LIMITS.focus.minDurationS / 60;
+const MAX_MINUTES = LIMITS.focus.maxDurationS / 60;
 const HISTORY = 20;
 /** Sessions this tab already asked to complete when their time ran out. */
 const autoCompleted = new Set<string>();
@@ -72,7 +75,7 @@ function StartForm() {
   const start = (e: SubmitEvent) => {
     e.preventDefault();
     const m = Math.round(mins());
-    if (!(m >= 1 && m <= 240)) return;
+    if (!(m >= MIN_MINUTES && m <= MAX_MINUTES)) return;
     void startFocus(store, m * 60, label().trim());
   };
 
@@ -95,8 +98,8 @@ function StartForm() {
             id="focus-minutes"
             type="number"
             inputmode="numeric"
-            min={1}
-            max={240}
+            min={MIN_MINUTES}
+            max={MAX_MINUTES}
             step={1}
             required
             value={mins()}
@@ -108,7 +111,7 @@ function StartForm() {
           <input
             id="focus-label"
             type="text"
-            maxlength={200}
+            maxlength={LIMITS.focus.label}
             value={label()}
             onInput={(e) => setLabel(e.currentTarget.value)}
           />

@@ -1,4 +1,5 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import type { InboxItem } from "../api/types.ts";
 import { SHORTCUT } from "../components/Omnibar.tsx";
 import { TagList } from "../components/TagList.tsx";
@@ -144,14 +145,20 @@ function EditForm(props: { item: InboxItem; onDone: () => void }) {
           id={`title-${id}`}
           name="title"
           required
-          maxlength={500}
+          maxlength={LIMITS.inbox.title}
           value={props.item.title}
           ref={(el) => queueMicrotask(() => el.focus())}
         />
       </div>
       <div class="field">
         <label for={`desc-${id}`}>Description</label>
-        <textarea id={`desc-${id}`} name="description" rows={3} maxlength={10000} value={props.item.description} />
+        <textarea
+          id={`desc-${id}`}
+          name="description"
+          rows={3}
+          maxlength={LIMITS.inbox.description}
+          value={props.item.description}
+        />
       </div>
       <div class="field">
         <label for={`tags-${id}`}>Tags</label>
@@ -162,7 +169,7 @@ function EditForm(props: { item: InboxItem; onDone: () => void }) {
           value={props.item.tags.map((t) => `#${t}`).join(" ")}
         />
         <p id={`tags-hint-${id}`} class="hint">
-          Separate with spaces or commas, up to 20.
+          Separate with spaces or commas, up to {LIMITS.tagsPerRecord}.
         </p>
       </div>
       <p class="field-error" role="alert">

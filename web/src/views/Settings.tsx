@@ -1,4 +1,5 @@
 import { createSignal, For } from "solid-js";
+import { FONT_SCALE, POLL_INTERVAL_S } from "@protocol/rules.ts";
 import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User } from "../api/types.ts";
 import { resetSettings, updateSettings } from "../mutations/settings.ts";
 import { applyAppearance } from "../ui/appearance.ts";
@@ -82,8 +83,8 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
           <input
             id="font-scale"
             type="range"
-            min={0.75}
-            max={2}
+            min={FONT_SCALE.min}
+            max={FONT_SCALE.max}
             step={0.05}
             value={shownScale()}
             // Preview while dragging; save once on release.
@@ -126,16 +127,16 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
             id="poll-interval"
             type="number"
             inputmode="numeric"
-            min={5}
-            max={300}
+            min={POLL_INTERVAL_S.min}
+            max={POLL_INTERVAL_S.max}
             step={1}
             value={s().sync.poll_interval_s}
             aria-describedby="poll-interval-hint"
             aria-invalid={intervalError() ? "true" : undefined}
             onChange={(e) => {
               const v = e.currentTarget.valueAsNumber;
-              if (!Number.isInteger(v) || v < 5 || v > 300) {
-                setIntervalError("Choose a whole number from 5 to 300.");
+              if (!Number.isInteger(v) || v < POLL_INTERVAL_S.min || v > POLL_INTERVAL_S.max) {
+                setIntervalError(`Choose a whole number from ${POLL_INTERVAL_S.min} to ${POLL_INTERVAL_S.max}.`);
                 return;
               }
               setIntervalError("");
@@ -143,7 +144,8 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
             }}
           />
           <p id="poll-interval-hint" class={intervalError() ? "field-error" : "hint"}>
-            {intervalError() || "5–300. Used while polling; slows down while nothing changes."}
+            {intervalError() ||
+              `${POLL_INTERVAL_S.min}–${POLL_INTERVAL_S.max}. Used while polling; slows down while nothing changes.`}
           </p>
         </div>
       </fieldset>

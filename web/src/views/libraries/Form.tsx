@@ -1,5 +1,6 @@
 // The libraries screens' forms and toggles: favorite, rename, add a track.
 import { createMemo, createSignal, Show } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import type { Audio, FocusLibrary } from "../../api/types.ts";
 import { AudioFileSelect } from "../../components/AudioFileSelect.tsx";
 import { Uploader } from "../../components/Uploader.tsx";
@@ -40,7 +41,7 @@ export function RenameForm(props: { lib: FocusLibrary; onDone: () => void }) {
           id={`rename-${props.lib.id}`}
           name="name"
           required
-          maxlength={200}
+          maxlength={LIMITS.library.name}
           value={props.lib.name}
           ref={(el) => queueMicrotask(() => el.select())}
         />
@@ -96,7 +97,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
         return;
       }
       const t = title().trim() || decodeURIComponent(new URL(u).pathname.split("/").pop() || new URL(u).host);
-      void addTrack(store, props.libraryId, { title: t.slice(0, 300), url: u }, props.position);
+      void addTrack(store, props.libraryId, { title: t.slice(0, LIMITS.track.title), url: u }, props.position);
     }
     setTitle("");
     setUrl("");
@@ -139,7 +140,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
               type="url"
               inputmode="url"
               placeholder="https://…"
-              maxlength={2048}
+              maxlength={LIMITS.url}
               value={url()}
               onInput={(e) => setUrl(e.currentTarget.value)}
             />
@@ -168,7 +169,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
         <label for="track-title">Title</label>
         <input
           id="track-title"
-          maxlength={300}
+          maxlength={LIMITS.track.title}
           aria-describedby="track-title-hint"
           value={title()}
           onInput={(e) => setTitle(e.currentTarget.value)}

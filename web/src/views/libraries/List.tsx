@@ -1,5 +1,6 @@
 // The libraries list: create, rename, favorite, delete.
 import { createMemo, createSignal, For, Show } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import type { FocusLibrary } from "../../api/types.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { createLibrary, deleteLibrary, sortLibraries } from "../../mutations/libraries.ts";
@@ -38,7 +39,7 @@ export function LibraryList() {
           <label for="new-library">New library</label>
           <input
             id="new-library"
-            maxlength={200}
+            maxlength={LIMITS.library.name}
             required
             placeholder="e.g. Deep work"
             value={name()}

@@ -1,5 +1,6 @@
 // Create or edit a reference, with an optional recording (pick or upload).
 import { createMemo, createSignal, For } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import type { Audio, Reference } from "../../api/types.ts";
 import { AudioFileSelect } from "../../components/AudioFileSelect.tsx";
 import { Uploader } from "../../components/Uploader.tsx";
@@ -83,14 +84,20 @@ export function ReferenceForm(props: {
           id={`ref-title-${p}`}
           name="title"
           required
-          maxlength={500}
+          maxlength={LIMITS.reference.title}
           value={r?.title ?? ""}
           ref={(el) => queueMicrotask(() => el.focus())}
         />
       </div>
       <div class="field">
         <label for={`ref-content-${p}`}>Content</label>
-        <textarea id={`ref-content-${p}`} name="content" rows={4} maxlength={100000} value={r?.content ?? ""} />
+        <textarea
+          id={`ref-content-${p}`}
+          name="content"
+          rows={4}
+          maxlength={LIMITS.reference.content}
+          value={r?.content ?? ""}
+        />
       </div>
       <div class="row wrap">
         <div class="field grow">
@@ -101,13 +108,19 @@ export function ReferenceForm(props: {
             type="url"
             inputmode="url"
             placeholder="https://…"
-            maxlength={2048}
+            maxlength={LIMITS.url}
             value={r?.url ?? ""}
           />
         </div>
         <div class="field">
           <label for={`ref-cat-${p}`}>Category (optional)</label>
-          <input id={`ref-cat-${p}`} name="category" maxlength={100} list={`ref-cats-${p}`} value={r?.category ?? ""} />
+          <input
+            id={`ref-cat-${p}`}
+            name="category"
+            maxlength={LIMITS.reference.category}
+            list={`ref-cats-${p}`}
+            value={r?.category ?? ""}
+          />
           <datalist id={`ref-cats-${p}`}>
             <For each={props.categories}>{(c) => <option value={c} />}</For>
           </datalist>
@@ -122,7 +135,7 @@ export function ReferenceForm(props: {
           value={(r?.tags ?? []).map((t) => `#${t}`).join(" ")}
         />
         <p id={`ref-tags-hint-${p}`} class="hint">
-          Separate with spaces or commas, up to 20.
+          Separate with spaces or commas, up to {LIMITS.tagsPerRecord}.
         </p>
       </div>
       <div class="row wrap">

@@ -1,0 +1,124 @@
+/**
+ * Plain values and rules shared by the Worker and the web app: defaults,
+ * limits, tag normalisation, the focus timer's arithmetic and the error
+ * codes. No zod and no drizzle here — the web imports this file as a value
+ * (`@protocol/rules.ts`), so whatever is in it ships in the bundle. The zod
+ * schemas in this folder take their limits from here; web forms use the same
+ * numbers for `maxlength`, hints and checks before sending.
+ */
+
+// ---- error codes ----------------------------------------------------------------
+
+/** Every `error.code` the API sends (SPEC §3). Keys are the codes themselves, so a search finds every use. */
+export const ErrorCode = {
+  // request shape
+  malformed_request: "malformed_request",
+  validation_failed: "validation_failed",
+  invalid_query: "invalid_query",
+  invalid_if_match: "invalid_if_match",
+  invalid_idempotency_key: "invalid_idempotency_key",
+  invalid_cursor: "invalid_cursor",
+  unsupported_media_type: "unsupported_media_type",
+  payload_too_large: "payload_too_large",
+  upgrade_required: "upgrade_required",
+  // auth
+  unauthorized: "unauthorized",
+  invalid_credentials: "invalid_credentials",
+  rate_limited: "rate_limited",
+  // records
+  not_found: "not_found",
+  version_conflict: "version_conflict",
+  id_conflict: "id_conflict",
+  idempotency_key_reused: "idempotency_key_reused",
+  idempotency_in_progress: "idempotency_in_progress",
+  cursor_expired: "cursor_expired",
+  // domains
+  focus_not_running: "focus_not_running",
+  focus_session_running: "focus_session_running",
+  focus_session_ended: "focus_session_ended",
+  library_full: "library_full",
+  audio_in_use: "audio_in_use",
+  quota_exceeded: "quota_exceeded",
+  // audio bytes
+  empty_body: "empty_body",
+  length_required: "length_required",
+  invalid_content_length: "invalid_content_length",
+  length_mismatch: "length_mismatch",
+  filename_required: "filename_required",
+  invalid_filename: "invalid_filename",
+  invalid_audio_id: "invalid_audio_id",
+  unsupported_audio_format: "unsupported_audio_format",
+  invalid_part_number: "invalid_part_number",
+  invalid_parts: "invalid_parts",
+  upload_incomplete: "upload_incomplete",
+  size_mismatch: "size_mismatch",
+  range_not_satisfiable: "range_not_satisfiable",
+  // the server's own trouble
+  database_unavailable: "database_unavailable",
+  internal_error: "internal_error",
+  http_error: "http_error",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+// ---- limits ---------------------------------------------------------------------
+
+/** Lengths are in characters (UTF-16 code units, as JavaScript and zod count them). */
+export const LIMITS = {
+  tag: 50,
+  tagsPerRecord: 20,
+  url: 2_048,
+  inbox: { title: 500, description: 10_000 },
+  reference: { title: 500, content: 100_000, category: 100, query: 200 },
+  library: { name: 200, description: 2_000, tracks: 500 },
+  track: { title: 300, durationS: 86_400 },
+  focus: { label: 200, minDurationS: 60, maxDurationS: 14_400 },
+} as const;
+
+// ---- settings -------------------------------------------------------------------
+
+export const FONT_SCALE = { min: 0.75, max: 2 } as const;
+export const POLL_INTERVAL_S = { min: 5, max: 300 } as const;
+/** Free-form `ui` preferences stay small: at most this many bytes as JSON. */
+export const UI_MAX_BYTES = 4096;
+
+/** A new account's settings, and what "reset" goes back to. */
+export const SETTINGS_DEFAULTS = {
+  theme: "system" as const,
+  accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
+  ui: {} as Record<string, unknown>,
+  sync: { mode: "auto" as const, poll_interval_s: 30 },
+};
+
+// ---- tags -----------------------------------------------------------------------
+
+/** Tags are case-insensitive: stored trimmed and lowercased. */
+export const normalizeTag = (tag: string) => tag.trim().toLowerCase();
+
+/** Normalised and unique, first occurrence first. */
+export const normalizeTags = (tags: readonly string[]) => [...new Set(tags.map(normalizeTag))];
+
+// ---- focus sessions -------------------------------------------------------------
+
+/** A focus session's clock, as times in ms since the epoch (null: not paused / not ended). */
+export interface FocusClock {
+  durationS: number;
+  startedAt: number;
+  pausedAt: number | null;
+  pausedTotalS: number;
+  endedAt: number | null;
+}
+
+/**
+ * Seconds left at `now`, derived from timestamps, never from a running timer:
+ * duration − (elapsed wall time − time spent paused). While paused the clock
+ * stops at pausedAt; once ended, at endedAt. Rounded to the millisecond.
+ */
+export function focusRemainingS(s: FocusClock, now: number): number {
+  const end = s.endedAt ?? s.pausedAt ?? now;
+  const focused = (end - s.startedAt) / 1000 - s.pausedTotalS;
+  return Math.max(0, Math.round((s.durationS - focused) * 1000) / 1000);
+}
+
+/** When a running session's time is up (ms since the epoch). */
+export const focusEndsAt = (s: Pick<FocusClock, "durationS" | "startedAt" | "pausedTotalS">) =>
+  s.startedAt + (s.durationS + s.pausedTotalS) * 1000;
