@@ -1,7 +1,5 @@
 // The shared rules module (workers/protocol/rules.ts): one copy of the values
 // and arithmetic the Worker and the web app both rely on.
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
 import {
   ErrorCode,
@@ -81,13 +79,13 @@ describe("error codes", () => {
   // Codes still written as string literals (route handlers) must be known too,
   // so the client's ErrorCode comparisons can't drift from what the server sends.
   test("every code the Worker source throws is in ErrorCode", () => {
-    const root = path.join(import.meta.dirname, "../../workers");
-    const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter(
-      (f) => f.endsWith(".ts") && !f.endsWith(".d.ts"),
-    );
+    const sources = import.meta.glob<string>(["../../workers/**/*.ts", "!**/*.d.ts"], {
+      query: "?raw",
+      import: "default",
+      eager: true,
+    });
     const thrown = new Set<string>();
-    for (const f of files) {
-      const src = readFileSync(path.join(root, f), "utf8");
+    for (const src of Object.values(sources)) {
       for (const m of src.matchAll(/(?:AppError\(\s*\d+,\s*|errorBody\()"([a-z_]+)"/g)) thrown.add(m[1]!);
       for (const m of src.matchAll(/ErrorCode\.([a-z_]+)/g)) thrown.add(m[1]!);
     }

@@ -6,6 +6,7 @@ import {
   backoffMs,
   choosePolicy,
   HEARTBEAT_MS,
+  linkMode,
   PONG_TIMEOUT_MS,
   SAFETY_PULL_MS,
   Transport,
@@ -19,7 +20,10 @@ interface Rig extends Harness {
   messages: ServerMessage[];
   /** What the next pulls return: true = something changed, "offline" = NetworkError. */
   results: Array<boolean | "offline">;
-  reachableCalls: number;
+  /** What the transport reported about reaching the server, in order. */
+  reached: boolean[];
+  /** The indicator's mode, as the store derives it from those reports. */
+  mode(): "live" | "polling" | "offline";
   start: number;
 }
 
@@ -32,7 +36,8 @@ function rig(opts: { device?: typeof DESKTOP; mode?: "auto" | "socket" | "poll";
     pulls: [],
     messages: [],
     results: [],
-    reachableCalls: 0,
+    reached: [],
+    mode: () => linkMode({ online: h.env.online, reachable: r.reached.at(-1) ?? true, live: r.transport.live() }),
     start: h.clock.now,
   };
   r.transport = new Transport(h.deps, {
@@ -44,7 +49,7 @@ function rig(opts: { device?: typeof DESKTOP; mode?: "auto" | "socket" | "poll";
     },
     message: (m) => r.messages.push(m),
     state: () => undefined,
-    reachable: () => r.reachableCalls++,
+    reached: (ok) => r.reached.push(ok),
   });
   r.transport.configure({ mode: opts.mode ?? "auto", poll_interval_s: opts.interval ?? 30 });
   return r;
@@ -89,7 +94,7 @@ describe("choosing a transport", () => {
     r.transport.start();
     await r.clock.advance(120_000);
     expect(sockets(r)).toHaveLength(0);
-    expect(r.transport.mode()).toBe("polling");
+    expect(r.mode()).toBe("polling");
     expect(r.pulls.length).toBeGreaterThan(1);
   });
 
@@ -97,10 +102,10 @@ describe("choosing a transport", () => {
     const r = rig();
     r.transport.start();
     lastSocket(r).open();
-    expect(r.transport.mode()).toBe("live");
+    expect(r.mode()).toBe("live");
     r.transport.configure({ mode: "poll", poll_interval_s: 30 });
     expect(lastSocket(r).closed).toBe(true);
-    expect(r.transport.mode()).toBe("polling");
+    expect(r.mode()).toBe("polling");
   });
 
   test("forcing socket on a phone opens one", async () => {
@@ -211,10 +216,10 @@ describe("polling", () => {
     r.results = ["offline", true];
     r.transport.start();
     await r.clock.advance(0);
-    expect(r.transport.mode()).toBe("offline");
+    expect(r.mode()).toBe("offline");
     await r.clock.advance(45_000);
-    expect(r.transport.mode()).toBe("polling");
-    expect(r.reachableCalls).toBe(1); // the outbox is told to flush
+    expect(r.mode()).toBe("polling");
+    expect(r.reached).toEqual([false, true]); // the store decides what follows (status, flushing the outbox)
   });
 });
 
@@ -224,7 +229,7 @@ describe("socket", () => {
     r.transport.start();
     lastSocket(r).open();
     await r.clock.advance(0);
-    expect(r.transport.mode()).toBe("live");
+    expect(r.mode()).toBe("live");
     const t0 = r.pulls.length;
     // keep the socket chatty so the heartbeat never fires
     for (let i = 0; i < 18; i++) {
@@ -266,7 +271,7 @@ describe("socket", () => {
     r.server.down = true; // every reconnect attempt fails
     lastSocket(r).drop();
     await r.clock.advance(0);
-    expect(r.transport.mode()).toBe("polling");
+    expect(r.mode()).toBe("polling");
     expect(r.pulls.length).toBe(before + 1); // catches up on what the socket missed
     await r.clock.advance(60_000);
     // random() = 0.5 → ¾ of 1 s, 2 s, 4 s, 8 s, 16 s, 32 s after each failure
@@ -313,7 +318,7 @@ describe("socket", () => {
     await r.clock.advance(1_000); // reconnect after 0.75 s
     expect(sockets(r)).toHaveLength(2);
     lastSocket(r).open();
-    expect(r.transport.mode()).toBe("live");
+    expect(r.mode()).toBe("live");
     lastSocket(r).drop();
     await r.clock.advance(750);
     expect(sockets(r)).toHaveLength(3); // attempt counter was reset: 0.75 s again
@@ -339,7 +344,7 @@ describe("socket", () => {
     expect(ws.closed).toBe(false);
     await r.clock.advance(1);
     expect(ws.closed).toBe(true);
-    expect(r.transport.mode()).toBe("polling");
+    expect(r.mode()).toBe("polling");
   });
 
   test("a pong keeps the socket alive", async () => {

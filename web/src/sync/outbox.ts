@@ -39,7 +39,8 @@ export interface OutboxHooks {
   committed(entry: OutboxEntry): Promise<boolean>;
   /** The server refused the entry; it has been removed already. */
   rejected(entry: OutboxEntry, err: HttpError): Promise<void>;
-  reachable(ok: boolean): void;
+  /** A send got an answer (true) or never reached the server (false). */
+  reached(ok: boolean): void;
   unauthorized(): void;
   /** The list of entries changed (pending count, overlays). */
   changed(entities: string[]): void;
@@ -194,11 +195,11 @@ export class Outbox {
       });
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err;
-      this.hooks.reachable(false);
+      this.hooks.reached(false);
       await this.retryLater(entry, null);
       return false;
     }
-    this.hooks.reachable(true);
+    this.hooks.reached(true);
 
     if (res.ok) {
       this.attempt = 0;

@@ -19,7 +19,7 @@ import { reached } from "./cursor.ts";
 import type { CachedRecord, Data, OutboxEntry, SyncCache } from "./db.ts";
 import type { SyncDeps } from "./deps.ts";
 import { Outbox, type Mutation } from "./outbox.ts";
-import { DEFAULT_PREFS, Transport, type LinkMode } from "./transport.ts";
+import { DEFAULT_PREFS, linkMode, Transport, type LinkMode } from "./transport.ts";
 
 export type { Mutation } from "./outbox.ts";
 export type { LinkMode } from "./transport.ts";
@@ -93,6 +93,12 @@ class Store implements SyncStore {
   private dirty = new Set<string>();
   private flushQueued = false;
   private noticeList: Notice[] = [];
+  /**
+   * Whether the server answers. Owned here: the outbox (sends) and the
+   * transport (pulls, socket) only report what they saw, and the store
+   * decides what follows — the status, and flushing the outbox on return.
+   */
+  private reachable = true;
   private lastStatus: SyncStatus = { mode: "polling", poll_interval_s: DEFAULT_PREFS.poll_interval_s, pending: 0 };
   private chain: Promise<unknown> = Promise.resolve();
   private queuedPull: Promise<boolean> | null = null;
@@ -118,7 +124,7 @@ class Store implements SyncStore {
       pull: () => this.pull(),
       message: (msg) => this.onMessage(msg),
       state: () => this.emitStatus(),
-      reachable: () => this.outbox?.kick(),
+      reached: (ok) => this.reached(ok),
     });
   }
 
@@ -139,7 +145,7 @@ class Store implements SyncStore {
     this.outbox = new Outbox(this.deps, cache, clientId, {
       committed: (e) => this.committed(e),
       rejected: (e, err) => this.rejected(e, err),
-      reachable: (ok) => this.transport.setReachable(ok),
+      reached: (ok) => this.reached(ok),
       unauthorized: () => this.unauthorized(),
       changed: (entities) => {
         entities.forEach((e) => this.markDirty(e));
@@ -423,6 +429,15 @@ class Store implements SyncStore {
     await this.cache?.commit([], [[entity, id]]);
   }
 
+  /** Both the outbox and the transport report here; a change of answer updates the status. */
+  private reached(ok: boolean): void {
+    if (ok === this.reachable) return;
+    this.reachable = ok;
+    this.emitStatus();
+    // Back in touch: send what waited, without sitting out the outbox's backoff.
+    if (ok) this.outbox?.kick();
+  }
+
   private unauthorized(): void {
     this.transport.stop();
     this.outbox?.stop();
@@ -466,7 +481,7 @@ class Store implements SyncStore {
 
   private emitStatus(): void {
     const next: SyncStatus = {
-      mode: this.transport.mode(),
+      mode: linkMode({ online: this.deps.isOnline(), reachable: this.reachable, live: this.transport.live() }),
       poll_interval_s: this.transport.pollIntervalS(),
       pending: this.outbox?.pendingCount() ?? 0,
     };

@@ -1,7 +1,8 @@
 // How changes reach this device (SPEC §4): desktops hold the WebSocket;
 // phones poll. The pull by cursor is the truth — socket messages are only the
 // fast path — so every path ends in hooks.pull(), and the socket is watched
-// with a heartbeat because it can die silently.
+// with a heartbeat because it can die silently. Whether the server answers is
+// reported (hooks.reached), not kept: the store owns reachability.
 import { SETTINGS_DEFAULTS } from "@protocol/rules.ts";
 import { NetworkError } from "../api/http.ts";
 import type { ServerMessage, SyncMode, SyncPrefs } from "../api/types.ts";
@@ -26,6 +27,15 @@ export function choosePolicy(mode: SyncMode, d: DeviceTraits): Policy {
   return d.coarse || d.narrow || d.saveData ? "poll" : "socket";
 }
 
+/**
+ * What the connection indicator says. Reachability is the store's (both the
+ * outbox and the transport report to it); `live` is an open socket.
+ */
+export function linkMode(s: { online: boolean; reachable: boolean; live: boolean }): LinkMode {
+  if (!s.online || !s.reachable) return "offline";
+  return s.live ? "live" : "polling";
+}
+
 /** Exponential backoff with "equal jitter" so many clients don't reconnect in lockstep. */
 export function backoffMs(
   attempt: number,
@@ -41,10 +51,10 @@ export interface TransportHooks {
   /** Pull the change feed; true if anything changed. Throws NetworkError when unreachable. */
   pull(): Promise<boolean>;
   message(msg: ServerMessage): void;
-  /** Something shown in the status changed. */
+  /** Something shown in the status changed (socket up or down, policy, online). */
   state(): void;
-  /** The server became reachable again: flush the outbox. */
-  reachable(): void;
+  /** A pull or socket reached the server (true), or a pull couldn't (false). */
+  reached(ok: boolean): void;
 }
 
 type TimerName = "pull" | "reconnect" | "heartbeat" | "pong" | "connect";
@@ -58,7 +68,6 @@ export class Transport {
   private wsOpen = false;
   private reconnectAttempt = 0;
   private pollFactor = 1;
-  private isReachable = true;
   private pulling = false;
   private pullAgain = false;
   private timers: Partial<Record<TimerName, TimerHandle>> = {};
@@ -117,16 +126,9 @@ export class Transport {
     this.scheduleNext();
   }
 
-  setReachable(ok: boolean): void {
-    if (ok === this.isReachable) return;
-    this.isReachable = ok;
-    this.hooks.state();
-    if (ok) this.hooks.reachable();
-  }
-
-  mode(): LinkMode {
-    if (!this.deps.isOnline() || !this.isReachable) return "offline";
-    return this.wsOpen ? "live" : "polling";
+  /** The socket is open: changes arrive as they happen. */
+  live(): boolean {
+    return this.wsOpen;
   }
 
   pollIntervalS(): number {
@@ -152,10 +154,10 @@ export class Transport {
         this.pullAgain = false;
         try {
           const changed = await this.hooks.pull();
-          this.setReachable(true);
+          this.hooks.reached(true);
           this.pollFactor = changed ? 1 : Math.min(POLL_BACKOFF_MAX, this.pollFactor * POLL_BACKOFF_STEP);
         } catch (err) {
-          if (err instanceof NetworkError) this.setReachable(false);
+          if (err instanceof NetworkError) this.hooks.reached(false);
           this.pollFactor = Math.min(POLL_BACKOFF_MAX, this.pollFactor * POLL_BACKOFF_STEP);
           break;
         }
@@ -216,7 +218,7 @@ export class Transport {
       this.clear("connect");
       this.wsOpen = true;
       this.reconnectAttempt = 0;
-      this.setReachable(true);
+      this.hooks.reached(true);
       this.beat(ws);
       this.scheduleNext();
       this.hooks.state();
