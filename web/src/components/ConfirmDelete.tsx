@@ -1,18 +1,14 @@
-import { createSignal, Show } from "solid-js";
+import { Show } from "solid-js";
+import { createDisclosure } from "../ui/a11y.ts";
 
 /** Delete behind a second, explicit click (keyboard friendly, no modal). */
 export function ConfirmDelete(props: { what: string; detail?: string; onConfirm: () => void; label?: string }) {
-  const [asking, setAsking] = createSignal(false);
-  let opener: HTMLButtonElement | undefined;
-  const cancel = () => {
-    setAsking(false);
-    queueMicrotask(() => opener?.focus());
-  };
+  const asking = createDisclosure();
   return (
     <Show
-      when={asking()}
+      when={asking.isOpen()}
       fallback={
-        <button type="button" class="ghost danger" ref={(el) => (opener = el)} onClick={() => setAsking(true)}>
+        <button type="button" class="ghost danger" ref={asking.opener} onClick={asking.open}>
           {props.label ?? "Delete"}
           <span class="sr-only"> {props.what}</span>
         </button>
@@ -29,17 +25,14 @@ export function ConfirmDelete(props: { what: string; detail?: string; onConfirm:
           ref={(el) => queueMicrotask(() => el.focus())}
           onClick={() => {
             props.onConfirm();
-            setAsking(false);
             // Still here (e.g. the delete was refused): back to the Delete button.
-            queueMicrotask(() => {
-              if (document.activeElement === document.body && opener?.isConnected) opener.focus();
-            });
+            asking.closeAfterAction();
           }}
-          onKeyDown={(e) => e.key === "Escape" && cancel()}
+          onKeyDown={(e) => e.key === "Escape" && asking.close()}
         >
           Yes, delete
         </button>
-        <button type="button" class="ghost" onClick={cancel}>
+        <button type="button" class="ghost" onClick={asking.close}>
           Cancel
         </button>
       </span>

@@ -1,7 +1,7 @@
 // Inbox items: quick captures with tags.
 import type { InboxItem, UpdateInboxItem } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
-import { bumped, createRecord, deleteRecord, newRecord, path, quote, updateRecord } from "./record.ts";
+import { createRecord, deleteRecord, editRecord, newRecord, path, quote } from "./record.ts";
 
 export function createInboxItem(store: SyncStore, input: { title: string; description?: string; tags: string[] }) {
   const fields = { title: input.title, description: input.description ?? "", tags: input.tags };
@@ -14,14 +14,12 @@ export function createInboxItem(store: SyncStore, input: { title: string; descri
   });
 }
 
+/** Guarded: a concurrent edit elsewhere makes this one lose (server wins) with a notice. */
 export function updateInboxItem(store: SyncStore, item: InboxItem, patch: UpdateInboxItem) {
-  return updateRecord(store, "inbox_item", {
+  return editRecord(store, "inbox_item", {
     path: path`/api/user/inbox/${item.id}`,
     current: item,
-    next: bumped(store, item, patch),
-    body: patch,
-    // A concurrent edit elsewhere makes this one lose (server wins) with a notice.
-    guarded: true,
+    patch,
     label: `Edit ${quote(item.title)}`,
   });
 }

@@ -2,7 +2,7 @@
 // writes rely on (favorites first; tracks by position, see moveTrack).
 import type { FocusLibrary, FocusTrack, UpdateTrack } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
-import { bumped, createRecord, deleteRecord, newRecord, path, quote, updateRecord } from "./record.ts";
+import { bumped, createRecord, deleteRecord, editRecord, newRecord, path, quote, updateRecord } from "./record.ts";
 
 // ---- libraries -----------------------------------------------------------------
 
@@ -23,12 +23,10 @@ export function createLibrary(store: SyncStore, input: { name: string; descripti
 }
 
 export function updateLibrary(store: SyncStore, lib: FocusLibrary, patch: { name?: string; description?: string }) {
-  return updateRecord(store, "focus_library", {
+  return editRecord(store, "focus_library", {
     path: path`/api/focus/libraries/${lib.id}`,
     current: lib,
-    next: bumped(store, lib, patch),
-    body: patch,
-    guarded: true,
+    patch,
     label: `Rename ${quote(lib.name)}`,
   });
 }
@@ -107,12 +105,10 @@ export function addTrack(
 }
 
 export function updateTrack(store: SyncStore, track: FocusTrack, patch: Omit<UpdateTrack, "version">) {
-  return updateRecord(store, "focus_track", {
+  return editRecord(store, "focus_track", {
     path: trackPath(track),
     current: track,
-    next: bumped(store, track, patch),
-    body: patch,
-    guarded: true,
+    patch,
     label: `Edit track ${quote(track.title)}`,
   });
 }

@@ -100,6 +100,23 @@ export function updateRecord<E extends EntityName>(
   });
 }
 
+/** The usual edit: send the patch, show it applied, guarded by the version the user saw. */
+export function editRecord<E extends EntityName>(
+  store: SyncStore,
+  entity: E,
+  opts: { path: string; current: EntityMap[E]; patch: Partial<EntityMap[E]>; label: string },
+) {
+  const { path, current, patch, label } = opts;
+  return updateRecord(store, entity, {
+    path,
+    current,
+    next: bumped(store, current, patch),
+    body: patch,
+    guarded: true,
+    label,
+  });
+}
+
 /** DELETE a record; it disappears here at once. */
 export function deleteRecord<E extends EntityName>(
   store: SyncStore,

@@ -2,7 +2,7 @@
 // applies on this device (the same as GET /api/references).
 import type { Reference, UpdateReference } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
-import { bumped, createRecord, deleteRecord, newRecord, path, quote, updateRecord, type Fields } from "./record.ts";
+import { createRecord, deleteRecord, editRecord, newRecord, path, quote, type Fields } from "./record.ts";
 
 export type ReferenceInput = Fields<"reference">;
 
@@ -22,12 +22,10 @@ export function updateReference(
   patch: Omit<UpdateReference, "version">,
   label?: string,
 ) {
-  return updateRecord(store, "reference", {
+  return editRecord(store, "reference", {
     path: path`/api/references/${ref.id}`,
     current: ref,
-    next: bumped(store, ref, patch),
-    body: patch,
-    guarded: true,
+    patch,
     label: label ?? `Edit ${quote(ref.title)}`,
   });
 }

@@ -1,4 +1,5 @@
 // Focus helpers for the lazily loaded views.
+import { createSignal } from "solid-js";
 
 /**
  * App.tsx moves focus to the new view's heading on navigation, but a lazy
@@ -11,4 +12,27 @@ export function focusHeadingAfterNav(headingId: string): void {
     if (active && active !== document.body && !active.closest("nav")) return;
     document.getElementById(headingId)?.focus();
   });
+}
+
+/**
+ * Something a button opens in place (an inline editor, a confirmation).
+ * Closing it puts focus back on the button that opened it, so a keyboard
+ * user stays where they were.
+ */
+export function createDisclosure() {
+  const [isOpen, setOpen] = createSignal(false);
+  let opener: HTMLElement | undefined;
+  const closeThen = (refocus: () => boolean) => {
+    setOpen(false);
+    queueMicrotask(() => refocus() && opener?.focus());
+  };
+  return {
+    isOpen,
+    open: () => setOpen(true),
+    close: () => closeThen(() => true),
+    /** Close after an action that may have moved focus on purpose: refocus only if focus was lost. */
+    closeAfterAction: () => closeThen(() => document.activeElement === document.body && !!opener?.isConnected),
+    /** `ref` for the opening button. */
+    opener: (el: HTMLElement) => void (opener = el),
+  };
 }

@@ -9,6 +9,7 @@ import { clock, relative } from "../ui/format.ts";
 import { formatBytes } from "../ui/upload.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
+import { Screen } from "../components/Screen.tsx";
 
 /** Kept across visits to this screen, so running uploads stay visible. */
 const queue = createUploadQueue();
@@ -20,15 +21,15 @@ export default function AudioFiles() {
   onMount(() => focusHeadingAfterNav("audio-title"));
 
   return (
-    <section aria-labelledby="audio-title" class="stack">
-      <header class="view-head">
-        <h1 id="audio-title" tabindex="-1">
-          Audio
-        </h1>
+    <Screen
+      id="audio-title"
+      title="Audio"
+      actions={
         <p class="muted small">
           {audio().length} {audio().length === 1 ? "file" : "files"} · {formatBytes(used())} stored
         </p>
-      </header>
+      }
+    >
       <section aria-labelledby="upload-title" class="card stack">
         <h2 id="upload-title">Upload</h2>
         <Uploader id="audio-upload" queue={queue} />
@@ -41,7 +42,7 @@ export default function AudioFiles() {
           </ul>
         </Show>
       </section>
-    </section>
+    </Screen>
   );
 }
 

@@ -3,6 +3,7 @@ import { api, describeError } from "../api/http.ts";
 import type { DeviceSession } from "../api/types.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { dateTime, describeAgent, relative } from "../ui/format.ts";
+import { Screen } from "../components/Screen.tsx";
 
 /** This account's sessions. Needs the network: device sessions aren't cached. */
 export default function Devices(props: { onSignOut: () => void }) {
@@ -37,15 +38,15 @@ export default function Devices(props: { onSignOut: () => void }) {
   };
 
   return (
-    <section aria-labelledby="devices-title" class="stack">
-      <header class="view-head">
-        <h1 id="devices-title" tabindex="-1">
-          Devices
-        </h1>
+    <Screen
+      id="devices-title"
+      title="Devices"
+      actions={
         <button type="button" class="ghost" onClick={() => void load()}>
           Refresh
         </button>
-      </header>
+      }
+    >
       <p class="muted">Everywhere you're signed in. Signing a device out ends its session at once.</p>
       <p class="form-error" role="alert">
         {error()}
@@ -90,6 +91,6 @@ export default function Devices(props: { onSignOut: () => void }) {
           </For>
         </ul>
       </Show>
-    </section>
+    </Screen>
   );
 }

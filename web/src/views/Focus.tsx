@@ -4,6 +4,8 @@ import type { FocusSession } from "../api/types.ts";
 import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../mutations/focus.ts";
 import { clock, dateTime, minutes } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
+import { Screen } from "../components/Screen.tsx";
+import { Field } from "../components/fields.tsx";
 
 // The soundtrack picker/player loads on demand (keeps the initial bundle small).
 const FocusMusic = lazy(() => import("../components/FocusMusic.tsx"));
@@ -31,12 +33,7 @@ export function Focus() {
   );
 
   return (
-    <section aria-labelledby="focus-title" class="stack">
-      <header class="view-head">
-        <h1 id="focus-title" tabindex="-1">
-          Focus
-        </h1>
-      </header>
+    <Screen id="focus-title" title="Focus">
       <Show when={running()} fallback={<StartForm />}>
         {(s) => <Running session={s()} />}
       </Show>
@@ -63,7 +60,7 @@ export function Focus() {
           </ol>
         </Show>
       </section>
-    </section>
+    </Screen>
   );
 }
 
@@ -92,8 +89,7 @@ function StartForm() {
         </For>
       </div>
       <div class="row wrap">
-        <div class="field">
-          <label for="focus-minutes">Minutes</label>
+        <Field for="focus-minutes" label="Minutes">
           <input
             id="focus-minutes"
             type="number"
@@ -105,9 +101,8 @@ function StartForm() {
             value={mins()}
             onInput={(e) => setMins(e.currentTarget.valueAsNumber)}
           />
-        </div>
-        <div class="field grow">
-          <label for="focus-label">What are you focusing on? (optional)</label>
+        </Field>
+        <Field for="focus-label" label="What are you focusing on? (optional)" grow>
           <input
             id="focus-label"
             type="text"
@@ -115,7 +110,7 @@ function StartForm() {
             value={label()}
             onInput={(e) => setLabel(e.currentTarget.value)}
           />
-        </div>
+        </Field>
       </div>
       <FocusMusic />
       <div>

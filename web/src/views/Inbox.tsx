@@ -5,8 +5,11 @@ import { SHORTCUT } from "../components/Omnibar.tsx";
 import { TagList } from "../components/TagList.tsx";
 import { deleteInboxItem, updateInboxItem } from "../mutations/inbox.ts";
 import { parseTagList } from "../ui/capture.ts";
+import { createDisclosure } from "../ui/a11y.ts";
 import { relative } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
+import { Screen } from "../components/Screen.tsx";
+import { Field, FormButtons, TagsField } from "../components/fields.tsx";
 
 export function Inbox() {
   const items = useRecords("inbox_item");
@@ -21,11 +24,10 @@ export function Inbox() {
   const visible = createMemo(() => (tag() ? sorted().filter((i) => i.tags.includes(tag())) : sorted()));
 
   return (
-    <section aria-labelledby="inbox-title" class="stack">
-      <header class="view-head">
-        <h1 id="inbox-title" tabindex="-1">
-          Inbox
-        </h1>
+    <Screen
+      id="inbox-title"
+      title="Inbox"
+      actions={
         <div class="field inline">
           <label for="inbox-tag">Filter by tag</label>
           <select id="inbox-tag" value={tag()} onChange={(e) => setTag(e.currentTarget.value)}>
@@ -33,8 +35,8 @@ export function Inbox() {
             <For each={tagCounts()}>{([t, n]) => <option value={t}>{`#${t} (${n})`}</option>}</For>
           </select>
         </div>
-      </header>
-
+      }
+    >
       <p class="muted" aria-live="polite">
         {tag() ? `${visible().length} of ${items().length} items tagged #${tag()}` : `${items().length} items`}
       </p>
@@ -56,24 +58,18 @@ export function Inbox() {
           <For each={visible()}>{(item) => <InboxRow item={item} onTag={setTag} />}</For>
         </ul>
       </Show>
-    </section>
+    </Screen>
   );
 }
 
 function InboxRow(props: { item: InboxItem; onTag: (t: string) => void }) {
   const store = useSync();
-  const [editing, setEditing] = createSignal(false);
-  let editButton: HTMLButtonElement | undefined;
-
-  const close = () => {
-    setEditing(false);
-    queueMicrotask(() => editButton?.focus());
-  };
+  const editor = createDisclosure();
 
   return (
     <li class="card item">
       <Show
-        when={editing()}
+        when={editor.isOpen()}
         fallback={
           <>
             <div class="item-main">
@@ -89,7 +85,7 @@ function InboxRow(props: { item: InboxItem; onTag: (t: string) => void }) {
               </div>
             </div>
             <div class="item-actions">
-              <button type="button" class="ghost" ref={(el) => (editButton = el)} onClick={() => setEditing(true)}>
+              <button type="button" class="ghost" ref={editor.opener} onClick={editor.open}>
                 Edit<span class="sr-only"> “{props.item.title}”</span>
               </button>
               <button
@@ -106,7 +102,7 @@ function InboxRow(props: { item: InboxItem; onTag: (t: string) => void }) {
           </>
         }
       >
-        <EditForm item={props.item} onDone={close} />
+        <EditForm item={props.item} onDone={editor.close} />
       </Show>
     </li>
   );
@@ -139,8 +135,7 @@ function EditForm(props: { item: InboxItem; onDone: () => void }) {
 
   return (
     <form class="stack edit" onSubmit={save} onKeyDown={(e) => e.key === "Escape" && props.onDone()}>
-      <div class="field">
-        <label for={`title-${id}`}>Title</label>
+      <Field for={`title-${id}`} label="Title">
         <input
           id={`title-${id}`}
           name="title"
@@ -149,9 +144,8 @@ function EditForm(props: { item: InboxItem; onDone: () => void }) {
           value={props.item.title}
           ref={(el) => queueMicrotask(() => el.focus())}
         />
-      </div>
-      <div class="field">
-        <label for={`desc-${id}`}>Description</label>
+      </Field>
+      <Field for={`desc-${id}`} label="Description">
         <textarea
           id={`desc-${id}`}
           name="description"
@@ -159,29 +153,13 @@ function EditForm(props: { item: InboxItem; onDone: () => void }) {
           maxlength={LIMITS.inbox.description}
           value={props.item.description}
         />
-      </div>
-      <div class="field">
-        <label for={`tags-${id}`}>Tags</label>
-        <input
-          id={`tags-${id}`}
-          name="tags"
-          aria-describedby={`tags-hint-${id}`}
-          value={props.item.tags.map((t) => `#${t}`).join(" ")}
-        />
-        <p id={`tags-hint-${id}`} class="hint">
-          Separate with spaces or commas, up to {LIMITS.tagsPerRecord}.
-        </p>
-      </div>
+      </Field>
+      <TagsField id={`tags-${id}`} name="tags" tags={props.item.tags} />
       <p class="field-error" role="alert">
         {error()}
       </p>
       <div class="row">
-        <button type="submit" class="primary">
-          Save
-        </button>
-        <button type="button" class="ghost" onClick={() => props.onDone()}>
-          Cancel
-        </button>
+        <FormButtons submit="Save" onCancel={props.onDone} />
       </div>
     </form>
   );

@@ -4,6 +4,8 @@ import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User 
 import { resetSettings, updateSettings } from "../mutations/settings.ts";
 import { applyAppearance } from "../ui/appearance.ts";
 import { useSync } from "../ui/sync-context.ts";
+import { Field } from "../components/fields.tsx";
+import { Screen } from "../components/Screen.tsx";
 
 const THEMES: Array<[Theme, string]> = [
   ["light", "Light"],
@@ -16,6 +18,11 @@ const MODES: Array<[SyncMode, string, string]> = [
   ["poll", "Always poll", "Check for changes on an interval; lighter on battery and data."],
 ];
 
+const SWITCHES = [
+  ["reduced_motion", "Reduce motion", "Reduced motion change"],
+  ["high_contrast", "High contrast", "High contrast change"],
+] as const;
+
 export function Settings(props: { settings: SettingsRecord; user: User; onSignOut: () => void }) {
   const store = useSync();
   const s = () => props.settings;
@@ -26,12 +33,7 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
   const shownScale = () => scale() ?? s().accessibility.font_scale;
 
   return (
-    <section aria-labelledby="settings-title" class="stack">
-      <header class="view-head">
-        <h1 id="settings-title" tabindex="-1">
-          Settings
-        </h1>
-      </header>
+    <Screen id="settings-title" title="Settings">
       <p class="muted">Changes apply at once and follow you to every signed-in device.</p>
 
       <fieldset class="card stack">
@@ -56,26 +58,18 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
 
       <fieldset class="card stack">
         <legend>Accessibility</legend>
-        <label class="choice">
-          <input
-            type="checkbox"
-            checked={s().accessibility.reduced_motion}
-            onChange={(e) =>
-              change({ accessibility: { reduced_motion: e.currentTarget.checked } }, "Reduced motion change")
-            }
-          />
-          Reduce motion
-        </label>
-        <label class="choice">
-          <input
-            type="checkbox"
-            checked={s().accessibility.high_contrast}
-            onChange={(e) =>
-              change({ accessibility: { high_contrast: e.currentTarget.checked } }, "High contrast change")
-            }
-          />
-          High contrast
-        </label>
+        <For each={SWITCHES}>
+          {([key, text, label]) => (
+            <label class="choice">
+              <input
+                type="checkbox"
+                checked={s().accessibility[key]}
+                onChange={(e) => change({ accessibility: { [key]: e.currentTarget.checked } }, label)}
+              />
+              {text}
+            </label>
+          )}
+        </For>
         <div class="field">
           <label for="font-scale">
             Text size <output for="font-scale">{Math.round(shownScale() * 100)}%</output>
@@ -121,8 +115,7 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
             </label>
           )}
         </For>
-        <div class="field">
-          <label for="poll-interval">Poll interval (seconds)</label>
+        <Field for="poll-interval" label="Poll interval (seconds)">
           <input
             id="poll-interval"
             type="number"
@@ -147,7 +140,7 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
             {intervalError() ||
               `${POLL_INTERVAL_S.min}–${POLL_INTERVAL_S.max}. Used while polling; slows down while nothing changes.`}
           </p>
-        </div>
+        </Field>
       </fieldset>
 
       <section class="card stack" aria-labelledby="account-title">
@@ -164,6 +157,6 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
           </button>
         </div>
       </section>
-    </section>
+    </Screen>
   );
 }

@@ -1,11 +1,12 @@
 // The libraries screens' forms and toggles: favorite, rename, add a track.
-import { createMemo, createSignal, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
 import type { Audio, FocusLibrary } from "../../api/types.ts";
-import { AudioFileSelect } from "../../components/AudioFileSelect.tsx";
+import { AudioFileSelect, createFileChoices } from "../../components/AudioFileSelect.tsx";
 import { Uploader } from "../../components/Uploader.tsx";
 import { addTrack, toggleFavorite, updateLibrary } from "../../mutations/libraries.ts";
 import { useSync } from "../../ui/sync-context.ts";
+import { Field, FormButtons } from "../../components/fields.tsx";
 
 /** "My song.mp3" → "My song". */
 const baseName = (filename: string) => filename.replace(/\.[a-z0-9]{1,5}$/i, "");
@@ -35,8 +36,7 @@ export function RenameForm(props: { lib: FocusLibrary; onDone: () => void }) {
   };
   return (
     <form class="row wrap grow" onSubmit={save} onKeyDown={(e) => e.key === "Escape" && props.onDone()}>
-      <div class="field grow">
-        <label for={`rename-${props.lib.id}`}>Library name</label>
+      <Field for={`rename-${props.lib.id}`} label="Library name" grow>
         <input
           id={`rename-${props.lib.id}`}
           name="name"
@@ -45,16 +45,16 @@ export function RenameForm(props: { lib: FocusLibrary; onDone: () => void }) {
           value={props.lib.name}
           ref={(el) => queueMicrotask(() => el.select())}
         />
-      </div>
-      <button type="submit" class="primary">
-        Save
-      </button>
-      <button type="button" class="ghost" onClick={() => props.onDone()}>
-        Cancel
-      </button>
+      </Field>
+      <FormButtons submit="Save" onCancel={props.onDone} />
     </form>
   );
 }
+
+const SOURCES = [
+  ["file", "Uploaded file"],
+  ["url", "Link (URL)"],
+] as const;
 
 export function AddTrack(props: { libraryId: string; position: number; audio: readonly Audio[] }) {
   const store = useSync();
@@ -63,14 +63,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
   const [audioId, setAudioId] = createSignal("");
   const [url, setUrl] = createSignal("");
   const [error, setError] = createSignal("");
-  // A file uploaded here is listed at once, before the change feed brings its record.
-  const [uploaded, setUploaded] = createSignal<Audio | null>(null);
-  const files = createMemo(() => {
-    const list = [...props.audio];
-    const u = uploaded();
-    if (u && !list.some((a) => a.id === u.id)) list.push(u);
-    return list.sort((a, b) => b.created_at.localeCompare(a.created_at));
-  });
+  const { files, setUploaded } = createFileChoices(() => props.audio);
   const chosen = () => files().find((a) => a.id === audioId());
 
   const submit = (e: SubmitEvent) => {
@@ -109,32 +102,25 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
       <h2 id="add-track-title">Add a track</h2>
       <fieldset class="row wrap plain">
         <legend class="sr-only">Source</legend>
-        <label class="choice">
-          <input
-            type="radio"
-            name="track-source"
-            value="file"
-            checked={kind() === "file"}
-            onChange={() => setKind("file")}
-          />
-          Uploaded file
-        </label>
-        <label class="choice">
-          <input
-            type="radio"
-            name="track-source"
-            value="url"
-            checked={kind() === "url"}
-            onChange={() => setKind("url")}
-          />
-          Link (URL)
-        </label>
+        <For each={SOURCES}>
+          {([value, text]) => (
+            <label class="choice">
+              <input
+                type="radio"
+                name="track-source"
+                value={value}
+                checked={kind() === value}
+                onChange={() => setKind(value)}
+              />
+              {text}
+            </label>
+          )}
+        </For>
       </fieldset>
       <Show
         when={kind() === "file"}
         fallback={
-          <div class="field">
-            <label for="track-url">Track URL</label>
+          <Field for="track-url" label="Track URL">
             <input
               id="track-url"
               type="url"
@@ -144,7 +130,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
               value={url()}
               onInput={(e) => setUrl(e.currentTarget.value)}
             />
-          </div>
+          </Field>
         }
       >
         <AudioFileSelect
@@ -165,8 +151,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
           }}
         />
       </Show>
-      <div class="field">
-        <label for="track-title">Title</label>
+      <Field for="track-title" label="Title">
         <input
           id="track-title"
           maxlength={LIMITS.track.title}
@@ -177,7 +162,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
         <p id="track-title-hint" class="hint">
           Optional: defaults to the file name.
         </p>
-      </div>
+      </Field>
       <p class="form-error" role="alert">
         {error()}
       </p>

@@ -4,8 +4,11 @@ import { LIMITS } from "@protocol/rules.ts";
 import type { FocusLibrary } from "../../api/types.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { createLibrary, deleteLibrary, sortLibraries } from "../../mutations/libraries.ts";
+import { createDisclosure } from "../../ui/a11y.ts";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 import { FavoriteButton, RenameForm } from "./Form.tsx";
+import { Screen } from "../../components/Screen.tsx";
+import { Field } from "../../components/fields.tsx";
 
 export function LibraryList() {
   const store = useSync();
@@ -28,15 +31,9 @@ export function LibraryList() {
   };
 
   return (
-    <section aria-labelledby="libraries-title" class="stack">
-      <header class="view-head">
-        <h1 id="libraries-title" tabindex="-1">
-          Libraries
-        </h1>
-      </header>
+    <Screen id="libraries-title" title="Libraries">
       <form class="card row wrap create-form" onSubmit={create}>
-        <div class="field grow">
-          <label for="new-library">New library</label>
+        <Field for="new-library" label="New library" grow>
           <input
             id="new-library"
             maxlength={LIMITS.library.name}
@@ -45,7 +42,7 @@ export function LibraryList() {
             value={name()}
             onInput={(e) => setName(e.currentTarget.value)}
           />
-        </div>
+        </Field>
         <button type="submit" class="primary">
           Create library
         </button>
@@ -65,28 +62,16 @@ export function LibraryList() {
           <For each={sorted()}>{(lib) => <LibraryRow lib={lib} count={counts().get(lib.id) ?? 0} />}</For>
         </ul>
       </Show>
-    </section>
+    </Screen>
   );
 }
 
 function LibraryRow(props: { lib: FocusLibrary; count: number }) {
   const store = useSync();
-  const [editing, setEditing] = createSignal(false);
-  let renameBtn: HTMLButtonElement | undefined;
+  const renaming = createDisclosure();
   return (
     <li class="card item library-row" data-testid="library-row" data-library-id={props.lib.id}>
-      <Show
-        when={!editing()}
-        fallback={
-          <RenameForm
-            lib={props.lib}
-            onDone={() => {
-              setEditing(false);
-              queueMicrotask(() => renameBtn?.focus());
-            }}
-          />
-        }
-      >
+      <Show when={!renaming.isOpen()} fallback={<RenameForm lib={props.lib} onDone={renaming.close} />}>
         <div class="item-main row">
           <FavoriteButton lib={props.lib} />
           <div>
@@ -99,7 +84,7 @@ function LibraryRow(props: { lib: FocusLibrary; count: number }) {
           </div>
         </div>
         <div class="item-actions">
-          <button type="button" class="ghost" ref={(el) => (renameBtn = el)} onClick={() => setEditing(true)}>
+          <button type="button" class="ghost" ref={renaming.opener} onClick={renaming.open}>
             Rename<span class="sr-only"> “{props.lib.name}”</span>
           </button>
           <ConfirmDelete

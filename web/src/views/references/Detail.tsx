@@ -6,6 +6,7 @@ import { AudioPlayer } from "../../components/AudioPlayer.tsx";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { TagList } from "../../components/TagList.tsx";
 import { deleteReference, updateReference } from "../../mutations/references.ts";
+import { createDisclosure } from "../../ui/a11y.ts";
 import { relative } from "../../ui/format.ts";
 import { useSync } from "../../ui/sync-context.ts";
 import { ReferenceForm } from "./Form.tsx";
@@ -22,10 +23,11 @@ export function ReferenceRow(props: {
 }) {
   const store = useSync();
   const r = () => props.item;
-  const [editing, setEditing] = createSignal(false);
+  const editor = createDisclosure();
   const [expanded, setExpanded] = createSignal(false);
-  let editButton: HTMLButtonElement | undefined;
   const long = () => r().content.length > PREVIEW;
+  const flip = (field: "pinned" | "archived", verb: string) =>
+    void updateReference(store, r(), { [field]: !r()[field] }, `${verb} “${r().title}”`);
 
   return (
     <li
@@ -36,17 +38,9 @@ export function ReferenceRow(props: {
       data-archived={r().archived ? "" : undefined}
     >
       <Show
-        when={!editing()}
+        when={!editor.isOpen()}
         fallback={
-          <ReferenceForm
-            existing={r()}
-            audio={props.allAudio}
-            categories={props.categories}
-            onDone={() => {
-              setEditing(false);
-              queueMicrotask(() => editButton?.focus());
-            }}
-          />
+          <ReferenceForm existing={r()} audio={props.allAudio} categories={props.categories} onDone={editor.close} />
         }
       >
         <div class="item">
@@ -94,33 +88,19 @@ export function ReferenceRow(props: {
               type="button"
               class="ghost"
               aria-pressed={r().pinned}
-              onClick={() =>
-                void updateReference(
-                  store,
-                  r(),
-                  { pinned: !r().pinned },
-                  `${r().pinned ? "Unpin" : "Pin"} “${r().title}”`,
-                )
-              }
+              onClick={() => flip("pinned", r().pinned ? "Unpin" : "Pin")}
             >
               Pin<span class="sr-only"> “{r().title}”</span>
             </button>
             <button
               type="button"
               class="ghost"
-              onClick={() =>
-                void updateReference(
-                  store,
-                  r(),
-                  { archived: !r().archived },
-                  `${r().archived ? "Unarchive" : "Archive"} “${r().title}”`,
-                )
-              }
+              onClick={() => flip("archived", r().archived ? "Unarchive" : "Archive")}
             >
               {r().archived ? "Unarchive" : "Archive"}
               <span class="sr-only"> “{r().title}”</span>
             </button>
-            <button type="button" class="ghost" ref={(el) => (editButton = el)} onClick={() => setEditing(true)}>
+            <button type="button" class="ghost" ref={editor.opener} onClick={editor.open}>
               Edit<span class="sr-only"> “{r().title}”</span>
             </button>
             <ConfirmDelete

@@ -1,12 +1,13 @@
 // Create or edit a reference, with an optional recording (pick or upload).
-import { createMemo, createSignal, For } from "solid-js";
+import { createSignal, For } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
 import type { Audio, Reference } from "../../api/types.ts";
-import { AudioFileSelect } from "../../components/AudioFileSelect.tsx";
+import { AudioFileSelect, createFileChoices } from "../../components/AudioFileSelect.tsx";
 import { Uploader } from "../../components/Uploader.tsx";
 import { createReference, updateReference, type ReferenceInput } from "../../mutations/references.ts";
 import { parseTagList } from "../../ui/capture.ts";
 import { useSync } from "../../ui/sync-context.ts";
+import { Field, FormButtons, TagsField } from "../../components/fields.tsx";
 
 function isHttpUrl(u: string): boolean {
   try {
@@ -27,14 +28,7 @@ export function ReferenceForm(props: {
   const p = r?.id ?? "new";
   const [error, setError] = createSignal("");
   const [audioId, setAudioId] = createSignal(r?.audio_id ?? "");
-  // A file uploaded here is listed at once, before the change feed brings its record.
-  const [uploaded, setUploaded] = createSignal<Audio | null>(null);
-  const files = createMemo(() => {
-    const list = [...props.audio];
-    const u = uploaded();
-    if (u && !list.some((a) => a.id === u.id)) list.push(u);
-    return list.sort((a, b) => b.created_at.localeCompare(a.created_at));
-  });
+  const { files, setUploaded } = createFileChoices(() => props.audio);
 
   const save = (e: SubmitEvent) => {
     e.preventDefault();
@@ -78,8 +72,7 @@ export function ReferenceForm(props: {
       onSubmit={save}
       onKeyDown={(e) => e.key === "Escape" && props.onDone()}
     >
-      <div class="field">
-        <label for={`ref-title-${p}`}>Title</label>
+      <Field for={`ref-title-${p}`} label="Title">
         <input
           id={`ref-title-${p}`}
           name="title"
@@ -88,9 +81,8 @@ export function ReferenceForm(props: {
           value={r?.title ?? ""}
           ref={(el) => queueMicrotask(() => el.focus())}
         />
-      </div>
-      <div class="field">
-        <label for={`ref-content-${p}`}>Content</label>
+      </Field>
+      <Field for={`ref-content-${p}`} label="Content">
         <textarea
           id={`ref-content-${p}`}
           name="content"
@@ -98,10 +90,9 @@ export function ReferenceForm(props: {
           maxlength={LIMITS.reference.content}
           value={r?.content ?? ""}
         />
-      </div>
+      </Field>
       <div class="row wrap">
-        <div class="field grow">
-          <label for={`ref-url-${p}`}>Link (optional)</label>
+        <Field for={`ref-url-${p}`} label="Link (optional)" grow>
           <input
             id={`ref-url-${p}`}
             name="url"
@@ -111,9 +102,8 @@ export function ReferenceForm(props: {
             maxlength={LIMITS.url}
             value={r?.url ?? ""}
           />
-        </div>
-        <div class="field">
-          <label for={`ref-cat-${p}`}>Category (optional)</label>
+        </Field>
+        <Field for={`ref-cat-${p}`} label="Category (optional)">
           <input
             id={`ref-cat-${p}`}
             name="category"
@@ -124,20 +114,9 @@ export function ReferenceForm(props: {
           <datalist id={`ref-cats-${p}`}>
             <For each={props.categories}>{(c) => <option value={c} />}</For>
           </datalist>
-        </div>
+        </Field>
       </div>
-      <div class="field">
-        <label for={`ref-tags-${p}`}>Tags</label>
-        <input
-          id={`ref-tags-${p}`}
-          name="tags"
-          aria-describedby={`ref-tags-hint-${p}`}
-          value={(r?.tags ?? []).map((t) => `#${t}`).join(" ")}
-        />
-        <p id={`ref-tags-hint-${p}`} class="hint">
-          Separate with spaces or commas, up to {LIMITS.tagsPerRecord}.
-        </p>
-      </div>
+      <TagsField id={`ref-tags-${p}`} name="tags" tags={r?.tags ?? []} />
       <div class="row wrap">
         <label class="choice">
           <input type="checkbox" name="pinned" checked={r?.pinned ?? false} />
@@ -171,12 +150,7 @@ export function ReferenceForm(props: {
         {error()}
       </p>
       <div class="row">
-        <button type="submit" class="primary">
-          {r ? "Save" : "Create reference"}
-        </button>
-        <button type="button" class="ghost" onClick={() => props.onDone()}>
-          Cancel
-        </button>
+        <FormButtons submit={r ? "Save" : "Create reference"} onCancel={props.onDone} />
       </div>
     </form>
   );

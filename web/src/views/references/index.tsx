@@ -4,10 +4,12 @@
 // changes. Detail.tsx shows one reference; Form.tsx creates and edits.
 import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import { filterReferences } from "../../mutations/references.ts";
-import { focusHeadingAfterNav } from "../../ui/a11y.ts";
+import { createDisclosure, focusHeadingAfterNav } from "../../ui/a11y.ts";
 import { useRecords } from "../../ui/sync-context.ts";
 import { ReferenceRow } from "./Detail.tsx";
 import { ReferenceForm } from "./Form.tsx";
+import { Screen } from "../../components/Screen.tsx";
+import { Field } from "../../components/fields.tsx";
 
 export default function References() {
   const refs = useRecords("reference");
@@ -16,8 +18,7 @@ export default function References() {
   const [category, setCategory] = createSignal("");
   const [tag, setTag] = createSignal("");
   const [archived, setArchived] = createSignal(false);
-  const [creating, setCreating] = createSignal(false);
-  let newButton: HTMLButtonElement | undefined;
+  const creating = createDisclosure();
   onMount(() => focusHeadingAfterNav("references-title"));
 
   const categories = createMemo(() =>
@@ -30,31 +31,24 @@ export default function References() {
   const audioById = createMemo(() => new Map(audio().map((a) => [a.id, a])));
   const filtering = () => Boolean(q().trim() || category() || tag());
 
-  const closeNew = () => {
-    setCreating(false);
-    queueMicrotask(() => newButton?.focus());
-  };
-
   return (
-    <section aria-labelledby="references-title" class="stack">
-      <header class="view-head">
-        <h1 id="references-title" tabindex="-1">
-          References
-        </h1>
-        <Show when={!creating()}>
-          <button type="button" class="primary" ref={(el) => (newButton = el)} onClick={() => setCreating(true)}>
+    <Screen
+      id="references-title"
+      title="References"
+      actions={
+        <Show when={!creating.isOpen()}>
+          <button type="button" class="primary" ref={creating.opener} onClick={creating.open}>
             New reference
           </button>
         </Show>
-      </header>
-
-      <Show when={creating()}>
-        <ReferenceForm audio={audio()} categories={categories()} onDone={closeNew} />
+      }
+    >
+      <Show when={creating.isOpen()}>
+        <ReferenceForm audio={audio()} categories={categories()} onDone={creating.close} />
       </Show>
 
       <div class="card filters" role="search" aria-label="Filter references">
-        <div class="field grow">
-          <label for="ref-search">Search</label>
+        <Field for="ref-search" label="Search" grow>
           <input
             id="ref-search"
             type="search"
@@ -62,21 +56,19 @@ export default function References() {
             value={q()}
             onInput={(e) => setQ(e.currentTarget.value)}
           />
-        </div>
-        <div class="field">
-          <label for="ref-category">Category</label>
+        </Field>
+        <Field for="ref-category" label="Category">
           <select id="ref-category" value={category()} onChange={(e) => setCategory(e.currentTarget.value)}>
             <option value="">All categories</option>
             <For each={categories()}>{(c) => <option value={c}>{c}</option>}</For>
           </select>
-        </div>
-        <div class="field">
-          <label for="ref-tag">Tag</label>
+        </Field>
+        <Field for="ref-tag" label="Tag">
           <select id="ref-tag" value={tag()} onChange={(e) => setTag(e.currentTarget.value)}>
             <option value="">All tags</option>
             <For each={tags()}>{(t) => <option value={t}>#{t}</option>}</For>
           </select>
-        </div>
+        </Field>
         <label class="choice">
           <input type="checkbox" checked={archived()} onChange={(e) => setArchived(e.currentTarget.checked)} />
           Show archived
@@ -121,6 +113,6 @@ export default function References() {
           </For>
         </ul>
       </Show>
-    </section>
+    </Screen>
   );
 }

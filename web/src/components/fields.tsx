@@ -1,0 +1,46 @@
+// The pieces every form repeats: a labelled field, the tags input, and the
+// submit/cancel pair of an inline editor.
+import { LIMITS } from "@protocol/rules.ts";
+import type { JSX } from "solid-js";
+
+/** A label and its control (plus anything that belongs to it, like a hint); `for` is the control's id. */
+export function Field(props: { for: string; label: JSX.Element; grow?: boolean; children: JSX.Element }) {
+  return (
+    <div class={props.grow ? "field grow" : "field"}>
+      <label for={props.for}>{props.label}</label>
+      {props.children}
+    </div>
+  );
+}
+
+/** Tags as "#a #b" text; parse the submitted value with ui/capture.ts parseTagList. */
+export function TagsField(props: { id: string; name: string; tags: readonly string[] }) {
+  const hint = () => `${props.id}-hint`;
+  return (
+    <Field for={props.id} label="Tags">
+      <input
+        id={props.id}
+        name={props.name}
+        aria-describedby={hint()}
+        value={props.tags.map((t) => `#${t}`).join(" ")}
+      />
+      <p id={hint()} class="hint">
+        Separate with spaces or commas, up to {LIMITS.tagsPerRecord}.
+      </p>
+    </Field>
+  );
+}
+
+/** Submit and Cancel, side by side (wrap them in a `.row` where the form doesn't lay out in one). */
+export function FormButtons(props: { submit: string; onCancel: () => void }) {
+  return (
+    <>
+      <button type="submit" class="primary">
+        {props.submit}
+      </button>
+      <button type="button" class="ghost" onClick={() => props.onCancel()}>
+        Cancel
+      </button>
+    </>
+  );
+}
