@@ -20,6 +20,7 @@ import { mountDocs } from "./routes/docs";
 
 export { openapiDocument } from "./routes/docs";
 import { domains } from "./routes/index";
+import { ErrorCode } from "./protocol/rules";
 
 /** JSON bodies are small; audio has its own streaming limits. */
 const JSON_BODY_LIMIT = 256 * 1024;
@@ -47,7 +48,11 @@ app
       bodyLimit({
         maxSize: JSON_BODY_LIMIT,
         onError: () => {
-          throw new AppError(413, "payload_too_large", `Request bodies are limited to ${JSON_BODY_LIMIT / 1024} KB.`);
+          throw new AppError(
+            413,
+            ErrorCode.payload_too_large,
+            `Request bodies are limited to ${JSON_BODY_LIMIT / 1024} KB.`,
+          );
         },
       }),
     ),
@@ -60,6 +65,6 @@ mountDocs(app);
 for (const { path, app: domain } of domains) app.route(path, domain);
 
 app.notFound((c) =>
-  c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
+  c.json(errorBody(ErrorCode.not_found, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
 );
 app.onError(onError);

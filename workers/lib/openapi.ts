@@ -21,6 +21,7 @@ import { optionalAuth, requireAuth } from "../middleware/auth";
 import { JSON_TYPE } from "../middleware/content-type";
 import { idempotency, idempotencyGate } from "../middleware/idempotency";
 import { errorSchema } from "../protocol/common";
+import { ErrorCode } from "../protocol/rules";
 
 type Issue = { path: PropertyKey[]; message: string; code: string };
 const describe = (issues: readonly Issue[]) =>
@@ -91,11 +92,11 @@ export const storableJson: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** A failed (or NUL-carrying) validation: 422 for a body, 400 for a query or header, 404 for a path id. */
 export function validationError(target: string, issues: ReturnType<typeof describe>): AppError {
   if (target === "json")
-    return new AppError(422, "validation_failed", "The request body is invalid.", { details: issues });
+    return new AppError(422, ErrorCode.validation_failed, "The request body is invalid.", { details: issues });
   if (target === "header")
-    return new AppError(400, "invalid_header", "A request header is invalid.", { details: issues });
+    return new AppError(400, ErrorCode.invalid_header, "A request header is invalid.", { details: issues });
   if (target === "param") return notFound();
-  return new AppError(400, "invalid_query", "The query parameters are invalid.", { details: issues });
+  return new AppError(400, ErrorCode.invalid_query, "The query parameters are invalid.", { details: issues });
 }
 
 type HookResult = { target: string } & ({ success: true; data: unknown } | { success: false; error: z.ZodError });

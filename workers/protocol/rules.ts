@@ -15,6 +15,7 @@ export const ErrorCode = {
   malformed_request: "malformed_request",
   validation_failed: "validation_failed",
   invalid_query: "invalid_query",
+  invalid_header: "invalid_header",
   invalid_if_match: "invalid_if_match",
   invalid_idempotency_key: "invalid_idempotency_key",
   invalid_cursor: "invalid_cursor",
