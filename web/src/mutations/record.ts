@@ -106,14 +106,14 @@ export function editRecord<E extends EntityName>(
   entity: E,
   opts: { path: string; current: EntityMap[E]; patch: Partial<EntityMap[E]>; label: string },
 ) {
-  const { path, current, patch, label } = opts;
+  const { current, patch } = opts;
   return updateRecord(store, entity, {
-    path,
+    path: opts.path,
     current,
     next: bumped(store, current, patch),
     body: patch,
     guarded: true,
-    label,
+    label: opts.label,
   });
 }
 
