@@ -1,7 +1,7 @@
 // The pieces every form repeats: a labelled field, the tags input, and the
 // submit/cancel pair of an inline editor.
 import { LIMITS } from "@protocol/rules.ts";
-import type { JSX } from "solid-js";
+import { For, type JSX } from "solid-js";
 
 /** A label and its control (plus anything that belongs to it, like a hint); `for` is the control's id. */
 export function Field(props: { for: string; label: JSX.Element; grow?: boolean; children: JSX.Element }) {
@@ -28,6 +28,38 @@ export function TagsField(props: { id: string; name: string; tags: readonly stri
         Separate with spaces or commas, up to {LIMITS.tagsPerRecord}.
       </p>
     </Field>
+  );
+}
+
+/** One radio button per option ([value, text] or [value, text, hint]); wrap them in the fieldset that names the group. */
+export function Radios<V extends string>(props: {
+  name: string;
+  options: readonly (readonly [V, string] | readonly [V, string, string])[];
+  value: V;
+  onChange: (value: V) => void;
+}) {
+  return (
+    <For each={props.options}>
+      {([value, text, hint]) => (
+        <label class={hint ? "choice block" : "choice"}>
+          <input
+            type="radio"
+            name={props.name}
+            value={value}
+            checked={props.value === value}
+            onChange={() => props.onChange(value)}
+          />
+          {hint ? (
+            <span>
+              {text}
+              <span class="hint block">{hint}</span>
+            </span>
+          ) : (
+            text
+          )}
+        </label>
+      )}
+    </For>
   );
 }
 

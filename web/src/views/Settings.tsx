@@ -4,7 +4,7 @@ import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User 
 import { resetSettings, updateSettings } from "../mutations/settings.ts";
 import { applyAppearance } from "../ui/appearance.ts";
 import { useSync } from "../ui/sync-context.ts";
-import { Field } from "../components/fields.tsx";
+import { Field, Radios } from "../components/fields.tsx";
 import { Screen } from "../components/Screen.tsx";
 
 const THEMES: Array<[Theme, string]> = [
@@ -39,20 +39,12 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
       <fieldset class="card stack">
         <legend>Theme</legend>
         <div class="row wrap">
-          <For each={THEMES}>
-            {([value, text]) => (
-              <label class="choice">
-                <input
-                  type="radio"
-                  name="theme"
-                  value={value}
-                  checked={s().theme === value}
-                  onChange={() => change({ theme: value }, "Theme change")}
-                />
-                {text}
-              </label>
-            )}
-          </For>
+          <Radios
+            name="theme"
+            options={THEMES}
+            value={s().theme}
+            onChange={(theme) => change({ theme }, "Theme change")}
+          />
         </div>
       </fieldset>
 
@@ -98,23 +90,12 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
 
       <fieldset class="card stack">
         <legend>Sync</legend>
-        <For each={MODES}>
-          {([value, text, hint]) => (
-            <label class="choice block">
-              <input
-                type="radio"
-                name="sync-mode"
-                value={value}
-                checked={s().sync.mode === value}
-                onChange={() => change({ sync: { mode: value } }, "Sync mode change")}
-              />
-              <span>
-                {text}
-                <span class="hint block">{hint}</span>
-              </span>
-            </label>
-          )}
-        </For>
+        <Radios
+          name="sync-mode"
+          options={MODES}
+          value={s().sync.mode}
+          onChange={(mode) => change({ sync: { mode } }, "Sync mode change")}
+        />
         <Field for="poll-interval" label="Poll interval (seconds)">
           <input
             id="poll-interval"

@@ -1,12 +1,12 @@
 // The libraries screens' forms and toggles: favorite, rename, add a track.
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
 import type { Audio, FocusLibrary } from "../../api/types.ts";
 import { AudioFileSelect, createFileChoices } from "../../components/AudioFileSelect.tsx";
 import { Uploader } from "../../components/Uploader.tsx";
 import { addTrack, toggleFavorite, updateLibrary } from "../../mutations/libraries.ts";
 import { useSync } from "../../ui/sync-context.ts";
-import { Field, FormButtons } from "../../components/fields.tsx";
+import { Field, FormButtons, Radios } from "../../components/fields.tsx";
 
 /** "My song.mp3" → "My song". */
 const baseName = (filename: string) => filename.replace(/\.[a-z0-9]{1,5}$/i, "");
@@ -102,20 +102,7 @@ export function AddTrack(props: { libraryId: string; position: number; audio: re
       <h2 id="add-track-title">Add a track</h2>
       <fieldset class="row wrap plain">
         <legend class="sr-only">Source</legend>
-        <For each={SOURCES}>
-          {([value, text]) => (
-            <label class="choice">
-              <input
-                type="radio"
-                name="track-source"
-                value={value}
-                checked={kind() === value}
-                onChange={() => setKind(value)}
-              />
-              {text}
-            </label>
-          )}
-        </For>
+        <Radios name="track-source" options={SOURCES} value={kind()} onChange={setKind} />
       </fieldset>
       <Show
         when={kind() === "file"}
