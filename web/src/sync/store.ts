@@ -1,71 +1,27 @@
-// The sync client's public face. Holds the server-confirmed records (mirrored
-// in IndexedDB), lays the outbox's optimistic changes over them, and tells
-// subscribers when something changed. No UI framework in here: the views wrap
-// these callbacks in Solid signals.
+// The sync client (its interface: ./types.ts). Holds the server-confirmed
+// records (mirrored in IndexedDB), lays the outbox's optimistic changes over
+// them (./overlay.ts), follows the change feed (./feed.ts, ./transport.ts),
+// owns reachability, and tells subscribers when something changed. No UI
+// framework in here: the views wrap these callbacks in Solid signals.
 import { ErrorCode } from "@protocol/rules.ts";
-import { httpError, send, type FetchFn, type HttpError } from "../api/http.ts";
-import type {
-  Change,
-  ChangesResponse,
-  EntityMap,
-  EntityName,
-  ServerMessage,
-  Settings,
-  SyncPrefs,
-  User,
-} from "../api/types.ts";
+import type { FetchFn, HttpError } from "../api/http.ts";
+import type { Change, EntityMap, EntityName, ServerMessage, Settings, SyncPrefs, User } from "../api/types.ts";
 import { ServerClock } from "./clock.ts";
 import { reached } from "./cursor.ts";
 import type { CachedRecord, Data, OutboxEntry, SyncCache } from "./db.ts";
 import type { SyncDeps } from "./deps.ts";
+import { fetchChanges, fetchSnapshot } from "./feed.ts";
+import { Listeners } from "./listeners.ts";
 import { Outbox, type Mutation } from "./outbox.ts";
-import { DEFAULT_PREFS, linkMode, Transport, type LinkMode } from "./transport.ts";
+import { overlay } from "./overlay.ts";
+import { DEFAULT_PREFS, linkMode, Transport } from "./transport.ts";
+import type { Notice, SyncStatus, SyncStore } from "./types.ts";
 
 export type { Mutation } from "./outbox.ts";
 export type { LinkMode } from "./transport.ts";
+export type { Notice, SyncStatus, SyncStore } from "./types.ts";
 
-export const PULL_PAGE = 500;
 const MAX_NOTICES = 20;
-
-export interface SyncStatus {
-  mode: LinkMode;
-  poll_interval_s: number;
-  /** Mutations not yet accepted by the server. */
-  pending: number;
-}
-
-export interface Notice {
-  id: string;
-  kind: "conflict" | "rejected" | "info";
-  message: string;
-  at: number;
-}
-
-type Listener = () => void;
-
-export interface SyncStore {
-  /** Opens the cache for this user (clearing another user's) and starts syncing. */
-  start(user: User): Promise<void>;
-  /** Stops network activity; the cache stays for next time. */
-  stop(): void;
-  /** Sign-out: stop and wipe the cache and outbox. */
-  clear(): Promise<void>;
-  records<E extends EntityName>(entity: E): readonly EntityMap[E][];
-  get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined;
-  mutate<E extends EntityName>(m: Mutation<E>): Promise<void>;
-  status(): SyncStatus;
-  notices(): readonly Notice[];
-  dismiss(id: string): void;
-  /** Ask for fresh data now (e.g. a "refresh" button). */
-  pullNow(): void;
-  /** Best estimate of the server's clock, in ms since epoch. */
-  serverNow(): number;
-  onRecords(entity: EntityName, fn: Listener): () => void;
-  onStatus(fn: Listener): () => void;
-  onNotices(fn: Listener): () => void;
-  /** The session is gone (revoked or expired). */
-  onUnauthorized(fn: Listener): () => void;
-}
 
 /** Reads the user a previous session cached, so the app can open offline. */
 export async function cachedUser(deps: SyncDeps): Promise<User | null> {
@@ -103,12 +59,9 @@ class Store implements SyncStore {
   private chain: Promise<unknown> = Promise.resolve();
   private queuedPull: Promise<boolean> | null = null;
   private offs: Array<() => void> = [];
-  private listeners = {
-    records: new Map<string, Set<Listener>>(),
-    status: new Set<Listener>(),
-    notices: new Set<Listener>(),
-    auth: new Set<Listener>(),
-  };
+  /** Per entity. */
+  private readonly recordListeners = new Listeners<string>();
+  private readonly listeners = new Listeners<"status" | "notices" | "auth">();
 
   constructor(rawDeps: SyncDeps) {
     this.clock = new ServerClock(rawDeps.now);
@@ -188,7 +141,7 @@ class Store implements SyncStore {
   records<E extends EntityName>(entity: E): readonly EntityMap[E][] {
     let view = this.views.get(entity);
     if (!view) {
-      view = this.compose(entity);
+      view = overlay(entity, this.base.get(entity), this.outbox?.list() ?? []);
       this.views.set(entity, view);
     }
     return view as unknown as EntityMap[E][];
@@ -196,27 +149,6 @@ class Store implements SyncStore {
 
   get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined {
     return this.records(entity).find((r) => r.id === id);
-  }
-
-  /** Server-confirmed records with the outbox laid over them, in queue order. */
-  private compose(entity: string): Data[] {
-    const base = this.base.get(entity);
-    const out = new Map<string, Data>();
-    for (const r of base?.values() ?? []) out.set(r.id, r.data);
-    for (const e of this.outbox?.list() ?? []) {
-      if (e.entity !== entity) continue;
-      if (e.state === "committed" && e.server) {
-        // The server's answer stands in until the feed catches up, unless the feed is already newer.
-        const id = String(e.server.id);
-        const have = base?.get(id);
-        if (!have || have.version < Number(e.server.version)) out.set(id, e.server);
-        continue;
-      }
-      if (!e.optimistic) continue;
-      if (e.optimistic.op === "delete") out.delete(e.id);
-      else if (e.state === "pending" || !base?.has(e.id)) out.set(e.id, e.optimistic.data);
-    }
-    return [...out.values()];
   }
 
   status(): SyncStatus {
@@ -241,7 +173,7 @@ class Store implements SyncStore {
 
   dismiss(id: string): void {
     this.noticeList = this.noticeList.filter((n) => n.id !== id);
-    this.listeners.notices.forEach((fn) => fn());
+    this.listeners.emit("notices");
   }
 
   pullNow(): void {
@@ -250,23 +182,17 @@ class Store implements SyncStore {
 
   // ---- subscriptions ---------------------------------------------------
 
-  onRecords(entity: EntityName, fn: Listener): () => void {
-    let set = this.listeners.records.get(entity);
-    if (!set) this.listeners.records.set(entity, (set = new Set()));
-    set.add(fn);
-    return () => set.delete(fn);
+  onRecords(entity: EntityName, fn: () => void): () => void {
+    return this.recordListeners.on(entity, fn);
   }
-  onStatus(fn: Listener): () => void {
-    this.listeners.status.add(fn);
-    return () => this.listeners.status.delete(fn);
+  onStatus(fn: () => void): () => void {
+    return this.listeners.on("status", fn);
   }
-  onNotices(fn: Listener): () => void {
-    this.listeners.notices.add(fn);
-    return () => this.listeners.notices.delete(fn);
+  onNotices(fn: () => void): () => void {
+    return this.listeners.on("notices", fn);
   }
-  onUnauthorized(fn: Listener): () => void {
-    this.listeners.auth.add(fn);
-    return () => this.listeners.auth.delete(fn);
+  onUnauthorized(fn: () => void): () => void {
+    return this.listeners.on("auth", fn);
   }
 
   // ---- the change feed -------------------------------------------------
@@ -293,22 +219,18 @@ class Store implements SyncStore {
     let changed = false;
     for (;;) {
       const since = this.cursor;
-      const q = since === null ? `limit=${PULL_PAGE}` : `since=${encodeURIComponent(since)}&limit=${PULL_PAGE}`;
-      const res = await send(this.deps.fetch, `/api/sync/changes?${q}`, {
-        headers: { "If-None-Match": since === null ? undefined : `"${since}"` },
-      });
-      if (res.status === 304) break;
-      if (res.status === 410) {
+      const answer = await fetchChanges(this.deps.fetch, since);
+      if (answer.kind === "unchanged") break;
+      if (answer.kind === "expired") {
         await this.reloadAll();
         changed = true;
         break;
       }
-      if (res.status === 401) {
+      if (answer.kind === "unauthorized") {
         this.unauthorized();
         break;
       }
-      if (!res.ok) throw httpError(res);
-      const body = res.body as ChangesResponse;
+      const { body } = answer;
       if (body.changes.length) changed = true;
       await this.apply(body.changes, body.cursor);
       if (!body.has_more || body.cursor === since) break;
@@ -318,29 +240,15 @@ class Store implements SyncStore {
 
   /** 410: our cursor fell out of retention. Fetch a fresh snapshot, then swap it in whole. */
   private async reloadAll(): Promise<void> {
-    const fresh = new Map<string, CachedRecord>();
-    let cursor: string | null = null;
-    for (;;) {
-      const q = cursor === null ? `limit=${PULL_PAGE}` : `since=${encodeURIComponent(cursor)}&limit=${PULL_PAGE}`;
-      const res = await send(this.deps.fetch, `/api/sync/changes?${q}`);
-      if (!res.ok) throw httpError(res);
-      const body = res.body as ChangesResponse;
-      for (const c of body.changes) {
-        const k = `${c.entity}\u0000${c.id}`;
-        if (c.op === "upsert" && c.data) fresh.set(k, { entity: c.entity, id: c.id, version: c.version, data: c.data });
-        else fresh.delete(k);
-      }
-      cursor = body.cursor;
-      if (!body.has_more) break;
-    }
+    const { records, cursor } = await fetchSnapshot(this.deps.fetch);
     for (const e of this.base.keys()) this.markDirty(e);
     this.base.clear();
-    for (const r of fresh.values()) {
+    for (const r of records) {
       this.baseMap(r.entity).set(r.id, r);
       this.markDirty(r.entity);
     }
     this.cursor = cursor;
-    await this.cache?.replaceRecords([...fresh.values()], cursor);
+    await this.cache?.replaceRecords(records, cursor);
     await this.retire();
   }
 
@@ -441,7 +349,7 @@ class Store implements SyncStore {
   private unauthorized(): void {
     this.transport.stop();
     this.outbox?.stop();
-    this.listeners.auth.forEach((fn) => fn());
+    this.listeners.emit("auth");
   }
 
   // ---- notifications ---------------------------------------------------
@@ -450,7 +358,7 @@ class Store implements SyncStore {
     this.noticeList = [...this.noticeList, { id: this.deps.uuid(), kind, message, at: this.deps.now() }].slice(
       -MAX_NOTICES,
     );
-    this.listeners.notices.forEach((fn) => fn());
+    this.listeners.emit("notices");
   }
 
   private baseMap(entity: string): Map<string, CachedRecord> {
@@ -470,7 +378,7 @@ class Store implements SyncStore {
       const entities = [...this.dirty];
       this.dirty.clear();
       if (entities.includes("settings")) this.configureTransport();
-      for (const e of entities) this.listeners.records.get(e)?.forEach((fn) => fn());
+      for (const e of entities) this.recordListeners.emit(e);
     });
   }
 
@@ -489,7 +397,7 @@ class Store implements SyncStore {
     if (prev.mode === next.mode && prev.poll_interval_s === next.poll_interval_s && prev.pending === next.pending)
       return;
     this.lastStatus = next;
-    this.listeners.status.forEach((fn) => fn());
+    this.listeners.emit("status");
   }
 }
 

@@ -1,0 +1,44 @@
+// The sync client's public face, as views and tests program against it
+// (implemented by ./store.ts). Framework-free: ui/sync-context.ts wraps the
+// callbacks in Solid signals and stores.
+import type { EntityMap, EntityName, User } from "../api/types.ts";
+import type { Mutation } from "./outbox.ts";
+import type { LinkMode } from "./transport.ts";
+
+export interface SyncStatus {
+  mode: LinkMode;
+  poll_interval_s: number;
+  /** Mutations not yet accepted by the server. */
+  pending: number;
+}
+
+export interface Notice {
+  id: string;
+  kind: "conflict" | "rejected" | "info";
+  message: string;
+  at: number;
+}
+
+export interface SyncStore {
+  /** Opens the cache for this user (clearing another user's) and starts syncing. */
+  start(user: User): Promise<void>;
+  /** Stops network activity; the cache stays for next time. */
+  stop(): void;
+  /** Sign-out: stop and wipe the cache and outbox. */
+  clear(): Promise<void>;
+  records<E extends EntityName>(entity: E): readonly EntityMap[E][];
+  get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined;
+  mutate<E extends EntityName>(m: Mutation<E>): Promise<void>;
+  status(): SyncStatus;
+  notices(): readonly Notice[];
+  dismiss(id: string): void;
+  /** Ask for fresh data now (e.g. a "refresh" button). */
+  pullNow(): void;
+  /** Best estimate of the server's clock, in ms since epoch. */
+  serverNow(): number;
+  onRecords(entity: EntityName, fn: () => void): () => void;
+  onStatus(fn: () => void): () => void;
+  onNotices(fn: () => void): () => void;
+  /** The session is gone (revoked or expired). */
+  onUnauthorized(fn: () => void): () => void;
+}
