@@ -3,7 +3,8 @@
 import "fake-indexeddb/auto";
 import { openDB } from "idb";
 import { afterEach, describe, expect, test } from "vitest";
-import { CACHE_SCHEMA_VERSION, memoryCache, openIdbCache, type OutboxEntry } from "../../web/src/sync/db.ts";
+import { CACHE_SCHEMA_VERSION, memoryCache, type OutboxEntry } from "../../web/src/sync/db.ts";
+import { openIdbCache } from "../../web/src/sync/idb-cache.ts";
 import { cachedUser } from "../../web/src/sync/store.ts";
 import { errorReply, flush, harness, PHONE, startStore, USER, inboxItem } from "./harness.ts";
 

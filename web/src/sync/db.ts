@@ -1,15 +1,11 @@
 // The offline cache: server-confirmed records, the outbox of pending
-// mutations, and a little metadata. One IndexedDB database via idb; an
-// in-memory twin with the same interface serves tests and browsers that
-// refuse IndexedDB.
-import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+// mutations, and a little metadata. The IndexedDB implementation is
+// ./idb-cache.ts (loaded on demand, with idb); the in-memory twin here has
+// the same interface and serves tests and browsers that refuse IndexedDB.
 import type { User } from "../api/types.ts";
 
 /** Bump when the cached record/outbox format changes: a mismatch clears the cache. */
 export const CACHE_SCHEMA_VERSION = 1;
-
-const DB_NAME = "continuum";
-const IDB_VERSION = 1;
 
 export type Data = Record<string, unknown>;
 
@@ -76,101 +72,12 @@ export interface SyncCache {
   close(): void;
 }
 
-const emptyMeta = (): Meta => ({ schema_version: CACHE_SCHEMA_VERSION, cursor: null, client_id: null, user: null });
-
-interface CacheDB extends DBSchema {
-  records: { key: [string, string]; value: CachedRecord };
-  outbox: { key: number; value: OutboxEntry };
-  meta: { key: string; value: unknown };
-}
-
-const META_KEYS = ["schema_version", "cursor", "client_id", "user"] as const;
-
-export async function openIdbCache(name = DB_NAME): Promise<SyncCache> {
-  const db: IDBPDatabase<CacheDB> = await openDB<CacheDB>(name, IDB_VERSION, {
-    upgrade(d) {
-      if (!d.objectStoreNames.contains("records")) d.createObjectStore("records", { keyPath: ["entity", "id"] });
-      if (!d.objectStoreNames.contains("outbox"))
-        d.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-      if (!d.objectStoreNames.contains("meta")) d.createObjectStore("meta");
-    },
-    // A newer tab wants to upgrade: step aside rather than block it.
-    blocking() {
-      db.close();
-    },
-  });
-
-  const readMeta = async (): Promise<Meta> => {
-    const tx = db.transaction("meta");
-    const m = emptyMeta() as unknown as Record<string, unknown>;
-    for (const k of META_KEYS) {
-      const v = await tx.store.get(k);
-      if (v !== undefined) m[k] = v;
-    }
-    await tx.done;
-    return m as unknown as Meta;
-  };
-
-  const setMeta = async (patch: Partial<Meta>) => {
-    const tx = db.transaction("meta", "readwrite");
-    for (const [k, v] of Object.entries(patch)) void tx.store.put(v, k);
-    await tx.done;
-  };
-
-  const clear = async () => {
-    const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
-    void tx.objectStore("records").clear();
-    void tx.objectStore("outbox").clear();
-    void tx.objectStore("meta").put(null, "cursor");
-    void tx.objectStore("meta").put(null, "user");
-    void tx.objectStore("meta").put(CACHE_SCHEMA_VERSION, "schema_version");
-    await tx.done;
-  };
-
-  // Stored data written by another format version is not trusted.
-  const stored = await db.transaction("meta").store.get("schema_version");
-  if (stored !== CACHE_SCHEMA_VERSION) await clear();
-
-  return {
-    async load() {
-      const meta = await readMeta();
-      const records = await db.getAll("records");
-      const outbox = await db.getAll("outbox");
-      return { meta, records, outbox };
-    },
-    readOutbox: () => db.getAll("outbox"),
-    async commit(puts, deletes, cursor) {
-      const tx = db.transaction(["records", "meta"], "readwrite");
-      const rs = tx.objectStore("records");
-      for (const r of puts) void rs.put(r);
-      for (const k of deletes) void rs.delete(k);
-      if (cursor !== undefined) void tx.objectStore("meta").put(cursor, "cursor");
-      await tx.done;
-    },
-    async replaceRecords(records, cursor) {
-      const tx = db.transaction(["records", "meta"], "readwrite");
-      const rs = tx.objectStore("records");
-      void rs.clear();
-      for (const r of records) void rs.put(r);
-      void tx.objectStore("meta").put(cursor, "cursor");
-      await tx.done;
-    },
-    async addOutbox(entry) {
-      const copy = { ...entry };
-      delete copy.seq;
-      return db.add("outbox", copy);
-    },
-    async updateOutbox(entry) {
-      const tx = db.transaction("outbox", "readwrite");
-      if (entry.seq !== undefined && (await tx.store.get(entry.seq))) await tx.store.put(entry);
-      await tx.done;
-    },
-    removeOutbox: (seq) => db.delete("outbox", seq),
-    setMeta,
-    clear,
-    close: () => db.close(),
-  };
-}
+export const emptyMeta = (): Meta => ({
+  schema_version: CACHE_SCHEMA_VERSION,
+  cursor: null,
+  client_id: null,
+  user: null,
+});
 
 const key = (e: string, id: string) => `${e}\u0000${id}`;
 const clone = <T>(v: T): T => structuredClone(v);

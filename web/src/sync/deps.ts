@@ -1,7 +1,7 @@
 // Everything the sync client touches in the outside world, in one object, so
 // tests can drive it with fake fetch/WebSocket/IndexedDB/clock/events.
 import type { FetchFn } from "../api/http.ts";
-import { openIdbCache, memoryCache, type SyncCache } from "./db.ts";
+import { memoryCache, type SyncCache } from "./db.ts";
 
 /** The part of WebSocket the transport uses. */
 export interface SocketLike {
@@ -57,6 +57,11 @@ export function browserDeps(): SyncDeps {
   const coarse = matchMedia("(pointer: coarse)");
   const narrow = matchMedia("(max-width: 640px)");
   const connection = (navigator as Navigator & { connection?: NetworkInformationLike }).connection;
+  // idb and the IndexedDB cache are a chunk of their own (not in the initial
+  // bundle): start fetching it now, while the app asks who is signed in.
+  const idbCache = import("./idb-cache.ts");
+  // An unused failure (e.g. offline with nothing cached) must not surface as unhandled.
+  idbCache.catch(() => undefined);
 
   return {
     fetch: (input, init) => globalThis.fetch(input, init),
@@ -66,9 +71,11 @@ export function browserDeps(): SyncDeps {
     },
     async openCache() {
       try {
+        const { openIdbCache } = await idbCache;
         return await openIdbCache();
       } catch {
-        // Private modes and broken profiles can refuse IndexedDB: keep working, just not offline.
+        // Private modes and broken profiles can refuse IndexedDB (and a chunk
+        // that failed to load leaves us without it): keep working, just not offline.
         return memoryCache();
       }
     },
