@@ -11,7 +11,7 @@ import { ErrorCode } from "../protocol/rules";
 
 /** The client's body failed mid-stream (aborted, connection lost): the client's problem, 400. */
 export const interrupted = () =>
-  new AppError(400, "upload_interrupted", "The request body ended abnormally before all of it arrived.");
+  new AppError(400, ErrorCode.upload_interrupted, "The request body ended abnormally before all of it arrived.");
 
 export async function peek(
   body: ReadableStream<Uint8Array>,

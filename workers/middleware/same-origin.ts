@@ -18,6 +18,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
 import { SESSION_COOKIE } from "./auth";
+import { ErrorCode } from "../protocol/rules";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -38,7 +39,7 @@ export const sameOrigin = createMiddleware(async (c, next) => {
   )
     throw new AppError(
       403,
-      "cross_site_request",
+      ErrorCode.cross_site_request,
       "Requests signed in with the session cookie must come from this app.",
     );
   await next();

@@ -22,6 +22,7 @@ export const ErrorCode = {
   unsupported_media_type: "unsupported_media_type",
   payload_too_large: "payload_too_large",
   upgrade_required: "upgrade_required",
+  cross_site_request: "cross_site_request",
   // auth
   unauthorized: "unauthorized",
   invalid_credentials: "invalid_credentials",
@@ -52,6 +53,7 @@ export const ErrorCode = {
   invalid_part_number: "invalid_part_number",
   invalid_parts: "invalid_parts",
   upload_incomplete: "upload_incomplete",
+  upload_interrupted: "upload_interrupted",
   size_mismatch: "size_mismatch",
   range_not_satisfiable: "range_not_satisfiable",
   // the server's own trouble
