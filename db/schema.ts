@@ -77,8 +77,19 @@ export const sessions = pgTable(
     createdAt: ts("created_at").notNull().defaultNow(),
     lastSeenAt: ts("last_seen_at").notNull().defaultNow(),
     expiresAt: ts("expires_at").notNull(),
+    /** `device`: a sign-in (sliding expiry); `token`: a personal access token (lives until revoked). */
+    kind: text("kind", { enum: ["device", "token"] })
+      .notNull()
+      .default("device"),
+    /** The name a personal access token was given (null for devices). */
+    name: text("name"),
   },
-  (t) => [uniqueIndex("sessions_token_hash_key").on(t.tokenHash), index("sessions_user_idx").on(t.userId)],
+  (t) => [
+    uniqueIndex("sessions_token_hash_key").on(t.tokenHash),
+    index("sessions_user_idx").on(t.userId),
+    check("sessions_kind", sql`${t.kind} in ('device', 'token')`),
+    check("sessions_token_named", sql`(${t.kind} = 'token') = (${t.name} is not null)`),
+  ],
 );
 
 export const idempotencyKeys = pgTable(
@@ -318,5 +329,100 @@ export const referenceItems = pgTable(
     index("reference_items_search_idx").using("gin", t.search),
     index("reference_items_tags_idx").using("gin", t.tags),
     index("reference_items_audio_idx").on(t.audioId),
+  ],
+);
+
+/** SPEC §5 Assistant: todos are an ordinary synced record. */
+export const todos = pgTable(
+  "todos",
+  {
+    ...recordColumns(),
+    title: text("title").notNull(),
+    done: boolean("done").notNull().default(false),
+    dueAt: ts("due_at"),
+  },
+  (t) => [
+    recordKey(t),
+    index("todos_user_created_idx").on(t.userId, t.createdAt),
+    check("todos_title_length", sql`char_length(${t.title}) between 1 and 500`),
+  ],
+);
+
+/**
+ * A chat whose whole state lives here. `status` is the state machine
+ * (docs/ARCHITECTURE.md); a run holds the conversation with `run_id` until
+ * `lease_until`, so a run whose isolate died leaves `running` for `error`.
+ */
+export const conversations = pgTable(
+  "conversations",
+  {
+    ...recordColumns(),
+    title: text("title").notNull(),
+    status: text("status", { enum: ["idle", "running", "awaiting_approval", "error"] })
+      .notNull()
+      .default("idle"),
+    runId: uuid("run_id"),
+    leaseUntil: ts("lease_until"),
+    /** Why the last run failed (status `error`), for the user. */
+    lastError: text("last_error"),
+  },
+  (t) => [
+    recordKey(t),
+    index("conversations_user_updated_idx").on(t.userId, t.updatedAt),
+    // A running conversation always has a claim; no other status has one.
+    check("conversations_status", sql`${t.status} in ('idle', 'running', 'awaiting_approval', 'error')`),
+    check("conversations_claim", sql`(${t.status} = 'running') = (${t.runId} is not null and ${t.leaseUntil} is not null)`),
+  ],
+);
+
+/** The model's tool calls and their outcome; approval state is kept here, never on the client. */
+export const toolCalls = pgTable(
+  "tool_calls",
+  {
+    ...recordColumns(),
+    conversationId: uuid("conversation_id").notNull(),
+    /** The id the model gave the call (its reply must cite it). */
+    callId: text("call_id").notNull(),
+    name: text("name").notNull(),
+    input: jsonb("input").$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: ["pending_approval", "approved", "denied", "executed", "failed"] }).notNull(),
+    result: jsonb("result"),
+  },
+  (t) => [
+    recordKey(t),
+    foreignKey({
+      columns: [t.userId, t.conversationId],
+      foreignColumns: [conversations.userId, conversations.id],
+    }).onDelete("cascade"),
+    // Not unique: some models reuse call ids across turns; a call's result is matched within its turn.
+    index("tool_calls_conversation_idx").on(t.conversationId, t.status),
+    check("tool_calls_status", sql`${t.status} in ('pending_approval', 'approved', 'denied', 'executed', 'failed')`),
+  ],
+);
+
+/** Ordered by `seq` within a conversation; a `tool` message points at its call. */
+export const messages = pgTable(
+  "messages",
+  {
+    ...recordColumns(),
+    conversationId: uuid("conversation_id").notNull(),
+    seq: integer("seq").notNull(),
+    role: text("role", { enum: ["user", "assistant", "tool"] }).notNull(),
+    content: text("content").notNull().default(""),
+    toolCallId: uuid("tool_call_id"),
+  },
+  (t) => [
+    recordKey(t),
+    // Within one user (the keys are per user): a message can't point at another user's conversation or call.
+    foreignKey({
+      columns: [t.userId, t.conversationId],
+      foreignColumns: [conversations.userId, conversations.id],
+    }).onDelete("cascade"),
+    foreignKey({ columns: [t.userId, t.toolCallId], foreignColumns: [toolCalls.userId, toolCalls.id] }).onDelete(
+      "cascade",
+    ),
+    uniqueIndex("messages_conversation_seq_key").on(t.conversationId, t.seq),
+    check("messages_role", sql`${t.role} in ('user', 'assistant', 'tool')`),
+    check("messages_tool_has_call", sql`(${t.role} = 'tool') = (${t.toolCallId} is not null)`),
   ],
 );

@@ -6,6 +6,16 @@ interface SecretEnv {
   DATABASE_URL: string;
   /** Local runtime only: the WebSocket-to-TCP relay for the Neon driver. */
   LOCAL_WS_PROXY?: string;
+  /** Assistant model (workers/assistant/model.ts): `rules` (default) | `workers-ai` | `openai-compatible`. */
+  ASSISTANT_PROVIDER?: string;
+  ASSISTANT_MODEL?: string;
+  ASSISTANT_BASE_URL?: string;
+  /** Secret: the OpenAI-compatible API's key. */
+  ASSISTANT_API_KEY?: string;
+  /** Seconds a run may hold a conversation (default 90). */
+  ASSISTANT_LEASE_SECONDS?: string;
+  /** Workers AI: bound only in the deploy configuration (`[env.production]`). */
+  AI?: Ai;
 }
 
 declare global {

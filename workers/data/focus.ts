@@ -5,6 +5,9 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { focusSessions } from "../../db/schema";
+import { AppError, uniqueViolation } from "../errors";
+import type { Scope } from "../lib/scope";
+import { remainingSeconds, type StartFocus } from "../protocol/focus";
 import type { Writer } from "../sync/write";
 import { paginate, type PageQuery } from "./paginate";
 
@@ -55,3 +58,27 @@ export const history = (db: Db, userId: string, q: PageQuery) =>
     { where: eq(focusSessions.userId, userId), orderBy: [desc(focusSessions.startedAt), desc(focusSessions.id)] },
     q,
   );
+
+/**
+ * Starts a session (POST /api/focus/sessions and the assistant's start_focus).
+ * A session whose time ran out is completed first (rare: a transaction then);
+ * "one at a time" is the partial unique index, reported as 409.
+ */
+export async function startFocus(scope: Scope, body: StartFocus) {
+  try {
+    const current = await findRunning(scope.db, scope.userId);
+    const expired = current?.status === "active" && remainingSeconds(current, new Date()) <= 0;
+    const values = { ...(body.id ? { id: body.id } : {}), durationS: body.duration_s, label: body.label ?? null };
+    return await scope.write(
+      async (w) => {
+        if (expired) await finish(w, current.id, "completed");
+        return w.insert("focus_session", values);
+      },
+      { transaction: expired },
+    );
+  } catch (err) {
+    if (uniqueViolation(err) === "focus_sessions_one_running")
+      throw new AppError(409, "focus_session_running", "A focus session is already running. Complete or abandon it first.");
+    throw err;
+  }
+}

@@ -3,12 +3,14 @@
  * the change feed and the Durable Object relay handle each one without new
  * plumbing; the web app derives its entity map from here (type-only).
  */
+import { conversationRecord, messageRecord, toolCallRecord } from "./assistant";
 import { audioRecord } from "./audio";
 import { focusSessionRecord } from "./focus";
 import { inboxItemRecord } from "./inbox";
 import { focusLibraryRecord, focusTrackRecord } from "./libraries";
 import { referenceRecord } from "./references";
 import { settingsRecord } from "./settings";
+import { todoRecord } from "./todos";
 
 const records = [
   settingsRecord,
@@ -18,6 +20,10 @@ const records = [
   focusLibraryRecord,
   focusTrackRecord,
   referenceRecord,
+  todoRecord,
+  conversationRecord,
+  messageRecord,
+  toolCallRecord,
 ] as const;
 
 type Records = (typeof records)[number];

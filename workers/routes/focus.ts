@@ -2,15 +2,15 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
-import { findRunning, finish, history, pause, resume } from "../data/focus";
-import { AppError, uniqueViolation } from "../errors";
+import { findRunning, finish, history, pause, resume, startFocus } from "../data/focus";
+import { AppError } from "../errors";
 import { getRoute, listRoute } from "../lib/crud";
 import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { scopeOf } from "../lib/scope";
 import {
   focusHistoryQuery,
   focusSessionSchema,
   focusSessionToWire,
-  remainingSeconds,
   startFocusSchema,
 } from "../protocol/focus";
 import { assertId, expectedVersion, findOwned, requestScope, type RowOf, versionConflict, write } from "../sync/write";
@@ -40,31 +40,8 @@ register(
     errors: [400, 413, 415],
   }),
   async (c) => {
-    const body = c.req.valid("json");
-    const userId = c.var.user.id;
-    try {
-      // A session whose time ran out is completed before a new one starts (rare: a transaction then).
-      const current = await findRunning(c.var.db, userId);
-      const expired = current?.status === "active" && remainingSeconds(current, new Date()) <= 0;
-      const values = { ...(body.id ? { id: body.id } : {}), durationS: body.duration_s, label: body.label ?? null };
-      const { row, created } = await write(
-        requestScope(c),
-        async (w) => {
-          if (expired) await finish(w, current.id, "completed");
-          return w.insert("focus_session", values);
-        },
-        { transaction: expired },
-      );
-      return respond(c, row, created ? 201 : 200);
-    } catch (err) {
-      if (uniqueViolation(err) === "focus_sessions_one_running")
-        throw new AppError(
-          409,
-          "focus_session_running",
-          "A focus session is already running. Complete or abandon it first.",
-        );
-      throw err;
-    }
+    const { row, created } = await startFocus(scopeOf(c), c.req.valid("json"));
+    return respond(c, row, created ? 201 : 200);
   },
 );
 

@@ -5,6 +5,7 @@
  * order of this list does not matter.
  */
 import type { Api } from "../lib/openapi";
+import { assistant } from "./assistant";
 import { audio } from "./audio";
 import { auth } from "./auth";
 import { focus } from "./focus";
@@ -14,6 +15,7 @@ import { libraries } from "./libraries";
 import { references } from "./references";
 import { settingsRoutes } from "./settings";
 import { sync } from "./sync";
+import { todoRoutes } from "./todos";
 
 export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/health", app: health },
@@ -25,4 +27,6 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/audio", app: audio },
   { path: "/api/references", app: references },
   { path: "/api/sync", app: sync },
+  { path: "/api/todos", app: todoRoutes },
+  { path: "/api/assistant", app: assistant },
 ];

@@ -1,0 +1,263 @@
+/**
+ * The assistant's state in Postgres, and every transition of it. Each
+ * function here is one short write (or read); none is held open across a
+ * model call (the run in ./run.ts calls the model between them).
+ *
+ *   idle | error ──send (claim)──▶ running ──finish──▶ idle | awaiting_approval | error
+ *   awaiting_approval ──approve (claim)──▶ running
+ *   running, lease expired ──▶ error  (a run whose isolate died)
+ *
+ * A claim is `run_id` + `lease_until`; every later write of the run is
+ * guarded by `run_id`, so a run that lost its claim commits nothing.
+ * Every write that touches a conversation's messages or tool calls also
+ * bumps the conversation's version, which is therefore the state's ETag.
+ */
+import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client";
+import { conversations, messages, toolCalls } from "../../db/schema";
+import { paginate, type PageQuery } from "../data/paginate";
+import { AppError, notFound } from "../errors";
+import type { Scope } from "../lib/scope";
+import type { ApproveTools } from "../protocol/assistant";
+import { findOwned, type RowOf, type Writer } from "../sync/write";
+
+export type ConversationRow = RowOf<"conversation">;
+export type MessageRow = RowOf<"message">;
+export type ToolCallRow = RowOf<"tool_call">;
+export interface HistoryRow {
+  message: MessageRow;
+  call: ToolCallRow | null;
+}
+
+/** How long a run may hold a conversation before it counts as dead. */
+export const DEFAULT_LEASE_SECONDS = 90;
+/** How many of the latest messages the state shows. */
+const STATE_MESSAGES = 200;
+
+export const busy = () =>
+  new AppError(409, "conversation_busy", "The assistant is still working on this conversation or waiting for your approval.");
+export const notPending = () =>
+  new AppError(409, "tool_call_not_pending", "That tool call is not waiting for approval (it was already decided).");
+export const leaseLost = () =>
+  new AppError(409, "lease_expired", "This run took longer than its lease and was stopped; nothing of it was saved. Send again to retry.");
+
+export const LEASE_EXPIRED_MESSAGE = "The assistant stopped before finishing (its run was interrupted). Send a message to retry.";
+
+const leaseUntil = (seconds: number) => sql`now() + ${seconds} * interval '1 second'`;
+const ofConversation = (id: string) => eq(toolCalls.conversationId, id);
+
+export const createConversation = (scope: Scope, body: { id?: string | undefined; title?: string | undefined }) =>
+  scope.write((w) =>
+    w.insert("conversation", { ...(body.id ? { id: body.id } : {}), title: body.title ?? "New conversation" }),
+  );
+
+export const listConversations = (db: Db, userId: string, q: PageQuery) =>
+  paginate(
+    db,
+    conversations,
+    {
+      where: eq(conversations.userId, userId),
+      orderBy: [desc(conversations.updatedAt), desc(conversations.id)],
+    },
+    q,
+  );
+
+/** Messages and calls are removed through the write path too, so every device drops them. */
+export const deleteConversation = (scope: Scope, id: string, expected: number | undefined) =>
+  scope.write(
+    async (w) => {
+      await findOwned(w.db, "conversation", scope.userId, id);
+      await w.removeWhere("message", eq(messages.conversationId, id));
+      await w.removeWhere("tool_call", ofConversation(id));
+      return w.remove("conversation", id, expected);
+    },
+    { transaction: true },
+  );
+
+/** The conversation, and whether its run's lease ran out (by the database clock). */
+export async function readConversation(db: Db | Tx, userId: string, id: string) {
+  const [found] = await db
+    .select({
+      row: conversations,
+      expired: sql<boolean>`${conversations.status} = 'running' and ${conversations.leaseUntil} < now()`,
+    })
+    .from(conversations)
+    .where(and(eq(conversations.id, id), eq(conversations.userId, userId)))
+    .limit(1);
+  if (!found) throw notFound("Conversation");
+  return found;
+}
+
+/** A run that died (its lease ran out) leaves `running` for `error`, from which a send retries. */
+export async function expireLease(scope: Scope, id: string): Promise<ConversationRow> {
+  const [row] = await scope.write((w) =>
+    w.updateWhere(
+      "conversation",
+      and(eq(conversations.id, id), eq(conversations.status, "running"), lt(conversations.leaseUntil, sql`now()`)),
+      { status: "error", runId: null, leaseUntil: null, lastError: LEASE_EXPIRED_MESSAGE },
+    ),
+  );
+  return row ?? (await findOwned(scope.db, "conversation", scope.userId, id));
+}
+
+/** Messages in order, each tool message with its call (the latest `limit`). */
+export async function readHistory(db: Db | Tx, conversationId: string, limit = STATE_MESSAGES): Promise<HistoryRow[]> {
+  const rows = await db
+    .select({ message: messages, call: toolCalls })
+    .from(messages)
+    .leftJoin(toolCalls, eq(toolCalls.id, messages.toolCallId))
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(desc(messages.seq))
+    .limit(limit);
+  return rows.reverse();
+}
+
+const nextSeq = async (db: Db | Tx, conversationId: string) => {
+  const [row] = await db
+    .select({ seq: sql<number>`coalesce(max(${messages.seq}), 0) + 1`.mapWith(Number) })
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId));
+  return row!.seq;
+};
+
+/**
+ * send_message's claim: idle or error (or running with an expired lease) →
+ * running, and the user's message, in one transaction. Calls left pending by
+ * an interrupted approval are void once the user moves on.
+ */
+export function claimForSend(scope: Scope, id: string, content: string, runId: string, leaseSeconds: number) {
+  return scope.write(
+    async (w) => {
+      const [conv] = await w.updateWhere(
+        "conversation",
+        and(
+          eq(conversations.id, id),
+          or(
+            inArray(conversations.status, ["idle", "error"]),
+            and(eq(conversations.status, "running"), lt(conversations.leaseUntil, sql`now()`)),
+          ),
+        ),
+        { status: "running", runId, leaseUntil: leaseUntil(leaseSeconds), lastError: null },
+      );
+      if (!conv) {
+        await findOwned(w.db, "conversation", scope.userId, id); // 404 when not there or not yours
+        throw busy();
+      }
+      await w.updateWhere("tool_call", and(ofConversation(id), eq(toolCalls.status, "pending_approval")), {
+        status: "denied",
+        result: { reason: "The user sent a new message instead." },
+      });
+      await w.insert("message", { conversationId: id, seq: await nextSeq(w.db, id), role: "user", content });
+      return conv;
+    },
+    { transaction: true },
+  );
+}
+
+/**
+ * approve_tools' claim: awaiting_approval → running; each named call
+ * pending_approval → approved | denied, all or nothing. A call that is not
+ * pending (decided already, or by a parallel request) → 409.
+ */
+export function claimForApproval(scope: Scope, id: string, approvals: ApproveTools["approvals"], runId: string, leaseSeconds: number) {
+  return scope.write(
+    async (w) => {
+      const [conv] = await w.updateWhere(
+        "conversation",
+        and(eq(conversations.id, id), eq(conversations.status, "awaiting_approval")),
+        { status: "running", runId, leaseUntil: leaseUntil(leaseSeconds), lastError: null },
+      );
+      if (!conv) {
+        await findOwned(w.db, "conversation", scope.userId, id);
+        throw notPending();
+      }
+      const decide = (approved: boolean) => {
+        const ids = approvals.filter((a) => a.approved === approved).map((a) => a.tool_call_id);
+        if (ids.length === 0) return Promise.resolve([]);
+        return w.updateWhere(
+          "tool_call",
+          and(ofConversation(id), inArray(toolCalls.id, ids), eq(toolCalls.status, "pending_approval")),
+          approved ? { status: "approved" } : { status: "denied", result: { reason: "Denied by the user." } },
+        );
+      };
+      const decided = [...(await decide(true)), ...(await decide(false))];
+      if (decided.length !== approvals.length) {
+        const ids = approvals.map((a) => a.tool_call_id);
+        const known = await w.db
+          .select({ id: toolCalls.id })
+          .from(toolCalls)
+          .where(and(ofConversation(id), inArray(toolCalls.id, ids)));
+        if (known.length < ids.length) throw notFound("Tool call");
+        throw notPending();
+      }
+      return conv;
+    },
+    { transaction: true },
+  );
+}
+
+/** Inside a run's write: asserts the claim is still this run's, and bumps the conversation (its ETag). */
+export async function holdClaim(w: Writer, id: string, runId: string) {
+  const [conv] = await w.updateWhere(
+    "conversation",
+    and(eq(conversations.id, id), eq(conversations.runId, runId), eq(conversations.status, "running")),
+    {},
+  );
+  if (!conv) throw leaseLost();
+  return conv;
+}
+
+export const approvedCalls = (db: Db | Tx, conversationId: string) =>
+  db
+    .select()
+    .from(toolCalls)
+    .where(and(ofConversation(conversationId), eq(toolCalls.status, "approved")))
+    .orderBy(asc(toolCalls.createdAt), asc(toolCalls.id));
+
+export interface NewToolCall {
+  id: string;
+  callId: string;
+  name: string;
+  input: Record<string, unknown>;
+  status: ToolCallRow["status"];
+  result: unknown;
+}
+export interface NewMessage {
+  role: "assistant" | "tool";
+  content: string;
+  toolCallId?: string;
+}
+
+/**
+ * The end of a run: its messages, tool calls and the next status in one
+ * transaction, guarded by the claim (a run that lost it commits nothing).
+ */
+export function finishRun(
+  scope: Scope,
+  id: string,
+  runId: string,
+  outcome: { status: "idle" | "awaiting_approval" | "error"; error?: string; calls: NewToolCall[]; messages: NewMessage[] },
+) {
+  return scope.write(
+    async (w) => {
+      const [conv] = await w.updateWhere(
+        "conversation",
+        and(eq(conversations.id, id), eq(conversations.runId, runId), eq(conversations.status, "running")),
+        { status: outcome.status, runId: null, leaseUntil: null, lastError: outcome.error ?? null },
+      );
+      if (!conv) throw leaseLost();
+      for (const call of outcome.calls) await w.insert("tool_call", { ...call, conversationId: id });
+      let seq = outcome.messages.length ? await nextSeq(w.db, id) : 0;
+      for (const m of outcome.messages)
+        await w.insert("message", {
+          conversationId: id,
+          seq: seq++,
+          role: m.role,
+          content: m.content,
+          toolCallId: m.toolCallId ?? null,
+        });
+      return conv;
+    },
+    { transaction: true },
+  );
+}

@@ -1,0 +1,207 @@
+/**
+ * One run of the state machine, after a claim (./conversations.ts): execute
+ * the calls the user approved, then — unless some still wait for approval —
+ * let the model take steps. Reading tools run at once and the model goes on;
+ * the first data-changing call stops the run at `awaiting_approval`. The
+ * run's messages, calls and next status are committed together at the end.
+ * The history comes from Postgres every time; nothing is kept in memory.
+ */
+import { generateText, type LanguageModel, type ModelMessage } from "ai";
+import { AppError } from "../errors";
+import { withinWrite, type Scope } from "../lib/scope";
+import {
+  approvedCalls,
+  finishRun,
+  holdClaim,
+  readHistory,
+  type HistoryRow,
+  type NewMessage,
+  type NewToolCall,
+} from "./conversations";
+import { modelTools, SYSTEM_PROMPT } from "./model";
+import { toolByName } from "./tools";
+
+/** Model steps per run (reading tools in between); a runaway model stops here. */
+const MAX_STEPS = 6;
+/** The history sent to the model: at most this many messages and characters, cut at a user message. */
+export const HISTORY_MESSAGES = 60;
+export const HISTORY_CHARS = 24_000;
+
+export interface RunOptions {
+  model: LanguageModel;
+  /** When the claim's lease runs out (ms since epoch); model calls are aborted before it. */
+  deadline: number;
+}
+
+const errorResult = (err: AppError) => ({ error: { code: err.code, message: err.message } });
+
+/** Runs each approved call through its tool (the REST routes' domain code) and records the outcome. */
+export async function executeApproved(scope: Scope, id: string, runId: string): Promise<void> {
+  for (const call of await approvedCalls(scope.db, id)) {
+    const def = toolByName(call.name);
+    try {
+      await scope.write(
+        async (w) => {
+          await holdClaim(w, id, runId);
+          if (!def) throw new AppError(422, "unknown_tool", `There is no tool named ${call.name}.`);
+          const input = def.input.safeParse(call.input);
+          if (!input.success) throw new AppError(422, "validation_failed", "The tool's input is invalid.");
+          const result = await def.run(withinWrite(scope, w), input.data, { recordId: call.id });
+          await w.update("tool_call", call.id, undefined, { status: "executed", result });
+        },
+        { transaction: true },
+      );
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code === "lease_expired") throw err;
+      await scope.write(
+        async (w) => {
+          await holdClaim(w, id, runId);
+          await w.update("tool_call", call.id, undefined, { status: "failed", result: errorResult(err) });
+        },
+        { transaction: true },
+      );
+    }
+  }
+}
+
+const size = (r: HistoryRow) => r.message.content.length + (r.call ? JSON.stringify(r.call.input ?? null).length + JSON.stringify(r.call.result ?? null).length : 0);
+
+/** The latest history within the budget, starting at a user message (so no tool result loses its call). */
+export function trimHistory(rows: HistoryRow[], maxMessages = HISTORY_MESSAGES, maxChars = HISTORY_CHARS): HistoryRow[] {
+  let start = Math.max(0, rows.length - maxMessages);
+  let total = rows.slice(start).reduce((n, r) => n + size(r), 0);
+  while (start < rows.length - 1 && total > maxChars) total -= size(rows[start++]!);
+  while (start < rows.length && rows[start]!.message.role !== "user") start++;
+  return rows.slice(start);
+}
+
+function toolOutput(call: NonNullable<HistoryRow["call"]>) {
+  switch (call.status) {
+    case "executed":
+      return { type: "json" as const, value: (call.result ?? null) as never };
+    case "denied":
+      return { type: "execution-denied" as const, reason: "The user denied this call." };
+    default:
+      return { type: "error-json" as const, value: (call.result ?? { error: { message: `Not run (${call.status}).` } }) as never };
+  }
+}
+
+/** Stored rows as AI SDK model messages: an assistant turn carries the calls its tool messages answer. */
+export function toModelMessages(rows: HistoryRow[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  let assistant: Extract<ModelMessage, { role: "assistant" }> | undefined;
+  let results: Extract<ModelMessage, { role: "tool" }> | undefined;
+  for (const { message, call } of rows) {
+    if (message.role === "user") {
+      out.push({ role: "user", content: message.content });
+      assistant = results = undefined;
+    } else if (message.role === "assistant") {
+      assistant = { role: "assistant", content: message.content ? [{ type: "text", text: message.content }] : [] };
+      out.push(assistant);
+      results = undefined;
+    } else if (call && assistant && Array.isArray(assistant.content)) {
+      assistant.content.push({ type: "tool-call", toolCallId: call.callId, toolName: call.name, input: call.input });
+      if (!results) out.push((results = { role: "tool", content: [] }));
+      results.content.push({ type: "tool-result", toolCallId: call.callId, toolName: call.name, output: toolOutput(call) });
+    }
+  }
+  return out.filter((m) => m.role !== "assistant" || m.content.length > 0);
+}
+
+/** What a user may read about a model failure (no provider URLs, keys or stacks). */
+function describeModelError(err: unknown): string {
+  const name = err instanceof Error ? err.name : "Error";
+  if (name === "AbortError" || name === "TimeoutError") return "The model took too long to answer. Send your message again to retry.";
+  return `The model could not answer (${name}). Send your message again to retry.`;
+}
+
+export async function run(scope: Scope, id: string, runId: string, opts: RunOptions): Promise<void> {
+  await executeApproved(scope, id, runId);
+  const stored = await readHistory(scope.db, id, HISTORY_MESSAGES);
+  if (stored.some((r) => r.call?.status === "pending_approval")) {
+    await finishRun(scope, id, runId, { status: "awaiting_approval", calls: [], messages: [] });
+    return;
+  }
+  const history = trimHistory(stored);
+  const calls: NewToolCall[] = [];
+  const produced: NewMessage[] = [];
+  // This run's own steps, shaped like stored rows so they join the prompt the same way.
+  const pendingRows: HistoryRow[] = [];
+  let status: "idle" | "awaiting_approval" = "idle";
+  try {
+    const tools = modelTools();
+    for (let step = 0; step < MAX_STEPS && status === "idle"; step++) {
+      const left = opts.deadline - Date.now();
+      if (left <= 0) throw Object.assign(new Error("deadline"), { name: "TimeoutError" });
+      const result = await generateText({
+        model: opts.model,
+        system: SYSTEM_PROMPT,
+        messages: toModelMessages([...history, ...pendingRows]),
+        tools,
+        maxRetries: 1,
+        abortSignal: AbortSignal.timeout(left),
+      });
+      const now = new Date();
+      produced.push({ role: "assistant", content: result.text });
+      pendingRows.push({ message: fakeRow({ role: "assistant", content: result.text }, now), call: null });
+      if (result.toolCalls.length === 0) break;
+      for (const tc of result.toolCalls) {
+        const def = toolByName(tc.toolName);
+        const call: NewToolCall = {
+          id: crypto.randomUUID(),
+          callId: tc.toolCallId,
+          name: tc.toolName,
+          input: (tc.input && typeof tc.input === "object" ? tc.input : {}) as Record<string, unknown>,
+          status: "executed",
+          result: null,
+        };
+        if (!def || tc.invalid) {
+          call.status = "failed";
+          call.result = { error: { code: "invalid_tool_call", message: def ? "The input does not match the tool's schema." : `There is no tool named ${tc.toolName}.` } };
+        } else if (def.changesData) {
+          call.status = "pending_approval";
+          status = "awaiting_approval";
+        } else {
+          try {
+            call.result = await def.run(scope, call.input, {});
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            call.status = "failed";
+            call.result = errorResult(err);
+          }
+        }
+        calls.push(call);
+        produced.push({ role: "tool", content: "", toolCallId: call.id });
+        pendingRows.push({ message: fakeRow({ role: "tool", content: "", toolCallId: call.id }, now), call: fakeCall(call, now) });
+      }
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    // A model failure keeps the user's message; the conversation is `error` and a new send retries.
+    await finishRun(scope, id, runId, { status: "error", error: describeModelError(err), calls: [], messages: [] });
+    return;
+  }
+  await finishRun(scope, id, runId, { status, calls, messages: produced });
+}
+
+// Rows for this run's own steps before they are stored (only the fields the prompt reads matter).
+const fakeRow = (m: NewMessage, now: Date): HistoryRow["message"] => ({
+  id: crypto.randomUUID(),
+  userId: "",
+  conversationId: "",
+  version: 1,
+  createdAt: now,
+  updatedAt: now,
+  seq: 0,
+  role: m.role,
+  content: m.content,
+  toolCallId: m.toolCallId ?? null,
+});
+const fakeCall = (c: NewToolCall, now: Date): NonNullable<HistoryRow["call"]> => ({
+  ...c,
+  userId: "",
+  conversationId: "",
+  version: 1,
+  createdAt: now,
+  updatedAt: now,
+});

@@ -1,0 +1,184 @@
+/**
+ * The assistant's tools, each defined once: name, description, zod input,
+ * whether it changes data, and a handler that calls the same domain code as
+ * the REST routes (so ownership, versions and the change log apply). The chat
+ * (./model.ts → AI SDK `tool()`) and MCP (./mcp.ts) are adapters over this list.
+ */
+import { z } from "zod";
+import { findRunning, startFocus } from "../data/focus";
+import { listInbox } from "../data/inbox";
+import { listReferences } from "../data/references";
+import { createTodo, listTodos, removeTodo, updateTodo } from "../data/todos";
+import type { Db } from "../../db/client";
+import type { Scope } from "../lib/scope";
+import { focusSessionToWire } from "../protocol/focus";
+import { inboxItemToWire, normalizeTags } from "../protocol/inbox";
+import { referenceToWire } from "../protocol/references";
+import { todoToWire } from "../protocol/todos";
+
+export interface ToolRun {
+  /**
+   * A stable id for what the call creates (the tool call's own id in the
+   * chat): running an approved call again returns the same record instead of
+   * a second one.
+   */
+  recordId?: string | undefined;
+}
+
+export interface ToolDef<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: S;
+  /** Data-changing tools wait for the user's approval in the chat; over MCP they carry destructiveHint. */
+  changesData: boolean;
+  run(scope: Scope, input: z.infer<S>, opts: ToolRun): Promise<unknown>;
+}
+
+const define = <S extends z.ZodObject>(def: ToolDef<S>) => def as unknown as ToolDef;
+
+const todoTitle = z.string().trim().min(1).max(500).describe("The todo's title");
+const todoId = z.uuid().describe("The todo's id (from list_todos)");
+const LIST_LIMIT = 50;
+
+// Reading tools run on the request's own database handle (outside any transaction).
+const readDb = (scope: Scope) => scope.db as Db;
+
+export const TOOLS: readonly ToolDef[] = [
+  define({
+    name: "list_todos",
+    title: "List todos",
+    description: "List the user's todos (newest first unless order is 'oldest'); filter by done or by words in the title.",
+    input: z.strictObject({
+      done: z.boolean().optional().describe("Only done (true) or only open (false) todos"),
+      title: z.string().trim().min(1).max(500).optional().describe("Only todos whose title contains this text"),
+      order: z.enum(["newest", "oldest"]).optional(),
+    }),
+    changesData: false,
+    async run(scope, input) {
+      const { items, total } = await listTodos(readDb(scope), scope.userId, {
+        page: 1,
+        page_size: LIST_LIMIT,
+        done: input.done,
+        title: input.title,
+        oldestFirst: input.order === "oldest",
+      });
+      return { items: items.map(todoToWire), total };
+    },
+  }),
+  define({
+    name: "create_todo",
+    title: "Create a todo",
+    description: "Add a todo for the user.",
+    input: z.strictObject({
+      title: todoTitle,
+      due_at: z.iso.datetime({ offset: true }).optional().describe("When it is due (ISO-8601)"),
+    }),
+    changesData: true,
+    async run(scope, input, { recordId }) {
+      const body = { ...(recordId ? { id: recordId } : {}), title: input.title, ...(input.due_at ? { due_at: input.due_at } : {}) };
+      const { row } = await scope.write((w) => createTodo(w, body));
+      return todoToWire(row);
+    },
+  }),
+  define({
+    name: "complete_todo",
+    title: "Complete a todo",
+    description: "Mark one of the user's todos as done.",
+    input: z.strictObject({ id: todoId }),
+    changesData: true,
+    async run(scope, input) {
+      return todoToWire(await scope.write((w) => updateTodo(w, input.id, undefined, { done: true })));
+    },
+  }),
+  define({
+    name: "delete_todo",
+    title: "Delete a todo",
+    description: "Delete one of the user's todos.",
+    input: z.strictObject({ id: todoId }),
+    changesData: true,
+    async run(scope, input) {
+      return todoToWire(await scope.write((w) => removeTodo(w, input.id, undefined)));
+    },
+  }),
+  define({
+    name: "capture_inbox",
+    title: "Capture to inbox",
+    description: "Capture a note into the user's inbox.",
+    input: z.strictObject({
+      title: z.string().trim().min(1).max(500).describe("The note"),
+      description: z.string().max(10_000).optional(),
+      tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+    }),
+    changesData: true,
+    async run(scope, input, { recordId }) {
+      const { row } = await scope.write((w) =>
+        w.insert("inbox_item", {
+          ...(recordId ? { id: recordId } : {}),
+          title: input.title,
+          description: input.description ?? "",
+          tags: normalizeTags(input.tags ?? []),
+        }),
+      );
+      return inboxItemToWire(row);
+    },
+  }),
+  define({
+    name: "list_inbox",
+    title: "List inbox",
+    description: "List the user's inbox items, newest first, optionally by tag.",
+    input: z.strictObject({ tag: z.string().trim().min(1).max(50).optional() }),
+    changesData: false,
+    async run(scope, input) {
+      const { items, total } = await listInbox(readDb(scope), scope.userId, { page: 1, page_size: LIST_LIMIT, tag: input.tag });
+      return { items: items.map(inboxItemToWire), total };
+    },
+  }),
+  define({
+    name: "search_references",
+    title: "Search references",
+    description: "Full-text search of the user's reference library (title and content, word prefixes).",
+    input: z.strictObject({ query: z.string().trim().min(1).max(200) }),
+    changesData: false,
+    async run(scope, input) {
+      const { items, total } = await listReferences(readDb(scope), scope.userId, {
+        page: 1,
+        page_size: 20,
+        q: input.query,
+        archived: "false",
+      });
+      return { items: items.map((r) => referenceToWire(r)), total };
+    },
+  }),
+  define({
+    name: "focus_status",
+    title: "Focus status",
+    description: "The user's running focus session, if any, with the time left.",
+    input: z.strictObject({}),
+    changesData: false,
+    async run(scope) {
+      const row = await findRunning(scope.db, scope.userId);
+      return { session: row ? focusSessionToWire(row, new Date()) : null };
+    },
+  }),
+  define({
+    name: "start_focus",
+    title: "Start focusing",
+    description: "Start a focus session of the given minutes (1–240).",
+    input: z.strictObject({
+      minutes: z.number().int().min(1).max(240),
+      label: z.string().trim().max(200).optional(),
+    }),
+    changesData: true,
+    async run(scope, input, { recordId }) {
+      const { row } = await startFocus(scope, {
+        ...(recordId ? { id: recordId } : {}),
+        duration_s: input.minutes * 60,
+        ...(input.label ? { label: input.label } : {}),
+      });
+      return focusSessionToWire(row, new Date());
+    },
+  }),
+];
+
+export const toolByName = (name: string) => TOOLS.find((t) => t.name === name);

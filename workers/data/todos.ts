@@ -1,0 +1,43 @@
+/**
+ * Todos: the queries and writes the REST routes (routes/todos.ts, the CRUD
+ * helper) and the assistant's tools (assistant/tools.ts) share. Both write
+ * through the Writer, so both get ownership, versions and the change log.
+ */
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { todos } from "../../db/schema";
+import type { CreateTodo, UpdateTodo } from "../protocol/todos";
+import type { ValuesOf, Writer } from "../sync/write";
+import { paginate } from "./paginate";
+
+/** Newest first (SPEC §3); `done` filters; `title` matches case-insensitively as a substring. */
+export async function listTodos(
+  db: Db,
+  userId: string,
+  q: { page: number; page_size: number; done?: boolean | undefined; title?: string | undefined; oldestFirst?: boolean },
+) {
+  const where = and(
+    eq(todos.userId, userId),
+    q.done === undefined ? undefined : eq(todos.done, q.done),
+    q.title ? sql`strpos(lower(${todos.title}), lower(${q.title})) > 0` : undefined,
+  );
+  const order = q.oldestFirst ? [asc(todos.createdAt), asc(todos.id)] : [desc(todos.createdAt), desc(todos.id)];
+  return paginate(db, todos, { where, orderBy: order }, q);
+}
+
+/** A create or update body as column values (only the fields it has). */
+export function todoValues(b: Partial<Omit<CreateTodo | UpdateTodo, "id" | "version">>): ValuesOf<"todo"> {
+  return {
+    ...(b.title === undefined ? {} : { title: b.title }),
+    ...(b.done === undefined ? {} : { done: b.done }),
+    ...(b.due_at === undefined ? {} : { dueAt: b.due_at === null ? null : new Date(b.due_at) }),
+  };
+}
+
+export const createTodo = (w: Writer, body: CreateTodo) =>
+  w.insert("todo", { ...(body.id ? { id: body.id } : {}), done: false, ...todoValues(body) });
+
+export const updateTodo = (w: Writer, id: string, expected: number | undefined, body: Omit<UpdateTodo, "version">) =>
+  w.update("todo", id, expected, todoValues(body));
+
+export const removeTodo = (w: Writer, id: string, expected: number | undefined) => w.remove("todo", id, expected);

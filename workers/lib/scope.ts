@@ -1,0 +1,32 @@
+/**
+ * What domain code needs to read and write for one user outside a route
+ * handler's own body (the assistant's tools, MCP): a database handle and the
+ * one write path, bound to a `WriteScope` (workers/sync/write.ts). Nothing in
+ * it outlives the request or job that made it.
+ */
+import type { Context } from "hono";
+import type { Db, Tx } from "../../db/client";
+import type { AppEnv } from "../env";
+import { requestScope, write, type WriteScope, type Writer } from "../sync/write";
+
+export interface Scope {
+  db: Db | Tx;
+  userId: string;
+  /** `write()` on this scope: logs, versions and relays every change. */
+  write<T>(work: (w: Writer) => Promise<T>, opts?: { transaction?: boolean }): Promise<T>;
+}
+
+export const scopeFrom = (ws: WriteScope): Scope => ({
+  db: ws.db,
+  userId: ws.userId,
+  write: (work, opts) => write(ws, work, opts ?? {}),
+});
+
+export const scopeOf = (c: Context<AppEnv>): Scope => scopeFrom(requestScope(c));
+
+/** The same scope inside an open write: reads and nested writes join that transaction. */
+export const withinWrite = (scope: Scope, w: Writer): Scope => ({
+  db: w.db,
+  userId: scope.userId,
+  write: (work) => work(w),
+});

@@ -1,0 +1,231 @@
+/**
+ * SPEC §5 Assistant: conversations and the action API. Handlers stay thin:
+ * the state machine is in workers/assistant/ (conversations.ts for the
+ * transitions, run.ts for a run). Every request reads what it needs from
+ * Postgres; nothing is remembered between requests.
+ */
+import type { Context } from "hono";
+import {
+  claimForApproval,
+  claimForSend,
+  createConversation,
+  DEFAULT_LEASE_SECONDS,
+  deleteConversation,
+  expireLease,
+  listConversations,
+  readConversation,
+  readHistory,
+  type ConversationRow,
+} from "../assistant/conversations";
+import { modelFromEnv } from "../assistant/model";
+import { run } from "../assistant/run";
+import type { AppEnv } from "../env";
+import { scopeOf } from "../lib/scope";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { paged } from "../protocol/common";
+import {
+  approveToolsSchema,
+  conversationSchema,
+  conversationStateSchema,
+  conversationToWire,
+  createConversationSchema,
+  listConversationsQuery,
+  messageToWire,
+  sendMessageSchema,
+  toolCallToWire,
+  type ConversationState,
+} from "../protocol/assistant";
+import { assertId, expectedVersion, sendRecord } from "../sync/write";
+import { z } from "zod";
+
+const leaseSeconds = (c: Context<AppEnv>) => Number(c.env.ASSISTANT_LEASE_SECONDS) || DEFAULT_LEASE_SECONDS;
+
+/** `"<conversation version>"`: every change to its messages or calls bumps it. */
+const etagOf = (row: ConversationRow) => `"${row.version}"`;
+
+async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<ConversationState> {
+  const rows = await readHistory(c.var.db, conv.id);
+  return {
+    conversation: conversationToWire(conv),
+    messages: rows.map(({ message, call }) =>
+      call
+        ? { ...messageToWire(message), name: call.name, input: call.input, status: call.status, result: call.result ?? null }
+        : messageToWire(message),
+    ),
+    pending_tool_calls: rows.flatMap(({ call }) => (call?.status === "pending_approval" ? [toolCallToWire(call)] : [])),
+    status: conv.status,
+  };
+}
+
+/** The state after a transition, read back from the database. */
+async function respondState(c: Context<AppEnv>, id: string) {
+  const { row } = await readConversation(c.var.db, c.var.user.id, id);
+  c.header("ETag", etagOf(row));
+  return c.json(await buildState(c, row));
+}
+
+function startRun(c: Context<AppEnv>) {
+  // Resolve the model before claiming: a misconfigured provider is a 503 that changes nothing.
+  const model = modelFromEnv(c.env);
+  const seconds = leaseSeconds(c);
+  // The run stops a few seconds before its lease does, so it never commits after losing it.
+  return { model, seconds, runId: crypto.randomUUID(), deadline: Date.now() + Math.max(1, seconds - 5) * 1000 };
+}
+
+export const assistant = createApi();
+const tags = ["Assistant"];
+const byId = { params: idParam("id") };
+const state = jsonContent(conversationStateSchema, "The conversation's state: messages in order, pending tool calls, status");
+const conversation = jsonContent(conversationSchema, "The conversation");
+
+register(
+  assistant,
+  route({
+    method: "post",
+    path: "/conversations",
+    tags,
+    operationId: "createConversation",
+    request: jsonRequest(createConversationSchema),
+    responses: { 201: conversation, 200: jsonContent(conversationSchema, "The same create again: the existing one") },
+    errors: [400, 413, 415],
+  }),
+  async (c) => {
+    const { row, created } = await createConversation(scopeOf(c), c.req.valid("json"));
+    return sendRecord(c, "conversation", row, created ? 201 : 200);
+  },
+);
+
+register(
+  assistant,
+  route({
+    method: "get",
+    path: "/conversations",
+    tags,
+    operationId: "listConversations",
+    description: "Most recently active first.",
+    request: { query: listConversationsQuery },
+    responses: { 200: jsonContent(paged(conversationSchema), "A page of conversations") },
+    errors: [400],
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const { items, total } = await listConversations(c.var.db, c.var.user.id, q);
+    return c.json({ items: items.map(conversationToWire), page: q.page, page_size: q.page_size, total });
+  },
+);
+
+register(
+  assistant,
+  route({
+    method: "get",
+    path: "/conversations/{id}",
+    tags,
+    operationId: "getConversation",
+    request: byId,
+    responses: { 200: conversation },
+    errors: [404],
+  }),
+  async (c) => {
+    const id = c.req.param("id")!;
+    assertId("conversation", id);
+    const { row, expired } = await readConversation(c.var.db, c.var.user.id, id);
+    return sendRecord(c, "conversation", expired ? await expireLease(scopeOf(c), id) : row);
+  },
+);
+
+register(
+  assistant,
+  route({
+    method: "delete",
+    path: "/conversations/{id}",
+    tags,
+    operationId: "deleteConversation",
+    description: "Deletes the conversation with its messages and tool calls (If-Match optional).",
+    request: byId,
+    responses: { 204: { description: "Deleted" } },
+    errors: [400, 404],
+  }),
+  async (c) => {
+    const id = c.req.param("id")!;
+    assertId("conversation", id);
+    await deleteConversation(scopeOf(c), id, expectedVersion(c));
+    return c.body(null, 204);
+  },
+);
+
+register(
+  assistant,
+  route({
+    method: "get",
+    path: "/conversations/{id}/state",
+    tags,
+    operationId: "getConversationState",
+    description:
+      "The whole state, read from Postgres. `ETag` is the conversation's version; `If-None-Match` with it → 304. A run whose lease expired shows as `error`.",
+    request: { ...byId, headers: z.object({ "if-none-match": z.string().optional() }) },
+    responses: { 200: state, 304: { description: "Unchanged since the ETag sent" } },
+    errors: [404],
+  }),
+  async (c) => {
+    const id = c.req.param("id")!;
+    assertId("conversation", id);
+    const found = await readConversation(c.var.db, c.var.user.id, id);
+    // A dead run's lease is noticed here too, so every device sees `error` rather than a stuck `running`.
+    const row = found.expired ? await expireLease(scopeOf(c), id) : found.row;
+    const etag = etagOf(row);
+    c.header("ETag", etag);
+    c.header("Cache-Control", "no-cache");
+    const inm = c.req.header("if-none-match");
+    if (inm && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) return c.body(null, 304);
+    return c.json(await buildState(c, row));
+  },
+);
+
+register(
+  assistant,
+  route({
+    method: "post",
+    path: "/conversations/{id}/actions/send_message",
+    tags,
+    operationId: "sendMessage",
+    description:
+      "Claims the conversation (idle or error → running), stores the message, runs the model (reading tools at once) and answers with the new state: idle, awaiting_approval (a data-changing tool call waits) or error. 409 `conversation_busy` while running or awaiting approval.",
+    request: { ...byId, ...jsonRequest(sendMessageSchema) },
+    responses: { 200: state },
+    errors: [400, 404, 413, 415],
+  }),
+  async (c) => {
+    const id = c.req.param("id")!;
+    assertId("conversation", id);
+    const r = startRun(c);
+    const scope = scopeOf(c);
+    await claimForSend(scope, id, c.req.valid("json").content, r.runId, r.seconds);
+    await run(scope, id, r.runId, r);
+    return respondState(c, id);
+  },
+);
+
+register(
+  assistant,
+  route({
+    method: "post",
+    path: "/conversations/{id}/actions/approve_tools",
+    tags,
+    operationId: "approveTools",
+    description:
+      "Approves or denies pending tool calls; approved ones run through the same code as the REST routes, the model is told every outcome and the run resumes. 409 `tool_call_not_pending` for a call already decided.",
+    request: { ...byId, ...jsonRequest(approveToolsSchema) },
+    responses: { 200: state },
+    errors: [400, 404, 413, 415],
+  }),
+  async (c) => {
+    const id = c.req.param("id")!;
+    assertId("conversation", id);
+    const r = startRun(c);
+    const scope = scopeOf(c);
+    await claimForApproval(scope, id, c.req.valid("json").approvals, r.runId, r.seconds);
+    await run(scope, id, r.runId, r);
+    return respondState(c, id);
+  },
+);
+
