@@ -57,7 +57,9 @@ app
       }),
     ),
   )
-  .use("/api/*", (c, next) => (NO_DB.has(c.req.path) ? next() : database(c, next)));
+  .use("/api/*", (c, next) => (NO_DB.has(c.req.path) ? next() : database(c, next)))
+  // MCP (routes/mcp.ts): the same request basics; the SDK's transport checks its own media types.
+  .use("/mcp", requestId(), secureHeaders(), serverDate, database);
 
 // No-DB baseline for the bench.
 app.get("/api/ping", (c) => c.json({ ok: true }));

@@ -38,6 +38,18 @@ export async function createSession(db: Db | Tx, userId: string, userAgent: stri
   return { token, sessionId: row!.id };
 }
 
+/** Personal access tokens live until revoked (no sliding expiry; see middleware/auth.ts). */
+const NEVER = new Date("9999-12-31T00:00:00Z");
+
+export async function createPersonalToken(db: Db, userId: string, name: string) {
+  const token = randomToken();
+  const [row] = await db
+    .insert(sessions)
+    .values({ userId, tokenHash: await sha256Hex(token), kind: "token", name, expiresAt: NEVER })
+    .returning({ id: sessions.id, createdAt: sessions.createdAt });
+  return { token, id: row!.id, createdAt: row!.createdAt };
+}
+
 export const listSessions = (db: Db, userId: string) =>
   db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.lastSeenAt));
 

@@ -100,7 +100,11 @@ export async function authenticate(
     expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await db
       .update(sessions)
-      .set({ lastSeenAt: sql`now()`, expiresAt })
+      .set({
+        lastSeenAt: sql`now()`,
+        // Only devices slide; a personal access token (kind `token`) lives until revoked.
+        expiresAt: sql`case when ${sessions.kind} = 'device' then ${expiresAt.toISOString()}::timestamptz else ${sessions.expiresAt} end`,
+      })
       .where(eq(sessions.id, row.session_id));
   }
   const user: AuthUser = {

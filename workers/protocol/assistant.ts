@@ -98,8 +98,6 @@ export const messageToWire = (row: typeof messages.$inferSelect): Message => ({
   tool_call_id: row.toolCallId,
 });
 
-export const personalTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
-
 export const conversationRecord = defineRecord({
   entity: "conversation",
   table: conversations,

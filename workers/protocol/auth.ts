@@ -27,6 +27,9 @@ export const deviceSessionSchema = z
     last_seen_at: z.string(),
     expires_at: z.string(),
     current: z.boolean(),
+    /** `device` (a sign-in) or `token` (a personal access token, named). */
+    kind: z.enum(["device", "token"]),
+    name: z.string().nullable(),
   })
   .meta({ id: "DeviceSession" });
 export type DeviceSession = z.infer<typeof deviceSessionSchema>;
@@ -41,3 +44,14 @@ export const userToWire = (u: { id: string; email: string; username: string; cre
 /** Signup and login: the user and the session token (shown only here; also set as the `session` cookie). */
 export const authResponseSchema = z.object({ user: userSchema, token: z.string() });
 export type AuthResponse = z.infer<typeof authResponseSchema>;
+
+export const personalTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+/** POST /api/auth/tokens → 201; `token` is shown only in this response. */
+export const personalTokenResponseSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  token: z.string(),
+  created_at: z.string(),
+});
+export type PersonalToken = z.infer<typeof personalTokenResponseSchema>;

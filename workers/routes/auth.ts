@@ -155,6 +155,8 @@ register(
         last_seen_at: s.lastSeenAt.toISOString(),
         expires_at: s.expiresAt.toISOString(),
         current: s.id === c.var.sessionId,
+        kind: s.kind,
+        name: s.name,
       })),
     });
   },

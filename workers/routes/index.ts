@@ -12,10 +12,12 @@ import { focus } from "./focus";
 import { health } from "./health";
 import { inbox } from "./inbox";
 import { libraries } from "./libraries";
+import { mcp } from "./mcp";
 import { references } from "./references";
 import { settingsRoutes } from "./settings";
 import { sync } from "./sync";
 import { todoRoutes } from "./todos";
+import { tokens } from "./tokens";
 
 export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/health", app: health },
@@ -29,4 +31,6 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/sync", app: sync },
   { path: "/api/todos", app: todoRoutes },
   { path: "/api/assistant", app: assistant },
+  { path: "/api/auth/tokens", app: tokens },
+  { path: "/mcp", app: mcp },
 ];

@@ -1,0 +1,59 @@
+/**
+ * POST /mcp — the assistant's tools over MCP (workers/assistant/mcp.ts), for
+ * a bearer token: a session token or a personal access token. Cookies are not
+ * accepted here: MCP tools run without an approval step, so a cross-site form
+ * riding a browser cookie must not reach them.
+ */
+import { z } from "zod";
+import { handleMcp } from "../assistant/mcp";
+import { AppError } from "../errors";
+import { createApi, errors, jsonContent, register } from "../lib/openapi";
+import { scopeOf } from "../lib/scope";
+import { authenticate } from "../middleware/auth";
+import { createRoute } from "@hono/zod-openapi";
+
+const unauthorized = () =>
+  new AppError(401, "unauthorized", "Send a session or personal access token as `Authorization: Bearer <token>`.", {
+    headers: { "WWW-Authenticate": 'Bearer realm="continuum"' },
+  });
+
+const jsonRpc = z.object({ jsonrpc: z.literal("2.0") }).catchall(z.unknown()).meta({ id: "JsonRpcMessage" });
+
+export const mcp = createApi();
+
+register(
+  mcp,
+  // The MCP SDK's transport answers the JSON-RPC itself; the schema only checks it is JSON-RPC-shaped.
+  createRoute({
+    method: "post",
+    path: "/",
+    tags: ["MCP"],
+    operationId: "mcp",
+    summary: "Model Context Protocol (Streamable HTTP, stateless, JSON responses)",
+    description:
+      "The assistant's tools (list_todos, create_todo, complete_todo, delete_todo, capture_inbox, list_inbox, search_references, focus_status, start_focus) over MCP. Send JSON-RPC with `Accept: application/json, text/event-stream`. Tools run when called; data-changing ones carry `destructiveHint: true`, reading ones `readOnlyHint: true`. Bearer tokens only (no cookie).",
+    security: [{ bearer: [] }],
+    request: { body: { content: { "application/json": { schema: z.union([jsonRpc, z.array(jsonRpc)]) } }, required: true } },
+    responses: {
+      200: jsonContent(jsonRpc, "The JSON-RPC response"),
+      202: { description: "A notification was accepted" },
+      ...errors(400, 401, 405, 406, 415, 503),
+    },
+  }),
+  async (c) => {
+    const header = c.req.header("authorization");
+    const token = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
+    const found = token ? await authenticate(c.var.db, token) : null;
+    if (!found) throw unauthorized();
+    c.set("user", found.user);
+    c.set("sessionId", found.sessionId);
+    // The body was parsed (and checked to be JSON) by the route's validator; the transport takes it as is.
+    return handleMcp(scopeOf(c), c.req.raw, c.req.valid("json" as never));
+  },
+);
+
+// Stateless: no server-sent event stream to GET, no session to DELETE.
+mcp.all("/", (c) => {
+  c.header("Allow", "POST");
+  throw new AppError(405, "method_not_allowed", "MCP is served as POST /mcp (Streamable HTTP, stateless).");
+});

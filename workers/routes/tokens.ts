@@ -1,0 +1,37 @@
+/**
+ * Personal access tokens (SPEC §5 Assistant → MCP): long-lived bearer tokens
+ * for API and MCP clients. They are rows of the sessions table (kind
+ * `token`), so they authenticate everywhere a session does, are listed with
+ * the devices in GET /api/auth/sessions and revoked with DELETE
+ * /api/auth/sessions/{id} — effective on the next request.
+ */
+import { createPersonalToken } from "../data/auth";
+import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { requireAuth } from "../middleware/auth";
+import { personalTokenResponseSchema, personalTokenSchema } from "../protocol/auth";
+
+export const tokens = createApi();
+
+const declared = route({
+  method: "post",
+  path: "/",
+  tags: ["Auth"],
+  operationId: "createPersonalToken",
+  description:
+    "Creates a personal access token for API and MCP clients; `token` appears only in this response. Not idempotent (a stored response would hold the token in clear).",
+  request: jsonRequest(personalTokenSchema),
+  responses: { 201: jsonContent(personalTokenResponseSchema, "The new token, shown once") },
+  errors: [400, 413, 415, 422],
+});
+
+register(
+  tokens,
+  // Signed in, but without the idempotency layer (see the description).
+  { ...declared, middleware: [requireAuth], security: [{ bearer: [] }, { cookie: [] }] },
+  async (c) => {
+    const { name } = c.req.valid("json" as never) as { name: string };
+    const { id, token, createdAt } = await createPersonalToken(c.var.db, c.var.user.id, name);
+    c.header("Cache-Control", "no-store");
+    return c.json({ id, name, token, created_at: createdAt.toISOString() }, 201);
+  },
+);
