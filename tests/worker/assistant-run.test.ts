@@ -5,28 +5,24 @@
  */
 import { env } from "cloudflare:workers";
 import { MockLanguageModelV4 } from "ai/test";
-import type { Context } from "hono";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
 import { claimForSend, readConversation, readHistory } from "../../workers/assistant/conversations";
 import { run } from "../../workers/assistant/run";
-import type { AppEnv } from "../../workers/env";
-import { scopeOf, type Scope } from "../../workers/lib/scope";
-import { as, signup } from "../support/api";
+import { scopeFrom, type Scope } from "../../workers/lib/scope";
+import { relayChanges } from "../../workers/sync/relay";
+import { as, call, signup } from "../support/api";
+
+// The first request loads the Worker's whole module graph (the AI SDK and the MCP SDK included),
+// which on a busy 2-core machine can take longer than one test's timeout.
+beforeAll(() => call("GET", "/api/health"), 120_000);
 
 const handle = openDb(env);
 afterAll(() => handle.close());
 
-/** The write path's view of a request: this test's database and user (relays go to the real DO). */
-function scopeFor(userId: string): Scope {
-  const c = {
-    var: { db: handle.db, user: { id: userId } },
-    env,
-    header: () => {},
-    executionCtx: { waitUntil: () => {} },
-  } as unknown as Context<AppEnv>;
-  return scopeOf(c);
-}
+/** A plain write scope, as a job would build it: this test's database and user, relaying to the real DO. */
+const scopeFor = (userId: string): Scope =>
+  scopeFrom({ db: handle.db, userId, relay: (user, message) => void relayChanges(env, user, message) });
 
 const usage = {
   inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },

@@ -4,10 +4,14 @@
  * ETags, ownership and lease expiry.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
 import { as, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
+
+// The first request loads the Worker's whole module graph (the AI SDK and the MCP SDK included),
+// which on a busy 2-core machine can take longer than one test's timeout.
+beforeAll(() => call("GET", "/api/health"), 120_000);
 
 const A = "/api/assistant/conversations";
 

@@ -7,8 +7,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { exports } from "cloudflare:workers";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { as, BASE, call, signup } from "../support/api";
+
+// The first request loads the Worker's whole module graph (the AI SDK and the MCP SDK included),
+// which on a busy 2-core machine can take longer than one test's timeout.
+beforeAll(() => call("GET", "/api/health"), 120_000);
 
 const SPEC_TOOLS = {
   list_todos: false,
