@@ -123,6 +123,8 @@ const STATUS_TEXT: Record<number, string> = {
   404: "Not found, or not yours",
   409: "Conflict (version, idempotency in progress, or a domain rule)",
   410: "Cursor older than the change log's retention",
+  405: "Method not allowed (see Allow)",
+  406: "Not acceptable (see the Accept the operation needs)",
   411: "Content-Length required",
   413: "Too large",
   415: "Unsupported media type",

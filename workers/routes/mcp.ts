@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { handleMcp } from "../assistant/mcp";
 import { AppError } from "../errors";
-import { createApi, errors, jsonContent, register } from "../lib/openapi";
+import { createApi, ErrorBody, errors, jsonContent, register } from "../lib/openapi";
 import { scopeOf } from "../lib/scope";
 import { authenticate } from "../middleware/auth";
 import { createRoute } from "@hono/zod-openapi";
@@ -17,7 +17,17 @@ const unauthorized = () =>
     headers: { "WWW-Authenticate": 'Bearer realm="continuum"' },
   });
 
-const jsonRpc = z.object({ jsonrpc: z.literal("2.0") }).catchall(z.unknown()).meta({ id: "JsonRpcMessage" });
+/** One JSON-RPC message (MCP 2025-06-18 has no batches); anything else is a 422 in the SPEC's error format. */
+const jsonRpc = z
+  .object({
+    jsonrpc: z.literal("2.0"),
+    id: z.union([z.string(), z.number()]).nullable().optional(),
+    method: z.string().optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    result: z.unknown().optional(),
+    error: z.unknown().optional(),
+  })
+  .meta({ id: "JsonRpcMessage" });
 
 export const mcp = createApi();
 
@@ -33,11 +43,14 @@ register(
     description:
       "The assistant's tools (list_todos, create_todo, complete_todo, delete_todo, capture_inbox, list_inbox, search_references, focus_status, start_focus) over MCP. Send JSON-RPC with `Accept: application/json, text/event-stream`. Tools run when called; data-changing ones carry `destructiveHint: true`, reading ones `readOnlyHint: true`. Bearer tokens only (no cookie).",
     security: [{ bearer: [] }],
-    request: { body: { content: { "application/json": { schema: z.union([jsonRpc, z.array(jsonRpc)]) } }, required: true } },
+    request: { body: { content: { "application/json": { schema: jsonRpc } }, required: true } },
     responses: {
       200: jsonContent(jsonRpc, "The JSON-RPC response"),
       202: { description: "A notification was accepted" },
-      ...errors(400, 401, 405, 406, 415, 503),
+      ...errors(401, 406, 422, 503),
+      // The transport's own refusals (e.g. an unsupported protocol version) are JSON-RPC errors.
+      400: jsonContent(z.union([ErrorBody, jsonRpc]), "Malformed JSON, or a JSON-RPC request the server refuses"),
+      415: jsonContent(z.union([ErrorBody, jsonRpc]), "Content-Type must be application/json"),
     },
   }),
   async (c) => {
@@ -45,6 +58,9 @@ register(
     const token = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
     const found = token ? await authenticate(c.var.db, token) : null;
     if (!found) throw unauthorized();
+    const accept = c.req.header("accept") ?? "";
+    if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
+      throw new AppError(406, "not_acceptable", "MCP clients must accept application/json and text/event-stream.");
     c.set("user", found.user);
     c.set("sessionId", found.sessionId);
     // The body was parsed (and checked to be JSON) by the route's validator; the transport takes it as is.
@@ -53,7 +69,20 @@ register(
 );
 
 // Stateless: no server-sent event stream to GET, no session to DELETE.
-mcp.all("/", (c) => {
-  c.header("Allow", "POST");
-  throw new AppError(405, "method_not_allowed", "MCP is served as POST /mcp (Streamable HTTP, stateless).");
-});
+for (const method of ["get", "delete"] as const)
+  register(
+    mcp,
+    createRoute({
+      method,
+      path: "/",
+      tags: ["MCP"],
+      operationId: `mcp${method === "get" ? "Get" : "Delete"}`,
+      summary: "Not served: MCP here is stateless POST only",
+      security: [],
+      responses: errors(405),
+    }),
+    (c) => {
+      c.header("Allow", "POST");
+      throw new AppError(405, "method_not_allowed", "MCP is served as POST /mcp (Streamable HTTP, stateless).");
+    },
+  );
