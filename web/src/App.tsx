@@ -21,6 +21,7 @@ const AudioFiles = lazy(() => import("./views/AudioFiles.tsx"));
 const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));
 // Device sessions live on the server only (nothing to show offline anyway).
 const Devices = lazy(() => import("./views/Devices.tsx"));
+const Assistant = lazy(() => import("./views/assistant/Assistant.tsx"));
 
 type Phase =
   { kind: "loading" } | { kind: "signed-out"; message?: string } | { kind: "signed-in"; user: User; store: SyncStore };
@@ -103,13 +104,14 @@ export function App() {
   );
 }
 
-type View = "inbox" | "focus" | "libraries" | "references" | "audio" | "settings" | "devices";
+type View = "inbox" | "focus" | "libraries" | "references" | "audio" | "assistant" | "settings" | "devices";
 const VIEWS: Array<[View, string]> = [
   ["inbox", "Inbox"],
   ["focus", "Focus"],
   ["libraries", "Libraries"],
   ["references", "References"],
   ["audio", "Audio"],
+  ["assistant", "Assistant"],
   ["settings", "Settings"],
   ["devices", "Devices"],
 ];
@@ -190,6 +192,9 @@ function Shell(props: { user: User; onSignOut: () => void }) {
           </Match>
           <Match when={view() === "audio"}>
             <AudioFiles />
+          </Match>
+          <Match when={view() === "assistant"}>
+            <Assistant />
           </Match>
           <Match when={view() === "settings"}>
             <Settings settings={settings()} user={props.user} onSignOut={props.onSignOut} />

@@ -9,6 +9,17 @@ export type { Change, ChangesResponse, ServerMessage } from "@protocol/sync.ts";
 export type { Audio, Upload } from "@protocol/audio.ts";
 export type { CreateTrack, FocusLibrary, FocusTrack, UpdateTrack } from "@protocol/libraries.ts";
 export type { CreateReference, Reference, UpdateReference } from "@protocol/references.ts";
+export type { CreateTodo, Todo, UpdateTodo } from "@protocol/todos.ts";
+export type {
+  Conversation,
+  ConversationState,
+  ConversationStatus,
+  Message,
+  StateMessage,
+  ToolCall,
+  ToolCallStatus,
+} from "@protocol/assistant.ts";
+export type { PersonalToken } from "@protocol/auth.ts";
 /**
  * Entities that flow through the change feed, with their record types: the
  * server's registry, so a new synced type shows up here by itself.

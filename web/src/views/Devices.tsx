@@ -58,7 +58,7 @@ export default function Devices(props: { onSignOut: () => void }) {
               <li class="card item">
                 <div class="item-main">
                   <h2 class="item-title">
-                    {describeAgent(d.user_agent)}
+                    {d.kind === "token" ? `Access token “${d.name}”` : describeAgent(d.user_agent)}
                     <Show when={d.current}>
                       <span class="badge">This device</span>
                     </Show>
@@ -82,7 +82,8 @@ export default function Devices(props: { onSignOut: () => void }) {
                       disabled={busy() === d.id}
                       onClick={() => void revoke(d)}
                     >
-                      Sign out that device<span class="sr-only"> ({describeAgent(d.user_agent)})</span>
+                      {d.kind === "token" ? "Revoke" : "Sign out that device"}
+                      <span class="sr-only"> ({d.kind === "token" ? d.name : describeAgent(d.user_agent)})</span>
                     </button>
                   </Show>
                 </div>

@@ -1,4 +1,4 @@
-import { createSignal, For } from "solid-js";
+import { createSignal, For, lazy } from "solid-js";
 import { FONT_SCALE, POLL_INTERVAL_S } from "@protocol/rules.ts";
 import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User } from "../api/types.ts";
 import { resetSettings, updateSettings } from "../mutations/settings.ts";
@@ -6,6 +6,9 @@ import { applyAppearance } from "../ui/appearance.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { Field, Radios } from "../components/fields.tsx";
 import { Screen } from "../components/Screen.tsx";
+
+// Loaded with the section, not with the initial bundle.
+const AccessTokens = lazy(() => import("./assistant/AccessTokens.tsx"));
 
 const THEMES: Array<[Theme, string]> = [
   ["light", "Light"],
@@ -138,6 +141,8 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
           </button>
         </div>
       </section>
+
+      <AccessTokens />
     </Screen>
   );
 }

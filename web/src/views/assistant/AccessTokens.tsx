@@ -1,0 +1,130 @@
+// Settings → Access tokens: personal access tokens for MCP and API clients.
+// A new token is shown once (with a copy button); the list and revoking use
+// the same sessions API as devices (tokens are sessions of kind "token").
+import { createSignal, For, onMount, Show } from "solid-js";
+import { api, describeError } from "../../api/http.ts";
+import type { DeviceSession, PersonalToken } from "../../api/types.ts";
+import { createAccessToken, revokeAccessToken } from "../../mutations/assistant.ts";
+import { relative } from "../../ui/format.ts";
+import "./assistant.css";
+
+export default function AccessTokens() {
+  const [tokens, setTokens] = createSignal<DeviceSession[] | null>(null);
+  const [fresh, setFresh] = createSignal<PersonalToken | null>(null);
+  const [error, setError] = createSignal("");
+  const [copied, setCopied] = createSignal(false);
+  let nameInput: HTMLInputElement | undefined;
+
+  const load = async () => {
+    try {
+      const { items } = await api<{ items: DeviceSession[] }>("/api/auth/sessions");
+      setTokens(items.filter((s) => s.kind === "token"));
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  onMount(() => void load());
+
+  const create = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const name = nameInput?.value.trim() ?? "";
+    if (!name) {
+      setError("Give the token a name, e.g. the app that will use it.");
+      return;
+    }
+    setError("");
+    setCopied(false);
+    try {
+      setFresh(await createAccessToken(name));
+      if (nameInput) nameInput.value = "";
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  const revoke = async (t: DeviceSession) => {
+    setError("");
+    try {
+      await revokeAccessToken(t.id);
+      if (fresh()?.id === t.id) setFresh(null);
+      setTokens((l) => l?.filter((x) => x.id !== t.id) ?? null);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  const copy = async () => {
+    const t = fresh();
+    if (!t) return;
+    try {
+      await navigator.clipboard.writeText(t.token);
+      setCopied(true);
+    } catch {
+      setError("Copying failed: select the token and copy it by hand.");
+    }
+  };
+
+  return (
+    <section class="card stack" aria-labelledby="tokens-title">
+      <h2 id="tokens-title">Access tokens</h2>
+      <p class="muted small">
+        For MCP clients and scripts: send one as <code>Authorization: Bearer …</code> to <code>/mcp</code> or the API.
+        Revoking one stops it at once.
+      </p>
+      <form class="row" onSubmit={(e) => void create(e)}>
+        <div class="field inline">
+          <label for="token-name">Token name</label>
+          <input id="token-name" ref={(el) => (nameInput = el)} maxLength={100} placeholder="Claude Desktop" />
+        </div>
+        <button type="submit" class="primary">
+          Create token
+        </button>
+      </form>
+      <p class="form-error" role="alert">
+        {error()}
+      </p>
+      <Show when={fresh()}>
+        {(t) => (
+          <div class="banner stack" role="status">
+            <p>
+              <strong>{t().name}</strong>: copy it now — it will not be shown again.
+            </p>
+            <p class="token-secret" data-testid="new-token">
+              {t().token}
+            </p>
+            <div class="row">
+              <button type="button" onClick={() => void copy()}>
+                {copied() ? "Copied" : "Copy token"}
+              </button>
+              <button type="button" class="ghost" onClick={() => setFresh(null)}>
+                Done
+              </button>
+            </div>
+          </div>
+        )}
+      </Show>
+      <Show when={tokens()?.length} fallback={<p class="muted small">{tokens() ? "No tokens." : "Loading…"}</p>}>
+        <ul class="list" role="list" aria-label="Access tokens">
+          <For each={tokens()!}>
+            {(t) => (
+              <li class="item">
+                <div class="item-main">
+                  <span class="item-title">{t.name}</span>
+                  <span class="muted small">
+                    Created {relative(t.created_at)} · last used {relative(t.last_seen_at)}
+                  </span>
+                </div>
+                <div class="item-actions">
+                  <button type="button" class="ghost danger" onClick={() => void revoke(t)}>
+                    Revoke<span class="sr-only"> {t.name}</span>
+                  </button>
+                </div>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,96 @@
+// #/assistant and #/assistant/<conversation id>: the conversation list, the
+// selected thread (its state comes from the server's state machine) and the
+// todos the assistant works on. Loaded lazily: none of it is in the initial bundle.
+import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { describeError } from "../../api/http.ts";
+import type { Conversation } from "../../api/types.ts";
+import { createConversation } from "../../mutations/assistant.ts";
+import { relative } from "../../ui/format.ts";
+import { useRecords } from "../../ui/sync-context.ts";
+import "./assistant.css";
+import { STATUS_TEXT } from "./status.ts";
+import { Thread } from "./Thread.tsx";
+import { Todos } from "./Todos.tsx";
+
+const selectedFromHash = () => location.hash.replace(/^#\/?/, "").split("/")[1] ?? "";
+
+export default function Assistant() {
+  const conversations = useRecords("conversation");
+  const [picked, setPicked] = createSignal(selectedFromHash());
+  const [error, setError] = createSignal("");
+  const [creating, setCreating] = createSignal(false);
+  const onHash = () => setPicked(selectedFromHash());
+  window.addEventListener("hashchange", onHash);
+  onCleanup(() => window.removeEventListener("hashchange", onHash));
+
+  const sorted = createMemo(() => [...conversations()].sort((a, b) => b.updated_at.localeCompare(a.updated_at)));
+  // The one in the address, else the most recently active one.
+  const selected = createMemo(() => picked() || sorted()[0]?.id || "");
+
+  const start = async () => {
+    setCreating(true);
+    setError("");
+    try {
+      const c = await createConversation();
+      location.hash = `#/assistant/${c.id}`;
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setCreating(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="assistant-title" class="stack assistant">
+      <header class="view-head">
+        <h1 id="assistant-title" tabindex="-1">
+          Assistant
+        </h1>
+        <button type="button" class="primary" disabled={creating()} onClick={() => void start()}>
+          New conversation
+        </button>
+      </header>
+      <p class="form-error" role="alert">
+        {error()}
+      </p>
+      <div class="assistant-grid">
+        <nav class="conversations card" aria-label="Conversations">
+          <h2 class="panel-title">Conversations</h2>
+          <Show when={sorted().length} fallback={<p class="muted small">None yet. Start one to talk to the assistant.</p>}>
+            <ul role="list">
+              <For each={sorted()}>{(c) => <ConversationLink conversation={c} current={c.id === selected()} />}</For>
+            </ul>
+          </Show>
+        </nav>
+        <Show
+          when={selected()}
+          keyed
+          fallback={
+            <div class="thread card empty">
+              <p>Start a conversation, then try “add todo buy milk”, “list todos” or “focus 25”.</p>
+            </div>
+          }
+        >
+          {(id) => <Thread id={id} />}
+        </Show>
+        <Todos />
+      </div>
+    </section>
+  );
+}
+
+function ConversationLink(props: { conversation: Conversation; current: boolean }) {
+  return (
+    <li>
+      <a href={`#/assistant/${props.conversation.id}`} aria-current={props.current ? "page" : undefined}>
+        <span class="conv-title">{props.conversation.title}</span>
+        <span class="muted small">
+          <span class="badge" data-status={props.conversation.status}>
+            {STATUS_TEXT[props.conversation.status]}
+          </span>{" "}
+          {relative(props.conversation.updated_at)}
+        </span>
+      </a>
+    </li>
+  );
+}

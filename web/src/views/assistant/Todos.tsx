@@ -1,0 +1,59 @@
+// The todos the assistant reads and writes — ordinary synced records, so they
+// change live here whether the assistant, MCP or this list changed them.
+import { createMemo, For, Show } from "solid-js";
+import { createTodo, deleteTodo, updateTodo } from "../../mutations/assistant.ts";
+import { useRecords, useSync } from "../../ui/sync-context.ts";
+
+export function Todos() {
+  const store = useSync();
+  const todos = useRecords("todo");
+  // Open first, then newest.
+  const sorted = createMemo(() =>
+    [...todos()].sort((a, b) => Number(a.done) - Number(b.done) || b.created_at.localeCompare(a.created_at)),
+  );
+  const add = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const field = form.elements.namedItem("title") as HTMLInputElement;
+    const title = field.value.trim();
+    if (!title) return;
+    void createTodo(store, title.slice(0, 500));
+    field.value = "";
+  };
+  return (
+    <section class="todos card" aria-labelledby="todos-title">
+      <h2 id="todos-title" class="panel-title">
+        Todos
+      </h2>
+      <form class="row" onSubmit={add}>
+        <label for="todo-new" class="sr-only">
+          New todo
+        </label>
+        <input id="todo-new" name="title" maxLength={500} placeholder="New todo" autocomplete="off" />
+        <button type="submit" class="ghost">
+          Add
+        </button>
+      </form>
+      <Show when={sorted().length} fallback={<p class="muted small">No todos yet.</p>}>
+        <ul role="list" class="todo-list">
+          <For each={sorted()}>
+            {(t) => (
+              <li class="todo" data-done={t.done}>
+                <input
+                  type="checkbox"
+                  id={`todo-${t.id}`}
+                  checked={t.done}
+                  onChange={(e) => void updateTodo(store, t, { done: e.currentTarget.checked })}
+                />
+                <label for={`todo-${t.id}`}>{t.title}</label>
+                <button type="button" class="ghost danger small" onClick={() => void deleteTodo(store, t)}>
+                  Delete<span class="sr-only"> “{t.title}”</span>
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}
