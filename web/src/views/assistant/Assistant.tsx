@@ -1,12 +1,12 @@
 // #/assistant and #/assistant/<conversation id>: the conversation list, the
 // selected thread (its state comes from the server's state machine) and the
 // todos the assistant works on. Loaded lazily: none of it is in the initial bundle.
-import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { describeError } from "../../api/http.ts";
 import type { Conversation } from "../../api/types.ts";
 import { createConversation } from "../../mutations/assistant.ts";
 import { relative } from "../../ui/format.ts";
-import { useRecords } from "../../ui/sync-context.ts";
+import { useRecords, useSync } from "../../ui/sync-context.ts";
 import "./assistant.css";
 import { STATUS_TEXT } from "./status.ts";
 import { Thread } from "./Thread.tsx";
@@ -16,6 +16,9 @@ const selectedFromHash = () => location.hash.replace(/^#\/?/, "").split("/")[1] 
 
 export default function Assistant() {
   const conversations = useRecords("conversation");
+  // A polling device may not have heard of a conversation started elsewhere yet: ask now.
+  const store = useSync();
+  onMount(() => store.pullNow());
   const [picked, setPicked] = createSignal(selectedFromHash());
   const [error, setError] = createSignal("");
   const [creating, setCreating] = createSignal(false);

@@ -1,0 +1,131 @@
+/**
+ * The assistant end to end: the real app (wrangler dev + embedded Postgres,
+ * the default `rules` model) in Debian's Chromium. A message sent on the
+ * desktop waits for approval; the phone (polling) approves it; the desktop
+ * (socket) shows the executed call, the reply and the todo. Then Settings →
+ * Access tokens: create (shown once), use as a bearer, revoke.
+ */
+import { randomUUID } from "node:crypto";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startApp, type RunningApp } from "./app.ts";
+import {
+  apiAs,
+  desktopContext,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  sessionToken,
+  signIn,
+  signUp,
+  statusText,
+  unlabeledControls,
+  watchPage,
+} from "./browser.ts";
+
+declare const location: { hash: string };
+
+let app: RunningApp;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const errors: string[][] = [];
+
+const creds = (() => {
+  const username = `e2e_as_${randomUUID().slice(0, 8)}`;
+  return { email: `${username}@example.test`, username, password: "assistant-pass-123" };
+})();
+
+async function open(kind: "desktop" | "phone", name: string): Promise<Page> {
+  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
+  ctx.setDefaultTimeout(20_000);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  errors.push(watchPage(page, name).errors);
+  return page;
+}
+
+async function go(page: Page, view: string, heading: string) {
+  await page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`).click();
+  await page.waitForFunction((v) => location.hash.startsWith(`#/${v}`), view);
+  await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+}
+
+beforeAll(async () => {
+  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await app?.stop();
+});
+
+describe("assistant on a desktop and a phone of one account", () => {
+  let desktop: Page;
+  let phone: Page;
+
+  it("send on the desktop, approve on the phone, the desktop shows the executed call and the todo", async () => {
+    desktop = await open("desktop", "desktop");
+    phone = await open("phone", "phone");
+    await signUp(desktop, creds);
+    await signIn(phone, creds.username, creds.password);
+    await expect.poll(() => statusText(desktop)).toBe("Live");
+
+    await go(desktop, "assistant", "Assistant");
+    await desktop.getByRole("button", { name: "New conversation" }).click();
+    await desktop.waitForFunction(() => /^#\/assistant\/[0-9a-f-]{36}$/.test(location.hash));
+    const composer = desktop.getByLabel("Message the assistant");
+    await composer.fill("add todo buy milk");
+    await composer.press("Enter");
+
+    const card = (page: Page) => page.getByRole("listitem", { name: /Create a todo/ });
+    await expect.poll(() => card(desktop).getAttribute("data-status")).toBe("pending_approval");
+    await expect.poll(() => desktop.getByRole("status").filter({ hasText: "Needs your approval" }).count()).toBe(1);
+    expect(await card(desktop).innerText()).toContain("title: buy milk");
+
+    // The phone opens the assistant on the most recent conversation and sees the pending call.
+    await go(phone, "assistant", "Assistant");
+    await card(phone).getByRole("button", { name: "Approve" }).waitFor();
+    expect(await unlabeledControls(phone)).toEqual([]);
+    await screenshot(phone, "assistant-phone");
+    await card(phone).getByRole("button", { name: "Approve" }).click();
+    await expect.poll(() => card(phone).getAttribute("data-status")).toBe("executed");
+
+    // The desktop follows through its socket: the executed call, the reply, the todo.
+    await expect.poll(() => card(desktop).getAttribute("data-status")).toBe("executed");
+    await desktop.getByText('Added todo "buy milk".').waitFor();
+    const todos = desktop.getByRole("region", { name: "Todos" });
+    await todos.getByLabel("buy milk").waitFor();
+    expect(await desktop.getByRole("button", { name: /Approve/ }).count()).toBe(0);
+    expect(await unlabeledControls(desktop)).toEqual([]);
+    await screenshot(desktop, "assistant-desktop");
+
+    // Completing it in the list is an ordinary synced change the server sees.
+    await todos.getByLabel("buy milk").check();
+    const token = await sessionToken(desktop.context());
+    await expect
+      .poll(async () => (await apiAs(app.url, token, "GET", "/api/todos")).body.items.map((t: any) => [t.title, t.done]))
+      .toEqual([["buy milk", true]]);
+  });
+
+  it("Settings → Access tokens: created once with a copy button, usable as a bearer token, revoked at once", async () => {
+    await go(desktop, "settings", "Settings");
+    const section = desktop.getByRole("region", { name: "Access tokens" });
+    await section.getByLabel("Token name").fill("MCP laptop");
+    await section.getByRole("button", { name: "Create token" }).click();
+    const secret = (await section.getByTestId("new-token").innerText()).trim();
+    expect(secret.length).toBeGreaterThan(30);
+    await section.getByRole("button", { name: "Copy token" }).waitFor();
+    await section.getByRole("list", { name: "Access tokens" }).locator(".item-title", { hasText: "MCP laptop" }).waitFor();
+    expect((await apiAs(app.url, secret, "GET", "/api/auth/me")).body.user.username).toBe(creds.username);
+
+    await section.getByRole("button", { name: "Done" }).click();
+    expect(await section.getByTestId("new-token").count()).toBe(0);
+    await section.getByRole("button", { name: "Revoke MCP laptop" }).click();
+    await expect.poll(() => section.getByText("No tokens.").count()).toBe(1);
+    expect((await apiAs(app.url, secret, "GET", "/api/auth/me")).status).toBe(401);
+    // (Console 401s from the signed-out first load are expected; uncaught errors are not.)
+    expect(errors.flat().filter((e) => e.includes("pageerror"))).toEqual([]);
+  });
+});
