@@ -371,7 +371,10 @@ export const conversations = pgTable(
     index("conversations_user_updated_idx").on(t.userId, t.updatedAt),
     // A running conversation always has a claim; no other status has one.
     check("conversations_status", sql`${t.status} in ('idle', 'running', 'awaiting_approval', 'error')`),
-    check("conversations_claim", sql`(${t.status} = 'running') = (${t.runId} is not null and ${t.leaseUntil} is not null)`),
+    check(
+      "conversations_claim",
+      sql`(${t.status} = 'running') = (${t.runId} is not null and ${t.leaseUntil} is not null)`,
+    ),
   ],
 );
 

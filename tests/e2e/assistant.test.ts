@@ -105,7 +105,9 @@ describe("assistant on a desktop and a phone of one account", () => {
     await todos.getByLabel("buy milk").check();
     const token = await sessionToken(desktop.context());
     await expect
-      .poll(async () => (await apiAs(app.url, token, "GET", "/api/todos")).body.items.map((t: any) => [t.title, t.done]))
+      .poll(async () =>
+        (await apiAs(app.url, token, "GET", "/api/todos")).body.items.map((t: any) => [t.title, t.done]),
+      )
       .toEqual([["buy milk", true]]);
   });
 
@@ -117,7 +119,10 @@ describe("assistant on a desktop and a phone of one account", () => {
     const secret = (await section.getByTestId("new-token").innerText()).trim();
     expect(secret.length).toBeGreaterThan(30);
     await section.getByRole("button", { name: "Copy token" }).waitFor();
-    await section.getByRole("list", { name: "Access tokens" }).locator(".item-title", { hasText: "MCP laptop" }).waitFor();
+    await section
+      .getByRole("list", { name: "Access tokens" })
+      .locator(".item-title", { hasText: "MCP laptop" })
+      .waitFor();
     expect((await apiAs(app.url, secret, "GET", "/api/auth/me")).body.user.username).toBe(creds.username);
 
     await section.getByRole("button", { name: "Done" }).click();

@@ -35,7 +35,9 @@ const text = (t: string) => ({
   warnings: [],
 });
 const toolCall = (toolName: string, input: unknown) => ({
-  content: [{ type: "tool-call" as const, toolCallId: `c-${crypto.randomUUID()}`, toolName, input: JSON.stringify(input) }],
+  content: [
+    { type: "tool-call" as const, toolCallId: `c-${crypto.randomUUID()}`, toolName, input: JSON.stringify(input) },
+  ],
   finishReason: { unified: "tool-calls" as const, raw: undefined },
   usage,
   warnings: [],
@@ -66,12 +68,20 @@ describe("state machine with a mock model", () => {
       ["assistant", "Hello!"],
     ]);
     // The model saw the stored history, the system prompt and every tool.
-    const call = model.doGenerateCalls[0]!;
-    expect(call.prompt[0]).toMatchObject({ role: "system" });
-    expect(call.prompt.at(-1)).toMatchObject({ role: "user", content: [{ type: "text", text: "hi" }] });
-    expect(call.tools?.map((t) => t.name).sort()).toEqual(
-      ["capture_inbox", "complete_todo", "create_todo", "delete_todo", "focus_status", "list_inbox", "list_todos", "search_references", "start_focus"],
-    );
+    const theCall = model.doGenerateCalls[0]!;
+    expect(theCall.prompt[0]).toMatchObject({ role: "system" });
+    expect(theCall.prompt.at(-1)).toMatchObject({ role: "user", content: [{ type: "text", text: "hi" }] });
+    expect(theCall.tools?.map((t) => t.name).sort()).toEqual([
+      "capture_inbox",
+      "complete_todo",
+      "create_todo",
+      "delete_todo",
+      "focus_status",
+      "list_inbox",
+      "list_todos",
+      "search_references",
+      "start_focus",
+    ]);
   });
 
   test("a reading tool call runs at once and the model continues; a data-changing one waits", async () => {
@@ -98,9 +108,9 @@ describe("state machine with a mock model", () => {
     const model = new MockLanguageModelV4({ doGenerate: [toolCall("create_todo", { title: "" }), text("Sorry.")] });
     const conv = await sendWith(scope, id, "add nothing", model);
     expect(conv.status).toBe("idle");
-    const call = (await readHistory(handle.db, id)).find((h) => h.call)!.call!;
-    expect(call.status).toBe("failed");
-    expect(call.result).toMatchObject({ error: { code: "invalid_tool_call" } });
+    const theCall = (await readHistory(handle.db, id)).find((h) => h.call)!.call!;
+    expect(theCall.status).toBe("failed");
+    expect(theCall.result).toMatchObject({ error: { code: "invalid_tool_call" } });
   });
 
   test("a model error → error with a readable reason; the next send recovers", async () => {
@@ -128,13 +138,17 @@ describe("state machine with a mock model", () => {
     const model = new MockLanguageModelV4({
       doGenerate: async () => {
         // Meanwhile the lease ran out and another request moved the conversation on.
-        await handle.db.execute(`update conversations set status = 'error', run_id = null, lease_until = null, last_error = 'expired' where id = '${id}'`);
+        await handle.db.execute(
+          `update conversations set status = 'error', run_id = null, lease_until = null, last_error = 'expired' where id = '${id}'`,
+        );
         return text("too late");
       },
     });
     const runId = crypto.randomUUID();
     await claimForSend(scope, id, "slow", runId, 60);
-    await expect(run(scope, id, runId, { model, deadline: Date.now() + 30_000 })).rejects.toMatchObject({ code: "lease_expired" });
+    await expect(run(scope, id, runId, { model, deadline: Date.now() + 30_000 })).rejects.toMatchObject({
+      code: "lease_expired",
+    });
     expect((await readHistory(handle.db, id)).map((h) => h.message.content)).toEqual(["slow"]);
     expect((await readConversation(handle.db, scope.userId, id)).row.status).toBe("error");
   });

@@ -72,11 +72,11 @@ describe("assistant: approval flow", () => {
     const u = await signup();
     const id = await conversation(u);
     const sent = await send(u, id, "add todo water plants");
-    const call = sent.body.pending_tool_calls[0];
-    const denied = await approve(u, id, [{ tool_call_id: call.id, approved: false }]);
+    const theCall = sent.body.pending_tool_calls[0];
+    const denied = await approve(u, id, [{ tool_call_id: theCall.id, approved: false }]);
     expect(denied.status).toBe(200);
     expect(denied.body.status).toBe("idle");
-    expect(denied.body.messages.find((m: any) => m.tool_call_id === call.id)).toMatchObject({
+    expect(denied.body.messages.find((m: any) => m.tool_call_id === theCall.id)).toMatchObject({
       status: "denied",
       result: { reason: "Denied by the user." },
     });
@@ -87,9 +87,9 @@ describe("assistant: approval flow", () => {
   test("approving twice → 409 tool_call_not_pending; an unknown call → 404", async () => {
     const u = await signup();
     const id = await conversation(u);
-    const call = (await send(u, id, "add todo once")).body.pending_tool_calls[0];
-    expect((await approve(u, id, [{ tool_call_id: call.id, approved: true }])).status).toBe(200);
-    const again = await approve(u, id, [{ tool_call_id: call.id, approved: true }]);
+    const theCall = (await send(u, id, "add todo once")).body.pending_tool_calls[0];
+    expect((await approve(u, id, [{ tool_call_id: theCall.id, approved: true }])).status).toBe(200);
+    const again = await approve(u, id, [{ tool_call_id: theCall.id, approved: true }]);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("tool_call_not_pending");
     expect((await as(u).get("/api/todos")).body.total).toBe(1);
@@ -105,9 +105,9 @@ describe("assistant: approval flow", () => {
   test("parallel approvals of one call: exactly one runs it", async () => {
     const u = await signup();
     const id = await conversation(u);
-    const call = (await send(u, id, "add todo race")).body.pending_tool_calls[0];
+    const theCall = (await send(u, id, "add todo race")).body.pending_tool_calls[0];
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => approve(u, id, [{ tool_call_id: call.id, approved: true }])),
+      Array.from({ length: 5 }, () => approve(u, id, [{ tool_call_id: theCall.id, approved: true }])),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409]);
     expect((await as(u).get("/api/todos")).body.total).toBe(1);
@@ -138,9 +138,9 @@ describe("assistant: the rules grammar end to end", () => {
 
     const complete = await send(u, id, "complete todo buy milk");
     expect(complete.body.status).toBe("awaiting_approval");
-    const call = complete.body.pending_tool_calls[0];
-    expect(call).toMatchObject({ name: "complete_todo", input: { id: first.id } });
-    const done = await approve(u, id, [{ tool_call_id: call.id, approved: true }]);
+    const theCall = complete.body.pending_tool_calls[0];
+    expect(theCall).toMatchObject({ name: "complete_todo", input: { id: first.id } });
+    const done = await approve(u, id, [{ tool_call_id: theCall.id, approved: true }]);
     expect(lastText(done.body)).toBe('Marked "Buy milk" as done.');
     expect((await api.get(`/api/todos/${first.id}`)).body).toMatchObject({ done: true, version: 2 });
     expect((await api.get(`/api/todos/${second.id}`)).body.done).toBe(false);
@@ -177,8 +177,8 @@ describe("assistant: the rules grammar end to end", () => {
     const api = as(u);
     await api.post("/api/focus/sessions", { duration_s: 600 });
     const id = await conversation(u);
-    const call = (await send(u, id, "focus 10")).body.pending_tool_calls[0];
-    const r = await approve(u, id, [{ tool_call_id: call.id, approved: true }]);
+    const theCall = (await send(u, id, "focus 10")).body.pending_tool_calls[0];
+    const r = await approve(u, id, [{ tool_call_id: theCall.id, approved: true }]);
     expect(r.body.messages.at(-2)).toMatchObject({
       status: "failed",
       result: { error: { code: "focus_session_running" } },
@@ -222,14 +222,14 @@ describe("assistant: state, concurrency, ownership, leases", () => {
     const owner = await signup();
     const other = await signup();
     const id = await conversation(owner);
-    const call = (await send(owner, id, "add todo private")).body.pending_tool_calls[0];
+    const theCall = (await send(owner, id, "add todo private")).body.pending_tool_calls[0];
     const o = as(other);
     const responses = [
       await o.get(`${A}/${id}`),
       await o.get(`${A}/${id}/state`),
       await o.del(`${A}/${id}`),
       await send(other, id, "list todos"),
-      await approve(other, id, [{ tool_call_id: call.id, approved: true }]),
+      await approve(other, id, [{ tool_call_id: theCall.id, approved: true }]),
     ];
     for (const r of responses) {
       expect(r.status).toBe(404);
@@ -315,7 +315,12 @@ describe("todos REST", () => {
     const api = as(u);
     const created = await api.post("/api/todos", { title: "  Write report ", due_at: "2026-12-24T10:00:00Z" });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ title: "Write report", done: false, due_at: "2026-12-24T10:00:00.000Z", version: 1 });
+    expect(created.body).toMatchObject({
+      title: "Write report",
+      done: false,
+      due_at: "2026-12-24T10:00:00.000Z",
+      version: 1,
+    });
     const tid = created.body.id;
     const stale = await api.put(`/api/todos/${tid}`, { done: true }, { "if-match": '"7"' });
     expect(stale.status).toBe(409);
@@ -324,7 +329,13 @@ describe("todos REST", () => {
     expect(updated.body).toMatchObject({ done: true, due_at: null, version: 2 });
     expect((await api.get("/api/todos?done=false")).body.total).toBe(0);
     expect((await api.get("/api/todos?done=true")).body.total).toBe(1);
-    for (const bad of [{}, { title: "" }, { title: "x".repeat(501) }, { title: "a", done: "yes" }, { title: "a", due_at: "tomorrow" }])
+    for (const bad of [
+      {},
+      { title: "" },
+      { title: "x".repeat(501) },
+      { title: "a", done: "yes" },
+      { title: "a", due_at: "tomorrow" },
+    ])
       expect((await api.post("/api/todos", bad)).status).toBe(422);
     expect((await api.get("/api/todos?done=maybe")).status).toBe(400);
     expect((await api.del(`/api/todos/${tid}`)).status).toBe(204);

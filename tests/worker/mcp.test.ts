@@ -31,7 +31,10 @@ async function connect(token?: string) {
     fetch: (input, init) => exports.default.fetch(new Request(input, init)),
     ...(token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
   });
-  const client = new Client({ name: "continuum-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  const client = new Client(
+    { name: "continuum-test", version: "1.0.0" },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
   await client.connect(transport);
   return client;
 }
@@ -54,7 +57,11 @@ describe("personal access tokens", () => {
     expect((await as({ token: pat.token }).get("/api/auth/me")).body.user.id).toBe(u.id);
 
     const sessions = (await as(u).get("/api/auth/sessions")).body.items;
-    expect(sessions.find((s: any) => s.id === pat.id)).toMatchObject({ kind: "token", name: "Claude Desktop", current: false });
+    expect(sessions.find((s: any) => s.id === pat.id)).toMatchObject({
+      kind: "token",
+      name: "Claude Desktop",
+      current: false,
+    });
     expect(sessions.find((s: any) => s.current)).toMatchObject({ kind: "device", name: null });
     expect(JSON.stringify(sessions)).not.toContain(pat.token);
 
@@ -138,11 +145,20 @@ describe("MCP", () => {
     await expect(connect()).rejects.toMatchObject({ code: 401 });
     await expect(connect("not-a-token")).rejects.toMatchObject({ code: 401 });
     const u = await signup();
-    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } };
+    const init = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    };
     const viaCookie = await exports.default.fetch(
       new Request(`${BASE}/mcp`, {
         method: "POST",
-        headers: { cookie: `session=${u.token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        headers: {
+          cookie: `session=${u.token}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+        },
         body: JSON.stringify(init),
       }),
     );

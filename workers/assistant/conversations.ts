@@ -35,13 +35,22 @@ export const DEFAULT_LEASE_SECONDS = 90;
 const STATE_MESSAGES = 200;
 
 export const busy = () =>
-  new AppError(409, "conversation_busy", "The assistant is still working on this conversation or waiting for your approval.");
+  new AppError(
+    409,
+    "conversation_busy",
+    "The assistant is still working on this conversation or waiting for your approval.",
+  );
 export const notPending = () =>
   new AppError(409, "tool_call_not_pending", "That tool call is not waiting for approval (it was already decided).");
 export const leaseLost = () =>
-  new AppError(409, "lease_expired", "This run took longer than its lease and was stopped; nothing of it was saved. Send again to retry.");
+  new AppError(
+    409,
+    "lease_expired",
+    "This run took longer than its lease and was stopped; nothing of it was saved. Send again to retry.",
+  );
 
-export const LEASE_EXPIRED_MESSAGE = "The assistant stopped before finishing (its run was interrupted). Send a message to retry.";
+export const LEASE_EXPIRED_MESSAGE =
+  "The assistant stopped before finishing (its run was interrupted). Send a message to retry.";
 
 const leaseUntil = (seconds: number) => sql`now() + ${seconds} * interval '1 second'`;
 const ofConversation = (id: string) => eq(toolCalls.conversationId, id);
@@ -159,7 +168,13 @@ export function claimForSend(scope: Scope, id: string, content: string, runId: s
  * pending_approval → approved | denied, all or nothing. A call that is not
  * pending (decided already, or by a parallel request) → 409.
  */
-export function claimForApproval(scope: Scope, id: string, approvals: ApproveTools["approvals"], runId: string, leaseSeconds: number) {
+export function claimForApproval(
+  scope: Scope,
+  id: string,
+  approvals: ApproveTools["approvals"],
+  runId: string,
+  leaseSeconds: number,
+) {
   return scope.write(
     async (w) => {
       const [conv] = await w.updateWhere(
@@ -236,7 +251,12 @@ export function finishRun(
   scope: Scope,
   id: string,
   runId: string,
-  outcome: { status: "idle" | "awaiting_approval" | "error"; error?: string; calls: NewToolCall[]; messages: NewMessage[] },
+  outcome: {
+    status: "idle" | "awaiting_approval" | "error";
+    error?: string;
+    calls: NewToolCall[];
+    messages: NewMessage[];
+  },
 ) {
   return scope.write(
     async (w) => {

@@ -51,7 +51,10 @@ export function mcpServer(scope: Scope): McpServer {
 
 export async function handleMcp(scope: Scope, request: Request, parsedBody: unknown): Promise<Response> {
   const server = mcpServer(scope);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   try {
     return await transport.handleRequest(request, { parsedBody });

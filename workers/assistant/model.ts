@@ -41,7 +41,8 @@ export function modelFromEnv(env: ModelEnv): LanguageModel {
       if (!env.AI) throw misconfigured("the AI binding is missing (deploy with --env production)");
       return createWorkersAI({ binding: env.AI })(env.ASSISTANT_MODEL || DEFAULT_WORKERS_AI_MODEL);
     case "openai-compatible":
-      if (!env.ASSISTANT_BASE_URL || !env.ASSISTANT_MODEL) throw misconfigured("ASSISTANT_BASE_URL and ASSISTANT_MODEL are required");
+      if (!env.ASSISTANT_BASE_URL || !env.ASSISTANT_MODEL)
+        throw misconfigured("ASSISTANT_BASE_URL and ASSISTANT_MODEL are required");
       return createOpenAICompatible({
         name: "openai-compatible",
         baseURL: env.ASSISTANT_BASE_URL,

@@ -34,13 +34,16 @@ type Command =
 export function parseCommand(raw: string): Command {
   const text = raw.trim().replace(/\s+/g, " ");
   let m: RegExpExecArray | null;
-  if ((m = /^add todo (.+)$/i.exec(text))) return { kind: "tool", name: "create_todo", input: { title: m[1]!.slice(0, 500) } };
+  if ((m = /^add todo (.+)$/i.exec(text)))
+    return { kind: "tool", name: "create_todo", input: { title: m[1]!.slice(0, 500) } };
   if (/^list todos$/i.test(text)) return { kind: "tool", name: "list_todos", input: {} };
   if ((m = /^(complete|delete) todo (.+)$/i.exec(text)))
     return { kind: "pick", action: m[1]!.toLowerCase() === "complete" ? "complete_todo" : "delete_todo", title: m[2]! };
-  if ((m = /^capture (.+)$/i.exec(text))) return { kind: "tool", name: "capture_inbox", input: { title: m[1]!.slice(0, 500) } };
+  if ((m = /^capture (.+)$/i.exec(text)))
+    return { kind: "tool", name: "capture_inbox", input: { title: m[1]!.slice(0, 500) } };
   if (/^list inbox$/i.test(text)) return { kind: "tool", name: "list_inbox", input: {} };
-  if ((m = /^find (.+)$/i.exec(text))) return { kind: "tool", name: "search_references", input: { query: m[1]!.slice(0, 200) } };
+  if ((m = /^find (.+)$/i.exec(text)))
+    return { kind: "tool", name: "search_references", input: { query: m[1]!.slice(0, 200) } };
   if (/^focus status$/i.test(text)) return { kind: "tool", name: "focus_status", input: {} };
   if ((m = /^focus (\d{1,6})(?: ?(?:min|mins|minutes?))?$/i.exec(text))) {
     const minutes = Number(m[1]);
@@ -56,7 +59,8 @@ interface Row {
   done?: boolean;
   created_at?: string;
 }
-const items = (v: unknown): Row[] => ((v as { items?: Row[] } | null)?.items ?? []).filter((r) => typeof r?.title === "string");
+const items = (v: unknown): Row[] =>
+  ((v as { items?: Row[] } | null)?.items ?? []).filter((r) => typeof r?.title === "string");
 const quote = (s: string) => `"${s}"`;
 const titles = (rows: Row[]) => rows.map((r) => quote(r.title)).join(", ");
 
@@ -91,7 +95,9 @@ export function describeResult(toolName: string, output: LanguageModelV4ToolResu
     }
     case "search_references": {
       const rows = items(v);
-      return rows.length ? `Found ${rows.length === 1 ? "1 reference" : `${rows.length} references`}: ${titles(rows)}.` : "No references match.";
+      return rows.length
+        ? `Found ${rows.length === 1 ? "1 reference" : `${rows.length} references`}: ${titles(rows)}.`
+        : "No references match.";
     }
     case "focus_status": {
       const s = v?.session;
@@ -175,7 +181,11 @@ export class RulesModel implements LanguageModelV4 {
     const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
     for (const c of content) {
       if (c.type === "text") {
-        parts.push({ type: "text-start", id: "t" }, { type: "text-delta", id: "t", delta: c.text }, { type: "text-end", id: "t" });
+        parts.push(
+          { type: "text-start", id: "t" },
+          { type: "text-delta", id: "t", delta: c.text },
+          { type: "text-end", id: "t" },
+        );
       } else if (c.type === "tool-call") parts.push(c);
     }
     parts.push({ type: "finish", finishReason, usage });

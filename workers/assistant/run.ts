@@ -64,10 +64,16 @@ export async function executeApproved(scope: Scope, id: string, runId: string): 
   }
 }
 
-const size = (r: HistoryRow) => r.message.content.length + (r.call ? JSON.stringify(r.call.input ?? null).length + JSON.stringify(r.call.result ?? null).length : 0);
+const size = (r: HistoryRow) =>
+  r.message.content.length +
+  (r.call ? JSON.stringify(r.call.input ?? null).length + JSON.stringify(r.call.result ?? null).length : 0);
 
 /** The latest history within the budget, starting at a user message (so no tool result loses its call). */
-export function trimHistory(rows: HistoryRow[], maxMessages = HISTORY_MESSAGES, maxChars = HISTORY_CHARS): HistoryRow[] {
+export function trimHistory(
+  rows: HistoryRow[],
+  maxMessages = HISTORY_MESSAGES,
+  maxChars = HISTORY_CHARS,
+): HistoryRow[] {
   let start = Math.max(0, rows.length - maxMessages);
   let total = rows.slice(start).reduce((n, r) => n + size(r), 0);
   while (start < rows.length - 1 && total > maxChars) total -= size(rows[start++]!);
@@ -82,7 +88,10 @@ function toolOutput(call: NonNullable<HistoryRow["call"]>) {
     case "denied":
       return { type: "execution-denied" as const, reason: "The user denied this call." };
     default:
-      return { type: "error-json" as const, value: (call.result ?? { error: { message: `Not run (${call.status}).` } }) as never };
+      return {
+        type: "error-json" as const,
+        value: (call.result ?? { error: { message: `Not run (${call.status}).` } }) as never,
+      };
   }
 }
 
@@ -102,7 +111,12 @@ export function toModelMessages(rows: HistoryRow[]): ModelMessage[] {
     } else if (call && assistant && Array.isArray(assistant.content)) {
       assistant.content.push({ type: "tool-call", toolCallId: call.callId, toolName: call.name, input: call.input });
       if (!results) out.push((results = { role: "tool", content: [] }));
-      results.content.push({ type: "tool-result", toolCallId: call.callId, toolName: call.name, output: toolOutput(call) });
+      results.content.push({
+        type: "tool-result",
+        toolCallId: call.callId,
+        toolName: call.name,
+        output: toolOutput(call),
+      });
     }
   }
   return out.filter((m) => m.role !== "assistant" || m.content.length > 0);
@@ -111,7 +125,8 @@ export function toModelMessages(rows: HistoryRow[]): ModelMessage[] {
 /** What a user may read about a model failure (no provider URLs, keys or stacks). */
 function describeModelError(err: unknown): string {
   const name = err instanceof Error ? err.name : "Error";
-  if (name === "AbortError" || name === "TimeoutError") return "The model took too long to answer. Send your message again to retry.";
+  if (name === "AbortError" || name === "TimeoutError")
+    return "The model took too long to answer. Send your message again to retry.";
   return `The model could not answer (${name}). Send your message again to retry.`;
 }
 
@@ -157,7 +172,12 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
         };
         if (!def || tc.invalid) {
           call.status = "failed";
-          call.result = { error: { code: "invalid_tool_call", message: def ? "The input does not match the tool's schema." : `There is no tool named ${tc.toolName}.` } };
+          call.result = {
+            error: {
+              code: "invalid_tool_call",
+              message: def ? "The input does not match the tool's schema." : `There is no tool named ${tc.toolName}.`,
+            },
+          };
         } else if (def.changesData) {
           call.status = "pending_approval";
           status = "awaiting_approval";
@@ -172,7 +192,10 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
         }
         calls.push(call);
         produced.push({ role: "tool", content: "", toolCallId: call.id });
-        pendingRows.push({ message: fakeRow({ role: "tool", content: "", toolCallId: call.id }, now), call: fakeCall(call, now) });
+        pendingRows.push({
+          message: fakeRow({ role: "tool", content: "", toolCallId: call.id }, now),
+          call: fakeCall(call, now),
+        });
       }
     }
   } catch (err) {

@@ -48,7 +48,8 @@ export const TOOLS: readonly ToolDef[] = [
   define({
     name: "list_todos",
     title: "List todos",
-    description: "List the user's todos (newest first unless order is 'oldest'); filter by done or by words in the title.",
+    description:
+      "List the user's todos (newest first unless order is 'oldest'); filter by done or by words in the title.",
     input: z.strictObject({
       done: z.boolean().optional().describe("Only done (true) or only open (false) todos"),
       title: z.string().trim().min(1).max(500).optional().describe("Only todos whose title contains this text"),
@@ -76,7 +77,11 @@ export const TOOLS: readonly ToolDef[] = [
     }),
     changesData: true,
     async run(scope, input, { recordId }) {
-      const body = { ...(recordId ? { id: recordId } : {}), title: input.title, ...(input.due_at ? { due_at: input.due_at } : {}) };
+      const body = {
+        ...(recordId ? { id: recordId } : {}),
+        title: input.title,
+        ...(input.due_at ? { due_at: input.due_at } : {}),
+      };
       const { row } = await scope.write((w) => createTodo(w, body));
       return todoToWire(row);
     },
@@ -130,7 +135,11 @@ export const TOOLS: readonly ToolDef[] = [
     input: z.strictObject({ tag: z.string().trim().min(1).max(50).optional() }),
     changesData: false,
     async run(scope, input) {
-      const { items, total } = await listInbox(readDb(scope), scope.userId, { page: 1, page_size: LIST_LIMIT, tag: input.tag });
+      const { items, total } = await listInbox(readDb(scope), scope.userId, {
+        page: 1,
+        page_size: LIST_LIMIT,
+        tag: input.tag,
+      });
       return { items: items.map(inboxItemToWire), total };
     },
   }),

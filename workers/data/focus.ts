@@ -78,7 +78,11 @@ export async function startFocus(scope: Scope, body: StartFocus) {
     );
   } catch (err) {
     if (uniqueViolation(err) === "focus_sessions_one_running")
-      throw new AppError(409, "focus_session_running", "A focus session is already running. Complete or abandon it first.");
+      throw new AppError(
+        409,
+        "focus_session_running",
+        "A focus session is already running. Complete or abandon it first.",
+      );
     throw err;
   }
 }

@@ -104,5 +104,15 @@ export const conversationRecord = defineRecord({
   toWire: conversationToWire,
   label: "Conversation",
 });
-export const messageRecord = defineRecord({ entity: "message", table: messages, toWire: messageToWire, label: "Message" });
-export const toolCallRecord = defineRecord({ entity: "tool_call", table: toolCalls, toWire: toolCallToWire, label: "Tool call" });
+export const messageRecord = defineRecord({
+  entity: "message",
+  table: messages,
+  toWire: messageToWire,
+  label: "Message",
+});
+export const toolCallRecord = defineRecord({
+  entity: "tool_call",
+  table: toolCalls,
+  toWire: toolCallToWire,
+  label: "Tool call",
+});

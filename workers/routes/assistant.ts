@@ -49,7 +49,13 @@ async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<Co
     conversation: conversationToWire(conv),
     messages: rows.map(({ message, call }) =>
       call
-        ? { ...messageToWire(message), name: call.name, input: call.input, status: call.status, result: call.result ?? null }
+        ? {
+            ...messageToWire(message),
+            name: call.name,
+            input: call.input,
+            status: call.status,
+            result: call.result ?? null,
+          }
         : messageToWire(message),
     ),
     pending_tool_calls: rows.flatMap(({ call }) => (call?.status === "pending_approval" ? [toolCallToWire(call)] : [])),
@@ -75,7 +81,10 @@ function startRun(c: Context<AppEnv>) {
 export const assistant = createApi();
 const tags = ["Assistant"];
 const byId = { params: idParam("id") };
-const state = jsonContent(conversationStateSchema, "The conversation's state: messages in order, pending tool calls, status");
+const state = jsonContent(
+  conversationStateSchema,
+  "The conversation's state: messages in order, pending tool calls, status",
+);
 const conversation = jsonContent(conversationSchema, "The conversation");
 
 register(
@@ -228,4 +237,3 @@ register(
     return respondState(c, id);
   },
 );
-

@@ -7,12 +7,7 @@ import { AppError } from "../errors";
 import { getRoute, listRoute } from "../lib/crud";
 import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { scopeOf } from "../lib/scope";
-import {
-  focusHistoryQuery,
-  focusSessionSchema,
-  focusSessionToWire,
-  startFocusSchema,
-} from "../protocol/focus";
+import { focusHistoryQuery, focusSessionSchema, focusSessionToWire, startFocusSchema } from "../protocol/focus";
 import { assertId, expectedVersion, findOwned, requestScope, type RowOf, versionConflict, write } from "../sync/write";
 
 /** Focus responses report remaining time as of now (the change feed's, as of `updated_at`). */

@@ -81,7 +81,10 @@ export const approveTools = (id: string, approvals: { tool_call_id: string; appr
   });
 
 /** GET state with If-None-Match: null when unchanged (304). */
-export async function fetchState(id: string, etag: string | null): Promise<{ state: ConversationState; etag: string } | null> {
+export async function fetchState(
+  id: string,
+  etag: string | null,
+): Promise<{ state: ConversationState; etag: string } | null> {
   const res = await send(defaultFetch, `${at(id)}/state`, { headers: { "If-None-Match": etag ?? undefined } });
   if (res.status === 304) return null;
   if (!res.ok) throw httpError(res);

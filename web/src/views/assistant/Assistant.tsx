@@ -59,7 +59,10 @@ export default function Assistant() {
       <div class="assistant-grid">
         <nav class="conversations card" aria-label="Conversations">
           <h2 class="panel-title">Conversations</h2>
-          <Show when={sorted().length} fallback={<p class="muted small">None yet. Start one to talk to the assistant.</p>}>
+          <Show
+            when={sorted().length}
+            fallback={<p class="muted small">None yet. Start one to talk to the assistant.</p>}
+          >
             <ul role="list">
               <For each={sorted()}>{(c) => <ConversationLink conversation={c} current={c.id === selected()} />}</For>
             </ul>

@@ -135,7 +135,9 @@ export function Thread(props: { id: string }) {
             ref={(el) => (input = el)}
             rows="2"
             maxLength={4000}
-            placeholder={state()?.status === "awaiting_approval" ? "Approve or deny the pending call first" : "add todo buy milk"}
+            placeholder={
+              state()?.status === "awaiting_approval" ? "Approve or deny the pending call first" : "add todo buy milk"
+            }
             onKeyDown={(e) => {
               if (e.key === "Enter" && !e.shiftKey) {
                 e.preventDefault();
@@ -155,7 +157,8 @@ export function Thread(props: { id: string }) {
 function ToolCallCard(props: { message: StateMessage; disabled: boolean; onDecide: (approved: boolean) => void }) {
   const m = () => props.message;
   const name = () => TOOL_TEXT[m().name ?? ""] ?? m().name;
-  const input = () => Object.entries(m().input ?? {}).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  const input = () =>
+    Object.entries(m().input ?? {}).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   return (
     <li class="tool-call card" data-status={m().status} aria-label={`${name()} — ${CALL_TEXT[m().status!]}`}>
       <div class="tool-head">
