@@ -14,7 +14,7 @@ interface SecretEnv {
   ASSISTANT_API_KEY?: string;
   /** Seconds a run may hold a conversation (default 90). */
   ASSISTANT_LEASE_SECONDS?: string;
-  /** Workers AI: bound only in the deploy configuration (`[env.production]`). */
+  /** Workers AI: bound only in the generated deploy configuration (scripts/deploy-config.ts). */
   AI?: Ai;
 }
 

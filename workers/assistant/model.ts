@@ -1,12 +1,12 @@
 /**
  * The model is configuration (SPEC §5): `ASSISTANT_PROVIDER` picks it.
  *
- *  - `rules` (default, and whenever nothing else is configured): the
+ *  - `rules` (the default without an AI binding: dev, tests): the
  *    deterministic local model in ./rules-model.ts.
- *  - `workers-ai`: Workers AI through the `AI` binding, which exists only in
- *    the deploy configuration (`[env.production]` in wrangler.toml) — an `ai`
- *    binding forces wrangler into remote mode, so dev and tests never have it.
- *    `ASSISTANT_MODEL` names the model.
+ *  - `workers-ai` (the default with one): Workers AI through the `AI`
+ *    binding, which only the generated deploy configuration has
+ *    (scripts/deploy-config.ts) — an `ai` binding forces wrangler into remote
+ *    mode, so dev and tests never have it. `ASSISTANT_MODEL` names the model.
  *  - `openai-compatible`: any OpenAI-compatible API at `ASSISTANT_BASE_URL`
  *    with the secret `ASSISTANT_API_KEY`; `ASSISTANT_MODEL` names the model.
  */
@@ -33,12 +33,13 @@ const misconfigured = (what: string) =>
   });
 
 export function modelFromEnv(env: ModelEnv): LanguageModel {
-  const provider = env.ASSISTANT_PROVIDER?.trim() || "rules";
+  // The AI binding exists only in deploys (wrangler.deploy.toml); where it is, it is the default.
+  const provider = env.ASSISTANT_PROVIDER?.trim() || (env.AI ? "workers-ai" : "rules");
   switch (provider) {
     case "rules":
       return new RulesModel();
     case "workers-ai":
-      if (!env.AI) throw misconfigured("the AI binding is missing (deploy with --env production)");
+      if (!env.AI) throw misconfigured("the AI binding is missing (deploy with npm run deploy)");
       return createWorkersAI({ binding: env.AI })(env.ASSISTANT_MODEL || DEFAULT_WORKERS_AI_MODEL);
     case "openai-compatible":
       if (!env.ASSISTANT_BASE_URL || !env.ASSISTANT_MODEL)
