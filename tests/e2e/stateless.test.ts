@@ -77,4 +77,42 @@ describe("stateless Worker: two instances, one database", () => {
     expect(after.status).toBe(401);
     expect((await call(b, "GET", "/api/user/inbox", token)).status).toBe(401);
   });
+
+  it("an assistant conversation continues on the other instance: its history is only in Postgres", async () => {
+    const username = `e2e_sa_${randomUUID().slice(0, 8)}`;
+    const signup = await call(a, "POST", "/api/auth/signup", undefined, {
+      email: `${username}@example.test`,
+      username,
+      password: "stateless-pass-123",
+    });
+    const token = signup.body.token as string;
+    const conv = await call(a, "POST", "/api/assistant/conversations", token, { title: "two isolates" });
+    expect(conv.status).toBe(201);
+    const path = `/api/assistant/conversations/${conv.body.id}`;
+
+    // Sent on A, waiting for approval …
+    const sent = await call(a, "POST", `${path}/actions/send_message`, token, { content: "add todo across isolates" });
+    expect(sent.body.status).toBe("awaiting_approval");
+    const pending = sent.body.pending_tool_calls[0];
+    // … approved on B, which never saw this conversation …
+    const approved = await call(b, "POST", `${path}/actions/approve_tools`, token, {
+      approvals: [{ tool_call_id: pending.id, approved: true }],
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe("idle");
+    // … and continued on A with the whole history.
+    const next = await call(a, "POST", `${path}/actions/send_message`, token, { content: "list todos" });
+    expect(next.body.messages.map((m: { role: string }) => m.role)).toEqual([
+      "user",
+      "assistant",
+      "tool",
+      "assistant",
+      "user",
+      "assistant",
+      "tool",
+      "assistant",
+    ]);
+    expect(next.body.messages.at(-1).content).toContain("across isolates");
+    expect((await call(b, "GET", `${path}/state`, token)).body).toEqual(next.body);
+  });
 });
