@@ -211,9 +211,13 @@ describe("assistant: state, concurrency, ownership, leases", () => {
     const again = await as(u).get(`${A}/${id}/state`, { "if-none-match": etag });
     expect(again.status).toBe(304);
     expect(again.body).toBeNull();
+    // An unchanged state costs the session query and one read of the conversation.
+    expect(Number(again.headers.get("x-db-queries"))).toBeLessThanOrEqual(2);
     await send(u, id, "list todos");
     const changed = await as(u).get(`${A}/${id}/state`, { "if-none-match": etag });
     expect(changed.status).toBe(200);
+    // Untitled, it is named after its first message.
+    expect(changed.body.conversation.title).toBe("list todos");
     expect(changed.headers.get("etag")).not.toBe(etag);
     expect(changed.body.messages.length).toBe(4);
   });

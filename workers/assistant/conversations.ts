@@ -55,9 +55,13 @@ export const LEASE_EXPIRED_MESSAGE =
 const leaseUntil = (seconds: number) => sql`now() + ${seconds} * interval '1 second'`;
 const ofConversation = (id: string) => eq(toolCalls.conversationId, id);
 
+/** A conversation created without a title is named after its first message. */
+export const DEFAULT_TITLE = "New conversation";
+const TITLE_FROM_MESSAGE = 80;
+
 export const createConversation = (scope: Scope, body: { id?: string | undefined; title?: string | undefined }) =>
   scope.write((w) =>
-    w.insert("conversation", { ...(body.id ? { id: body.id } : {}), title: body.title ?? "New conversation" }),
+    w.insert("conversation", { ...(body.id ? { id: body.id } : {}), title: body.title ?? DEFAULT_TITLE }),
   );
 
 export const listConversations = (db: Db, userId: string, q: PageQuery) =>
@@ -146,7 +150,13 @@ export function claimForSend(scope: Scope, id: string, content: string, runId: s
             and(eq(conversations.status, "running"), lt(conversations.leaseUntil, sql`now()`)),
           ),
         ),
-        { status: "running", runId, leaseUntil: leaseUntil(leaseSeconds), lastError: null },
+        {
+          status: "running",
+          runId,
+          leaseUntil: leaseUntil(leaseSeconds),
+          lastError: null,
+          title: sql`case when ${conversations.title} = ${DEFAULT_TITLE} and not exists (select 1 from ${messages} where ${messages.conversationId} = ${id}) then ${content.slice(0, TITLE_FROM_MESSAGE)} else ${conversations.title} end`,
+        },
       );
       if (!conv) {
         await findOwned(w.db, "conversation", scope.userId, id); // 404 when not there or not yours
