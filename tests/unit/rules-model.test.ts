@@ -33,7 +33,14 @@ describe("rules answers", () => {
   const user = (text: string) => ({ role: "user" as const, content: [{ type: "text" as const, text }] });
   const result = (toolName: string, value: unknown) => ({
     role: "tool" as const,
-    content: [{ type: "tool-result" as const, toolCallId: "c1", toolName, output: { type: "json" as const, value } }],
+    content: [
+      {
+        type: "tool-result" as const,
+        toolCallId: "c1",
+        toolName,
+        output: { type: "json" as const, value: value as never },
+      },
+    ],
   });
   const todos = {
     items: [

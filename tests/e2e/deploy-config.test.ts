@@ -1,4 +1,4 @@
-// The Workers AI binding lives only in the generated deploy configuration.
+// The Workers AI binding lives only in the generated deploy configuration (a Node test: it reads files).
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { AI_BINDING, deployConfig } from "../../scripts/deploy-config.ts";
