@@ -52,7 +52,7 @@ async function setup() {
 async function sendWith(scope: Scope, id: string, content: string, model: MockLanguageModelV4) {
   const runId = crypto.randomUUID();
   await claimForSend(scope, id, content, runId, 60);
-  await run(scope, id, runId, { model, deadline: Date.now() + 30_000 });
+  await run(scope, id, runId, { model, mode: "send", deadline: Date.now() + 30_000 });
   return (await readConversation(handle.db, scope.userId, id)).row;
 }
 
@@ -146,7 +146,7 @@ describe("state machine with a mock model", () => {
     });
     const runId = crypto.randomUUID();
     await claimForSend(scope, id, "slow", runId, 60);
-    await expect(run(scope, id, runId, { model, deadline: Date.now() + 30_000 })).rejects.toMatchObject({
+    await expect(run(scope, id, runId, { model, mode: "send", deadline: Date.now() + 30_000 })).rejects.toMatchObject({
       code: "lease_expired",
     });
     expect((await readHistory(handle.db, id)).map((h) => h.message.content)).toEqual(["slow"]);
@@ -158,7 +158,7 @@ describe("state machine with a mock model", () => {
     const model = new MockLanguageModelV4({ doGenerate: text("never") });
     const runId = crypto.randomUUID();
     await claimForSend(scope, id, "hi", runId, 60);
-    await run(scope, id, runId, { model, deadline: Date.now() - 1 });
+    await run(scope, id, runId, { model, mode: "send", deadline: Date.now() - 1 });
     expect(model.doGenerateCalls).toHaveLength(0);
     const conv = (await readConversation(handle.db, scope.userId, id)).row;
     expect(conv.status).toBe("error");

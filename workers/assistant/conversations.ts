@@ -125,18 +125,13 @@ export async function readHistory(db: Db | Tx, conversationId: string, limit = S
   return rows.reverse();
 }
 
-const nextSeq = async (db: Db | Tx, conversationId: string) => {
-  const [row] = await db
-    .select({ seq: sql<number>`coalesce(max(${messages.seq}), 0) + 1`.mapWith(Number) })
-    .from(messages)
-    .where(eq(messages.conversationId, conversationId));
-  return row!.seq;
-};
+/** The next position in a conversation, computed inside the insert (no extra round trip). */
+const nextSeq = (conversationId: string) =>
+  sql<number>`(select coalesce(max(${messages.seq}), 0) + 1 from ${messages} where ${messages.conversationId} = ${conversationId})`;
 
 /**
  * send_message's claim: idle or error (or running with an expired lease) →
- * running, and the user's message, in one transaction. Calls left pending by
- * an interrupted approval are void once the user moves on.
+ * running, and the user's message, in one transaction.
  */
 export function claimForSend(scope: Scope, id: string, content: string, runId: string, leaseSeconds: number) {
   return scope.write(
@@ -162,11 +157,7 @@ export function claimForSend(scope: Scope, id: string, content: string, runId: s
         await findOwned(w.db, "conversation", scope.userId, id); // 404 when not there or not yours
         throw busy();
       }
-      await w.updateWhere("tool_call", and(ofConversation(id), eq(toolCalls.status, "pending_approval")), {
-        status: "denied",
-        result: { reason: "The user sent a new message instead." },
-      });
-      await w.insert("message", { conversationId: id, seq: await nextSeq(w.db, id), role: "user", content });
+      await w.insert("message", { conversationId: id, seq: nextSeq(id) as unknown as number, role: "user", content });
       return conv;
     },
     { transaction: true },
@@ -221,6 +212,19 @@ export function claimForApproval(
   );
 }
 
+/** Calls left pending by an interrupted approval are void once the user sends a new message (rare). */
+export const voidPending = (scope: Scope, id: string, runId: string) =>
+  scope.write(
+    async (w) => {
+      await holdClaim(w, id, runId);
+      return w.updateWhere("tool_call", and(ofConversation(id), eq(toolCalls.status, "pending_approval")), {
+        status: "denied",
+        result: { reason: "The user sent a new message instead." },
+      });
+    },
+    { transaction: true },
+  );
+
 /** Inside a run's write: asserts the claim is still this run's, and bumps the conversation (its ETag). */
 export async function holdClaim(w: Writer, id: string, runId: string) {
   const [conv] = await w.updateWhere(
@@ -266,6 +270,8 @@ export function finishRun(
     error?: string;
     calls: NewToolCall[];
     messages: NewMessage[];
+    /** The first new message's position: the run knows it from the history it read under the claim. */
+    seq?: number;
   },
 ) {
   return scope.write(
@@ -277,11 +283,11 @@ export function finishRun(
       );
       if (!conv) throw leaseLost();
       for (const call of outcome.calls) await w.insert("tool_call", { ...call, conversationId: id });
-      let seq = outcome.messages.length ? await nextSeq(w.db, id) : 0;
+      let seq = outcome.seq;
       for (const m of outcome.messages)
         await w.insert("message", {
           conversationId: id,
-          seq: seq++,
+          seq: seq === undefined ? (nextSeq(id) as unknown as number) : seq++,
           role: m.role,
           content: m.content,
           toolCallId: m.toolCallId ?? null,

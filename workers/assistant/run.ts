@@ -12,6 +12,7 @@ import { withinWrite, type Scope } from "../lib/scope";
 import {
   approvedCalls,
   finishRun,
+  voidPending,
   holdClaim,
   readHistory,
   type HistoryRow,
@@ -29,6 +30,8 @@ export const HISTORY_CHARS = 24_000;
 
 export interface RunOptions {
   model: LanguageModel;
+  /** A send voids calls an interrupted approval left undecided; an approval waits for them. */
+  mode: "send" | "approve";
   /** When the claim's lease runs out (ms since epoch); model calls are aborted before it. */
   deadline: number;
 }
@@ -130,13 +133,25 @@ function describeModelError(err: unknown): string {
   return `The model could not answer (${name}). Send your message again to retry.`;
 }
 
+/** The history under the claim, after executing approved calls (and, on a send, voiding undecided ones). */
+async function prepare(scope: Scope, id: string, runId: string, mode: RunOptions["mode"]) {
+  let stored = await readHistory(scope.db, id, HISTORY_MESSAGES);
+  const has = (status: string) => stored.some((r) => r.call?.status === status);
+  // Both are rare on a send (left by an interrupted run); an approval always has the first.
+  if (has("approved")) await executeApproved(scope, id, runId);
+  if (mode === "send" && has("pending_approval")) await voidPending(scope, id, runId);
+  if (has("approved") || (mode === "send" && has("pending_approval")))
+    stored = await readHistory(scope.db, id, HISTORY_MESSAGES);
+  return stored;
+}
+
 export async function run(scope: Scope, id: string, runId: string, opts: RunOptions): Promise<void> {
-  await executeApproved(scope, id, runId);
-  const stored = await readHistory(scope.db, id, HISTORY_MESSAGES);
+  const stored = await prepare(scope, id, runId, opts.mode);
   if (stored.some((r) => r.call?.status === "pending_approval")) {
     await finishRun(scope, id, runId, { status: "awaiting_approval", calls: [], messages: [] });
     return;
   }
+  const seq = (stored.at(-1)?.message.seq ?? 0) + 1;
   const history = trimHistory(stored);
   const calls: NewToolCall[] = [];
   const produced: NewMessage[] = [];
@@ -204,7 +219,7 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
     await finishRun(scope, id, runId, { status: "error", error: describeModelError(err), calls: [], messages: [] });
     return;
   }
-  await finishRun(scope, id, runId, { status, calls, messages: produced });
+  await finishRun(scope, id, runId, { status, calls, messages: produced, seq });
 }
 
 // Rows for this run's own steps before they are stored (only the fields the prompt reads matter).

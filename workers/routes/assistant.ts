@@ -209,7 +209,7 @@ register(
     const r = startRun(c);
     const scope = scopeOf(c);
     await claimForSend(scope, id, c.req.valid("json").content, r.runId, r.seconds);
-    await run(scope, id, r.runId, r);
+    await run(scope, id, r.runId, { ...r, mode: "send" });
     return respondState(c, id);
   },
 );
@@ -233,7 +233,7 @@ register(
     const r = startRun(c);
     const scope = scopeOf(c);
     await claimForApproval(scope, id, c.req.valid("json").approvals, r.runId, r.seconds);
-    await run(scope, id, r.runId, r);
+    await run(scope, id, r.runId, { ...r, mode: "approve" });
     return respondState(c, id);
   },
 );
