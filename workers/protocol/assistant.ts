@@ -9,23 +9,27 @@ export type ConversationStatus = z.infer<typeof conversationStatus>;
 export const toolCallStatus = z.enum(["pending_approval", "approved", "denied", "executed", "failed"]);
 export type ToolCallStatus = z.infer<typeof toolCallStatus>;
 
-export const conversationSchema = z.object({
-  ...recordBase,
-  title: z.string(),
-  status: conversationStatus,
-  /** Why the last run failed, while `status` is `error`. */
-  error: z.string().nullable(),
-});
+export const conversationSchema = z
+  .object({
+    ...recordBase,
+    title: z.string(),
+    status: conversationStatus,
+    /** Why the last run failed, while `status` is `error`. */
+    error: z.string().nullable(),
+  })
+  .meta({ id: "Conversation" });
 export type Conversation = z.infer<typeof conversationSchema>;
 
-export const toolCallSchema = z.object({
-  ...recordBase,
-  conversation_id: z.uuid(),
-  name: z.string(),
-  input: z.record(z.string(), z.unknown()),
-  status: toolCallStatus,
-  result: z.unknown().nullable(),
-});
+export const toolCallSchema = z
+  .object({
+    ...recordBase,
+    conversation_id: z.uuid(),
+    name: z.string(),
+    input: z.record(z.string(), z.unknown()),
+    status: toolCallStatus,
+    result: z.unknown().nullable(),
+  })
+  .meta({ id: "ToolCall" });
 export type ToolCall = z.infer<typeof toolCallSchema>;
 
 export const messageSchema = z.object({
@@ -39,20 +43,24 @@ export const messageSchema = z.object({
 export type Message = z.infer<typeof messageSchema>;
 
 /** In `state`, a `tool` message carries its call and outcome. */
-export const stateMessageSchema = messageSchema.extend({
-  name: z.string().optional(),
-  input: z.record(z.string(), z.unknown()).optional(),
-  status: toolCallStatus.optional(),
-  result: z.unknown().optional(),
-});
+export const stateMessageSchema = messageSchema
+  .extend({
+    name: z.string().optional(),
+    input: z.record(z.string(), z.unknown()).optional(),
+    status: toolCallStatus.optional(),
+    result: z.unknown().optional(),
+  })
+  .meta({ id: "StateMessage" });
 export type StateMessage = z.infer<typeof stateMessageSchema>;
 
-export const conversationStateSchema = z.object({
-  conversation: conversationSchema,
-  messages: z.array(stateMessageSchema),
-  pending_tool_calls: z.array(toolCallSchema),
-  status: conversationStatus,
-});
+export const conversationStateSchema = z
+  .object({
+    conversation: conversationSchema,
+    messages: z.array(stateMessageSchema),
+    pending_tool_calls: z.array(toolCallSchema),
+    status: conversationStatus,
+  })
+  .meta({ id: "ConversationState" });
 export type ConversationState = z.infer<typeof conversationStateSchema>;
 
 export const createConversationSchema = z.strictObject({

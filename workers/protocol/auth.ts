@@ -48,10 +48,7 @@ export type AuthResponse = z.infer<typeof authResponseSchema>;
 export const personalTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 
 /** POST /api/auth/tokens → 201; `token` is shown only in this response. */
-export const personalTokenResponseSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  token: z.string(),
-  created_at: z.string(),
-});
+export const personalTokenResponseSchema = z
+  .object({ id: z.uuid(), name: z.string(), token: z.string(), created_at: z.string() })
+  .meta({ id: "PersonalToken" });
 export type PersonalToken = z.infer<typeof personalTokenResponseSchema>;

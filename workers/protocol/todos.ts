@@ -6,12 +6,14 @@ import { defineRecord } from "./record";
 const title = z.string().trim().min(1).max(500);
 const dueAt = z.iso.datetime({ offset: true });
 
-export const todoSchema = z.object({
-  ...recordBase,
-  title: z.string(),
-  done: z.boolean(),
-  due_at: z.string().nullable(),
-});
+export const todoSchema = z
+  .object({
+    ...recordBase,
+    title: z.string(),
+    done: z.boolean(),
+    due_at: z.string().nullable(),
+  })
+  .meta({ id: "Todo" });
 export type Todo = z.infer<typeof todoSchema>;
 
 export const createTodoSchema = z.strictObject({
