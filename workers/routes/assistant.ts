@@ -21,8 +21,8 @@ import { modelFromEnv } from "../assistant/model";
 import { run } from "../assistant/run";
 import type { AppEnv } from "../env";
 import { scopeOf } from "../lib/scope";
+import { listRoute } from "../lib/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { paged } from "../protocol/common";
 import {
   approveToolsSchema,
   conversationSchema,
@@ -104,24 +104,16 @@ register(
   },
 );
 
-register(
-  assistant,
-  route({
-    method: "get",
-    path: "/conversations",
-    tags,
-    operationId: "listConversations",
-    description: "Most recently active first.",
-    request: { query: listConversationsQuery },
-    responses: { 200: jsonContent(paged(conversationSchema), "A page of conversations") },
-    errors: [400],
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const { items, total } = await listConversations(c.var.db, c.var.user.id, q);
-    return c.json({ items: items.map(conversationToWire), page: q.page, page_size: q.page_size, total });
-  },
-);
+listRoute(assistant, {
+  path: "/conversations",
+  tag: "Assistant",
+  operationId: "listConversations",
+  description: "Most recently active first.",
+  record: conversationSchema,
+  query: listConversationsQuery,
+  list: listConversations,
+  toWire: conversationToWire,
+});
 
 register(
   assistant,
