@@ -8,6 +8,7 @@ import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
 import { claimForSend, readConversation, readHistory } from "../../workers/assistant/conversations";
+import { modelFromEnv } from "../../workers/assistant/model";
 import { run } from "../../workers/assistant/run";
 import { scopeFrom, type Scope } from "../../workers/lib/scope";
 import { relayChanges } from "../../workers/sync/relay";
@@ -163,5 +164,39 @@ describe("state machine with a mock model", () => {
     const conv = (await readConversation(handle.db, scope.userId, id)).row;
     expect(conv.status).toBe("error");
     expect(conv.lastError).toMatch(/too long/);
+  });
+});
+
+describe("model providers as configuration", () => {
+  test("rules by default; Workers AI when the AI binding exists; OpenAI-compatible by URL and key", () => {
+    expect(modelFromEnv({})).toMatchObject({ provider: "continuum", modelId: "rules" });
+    const ai = { run: async () => ({}) } as unknown as Ai;
+    expect(modelFromEnv({ AI: ai })).toMatchObject({ modelId: "@cf/meta/llama-3.3-70b-instruct-fp8-fast" });
+    expect(modelFromEnv({ AI: ai, ASSISTANT_PROVIDER: "rules" })).toMatchObject({ modelId: "rules" });
+    const compatible = modelFromEnv({
+      ASSISTANT_PROVIDER: "openai-compatible",
+      ASSISTANT_BASE_URL: "https://llm.example.test/v1",
+      ASSISTANT_MODEL: "some-model",
+      ASSISTANT_API_KEY: "k",
+    });
+    expect(compatible).toMatchObject({ modelId: "some-model" });
+  });
+
+  test("a misconfigured provider is a 503 before anything is claimed", () => {
+    for (const env of [
+      { ASSISTANT_PROVIDER: "workers-ai" },
+      { ASSISTANT_PROVIDER: "openai-compatible", ASSISTANT_MODEL: "m" },
+      { ASSISTANT_PROVIDER: "carrier-pigeon" },
+    ])
+      expect(() => modelFromEnv(env)).toThrow(expect.objectContaining({ status: 503, code: "assistant_unavailable" }));
+  });
+
+  test("a call to a tool that does not exist is recorded as failed, not run", async () => {
+    const { id, scope } = await setup();
+    const model = new MockLanguageModelV4({ doGenerate: [toolCall("drop_database", {}), text("Oops.")] });
+    const conv = await sendWith(scope, id, "do something odd", model);
+    expect(conv.status).toBe("idle");
+    const theCall = (await readHistory(handle.db, id)).find((h) => h.call)!.call!;
+    expect(theCall).toMatchObject({ name: "drop_database", status: "failed" });
   });
 });
