@@ -183,12 +183,14 @@ describe("model providers as configuration", () => {
   });
 
   test("a misconfigured provider is a 503 before anything is claimed", () => {
-    for (const env of [
+    for (const config of [
       { ASSISTANT_PROVIDER: "workers-ai" },
       { ASSISTANT_PROVIDER: "openai-compatible", ASSISTANT_MODEL: "m" },
       { ASSISTANT_PROVIDER: "carrier-pigeon" },
     ])
-      expect(() => modelFromEnv(env)).toThrow(expect.objectContaining({ status: 503, code: "assistant_unavailable" }));
+      expect(() => modelFromEnv(config)).toThrow(
+        expect.objectContaining({ status: 503, code: "assistant_unavailable" }),
+      );
   });
 
   test("a call to a tool that does not exist is recorded as failed, not run", async () => {
