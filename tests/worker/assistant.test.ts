@@ -244,6 +244,48 @@ describe("assistant: state, concurrency, ownership, leases", () => {
     expect((await as(other).get("/api/todos")).body.total).toBe(0);
   });
 
+  test("Postgres holds the invariants: no message or call in another user's conversation, no claim-less running", async () => {
+    const a = await signup();
+    const b = await signup();
+    const id = await conversation(a);
+    const handle = openDb(env);
+    const code = async (q: string) => {
+      try {
+        await handle.db.execute(q);
+        return "ok";
+      } catch (err) {
+        for (let e: any = err; e; e = e.cause) if (e.code) return e.code as string;
+        return "unknown";
+      }
+    };
+    try {
+      // Same-owner foreign keys: B's rows can't point at A's conversation.
+      expect(
+        await code(
+          `insert into messages (id, user_id, conversation_id, seq, role, content) values (gen_random_uuid(), '${b.id}', '${id}', 1, 'user', 'x')`,
+        ),
+      ).toBe("23503");
+      expect(
+        await code(
+          `insert into tool_calls (id, user_id, conversation_id, call_id, name, input, status) values (gen_random_uuid(), '${b.id}', '${id}', 'c', 'list_todos', '{}', 'executed')`,
+        ),
+      ).toBe("23503");
+      // running ⇔ a claim; statuses and roles are closed sets; a tool message has its call.
+      expect(await code(`update conversations set status = 'running' where id = '${id}'`)).toBe("23514");
+      expect(await code(`update conversations set status = 'thinking' where id = '${id}'`)).toBe("23514");
+      expect(
+        await code(
+          `insert into messages (id, user_id, conversation_id, seq, role, content) values (gen_random_uuid(), '${a.id}', '${id}', 1, 'tool', '')`,
+        ),
+      ).toBe("23514");
+      expect(await code(`insert into todos (id, user_id, title) values (gen_random_uuid(), '${a.id}', '')`)).toBe(
+        "23514",
+      );
+    } finally {
+      await handle.close();
+    }
+  });
+
   test("a lease that expired mid-run becomes error; a retry then succeeds", async () => {
     const u = await signup();
     const id = await conversation(u);
