@@ -20,6 +20,7 @@ import { AppError, notFound } from "../errors";
 import type { Scope } from "../lib/scope";
 import type { ApproveTools } from "../protocol/assistant";
 import { findOwned, type RowOf, type Writer } from "../sync/write";
+import { ErrorCode } from "../protocol/rules";
 
 export type ConversationRow = RowOf<"conversation">;
 export type MessageRow = RowOf<"message">;
@@ -37,15 +38,19 @@ const STATE_MESSAGES = 200;
 export const busy = () =>
   new AppError(
     409,
-    "conversation_busy",
+    ErrorCode.conversation_busy,
     "The assistant is still working on this conversation or waiting for your approval.",
   );
 export const notPending = () =>
-  new AppError(409, "tool_call_not_pending", "That tool call is not waiting for approval (it was already decided).");
+  new AppError(
+    409,
+    ErrorCode.tool_call_not_pending,
+    "That tool call is not waiting for approval (it was already decided).",
+  );
 export const leaseLost = () =>
   new AppError(
     409,
-    "lease_expired",
+    ErrorCode.lease_expired,
     "This run took longer than its lease and was stopped; nothing of it was saved. Send again to retry.",
   );
 

@@ -16,6 +16,7 @@ import { createWorkersAI } from "workers-ai-provider";
 import { AppError } from "../errors";
 import { RulesModel } from "./rules-model";
 import { TOOLS } from "./tools";
+import { ErrorCode } from "../protocol/rules";
 
 export const DEFAULT_WORKERS_AI_MODEL = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
 
@@ -28,7 +29,7 @@ export interface ModelEnv {
 }
 
 const misconfigured = (what: string) =>
-  new AppError(503, "assistant_unavailable", `The assistant's model is not configured: ${what}.`, {
+  new AppError(503, ErrorCode.assistant_unavailable, `The assistant's model is not configured: ${what}.`, {
     headers: { "Retry-After": "60" },
   });
 

@@ -20,6 +20,7 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4ToolResultOutput,
 } from "@ai-sdk/provider";
+import { LIMITS } from "../protocol/rules";
 
 export const RULES_HELP =
   'I understand: "add todo <title>", "list todos", "complete todo <title>", "delete todo <title>", ' +
@@ -35,19 +36,20 @@ export function parseCommand(raw: string): Command {
   const text = raw.trim().replace(/\s+/g, " ");
   let m: RegExpExecArray | null;
   if ((m = /^add todo (.+)$/i.exec(text)))
-    return { kind: "tool", name: "create_todo", input: { title: m[1]!.slice(0, 500) } };
+    return { kind: "tool", name: "create_todo", input: { title: m[1]!.slice(0, LIMITS.todo.title) } };
   if (/^list todos$/i.test(text)) return { kind: "tool", name: "list_todos", input: {} };
   if ((m = /^(complete|delete) todo (.+)$/i.exec(text)))
     return { kind: "pick", action: m[1]!.toLowerCase() === "complete" ? "complete_todo" : "delete_todo", title: m[2]! };
   if ((m = /^capture (.+)$/i.exec(text)))
-    return { kind: "tool", name: "capture_inbox", input: { title: m[1]!.slice(0, 500) } };
+    return { kind: "tool", name: "capture_inbox", input: { title: m[1]!.slice(0, LIMITS.inbox.title) } };
   if (/^list inbox$/i.test(text)) return { kind: "tool", name: "list_inbox", input: {} };
   if ((m = /^find (.+)$/i.exec(text)))
-    return { kind: "tool", name: "search_references", input: { query: m[1]!.slice(0, 200) } };
+    return { kind: "tool", name: "search_references", input: { query: m[1]!.slice(0, LIMITS.reference.query) } };
   if (/^focus status$/i.test(text)) return { kind: "tool", name: "focus_status", input: {} };
   if ((m = /^focus (\d{1,6})(?: ?(?:min|mins|minutes?))?$/i.exec(text))) {
     const minutes = Number(m[1]);
-    if (minutes < 1 || minutes > 240) return { kind: "text", text: "A focus session is 1 to 240 minutes long." };
+    const max = LIMITS.assistant.focusMinutes;
+    if (minutes < 1 || minutes > max) return { kind: "text", text: `A focus session is 1 to ${max} minutes long.` };
     return { kind: "tool", name: "start_focus", input: { minutes } };
   }
   return { kind: "text", text: RULES_HELP };

@@ -21,6 +21,7 @@ import {
 } from "./conversations";
 import { modelTools, SYSTEM_PROMPT } from "./model";
 import { toolByName } from "./tools";
+import { ErrorCode } from "../protocol/rules";
 
 /** Model steps per run (reading tools in between); a runaway model stops here. */
 const MAX_STEPS = 6;
@@ -46,9 +47,9 @@ export async function executeApproved(scope: Scope, id: string, runId: string): 
       await scope.write(
         async (w) => {
           await holdClaim(w, id, runId);
-          if (!def) throw new AppError(422, "unknown_tool", `There is no tool named ${call.name}.`);
+          if (!def) throw new AppError(422, ErrorCode.unknown_tool, `There is no tool named ${call.name}.`);
           const input = def.input.safeParse(call.input);
-          if (!input.success) throw new AppError(422, "validation_failed", "The tool's input is invalid.");
+          if (!input.success) throw new AppError(422, ErrorCode.validation_failed, "The tool's input is invalid.");
           const result = await def.run(withinWrite(scope, w), input.data, { recordId: call.id });
           await w.update("tool_call", call.id, undefined, { status: "executed", result });
         },
@@ -189,7 +190,7 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
           call.status = "failed";
           call.result = {
             error: {
-              code: "invalid_tool_call",
+              code: ErrorCode.invalid_tool_call,
               message: def ? "The input does not match the tool's schema." : `There is no tool named ${tc.toolName}.`,
             },
           };

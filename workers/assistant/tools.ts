@@ -14,6 +14,7 @@ import type { Scope } from "../lib/scope";
 import { focusSessionToWire } from "../protocol/focus";
 import { inboxItemToWire, normalizeTags } from "../protocol/inbox";
 import { referenceToWire } from "../protocol/references";
+import { LIMITS } from "../protocol/rules";
 import { todoToWire } from "../protocol/todos";
 
 export interface ToolRun {
@@ -37,7 +38,7 @@ export interface ToolDef<S extends z.ZodObject = z.ZodObject> {
 
 const define = <S extends z.ZodObject>(def: ToolDef<S>) => def as unknown as ToolDef;
 
-const todoTitle = z.string().trim().min(1).max(500).describe("The todo's title");
+const todoTitle = z.string().trim().min(1).max(LIMITS.todo.title).describe("The todo's title");
 const todoId = z.uuid().describe("The todo's id (from list_todos)");
 const LIST_LIMIT = 50;
 
@@ -52,7 +53,13 @@ export const TOOLS: readonly ToolDef[] = [
       "List the user's todos (newest first unless order is 'oldest'); filter by done or by words in the title.",
     input: z.strictObject({
       done: z.boolean().optional().describe("Only done (true) or only open (false) todos"),
-      title: z.string().trim().min(1).max(500).optional().describe("Only todos whose title contains this text"),
+      title: z
+        .string()
+        .trim()
+        .min(1)
+        .max(LIMITS.todo.title)
+        .optional()
+        .describe("Only todos whose title contains this text"),
       order: z.enum(["newest", "oldest"]).optional(),
     }),
     changesData: false,
@@ -111,9 +118,9 @@ export const TOOLS: readonly ToolDef[] = [
     title: "Capture to inbox",
     description: "Capture a note into the user's inbox.",
     input: z.strictObject({
-      title: z.string().trim().min(1).max(500).describe("The note"),
-      description: z.string().max(10_000).optional(),
-      tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+      title: z.string().trim().min(1).max(LIMITS.inbox.title).describe("The note"),
+      description: z.string().max(LIMITS.inbox.description).optional(),
+      tags: z.array(z.string().trim().min(1).max(LIMITS.tag)).max(LIMITS.tagsPerRecord).optional(),
     }),
     changesData: true,
     async run(scope, input, { recordId }) {
@@ -132,7 +139,7 @@ export const TOOLS: readonly ToolDef[] = [
     name: "list_inbox",
     title: "List inbox",
     description: "List the user's inbox items, newest first, optionally by tag.",
-    input: z.strictObject({ tag: z.string().trim().min(1).max(50).optional() }),
+    input: z.strictObject({ tag: z.string().trim().min(1).max(LIMITS.tag).optional() }),
     changesData: false,
     async run(scope, input) {
       const { items, total } = await listInbox(readDb(scope), scope.userId, {
@@ -147,7 +154,7 @@ export const TOOLS: readonly ToolDef[] = [
     name: "search_references",
     title: "Search references",
     description: "Full-text search of the user's reference library (title and content, word prefixes).",
-    input: z.strictObject({ query: z.string().trim().min(1).max(200) }),
+    input: z.strictObject({ query: z.string().trim().min(1).max(LIMITS.reference.query) }),
     changesData: false,
     async run(scope, input) {
       const { items, total } = await listReferences(readDb(scope), scope.userId, {
@@ -175,8 +182,8 @@ export const TOOLS: readonly ToolDef[] = [
     title: "Start focusing",
     description: "Start a focus session of the given minutes (1–240).",
     input: z.strictObject({
-      minutes: z.number().int().min(1).max(240),
-      label: z.string().trim().max(200).optional(),
+      minutes: z.number().int().min(1).max(LIMITS.assistant.focusMinutes),
+      label: z.string().trim().max(LIMITS.focus.label).optional(),
     }),
     changesData: true,
     async run(scope, input, { recordId }) {

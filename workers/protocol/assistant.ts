@@ -3,6 +3,7 @@ import { z } from "zod";
 import { conversations, messages, toolCalls } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire } from "./common";
 import { defineRecord } from "./record";
+import { LIMITS } from "./rules";
 
 export const conversationStatus = z.enum(["idle", "running", "awaiting_approval", "error"]);
 export type ConversationStatus = z.infer<typeof conversationStatus>;
@@ -65,18 +66,18 @@ export type ConversationState = z.infer<typeof conversationStateSchema>;
 
 export const createConversationSchema = z.strictObject({
   id: z.uuid().optional(),
-  title: z.string().trim().min(1).max(200).optional(),
+  title: z.string().trim().min(1).max(LIMITS.assistant.conversationTitle).optional(),
 });
 export const listConversationsQuery = z.strictObject({ ...pageQuery });
 
-export const sendMessageSchema = z.strictObject({ content: z.string().trim().min(1).max(4000) });
+export const sendMessageSchema = z.strictObject({ content: z.string().trim().min(1).max(LIMITS.assistant.message) });
 export type SendMessage = z.infer<typeof sendMessageSchema>;
 
 export const approveToolsSchema = z.strictObject({
   approvals: z
     .array(z.strictObject({ tool_call_id: z.uuid(), approved: z.boolean() }))
     .min(1)
-    .max(20)
+    .max(LIMITS.assistant.approvals)
     .refine((a) => new Set(a.map((x) => x.tool_call_id)).size === a.length, "Each tool call may appear once."),
 });
 export type ApproveTools = z.infer<typeof approveToolsSchema>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "./rules";
 
 export const signupSchema = z.strictObject({
   email: z.email().max(254),
@@ -45,7 +46,7 @@ export const userToWire = (u: { id: string; email: string; username: string; cre
 export const authResponseSchema = z.object({ user: userSchema, token: z.string() });
 export type AuthResponse = z.infer<typeof authResponseSchema>;
 
-export const personalTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const personalTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(LIMITS.assistant.tokenName) });
 
 /** POST /api/auth/tokens → 201; `token` is shown only in this response. */
 export const personalTokenResponseSchema = z

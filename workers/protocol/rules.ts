@@ -41,6 +41,15 @@ export const ErrorCode = {
   library_full: "library_full",
   audio_in_use: "audio_in_use",
   quota_exceeded: "quota_exceeded",
+  // assistant and MCP
+  conversation_busy: "conversation_busy",
+  tool_call_not_pending: "tool_call_not_pending",
+  lease_expired: "lease_expired",
+  assistant_unavailable: "assistant_unavailable",
+  invalid_tool_call: "invalid_tool_call",
+  unknown_tool: "unknown_tool",
+  method_not_allowed: "method_not_allowed",
+  not_acceptable: "not_acceptable",
   // audio bytes
   empty_body: "empty_body",
   length_required: "length_required",
@@ -75,6 +84,8 @@ export const LIMITS = {
   library: { name: 200, description: 2_000, tracks: 500 },
   track: { title: 300, durationS: 86_400 },
   focus: { label: 200, minDurationS: 60, maxDurationS: 14_400 },
+  todo: { title: 500 },
+  assistant: { message: 4_000, conversationTitle: 200, approvals: 20, tokenName: 100, focusMinutes: 240 },
 } as const;
 
 // ---- settings -------------------------------------------------------------------

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { todos } from "../../db/schema";
 import { iso, pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { defineRecord } from "./record";
+import { LIMITS } from "./rules";
 
-const title = z.string().trim().min(1).max(500);
+const title = z.string().trim().min(1).max(LIMITS.todo.title);
 const dueAt = z.iso.datetime({ offset: true });
 
 export const todoSchema = z

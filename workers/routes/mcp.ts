@@ -11,11 +11,17 @@ import { createApi, ErrorBody, errors, jsonContent, register } from "../lib/open
 import { scopeOf } from "../lib/scope";
 import { authenticate } from "../middleware/auth";
 import { createRoute } from "@hono/zod-openapi";
+import { ErrorCode } from "../protocol/rules";
 
 const unauthorized = () =>
-  new AppError(401, "unauthorized", "Send a session or personal access token as `Authorization: Bearer <token>`.", {
-    headers: { "WWW-Authenticate": 'Bearer realm="continuum"' },
-  });
+  new AppError(
+    401,
+    ErrorCode.unauthorized,
+    "Send a session or personal access token as `Authorization: Bearer <token>`.",
+    {
+      headers: { "WWW-Authenticate": 'Bearer realm="continuum"' },
+    },
+  );
 
 /** One JSON-RPC message (MCP 2025-06-18 has no batches); anything else is a 422 in the SPEC's error format. */
 const jsonRpc = z
@@ -60,7 +66,11 @@ register(
     if (!found) throw unauthorized();
     const accept = c.req.header("accept") ?? "";
     if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
-      throw new AppError(406, "not_acceptable", "MCP clients must accept application/json and text/event-stream.");
+      throw new AppError(
+        406,
+        ErrorCode.not_acceptable,
+        "MCP clients must accept application/json and text/event-stream.",
+      );
     c.set("user", found.user);
     c.set("sessionId", found.sessionId);
     // The body was parsed (and checked to be JSON) by the route's validator; the transport takes it as is.
@@ -83,6 +93,6 @@ for (const method of ["get", "delete"] as const)
     }),
     (c) => {
       c.header("Allow", "POST");
-      throw new AppError(405, "method_not_allowed", "MCP is served as POST /mcp (Streamable HTTP, stateless).");
+      throw new AppError(405, ErrorCode.method_not_allowed, "MCP is served as POST /mcp (Streamable HTTP, stateless).");
     },
   );

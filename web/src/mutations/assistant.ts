@@ -7,50 +7,39 @@ import { api, send, httpError, defaultFetch } from "../api/http.ts";
 import type { Conversation, ConversationState, PersonalToken, Todo, UpdateTodo } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
 import { uuid } from "../sync/deps.ts";
+import { createRecord, deleteRecord, editRecord, newRecord, path, quote } from "./record.ts";
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const quote = (t: string) => `“${t.length > 40 ? `${t.slice(0, 39)}…` : t}”`;
 const base = "/api/assistant/conversations";
-const at = (id: string) => `${base}/${encodeURIComponent(id)}`;
+const at = (id: string) => path`/api/assistant/conversations/${id}`;
 
 // ---- todos (outbox) ---------------------------------------------------------
 
 export function createTodo(store: SyncStore, title: string) {
-  const id = uuid();
-  const now = iso(store.serverNow());
-  const todo: Todo = { id, version: 1, created_at: now, updated_at: now, title, done: false, due_at: null };
-  return store.mutate({
-    method: "POST",
+  const fields = { title, done: false, due_at: null };
+  const record = newRecord(store, "todo", fields);
+  return createRecord(store, "todo", {
     path: "/api/todos",
-    body: { id, title },
-    entity: "todo",
-    id,
-    optimistic: { op: "upsert", data: todo },
+    record,
+    body: { title },
     label: `Add todo ${quote(title)}`,
   });
 }
 
+/** Guarded: a concurrent change elsewhere wins, with a notice. */
 export function updateTodo(store: SyncStore, todo: Todo, patch: Omit<UpdateTodo, "version">) {
-  const next: Todo = { ...todo, ...patch, version: todo.version + 1, updated_at: iso(store.serverNow()) };
-  return store.mutate({
-    method: "PUT",
-    path: `/api/todos/${encodeURIComponent(todo.id)}`,
-    body: patch,
-    entity: "todo",
-    id: todo.id,
-    ifMatch: todo.version,
-    optimistic: { op: "upsert", data: next },
-    label: `${patch.done === undefined ? "Edit" : patch.done ? "Complete" : "Reopen"} ${quote(todo.title)}`,
+  const verb = patch.done === undefined ? "Edit" : patch.done ? "Complete" : "Reopen";
+  return editRecord(store, "todo", {
+    path: path`/api/todos/${todo.id}`,
+    current: todo,
+    patch,
+    label: `${verb} ${quote(todo.title)}`,
   });
 }
 
 export function deleteTodo(store: SyncStore, todo: Todo) {
-  return store.mutate({
-    method: "DELETE",
-    path: `/api/todos/${encodeURIComponent(todo.id)}`,
-    entity: "todo",
-    id: todo.id,
-    optimistic: { op: "delete" },
+  return deleteRecord(store, "todo", {
+    path: path`/api/todos/${todo.id}`,
+    current: todo,
     label: `Delete ${quote(todo.title)}`,
   });
 }
@@ -96,5 +85,4 @@ export async function fetchState(
 export const createAccessToken = (name: string) =>
   api<PersonalToken>("/api/auth/tokens", { method: "POST", body: { name } });
 
-export const revokeAccessToken = (id: string) =>
-  api<void>(`/api/auth/sessions/${encodeURIComponent(id)}`, { method: "DELETE" });
+export const revokeAccessToken = (id: string) => api<void>(path`/api/auth/sessions/${id}`, { method: "DELETE" });

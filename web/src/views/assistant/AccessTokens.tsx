@@ -7,6 +7,7 @@ import type { DeviceSession, PersonalToken } from "../../api/types.ts";
 import { createAccessToken, revokeAccessToken } from "../../mutations/assistant.ts";
 import { relative } from "../../ui/format.ts";
 import "./assistant.css";
+import { LIMITS } from "@protocol/rules.ts";
 
 export default function AccessTokens() {
   const [tokens, setTokens] = createSignal<DeviceSession[] | null>(null);
@@ -75,7 +76,12 @@ export default function AccessTokens() {
       <form class="row" onSubmit={(e) => void create(e)}>
         <div class="field inline">
           <label for="token-name">Token name</label>
-          <input id="token-name" ref={(el) => (nameInput = el)} maxLength={100} placeholder="Claude Desktop" />
+          <input
+            id="token-name"
+            ref={(el) => (nameInput = el)}
+            maxLength={LIMITS.assistant.tokenName}
+            placeholder="Claude Desktop"
+          />
         </div>
         <button type="submit" class="primary">
           Create token

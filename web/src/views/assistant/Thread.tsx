@@ -10,6 +10,7 @@ import { approveTools, fetchState, sendMessage } from "../../mutations/assistant
 import { useRecords, useStatus } from "../../ui/sync-context.ts";
 import { startPoller } from "./state-poller.ts";
 import { CALL_TEXT, STATUS_TEXT, TOOL_TEXT } from "./status.ts";
+import { LIMITS } from "@protocol/rules.ts";
 
 export function Thread(props: { id: string }) {
   const [state, setState] = createSignal<ConversationState | null>(null);
@@ -134,7 +135,7 @@ export function Thread(props: { id: string }) {
             id={`composer-${props.id}`}
             ref={(el) => (input = el)}
             rows="2"
-            maxLength={4000}
+            maxLength={LIMITS.assistant.message}
             placeholder={
               state()?.status === "awaiting_approval" ? "Approve or deny the pending call first" : "add todo buy milk"
             }

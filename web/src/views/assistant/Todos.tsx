@@ -3,6 +3,7 @@
 import { createMemo, For, Show } from "solid-js";
 import { createTodo, deleteTodo, updateTodo } from "../../mutations/assistant.ts";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
+import { LIMITS } from "@protocol/rules.ts";
 
 export function Todos() {
   const store = useSync();
@@ -17,7 +18,7 @@ export function Todos() {
     const field = form.elements.namedItem("title") as HTMLInputElement;
     const title = field.value.trim();
     if (!title) return;
-    void createTodo(store, title.slice(0, 500));
+    void createTodo(store, title.slice(0, LIMITS.todo.title));
     field.value = "";
   };
   return (
@@ -29,7 +30,7 @@ export function Todos() {
         <label for="todo-new" class="sr-only">
           New todo
         </label>
-        <input id="todo-new" name="title" maxLength={500} placeholder="New todo" autocomplete="off" />
+        <input id="todo-new" name="title" maxLength={LIMITS.todo.title} placeholder="New todo" autocomplete="off" />
         <button type="submit" class="ghost">
           Add
         </button>
