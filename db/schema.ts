@@ -12,6 +12,7 @@ import {
   boolean,
   check,
   customType,
+  doublePrecision,
   foreignKey,
   type AnyPgColumn,
   index,
@@ -22,6 +23,7 @@ import {
   real,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -427,5 +429,141 @@ export const messages = pgTable(
     uniqueIndex("messages_conversation_seq_key").on(t.conversationId, t.seq),
     check("messages_role", sql`${t.role} in ('user', 'assistant', 'tool')`),
     check("messages_tool_has_call", sql`(${t.role} = 'tool') = (${t.toolCallId} is not null)`),
+  ],
+);
+
+/**
+ * Studio loops (SPEC §5). The seed's rules are CHECKs here too, not only zod.
+ * Counters are set only by the server (likes/remixes in the same transaction as
+ * the join row, plays by the queue consumer, all reconciled hourly) and are not
+ * part of `version`. `owner_username` is copied from the owner at creation
+ * (usernames never change) so a wire record — also one read back from the
+ * change log — is built from the row alone.
+ */
+export const loops = pgTable(
+  "loops",
+  {
+    ...recordColumns(),
+    ownerUsername: text("owner_username").notNull(),
+    name: text("name").notNull(),
+    bars: integer("bars").notNull(),
+    bpm: integer("bpm").notNull(),
+    color: text("color").notNull(),
+    chordProgression: jsonb("chord_progression").$type<string[]>().notNull(),
+    iconSequence: jsonb("icon_sequence").$type<string[]>().notNull(),
+    visibility: text("visibility", { enum: ["private", "public"] })
+      .notNull()
+      .default("private"),
+    remixable: boolean("remixable").notNull().default(false),
+    /** Set on remix, never changed; the FK clears it when the parent is deleted. */
+    parentLoopId: uuid("parent_loop_id").references((): AnyPgColumn => loops.id, { onDelete: "set null" }),
+    playsCount: integer("plays_count").notNull().default(0),
+    likesCount: integer("likes_count").notNull().default(0),
+    remixesCount: integer("remixes_count").notNull().default(0),
+    /**
+     * The `top` feed's rank: log-likes plus age, so a like counts e× more per
+     * 12.5 h of recency (a time decay whose order never changes as time
+     * passes, hence indexable). Derived: not logged, not on the wire.
+     */
+    hotScore: doublePrecision("hot_score")
+      .notNull()
+      .generatedAlwaysAs(
+        sql`ln(1 + greatest(likes_count, 0)) + extract(epoch from (created_at - timestamptz '2026-01-01 00:00:00+00')) / 45000.0`,
+      ),
+  },
+  (t) => [
+    recordKey(t),
+    // Public loops are addressed by id across users (GET/like/remix/lineage), so a loop id is
+    // unique on its own too; the parent/like/play foreign keys point at it.
+    unique("loops_id_key").on(t.id),
+    index("loops_user_created_idx").on(t.userId, t.createdAt),
+    index("loops_parent_idx").on(t.parentLoopId),
+    // Feed keysets: `new` walks (created_at, id), `top` walks (hot_score, id), public rows only.
+    index("loops_feed_new_idx")
+      .on(t.createdAt, t.id)
+      .where(sql`visibility = 'public'`),
+    index("loops_feed_top_idx")
+      .on(t.hotScore, t.id)
+      .where(sql`visibility = 'public'`),
+    check("loops_name_len", sql`char_length(${t.name}) between 1 and 100`),
+    check("loops_bars", sql`${t.bars} in (1, 2, 4, 8)`),
+    check("loops_bpm", sql`${t.bpm} between 40 and 300`),
+    check("loops_color", sql`${t.color} ~ '^#[0-9a-fA-F]{6}$'`),
+    check(
+      "loops_chords",
+      sql`jsonb_typeof(${t.chordProgression}) = 'array' and jsonb_array_length(${t.chordProgression}) <= ${t.bars} * 4`,
+    ),
+    check(
+      "loops_icons",
+      sql`jsonb_typeof(${t.iconSequence}) = 'array' and jsonb_array_length(${t.iconSequence}) <= 64`,
+    ),
+    check("loops_plays_nonneg", sql`${t.playsCount} >= 0`),
+    check("loops_likes_nonneg", sql`${t.likesCount} >= 0`),
+    check("loops_remixes_nonneg", sql`${t.remixesCount} >= 0`),
+    check("loops_visibility", sql`${t.visibility} in ('private', 'public')`),
+    check("loops_not_own_parent", sql`${t.parentLoopId} <> ${t.id}`),
+  ],
+);
+
+/** A user likes a loop at most once: the primary key is the rule. */
+export const loopLikes = pgTable(
+  "loop_likes",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    loopId: uuid("loop_id")
+      .notNull()
+      .references(() => loops.id, { onDelete: "cascade" }),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.loopId] }), index("loop_likes_loop_idx").on(t.loopId)],
+);
+
+/** One row per counted play (`id` = the queued message's play id, so a redelivery counts once). */
+export const loopPlays = pgTable(
+  "loop_plays",
+  {
+    id: uuid("id").primaryKey(),
+    loopId: uuid("loop_id")
+      .notNull()
+      .references(() => loops.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("loop_plays_loop_idx").on(t.loopId)],
+);
+
+export interface TimelineEntry {
+  loop_id: string;
+  start_bar: number;
+  repeat: number;
+}
+
+/** Songs arrange the owner's loops on bars; `timeline` entries are checked against own loops on write. */
+export const songs = pgTable(
+  "songs",
+  {
+    ...recordColumns(),
+    title: text("title").notNull(),
+    bpm: integer("bpm").notNull(),
+    timeSignature: text("time_signature", { enum: ["4/4", "3/4"] })
+      .notNull()
+      .default("4/4"),
+    timeline: jsonb("timeline").$type<TimelineEntry[]>().notNull(),
+    visibility: text("visibility", { enum: ["private", "public"] })
+      .notNull()
+      .default("private"),
+  },
+  (t) => [
+    recordKey(t),
+    index("songs_user_created_idx").on(t.userId, t.createdAt),
+    // "Which of my songs use this loop?" (loop_in_use) is a containment query.
+    index("songs_timeline_idx").using("gin", sql`${t.timeline} jsonb_path_ops`),
+    check("songs_title_len", sql`char_length(${t.title}) between 1 and 200`),
+    check("songs_bpm", sql`${t.bpm} between 40 and 300`),
+    check("songs_time_signature", sql`${t.timeSignature} in ('4/4', '3/4')`),
+    check("songs_timeline", sql`jsonb_typeof(${t.timeline}) = 'array' and jsonb_array_length(${t.timeline}) <= 256`),
+    check("songs_visibility", sql`${t.visibility} in ('private', 'public')`),
   ],
 );

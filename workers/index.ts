@@ -4,6 +4,8 @@
  */
 import { app } from "./app";
 import { runScheduled } from "./jobs/scheduled";
+import { countPlays, type PlayMessage } from "./jobs/studio-counters";
+import { openDb } from "../db/client";
 
 export { UserHub } from "./do/user-hub";
 
@@ -14,4 +16,17 @@ export default {
     const failed = Object.keys(report).filter((job) => !report[job]!.ok);
     if (failed.length) throw new Error(`scheduled jobs failed: ${failed.join(", ")}`);
   },
-} satisfies ExportedHandler<Env>;
+  /** Studio plays (wrangler.toml [[queues.consumers]]): one statement per batch; a failure retries the batch. */
+  async queue(batch, env, ctx) {
+    const handle = openDb(env);
+    try {
+      await countPlays(
+        handle.db,
+        batch.messages.map((m) => m.body),
+      );
+      batch.ackAll();
+    } finally {
+      ctx.waitUntil(handle.close());
+    }
+  },
+} satisfies ExportedHandler<Env, PlayMessage>;

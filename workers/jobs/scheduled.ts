@@ -8,6 +8,7 @@ import { logFields } from "../errors";
 import { endSessionSockets } from "../sync/relay";
 import { cleanupAudio } from "./audio-cleanup";
 import { pruneChangeLog, pruneExpired } from "./prune";
+import { reconcileStudioCounters } from "./studio-counters";
 
 export type JobReport = Record<string, { ok: true; counts: Record<string, number> } | { ok: false; error: object }>;
 
@@ -17,6 +18,7 @@ export async function runScheduled(env: Env, now: Date, waitUntil: (p: Promise<u
     change_log: () => pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), { now }),
     expired: () => pruneExpired(handle.db, now, (userId, ids) => endSessionSockets(env, userId, ids)),
     audio: () => cleanupAudio(handle.db, env.AUDIO, { now }),
+    studio_counters: async () => ({ drift_fixed: (await reconcileStudioCounters(handle.db)).length }),
   };
   const report: JobReport = {};
   try {

@@ -17,3 +17,15 @@ export interface RecordDef<Name extends string, T extends SyncedTable, W> {
 }
 
 export const defineRecord = <const Name extends string, T extends SyncedTable, W>(def: RecordDef<Name, T, W>) => def;
+
+/**
+ * A record kept in a join table (no id/version columns of its own, e.g. a
+ * like): never written by the generic Writer methods, only by `w.log` with a
+ * statement that returns `… as id, … as version`.
+ */
+export const defineJoinRecord = <const Name extends string, T extends PgTable, W>(def: {
+  entity: Name;
+  table: T;
+  toWire: (row: T["$inferSelect"]) => W;
+  label: string;
+}) => def;

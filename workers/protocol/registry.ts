@@ -11,6 +11,7 @@ import { focusLibraryRecord, focusTrackRecord } from "./libraries";
 import { referenceRecord } from "./references";
 import { settingsRecord } from "./settings";
 import { todoRecord } from "./todos";
+import { loopLikeRecord, loopRecord, songRecord } from "./studio";
 
 const records = [
   settingsRecord,
@@ -24,6 +25,9 @@ const records = [
   conversationRecord,
   messageRecord,
   toolCallRecord,
+  loopRecord,
+  loopLikeRecord,
+  songRecord,
 ] as const;
 
 type Records = (typeof records)[number];

@@ -15,6 +15,7 @@ import { libraries } from "./libraries";
 import { mcp } from "./mcp";
 import { references } from "./references";
 import { settingsRoutes } from "./settings";
+import { studio, studioSongs } from "./studio";
 import { sync } from "./sync";
 import { todoRoutes } from "./todos";
 import { tokens } from "./tokens";
@@ -28,6 +29,8 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/focus/libraries", app: libraries },
   { path: "/api/audio", app: audio },
   { path: "/api/references", app: references },
+  { path: "/api/studio", app: studio },
+  { path: "/api/studio/songs", app: studioSongs },
   { path: "/api/sync", app: sync },
   { path: "/api/todos", app: todoRoutes },
   { path: "/api/assistant", app: assistant },

@@ -20,6 +20,12 @@
  * HTTP routes, cron jobs and queue consumers write the same way. After commit
  * it reports the cursor that contains the write (routes send it as
  * `X-Sync-Cursor`) and relays the changes to the user's Durable Object.
+ *
+ * A write may also change what ANOTHER user sees of their own records (B likes
+ * A's loop → A's counters). `w.lockLogs([A])` then `w.log(…, { owner: A })`
+ * appends to A's change log in the same transaction and relays to A's sockets
+ * after commit; the user rows are locked in id order first, so two such writes
+ * crossing each other (A→B, B→A) wait instead of deadlocking.
  */
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Context } from "hono";
@@ -119,6 +125,24 @@ export interface Writer {
   remove<E extends EntityName>(entity: E, id: string, expected: number | undefined): Promise<RowOf<E>>;
   /** Delete the user's records matching `where`. */
   removeWhere<E extends EntityName>(entity: E, where: SQL | undefined): Promise<RowOf<E>[]>;
+  /**
+   * Run `statement` (its rows are `entity` records with `id` and `version`,
+   * e.g. `returning *`) and log each row as `op` in `owner`'s change log —
+   * by default the writer's user. Another user's log must be locked first.
+   */
+  log<E extends EntityName>(
+    entity: E,
+    op: "upsert" | "delete",
+    statement: SQLWrapper,
+    opts?: { owner?: string },
+  ): Promise<RowOf<E>[]>;
+  /**
+   * Lock the change logs of this writer's user and `others` in id order; the
+   * first step of a transaction that writes to other users' logs (or that
+   * checks a rule across several of the user's records: the user row then
+   * serializes those writes).
+   */
+  lockLogs(others: string[]): Promise<void>;
   /** Reads inside the same transaction (when there is one). */
   db: Db | Tx;
 }
@@ -130,7 +154,7 @@ async function logged<E extends EntityName>(
   entity: E,
   op: "upsert" | "delete",
   statement: SQLWrapper,
-  out: Change[][],
+  out: Changes,
 ): Promise<RowOf<E>[]> {
   // Generated columns (e.g. a search tsvector) are derived data: not worth logging.
   const skip = ["__seq", ...generatedColumns(entity)];
@@ -160,24 +184,52 @@ async function logged<E extends EntityName>(
   const rows = (result.rows as Record<string, unknown>[]).map((raw) => {
     const row = rowFromRaw(entity, raw);
     const cursor = String(raw.__seq);
+    // From the raw row: a join-table record (no id column) returns e.g. `loop_id as id, 1 as version`.
+    const [id, v] = [String(raw.id), Number(raw.version)];
     batch.push(
       op === "delete"
-        ? { cursor, entity, id: row.id, op, version: row.version + 1, data: null }
-        : { cursor, entity, id: row.id, op, version: row.version, data: toWire(entity, row) },
+        ? { cursor, entity, id, op, version: v + 1, data: null }
+        : { cursor, entity, id, op, version: v, data: toWire(entity, row) },
     );
     return row;
   });
-  if (batch.length) out.push(batch);
+  if (batch.length) {
+    if (!out.has(userId)) out.set(userId, []);
+    out.get(userId)!.push(batch);
+  }
   return rows;
 }
 
 /** Every update of a synced record: version +1 and a fresh updated_at. */
 const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
 
-function writer(db: Db | Tx, userId: string, out: Change[][]): Writer {
+/** Each user's committed change batches, relayed to that user after commit. */
+type Changes = Map<string, Change[][]>;
+
+function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolean): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
+  const locked = new Set<string>();
   const self: Writer = {
     db,
+    async lockLogs(others) {
+      if (!transactional) throw new Error("lockLogs needs write(…, { transaction: true })");
+      if (out.size > 0 || locked.size > 0) throw new Error("lockLogs must be the transaction's first write");
+      const ids = [...new Set([userId, ...others])].sort();
+      // Sorted, then locked (LockRows sits above the Sort): every writer takes user rows in the same order.
+      // NO KEY UPDATE is what the change_seq bump takes anyway, and it doesn't block FK checks.
+      await db.execute(
+        sql`select id from users where id in (${sql.join(
+          ids.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )}) order by id for no key update`,
+      );
+      ids.forEach((id) => locked.add(id));
+    },
+    async log(entity, op, statement, opts = {}) {
+      const owner = opts.owner ?? userId;
+      if (owner !== userId && !locked.has(owner)) throw new Error("lockLogs([owner]) before logging to another user");
+      return logged(db, owner, entity, op, statement, out);
+    },
     async insert(entity, values) {
       const t = tableOf(entity);
       const id = (values as { id?: string }).id ?? crypto.randomUUID();
@@ -275,20 +327,28 @@ export async function write<T>(
 ): Promise<T> {
   const { db, userId } = scope;
   for (let attempt = 1; ; attempt++) {
-    const changes: Change[][] = [];
+    const changes: Changes = new Map();
     try {
       const result = opts.transaction
-        ? await db.transaction((tx) => work(writer(tx, userId, changes)))
-        : await work(writer(db, userId, changes));
-      announce(scope, changes);
+        ? await db.transaction((tx) => work(writer(tx, userId, changes, true)))
+        : await work(writer(db, userId, changes, false));
+      announceAll(scope, changes);
       return result;
     } catch (err) {
       // Without a transaction, earlier statements of `work` are already committed; only retry a whole transaction.
       if (!(opts.transaction && retryable(err) && attempt < 3)) {
-        announce(scope, opts.transaction ? [] : changes);
+        if (!opts.transaction) announceAll(scope, changes);
         throw err;
       }
     }
+  }
+}
+
+/** The writer's own changes report its cursor; every user's (own or another's) are relayed to that user. */
+function announceAll(scope: WriteScope, changes: Changes) {
+  for (const [owner, batches] of changes) {
+    if (owner === scope.userId) scope.committed?.(String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
+    announce(scope, owner, batches);
   }
 }
 
@@ -298,7 +358,7 @@ export async function write<T>(
  * another are merged, others are sent as their own message so `prev` never
  * skips a cursor written by someone else in between.
  */
-function announce(scope: WriteScope, batches: Change[][]) {
+function announce(scope: WriteScope, userId: string, batches: Change[][]) {
   if (batches.length === 0) return;
   const messages: Change[][] = [];
   for (const batch of batches) {
@@ -306,10 +366,9 @@ function announce(scope: WriteScope, batches: Change[][]) {
     if (last && Number(last.at(-1)!.cursor) + 1 === Number(batch[0]!.cursor)) last.push(...batch);
     else messages.push([...batch]);
   }
-  scope.committed?.(String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
   for (const changes of messages) {
     const prev = String(Number(changes[0]!.cursor) - 1);
-    scope.relay(scope.userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes });
+    scope.relay(userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes });
   }
 }
 
@@ -320,6 +379,6 @@ export function sendRecord<E extends EntityName>(
   row: RowOf<E>,
   status: 200 | 201 = 200,
 ) {
-  c.header("ETag", `"${row.version}"`);
+  c.header("ETag", `"${(row as { version: number }).version}"`);
   return c.json(toWire(entity, row), status);
 }

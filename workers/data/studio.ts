@@ -1,0 +1,338 @@
+/**
+ * Studio rules and SQL: who may read, change, like and remix a loop; counters
+ * that move only with their join rows; the keyset feed; lineage.
+ *
+ * Counters (likes_count, remixes_count) change in the same transaction as the
+ * row they count, through `w.log(…, { owner })`, so the loop's owner gets the
+ * new counts in their own change log and on their sockets. They never bump the
+ * loop's `version` (a like must not break the owner's If-Match).
+ */
+import { and, desc, eq, or, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Db, Tx } from "../../db/client";
+import { loops, songs, type TimelineEntry } from "../../db/schema";
+import { AppError, notFound } from "../errors";
+import type { AuthUser } from "../env";
+import {
+  chordsFit,
+  loopToWire,
+  type CreateSong,
+  type FeedItem,
+  type FeedQuery,
+  type UpdateLoop,
+} from "../protocol/studio";
+import { assertId, findOwned, rowFromRaw, type RowOf, type Writer } from "../sync/write";
+import { paginate } from "./paginate";
+
+type Loop = RowOf<"loop">;
+const FORBIDDEN = () => new AppError(403, "forbidden", "Only the loop's owner can change it.");
+const readable = (userId: string): SQL => or(eq(loops.visibility, "public"), eq(loops.userId, userId))!;
+
+/** The caller's own loops, newest first. */
+export const listOwnLoops = (db: Db, userId: string, q: { page: number; page_size: number }) =>
+  paginate(db, loops, { where: eq(loops.userId, userId), orderBy: [desc(loops.createdAt), desc(loops.id)] }, q);
+
+/** A loop the caller may read: their own, or anyone's public one. Otherwise 404. */
+export async function readableLoop(db: Db | Tx, userId: string, id: string): Promise<Loop> {
+  assertId("loop", id);
+  const [row] = await db
+    .select()
+    .from(loops)
+    .where(and(eq(loops.id, id), readable(userId)))
+    .limit(1);
+  if (!row) throw notFound("Loop");
+  return row;
+}
+
+/** The caller's own loop for a change: someone else's public loop is 403, anything else 404. */
+export async function ownLoop(db: Db | Tx, userId: string, id: string): Promise<Loop> {
+  const row = await readableLoop(db, userId, id);
+  if (row.userId !== userId) throw FORBIDDEN();
+  return row;
+}
+
+/** A database CHECK caught what zod could not see (e.g. a concurrent change of `bars`): 422, not 500. */
+export function checkViolationAs422(err: unknown): never {
+  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const pg = e.code ? e : e.cause;
+  if (pg?.code === "23514")
+    throw new AppError(422, "validation_failed", "The request body is invalid.", {
+      details: [{ path: "", code: "check_violation", message: `Rejected by ${pg.constraint ?? "a database rule"}.` }],
+    });
+  throw err;
+}
+
+export const chordsIssue = () =>
+  new AppError(422, "validation_failed", "The request body is invalid.", {
+    details: [{ path: "chord_progression", code: "too_big", message: "At most bars × 4 chords." }],
+  });
+
+/** An update of the owner's loop; the bars/chords rule is checked against the stored other half. */
+export async function updateLoop(
+  w: Writer,
+  userId: string,
+  id: string,
+  expected: number | undefined,
+  patch: UpdateLoop,
+) {
+  const { version: _v, chord_progression, icon_sequence, ...rest } = patch;
+  if (patch.bars !== undefined || chord_progression !== undefined) {
+    const current = await ownLoop(w.db, userId, id);
+    if (!chordsFit((chord_progression ?? current.chordProgression).length, patch.bars ?? current.bars))
+      throw chordsIssue();
+  } else await ownLoop(w.db, userId, id);
+  const set = {
+    ...rest,
+    ...(chord_progression ? { chordProgression: chord_progression } : {}),
+    ...(icon_sequence ? { iconSequence: icon_sequence } : {}),
+  };
+  return w.update("loop", id, expected, set).catch(checkViolationAs422);
+}
+
+/** Delete the owner's loop: refused while an own song uses it; its parent's remixes_count drops with it. */
+export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, parentOwner: string | null, expected?: number) {
+  // The user-row lock serializes this with song writes (which take it first too), so the check below holds.
+  await w.lockLogs(parentOwner ? [parentOwner] : []);
+  const using = await w.db
+    .select({ id: songs.id })
+    .from(songs)
+    .where(and(eq(songs.userId, user.id), sql`${songs.timeline} @> ${JSON.stringify([{ loop_id: loop.id }])}::jsonb`))
+    .limit(20);
+  if (using.length)
+    throw new AppError(409, "loop_in_use", "A song of yours uses this loop; take it out of the song first.", {
+      details: { songs: using.map((s) => s.id) },
+    });
+  const row = await w.remove("loop", loop.id, expected);
+  if (row.parentLoopId && parentOwner)
+    await w.log(
+      "loop",
+      "upsert",
+      sql`update loops set remixes_count = remixes_count - 1
+          where id = ${row.parentLoopId} and remixes_count > 0 returning *`,
+      { owner: parentOwner },
+    );
+  return row;
+}
+
+/** The owner of a loop's parent (to lock their change log before the delete). */
+export async function parentOwnerOf(db: Db, loop: Loop): Promise<string | null> {
+  if (!loop.parentLoopId) return null;
+  const [p] = await db.select({ userId: loops.userId }).from(loops).where(eq(loops.id, loop.parentLoopId)).limit(1);
+  return p?.userId ?? null;
+}
+
+/**
+ * Like (true) or unlike (false). The join row is the truth; the counter moves
+ * only when a row was inserted/deleted, in the same transaction, and the
+ * owner's log gets the new count. Idempotent by nature.
+ */
+export async function setLike(w: Writer, userId: string, loop: Loop, like: boolean) {
+  await w.lockLogs([loop.userId]);
+  const changed = like
+    ? await w.log(
+        "loop_like",
+        "upsert",
+        sql`insert into loop_likes (user_id, loop_id)
+            select ${userId}, id from loops where id = ${loop.id} and (visibility = 'public' or user_id = ${userId})
+            on conflict do nothing
+            returning *, loop_id as id, 1 as version`,
+      )
+    : await w.log(
+        "loop_like",
+        "delete",
+        sql`delete from loop_likes where user_id = ${userId} and loop_id = ${loop.id}
+            returning *, loop_id as id, 1 as version`,
+      );
+  if (changed.length) {
+    const [row] = await w.log(
+      "loop",
+      "upsert",
+      sql`update loops set likes_count = likes_count + ${like ? 1 : -1} where id = ${loop.id} returning *`,
+      { owner: loop.userId },
+    );
+    if (row) return { liked: like, likes_count: row.likesCount };
+  }
+  const [now] = await w.db
+    .execute<{ likes_count: number; liked: boolean }>(
+      sql`select likes_count, exists (select 1 from loop_likes where user_id = ${userId} and loop_id = ${loop.id}) as liked
+        from loops where id = ${loop.id} and (visibility = 'public' or user_id = ${userId})`,
+    )
+    .then((r) => r.rows);
+  if (!now) throw notFound("Loop"); // made private or deleted meanwhile
+  return { liked: now.liked, likes_count: Number(now.likes_count) };
+}
+
+/** Own loops may always be remixed; another user's only when public and remixable (else 404, like a private one). */
+export async function remixableLoop(db: Db, userId: string, id: string): Promise<Loop> {
+  const row = await readableLoop(db, userId, id);
+  if (row.userId !== userId && !row.remixable) throw notFound("Loop");
+  return row;
+}
+
+/** A new private loop of the caller copying the parent; the parent's remixes_count rises with it. */
+export async function remix(
+  w: Writer,
+  user: AuthUser,
+  parent: Loop,
+  body: { id?: string | undefined; name?: string | undefined },
+) {
+  await w.lockLogs([parent.userId]);
+  const { row, created } = await w
+    .insert("loop", {
+      ...(body.id ? { id: body.id } : {}),
+      ownerUsername: user.username,
+      name: body.name ?? parent.name,
+      bars: parent.bars,
+      bpm: parent.bpm,
+      color: parent.color,
+      chordProgression: parent.chordProgression,
+      iconSequence: parent.iconSequence,
+      visibility: "private",
+      remixable: false,
+      parentLoopId: parent.id,
+    })
+    .catch((err: unknown) => {
+      const code =
+        (err as { code?: string; cause?: { code?: string } }).code ??
+        (err as { cause?: { code?: string } }).cause?.code;
+      if (code === "23503") throw notFound("Loop"); // the parent was deleted meanwhile
+      throw err;
+    });
+  if (created)
+    await w.log(
+      "loop",
+      "upsert",
+      sql`update loops set remixes_count = remixes_count + 1 where id = ${parent.id} returning *`,
+      { owner: parent.userId },
+    );
+  return { row, created };
+}
+
+/** Ancestors of a readable loop, oldest first; ancestors the caller may not read are left out. */
+export async function lineage(db: Db, userId: string, id: string): Promise<Loop[]> {
+  await readableLoop(db, userId, id);
+  const result = await db.execute(sql`
+    with recursive anc (id, parent_loop_id, depth) as (
+      select id, parent_loop_id, 0 from loops where id = ${id}
+      union all
+      select l.id, l.parent_loop_id, a.depth + 1 from loops l join anc a on l.id = a.parent_loop_id where a.depth < 1000)
+    select l.* from anc join loops l on l.id = anc.id
+    where anc.depth > 0 and (l.visibility = 'public' or l.user_id = ${userId})
+    order by anc.depth desc`);
+  return (result.rows as Record<string, unknown>[]).map((r) => rowFromRaw("loop", r));
+}
+
+// ---- the public feed ---------------------------------------------------
+
+const encodeCursor = (key: [string, string, string]) =>
+  btoa(JSON.stringify(key)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+function decodeCursor(sort: string, cursor: string): [string, string] {
+  try {
+    const [s, k, id] = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))) as unknown[];
+    const okKey = sort === "new" ? /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/ : /^-?\d+(\.\d+)?(e[-+]?\d+)?$/;
+    if (s === sort && typeof k === "string" && okKey.test(k) && typeof id === "string" && /^[0-9a-f-]{36}$/.test(id))
+      return [k, id];
+  } catch {
+    // fall through
+  }
+  throw new AppError(400, "invalid_cursor", "The cursor is not one this feed handed out (or is for another sort).");
+}
+
+/**
+ * Public loops of all users, keyset-paginated: `new` by (created_at, id),
+ * `top` by (hot_score, id) — both descending and indexed, so a page costs one
+ * index range scan, and loops published meanwhile land before the cursor
+ * instead of shifting later pages (no duplicates, no gaps).
+ */
+export async function feed(
+  db: Db,
+  userId: string,
+  q: FeedQuery,
+): Promise<{ items: FeedItem[]; next_cursor: string | null }> {
+  const parent = alias(loops, "parent");
+  const after = q.cursor ? decodeCursor(q.sort, q.cursor) : null;
+  const keyset = !after
+    ? undefined
+    : q.sort === "new"
+      ? sql`(${loops.createdAt}, ${loops.id}) < ((${after[0]} || '+00')::timestamptz, ${after[1]}::uuid)`
+      : sql`(${loops.hotScore}, ${loops.id}) < (${after[0]}::float8, ${after[1]}::uuid)`;
+  const rows = await db
+    .select({
+      loop: loops,
+      liked: sql<boolean>`exists (select 1 from loop_likes lk where lk.loop_id = ${loops.id} and lk.user_id = ${userId})`,
+      parentId: parent.id,
+      parentOwnerId: parent.userId,
+      parentOwnerUsername: parent.ownerUsername,
+      key:
+        q.sort === "new"
+          ? sql<string>`to_char(${loops.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`
+          : sql<string>`${loops.hotScore}::text`,
+    })
+    .from(loops)
+    .leftJoin(
+      parent,
+      and(eq(parent.id, loops.parentLoopId), or(eq(parent.visibility, "public"), eq(parent.userId, userId))),
+    )
+    .where(and(eq(loops.visibility, "public"), keyset))
+    .orderBy(...(q.sort === "new" ? [desc(loops.createdAt), desc(loops.id)] : [desc(loops.hotScore), desc(loops.id)]))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      ...loopToWire(r.loop),
+      liked: r.liked,
+      remix_of:
+        r.parentId && r.parentOwnerId && r.parentOwnerUsername
+          ? { loop_id: r.parentId, owner: { id: r.parentOwnerId, username: r.parentOwnerUsername } }
+          : null,
+    })),
+    next_cursor: rows.length > q.limit && last ? encodeCursor([q.sort, last.key, last.loop.id]) : null,
+  };
+}
+
+// ---- songs -------------------------------------------------------------
+
+/** Every timeline entry must name one of the caller's loops (422 otherwise, with the offending entries). */
+export async function assertOwnLoops(w: Writer, userId: string, timeline: TimelineEntry[] | undefined) {
+  // First in the transaction: the user-row lock orders this against loop deletes (see removeLoop).
+  await w.lockLogs([]);
+  const ids = [...new Set((timeline ?? []).map((e) => e.loop_id))];
+  if (!ids.length) return;
+  const found = await w.db
+    .select({ id: loops.id })
+    .from(loops)
+    .where(
+      and(
+        eq(loops.userId, userId),
+        sql`${loops.id} in (${sql.join(
+          ids.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`,
+      ),
+    );
+  const own = new Set(found.map((r) => r.id));
+  const bad = (timeline ?? []).flatMap((e, i) => (own.has(e.loop_id) ? [] : [i]));
+  if (bad.length)
+    throw new AppError(422, "validation_failed", "A song can only use your own loops.", {
+      details: bad.map((i) => ({
+        path: `timeline.${i}.loop_id`,
+        code: "unknown_loop",
+        message: "Not one of your loops.",
+      })),
+    });
+}
+
+export const songValues = (b: CreateSong & { timeline: TimelineEntry[] }) => ({
+  ...(b.id ? { id: b.id } : {}),
+  title: b.title,
+  bpm: b.bpm,
+  timeSignature: b.time_signature ?? "4/4",
+  timeline: b.timeline,
+  visibility: b.visibility ?? "private",
+});
+
+export const listOwnSongs = (db: Db, userId: string, q: { page: number; page_size: number }) =>
+  paginate(db, songs, { where: eq(songs.userId, userId), orderBy: [desc(songs.createdAt), desc(songs.id)] }, q);
+
+export const findOwnSong = (db: Db, userId: string, id: string) => findOwned(db, "song", userId, id);

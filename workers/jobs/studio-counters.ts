@@ -1,0 +1,101 @@
+/**
+ * Studio counters in the background: plays arrive through a Cloudflare Queue
+ * (the route only enqueues), and the hourly cron reconciles every counter
+ * against COUNT(*) of the rows it counts.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+
+/** One queued play: `play_id` is minted by the route, so a redelivered message counts once. */
+export interface PlayMessage {
+  play_id: string;
+  loop_id: string;
+  user_id: string;
+}
+
+/**
+ * One statement per batch: insert the plays that are new (a deleted loop or
+ * user just drops out) and raise each loop's plays_count by the rows inserted.
+ * Returns how many plays were counted.
+ */
+export async function countPlays(db: Db, plays: PlayMessage[]): Promise<number> {
+  if (!plays.length) return 0;
+  const result = await db.execute(sql`
+    with batch as (
+      select * from jsonb_to_recordset(${JSON.stringify(plays)}::jsonb) as b(play_id uuid, loop_id uuid, user_id uuid)),
+    ins as (
+      insert into loop_plays (id, loop_id, user_id)
+      select b.play_id, b.loop_id, u.id from batch b
+        join loops l on l.id = b.loop_id
+        left join users u on u.id = b.user_id
+      on conflict (id) do nothing
+      returning loop_id),
+    per_loop as (select loop_id, count(*)::int as n from ins group by loop_id)
+    update loops set plays_count = plays_count + per_loop.n from per_loop
+    where loops.id = per_loop.loop_id
+    returning per_loop.n`);
+  return (result.rows as { n: number }[]).reduce((sum, r) => sum + Number(r.n), 0);
+}
+
+export interface Drift {
+  loop_id: string;
+  likes: [number, number];
+  plays: [number, number];
+  remixes: [number, number];
+}
+
+const BATCH = 500;
+
+/**
+ * Sets likes/plays/remixes counts to COUNT(*) of their rows, 500 loops per
+ * transaction. The loop rows are locked first (SKIP LOCKED: a loop being liked
+ * right now waits for the next run), so a like can't commit between the count
+ * and the fix — its counter update needs the row lock we hold. Returns the
+ * drift it fixed (normally none) and logs it.
+ */
+export async function reconcileStudioCounters(db: Db): Promise<Drift[]> {
+  const fixed: Drift[] = [];
+  let after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    const page = await db.execute(sql`select id from loops where id > ${after}::uuid order by id limit ${BATCH}`);
+    const pageIds = (page.rows as { id: string }[]).map((r) => r.id);
+    if (!pageIds.length) break;
+    const drift = await db.transaction(async (tx) => {
+      const locked = await tx.execute(
+        sql`select id from loops where id in (${sql.join(
+          pageIds.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )}) for update skip locked`,
+      );
+      const ids = (locked.rows as { id: string }[]).map((r) => r.id);
+      if (!ids.length) return [] as Drift[];
+      const res = await tx.execute(sql`
+        with truth as (
+          select l.id, l.likes_count, l.plays_count, l.remixes_count,
+            (select count(*)::int from loop_likes k where k.loop_id = l.id) as likes,
+            (select count(*)::int from loop_plays p where p.loop_id = l.id) as plays,
+            (select count(*)::int from loops c where c.parent_loop_id = l.id) as remixes
+          from loops l where l.id in (${sql.join(
+            ids.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )}))
+        update loops set likes_count = truth.likes, plays_count = truth.plays, remixes_count = truth.remixes
+        from truth
+        where loops.id = truth.id
+          and (truth.likes_count, truth.plays_count, truth.remixes_count) <> (truth.likes, truth.plays, truth.remixes)
+        returning loops.id, truth.likes_count, truth.likes, truth.plays_count, truth.plays, truth.remixes_count, truth.remixes`);
+      const drift = (res.rows as Record<string, number | string>[]).map((r) => ({
+        loop_id: String(r.id),
+        likes: [Number(r.likes_count), Number(r.likes)] as [number, number],
+        plays: [Number(r.plays_count), Number(r.plays)] as [number, number],
+        remixes: [Number(r.remixes_count), Number(r.remixes)] as [number, number],
+      }));
+      return drift;
+    });
+    fixed.push(...drift);
+    if (pageIds.length < BATCH) break;
+    after = pageIds.at(-1)!;
+  }
+  for (const d of fixed) console.warn(JSON.stringify({ level: "warn", msg: "studio counter drift fixed", ...d }));
+  return fixed;
+}

@@ -1,0 +1,197 @@
+/** SPEC §5 Studio: loops, likes, songs and the public feed — wire shapes and request schemas. */
+import { z } from "zod";
+import { loopLikes, loops, songs } from "../../db/schema";
+import { pageQuery, recordBase, recordToWire, versionField } from "./common";
+import { defineJoinRecord, defineRecord } from "./record";
+
+export const BAR_CHOICES = [1, 2, 4, 8] as const;
+export const BPM_MIN = 40;
+export const BPM_MAX = 300;
+export const BEATS_PER_BAR = 4;
+export const MAX_ICONS = 64;
+export const MAX_TIMELINE = 256;
+export const CHORD_QUALITIES = ["", "m", "7", "m7", "maj7", "dim", "aug", "sus2", "sus4"] as const;
+/** A root A–G, an optional #/b, an optional quality: `Am7`, `F#dim`, `Bb`. */
+export const CHORD_PATTERN = /^[A-G][#b]?(m|7|m7|maj7|dim|aug|sus2|sus4)?$/;
+
+const name = z.string().trim().min(1).max(100);
+const bars = z.union(BAR_CHOICES.map((b) => z.literal(b)));
+const bpm = z.number().int().min(BPM_MIN).max(BPM_MAX);
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, "a colour like #1a2b3c");
+const chord = z.string().regex(CHORD_PATTERN, "a chord like Am7, F#dim or Bb");
+const chords = z.array(chord).max(8 * BEATS_PER_BAR);
+const icon = z.string().trim().min(1).max(16);
+const icons = z.array(icon).max(MAX_ICONS);
+const visibility = z.enum(["private", "public"]);
+
+/** ≤ bars × 4 chords: a rule across two fields (bars may come from the stored loop on update). */
+export const chordsFit = (chordCount: number, barCount: number) => chordCount <= barCount * BEATS_PER_BAR;
+const tooManyChords = { message: "At most bars × 4 chords.", path: ["chord_progression"] };
+
+export const loopSchema = z.object({
+  ...recordBase,
+  name: z.string(),
+  bars: z.number(),
+  bpm: z.number(),
+  color: z.string(),
+  chord_progression: z.array(z.string()),
+  icon_sequence: z.array(z.string()),
+  visibility,
+  remixable: z.boolean(),
+  parent_loop_id: z.uuid().nullable(),
+  owner: z.object({ id: z.uuid(), username: z.string() }),
+  plays_count: z.number(),
+  likes_count: z.number(),
+  remixes_count: z.number(),
+});
+export type Loop = z.infer<typeof loopSchema>;
+
+export const createLoopSchema = z
+  .strictObject({
+    id: z.uuid().optional(),
+    name,
+    bars,
+    bpm,
+    color,
+    chord_progression: chords.default([]),
+    icon_sequence: icons.default([]),
+    visibility: visibility.default("private"),
+    remixable: z.boolean().default(false),
+  })
+  .refine((l) => chordsFit(l.chord_progression.length, l.bars), tooManyChords);
+export type CreateLoop = z.input<typeof createLoopSchema>;
+
+export const updateLoopSchema = z.strictObject({
+  name: name.optional(),
+  bars: bars.optional(),
+  bpm: bpm.optional(),
+  color: color.optional(),
+  chord_progression: chords.optional(),
+  icon_sequence: icons.optional(),
+  visibility: visibility.optional(),
+  remixable: z.boolean().optional(),
+  ...versionField,
+});
+export type UpdateLoop = z.infer<typeof updateLoopSchema>;
+
+/** POST …/remix: a client may choose the new loop's id (a retried remix makes one loop) and its name. */
+export const remixLoopSchema = z.strictObject({ id: z.uuid().optional(), name: name.optional() });
+
+export const likeResponseSchema = z.object({ liked: z.boolean(), likes_count: z.number() });
+
+/** The caller's like of a loop, as synced to the caller's devices: its id is the loop's id. */
+export const loopLikeSchema = z.object({
+  id: z.uuid(),
+  loop_id: z.uuid(),
+  version: z.number(),
+  created_at: z.string(),
+});
+export type LoopLike = z.infer<typeof loopLikeSchema>;
+
+const timelineEntry = z.strictObject({
+  loop_id: z.uuid(),
+  start_bar: z.number().int().min(0).max(10_000),
+  repeat: z.number().int().min(1).max(64),
+});
+const timeline = z.array(timelineEntry).max(MAX_TIMELINE);
+const title = z.string().trim().min(1).max(200);
+const timeSignature = z.enum(["4/4", "3/4"]);
+
+export const songSchema = z.object({
+  ...recordBase,
+  title: z.string(),
+  bpm: z.number(),
+  time_signature: timeSignature,
+  timeline: z.array(z.object({ loop_id: z.uuid(), start_bar: z.number(), repeat: z.number() })),
+  visibility,
+});
+export type Song = z.infer<typeof songSchema>;
+
+export const createSongSchema = z.strictObject({
+  id: z.uuid().optional(),
+  title,
+  bpm,
+  time_signature: timeSignature.default("4/4"),
+  timeline: timeline.default([]),
+  visibility: visibility.default("private"),
+});
+export type CreateSong = z.input<typeof createSongSchema>;
+
+export const updateSongSchema = z.strictObject({
+  title: title.optional(),
+  bpm: bpm.optional(),
+  time_signature: timeSignature.optional(),
+  timeline: timeline.optional(),
+  visibility: visibility.optional(),
+  ...versionField,
+});
+export type UpdateSong = z.infer<typeof updateSongSchema>;
+
+/** The feed's cursor is opaque: base64url of the last item's sort key. */
+export const feedQuery = z.strictObject({
+  sort: z.enum(["new", "top"]).default("new"),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type FeedQuery = z.infer<typeof feedQuery>;
+
+/** A feed item: the public loop, whether the caller likes it, and whose loop it remixes. */
+export const feedItemSchema = loopSchema.extend({
+  liked: z.boolean(),
+  remix_of: z.object({ loop_id: z.uuid(), owner: z.object({ id: z.uuid(), username: z.string() }) }).nullable(),
+});
+export type FeedItem = z.infer<typeof feedItemSchema>;
+export const feedResponseSchema = z.object({ items: z.array(feedItemSchema), next_cursor: z.string().nullable() });
+export type FeedResponse = z.infer<typeof feedResponseSchema>;
+
+export const lineageResponseSchema = z.object({ items: z.array(loopSchema) });
+
+export function loopToWire(row: typeof loops.$inferSelect): Loop {
+  return {
+    ...recordToWire(row),
+    name: row.name,
+    bars: row.bars,
+    bpm: row.bpm,
+    color: row.color,
+    chord_progression: row.chordProgression,
+    icon_sequence: row.iconSequence,
+    visibility: row.visibility,
+    remixable: row.remixable,
+    parent_loop_id: row.parentLoopId,
+    owner: { id: row.userId, username: row.ownerUsername },
+    plays_count: row.playsCount,
+    likes_count: row.likesCount,
+    remixes_count: row.remixesCount,
+  };
+}
+
+export function loopLikeToWire(row: typeof loopLikes.$inferSelect): LoopLike {
+  return { id: row.loopId, loop_id: row.loopId, version: 1, created_at: row.createdAt.toISOString() };
+}
+
+export function songToWire(row: typeof songs.$inferSelect): Song {
+  return {
+    ...recordToWire(row),
+    title: row.title,
+    bpm: row.bpm,
+    time_signature: row.timeSignature,
+    timeline: row.timeline,
+    visibility: row.visibility,
+  };
+}
+
+export const listStudioQuery = z.strictObject({ ...pageQuery });
+
+export const loopRecord = defineRecord({ entity: "loop", table: loops, toWire: loopToWire, label: "Loop" });
+/** The caller's likes (record id = the loop's id), written only through `w.log`. */
+export const loopLikeRecord = defineJoinRecord({
+  entity: "loop_like",
+  table: loopLikes,
+  toWire: loopLikeToWire,
+  label: "Like",
+});
+export const songRecord = defineRecord({ entity: "song", table: songs, toWire: songToWire, label: "Song" });

@@ -1,0 +1,268 @@
+/** SPEC §5 Studio (mounted at /api/studio): loops, likes, remixes, plays, the public feed and songs. */
+import { z } from "zod";
+import {
+  assertOwnLoops,
+  feed,
+  lineage,
+  listOwnLoops,
+  listOwnSongs,
+  ownLoop,
+  parentOwnerOf,
+  readableLoop,
+  remix,
+  remixableLoop,
+  removeLoop,
+  setLike,
+  songValues,
+  updateLoop,
+} from "../data/studio";
+import type { PlayMessage } from "../jobs/studio-counters";
+import { crudRoutes } from "../lib/crud";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { paged } from "../protocol/common";
+import {
+  createLoopSchema,
+  createSongSchema,
+  feedQuery,
+  feedResponseSchema,
+  likeResponseSchema,
+  lineageResponseSchema,
+  listStudioQuery,
+  loopSchema,
+  loopToWire,
+  remixLoopSchema,
+  songSchema,
+  updateLoopSchema,
+  updateSongSchema,
+} from "../protocol/studio";
+import { expectedVersion, requestScope, sendRecord, write } from "../sync/write";
+
+export const studio = createApi();
+const tags = ["Studio"];
+const loop = jsonContent(loopSchema, "The loop");
+const byId = { params: idParam("id") };
+const tx = { transaction: true };
+
+register(
+  studio,
+  route({
+    method: "get",
+    path: "/loops",
+    tags,
+    operationId: "listLoops",
+    description: "The caller's own loops, newest first.",
+    request: { query: listStudioQuery },
+    responses: { 200: jsonContent(paged(loopSchema), "A page of loops") },
+    errors: [400],
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const { items, total } = await listOwnLoops(c.var.db, c.var.user.id, q);
+    return c.json({ items: items.map(loopToWire), page: q.page, page_size: q.page_size, total });
+  },
+);
+
+register(
+  studio,
+  route({
+    method: "post",
+    path: "/loops",
+    tags,
+    operationId: "createLoop",
+    request: jsonRequest(createLoopSchema),
+    responses: { 201: loop, 200: jsonContent(loopSchema, "The same create again: the existing loop") },
+    errors: [400, 413, 415],
+  }),
+  async (c) => {
+    const b = c.req.valid("json");
+    const { row, created } = await write(requestScope(c), (w) =>
+      w.insert("loop", {
+        ...(b.id ? { id: b.id } : {}),
+        ownerUsername: c.var.user.username,
+        name: b.name,
+        bars: b.bars,
+        bpm: b.bpm,
+        color: b.color,
+        chordProgression: b.chord_progression,
+        iconSequence: b.icon_sequence,
+        visibility: b.visibility,
+        remixable: b.remixable,
+      }),
+    );
+    return sendRecord(c, "loop", row, created ? 201 : 200);
+  },
+);
+
+register(
+  studio,
+  route({
+    method: "get",
+    path: "/loops/{id}",
+    tags,
+    operationId: "getLoop",
+    description: "An own loop, or any user's public loop.",
+    request: byId,
+    responses: { 200: loop },
+    errors: [404],
+  }),
+  async (c) => sendRecord(c, "loop", await readableLoop(c.var.db, c.var.user.id, c.req.valid("param").id)),
+);
+
+register(
+  studio,
+  route({
+    method: "put",
+    path: "/loops/{id}",
+    tags,
+    operationId: "updateLoop",
+    description: "Owner only: another user's public loop is 403. Counters are not part of `version`.",
+    request: { ...byId, ...jsonRequest(updateLoopSchema) },
+    responses: { 200: loop },
+    errors: [400, 403, 404, 413, 415],
+  }),
+  async (c) => {
+    const patch = c.req.valid("json");
+    const expected = expectedVersion(c, patch.version);
+    const row = await write(requestScope(c), (w) =>
+      updateLoop(w, c.var.user.id, c.req.valid("param").id, expected, patch),
+    );
+    return sendRecord(c, "loop", row);
+  },
+);
+
+register(
+  studio,
+  route({
+    method: "delete",
+    path: "/loops/{id}",
+    tags,
+    operationId: "deleteLoop",
+    description: "Owner only. 409 `loop_in_use` while an own song uses it; remixes stay, with `parent_loop_id` null.",
+    request: byId,
+    responses: { 204: { description: "Deleted" } },
+    errors: [400, 403, 404],
+  }),
+  async (c) => {
+    const expected = expectedVersion(c);
+    const target = await ownLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
+    const parentOwner = await parentOwnerOf(c.var.db, target);
+    await write(requestScope(c), (w) => removeLoop(w, c.var.user, target, parentOwner, expected), tx);
+    return c.body(null, 204);
+  },
+);
+
+register(
+  studio,
+  route({
+    method: "post",
+    path: "/loops/{id}/remix",
+    tags,
+    operationId: "remixLoop",
+    description:
+      "A new private loop of the caller copying the parent (own, or public and remixable; else 404). A client `id` makes a retry safe.",
+    request: { ...byId, ...jsonRequest(remixLoopSchema) },
+    responses: { 201: loop, 200: jsonContent(loopSchema, "The same remix again: the existing loop") },
+    errors: [400, 404, 413, 415],
+  }),
+  async (c) => {
+    const parent = await remixableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
+    const { row, created } = await write(requestScope(c), (w) => remix(w, c.var.user, parent, c.req.valid("json")), tx);
+    return sendRecord(c, "loop", row, created ? 201 : 200);
+  },
+);
+
+register(
+  studio,
+  route({
+    method: "get",
+    path: "/loops/{id}/lineage",
+    tags,
+    operationId: "getLoopLineage",
+    description: "The loop's ancestors (without the loop), oldest first; ones the caller may not read are left out.",
+    request: byId,
+    responses: { 200: jsonContent(lineageResponseSchema, "Ancestors, oldest first") },
+    errors: [404],
+  }),
+  async (c) => {
+    const items = await lineage(c.var.db, c.var.user.id, c.req.valid("param").id);
+    return c.json({ items: items.map(loopToWire) });
+  },
+);
+
+for (const method of ["put", "delete"] as const)
+  register(
+    studio,
+    route({
+      method,
+      path: "/loops/{id}/like",
+      tags,
+      operationId: method === "put" ? "likeLoop" : "unlikeLoop",
+      description: "Idempotent: a user likes a loop at most once. The owner's devices see the new count live.",
+      request: byId,
+      responses: { 200: jsonContent(likeResponseSchema, "The caller's like state and the loop's count") },
+      errors: [400, 404],
+    }),
+    async (c) => {
+      const target = await readableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
+      return c.json(await write(requestScope(c), (w) => setLike(w, c.var.user.id, target, method === "put"), tx));
+    },
+  );
+
+register(
+  studio,
+  route({
+    method: "post",
+    path: "/loops/{id}/plays",
+    tags,
+    operationId: "countLoopPlay",
+    description: "Counts one play, asynchronously (a Cloudflare Queue; the consumer batches the increments).",
+    request: byId,
+    responses: {
+      202: jsonContent(z.object({ queued: z.literal(true), play_id: z.uuid() }), "Queued"),
+    },
+    errors: [400, 404],
+  }),
+  async (c) => {
+    const target = await readableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
+    const play: PlayMessage = { play_id: crypto.randomUUID(), loop_id: target.id, user_id: c.var.user.id };
+    await c.env.STUDIO_PLAYS.send(play);
+    return c.json({ queued: true as const, play_id: play.play_id }, 202);
+  },
+);
+
+register(
+  studio,
+  route({
+    method: "get",
+    path: "/feed",
+    tags,
+    operationId: "getStudioFeed",
+    description:
+      "Public loops of all users. `new`: newest first; `top`: ln(1 + likes) + age in 12.5 h units (a time decay). Keyset pages: pass `next_cursor` back as `cursor`.",
+    request: { query: feedQuery },
+    responses: { 200: jsonContent(feedResponseSchema, "A page of the feed") },
+    errors: [400],
+  }),
+  async (c) => c.json(await feed(c.var.db, c.var.user.id, c.req.valid("query"))),
+);
+
+/** Songs are the plain CRUD shape (mounted at /api/studio/songs) plus the own-loops check. */
+export const studioSongs = createApi();
+
+crudRoutes(studioSongs, {
+  entity: "song",
+  tag: "Studio",
+  name: "Song",
+  schemas: { record: songSchema, create: createSongSchema, update: updateSongSchema, list: listStudioQuery },
+  list: listOwnSongs,
+  toInsert: (b) => songValues(b),
+  toUpdate: ({ time_signature, ...rest }) => ({
+    ...rest,
+    ...(time_signature ? { timeSignature: time_signature } : {}),
+  }),
+  // A timeline may use own loops only; the check locks the user's log first, which orders it against loop deletes.
+  check: {
+    needed: (b) => Boolean(b.timeline?.length),
+    run: (w, userId, b) => assertOwnLoops(w, userId, b.timeline),
+  },
+});
