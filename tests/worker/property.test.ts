@@ -45,6 +45,10 @@ async function seed(user: TestUser): Promise<Record<string, string>> {
       await api.post("/api/audio/uploads", { filename: "a.mp3", content_type: "audio/mpeg", size: 6_000_000 })
     ).body.upload_id,
     "/api/auth/sessions/{id}": crypto.randomUUID(), // never revoke the test's own session
+    "/api/studio/loops/{id}": (
+      await api.post("/api/studio/loops", { name: "seed", bars: 1, bpm: 90, color: "#000000" })
+    ).body.id,
+    "/api/studio/songs/{id}": (await api.post("/api/studio/songs", { title: "seed", bpm: 90 })).body.id,
   };
   expect(Object.values(ids).every(Boolean)).toBe(true);
   return ids;
