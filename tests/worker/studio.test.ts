@@ -5,7 +5,7 @@ import { describe, expect, test, vi } from "vitest";
 import { openDb } from "../../db/client";
 import worker from "../../workers/index";
 import { reconcileStudioCounters } from "../../workers/jobs/studio-counters";
-import { as, signup, type TestUser } from "../support/api";
+import { as, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
 
 const LOOP = {
@@ -476,5 +476,33 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
       plays_count: 0,
       remixes_count: 1,
     });
+  });
+});
+
+describe("studio in the OpenAPI document", () => {
+  test("every studio route is documented", async () => {
+    const doc = (await call("GET", "/api/openapi.json")).body;
+    const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    for (const op of [
+      "GET /api/studio/loops",
+      "POST /api/studio/loops",
+      "GET /api/studio/loops/{id}",
+      "PUT /api/studio/loops/{id}",
+      "DELETE /api/studio/loops/{id}",
+      "POST /api/studio/loops/{id}/remix",
+      "GET /api/studio/loops/{id}/lineage",
+      "PUT /api/studio/loops/{id}/like",
+      "DELETE /api/studio/loops/{id}/like",
+      "POST /api/studio/loops/{id}/plays",
+      "GET /api/studio/feed",
+      "GET /api/studio/songs",
+      "POST /api/studio/songs",
+      "GET /api/studio/songs/{id}",
+      "PUT /api/studio/songs/{id}",
+      "DELETE /api/studio/songs/{id}",
+    ])
+      expect(ops).toContain(op);
   });
 });
