@@ -22,6 +22,7 @@ const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Aut
 // Device sessions live on the server only (nothing to show offline anyway).
 const Devices = lazy(() => import("./views/Devices.tsx"));
 const Assistant = lazy(() => import("./views/assistant/Assistant.tsx"));
+const Studio = lazy(() => import("./views/studio/Studio.tsx"));
 
 type Phase =
   { kind: "loading" } | { kind: "signed-out"; message?: string } | { kind: "signed-in"; user: User; store: SyncStore };
@@ -104,13 +105,14 @@ export function App() {
   );
 }
 
-type View = "inbox" | "focus" | "libraries" | "references" | "audio" | "assistant" | "settings" | "devices";
+type View = "inbox" | "focus" | "libraries" | "references" | "audio" | "studio" | "assistant" | "settings" | "devices";
 const VIEWS: Array<[View, string]> = [
   ["inbox", "Inbox"],
   ["focus", "Focus"],
   ["libraries", "Libraries"],
   ["references", "References"],
   ["audio", "Audio"],
+  ["studio", "Studio"],
   ["assistant", "Assistant"],
   ["settings", "Settings"],
   ["devices", "Devices"],
@@ -192,6 +194,9 @@ function Shell(props: { user: User; onSignOut: () => void }) {
           </Match>
           <Match when={view() === "audio"}>
             <AudioFiles />
+          </Match>
+          <Match when={view() === "studio"}>
+            <Studio user={props.user} />
           </Match>
           <Match when={view() === "assistant"}>
             <Assistant />

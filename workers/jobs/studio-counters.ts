@@ -60,7 +60,7 @@ export async function reconcileStudioCounters(db: Db): Promise<Drift[]> {
     const page = await db.execute(sql`select id from loops where id > ${after}::uuid order by id limit ${BATCH}`);
     const pageIds = (page.rows as { id: string }[]).map((r) => r.id);
     if (!pageIds.length) break;
-    const drift = await db.transaction(async (tx) => {
+    const fixedHere = await db.transaction(async (tx) => {
       const locked = await tx.execute(
         sql`select id from loops where id in (${sql.join(
           pageIds.map((id) => sql`${id}::uuid`),
@@ -92,7 +92,7 @@ export async function reconcileStudioCounters(db: Db): Promise<Drift[]> {
       }));
       return drift;
     });
-    fixed.push(...drift);
+    fixed.push(...fixedHere);
     if (pageIds.length < BATCH) break;
     after = pageIds.at(-1)!;
   }

@@ -29,3 +29,14 @@ export type { EntityMap, EntityName } from "@protocol/registry.ts";
 import type { EntityMap, EntityName } from "@protocol/registry.ts";
 /** Any synced record. */
 export type AnyRecord = EntityMap[EntityName];
+export type {
+  CreateLoop,
+  CreateSong,
+  FeedItem,
+  FeedResponse,
+  Loop,
+  LoopLike,
+  Song,
+  UpdateLoop,
+  UpdateSong,
+} from "@protocol/studio.ts";

@@ -1,0 +1,54 @@
+// Small pieces shared by the Studio panels.
+import { Show } from "solid-js";
+import { api } from "../../api/http.ts";
+import type { Loop } from "../../api/types.ts";
+import type { Pattern } from "../../audio/pattern.ts";
+import { usePlayer } from "./player.ts";
+
+export function PlayButton(props: { id: string; name: string; pattern: () => Pattern; onPlay?: () => void }) {
+  const player = usePlayer();
+  const on = () => player.playing() === props.id;
+  return (
+    <button
+      type="button"
+      class="play"
+      aria-pressed={on()}
+      data-testid="play"
+      onClick={() => {
+        if (!on()) props.onPlay?.();
+        void player.toggle(props.id, props.pattern);
+      }}
+    >
+      <span aria-hidden="true">{on() ? "■" : "▶"}</span> {on() ? "Stop" : "Play"}
+      <span class="sr-only"> {props.name}</span>
+    </button>
+  );
+}
+
+/** Counts a play (fire and forget: the server queues it; offline plays simply aren't counted). */
+export function countPlay(loopId: string): void {
+  void api(`/api/studio/loops/${encodeURIComponent(loopId)}/plays`, { method: "POST" }).catch(() => undefined);
+}
+
+export function Counters(props: { loop: Pick<Loop, "likes_count" | "remixes_count" | "plays_count">; likes?: number }) {
+  const likes = () => props.likes ?? props.loop.likes_count;
+  return (
+    <p class="small muted counters" data-testid="counters">
+      <span data-testid="likes-count">
+        {likes()} {likes() === 1 ? "like" : "likes"}
+      </span>{" "}
+      · {props.loop.remixes_count} {props.loop.remixes_count === 1 ? "remix" : "remixes"} · {props.loop.plays_count}{" "}
+      {props.loop.plays_count === 1 ? "play" : "plays"}
+    </p>
+  );
+}
+
+export function RemixOf(props: { username: string | null | undefined }) {
+  return (
+    <Show when={props.username}>
+      <p class="small remix-of" data-testid="remix-of">
+        Remix of @{props.username}
+      </p>
+    </Show>
+  );
+}
