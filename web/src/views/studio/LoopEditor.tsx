@@ -3,7 +3,9 @@
 import { createMemo, createResource, createSignal, For, Index, Show } from "solid-js";
 import { api } from "../../api/http.ts";
 import type { Loop, User } from "../../api/types.ts";
+import { renderPattern } from "../../audio/loop-engine.ts";
 import { BEATS_PER_BAR, ICON_SOUNDS, ICONS, loopPattern, QUALITIES, ROOTS } from "../../audio/pattern.ts";
+import { encodeWav } from "../../audio/wav.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { createLoop, deleteLoop, updateLoop } from "../../mutations/studio.ts";
 import { useSync } from "../../ui/sync-context.ts";
@@ -92,6 +94,16 @@ export function LoopEditor(props: {
     else props.onSaved(createLoop(store, props.user, d));
   };
 
+  /** The same schedule the player runs, rendered offline: a WAV of one pass. */
+  const download = async () => {
+    const wav = encodeWav(await renderPattern(loopPattern(preview()), 1));
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(wav);
+    a.download = `${name().trim() || "loop"}.wav`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  };
+
   const idp = props.loop?.id ?? "new";
   return (
     <section class="card stack loop-editor" aria-labelledby={`editor-${idp}`} data-testid="loop-editor">
@@ -105,6 +117,9 @@ export function LoopEditor(props: {
           pattern={() => loopPattern(preview())}
           onPlay={() => props.loop && countPlay(props.loop.id)}
         />
+        <button type="button" class="ghost" onClick={() => void download()}>
+          Download WAV
+        </button>
         <button type="button" class="ghost" onClick={() => props.onClose()}>
           Close
         </button>

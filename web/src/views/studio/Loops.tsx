@@ -40,7 +40,8 @@ export function Loops(props: { user: User }) {
           </ul>
         </Show>
       </section>
-      <Show when={open()} keyed>
+      {/* Keyed on the id, once the record exists: an editor opened before its optimistic record would start blank. */}
+      <Show when={open() === "new" ? "new" : current() ? open() : null} keyed>
         {(id) => (
           <LoopEditor
             user={props.user}

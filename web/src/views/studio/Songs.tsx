@@ -48,7 +48,7 @@ export function Songs() {
           </ul>
         </Show>
       </section>
-      <Show when={open()} keyed>
+      <Show when={open() === "new" ? "new" : current() ? open() : null} keyed>
         {(id) => (
           <SongEditor
             song={id === "new" ? undefined : current()}
