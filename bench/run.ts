@@ -118,6 +118,8 @@ interface Sizes {
     initialJs?: number;
     initialCss?: number;
     allJs?: number;
+    /** The lazily loaded Studio route (views + Web Audio engine). */
+    studioJs?: number;
     html?: number;
     files?: string[];
   };
@@ -156,6 +158,7 @@ async function buildWeb(outDir: string): Promise<Sizes["web"]> {
     initialJs: size(js),
     initialCss: size(css),
     allJs: size(allJsFiles),
+    studioJs: size(allJsFiles.filter((f) => /(^|\/)Studio-[\w-]+\.js$/.test(f))),
     html: gz(Buffer.from(html)),
     files: [...js, ...css],
   };
@@ -799,6 +802,7 @@ function render(rep: Report): string {
     ],
     ["Web initial CSS (gzip -9)", w.ok ? kb(w.initialCss!) : "n/a", "—", "—"],
     ["Web all JS chunks (gzip -9)", w.ok ? kb(w.allJs!) : "n/a", "—", "—"],
+    ["Web Studio chunk, lazy (gzip -9)", w.ok ? kb(w.studioJs!) : "n/a", "—", "—"],
     ["index.html (gzip -9)", w.ok ? kb(w.html!) : "n/a", "—", "—"],
     [
       "Worker bundle (gzip -9)",
