@@ -2,10 +2,12 @@
  * Continuum's Worker: Hono serves /api/*; everything else is the built web app
  * (Workers Static Assets with SPA fallback, see wrangler.toml).
  */
+import { openDb } from "../db/client";
 import { app } from "./app";
 import { runScheduled } from "./jobs/scheduled";
 import { countPlays, type PlayMessage } from "./jobs/studio-counters";
-import { openDb } from "../db/client";
+import { relayChanges } from "./sync/relay";
+import type { WriteScope } from "./sync/write";
 
 export { UserHub } from "./do/user-hub";
 
@@ -16,13 +18,15 @@ export default {
     const failed = Object.keys(report).filter((job) => !report[job]!.ok);
     if (failed.length) throw new Error(`scheduled jobs failed: ${failed.join(", ")}`);
   },
-  /** Studio plays (wrangler.toml [[queues.consumers]]): one statement per batch; a failure retries the batch. */
+  /** Studio plays (wrangler.toml [[queues.consumers]]): one transaction per batch; a failure retries the batch. */
   async queue(batch, env, ctx) {
     const handle = openDb(env);
     try {
+      const relay: WriteScope["relay"] = (user, message) => ctx.waitUntil(relayChanges(env, user, message));
       await countPlays(
         handle.db,
         batch.messages.map((m) => m.body),
+        relay,
       );
       batch.ackAll();
     } finally {

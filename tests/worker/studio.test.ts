@@ -428,6 +428,8 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
     const a = await signup();
     const b = await signup();
     const loop = await publicLoop(a);
+    const aSocket = await openSocket(a.token);
+    await aSocket.next((m) => m.type === "hello");
     for (let i = 0; i < 3; i++) {
       const r = await as(b).post(`/api/studio/loops/${loop.id}/plays`);
       expect(r.status).toBe(202);
@@ -437,6 +439,12 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
       timeout: 15_000,
       interval: 200,
     });
+    // The owner's devices got the new count (in one batch or several), version unchanged.
+    const seen = await aSocket.next(
+      (m) => m.type === "changes" && m.changes.some((c: any) => c.data?.plays_count === 3),
+    );
+    expect(seen.changes.at(-1)).toMatchObject({ entity: "loop", id: loop.id, version: 1 });
+    aSocket.close();
   });
 
   test("a redelivered batch counts each play once; plays of a deleted loop drop out", async () => {

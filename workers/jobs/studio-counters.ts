@@ -3,8 +3,11 @@
  * (the route only enqueues), and the hourly cron reconciles every counter
  * against COUNT(*) of the rows it counts.
  */
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { loops } from "../../db/schema";
+import { isUuid } from "../protocol/common";
+import { write, type WriteScope } from "../sync/write";
 
 /** One queued play: `play_id` is minted by the route, so a redelivered message counts once. */
 export interface PlayMessage {
@@ -14,27 +17,51 @@ export interface PlayMessage {
 }
 
 /**
- * One statement per batch: insert the plays that are new (a deleted loop or
- * user just drops out) and raise each loop's plays_count by the rows inserted.
- * Returns how many plays were counted.
+ * One transaction per batch: insert the plays that are new (a redelivery or a
+ * deleted loop/user just drops out), raise each loop's plays_count by the rows
+ * inserted, and log the new counts to each owner's change log (their devices
+ * see them live). Returns how many plays were counted.
  */
-export async function countPlays(db: Db, plays: PlayMessage[]): Promise<number> {
-  if (!plays.length) return 0;
-  const result = await db.execute(sql`
-    with batch as (
-      select * from jsonb_to_recordset(${JSON.stringify(plays)}::jsonb) as b(play_id uuid, loop_id uuid, user_id uuid)),
-    ins as (
-      insert into loop_plays (id, loop_id, user_id)
-      select b.play_id, b.loop_id, u.id from batch b
-        join loops l on l.id = b.loop_id
-        left join users u on u.id = b.user_id
-      on conflict (id) do nothing
-      returning loop_id),
-    per_loop as (select loop_id, count(*)::int as n from ins group by loop_id)
-    update loops set plays_count = plays_count + per_loop.n from per_loop
-    where loops.id = per_loop.loop_id
-    returning per_loop.n`);
-  return (result.rows as { n: number }[]).reduce((sum, r) => sum + Number(r.n), 0);
+export async function countPlays(db: Db, plays: PlayMessage[], relay: WriteScope["relay"]): Promise<number> {
+  const loopIds = [...new Set(plays.map((p) => p.loop_id))].filter(isUuid);
+  if (!loopIds.length) return 0;
+  const found = await db.select({ id: loops.id, owner: loops.userId }).from(loops).where(inArray(loops.id, loopIds));
+  const owners = [...new Set(found.map((l) => l.owner))].sort();
+  if (!owners.length) return 0;
+  const ownerOf = new Map(found.map((l) => [l.id, l.owner]));
+  return write(
+    { db, userId: owners[0]!, relay },
+    async (w) => {
+      await w.lockLogs(owners.slice(1));
+      const inserted = await w.db.execute(sql`
+        insert into loop_plays (id, loop_id, user_id)
+        select b.play_id, b.loop_id, u.id
+        from jsonb_to_recordset(${JSON.stringify(plays)}::jsonb) as b(play_id uuid, loop_id uuid, user_id uuid)
+          join loops l on l.id = b.loop_id
+          left join users u on u.id = b.user_id
+        on conflict (id) do nothing
+        returning loop_id`);
+      const perLoop = new Map<string, number>();
+      for (const r of inserted.rows as { loop_id: string }[]) perLoop.set(r.loop_id, (perLoop.get(r.loop_id) ?? 0) + 1);
+      for (const owner of owners) {
+        const mine = [...perLoop].filter(([id]) => ownerOf.get(id) === owner);
+        if (!mine.length) continue;
+        const counts = sql.join(
+          mine.map(([id, n]) => sql`(${id}::uuid, ${n}::int)`),
+          sql`, `,
+        );
+        await w.log(
+          "loop",
+          "upsert",
+          sql`update loops set plays_count = plays_count + c.n from (values ${counts}) as c(id, n)
+              where loops.id = c.id returning loops.*`,
+          { owner },
+        );
+      }
+      return inserted.rows.length;
+    },
+    { transaction: true },
+  );
 }
 
 export interface Drift {

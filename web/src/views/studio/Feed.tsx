@@ -88,7 +88,7 @@ export function Feed(props: { user: User }) {
               const mine = item.owner.id === props.user.id;
               return (
                 <li class="card item" data-testid="feed-item" data-loop-id={item.id}>
-                  <div class="item-main row">
+                  <div class="studio-item">
                     <span class="swatch" style={{ background: item.color }} aria-hidden="true" />
                     <div class="grow">
                       <h3 class="item-title">{item.name}</h3>

@@ -58,7 +58,7 @@ export function Loops(props: { user: User }) {
 function LoopRow(props: { loop: Loop; onOpen: () => void }) {
   return (
     <li class="card item loop-row" data-testid="loop-row" data-loop-id={props.loop.id}>
-      <div class="item-main row">
+      <div class="studio-item">
         <span class="swatch" style={{ background: props.loop.color }} aria-hidden="true" />
         <div class="grow">
           <h3 class="item-title">
