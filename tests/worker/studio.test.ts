@@ -273,6 +273,9 @@ describe("studio remix and lineage", () => {
     const drop = await aSocket.next((m) => m.type === "changes");
     expect(drop.changes[0]).toMatchObject({ entity: "loop", id: root.id, data: { remixes_count: 0 } });
     aSocket.close();
+    // C's remix lost its parent: C's change feed says so.
+    const cFeed = (await as(c).get("/api/sync/changes")).body.changes.filter((x: any) => x.id === leaf.id);
+    expect(cFeed.at(-1).data.parent_loop_id).toBeNull();
     const orphan = await as(c).get(`/api/studio/loops/${leaf.id}`);
     expect(orphan.status).toBe(200);
     expect(orphan.body.parent_loop_id).toBeNull();

@@ -90,9 +90,9 @@ export async function updateLoop(
 }
 
 /** Delete the owner's loop: refused while an own song uses it; its parent's remixes_count drops with it. */
-export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, parentOwner: string | null, expected?: number) {
+export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, related: Related, expected?: number) {
   // The user-row lock serializes this with song writes (which take it first too), so the check below holds.
-  await w.lockLogs(parentOwner ? [parentOwner] : []);
+  await w.lockLogs([...(related.parentOwner ? [related.parentOwner] : []), ...related.remixOwners]);
   const using = await w.db
     .select({ id: songs.id })
     .from(songs)
@@ -102,23 +102,39 @@ export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, parentOw
     throw new AppError(409, "loop_in_use", "A song of yours uses this loop; take it out of the song first.", {
       details: { songs: using.map((s) => s.id) },
     });
+  // Remixes stay, parentless, and their owners' devices hear so. (A remix made between reading the
+  // owners and taking the locks is still cleared by the FK's ON DELETE SET NULL, just not logged.)
+  for (const owner of related.remixOwners)
+    await w.log(
+      "loop",
+      "upsert",
+      sql`update loops set parent_loop_id = null where parent_loop_id = ${loop.id} and user_id = ${owner} returning *`,
+      { owner },
+    );
   const row = await w.remove("loop", loop.id, expected);
-  if (row.parentLoopId && parentOwner)
+  if (row.parentLoopId && related.parentOwner)
     await w.log(
       "loop",
       "upsert",
       sql`update loops set remixes_count = remixes_count - 1
           where id = ${row.parentLoopId} and remixes_count > 0 returning *`,
-      { owner: parentOwner },
+      { owner: related.parentOwner },
     );
   return row;
 }
 
-/** The owner of a loop's parent (to lock their change log before the delete). */
-export async function parentOwnerOf(db: Db, loop: Loop): Promise<string | null> {
-  if (!loop.parentLoopId) return null;
-  const [p] = await db.select({ userId: loops.userId }).from(loops).where(eq(loops.id, loop.parentLoopId)).limit(1);
-  return p?.userId ?? null;
+export interface Related {
+  parentOwner: string | null;
+  remixOwners: string[];
+}
+
+/** Whose change logs a loop's deletion touches: its parent's owner and its remixes' owners. */
+export async function relatedOwners(db: Db, loop: Loop): Promise<Related> {
+  const rows = await db.execute<{ parent_owner: string | null; remix_owners: string[] | null }>(sql`
+    select (select user_id from loops where id = ${loop.parentLoopId}) as parent_owner,
+           (select array_agg(distinct user_id) from loops where parent_loop_id = ${loop.id}) as remix_owners`);
+  const r = rows.rows[0];
+  return { parentOwner: r?.parent_owner ?? null, remixOwners: r?.remix_owners ?? [] };
 }
 
 /**

@@ -7,8 +7,8 @@ import {
   listOwnLoops,
   listOwnSongs,
   ownLoop,
-  parentOwnerOf,
   readableLoop,
+  relatedOwners,
   remix,
   remixableLoop,
   removeLoop,
@@ -145,8 +145,8 @@ register(
   async (c) => {
     const expected = expectedVersion(c);
     const target = await ownLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
-    const parentOwner = await parentOwnerOf(c.var.db, target);
-    await write(requestScope(c), (w) => removeLoop(w, c.var.user, target, parentOwner, expected), tx);
+    const related = await relatedOwners(c.var.db, target);
+    await write(requestScope(c), (w) => removeLoop(w, c.var.user, target, related, expected), tx);
     return c.body(null, 204);
   },
 );
