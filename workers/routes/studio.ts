@@ -17,9 +17,8 @@ import {
   updateLoop,
 } from "../data/studio";
 import type { PlayMessage } from "../jobs/studio-counters";
-import { crudRoutes } from "../lib/crud";
+import { crudRoutes, listRoute } from "../lib/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { paged } from "../protocol/common";
 import {
   createLoopSchema,
   createSongSchema,
@@ -43,24 +42,16 @@ const loop = jsonContent(loopSchema, "The loop");
 const byId = { params: idParam("id") };
 const tx = { transaction: true };
 
-register(
-  studio,
-  route({
-    method: "get",
-    path: "/loops",
-    tags,
-    operationId: "listLoops",
-    description: "The caller's own loops, newest first.",
-    request: { query: listStudioQuery },
-    responses: { 200: jsonContent(paged(loopSchema), "A page of loops") },
-    errors: [400],
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const { items, total } = await listOwnLoops(c.var.db, c.var.user.id, q);
-    return c.json({ items: items.map(loopToWire), page: q.page, page_size: q.page_size, total });
-  },
-);
+listRoute(studio, {
+  path: "/loops",
+  tag: "Studio",
+  operationId: "listLoops",
+  description: "The caller's own loops, newest first.",
+  record: loopSchema,
+  query: listStudioQuery,
+  list: listOwnLoops,
+  toWire: loopToWire,
+});
 
 register(
   studio,
