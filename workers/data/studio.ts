@@ -21,7 +21,7 @@ import {
   type FeedQuery,
   type UpdateLoop,
 } from "../protocol/studio";
-import { assertId, findOwned, rowFromRaw, type RowOf, type Writer } from "../sync/write";
+import { assertId, rowFromRaw, type RowOf, type Writer } from "../sync/write";
 import { paginate } from "./paginate";
 
 type Loop = RowOf<"loop">;
@@ -52,7 +52,7 @@ export async function ownLoop(db: Db | Tx, userId: string, id: string): Promise<
 }
 
 /** A database CHECK caught what zod could not see (e.g. a concurrent change of `bars`): 422, not 500. */
-export function checkViolationAs422(err: unknown): never {
+function checkViolationAs422(err: unknown): never {
   const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
   const pg = e.code ? e : e.cause;
   if (pg?.code === "23514")
@@ -62,7 +62,7 @@ export function checkViolationAs422(err: unknown): never {
   throw err;
 }
 
-export const chordsIssue = () =>
+const chordsIssue = () =>
   new AppError(422, "validation_failed", "The request body is invalid.", {
     details: [{ path: "chord_progression", code: "too_big", message: "At most bars × 4 chords." }],
   });
@@ -76,11 +76,10 @@ export async function updateLoop(
   patch: UpdateLoop,
 ) {
   const { version: _v, chord_progression, icon_sequence, ...rest } = patch;
-  if (patch.bars !== undefined || chord_progression !== undefined) {
-    const current = await ownLoop(w.db, userId, id);
-    if (!chordsFit((chord_progression ?? current.chordProgression).length, patch.bars ?? current.bars))
-      throw chordsIssue();
-  } else await ownLoop(w.db, userId, id);
+  // Also the 403 for someone else's public loop (w.update alone would say 404).
+  const current = await ownLoop(w.db, userId, id);
+  if (!chordsFit((chord_progression ?? current.chordProgression).length, patch.bars ?? current.bars))
+    throw chordsIssue();
   const set = {
     ...rest,
     ...(chord_progression ? { chordProgression: chord_progression } : {}),
@@ -350,5 +349,3 @@ export const songValues = (b: CreateSong & { timeline: TimelineEntry[] }) => ({
 
 export const listOwnSongs = (db: Db, userId: string, q: { page: number; page_size: number }) =>
   paginate(db, songs, { where: eq(songs.userId, userId), orderBy: [desc(songs.createdAt), desc(songs.id)] }, q);
-
-export const findOwnSong = (db: Db, userId: string, id: string) => findOwned(db, "song", userId, id);
