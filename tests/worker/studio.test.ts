@@ -126,6 +126,18 @@ describe("studio: owners, public and private", () => {
     expect((await as(b).get("/api/studio/loops")).body.total).toBe(0);
   });
 
+  test("loop ids are global: a create reusing another user's loop id is 409, and nothing of theirs changes", async () => {
+    const a = await signup();
+    const b = await signup();
+    const theirs = await publicLoop(a);
+    const r = await as(b).post("/api/studio/loops", { ...LOOP, id: theirs.id });
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe("id_conflict");
+    expect((await as(b).post(`/api/studio/loops/${theirs.id}/remix`, { id: theirs.id })).status).toBe(409);
+    expect((await as(a).get(`/api/studio/loops/${theirs.id}`)).body).toEqual(theirs);
+    expect((await as(b).get("/api/studio/loops")).body.total).toBe(0);
+  });
+
   test("stale If-Match → 409 with the current record; a like does not move the version", async () => {
     const a = await signup();
     const b = await signup();

@@ -21,11 +21,12 @@ import {
   type FeedQuery,
   type UpdateLoop,
 } from "../protocol/studio";
+import { ErrorCode } from "../protocol/rules";
 import { assertId, rowFromRaw, type RowOf, type Writer } from "../sync/write";
 import { paginate } from "./paginate";
 
 type Loop = RowOf<"loop">;
-const FORBIDDEN = () => new AppError(403, "forbidden", "Only the loop's owner can change it.");
+const FORBIDDEN = () => new AppError(403, ErrorCode.forbidden, "Only the loop's owner can change it.");
 const readable = (userId: string): SQL => or(eq(loops.visibility, "public"), eq(loops.userId, userId))!;
 
 /** The caller's own loops, newest first. */
@@ -51,19 +52,36 @@ export async function ownLoop(db: Db | Tx, userId: string, id: string): Promise<
   return row;
 }
 
+const pgError = (err: unknown) => {
+  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  return e.code ? e : e.cause;
+};
+
+/**
+ * Loop ids are global (public loops are addressed by id alone), so a create
+ * may collide with another user's loop: the same 409 as any used id.
+ */
+export function idTaken(err: unknown): unknown {
+  const pg = pgError(err);
+  // (A remix given its parent's own id trips the not-own-parent CHECK first: that id is taken too.)
+  const taken =
+    (pg?.code === "23505" && pg.constraint === "loops_id_key") ||
+    (pg?.code === "23514" && pg.constraint === "loops_not_own_parent");
+  return taken ? new AppError(409, ErrorCode.id_conflict, "A different record already uses this id.") : err;
+}
+
 /** A database CHECK caught what zod could not see (e.g. a concurrent change of `bars`): 422, not 500. */
 function checkViolationAs422(err: unknown): never {
-  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-  const pg = e.code ? e : e.cause;
+  const pg = pgError(err);
   if (pg?.code === "23514")
-    throw new AppError(422, "validation_failed", "The request body is invalid.", {
+    throw new AppError(422, ErrorCode.validation_failed, "The request body is invalid.", {
       details: [{ path: "", code: "check_violation", message: `Rejected by ${pg.constraint ?? "a database rule"}.` }],
     });
   throw err;
 }
 
 const chordsIssue = () =>
-  new AppError(422, "validation_failed", "The request body is invalid.", {
+  new AppError(422, ErrorCode.validation_failed, "The request body is invalid.", {
     details: [{ path: "chord_progression", code: "too_big", message: "At most bars × 4 chords." }],
   });
 
@@ -98,7 +116,7 @@ export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, related:
     .where(and(eq(songs.userId, user.id), sql`${songs.timeline} @> ${JSON.stringify([{ loop_id: loop.id }])}::jsonb`))
     .limit(20);
   if (using.length)
-    throw new AppError(409, "loop_in_use", "A song of yours uses this loop; take it out of the song first.", {
+    throw new AppError(409, ErrorCode.loop_in_use, "A song of yours uses this loop; take it out of the song first.", {
       details: { songs: using.map((s) => s.id) },
     });
   // Remixes stay, parentless, and their owners' devices hear so. (A remix made between reading the
@@ -207,11 +225,8 @@ export async function remix(
       parentLoopId: parent.id,
     })
     .catch((err: unknown) => {
-      const code =
-        (err as { code?: string; cause?: { code?: string } }).code ??
-        (err as { cause?: { code?: string } }).cause?.code;
-      if (code === "23503") throw notFound("Loop"); // the parent was deleted meanwhile
-      throw err;
+      if (pgError(err)?.code === "23503") throw notFound("Loop"); // the parent was deleted meanwhile
+      throw idTaken(err);
     });
   if (created)
     await w.log(
@@ -250,7 +265,11 @@ function decodeCursor(sort: string, cursor: string): [string, string] {
   } catch {
     // fall through
   }
-  throw new AppError(400, "invalid_cursor", "The cursor is not one this feed handed out (or is for another sort).");
+  throw new AppError(
+    400,
+    ErrorCode.invalid_cursor,
+    "The cursor is not one this feed handed out (or is for another sort).",
+  );
 }
 
 /**
@@ -329,7 +348,7 @@ export async function assertOwnLoops(w: Writer, userId: string, timeline: Timeli
   const own = new Set(found.map((r) => r.id));
   const bad = (timeline ?? []).flatMap((e, i) => (own.has(e.loop_id) ? [] : [i]));
   if (bad.length)
-    throw new AppError(422, "validation_failed", "A song can only use your own loops.", {
+    throw new AppError(422, ErrorCode.validation_failed, "A song can only use your own loops.", {
       details: bad.map((i) => ({
         path: `timeline.${i}.loop_id`,
         code: "unknown_loop",

@@ -40,6 +40,8 @@ export const ErrorCode = {
   focus_session_ended: "focus_session_ended",
   library_full: "library_full",
   audio_in_use: "audio_in_use",
+  forbidden: "forbidden",
+  loop_in_use: "loop_in_use",
   quota_exceeded: "quota_exceeded",
   // assistant and MCP
   conversation_busy: "conversation_busy",
@@ -86,6 +88,8 @@ export const LIMITS = {
   focus: { label: 200, minDurationS: 60, maxDurationS: 14_400 },
   todo: { title: 500 },
   assistant: { message: 4_000, conversationTitle: 200, approvals: 20, tokenName: 100, focusMinutes: 240 },
+  loop: { name: 100, bars: [1, 2, 4, 8], beatsPerBar: 4, minBpm: 40, maxBpm: 300, icons: 64, icon: 16 },
+  song: { title: 200, timeline: 256, maxStartBar: 10_000, maxRepeat: 64 },
 } as const;
 
 // ---- settings -------------------------------------------------------------------

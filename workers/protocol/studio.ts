@@ -3,29 +3,25 @@ import { z } from "zod";
 import { loopLikes, loops, songs } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { defineJoinRecord, defineRecord } from "./record";
+import { LIMITS } from "./rules";
 
-export const BAR_CHOICES = [1, 2, 4, 8] as const;
-export const BPM_MIN = 40;
-export const BPM_MAX = 300;
-export const BEATS_PER_BAR = 4;
-export const MAX_ICONS = 64;
-export const MAX_TIMELINE = 256;
-export const CHORD_QUALITIES = ["", "m", "7", "m7", "maj7", "dim", "aug", "sus2", "sus4"] as const;
+const L = LIMITS.loop;
+const S = LIMITS.song;
 /** A root A–G, an optional #/b, an optional quality: `Am7`, `F#dim`, `Bb`. */
 export const CHORD_PATTERN = /^[A-G][#b]?(m|7|m7|maj7|dim|aug|sus2|sus4)?$/;
 
-const name = z.string().trim().min(1).max(100);
-const bars = z.union(BAR_CHOICES.map((b) => z.literal(b)));
-const bpm = z.number().int().min(BPM_MIN).max(BPM_MAX);
+const name = z.string().trim().min(1).max(L.name);
+const bars = z.union(L.bars.map((b) => z.literal(b)));
+const bpm = z.number().int().min(L.minBpm).max(L.maxBpm);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, "a colour like #1a2b3c");
 const chord = z.string().regex(CHORD_PATTERN, "a chord like Am7, F#dim or Bb");
-const chords = z.array(chord).max(8 * BEATS_PER_BAR);
-const icon = z.string().trim().min(1).max(16);
-const icons = z.array(icon).max(MAX_ICONS);
+const chords = z.array(chord).max(Math.max(...L.bars) * L.beatsPerBar);
+const icon = z.string().trim().min(1).max(L.icon);
+const icons = z.array(icon).max(L.icons);
 const visibility = z.enum(["private", "public"]);
 
 /** ≤ bars × 4 chords: a rule across two fields (bars may come from the stored loop on update). */
-export const chordsFit = (chordCount: number, barCount: number) => chordCount <= barCount * BEATS_PER_BAR;
+export const chordsFit = (chordCount: number, barCount: number) => chordCount <= barCount * L.beatsPerBar;
 const tooManyChords = { message: "At most bars × 4 chords.", path: ["chord_progression"] };
 
 export const loopSchema = z.object({
@@ -90,11 +86,11 @@ export type LoopLike = z.infer<typeof loopLikeSchema>;
 
 const timelineEntry = z.strictObject({
   loop_id: z.uuid(),
-  start_bar: z.number().int().min(0).max(10_000),
-  repeat: z.number().int().min(1).max(64),
+  start_bar: z.number().int().min(0).max(S.maxStartBar),
+  repeat: z.number().int().min(1).max(S.maxRepeat),
 });
-const timeline = z.array(timelineEntry).max(MAX_TIMELINE);
-const title = z.string().trim().min(1).max(200);
+const timeline = z.array(timelineEntry).max(S.timeline);
+const title = z.string().trim().min(1).max(S.title);
 const timeSignature = z.enum(["4/4", "3/4"]);
 
 export const songSchema = z.object({

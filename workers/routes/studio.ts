@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   assertOwnLoops,
   feed,
+  idTaken,
   lineage,
   listOwnLoops,
   listOwnSongs,
@@ -67,18 +68,20 @@ register(
   async (c) => {
     const b = c.req.valid("json");
     const { row, created } = await write(requestScope(c), (w) =>
-      w.insert("loop", {
-        ...(b.id ? { id: b.id } : {}),
-        ownerUsername: c.var.user.username,
-        name: b.name,
-        bars: b.bars,
-        bpm: b.bpm,
-        color: b.color,
-        chordProgression: b.chord_progression,
-        iconSequence: b.icon_sequence,
-        visibility: b.visibility,
-        remixable: b.remixable,
-      }),
+      w
+        .insert("loop", {
+          ...(b.id ? { id: b.id } : {}),
+          ownerUsername: c.var.user.username,
+          name: b.name,
+          bars: b.bars,
+          bpm: b.bpm,
+          color: b.color,
+          chordProgression: b.chord_progression,
+          iconSequence: b.icon_sequence,
+          visibility: b.visibility,
+          remixable: b.remixable,
+        })
+        .catch((err: unknown) => Promise.reject(idTaken(err))),
     );
     return sendRecord(c, "loop", row, created ? 201 : 200);
   },

@@ -1,6 +1,7 @@
 // Loops and songs as a list of timed events (in beats), independent of any
 // audio API: the scheduler (./loop-engine.ts) turns them into Web Audio nodes,
 // and tests can check them without a browser.
+import { LIMITS } from "@protocol/rules.ts";
 import type { Loop, Song } from "../api/types.ts";
 
 const NOTE_INDEX: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
@@ -58,7 +59,7 @@ export interface Pattern {
   repeat: boolean;
 }
 
-export const BEATS_PER_BAR = 4;
+export const BEATS_PER_BAR = LIMITS.loop.beatsPerBar;
 
 /** One pass of a loop: chords share its beats evenly (one per bar, one per beat, …); icons tick in eighths. */
 export function loopEvents(

@@ -1,6 +1,7 @@
 // The loop editor: name, bars, tempo, colour, a chord per bar or per beat
 // (root + quality pickers), the icon sequence, sharing; play what is on screen.
 import { createMemo, createResource, createSignal, For, Index, Show } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import { api } from "../../api/http.ts";
 import type { Loop, User } from "../../api/types.ts";
 import { renderPattern } from "../../audio/loop-engine.ts";
@@ -11,8 +12,9 @@ import { createLoop, deleteLoop, updateLoop } from "../../mutations/studio.ts";
 import { useSync } from "../../ui/sync-context.ts";
 import { Counters, countPlay, PlayButton, RemixOf } from "./common.tsx";
 
-const BARS = [1, 2, 4, 8] as const;
-const MAX_ICONS = 64;
+const L = LIMITS.loop;
+const BARS = L.bars;
+const MAX_ICONS = L.icons;
 type Slot = { root: string; quality: string };
 const parse = (c: string): Slot => {
   const m = /^([A-G][#b]?)(.*)$/.exec(c);
@@ -86,7 +88,7 @@ export function LoopEditor(props: {
     const problem = !d.name
       ? "Give the loop a name."
       : d.bpm < 40 || d.bpm > 300 || !Number.isInteger(d.bpm)
-        ? "Tempo is 40–300 bpm."
+        ? `Tempo is ${L.minBpm}–${L.maxBpm} bpm.`
         : "";
     setError(problem);
     if (problem) return;
@@ -139,7 +141,7 @@ export function LoopEditor(props: {
             <input
               id={`name-${idp}`}
               required
-              maxlength={100}
+              maxlength={L.name}
               value={name()}
               onInput={(e) => setName(e.currentTarget.value)}
             />
@@ -155,8 +157,8 @@ export function LoopEditor(props: {
             <input
               id={`bpm-${idp}`}
               type="number"
-              min={40}
-              max={300}
+              min={L.minBpm}
+              max={L.maxBpm}
               step={1}
               required
               value={bpm()}

@@ -1,5 +1,6 @@
 // Songs: own loops arranged on bars (start bar + repeats), played through.
 import { createMemo, createSignal, For, Index, Show } from "solid-js";
+import { LIMITS } from "@protocol/rules.ts";
 import type { Loop, Song } from "../../api/types.ts";
 import { songPattern } from "../../audio/pattern.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
@@ -115,7 +116,7 @@ function SongEditor(props: {
             <input
               id={`stitle-${idp}`}
               required
-              maxlength={200}
+              maxlength={LIMITS.song.title}
               value={title()}
               onInput={(e) => setTitle(e.currentTarget.value)}
             />
@@ -125,8 +126,8 @@ function SongEditor(props: {
             <input
               id={`sbpm-${idp}`}
               type="number"
-              min={40}
-              max={300}
+              min={LIMITS.loop.minBpm}
+              max={LIMITS.loop.maxBpm}
               value={bpm()}
               onInput={(e) => setBpm(e.currentTarget.valueAsNumber)}
             />
@@ -187,10 +188,12 @@ function SongEditor(props: {
                     id={`tl-rep-${idp}-${i}`}
                     type="number"
                     min={1}
-                    max={64}
+                    max={LIMITS.song.maxRepeat}
                     value={e().repeat}
                     onInput={(ev) =>
-                      setEntry(i, { repeat: Math.min(64, Math.max(1, ev.currentTarget.valueAsNumber || 1)) })
+                      setEntry(i, {
+                        repeat: Math.min(LIMITS.song.maxRepeat, Math.max(1, ev.currentTarget.valueAsNumber || 1)),
+                      })
                     }
                   />
                 </div>
@@ -206,7 +209,11 @@ function SongEditor(props: {
           </Index>
         </ol>
         <div class="row wrap">
-          <button type="button" onClick={add} disabled={!props.loops.length || timeline().length >= 256}>
+          <button
+            type="button"
+            onClick={add}
+            disabled={!props.loops.length || timeline().length >= LIMITS.song.timeline}
+          >
             Add a loop
           </button>
           <button type="submit" class="primary">
