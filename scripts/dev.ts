@@ -4,7 +4,12 @@
  * No DATABASE_URL → embedded Postgres under .data/postgres (kept across runs)
  * plus the WebSocket relay; a loopback DATABASE_URL → just the relay; any other
  * (Neon) URL → passed straight through. Then: migrate, build the web app once,
- * `wrangler dev` on :8787, seed the demo account once. Ctrl-C stops everything.
+ * `wrangler dev` on PORT (default 8787), seed the demo account and its content
+ * once (scripts/seed-demo.ts). Ctrl-C stops everything.
+ *
+ * DEV_STATE_DIR (default .data; tests set it) holds the pid/seed markers, the
+ * embedded cluster and — only when set — the wrangler state, so a test run
+ * never touches the developer's own `npm run dev`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,16 +18,17 @@ import { fileURLToPath } from "node:url";
 import { freePort, LocalDbError, portFree, startLocalDatabase } from "./local-db.ts";
 import { describeError, isLoopbackUrl, migrate } from "./migrate.ts";
 import { startRelay } from "./relay.ts";
+import { DEMO, seedDemo } from "./seed-demo.ts";
 
 const DEFAULT_PORT = 8787;
 const PG_PORT = 54329;
 let PORT = DEFAULT_PORT;
-const DEMO = { email: "demo@continuum.local", username: "demo", password: "continuum-demo" };
-const WRANGLER_PID = ".data/wrangler.pid";
-const SEEDED = ".data/seeded";
-
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
-mkdirSync(".data", { recursive: true });
+const STATE = process.env.DEV_STATE_DIR || ".data";
+const WRANGLER_STATE = process.env.DEV_STATE_DIR ? path.join(STATE, "wrangler-state") : ".wrangler/state";
+const WRANGLER_PID = path.join(STATE, "wrangler.pid");
+const SEEDED = path.join(STATE, "seeded.json");
+mkdirSync(STATE, { recursive: true });
 
 const log = (m: string) => console.log(`\x1b[36m[dev]\x1b[0m ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,7 +134,7 @@ async function database(): Promise<{ url: string; wsProxy?: string; local: boole
   if (!envUrl) {
     log("starting embedded Postgres");
     // Keep the port stable across runs (psql, GUIs) when it is free.
-    const db = await startLocalDatabase({ dataDir: ".data/postgres", preferPort: PG_PORT });
+    const db = await startLocalDatabase({ dataDir: path.join(STATE, "postgres"), preferPort: PG_PORT });
     const pidFile = path.join(db.dataDir, "postmaster.pid");
     log(`embedded Postgres on port ${db.port} (data in ${path.relative(".", db.dataDir) || "."})`);
     // Ctrl-C reaches Postgres directly too (same process group); if it is
@@ -178,7 +184,7 @@ async function buildWeb(): Promise<void> {
   }
 }
 
-function startWrangler(url: string, wsProxy?: string): ChildProcess {
+function startWrangler(url: string, wsProxy: string | undefined, demo: boolean): ChildProcess {
   const args = [
     "dev",
     "--port",
@@ -186,12 +192,14 @@ function startWrangler(url: string, wsProxy?: string): ChildProcess {
     "--ip",
     "127.0.0.1",
     "--persist-to",
-    ".wrangler/state",
+    WRANGLER_STATE,
     "--test-scheduled",
   ];
   // --var KEY:VALUE splits on the first ':' only, so URLs survive intact.
   args.push("--var", `DATABASE_URL:${url}`);
   if (wsProxy) args.push("--var", `LOCAL_WS_PROXY:${wsProxy}`);
+  // The sign-in page shows the demo login only when this is set (GET /api/demo).
+  if (demo) args.push("--var", `DEMO_LOGIN:${DEMO.username}:${DEMO.password}`);
   // Own process group (so we can stop wrangler *and* workerd together). A
   // background group must not read the TTY, hence no interactive session.
   args.push("--show-interactive-dev-session=false");
@@ -226,21 +234,32 @@ async function waitReady(): Promise<void> {
   throw new Error(`wrangler did not answer on :${PORT} within 5 minutes`);
 }
 
-/** The demo account, once per database (a 409 means it already exists). */
-async function seed(dbKey: string): Promise<void> {
-  if (existsSync(SEEDED) && readFileSync(SEEDED, "utf8").trim() === dbKey) return;
-  const res = await fetch(`http://127.0.0.1:${PORT}/api/auth/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(DEMO),
-  }).catch((e: Error) => ({ status: 0, text: async () => e.message }));
-  if (res.status === 201 || res.status === 409) {
-    writeFileSync(SEEDED, dbKey + "\n");
-    if (res.status === 201) log("seeded the demo account");
-  } else {
-    log(
-      `could not seed the demo account (HTTP ${res.status}: ${(await res.text()).slice(0, 200)}); will retry next run`,
-    );
+/**
+ * The demo account and its content, each seed once per database: seeded.json
+ * maps a database to the seeds that ran, so a seed added later still runs.
+ */
+async function seed(db: { url: string; wsProxy?: string }): Promise<void> {
+  const u = new URL(db.url);
+  const key = `${u.host}${u.pathname}`;
+  let marks: Record<string, string[]> = {};
+  try {
+    marks = JSON.parse(readFileSync(SEEDED, "utf8")) as Record<string, string[]>;
+  } catch {}
+  const done = new Set(marks[key] ?? []);
+  try {
+    const ran = await seedDemo({
+      baseUrl: `http://127.0.0.1:${PORT}`,
+      databaseUrl: db.url,
+      wsProxy: db.wsProxy,
+      done,
+      onSeeded(name) {
+        done.add(name);
+        writeFileSync(SEEDED, JSON.stringify({ ...marks, [key]: [...done] }, null, 2) + "\n");
+      },
+    });
+    if (ran.length) log(`seeded the demo account: ${ran.join(", ")}`);
+  } catch (err) {
+    log(`could not seed the demo account (${describeError(err).split("\n")[0]}); will retry next run`);
   }
 }
 
@@ -258,11 +277,10 @@ async function main(): Promise<void> {
   });
   await buildWeb();
   log("starting wrangler dev");
-  wrangler = startWrangler(db.url, db.wsProxy);
-  await waitReady();
-  const u = new URL(db.url);
   // Never plant a demo account with a published password in a remote database.
-  if (db.local) await seed(`${u.host}${u.pathname}`);
+  wrangler = startWrangler(db.url, db.wsProxy, db.local);
+  await waitReady();
+  if (db.local) await seed(db);
   log(`Continuum is running at http://localhost:${PORT}`);
   if (db.local) log(`demo login: ${DEMO.username} (or ${DEMO.email}) / ${DEMO.password}`);
   log("Ctrl-C to stop");
