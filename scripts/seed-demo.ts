@@ -193,6 +193,8 @@ function stableId(name: string): string {
  */
 export async function seedDemo(opts: {
   baseUrl: string;
+  /** Default: the published demo account. Tests seed their own users. */
+  account?: { email: string; username: string; password: string };
   databaseUrl: string;
   wsProxy?: string;
   done: ReadonlySet<string>;
@@ -204,10 +206,11 @@ export async function seedDemo(opts: {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-  const signup = await post("/api/auth/signup", DEMO);
+  const account = opts.account ?? DEMO;
+  const signup = await post("/api/auth/signup", account);
   if (signup.status !== 201 && signup.status !== 409)
     throw new Error(`signup: HTTP ${signup.status} ${(await signup.text()).slice(0, 200)}`);
-  const login = await post("/api/auth/login", { login: DEMO.username, password: DEMO.password });
+  const login = await post("/api/auth/login", { login: account.username, password: account.password });
   if (!login.ok) throw new Error(`login: HTTP ${login.status} ${(await login.text()).slice(0, 200)}`);
   const { token } = (await login.json()) as { token: string };
 
@@ -229,7 +232,8 @@ export async function seedDemo(opts: {
       if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
       return (res.status === 204 ? undefined : await res.json()) as T;
     },
-    id: stableId,
+    // Per account, so several seeded accounts never share a record id.
+    id: (name) => stableId(opts.account ? `${account.username}:${name}` : name),
     async sql<T>(text: string, params: unknown[] = []) {
       return (await pool.query(text, params)).rows as T[];
     },
