@@ -13,8 +13,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startApp, type RunningApp } from "./app.ts";
 import {
   apiAs,
+  axeViolations,
   desktopContext,
   launchBrowser,
+  navigate,
   phoneContext,
   screenshot,
   sessionToken,
@@ -110,8 +112,7 @@ const api = <T = any>(token: string, method: string, path: string, json?: unknow
 
 /** Through the nav, like a user; resolves once the view's heading is up. */
 async function go(page: Page, view: string, heading: string) {
-  await page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`).click();
-  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+  await navigate(page, view);
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
 
@@ -484,8 +485,10 @@ describe("an upload cancelled midway", () => {
 describe("the media screens, desktop and phone", () => {
   it("have an accessible name on every control, and are captured as screenshots", async () => {
     const problems: string[] = [];
-    const check = async (p: Page, where: string) =>
+    const check = async (p: Page, where: string) => {
       problems.push(...(await unlabeledControls(p)).map((u) => `${where}: ${u.html}`));
+      problems.push(...(await axeViolations(p, where)));
+    };
     const shots: Record<string, { name: string; buffer: Buffer }> = {
       desktop: { name: "ocean-waves.wav", buffer: sineWav(12, 220) },
       phone: { name: "birdsong.wav", buffer: sineWav(8, 660) },

@@ -10,6 +10,7 @@ import { ROOT } from "../../scripts/wrangler-dev.ts";
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
 declare const document: any;
 declare const requestAnimationFrame: (cb: () => void) => number;
+declare const location: { hash: string };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -168,4 +169,57 @@ export async function apiAs<T = any>(baseUrl: string, token: string, method: str
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/**
+ * Goes to a screen through the navigation, like a user: the top bar on a
+ * desktop, the bottom bar on a phone — or, for a screen that lives in the
+ * phone's "More" sheet, that sheet.
+ */
+export async function navigate(page: Page, view: string): Promise<void> {
+  const link = page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`);
+  if (await link.count()) await link.click();
+  else {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: /^More/ }).click();
+    const sheet = page.getByRole("dialog", { name: "More" });
+    await sheet.getByRole("link", { name: new RegExp(`^${view}$`, "i") }).click();
+    await sheet.waitFor({ state: "hidden" });
+  }
+  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+}
+
+/** Every screen the navigation offers on this device (the phone's "More" sheet included). */
+export async function navScreens(page: Page): Promise<string[]> {
+  const hrefs = (sel: string) =>
+    page.locator(sel).evaluateAll((links) => links.map((a) => String(a.getAttribute("href")).slice(2)));
+  const main = await page.getByRole("navigation", { name: "Main" }).locator('a[href^="#/"]').all();
+  const visible = await Promise.all(main.map(async (a) => String(await a.getAttribute("href")).slice(2)));
+  const more = (await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: /^More/ }).count())
+    ? await hrefs('#more-sheet a[href^="#/"]')
+    : [];
+  return [...visible, ...more];
+}
+
+const AXE = path.join(ROOT, "node_modules", "axe-core", "axe.min.js");
+
+/**
+ * axe-core's serious and critical violations on the page as it is now
+ * (WCAG 2.x A/AA rules plus best practices), one line each.
+ */
+export async function axeViolations(page: Page, where: string): Promise<string[]> {
+  if (!(await page.evaluate(() => "axe" in globalThis))) await page.addScriptTag({ path: AXE });
+  const violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> =
+    await page.evaluate(async () => {
+      const axe = (globalThis as any).axe;
+      const result = await axe.run(document, { resultTypes: ["violations"] });
+      return result.violations.map((v: any) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n: any) => ({ target: n.target })),
+      }));
+    });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${where}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }

@@ -44,7 +44,7 @@ describe("offline cold start (PWA)", () => {
     const username = `off_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
     await signUp(page, { email: `${username}@example.test`, username, password: "e2e-password-123" });
 
-    const manifest = await (await fetch(`${app.url}/manifest.webmanifest`)).json();
+    const manifest: any = await (await fetch(`${app.url}/manifest.webmanifest`)).json();
     expect(manifest).toMatchObject({ name: "Continuum", display: "standalone", start_url: "/" });
     expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toEqual(
       expect.arrayContaining(["192x192", "512x512"]),
