@@ -95,11 +95,8 @@ export async function startLocalDatabase(opts: {
   const port = want && (ours || (await portFree(want))) ? want : await freePort();
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initdb(dataDir, bins, USER, PASSWORD);
 
-  const flags = [
-    ...["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
-    // TCP only: no socket file in /tmp to collide with another cluster's.
-    ...["-c", "unix_socket_directories="],
-  ];
+  // TCP only (no unix_socket_directories): no socket file in /tmp to collide with another cluster's.
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "unix_socket_directories="];
   // Cleartext password on loopback (initdb --auth=password), like Neon's proxy
   // (over TLS there): SCRAM would add a slow key derivation to every connection.
   const onLog = (m: string) => {

@@ -16,7 +16,10 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const svg = readFileSync(path.join(ROOT, "web/public/favicon.svg"), "utf8");
 const out = (name: string) => path.join(ROOT, "web/public/icons", name);
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox"],
+});
 try {
   const page = await browser.newPage();
   const render = async (file: string, size: number, maskable: boolean) => {

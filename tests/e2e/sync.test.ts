@@ -31,7 +31,6 @@ import {
 
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
 declare const window: any;
-declare const location: { hash: string };
 declare const document: any;
 declare const localStorage: Record<string, string>;
 declare const MutationObserver: any;

@@ -7,10 +7,14 @@ type DurationParts = { hours?: number; minutes?: number; seconds?: number };
 interface DurationFormat {
   format(d: DurationParts): string;
 }
-type DurationFormatCtor = new (locale?: string, o?: { style?: "digital" | "short" | "long" }) => DurationFormat;
+type DurationFormatCtor = new (
+  locale?: string,
+  o?: { style?: "digital" | "short" | "long"; hoursDisplay?: "auto" },
+) => DurationFormat;
 const DurationFormat = (Intl as unknown as { DurationFormat?: DurationFormatCtor }).DurationFormat;
 
-const digital = DurationFormat && new DurationFormat(undefined, { style: "digital" });
+// "25:00", not "0:25:00".
+const digital = DurationFormat && new DurationFormat(undefined, { style: "digital", hoursDisplay: "auto" });
 const shortDuration = DurationFormat && new DurationFormat(undefined, { style: "short" });
 const unit = (u: string) => new Intl.NumberFormat(undefined, { style: "unit", unit: u, unitDisplay: "short" });
 const hourUnit = unit("hour");
@@ -22,10 +26,10 @@ const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 export function clock(totalSeconds: number): string {
   const s = Math.max(0, Math.ceil(totalSeconds));
   const hours = Math.floor(s / 3600);
-  const minutes = Math.floor((s % 3600) / 60);
+  const mins = Math.floor((s % 3600) / 60);
   const seconds = s % 60;
-  if (digital) return digital.format(hours ? { hours, minutes, seconds } : { minutes, seconds });
-  const mm = hours ? twoDigits.format(minutes) : integer.format(minutes);
+  if (digital) return digital.format(hours ? { hours, minutes: mins, seconds } : { minutes: mins, seconds });
+  const mm = hours ? twoDigits.format(mins) : integer.format(mins);
   return `${hours ? `${integer.format(hours)}:` : ""}${mm}:${twoDigits.format(seconds)}`;
 }
 
@@ -33,10 +37,8 @@ export function clock(totalSeconds: number): string {
 export function minutes(totalSeconds: number): string {
   const total = Math.round(totalSeconds / 60);
   const parts = { hours: Math.floor(total / 60), minutes: total % 60 };
-  if (shortDuration) {
-    if (!total) return shortDuration.format({ minutes: 0 });
-    return shortDuration.format(parts.hours ? (parts.minutes ? parts : { hours: parts.hours }) : { minutes: total });
-  }
+  if (shortDuration && total) return shortDuration.format(parts); // zero parts are left out
+  if (!total) return minuteUnit.format(0);
   if (!parts.hours) return minuteUnit.format(total);
   return parts.minutes
     ? `${hourUnit.format(parts.hours)} ${minuteUnit.format(parts.minutes)}`
