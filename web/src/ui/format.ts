@@ -7,14 +7,9 @@ type DurationParts = { hours?: number; minutes?: number; seconds?: number };
 interface DurationFormat {
   format(d: DurationParts): string;
 }
-type DurationFormatCtor = new (
-  locale?: string,
-  o?: { style?: "digital" | "short" | "long"; hoursDisplay?: "auto" },
-) => DurationFormat;
+type DurationFormatCtor = new (locale?: string, o?: { style?: "digital" | "short" | "long" }) => DurationFormat;
 const DurationFormat = (Intl as unknown as { DurationFormat?: DurationFormatCtor }).DurationFormat;
 
-// "25:00", not "0:25:00".
-const digital = DurationFormat && new DurationFormat(undefined, { style: "digital", hoursDisplay: "auto" });
 const shortDuration = DurationFormat && new DurationFormat(undefined, { style: "short" });
 const unit = (u: string) => new Intl.NumberFormat(undefined, { style: "unit", unit: u, unitDisplay: "short" });
 const hourUnit = unit("hour");
@@ -22,13 +17,15 @@ const minuteUnit = unit("minute");
 const twoDigits = new Intl.NumberFormat(undefined, { minimumIntegerDigits: 2 });
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 
-/** A countdown/position: 1500 → "25:00", 3725 → "1:02:05" (in the locale's digits). */
+/**
+ * A countdown/position: 1500 → "25:00", 3725 → "1:02:05", in the locale's
+ * digits. (Not DurationFormat's "digital" style: Chromium pads it to "00:40".)
+ */
 export function clock(totalSeconds: number): string {
   const s = Math.max(0, Math.ceil(totalSeconds));
   const hours = Math.floor(s / 3600);
   const mins = Math.floor((s % 3600) / 60);
   const seconds = s % 60;
-  if (digital) return digital.format(hours ? { hours, minutes: mins, seconds } : { minutes: mins, seconds });
   const mm = hours ? twoDigits.format(mins) : integer.format(mins);
   return `${hours ? `${integer.format(hours)}:` : ""}${mm}:${twoDigits.format(seconds)}`;
 }
