@@ -34,6 +34,12 @@ import path from "node:path";
 /** A problem the user can fix; its message is one line: what, and how to fix it. */
 export class LocalDbError extends Error {
   override name = "LocalDbError";
+  constructor(message: string) {
+    super(message);
+    // No stack: whoever prints it (dev.ts, vitest's global setup, the bench)
+    // shows the one line that says what to do.
+    this.stack = `${this.name}: ${message}`;
+  }
 }
 
 interface RunAs {
