@@ -157,7 +157,10 @@ async function database(): Promise<{ url: string; wsProxy?: string; local: boole
 /** Runs a package's JS bin with this Node (22), whatever `node` is on PATH. */
 function runBin(bin: string, args: string[], cwd = "."): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: "inherit" });
+    // A production build whatever NODE_ENV the caller has (vitest sets "test",
+    // which would make Vite build in development mode: no service worker).
+    const env = { ...process.env, NODE_ENV: "production" };
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: "inherit", env });
     child.on("exit", (code) => resolve(code ?? 1));
     child.on("error", () => resolve(1));
   });
