@@ -13,6 +13,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../scripts/local-db.ts";
 import { DEMO } from "../../scripts/seed-demo.ts";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
+import { launchBrowser, phoneContext } from "./browser.ts";
 
 const state = mkdtempSync(path.join(tmpdir(), "continuum-devtest-"));
 const children: ChildProcess[] = [];
@@ -110,5 +111,21 @@ describe("npm run dev", () => {
     const refs = (await get("/api/references?archived=all")).items as Array<{ pinned: boolean; archived: boolean }>;
     expect(refs.some((r) => r.pinned)).toBe(true);
     expect(refs.some((r) => r.archived)).toBe(true);
+
+    // The sign-in page of this local run offers the demo login, and it works.
+    const browser = await launchBrowser();
+    try {
+      const ctx = await phoneContext(browser, `http://localhost:${port}`);
+      const page = await ctx.newPage();
+      await page.goto("/");
+      const demo = page.getByRole("complementary", { name: "Local demo" });
+      await demo.waitFor({ timeout: 15_000 });
+      expect(await demo.innerText()).toContain(`${DEMO.username}`);
+      await demo.getByRole("button", { name: `Sign in as ${DEMO.username}` }).click();
+      await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.locator("main li.item").count()).toBeGreaterThanOrEqual(5);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -422,8 +422,12 @@ describe("every screen, desktop and phone", () => {
     const problems: string[] = [];
     for (const kind of ["desktop", "phone"] as const) {
       const d = await device(`shots-${kind}`, kind);
+      const demoAsked = d.page.waitForResponse((r) => new URL(r.url()).pathname === "/api/demo");
       await d.page.goto("/");
       await d.page.getByLabel("Email or username").waitFor();
+      // No DEMO_LOGIN outside `npm run dev`: the page asked, got a 404 and shows
+      // no demo login (tests/e2e/dev.test.ts has the other case).
+      expect((await demoAsked).status()).toBe(404);
       if (kind === "desktop") {
         // The checker itself: an unlabeled field must be caught.
         await d.page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<input id="probe">'));
@@ -432,6 +436,7 @@ describe("every screen, desktop and phone", () => {
       }
       problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} auth (sign in): ${u.html}`));
       problems.push(...(await axeViolations(d.page, `${kind} auth (sign in)`)));
+      expect(await d.page.getByRole("complementary", { name: "Local demo" }).count()).toBe(0);
       await screenshot(d.page, `auth-${kind}`);
       await d.page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Create account" }).click();
       await d.page.getByLabel("Username", { exact: true }).waitFor();
