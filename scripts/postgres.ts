@@ -158,9 +158,9 @@ export async function resolveBinaries(): Promise<Binaries> {
     throw new LocalDbError(
       `the postgres user cannot traverse ${base}: make it traversable (chmod o+x ${base}) or set DATABASE_URL`,
     );
-  await safeRootDir(stageRoot);
   const native = path.dirname(path.dirname(realpathSync(pkg.postgres)));
   if (reachable(pkg.postgres, runAs)) return { initdb: pkg.initdb, postgres: pkg.postgres, runAs, stageRoot };
+  await safeRootDir(stageRoot);
 
   // One staged copy per package version, shared by every checkout.
   const staged = path.join(stageRoot, `bin-${platform()}-${arch()}-${pkg.version}`);
@@ -188,6 +188,7 @@ export async function placeDataDir(wanted: string, bins: Binaries): Promise<stri
     return dir;
   }
   const dataRoot = path.join(bins.stageRoot!, "data");
+  await safeRootDir(bins.stageRoot!); // checked, not just created: /var/tmp is world-writable
   await safeRootDir(dataRoot);
   const key = createHash("sha256").update(dir).digest("hex").slice(0, 12);
   const placed = path.join(dataRoot, `${path.basename(dir)}-${key}`);
