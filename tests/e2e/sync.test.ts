@@ -449,13 +449,19 @@ describe("every screen, desktop and phone", () => {
       const views = await navScreens(d.page);
       expect(views).toEqual(expect.arrayContaining([...MAIN_VIEWS, "libraries", "references", "audio"]));
       if (kind === "phone") {
-        // The sheet itself, open, is a screen too.
-        await d.page.getByRole("button", { name: /^More/ }).click();
-        await d.page.getByRole("dialog", { name: "More" }).waitFor();
+        // The sheet itself, open, is a screen too — opened from the keyboard:
+        // focus moves into it, Escape closes it and focus returns to "More".
+        const more = d.page.getByRole("button", { name: /^More/ });
+        await more.focus();
+        await d.page.keyboard.press("Enter");
+        const sheet = d.page.getByRole("dialog", { name: "More" });
+        await sheet.waitFor();
+        expect(await sheet.evaluate((el) => el.contains(document.activeElement))).toBe(true);
         problems.push(...(await axeViolations(d.page, "phone More sheet")));
         await screenshot(d.page, "more-phone");
         await d.page.keyboard.press("Escape");
-        await d.page.getByRole("dialog", { name: "More" }).waitFor({ state: "hidden" });
+        await sheet.waitFor({ state: "hidden" });
+        expect(await more.evaluate((el) => el === document.activeElement)).toBe(true);
       }
       for (const view of views) {
         await go(d.page, view);
