@@ -108,8 +108,14 @@ function Shell(props: { user: User; onSignOut: () => void }) {
   let main: HTMLElement | undefined;
   const onHash = () => {
     setScreen(screenFromHash(location.hash));
-    // Move focus to the new view's heading so screen readers announce it.
-    queueMicrotask(() => main?.querySelector<HTMLElement>("h1")?.focus());
+    // Move focus to the new view's heading so screen readers announce it — a
+    // lazy screen renders its heading a few frames later, once its chunk loads.
+    const focusHeading = (frames: number) => {
+      const h1 = main?.querySelector<HTMLElement>("h1");
+      if (h1) h1.focus();
+      else if (frames > 0) requestAnimationFrame(() => focusHeading(frames - 1));
+    };
+    queueMicrotask(() => focusHeading(120));
   };
   window.addEventListener("hashchange", onHash);
   onCleanup(() => window.removeEventListener("hashchange", onHash));
