@@ -177,7 +177,9 @@ export async function apiAs<T = any>(baseUrl: string, token: string, method: str
  * phone's "More" sheet, that sheet.
  */
 export async function navigate(page: Page, view: string): Promise<void> {
-  const link = page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`);
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.waitFor(); // the app may still be booting
+  const link = nav.locator(`a[href="#/${view}"]`);
   if (await link.count()) await link.click();
   else {
     await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: /^More/ }).click();

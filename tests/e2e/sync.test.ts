@@ -393,6 +393,12 @@ describe("one account on a desktop, a second desktop and a phone", () => {
   });
 });
 
+/** How far the page scrolls sideways (a phone layout must not). */
+async function sidewaysOverflow(page: Page, where: string): Promise<string[]> {
+  const px = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  return px > 0 ? [`${where}: the page is ${px}px wider than the screen`] : [];
+}
+
 describe("every screen, desktop and phone", () => {
   it("has no serious axe violations and an accessible name on every control, and the main ones are captured as screenshots", async () => {
     // A fresh account with the demo content (scripts/seed-demo.ts, what `npm run dev` seeds).
@@ -473,6 +479,7 @@ describe("every screen, desktop and phone", () => {
         await d.page.evaluate(() => document.activeElement?.blur());
         problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} ${view}: ${u.html}`));
         problems.push(...(await axeViolations(d.page, `${kind} ${view}`)));
+        if (kind === "phone") problems.push(...(await sidewaysOverflow(d.page, `phone ${view}`)));
         if ((MAIN_VIEWS as readonly string[]).includes(view)) await screenshot(d.page, `${view}-${kind}`);
         if (view === "inbox") {
           // The inline editor's fields too.
@@ -490,6 +497,30 @@ describe("every screen, desktop and phone", () => {
             await d.page.getByLabel("What are you focusing on? (optional)").fill("Plan the week");
             await d.page.getByRole("button", { name: "Start focus" }).click();
           }
+        }
+      }
+      if (kind === "phone") {
+        // Long words and translated-length labels must wrap, not widen the page.
+        const t = await sessionToken(d.ctx);
+        const word = "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherung";
+        const long = { title: `${word} beantragen`, tags: ["rechtsschutzversicherungsgesellschaften"] };
+        expect(
+          (await api(t, "POST", "/api/user/inbox", { ...long, description: `https://example.com/${word}` })).status,
+        ).toBe(201);
+        expect(
+          (
+            await api(t, "POST", "/api/references", {
+              ...long,
+              category: word,
+              url: `https://example.com/${word}/${word}`,
+            })
+          ).status,
+        ).toBe(201);
+        await d.page.reload();
+        for (const view of ["inbox", "references"]) {
+          await go(d.page, view);
+          await d.page.locator("main", { hasText: word }).waitFor({ timeout: 45_000 });
+          problems.push(...(await sidewaysOverflow(d.page, `phone ${view} (long words)`)));
         }
       }
       if (kind === "desktop") {
