@@ -21,6 +21,8 @@ export const DEMO = { email: "demo@continuum.local", username: "demo", password:
 export interface Demo {
   /** Calls the API as the demo user; throws (with the response) on a non-2xx. */
   api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /** The account's user id (ids are per user: scope any SQL with it). */
+  userId: string;
   /** A stable UUID for `name`: the same record on every run. */
   id(name: string): string;
   /** SQL on the app's database, for what the API can't express (backdating history). */
@@ -52,15 +54,18 @@ const focus: Seed = async (demo) => {
   ];
   for (const [label, planned, focused, endedAgo] of sessions) {
     const id = demo.id(`focus:${label}`);
-    const [existing] = await demo.sql<{ status: string }>("select status from focus_sessions where id = $1", [id]);
+    const [existing] = await demo.sql<{ status: string }>(
+      "select status from focus_sessions where id = $1 and user_id = $2",
+      [id, demo.userId],
+    );
     if (existing?.status === "completed") continue;
     if (!existing) await demo.api("POST", "/api/focus/sessions", { id, duration_s: planned * 60, label });
     // The API only knows "now": move the start back so the session has really
     // lasted `focused` minutes, complete it, then shift it to when it happened.
-    await demo.sql("update focus_sessions set started_at = now() - make_interval(mins => $2) where id = $1", [
-      id,
-      focused,
-    ]);
+    await demo.sql(
+      "update focus_sessions set started_at = now() - make_interval(mins => $2) where id = $1 and user_id = $3",
+      [id, focused, demo.userId],
+    );
     await demo.api("POST", `/api/focus/sessions/${id}/complete`);
     await shiftFocusSession(demo, id, endedAgo);
   }
@@ -70,8 +75,9 @@ const focus: Seed = async (demo) => {
 async function shiftFocusSession(demo: Demo, id: string, minutesAgo: number) {
   const shift = "make_interval(mins => $2)";
   await demo.sql(
-    `update focus_sessions set started_at = started_at - ${shift}, ended_at = ended_at - ${shift} where id = $1`,
-    [id, minutesAgo],
+    `update focus_sessions set started_at = started_at - ${shift}, ended_at = ended_at - ${shift}
+      where id = $1 and user_id = $3`,
+    [id, minutesAgo, demo.userId],
   );
   // Clients read the change log: keep its copy of the record identical.
   await demo.sql(
@@ -79,9 +85,9 @@ async function shiftFocusSession(demo: Demo, id: string, minutesAgo: number) {
        || jsonb_build_object('started_at', to_char(f.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                              'ended_at', to_char(f.ended_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
        from focus_sessions f
-      where f.id = $1 and c.user_id = f.user_id and c.entity = 'focus_session' and c.record_id = $1
+      where f.id = $1 and f.user_id = $2 and c.user_id = f.user_id and c.entity = 'focus_session' and c.record_id = $1
         and c.version = f.version`,
-    [id],
+    [id, demo.userId],
   );
 }
 
@@ -212,7 +218,7 @@ export async function seedDemo(opts: {
     throw new Error(`signup: HTTP ${signup.status} ${(await signup.text()).slice(0, 200)}`);
   const login = await post("/api/auth/login", { login: account.username, password: account.password });
   if (!login.ok) throw new Error(`login: HTTP ${login.status} ${(await login.text()).slice(0, 200)}`);
-  const { token } = (await login.json()) as { token: string };
+  const { token, user } = (await login.json()) as { token: string; user: { id: string } };
 
   neonConfig.webSocketConstructor = ws;
   configureDriver({ LOCAL_WS_PROXY: opts.wsProxy });
@@ -233,6 +239,7 @@ export async function seedDemo(opts: {
       return (res.status === 204 ? undefined : await res.json()) as T;
     },
     // Per account, so several seeded accounts never share a record id.
+    userId: user.id,
     id: (name) => stableId(opts.account ? `${account.username}:${name}` : name),
     async sql<T>(text: string, params: unknown[] = []) {
       return (await pool.query(text, params)).rows as T[];
