@@ -2,7 +2,7 @@
  * Debian's Chromium driven by playwright-core (never a downloaded browser),
  * plus the two device profiles the e2e tests use and small page helpers.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
@@ -209,7 +209,8 @@ const AXE = path.join(ROOT, "node_modules", "axe-core", "axe.min.js");
  * (WCAG 2.x A/AA rules plus best practices), one line each.
  */
 export async function axeViolations(page: Page, where: string): Promise<string[]> {
-  if (!(await page.evaluate(() => "axe" in globalThis))) await page.addScriptTag({ path: AXE });
+  // Evaluated through DevTools, not a <script> tag: the app's CSP (web/public/_headers) refuses inline scripts.
+  if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(readFileSync(AXE, "utf8"));
   const violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> =
     await page.evaluate(async () => {
       const axe = (globalThis as any).axe;
