@@ -156,8 +156,19 @@ const references: Seed = async (demo) => {
   for (const r of refs) await demo.api("POST", "/api/references", { id: demo.id(`reference:${r.title}`), ...r });
 };
 
-/** Name → seed, in the order they run. Append new domains here. */
-export const DEMO_SEEDS: Record<string, Seed> = { inbox, focus, library, references };
+const todos: Seed = async (demo) => {
+  // Tomorrow 17:00 UTC: stable within a day, so an interrupted seed re-runs as the same records.
+  const tomorrow = new Date(new Date().setUTCHours(17, 0, 0, 0) + 86_400_000).toISOString();
+  const items = [
+    { title: "Send the kickoff notes to Alex", due_at: tomorrow },
+    { title: "Renew the library card" },
+    { title: "Back up the laptop", done: true },
+  ];
+  for (const t of items) await demo.api("POST", "/api/todos", { id: demo.id(`todo:${t.title}`), ...t });
+};
+
+/** Name → seed, in the order they run. Append new domains here (the Assistant's conversations are its owner's to add). */
+export const DEMO_SEEDS: Record<string, Seed> = { inbox, focus, library, references, todos };
 
 // ---- runner ---------------------------------------------------------------------
 

@@ -111,6 +111,8 @@ describe("npm run dev", () => {
     const refs = (await get("/api/references?archived=all")).items as Array<{ pinned: boolean; archived: boolean }>;
     expect(refs.some((r) => r.pinned)).toBe(true);
     expect(refs.some((r) => r.archived)).toBe(true);
+    const todos = (await get("/api/todos")).items as Array<{ done: boolean; due_at: string | null }>;
+    expect(todos.some((t) => t.done) && todos.some((t) => t.due_at)).toBe(true);
 
     // The sign-in page of this local run offers the demo login, and it works.
     const browser = await launchBrowser();

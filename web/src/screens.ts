@@ -51,8 +51,8 @@ export const SCREENS: Screen[] = [
     icon: "M6 3h12v18l-6-4-6 4z",
   },
   { id: "audio", label: "Audio", component: lazy(() => import("./views/AudioFiles.tsx")) },
-  { id: "settings", label: "Settings", component: named(() => import("./views/Settings.tsx"), "Settings") },
   { id: "assistant", label: "Assistant", component: lazy(() => import("./views/assistant/Assistant.tsx")) },
+  { id: "settings", label: "Settings", component: named(() => import("./views/Settings.tsx"), "Settings") },
   // Device sessions live on the server only (nothing to show offline anyway).
   { id: "devices", label: "Devices", component: lazy(() => import("./views/Devices.tsx")) },
 ];
