@@ -187,7 +187,8 @@ export async function navigate(page: Page, view: string): Promise<void> {
     await sheet.getByRole("link", { name: new RegExp(`^${view}$`, "i") }).click();
     await sheet.waitFor({ state: "hidden" });
   }
-  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+  // "#/assistant" may become "#/assistant/<id>": the screen reads the rest itself.
+  await page.waitForFunction((v) => location.hash === `#/${v}` || location.hash.startsWith(`#/${v}/`), view);
 }
 
 /** Every screen the navigation offers on this device (the phone's "More" sheet included). */
