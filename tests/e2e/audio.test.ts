@@ -369,6 +369,34 @@ describe("audio, libraries and references on two desktops of one account", () =>
     await expect.poll(async () => (await media(b.page, TRACK)).paused).toBe(true);
   });
 
+  it("renames a track from the keyboard; the other desktop sees the new title; Escape cancels", async () => {
+    const renamed = `${TRACK} (renamed)`;
+    const titles = (p: Page) => p.getByTestId("track-row").locator(".item-title").allInnerTexts();
+    const rename = a.page.getByRole("button", { name: `Rename “${TRACK}”` });
+    await rename.focus();
+    await a.page.keyboard.press("Enter");
+    const field = a.page.getByLabel("Track title");
+    await expect.poll(() => field.evaluate((el) => el === document.activeElement)).toBe(true);
+    await field.fill(renamed);
+    await a.page.keyboard.press("Enter");
+    await expect.poll(() => titles(a.page)).toContain(renamed);
+    await expect.poll(() => titles(b.page)).toContain(renamed);
+
+    // Escape leaves the title as it was and gives focus back to the button.
+    const again = a.page.getByRole("button", { name: `Rename “${renamed}”` });
+    await again.click();
+    await a.page.getByLabel("Track title").fill("not this");
+    await a.page.keyboard.press("Escape");
+    await expect.poll(() => again.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await titles(a.page)).toContain(renamed);
+
+    // Back to the original title for the flows below.
+    await again.click();
+    await a.page.getByLabel("Track title").fill(TRACK);
+    await a.page.keyboard.press("Enter");
+    await expect.poll(() => titles(b.page)).toContain(TRACK);
+  });
+
   it("a reference with a recording uploaded from its form, shown with a player on both desktops", async () => {
     await go(a.page, "references", "References");
     await go(b.page, "references", "References");

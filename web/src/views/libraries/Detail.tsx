@@ -3,7 +3,9 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import type { Audio, FocusTrack } from "../../api/types.ts";
 import { AudioPlayer, audioSrc } from "../../components/AudioPlayer.tsx";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
-import { deleteLibrary, moveTrack, removeTrack, tracksOf } from "../../mutations/libraries.ts";
+import { LIMITS } from "@protocol/rules.ts";
+import { Field, FormButtons } from "../../components/fields.tsx";
+import { deleteLibrary, moveTrack, removeTrack, tracksOf, updateTrack } from "../../mutations/libraries.ts";
 import { clock } from "../../ui/format.ts";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 import { AddTrack, FavoriteButton, RenameForm } from "./Form.tsx";
@@ -53,7 +55,7 @@ export function LibraryDetail(props: { id: string }) {
       >
         {(l) => (
           <>
-            <header class="view-head">
+            <header class="view-head library-head">
               <Show when={!editing()} fallback={<RenameForm lib={l()} onDone={() => setEditing(false)} />}>
                 <div class="row">
                   <FavoriteButton lib={l()} />
@@ -116,6 +118,18 @@ function TrackRow(props: {
 }) {
   const store = useSync();
   const t = () => props.track;
+  const [renaming, setRenaming] = createSignal(false);
+  let renameButton: HTMLButtonElement | undefined;
+  const doneRenaming = () => {
+    setRenaming(false);
+    queueMicrotask(() => renameButton?.focus()); // back where the keyboard was
+  };
+  const saveTitle = (e: SubmitEvent) => {
+    e.preventDefault();
+    const title = String(new FormData(e.currentTarget as HTMLFormElement).get("title") ?? "").trim();
+    if (title && title !== t().title) void updateTrack(store, t(), { title });
+    doneRenaming();
+  };
   const source = () => {
     if (t().url) {
       try {
@@ -133,7 +147,21 @@ function TrackRow(props: {
           {props.index + 1}
         </span>
         <div class="item-main grow">
-          <h3 class="item-title">{t().title}</h3>
+          <Show when={renaming()} fallback={<h3 class="item-title">{t().title}</h3>}>
+            <form class="row wrap" onSubmit={saveTitle} onKeyDown={(e) => e.key === "Escape" && doneRenaming()}>
+              <Field for={`track-title-${t().id}`} label="Track title" grow>
+                <input
+                  id={`track-title-${t().id}`}
+                  name="title"
+                  required
+                  maxlength={LIMITS.track.title}
+                  value={t().title}
+                  ref={(el) => queueMicrotask(() => el.select())}
+                />
+              </Field>
+              <FormButtons submit="Save" onCancel={doneRenaming} />
+            </form>
+          </Show>
           <p class="muted small">
             {source()}
             <Show when={t().duration_s ?? props.audio?.duration_s}>{(d) => ` · ${clock(d())}`}</Show>
@@ -152,6 +180,9 @@ function TrackRow(props: {
           >
             <span aria-hidden="true">↓</span>
             <span class="sr-only">Move “{t().title}” down</span>
+          </button>
+          <button type="button" class="ghost" ref={(el) => (renameButton = el)} onClick={() => setRenaming(true)}>
+            Rename<span class="sr-only"> “{t().title}”</span>
           </button>
           <button type="button" class="ghost danger" onClick={() => void removeTrack(store, t())}>
             Remove<span class="sr-only"> “{t().title}”</span>
