@@ -397,6 +397,33 @@ describe("audio, libraries and references on two desktops of one account", () =>
     await expect.poll(() => titles(b.page)).toContain(TRACK);
   });
 
+  it("reorders tracks by dragging a row's handle (the other desktop follows); ↑ puts it back", async () => {
+    const titles = (p: Page) => p.getByTestId("track-row").locator(".item-title").allInnerTexts();
+    const libs = await api<{ items: Array<{ id: string; name: string }> }>(token, "GET", "/api/focus/libraries");
+    const lib = libs.body.items.find((l) => l.name === LIBRARY)!;
+    const second = { title: "Brown noise", url: "https://example.com/audio/brown.ogg", duration_s: 600 };
+    expect((await api(token, "POST", `/api/focus/libraries/${lib.id}/tracks`, second)).status).toBe(201);
+    await expect.poll(() => titles(a.page)).toEqual([TRACK, second.title]);
+
+    const rows = a.page.getByTestId("track-row");
+    await rows.nth(1).getByTestId("drag-handle").dragTo(rows.nth(0));
+    await expect.poll(() => titles(a.page)).toEqual([second.title, TRACK]);
+    await expect.poll(() => titles(b.page)).toEqual([second.title, TRACK]);
+    const server = await api<{ tracks: Array<{ title: string; position: number }> }>(
+      token,
+      "GET",
+      `/api/focus/libraries/${lib.id}`,
+    );
+    expect(server.body.tracks.map((t) => [t.title, t.position])).toEqual([
+      [second.title, 0],
+      [TRACK, 1],
+    ]);
+
+    // The keyboard way back: ↑ on the Sine track.
+    await a.page.getByRole("button", { name: `Move “${TRACK}” up` }).click();
+    await expect.poll(() => titles(b.page)).toEqual([TRACK, second.title]);
+  });
+
   it("a reference with a recording uploaded from its form, shown with a player on both desktops", async () => {
     await go(a.page, "references", "References");
     await go(b.page, "references", "References");

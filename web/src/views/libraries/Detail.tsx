@@ -21,6 +21,20 @@ export function LibraryDetail(props: { id: string }) {
   const [editing, setEditing] = createSignal(false);
   const [announce, setAnnounce] = createSignal("");
 
+  // Drag and drop by the row's handle (a pointer's shortcut; the ↑/↓ buttons
+  // are the keyboard's way and announce the same).
+  const [dragged, setDragged] = createSignal<string | null>(null);
+  const [dropAt, setDropAt] = createSignal<number | null>(null);
+  const drop = (to: number) => {
+    const track = tracks().find((t) => t.id === dragged());
+    const from = track ? tracks().indexOf(track) : -1;
+    setDragged(null);
+    setDropAt(null);
+    if (!track || from === to) return;
+    void moveTrack(store, track, from, to);
+    setAnnounce(`Moved “${track.title}” to position ${to + 1} of ${tracks().length}.`);
+  };
+
   const move = (track: FocusTrack, dir: -1 | 1) => {
     const from = tracks().findIndex((t) => t.id === track.id);
     const to = from + dir;
@@ -94,6 +108,13 @@ export function LibraryDetail(props: { id: string }) {
                         count={tracks().length}
                         audio={t.audio_id ? audioById().get(t.audio_id) : undefined}
                         onMove={(dir) => move(t, dir)}
+                        drag={{
+                          start: () => setDragged(t.id),
+                          over: () => dragged() && setDropAt(i()),
+                          drop: () => drop(i()),
+                          end: () => (setDragged(null), setDropAt(null)),
+                          target: () => dragged() !== null && dropAt() === i() && dragged() !== t.id,
+                        }}
                       />
                     )}
                   </For>
@@ -115,6 +136,7 @@ function TrackRow(props: {
   count: number;
   audio: Audio | undefined;
   onMove: (dir: -1 | 1) => void;
+  drag: { start: () => void; over: () => void; drop: () => void; end: () => void; target: () => boolean };
 }) {
   const store = useSync();
   const t = () => props.track;
@@ -141,8 +163,37 @@ function TrackRow(props: {
     return props.audio?.filename ?? "Uploaded file";
   };
   return (
-    <li class="card track-row" data-testid="track-row" data-track-id={t().id}>
+    <li
+      class="card track-row"
+      data-testid="track-row"
+      data-track-id={t().id}
+      data-drop-target={props.drag.target() ? "true" : undefined}
+      onDragOver={(e) => {
+        e.preventDefault(); // allow dropping here
+        props.drag.over();
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        props.drag.drop();
+      }}
+    >
       <div class="track-head">
+        <span
+          class="drag-handle"
+          draggable="true"
+          aria-hidden="true"
+          title="Drag to reorder"
+          data-testid="drag-handle"
+          onDragStart={(e) => {
+            e.dataTransfer?.setData("text/plain", t().id);
+            const row = e.currentTarget.closest("li");
+            if (row) e.dataTransfer?.setDragImage(row, 16, 16);
+            props.drag.start();
+          }}
+          onDragEnd={() => props.drag.end()}
+        >
+          ⠿
+        </span>
         <span class="track-pos" aria-hidden="true">
           {props.index + 1}
         </span>
