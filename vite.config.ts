@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
 import solid from "vite-plugin-solid";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -25,7 +26,42 @@ const scalarBundle = {
 
 export default defineConfig({
   root: here("./web"),
-  plugins: [solid(), scalarBundle],
+  plugins: [
+    solid(),
+    scalarBundle,
+    // Installable, and a cold start works offline: the service worker
+    // precaches the app shell and every chunk, and answers navigations with
+    // index.html. It never answers /api/* — the sync client owns data (IndexedDB
+    // + outbox), so API requests always go to the network, untouched.
+    VitePWA({
+      registerType: "prompt", // a new version waits until the user says reload (web/src/pwa.ts)
+      injectRegister: false, // registered lazily from main.tsx, off the initial bundle
+      includeAssets: ["favicon.svg", "icons/apple-touch-icon.png"],
+      manifest: {
+        name: "Continuum",
+        short_name: "Continuum",
+        description: "Your inbox, focus timer and references — on every device, live.",
+        start_url: "/",
+        scope: "/",
+        display: "standalone",
+        background_color: "#f6f6f9",
+        theme_color: "#4f46e5",
+        icons: [
+          { src: "/icons/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
+          { src: "/icons/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },
+          { src: "/icons/maskable-512.png", sizes: "512x512", type: "image/png", purpose: "maskable" },
+        ],
+      },
+      workbox: {
+        globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
+        globIgnores: ["docs/**"], // the API docs' bundle is big and only for /api/docs (online)
+        navigateFallback: "/index.html",
+        navigateFallbackDenylist: [/^\/api\//],
+        cleanupOutdatedCaches: true,
+        runtimeCaching: [], // nothing at runtime: no API responses in Cache Storage, ever
+      },
+    }),
+  ],
   resolve: {
     // Wire types shared with the Worker (type-only imports: no zod in the bundle).
     alias: { "@protocol": here("./workers/protocol") },

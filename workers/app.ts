@@ -37,7 +37,7 @@ const serverDate: MiddlewareHandler = async (c, next) => {
 };
 
 /** Routes that never touch the database (and open no pool). */
-const NO_DB = new Set(["/api/ping", "/api/openapi.json", "/api/docs"]);
+const NO_DB = new Set(["/api/ping", "/api/openapi.json", "/api/docs", "/api/demo"]);
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 app

@@ -16,6 +16,8 @@ interface SecretEnv {
   ASSISTANT_LEASE_SECONDS?: string;
   /** Workers AI: bound only in the generated deploy configuration (scripts/deploy-config.ts). */
   AI?: Ai;
+  /** Local runtime only: "login:password" of the seeded demo account (GET /api/demo). */
+  DEMO_LOGIN?: string;
 }
 
 declare global {

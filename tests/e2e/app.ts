@@ -56,6 +56,9 @@ export async function ensureWebBuilt(): Promise<void> {
     const child = spawn(process.execPath, [bin("vite"), "build", "--logLevel", "warn"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
+      // vitest sets NODE_ENV=test, which would make this a development build
+      // (Solid's dev runtime, no service worker): build what users get.
+      env: { ...process.env, NODE_ENV: "production" },
     });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

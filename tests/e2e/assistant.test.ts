@@ -13,6 +13,7 @@ import {
   apiAs,
   desktopContext,
   launchBrowser,
+  navigate,
   phoneContext,
   screenshot,
   sessionToken,
@@ -45,8 +46,7 @@ async function open(kind: "desktop" | "phone", name: string): Promise<Page> {
 }
 
 async function go(page: Page, view: string, heading: string) {
-  await page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`).click();
-  await page.waitForFunction((v) => location.hash.startsWith(`#/${v}`), view);
+  await navigate(page, view); // on a phone, Assistant sits in the "More" sheet
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
 

@@ -13,8 +13,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startApp, type RunningApp } from "./app.ts";
 import {
   apiAs,
+  axeViolations,
   desktopContext,
   launchBrowser,
+  navigate,
   phoneContext,
   screenshot,
   sessionToken,
@@ -110,8 +112,7 @@ const api = <T = any>(token: string, method: string, path: string, json?: unknow
 
 /** Through the nav, like a user; resolves once the view's heading is up. */
 async function go(page: Page, view: string, heading: string) {
-  await page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`).click();
-  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+  await navigate(page, view);
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
 
@@ -248,7 +249,7 @@ describe("audio, libraries and references on two desktops of one account", () =>
       const file = d.page.locator(`[data-testid=audio-row][data-audio-id="${toneId}"]`);
       await file.waitFor();
       expect(await file.locator(".item-title").innerText()).toBe(TONE.name);
-      expect(await file.locator("p.muted").innerText()).toMatch(/^WAV · 3.5 MB · 0:40 · just now$/);
+      expect(await file.locator("p.muted").innerText()).toMatch(/^WAV · 3.5 MB · 0:40 · now$/); // Intl.RelativeTimeFormat, en-US
     }
   });
 
@@ -368,6 +369,61 @@ describe("audio, libraries and references on two desktops of one account", () =>
     await expect.poll(async () => (await media(b.page, TRACK)).paused).toBe(true);
   });
 
+  it("renames a track from the keyboard; the other desktop sees the new title; Escape cancels", async () => {
+    const renamed = `${TRACK} (renamed)`;
+    const titles = (p: Page) => p.getByTestId("track-row").locator(".item-title").allInnerTexts();
+    const rename = a.page.getByRole("button", { name: `Rename “${TRACK}”` });
+    await rename.focus();
+    await a.page.keyboard.press("Enter");
+    const field = a.page.getByLabel("Track title");
+    await expect.poll(() => field.evaluate((el) => el === document.activeElement)).toBe(true);
+    await field.fill(renamed);
+    await a.page.keyboard.press("Enter");
+    await expect.poll(() => titles(a.page)).toContain(renamed);
+    await expect.poll(() => titles(b.page)).toContain(renamed);
+
+    // Escape leaves the title as it was and gives focus back to the button.
+    const again = a.page.getByRole("button", { name: `Rename “${renamed}”` });
+    await again.click();
+    await a.page.getByLabel("Track title").fill("not this");
+    await a.page.keyboard.press("Escape");
+    await expect.poll(() => again.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await titles(a.page)).toContain(renamed);
+
+    // Back to the original title for the flows below.
+    await again.click();
+    await a.page.getByLabel("Track title").fill(TRACK);
+    await a.page.keyboard.press("Enter");
+    await expect.poll(() => titles(b.page)).toContain(TRACK);
+  });
+
+  it("reorders tracks by dragging a row's handle (the other desktop follows); ↑ puts it back", async () => {
+    const titles = (p: Page) => p.getByTestId("track-row").locator(".item-title").allInnerTexts();
+    const libs = await api<{ items: Array<{ id: string; name: string }> }>(token, "GET", "/api/focus/libraries");
+    const lib = libs.body.items.find((l) => l.name === LIBRARY)!;
+    const second = { title: "Brown noise", url: "https://example.com/audio/brown.ogg", duration_s: 600 };
+    expect((await api(token, "POST", `/api/focus/libraries/${lib.id}/tracks`, second)).status).toBe(201);
+    await expect.poll(() => titles(a.page)).toEqual([TRACK, second.title]);
+
+    const rows = a.page.getByTestId("track-row");
+    await rows.nth(1).getByTestId("drag-handle").dragTo(rows.nth(0));
+    await expect.poll(() => titles(a.page)).toEqual([second.title, TRACK]);
+    await expect.poll(() => titles(b.page)).toEqual([second.title, TRACK]);
+    const server = await api<{ tracks: Array<{ title: string; position: number }> }>(
+      token,
+      "GET",
+      `/api/focus/libraries/${lib.id}`,
+    );
+    expect(server.body.tracks.map((t) => [t.title, t.position])).toEqual([
+      [second.title, 0],
+      [TRACK, 1],
+    ]);
+
+    // The keyboard way back: ↑ on the Sine track.
+    await a.page.getByRole("button", { name: `Move “${TRACK}” up` }).click();
+    await expect.poll(() => titles(b.page)).toEqual([TRACK, second.title]);
+  });
+
   it("a reference with a recording uploaded from its form, shown with a player on both desktops", async () => {
     await go(a.page, "references", "References");
     await go(b.page, "references", "References");
@@ -484,8 +540,10 @@ describe("an upload cancelled midway", () => {
 describe("the media screens, desktop and phone", () => {
   it("have an accessible name on every control, and are captured as screenshots", async () => {
     const problems: string[] = [];
-    const check = async (p: Page, where: string) =>
+    const check = async (p: Page, where: string) => {
       problems.push(...(await unlabeledControls(p)).map((u) => `${where}: ${u.html}`));
+      problems.push(...(await axeViolations(p, where)));
+    };
     const shots: Record<string, { name: string; buffer: Buffer }> = {
       desktop: { name: "ocean-waves.wav", buffer: sineWav(12, 220) },
       phone: { name: "birdsong.wav", buffer: sineWav(8, 660) },

@@ -2,7 +2,7 @@
  * Debian's Chromium driven by playwright-core (never a downloaded browser),
  * plus the two device profiles the e2e tests use and small page helpers.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
@@ -10,6 +10,7 @@ import { ROOT } from "../../scripts/wrangler-dev.ts";
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
 declare const document: any;
 declare const requestAnimationFrame: (cb: () => void) => number;
+declare const location: { hash: string };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -168,4 +169,61 @@ export async function apiAs<T = any>(baseUrl: string, token: string, method: str
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/**
+ * Goes to a screen through the navigation, like a user: the top bar on a
+ * desktop, the bottom bar on a phone — or, for a screen that lives in the
+ * phone's "More" sheet, that sheet.
+ */
+export async function navigate(page: Page, view: string): Promise<void> {
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.waitFor(); // the app may still be booting
+  const link = nav.locator(`a[href="#/${view}"]`);
+  if (await link.count()) await link.click();
+  else {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: /^More/ }).click();
+    const sheet = page.getByRole("dialog", { name: "More" });
+    await sheet.getByRole("link", { name: new RegExp(`^${view}$`, "i") }).click();
+    await sheet.waitFor({ state: "hidden" });
+  }
+  // "#/assistant" may become "#/assistant/<id>": the screen reads the rest itself.
+  await page.waitForFunction((v) => location.hash === `#/${v}` || location.hash.startsWith(`#/${v}/`), view);
+}
+
+/** Every screen the navigation offers on this device (the phone's "More" sheet included). */
+export async function navScreens(page: Page): Promise<string[]> {
+  const hrefs = (sel: string) =>
+    page.locator(sel).evaluateAll((links) => links.map((a) => String(a.getAttribute("href")).slice(2)));
+  const main = await page.getByRole("navigation", { name: "Main" }).locator('a[href^="#/"]').all();
+  const visible = await Promise.all(main.map(async (a) => String(await a.getAttribute("href")).slice(2)));
+  const more = (await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: /^More/ }).count())
+    ? await hrefs('#more-sheet a[href^="#/"]')
+    : [];
+  return [...visible, ...more];
+}
+
+const AXE = path.join(ROOT, "node_modules", "axe-core", "axe.min.js");
+
+/**
+ * axe-core's serious and critical violations on the page as it is now
+ * (WCAG 2.x A/AA rules plus best practices), one line each.
+ */
+export async function axeViolations(page: Page, where: string): Promise<string[]> {
+  // Evaluated through DevTools, not a <script> tag: the app's CSP (web/public/_headers) refuses inline scripts.
+  if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(readFileSync(AXE, "utf8"));
+  const violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> =
+    await page.evaluate(async () => {
+      const axe = (globalThis as any).axe;
+      const result = await axe.run(document, { resultTypes: ["violations"] });
+      return result.violations.map((v: any) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n: any) => ({ target: n.target })),
+      }));
+    });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${where}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }

@@ -11,10 +11,14 @@ import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { startApp, type RunningApp } from "./app.ts";
+import { seedDemo } from "../../scripts/seed-demo.ts";
 import {
   apiAs,
+  axeViolations,
   desktopContext,
   launchBrowser,
+  navigate,
+  navScreens,
   phoneContext,
   screenshot,
   sessionToken,
@@ -27,7 +31,6 @@ import {
 
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
 declare const window: any;
-declare const location: { hash: string };
 declare const document: any;
 declare const localStorage: Record<string, string>;
 declare const MutationObserver: any;
@@ -87,8 +90,7 @@ const MAIN_VIEWS = ["inbox", "focus", "settings", "devices"] as const;
 
 /** Through the nav, like a user; the view's heading tells us it is up. */
 const go = async (page: Page, view: string) => {
-  await page.getByRole("navigation", { name: "Main" }).locator(`a[href="#/${view}"]`).click();
-  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+  await navigate(page, view);
   if ((MAIN_VIEWS as readonly string[]).includes(view))
     await page.getByRole("heading", { level: 1, name: new RegExp(`^${view}$`, "i") }).waitFor();
   else await page.locator("main h1").first().waitFor();
@@ -391,30 +393,33 @@ describe("one account on a desktop, a second desktop and a phone", () => {
   });
 });
 
+/** How far the page scrolls sideways (a phone layout must not). */
+async function sidewaysOverflow(page: Page, where: string): Promise<string[]> {
+  const px = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  return px > 0 ? [`${where}: the page is ${px}px wider than the screen`] : [];
+}
+
 describe("every screen, desktop and phone", () => {
-  it("has an accessible name on every form control, and the main ones are captured as screenshots", async () => {
-    // A fresh account with some content, made through the API.
+  it("has no serious axe violations and an accessible name on every control, and the main ones are captured as screenshots", async () => {
+    // A fresh account with the demo content (scripts/seed-demo.ts, what `npm run dev` seeds).
     const username = `e2e_shot_${randomUUID().slice(0, 6)}`;
     const password = "e2e-password-123";
-    const signup = await fetch(`${app.url}/api/auth/signup`, {
+    const account = { email: `${username}@example.test`, username, password };
+    const seeded = await seedDemo({
+      baseUrl: app.url,
+      account,
+      databaseUrl: inject("databaseUrl"),
+      wsProxy: inject("wsProxy"),
+      done: new Set(),
+    });
+    expect(seeded).toEqual(expect.arrayContaining(["inbox", "focus", "library", "references"]));
+    const login = await fetch(`${app.url}/api/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: `${username}@example.test`, username, password }),
+      body: JSON.stringify({ login: username, password }),
     });
-    expect(signup.status).toBe(201);
-    const seedToken = ((await signup.json()) as { token: string }).token;
-    const seed = [
-      { title: "Renew passport", tags: ["errands"], description: "Photos first, then the form." },
-      { title: "Sketch the onboarding flow", tags: ["work", "design"] },
-      { title: "Call Bob about Saturday", tags: ["home"] },
-      { title: "Read “The Design of Everyday Things”", tags: ["reading"] },
-    ];
-    for (const s of seed) expect((await api(seedToken, "POST", "/api/user/inbox", s)).status).toBe(201);
-    const done = await api<{ id: string }>(seedToken, "POST", "/api/focus/sessions", {
-      duration_s: 1500,
-      label: "Inbox zero",
-    });
-    expect((await api(seedToken, "POST", `/api/focus/sessions/${done.body.id}/complete`)).status).toBe(200);
+    const seedToken = ((await login.json()) as { token: string }).token;
+    // And one running session, for the Focus screen's timer.
     expect(
       (await api(seedToken, "POST", "/api/focus/sessions", { duration_s: 3000, label: "Draft the proposal" })).status,
     ).toBe(201);
@@ -423,8 +428,12 @@ describe("every screen, desktop and phone", () => {
     const problems: string[] = [];
     for (const kind of ["desktop", "phone"] as const) {
       const d = await device(`shots-${kind}`, kind);
+      const demoAsked = d.page.waitForResponse((r) => new URL(r.url()).pathname === "/api/demo");
       await d.page.goto("/");
       await d.page.getByLabel("Email or username").waitFor();
+      // No DEMO_LOGIN outside `npm run dev`: the page asked, got a 404 and shows
+      // no demo login (tests/e2e/dev.test.ts has the other case).
+      expect((await demoAsked).status()).toBe(404);
       if (kind === "desktop") {
         // The checker itself: an unlabeled field must be caught.
         await d.page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<input id="probe">'));
@@ -432,18 +441,34 @@ describe("every screen, desktop and phone", () => {
         await d.page.evaluate(() => document.getElementById("probe").remove());
       }
       problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} auth (sign in): ${u.html}`));
+      problems.push(...(await axeViolations(d.page, `${kind} auth (sign in)`)));
+      expect(await d.page.getByRole("complementary", { name: "Local demo" }).count()).toBe(0);
       await screenshot(d.page, `auth-${kind}`);
       await d.page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Create account" }).click();
       await d.page.getByLabel("Username", { exact: true }).waitFor();
       problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} auth (sign up): ${u.html}`));
+      problems.push(...(await axeViolations(d.page, `${kind} auth (sign up)`)));
       await signIn(d.page, username, password);
 
-      // Every screen the nav offers — the four main ones and any added since.
-      const views = await d.page
-        .getByRole("navigation", { name: "Main" })
-        .locator('a[href^="#/"]')
-        .evaluateAll((links) => links.map((a) => String(a.getAttribute("href")).slice(2)));
-      expect(views).toEqual(expect.arrayContaining([...MAIN_VIEWS]));
+      // Every screen the nav offers (on a phone: the bottom bar and its More
+      // sheet) — the main ones and any added since.
+      const views = await navScreens(d.page);
+      expect(views).toEqual(expect.arrayContaining([...MAIN_VIEWS, "libraries", "references", "audio"]));
+      if (kind === "phone") {
+        // The sheet itself, open, is a screen too — opened from the keyboard:
+        // focus moves into it, Escape closes it and focus returns to "More".
+        const more = d.page.getByRole("button", { name: /^More/ });
+        await more.focus();
+        await d.page.keyboard.press("Enter");
+        const sheet = d.page.getByRole("dialog", { name: "More" });
+        await sheet.waitFor();
+        expect(await sheet.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+        problems.push(...(await axeViolations(d.page, "phone More sheet")));
+        await screenshot(d.page, "more-phone");
+        await d.page.keyboard.press("Escape");
+        await sheet.waitFor({ state: "hidden" });
+        expect(await more.evaluate((el) => el === document.activeElement)).toBe(true);
+      }
       for (const view of views) {
         await go(d.page, view);
         if (view === "inbox") await d.page.locator("main li.item").nth(3).waitFor();
@@ -453,6 +478,8 @@ describe("every screen, desktop and phone", () => {
         await d.page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => {});
         await d.page.evaluate(() => document.activeElement?.blur());
         problems.push(...(await unlabeledControls(d.page)).map((u) => `${kind} ${view}: ${u.html}`));
+        problems.push(...(await axeViolations(d.page, `${kind} ${view}`)));
+        if (kind === "phone") problems.push(...(await sidewaysOverflow(d.page, `phone ${view}`)));
         if ((MAIN_VIEWS as readonly string[]).includes(view)) await screenshot(d.page, `${view}-${kind}`);
         if (view === "inbox") {
           // The inline editor's fields too.
@@ -472,10 +499,35 @@ describe("every screen, desktop and phone", () => {
           }
         }
       }
+      if (kind === "phone") {
+        // Long words and translated-length labels must wrap, not widen the page.
+        const t = await sessionToken(d.ctx);
+        const word = "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherung";
+        const long = { title: `${word} beantragen`, tags: ["rechtsschutzversicherungsgesellschaften"] };
+        expect(
+          (await api(t, "POST", "/api/user/inbox", { ...long, description: `https://example.com/${word}` })).status,
+        ).toBe(201);
+        expect(
+          (
+            await api(t, "POST", "/api/references", {
+              ...long,
+              category: word,
+              url: `https://example.com/${word}/${word}`,
+            })
+          ).status,
+        ).toBe(201);
+        await d.page.reload();
+        for (const view of ["inbox", "references"]) {
+          await go(d.page, view);
+          await d.page.locator("main", { hasText: word }).waitFor({ timeout: 45_000 });
+          problems.push(...(await sidewaysOverflow(d.page, `phone ${view} (long words)`)));
+        }
+      }
       if (kind === "desktop") {
         await d.page.emulateMedia({ colorScheme: "dark" });
         await go(d.page, "inbox");
         await expect.poll(() => d.page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+        problems.push(...(await axeViolations(d.page, "desktop inbox (dark)")));
         await screenshot(d.page, "inbox-desktop-dark");
         await d.page.emulateMedia({ colorScheme: "light" });
       }

@@ -1,7 +1,9 @@
-import { createEffect, createMemo, createSignal, For, lazy, Match, onCleanup, onMount, Switch } from "solid-js";
+import { createEffect, createMemo, createSignal, lazy, Match, onCleanup, onMount, Switch } from "solid-js";
+import { Dynamic } from "solid-js/web";
 import { api, describeError, HttpError } from "./api/http.ts";
 import type { User } from "./api/types.ts";
 import { ConnectionIndicator } from "./components/ConnectionIndicator.tsx";
+import { BottomNav, TopNav } from "./components/Nav.tsx";
 import { Notices } from "./components/Notices.tsx";
 import { Omnibar } from "./components/Omnibar.tsx";
 import { browserDeps } from "./sync/deps.ts";
@@ -9,20 +11,10 @@ import { cachedUser, createSyncStore, latestSettings, type SyncStore } from "./s
 import { withDefaults } from "./mutations/settings.ts";
 import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
 import { SyncContext, useRecords } from "./ui/sync-context.ts";
-import { Focus } from "./views/Focus.tsx";
-import { Inbox } from "./views/Inbox.tsx";
-import { Settings } from "./views/Settings.tsx";
+import { screenFromHash } from "./screens.ts";
 
-// Loaded on first visit: keeps the initial bundle small.
-const Libraries = lazy(() => import("./views/libraries/index.tsx"));
-const References = lazy(() => import("./views/references/index.tsx"));
-const AudioFiles = lazy(() => import("./views/AudioFiles.tsx"));
 // Signed-in visits (the usual case) never need the sign-in form.
 const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));
-// Device sessions live on the server only (nothing to show offline anyway).
-const Devices = lazy(() => import("./views/Devices.tsx"));
-const Assistant = lazy(() => import("./views/assistant/Assistant.tsx"));
-const Studio = lazy(() => import("./views/studio/Studio.tsx"));
 
 type Phase =
   { kind: "loading" } | { kind: "signed-out"; message?: string } | { kind: "signed-in"; user: User; store: SyncStore };
@@ -105,25 +97,6 @@ export function App() {
   );
 }
 
-type View = "inbox" | "focus" | "libraries" | "references" | "audio" | "studio" | "assistant" | "settings" | "devices";
-const VIEWS: Array<[View, string]> = [
-  ["inbox", "Inbox"],
-  ["focus", "Focus"],
-  ["libraries", "Libraries"],
-  ["references", "References"],
-  ["audio", "Audio"],
-  ["studio", "Studio"],
-  ["assistant", "Assistant"],
-  ["settings", "Settings"],
-  ["devices", "Devices"],
-];
-
-function viewFromHash(): View {
-  // "#/libraries/<id>": the view is the first segment; it reads the rest itself.
-  const v = location.hash.replace(/^#\/?/, "").split("/")[0];
-  return VIEWS.find(([k]) => k === v)?.[0] ?? "inbox";
-}
-
 function Shell(props: { user: User; onSignOut: () => void }) {
   const settingsRecords = useRecords("settings");
   const settings = createMemo(() => withDefaults(latestSettings(settingsRecords())));
@@ -131,12 +104,18 @@ function Shell(props: { user: User; onSignOut: () => void }) {
   createEffect(apply);
   onCleanup(onSystemThemeChange(apply));
 
-  const [view, setView] = createSignal(viewFromHash());
+  const [screen, setScreen] = createSignal(screenFromHash(location.hash));
   let main: HTMLElement | undefined;
   const onHash = () => {
-    setView(viewFromHash());
-    // Move focus to the new view's heading so screen readers announce it.
-    queueMicrotask(() => main?.querySelector<HTMLElement>("h1")?.focus());
+    setScreen(screenFromHash(location.hash));
+    // Move focus to the new view's heading so screen readers announce it — a
+    // lazy screen renders its heading a few frames later, once its chunk loads.
+    const focusHeading = (frames: number) => {
+      const h1 = main?.querySelector<HTMLElement>("h1");
+      if (h1) h1.focus();
+      else if (frames > 0) requestAnimationFrame(() => focusHeading(frames - 1));
+    };
+    queueMicrotask(() => focusHeading(120));
   };
   window.addEventListener("hashchange", onHash);
   onCleanup(() => window.removeEventListener("hashchange", onHash));
@@ -161,54 +140,12 @@ function Shell(props: { user: User; onSignOut: () => void }) {
           <Omnibar />
           <ConnectionIndicator />
         </div>
-        <nav class="tabs" aria-label="Main">
-          <ul role="list">
-            <For each={VIEWS}>
-              {([v, text]) => (
-                <li>
-                  <a href={`#/${v}`} aria-current={view() === v ? "page" : undefined}>
-                    {text}
-                  </a>
-                </li>
-              )}
-            </For>
-          </ul>
-          <button type="button" class="ghost" onClick={() => props.onSignOut()}>
-            Sign out<span class="sr-only"> {props.user.username}</span>
-          </button>
-        </nav>
+        <TopNav current={screen().id} user={props.user} onSignOut={props.onSignOut} />
       </header>
       <main id="main" ref={(el) => (main = el)} tabindex="-1">
-        <Switch>
-          <Match when={view() === "inbox"}>
-            <Inbox />
-          </Match>
-          <Match when={view() === "focus"}>
-            <Focus />
-          </Match>
-          <Match when={view() === "libraries"}>
-            <Libraries />
-          </Match>
-          <Match when={view() === "references"}>
-            <References />
-          </Match>
-          <Match when={view() === "audio"}>
-            <AudioFiles />
-          </Match>
-          <Match when={view() === "studio"}>
-            <Studio user={props.user} />
-          </Match>
-          <Match when={view() === "assistant"}>
-            <Assistant />
-          </Match>
-          <Match when={view() === "settings"}>
-            <Settings settings={settings()} user={props.user} onSignOut={props.onSignOut} />
-          </Match>
-          <Match when={view() === "devices"}>
-            <Devices onSignOut={props.onSignOut} />
-          </Match>
-        </Switch>
+        <Dynamic component={screen().component} settings={settings()} user={props.user} onSignOut={props.onSignOut} />
       </main>
+      <BottomNav current={screen().id} user={props.user} onSignOut={props.onSignOut} />
       <Notices />
     </div>
   );

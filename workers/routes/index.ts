@@ -8,6 +8,7 @@ import type { Api } from "../lib/openapi";
 import { assistant } from "./assistant";
 import { audio } from "./audio";
 import { auth } from "./auth";
+import { demo } from "./demo";
 import { focus } from "./focus";
 import { health } from "./health";
 import { inbox } from "./inbox";
@@ -22,6 +23,7 @@ import { tokens } from "./tokens";
 
 export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/health", app: health },
+  { path: "/api/demo", app: demo },
   { path: "/api/auth", app: auth },
   { path: "/api/settings", app: settingsRoutes },
   { path: "/api/user/inbox", app: inbox },

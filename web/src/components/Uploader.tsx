@@ -4,6 +4,7 @@
 // track of uploads still running).
 import { createSignal, For, onCleanup, Show, type Accessor } from "solid-js";
 import type { Audio } from "../api/types.ts";
+import { percent } from "../ui/format.ts";
 import { AudioUpload, describeUploadError, formatBytes, UploadAborted } from "../ui/upload.ts";
 import { useStatus, useSync } from "../ui/sync-context.ts";
 import "./media.css";
@@ -227,7 +228,7 @@ function UploadRow(props: { item: UploadItem; queue: UploadQueue; online: boolea
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={pct()}
-        aria-valuetext={`${pct()} % (${formatBytes(it().loaded())} of ${formatBytes(it().upload.total)})`}
+        aria-valuetext={`${percent(pct() / 100)} (${formatBytes(it().loaded())} of ${formatBytes(it().upload.total)})`}
       >
         <div class="progress-fill" style={{ transform: `scaleX(${pct() / 100})` }} />
       </div>
@@ -239,7 +240,7 @@ function UploadRow(props: { item: UploadItem; queue: UploadQueue; online: boolea
           </span>
           <Show when={it().status() === "uploading" && it().loaded() < it().upload.total}>
             {" "}
-            <span class="muted">{pct()} %</span>
+            <span class="muted">{percent(pct() / 100)}</span>
           </Show>
           <Show when={it().error() && it().status() === "failed"}>
             {" "}

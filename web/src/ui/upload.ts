@@ -16,6 +16,7 @@ import { ErrorCode } from "@protocol/rules.ts";
 import { defaultFetch, describeError, httpError, HttpError, NetworkError, send, type HttpResult } from "../api/http.ts";
 import type { Audio, Upload } from "../api/types.ts";
 import { uuid } from "../sync/deps.ts";
+import { bytes } from "./format.ts";
 
 /** One request body at most (workers/protocol/audio.ts MAX_DIRECT_UPLOAD_BYTES); larger files use multipart. */
 export const MULTIPART_THRESHOLD = 100_000_000;
@@ -325,17 +326,8 @@ export class AudioUpload {
   }
 }
 
-const UNITS = ["B", "KB", "MB", "GB"];
-/** 1_536_000 → "1.5 MB" (decimal units, like file managers). */
-export function formatBytes(n: number): string {
-  let v = n;
-  let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${UNITS[u]}`;
-}
+/** 1_536_000 → "1.5 MB", in the locale (ui/format.ts). */
+export const formatBytes = bytes;
 
 /** A readable sentence for whatever an upload threw. */
 export function describeUploadError(err: unknown, filename: string): string {

@@ -5,7 +5,7 @@ import { AudioPlayer } from "../components/AudioPlayer.tsx";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { createUploadQueue, Uploader } from "../components/Uploader.tsx";
 import { audioUsage, deleteAudio } from "../mutations/audio.ts";
-import { clock, relative } from "../ui/format.ts";
+import { clock, count, relative } from "../ui/format.ts";
 import { formatBytes } from "../ui/upload.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
@@ -26,7 +26,7 @@ export default function AudioFiles() {
       title="Audio"
       actions={
         <p class="muted small">
-          {audio().length} {audio().length === 1 ? "file" : "files"} · {formatBytes(used())} stored
+          {count(audio().length)} {audio().length === 1 ? "file" : "files"} · {formatBytes(used())} stored
         </p>
       }
     >

@@ -1,5 +1,5 @@
 import { ErrorCode } from "@protocol/rules.ts";
-import { createSignal, For, Match, Show, Switch } from "solid-js";
+import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { api, describeError, HttpError } from "../api/http.ts";
 import type { AuthResponse, User } from "../api/types.ts";
 
@@ -19,25 +19,38 @@ function fieldErrors(err: unknown): Record<string, string> {
   return out;
 }
 
+interface DemoLogin {
+  login: string;
+  password: string;
+}
+
+/** Only a local `npm run dev` has a demo account; elsewhere GET /api/demo is a 404 and nothing shows. */
+const fetchDemo = () => api<DemoLogin>("/api/demo").catch(() => undefined);
+
 export function Auth(props: { onAuthed: (user: User) => void; message?: string }) {
   const [mode, setMode] = createSignal<"login" | "signup">("login");
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal("");
   const [fields, setFields] = createSignal<Record<string, string>>({});
+  const [demo] = createResource(fetchDemo);
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
     const get = (k: string) => String(form.get(k) ?? "");
-    const body =
+    const body: Record<string, string> =
       mode() === "login"
         ? { login: get("login").trim(), password: get("password") }
         : { email: get("email").trim(), username: get("username").trim(), password: get("password") };
+    await send(body);
+  };
+
+  const send = async (body: Record<string, string>) => {
     setBusy(true);
     setError("");
     setFields({});
     try {
-      const path = mode() === "login" ? "/api/auth/login" : "/api/auth/signup";
+      const path = "login" in body ? "/api/auth/login" : "/api/auth/signup";
       const res = await api<AuthResponse>(path, { method: "POST", body });
       props.onAuthed(res.user);
     } catch (err) {
@@ -151,6 +164,20 @@ export function Auth(props: { onAuthed: (user: User) => void; message?: string }
             {busy() ? "Please wait…" : mode() === "login" ? "Sign in" : "Create account"}
           </button>
         </form>
+        <Show when={demo()}>
+          {(d) => (
+            <aside class="demo-login stack" aria-labelledby="demo-title">
+              <h2 id="demo-title">Local demo</h2>
+              <p class="muted">
+                Sign in as <strong>{d().login}</strong> with the password <code>{d().password}</code>: an account with
+                something in every screen.
+              </p>
+              <button type="button" class="wide" disabled={busy()} onClick={() => void send({ ...d() })}>
+                Sign in as {d().login}
+              </button>
+            </aside>
+          )}
+        </Show>
       </div>
     </main>
   );

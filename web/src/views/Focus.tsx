@@ -2,7 +2,7 @@ import { createEffect, createMemo, createSignal, For, lazy, onCleanup, Show } fr
 import { LIMITS } from "@protocol/rules.ts";
 import type { FocusSession } from "../api/types.ts";
 import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../mutations/focus.ts";
-import { clock, dateTime, minutes } from "../ui/format.ts";
+import { clock, dateTime, focusedSeconds, minutes } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
 import { Field } from "../components/fields.tsx";
@@ -46,7 +46,8 @@ export function Focus() {
                 <li class="card history-row">
                   <span class="history-label">{s.label || "Untitled session"}</span>
                   <span class="muted">
-                    {minutes(s.duration_s - (s.status === "completed" ? 0 : s.remaining_s))} of {minutes(s.duration_s)}
+                    {/* The focused time, not the plan: a session can end early. */}
+                    {minutes(focusedSeconds(s))} of {minutes(s.duration_s)}
                   </span>
                   <span class="badge" data-status={s.status}>
                     {s.status === "completed" ? "Completed" : "Abandoned"}

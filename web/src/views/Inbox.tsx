@@ -6,7 +6,7 @@ import { TagList } from "../components/TagList.tsx";
 import { deleteInboxItem, updateInboxItem } from "../mutations/inbox.ts";
 import { parseTagList } from "../ui/capture.ts";
 import { createDisclosure } from "../ui/a11y.ts";
-import { relative } from "../ui/format.ts";
+import { count, relative } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
 import { Field, FormButtons, TagsField } from "../components/fields.tsx";
@@ -38,7 +38,9 @@ export function Inbox() {
       }
     >
       <p class="muted" aria-live="polite">
-        {tag() ? `${visible().length} of ${items().length} items tagged #${tag()}` : `${items().length} items`}
+        {tag()
+          ? `${count(visible().length)} of ${count(items().length)} items tagged #${tag()}`
+          : `${count(items().length)} items`}
       </p>
 
       <Show

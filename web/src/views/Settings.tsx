@@ -3,6 +3,7 @@ import { FONT_SCALE, POLL_INTERVAL_S } from "@protocol/rules.ts";
 import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User } from "../api/types.ts";
 import { resetSettings, updateSettings } from "../mutations/settings.ts";
 import { applyAppearance } from "../ui/appearance.ts";
+import { percent } from "../ui/format.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { Field, Radios } from "../components/fields.tsx";
 import { Screen } from "../components/Screen.tsx";
@@ -67,7 +68,7 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
         </For>
         <div class="field">
           <label for="font-scale">
-            Text size <output for="font-scale">{Math.round(shownScale() * 100)}%</output>
+            Text size <output for="font-scale">{percent(shownScale())}</output>
           </label>
           <input
             id="font-scale"

@@ -3,7 +3,9 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import type { Audio, FocusTrack } from "../../api/types.ts";
 import { AudioPlayer, audioSrc } from "../../components/AudioPlayer.tsx";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
-import { deleteLibrary, moveTrack, removeTrack, tracksOf } from "../../mutations/libraries.ts";
+import { LIMITS } from "@protocol/rules.ts";
+import { Field, FormButtons } from "../../components/fields.tsx";
+import { deleteLibrary, moveTrack, removeTrack, tracksOf, updateTrack } from "../../mutations/libraries.ts";
 import { clock } from "../../ui/format.ts";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 import { AddTrack, FavoriteButton, RenameForm } from "./Form.tsx";
@@ -18,6 +20,20 @@ export function LibraryDetail(props: { id: string }) {
   const audioById = createMemo(() => new Map(audio().map((a) => [a.id, a])));
   const [editing, setEditing] = createSignal(false);
   const [announce, setAnnounce] = createSignal("");
+
+  // Drag and drop by the row's handle (a pointer's shortcut; the ↑/↓ buttons
+  // are the keyboard's way and announce the same).
+  const [dragged, setDragged] = createSignal<string | null>(null);
+  const [dropAt, setDropAt] = createSignal<number | null>(null);
+  const drop = (to: number) => {
+    const track = tracks().find((t) => t.id === dragged());
+    const from = track ? tracks().indexOf(track) : -1;
+    setDragged(null);
+    setDropAt(null);
+    if (!track || from === to) return;
+    void moveTrack(store, track, from, to);
+    setAnnounce(`Moved “${track.title}” to position ${to + 1} of ${tracks().length}.`);
+  };
 
   const move = (track: FocusTrack, dir: -1 | 1) => {
     const from = tracks().findIndex((t) => t.id === track.id);
@@ -53,7 +69,7 @@ export function LibraryDetail(props: { id: string }) {
       >
         {(l) => (
           <>
-            <header class="view-head">
+            <header class="view-head library-head">
               <Show when={!editing()} fallback={<RenameForm lib={l()} onDone={() => setEditing(false)} />}>
                 <div class="row">
                   <FavoriteButton lib={l()} />
@@ -92,6 +108,13 @@ export function LibraryDetail(props: { id: string }) {
                         count={tracks().length}
                         audio={t.audio_id ? audioById().get(t.audio_id) : undefined}
                         onMove={(dir) => move(t, dir)}
+                        drag={{
+                          start: () => setDragged(t.id),
+                          over: () => dragged() && setDropAt(i()),
+                          drop: () => drop(i()),
+                          end: () => (setDragged(null), setDropAt(null)),
+                          target: () => dragged() !== null && dropAt() === i() && dragged() !== t.id,
+                        }}
                       />
                     )}
                   </For>
@@ -113,9 +136,22 @@ function TrackRow(props: {
   count: number;
   audio: Audio | undefined;
   onMove: (dir: -1 | 1) => void;
+  drag: { start: () => void; over: () => void; drop: () => void; end: () => void; target: () => boolean };
 }) {
   const store = useSync();
   const t = () => props.track;
+  const [renaming, setRenaming] = createSignal(false);
+  let renameButton: HTMLButtonElement | undefined;
+  const doneRenaming = () => {
+    setRenaming(false);
+    queueMicrotask(() => renameButton?.focus()); // back where the keyboard was
+  };
+  const saveTitle = (e: SubmitEvent) => {
+    e.preventDefault();
+    const title = String(new FormData(e.currentTarget as HTMLFormElement).get("title") ?? "").trim();
+    if (title && title !== t().title) void updateTrack(store, t(), { title });
+    doneRenaming();
+  };
   const source = () => {
     if (t().url) {
       try {
@@ -127,13 +163,56 @@ function TrackRow(props: {
     return props.audio?.filename ?? "Uploaded file";
   };
   return (
-    <li class="card track-row" data-testid="track-row" data-track-id={t().id}>
+    <li
+      class="card track-row"
+      data-testid="track-row"
+      data-track-id={t().id}
+      data-drop-target={props.drag.target() ? "true" : undefined}
+      onDragOver={(e) => {
+        e.preventDefault(); // allow dropping here
+        props.drag.over();
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        props.drag.drop();
+      }}
+    >
       <div class="track-head">
+        <span
+          class="drag-handle"
+          draggable="true"
+          aria-hidden="true"
+          title="Drag to reorder"
+          data-testid="drag-handle"
+          onDragStart={(e) => {
+            e.dataTransfer?.setData("text/plain", t().id);
+            const row = e.currentTarget.closest("li");
+            if (row) e.dataTransfer?.setDragImage(row, 16, 16);
+            props.drag.start();
+          }}
+          onDragEnd={() => props.drag.end()}
+        >
+          ⠿
+        </span>
         <span class="track-pos" aria-hidden="true">
           {props.index + 1}
         </span>
         <div class="item-main grow">
-          <h3 class="item-title">{t().title}</h3>
+          <Show when={renaming()} fallback={<h3 class="item-title">{t().title}</h3>}>
+            <form class="row wrap" onSubmit={saveTitle} onKeyDown={(e) => e.key === "Escape" && doneRenaming()}>
+              <Field for={`track-title-${t().id}`} label="Track title" grow>
+                <input
+                  id={`track-title-${t().id}`}
+                  name="title"
+                  required
+                  maxlength={LIMITS.track.title}
+                  value={t().title}
+                  ref={(el) => queueMicrotask(() => el.select())}
+                />
+              </Field>
+              <FormButtons submit="Save" onCancel={doneRenaming} />
+            </form>
+          </Show>
           <p class="muted small">
             {source()}
             <Show when={t().duration_s ?? props.audio?.duration_s}>{(d) => ` · ${clock(d())}`}</Show>
@@ -152,6 +231,9 @@ function TrackRow(props: {
           >
             <span aria-hidden="true">↓</span>
             <span class="sr-only">Move “{t().title}” down</span>
+          </button>
+          <button type="button" class="ghost" ref={(el) => (renameButton = el)} onClick={() => setRenaming(true)}>
+            Rename<span class="sr-only"> “{t().title}”</span>
           </button>
           <button type="button" class="ghost danger" onClick={() => void removeTrack(store, t())}>
             Remove<span class="sr-only"> “{t().title}”</span>

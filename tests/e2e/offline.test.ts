@@ -1,0 +1,106 @@
+/**
+ * Issue 15: no network, still an app. The service worker (vite-plugin-pwa)
+ * precaches the shell; a cold reload while offline opens the app from it with
+ * the records cached in IndexedDB, a capture made offline waits in the outbox
+ * and reaches the server exactly once when the network returns. The service
+ * worker never answers /api/* and Cache Storage never holds an API response.
+ */
+import { randomUUID } from "node:crypto";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startApp, type RunningApp } from "./app.ts";
+import { apiAs, desktopContext, launchBrowser, sessionToken, signUp, statusText, watchPage } from "./browser.ts";
+
+declare const navigator: any;
+declare const caches: any;
+
+let app: RunningApp;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+const responses: Response[] = [];
+let errors: string[] = [];
+
+beforeAll(async () => {
+  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
+  browser = await launchBrowser();
+  ctx = await desktopContext(browser, app.url);
+  ctx.setDefaultTimeout(15_000);
+  page = await ctx.newPage();
+  page.on("response", (r) => responses.push(r));
+  errors = watchPage(page, "desktop").errors;
+});
+
+afterAll(async () => {
+  await ctx?.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await app?.stop();
+});
+
+const titles = () => page.locator("main .item-title").allInnerTexts();
+
+describe("offline cold start (PWA)", () => {
+  it("is installable: a manifest with icons, and a service worker that takes over", async () => {
+    const username = `off_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
+    await signUp(page, { email: `${username}@example.test`, username, password: "e2e-password-123" });
+
+    const manifest: any = await (await fetch(`${app.url}/manifest.webmanifest`)).json();
+    expect(manifest).toMatchObject({ name: "Continuum", display: "standalone", start_url: "/" });
+    expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toEqual(
+      expect.arrayContaining(["192x192", "512x512"]),
+    );
+    expect(manifest.icons.some((i: { purpose: string }) => i.purpose === "maskable")).toBe(true);
+    // Active = installed = the whole shell precached.
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state)).toBe("activated");
+  });
+
+  it("reloads cold with no network: the cached inbox renders and a capture waits in the outbox", async () => {
+    const token = await sessionToken(ctx);
+    for (const title of ["cached one", "cached two"])
+      expect((await apiAs(app.url, token, "POST", "/api/user/inbox", { title })).status).toBe(201);
+    await expect.poll(titles).toEqual(expect.arrayContaining(["cached one", "cached two"]));
+
+    await ctx.setOffline(true);
+    const doc = await page.reload({ waitUntil: "load" });
+    expect(doc?.fromServiceWorker()).toBe(true); // the shell, from the precache
+    await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+    await expect.poll(titles).toEqual(expect.arrayContaining(["cached one", "cached two"]));
+    await expect.poll(() => statusText(page)).toBe("Offline");
+    // A brand-new tab, still offline: nothing in memory, only the SW and IndexedDB.
+    const tab = await ctx.newPage();
+    expect((await tab.goto("/"))?.fromServiceWorker()).toBe(true);
+    await tab.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+    await expect.poll(() => tab.locator("main .item-title").allInnerTexts()).toContain("cached two");
+    await tab.close();
+
+    const omnibar = page.getByLabel("Capture to inbox");
+    await omnibar.fill("captured offline #pwa");
+    await omnibar.press("Enter");
+    await expect.poll(titles).toContain("captured offline");
+    await expect.poll(() => statusText(page)).toBe("Offline — 1 change waiting");
+
+    await ctx.setOffline(false);
+    await expect.poll(() => statusText(page), { timeout: 30_000 }).toBe("Live");
+    const server = async () =>
+      (await apiAs<{ items: Array<{ title: string }> }>(app.url, token, "GET", "/api/user/inbox?page_size=100")).body
+        .items;
+    await expect.poll(async () => (await server()).filter((i) => i.title === "captured offline").length).toBe(1);
+    expect((await titles()).filter((t) => t === "captured offline")).toHaveLength(1);
+  });
+
+  it("never answers /api/* from the service worker, nor caches an API response", async () => {
+    const api = responses.filter((r) => new URL(r.url()).pathname.startsWith("/api/"));
+    expect(api.length).toBeGreaterThan(0);
+    expect(api.filter((r) => r.fromServiceWorker()).map((r) => r.url())).toEqual([]);
+    // And from inside the page: nothing under /api/ in any cache.
+    const cached: string[] = await page.evaluate(async () => {
+      const urls: string[] = [];
+      for (const name of await caches.keys())
+        for (const req of await (await caches.open(name)).keys()) urls.push(req.url);
+      return urls;
+    });
+    expect(cached.length).toBeGreaterThan(0); // the precache is there
+    expect(cached.filter((u) => new URL(u).pathname.startsWith("/api/"))).toEqual([]);
+    expect(errors.filter((e) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * GET /api/demo: the demo login, for the sign-in page of a local run.
+ *
+ * `DEMO_LOGIN` ("login:password") is passed only by scripts/dev.ts when it has
+ * seeded a local database with the demo account; wrangler.toml never sets it,
+ * so a deployed Worker answers 404 and its sign-in page shows nothing.
+ */
+import { z } from "zod";
+import { errorBody } from "../errors";
+import { createApi, jsonContent, register, route } from "../lib/openapi";
+
+export const demo = createApi();
+
+const demoLoginSchema = z.object({ login: z.string(), password: z.string() });
+
+register(
+  demo,
+  route({
+    method: "get",
+    path: "/",
+    auth: "public",
+    tags: ["Meta"],
+    operationId: "getDemoLogin",
+    errors: [404],
+    responses: { 200: jsonContent(demoLoginSchema, "The seeded demo account of a local `npm run dev`") },
+  }),
+  (c) => {
+    const value = c.env.DEMO_LOGIN;
+    const at = value?.indexOf(":") ?? -1;
+    if (!value || at < 1) return c.json(errorBody("not_found", "No demo account here."), 404);
+    return c.json({ login: value.slice(0, at), password: value.slice(at + 1) }, 200);
+  },
+);
