@@ -12,6 +12,7 @@ import {
   apiAs,
   desktopContext,
   launchBrowser,
+  navigate,
   phoneContext,
   screenshot,
   sessionToken,
@@ -56,7 +57,7 @@ const api = <T = any>(token: string, method: string, path: string, json?: unknow
   apiAs<T>(app.url, token, method, path, json);
 
 const toStudio = async (page: Page, panel = "") => {
-  await page.getByRole("navigation", { name: "Main" }).locator('a[href="#/studio"]').click();
+  await navigate(page, "studio");
   await page.getByRole("heading", { level: 1, name: "Studio" }).waitFor();
   if (panel) {
     await page.getByRole("navigation", { name: "Studio" }).locator(`a[href="#/studio/${panel}"]`).click();
