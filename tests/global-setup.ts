@@ -3,6 +3,10 @@
  * migrated, plus the relay the Neon driver in workerd uses to reach it. A
  * second small cluster is the "outage" database that tests may really stop
  * and start through a loopback control endpoint, without disturbing others.
+ *
+ * `DB_LATENCY_MS=<ms>` puts that round-trip time (handshakes included,
+ * scripts/latency-proxy.ts) between the Worker and both databases; migrations
+ * and the control endpoint go direct.
  */
 import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -10,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { latencyFromEnv } from "../scripts/latency-proxy.ts";
 import { startLocalDatabase, type LocalDatabase } from "../scripts/local-db.ts";
 import { migrate } from "../scripts/migrate.ts";
 
@@ -20,22 +25,25 @@ declare module "vitest" {
     outageDatabaseUrl: string;
     outageWsProxy: string;
     controlUrl: string;
+    dbLatencyMs: number;
   }
 }
 
 export default async function setup(project: TestProject) {
   const root = path.join(tmpdir(), `continuum-test-${process.pid}-${Date.now().toString(36)}`);
+  const latencyMs = latencyFromEnv();
   const [main, outage] = await Promise.all([
-    startLocalDatabase({ dataDir: path.join(root, "main"), quiet: true }),
-    startLocalDatabase({ dataDir: path.join(root, "outage"), quiet: true }),
+    startLocalDatabase({ dataDir: path.join(root, "main"), quiet: true, latencyMs }),
+    startLocalDatabase({ dataDir: path.join(root, "outage"), quiet: true, latencyMs }),
   ]);
-  await Promise.all([migrate(main.url, main.wsProxy), migrate(outage.url, outage.wsProxy)]);
+  await Promise.all([migrate(main.url, main.directWsProxy), migrate(outage.url, outage.directWsProxy)]);
   const control = await startControl(outage);
 
   project.provide("databaseUrl", main.url);
   project.provide("wsProxy", main.wsProxy);
   project.provide("outageDatabaseUrl", outage.url);
   project.provide("outageWsProxy", outage.wsProxy);
+  project.provide("dbLatencyMs", latencyMs);
   project.provide("controlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
 
   return async () => {
