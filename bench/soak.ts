@@ -647,7 +647,7 @@ async function restartPostgres(): Promise<void> {
 async function main(): Promise<void> {
   log(`seed ${SEED}; ${USERS} users × ${DEVICES} devices; ${SECONDS} s; ${RESTARTS} Postgres restart(s)`);
   stack = await startStack({ log });
-  configureNodeDriver(stack.db.wsProxy);
+  configureNodeDriver(stack.db.directWsProxy);
   try {
     await run();
   } finally {
@@ -662,7 +662,8 @@ async function run(): Promise<void> {
   const tag = SEED.toString(36).slice(0, 6);
   const users: TestUser[] = [];
   for (let i = 0; i < viaApi; i++) users.push(await signupUser(stack.baseUrl, agent, `soak_${tag}_${i}`));
-  if (USERS > viaApi) users.push(...(await seedUsers(stack.db.url, stack.db.wsProxy, USERS - viaApi, `soakx_${tag}`)));
+  if (USERS > viaApi)
+    users.push(...(await seedUsers(stack.db.url, stack.db.directWsProxy, USERS - viaApi, `soakx_${tag}`)));
   agent.destroy();
 
   const ctxs: UserCtx[] = users.map((user, idx) => ({ idx, user, ids: new Set(), devices: [] }));

@@ -1,7 +1,10 @@
 /**
  * A private, throw-away copy of the real local stack for the bench and the
- * soak: embedded Postgres (temp data dir) + the Neon relay + migrations +
- * `wrangler dev` (workerd) on a free loopback port.
+ * soak: embedded Postgres (temp data dir) + the stand-in for Neon's proxy +
+ * migrations + `wrangler dev` (workerd) on a free loopback port, optionally
+ * with a simulated network between the Worker and the database (`latencyMs`,
+ * scripts/latency-proxy.ts). Node-side set-up (migrations, seeding) goes
+ * direct: use `stack.db.directWsProxy` there.
  *
  * The Worker is bundled once up front (`wrangler deploy --dry-run`, the same
  * bundle a deploy would upload) and served with `wrangler dev --no-bundle`,
@@ -11,18 +14,16 @@
  * Everything is torn down by `stop()`, on SIGINT/SIGTERM/SIGHUP and, as a last
  * resort, synchronously on process exit.
  */
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalDatabase, type LocalDatabase } from "../scripts/local-db.ts";
 import { migrate as applyMigrations } from "../scripts/migrate.ts";
+import { killGroup, sleep, spawnGroup } from "../scripts/process-group.ts";
 import { QUIET_ENV, ROOT, startWranglerDev, WRANGLER_BIN, type WranglerDev } from "../scripts/wrangler-dev.ts";
 
-export { QUIET_ENV, ROOT, WRANGLER_BIN };
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { QUIET_ENV, ROOT, sleep, WRANGLER_BIN };
 
 export interface Stack {
   baseUrl: string;
@@ -62,39 +63,26 @@ process.on("exit", () => {
   for (const k of exitKills) k();
 });
 
-function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
 /** Runs a Node CLI with this Node (22); resolves with exit code and output. */
 export function runNode(
   args: string[],
   opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
+    const proc = spawnGroup(process.execPath, args, {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, ...QUIET_ENV, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
+      keepOutput: 1_000_000,
     });
-    let out = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.stderr!.on("data", (d) => (out += d));
-    const kill = () => killGroup(child.pid, "SIGKILL");
+    const kill = () => killGroup(proc.child.pid, "SIGKILL");
     exitKills.add(kill);
     const timer = setTimeout(kill, opts.timeoutMs ?? 180_000);
-    child.on("close", (code) => {
+    proc.child.on("close", (code) => {
       clearTimeout(timer);
       exitKills.delete(kill);
-      resolve({ code: code ?? 1, out });
+      resolve({ code: code ?? 1, out: proc.output() });
     });
-    child.on("error", (e) => resolve({ code: 1, out: String(e) }));
+    proc.child.on("error", (e) => resolve({ code: 1, out: String(e) }));
   });
 }
 
@@ -120,6 +108,8 @@ export async function startStack(
     bundleDir?: string;
     /** Runs after migrations, before wrangler starts (experiments: tweak pg_hba.conf, seed…). */
     onDatabase?: (db: LocalDatabase, dir: string) => Promise<void>;
+    /** Simulated round-trip time between the Worker and the database (DB_LATENCY_MS). */
+    latencyMs?: number;
   } = {},
 ): Promise<Stack> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`[stack] ${m}\n`));
@@ -165,12 +155,14 @@ export async function startStack(
     const bundle = performance.now() - tb;
 
     // 2. Postgres + relay, then migrations through the relay.
-    log("starting embedded Postgres + relay");
+    log(
+      `starting embedded Postgres + Neon stand-in${opts.latencyMs ? ` (${opts.latencyMs} ms RTT to the Worker)` : ""}`,
+    );
     const tp = performance.now();
-    db = await startLocalDatabase({ dataDir: path.join(dir, "pg"), quiet: true });
+    db = await startLocalDatabase({ dataDir: path.join(dir, "pg"), quiet: true, latencyMs: opts.latencyMs });
     const postgres = performance.now() - tp;
     const tm = performance.now();
-    await applyMigrations(db.url, db.wsProxy);
+    await applyMigrations(db.url, db.directWsProxy);
     const migrate = performance.now() - tm;
     await opts.onDatabase?.(db, dir);
 
