@@ -1,16 +1,29 @@
 /**
- * The one module that owns the database driver choice.
+ * The one module that owns the database driver choice (`@neondatabase/serverless`
+ * everywhere; SPEC §1).
  *
- * Everywhere (production, `npm run dev`, tests) the driver is
- * `@neondatabase/serverless`'s WebSocket `Pool`, so interactive transactions
- * work. Production talks to Neon directly; locally `LOCAL_WS_PROXY` points the
- * driver at the WebSocket-to-TCP relay in scripts/relay.ts.
+ *  - Every query outside an interactive transaction goes over Neon's HTTP
+ *    query path (drizzle `neon-http`): one HTTPS request per query on a
+ *    connection the runtime keeps alive, so a request pays no TCP/TLS/
+ *    WebSocket/Postgres handshake — one round trip per query.
+ *  - `db.transaction(fn)` (an interactive transaction: JS between statements)
+ *    opens the WebSocket `Pool` (drizzle `neon-serverless`) for this request
+ *    only, on first use; that path pays the connection set-up.
+ *  - `lead(query)` queues a statement (the session check) to travel with the
+ *    next HTTP query as the first statement of one non-interactive transaction
+ *    (`sql.transaction([...])`): the session check and the request's first
+ *    read or write cost one round trip together (workers/middleware/auth.ts).
  *
- * Workers must not share I/O objects across requests, so a pool is created per
- * request (or per DO call) and closed with `ctx.waitUntil(close())`.
+ * Production talks to Neon directly. Locally `LOCAL_WS_PROXY` (`host:port/v1`)
+ * names the stand-in for Neon's proxy (scripts/relay.ts): the WebSocket relay
+ * at `/v1` and the SQL-over-HTTP endpoint at `/sql` of the same port.
+ *
+ * Workers must not share I/O objects across requests, so a handle is opened
+ * per request (or per DO call / cron run) and closed with `ctx.waitUntil(close())`.
  */
-import { Pool, neonConfig } from "@neondatabase/serverless";
-import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import { Pool, neon, neonConfig } from "@neondatabase/serverless";
+import { drizzle as drizzleHttp } from "drizzle-orm/neon-http";
+import { drizzle as drizzleWs, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import * as schema from "./schema.ts";
 
 export type Db = NeonDatabase<typeof schema>;
@@ -18,15 +31,31 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export interface DbEnv {
   DATABASE_URL: string;
-  /** `host:port/v1` of the local relay; unset in production. */
+  /** `host:port/v1` of the local stand-in for Neon's proxy; unset in production. */
   LOCAL_WS_PROXY?: string;
 }
 
-/** Counts queries per pool; read by the bench through a response header. */
+/** A statement's rows as the HTTP path returns them with `fullResults`. */
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+}
+
 export interface DbHandle {
   db: Db;
   close(): Promise<void>;
+  /** Database round trips so far: HTTP requests (a batch counts once) + WebSocket queries (BEGIN/COMMIT included). */
   queries(): number;
+  /** WebSocket connections opened so far (each pays TCP + TLS + upgrade + Postgres startup). */
+  connections(): number;
+  /**
+   * Queues a statement to run first, in one transaction with the next HTTP
+   * query (or alone, at `settle()`). If it fails, the statements sent with it
+   * do not commit.
+   */
+  lead(text: string, params: unknown[]): Promise<QueryResult>;
+  /** Sends a queued lead statement that no query has taken along yet. */
+  settle(): Promise<void>;
 }
 
 export function configureDriver(env: Pick<DbEnv, "LOCAL_WS_PROXY">): void {
@@ -34,29 +63,136 @@ export function configureDriver(env: Pick<DbEnv, "LOCAL_WS_PROXY">): void {
   if (proxy) {
     neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
     neonConfig.useSecureWebSocket = false;
-    // The default pipelined connect assumes cleartext password auth; local
-    // Postgres uses SCRAM.
-    neonConfig.pipelineConnect = false;
+    // Local Postgres asks for a cleartext password on loopback, as Neon's proxy
+    // does over TLS, so the startup can be pipelined like in production.
+    neonConfig.pipelineConnect = "password";
+    neonConfig.fetchEndpoint = `http://${proxy.replace(/\/v1$/, "")}/sql`;
   }
+}
+
+type Opts = Record<string, unknown> | undefined;
+interface Sent {
+  text: string;
+  params: unknown[];
+  opts: Opts;
+}
+type SqlFn = ReturnType<typeof neon>;
+
+/**
+ * What drizzle's neon-http session sees as the `neon()` client: `query()`
+ * returns a lazy promise (sent when awaited, like the driver's own), and
+ * `transaction()` sends several as one request. Counts round trips and
+ * carries a queued lead statement along with the next request.
+ */
+function httpClient(sqlFn: SqlFn, count: () => void) {
+  let pending: { sent: Sent; resolve(r: QueryResult): void; reject(e: unknown): void } | undefined;
+  const toNeon = (q: Sent) => sqlFn.query(q.text, q.params, q.opts as never);
+
+  async function send(queries: Sent[], txnOpts?: Opts): Promise<unknown[]> {
+    const lead = pending;
+    pending = undefined;
+    const all = lead ? [lead.sent, ...queries] : queries;
+    count();
+    try {
+      const results =
+        all.length === 1 && !txnOpts
+          ? [await toNeon(all[0]!)]
+          : ((await sqlFn.transaction(all.map(toNeon), (txnOpts ?? {}) as never)) as unknown[]);
+      if (lead) lead.resolve(results.shift() as QueryResult);
+      return results;
+    } catch (err) {
+      lead?.reject(err);
+      throw err;
+    }
+  }
+
+  // Thenable on purpose: drizzle awaits a query, or hands several to
+  // `transaction()` unawaited — as with the driver's own lazy NeonQueryPromise.
+  class LazyQuery implements PromiseLike<unknown> {
+    private promise?: Promise<unknown>;
+    readonly sent: Sent;
+    constructor(sent: Sent) {
+      this.sent = sent;
+    }
+    // oxlint-disable-next-line unicorn/no-thenable
+    then<A = unknown, B = never>(
+      onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null,
+      onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+    ): Promise<A | B> {
+      this.promise ??= send([this.sent]).then((r) => r[0]);
+      return this.promise.then(onfulfilled, onrejected);
+    }
+  }
+
+  return {
+    query: (text: string, params: unknown[], opts?: Opts) => new LazyQuery({ text, params: params ?? [], opts }),
+    transaction: (queries: LazyQuery[], opts?: Opts) =>
+      send(
+        queries.map((q) => q.sent),
+        opts ?? {},
+      ),
+    lead(text: string, params: unknown[]): Promise<QueryResult> {
+      if (pending) throw new Error("only one lead statement at a time");
+      return new Promise((resolve, reject) => {
+        pending = { sent: { text, params, opts: { arrayMode: false, fullResults: true } }, resolve, reject };
+      });
+    },
+    async settle(): Promise<void> {
+      if (pending) await send([]).catch(() => {}); // the lead's own promise carries the outcome
+    },
+  };
 }
 
 export function openDb(env: DbEnv): DbHandle {
   configureDriver(env);
-  const pool = new Pool({
-    connectionString: env.DATABASE_URL,
-    // Fail fast when Postgres is down so the API can answer 503 promptly.
-    connectionTimeoutMillis: 5_000,
-    max: 4,
-  });
   let count = 0;
-  // Swallow idle-client errors (e.g. Postgres restarting); the query that
-  // needs the connection reports its own error.
-  pool.on("error", () => {});
-  const counted = new Proxy(pool, {
+  let connections = 0;
+  const http = httpClient(neon(env.DATABASE_URL), () => count++);
+  const db = drizzleHttp({ client: http as never, schema }) as unknown as Db;
+
+  let pool: Pool | undefined;
+  let wsDb: Db | undefined;
+  const openWs = (): Db => {
+    pool = new Pool({
+      connectionString: env.DATABASE_URL,
+      // Fail fast when Postgres is down so the API can answer 503 promptly.
+      connectionTimeoutMillis: 5_000,
+      max: 4,
+    });
+    // Swallow idle-client errors (e.g. Postgres restarting); the query that
+    // needs the connection reports its own error.
+    pool.on("error", () => {});
+    pool.on("connect", () => connections++);
+    return drizzleWs({ client: countedPool(pool, () => count++), schema });
+  };
+  // An interactive transaction needs a session: the WebSocket path, opened on
+  // first use. A queued lead (the session check) is sent first, so no
+  // statement runs before the request is authenticated.
+  (db as { transaction: Db["transaction"] }).transaction = async (work, config) => {
+    await http.settle();
+    wsDb ??= openWs();
+    return wsDb.transaction(work, config);
+  };
+
+  return {
+    db,
+    queries: () => count,
+    connections: () => connections,
+    lead: http.lead,
+    settle: http.settle,
+    close: async () => {
+      await pool?.end().catch(() => {});
+    },
+  };
+}
+
+/** The pool with every query counted, on the pool and on checked-out clients. */
+function countedPool(pool: Pool, count: () => void): Pool {
+  return new Proxy(pool, {
     get(target, prop, receiver) {
       if (prop === "query") {
         return (...args: unknown[]) => {
-          count++;
+          count();
           return (target.query as (...a: unknown[]) => unknown).apply(target, args);
         };
       }
@@ -67,7 +203,7 @@ export function openDb(env: DbEnv): DbHandle {
           ).apply(target, args);
           const query = client.query.bind(client);
           client.query = (...a: unknown[]) => {
-            count++;
+            count();
             return query(...a);
           };
           return client;
@@ -77,10 +213,4 @@ export function openDb(env: DbEnv): DbHandle {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  const db = drizzle({ client: counted as Pool, schema });
-  return {
-    db,
-    queries: () => count,
-    close: () => pool.end().catch(() => {}),
-  };
 }

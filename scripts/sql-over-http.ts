@@ -73,12 +73,12 @@ interface QueryData {
 
 /** A failure answered with `status` and Neon's error body. */
 class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-  ) {
+  readonly status: number;
+  readonly fields: Record<string, unknown>;
+  constructor(status: number, message: string, fields: Record<string, unknown> = {}) {
     super(message);
+    this.status = status;
+    this.fields = fields;
   }
 }
 

@@ -32,14 +32,19 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** Postgres unreachable, restarting, or refusing connections. */
+/**
+ * Postgres unreachable, restarting, or refusing connections — on either
+ * driver path: the WebSocket one reports SQLSTATEs and socket errors; the HTTP
+ * one (db/client.ts) reports a failed fetch ("Error connecting to database")
+ * or a 5xx from Neon's proxy ("Server error (HTTP status 500): …").
+ */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (code.startsWith("08") || code.startsWith("57P") || code === "53300")) return true;
     const msg = e instanceof Error ? e.message : String(e);
     if (
-      /connection terminated|connect(ion)? timeout|timeout exceeded when trying to connect|ECONNREFUSED|websocket|socket hang up|Connection closed|the database system is (starting up|shutting down)/i.test(
+      /connection terminated|Error connecting to database|Server error \(HTTP status 5\d\d\)|connect(ion)? timeout|timeout exceeded when trying to connect|ECONNREFUSED|websocket|socket hang up|Connection closed|the database system is (starting up|shutting down)/i.test(
         msg,
       )
     )

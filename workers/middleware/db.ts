@@ -5,7 +5,9 @@ import type { AppEnv } from "../env";
 /**
  * A database pool per request (Workers can't share I/O across requests),
  * closed after the response with waitUntil. `X-Db-Queries` reports how many
- * round trips the request made; the bench reads it.
+ * database round trips the request made, `X-Db-Connections` how many
+ * WebSocket connections it opened (HTTP queries open none); the bench and the
+ * round-trip tests read them.
  */
 export const database = createMiddleware<AppEnv>(async (c, next) => {
   const handle = openDb(c.env);
@@ -14,6 +16,7 @@ export const database = createMiddleware<AppEnv>(async (c, next) => {
     await next();
   } finally {
     c.header("X-Db-Queries", String(handle.queries()));
+    c.header("X-Db-Connections", String(handle.connections()));
     c.executionCtx.waitUntil(handle.close());
   }
 });
