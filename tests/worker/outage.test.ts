@@ -1,11 +1,16 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { neon } from "@neondatabase/serverless";
 import { describe, expect, test } from "vitest";
+import { configureDriver } from "../../db/client";
+import { isDatabaseUnavailable } from "../../workers/errors";
 import worker from "../../workers/index";
 
 /**
  * The outage cluster is a second real Postgres that this test stops and
- * starts. The same Worker code runs with DATABASE_URL pointing at it.
+ * starts. The same Worker code runs with DATABASE_URL pointing at it — over
+ * the HTTP query path (health, login, session checks) and the WebSocket one
+ * (signup's interactive transaction) alike.
  */
 const outageEnv = () => ({
   ...env,
@@ -46,6 +51,10 @@ describe("database outage", () => {
         expect(body.error.code).toBe("database_unavailable");
         expect(JSON.stringify(body)).not.toMatch(/ECONN|stack|127\.0\.0\.1/);
       }
+      // The driver's HTTP path itself, through the stand-in for Neon's /sql endpoint.
+      configureDriver(outageEnv());
+      const err = await neon(outageEnv().DATABASE_URL)`select 1`.catch((e: unknown) => e);
+      expect(isDatabaseUnavailable(err)).toBe(true);
     } finally {
       expect((await control("start")).status).toBe(204);
     }
