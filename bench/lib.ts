@@ -201,7 +201,7 @@ export async function seedUsers(dbUrl: string, wsProxy: string, n: number, prefi
     for (let i = 0; i < n; i++) {
       const id = randomUUID();
       const username = `${prefix}_${i}_${randomBytes(3).toString("hex")}`.toLowerCase().slice(0, 32);
-      const token = randomBytes(32).toString("base64url");
+      const token = `${id}.${randomBytes(32).toString("base64url")}`; // as createSession makes them
       const tokenHash = createHash("sha256").update(token).digest("hex");
       // Same rows as signup: user, default settings (+ its change-log entry), a session.
       await pool.query(

@@ -50,12 +50,17 @@ export interface DbHandle {
   connections(): number;
   /**
    * Queues a statement to run first, in one transaction with the next HTTP
-   * query (or alone, at `settle()`). If it fails, the statements sent with it
-   * do not commit.
+   * query. If it fails, the statements sent with it do not commit; if they
+   * fail, it travels again with the next query (so nothing ever runs without
+   * it having succeeded first in the same transaction, or before).
    */
-  lead(text: string, params: unknown[]): Promise<QueryResult>;
-  /** Sends a queued lead statement that no query has taken along yet. */
-  settle(): Promise<void>;
+  lead(text: string, params: unknown[]): void;
+  /** Sends the lead alone unless a query has carried it to an answer; resolves with that answer. */
+  settle(): Promise<{ ok: QueryResult } | { err: unknown } | undefined>;
+  /** Work for after the response (not on its latency path, not in `queries()`): run by `runLater()`. */
+  later(work: () => Promise<unknown>): void;
+  /** Runs the deferred work (best effort, errors swallowed); call it inside `waitUntil`. */
+  runLater(): Promise<void>;
 }
 
 export function configureDriver(env: Pick<DbEnv, "LOCAL_WS_PROXY">): void {
@@ -85,35 +90,40 @@ type SqlFn = ReturnType<typeof neon>;
  * carries a queued lead statement along with the next request.
  */
 function httpClient(sqlFn: SqlFn, count: () => void) {
-  let pending: { sent: Sent; resolve(r: QueryResult): void; reject(e: unknown): void } | undefined;
+  interface Lead {
+    sent: Sent;
+    outcome?: { ok: QueryResult } | { err: unknown };
+  }
+  let lead: Lead | undefined;
   const toNeon = (q: Sent) => sqlFn.query(q.text, q.params, q.opts as never);
 
   async function send(queries: Sent[], txnOpts?: Opts): Promise<unknown[]> {
-    const lead = pending;
-    pending = undefined;
-    const all = lead ? [lead.sent, ...queries] : queries;
+    const carried = lead && !lead.outcome ? lead : undefined;
+    const all = carried ? [carried.sent, ...queries] : queries;
+    if (all.length === 0) return [];
     count();
     try {
       const results =
         all.length === 1 && !txnOpts
           ? [await toNeon(all[0]!)]
           : ((await sqlFn.transaction(all.map(toNeon), (txnOpts ?? {}) as never)) as unknown[]);
-      if (lead) lead.resolve(results.shift() as QueryResult);
+      if (carried) carried.outcome = { ok: results.shift() as QueryResult };
       return results;
     } catch (err) {
-      lead?.reject(err);
+      // The batch rolled back, the lead with it: it travels again with the next query.
+      if (carried && queries.length === 0) carried.outcome = { err };
       throw err;
     }
   }
 
-  // Thenable on purpose: drizzle awaits a query, or hands several to
-  // `transaction()` unawaited — as with the driver's own lazy NeonQueryPromise.
   class LazyQuery implements PromiseLike<unknown> {
     private promise?: Promise<unknown>;
     readonly sent: Sent;
     constructor(sent: Sent) {
       this.sent = sent;
     }
+    // Thenable on purpose: drizzle awaits a query, or hands several to
+    // `transaction()` unawaited — as with the driver's own lazy NeonQueryPromise.
     // oxlint-disable-next-line unicorn/no-thenable
     then<A = unknown, B = never>(
       onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null,
@@ -131,14 +141,14 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
         queries.map((q) => q.sent),
         opts ?? {},
       ),
-    lead(text: string, params: unknown[]): Promise<QueryResult> {
-      if (pending) throw new Error("only one lead statement at a time");
-      return new Promise((resolve, reject) => {
-        pending = { sent: { text, params, opts: { arrayMode: false, fullResults: true } }, resolve, reject };
-      });
+    lead(text: string, params: unknown[]): void {
+      if (lead) throw new Error("only one lead statement per request");
+      lead = { sent: { text, params, opts: { arrayMode: false, fullResults: true } } };
     },
-    async settle(): Promise<void> {
-      if (pending) await send([]).catch(() => {}); // the lead's own promise carries the outcome
+    /** Sends the lead alone if no query has carried it to an answer yet; returns its outcome. */
+    async settle(): Promise<{ ok: QueryResult } | { err: unknown } | undefined> {
+      if (lead && !lead.outcome) await send([]).catch(() => {});
+      return lead?.outcome;
     },
   };
 }
@@ -169,13 +179,19 @@ export function openDb(env: DbEnv): DbHandle {
   // first use. A queued lead (the session check) is sent first, so no
   // statement runs before the request is authenticated.
   (db as { transaction: Db["transaction"] }).transaction = async (work, config) => {
-    await http.settle();
+    const lead = await http.settle();
+    if (lead && "err" in lead) throw lead.err;
     wsDb ??= openWs();
     return wsDb.transaction(work, config);
   };
 
+  const deferred: Array<() => Promise<unknown>> = [];
   return {
     db,
+    later: (work) => void deferred.push(work),
+    runLater: async () => {
+      await Promise.all(deferred.splice(0).map((work) => work().catch(() => {})));
+    },
     queries: () => count,
     connections: () => connections,
     lead: http.lead,

@@ -107,6 +107,13 @@ export const idempotencyKeys = pgTable(
     status: integer("status"),
     headers: jsonb("headers").$type<Record<string, string>>(),
     body: text("body"),
+    /**
+     * Set by the request's write statement itself (workers/sync/write.ts), so
+     * it commits with the write: `{entity, row, cursor}` of the last record
+     * written. A claim with an outcome is never taken over (the write must not
+     * run twice); if storing the response failed, the replay is rebuilt from it.
+     */
+    outcome: jsonb("outcome").$type<{ entity: string; row: Record<string, unknown>; cursor: string }>(),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],

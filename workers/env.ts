@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db, DbHandle } from "../db/client";
 
 /** Bindings not declared in wrangler.toml (secrets and local-only vars). */
 interface SecretEnv {
@@ -46,11 +46,19 @@ export interface IdempotencyRequest {
 /** What the session query found for that key: claimed now, or an earlier use. */
 export interface IdempotencyState {
   claimed: boolean;
+  /**
+   * Claimed by the statement that leads the request's first batch
+   * (middleware/auth.ts): known to be claimed only once that batch commits.
+   */
+  pipelined?: boolean;
   prior: {
     requestHash: string;
     status: number | null;
     headers: Record<string, string> | null;
     body: string | null;
+    /** What the earlier request's write committed (idempotency_keys.outcome). */
+    outcome: { entity: string; row: Record<string, unknown>; cursor: string } | null;
+    ageMs: number;
   } | null;
 }
 
@@ -59,6 +67,8 @@ export type AppEnv = {
   Variables: {
     requestId: string;
     db: Db;
+    /** The request's database handle (round-trip counts, the leading session check). */
+    dbHandle: DbHandle;
     user: AuthUser;
     sessionId: string;
     sessionExpiresAt: Date;

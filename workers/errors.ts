@@ -70,6 +70,9 @@ export function onError(err: Error, c: Context): Response {
             : "http_error";
     return c.json(errorBody(code, err.message || "Request failed."), status);
   }
+  // The leading session check refused the batch (middleware/session.ts): the
+  // auth middleware decides the final answer; this is only its placeholder.
+  if (refusedBySessionCheck(err)) return c.json(errorBody("unauthorized", "Sign in to continue."), 401);
   if (isDatabaseUnavailable(err)) {
     c.header("Retry-After", "5");
     return c.json(errorBody("database_unavailable", "The database is unavailable. Please retry shortly."), 503);
@@ -79,6 +82,14 @@ export function onError(err: Error, c: Context): Response {
     errorBody("internal_error", "Something went wrong on our side.", { request_id: c.get("requestId") }),
     500,
   );
+}
+
+function refusedBySessionCheck(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "CN401" || code === "CN409") return true;
+  }
+  return false;
 }
 
 /** The constraint name when `err` is (or wraps) a Postgres unique violation. */

@@ -9,7 +9,7 @@ describe("auth", () => {
     const r = await call("POST", "/api/auth/signup", { json: { email, username, password } });
     expect(r.status).toBe(201);
     expect(r.body.user).toMatchObject({ email, username });
-    expect(r.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(r.body.token).toMatch(new RegExp(`^${r.body.user.id}\\.[A-Za-z0-9_-]{43}$`));
     const cookie = r.headers.get("set-cookie")!;
     expect(cookie).toMatch(/^session=/);
     expect(cookie).toMatch(/HttpOnly/i);

@@ -62,7 +62,7 @@ describe("values and types round-trip as on the WebSocket path", () => {
       "9007199254740993", // beyond 2^53: must stay exact
       ["a", "b,c", 'quote"d', "", null],
       [1, 2, 3],
-      Buffer.from(bytes),
+      bytes,
       "12345678901234567890.0123456789",
       "6f1c2a4e-9b1d-4c3e-8a2f-0123456789ab",
       true,

@@ -23,9 +23,13 @@ export async function insertUser(
   return row!;
 }
 
-/** Creates a session and returns the token: the only time it exists in clear. */
+/**
+ * Creates a session and returns the token: the only time it exists in clear.
+ * Tokens are `<user id>.<secret>`: the id lets a request's first query travel
+ * with its session check (middleware/auth.ts); the secret is what is checked.
+ */
 export async function createSession(db: Db | Tx, userId: string, userAgent: string | undefined) {
-  const token = randomToken();
+  const token = `${userId}.${randomToken()}`;
   const [row] = await db
     .insert(sessions)
     .values({

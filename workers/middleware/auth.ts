@@ -1,26 +1,52 @@
 /**
  * Session authentication, on every request, against Postgres (no cache: the
- * Worker is stateless). One indexed query reads the session and the user,
- * including the user's sync cursor so an idle sync poll needs nothing more —
- * and, for a mutation with an Idempotency-Key, claims that key in the same
- * statement (see ./idempotency.ts), so idempotency costs no extra round trip
- * up front.
+ * Worker is stateless), in one of two ways (the SQL is in ./session.ts):
+ *
+ *  - **Pipelined** (record routes, when the token names its user): the session
+ *    check — with the Idempotency-Key claim — is queued to lead the request's
+ *    first database query, and both go as ONE non-interactive transaction in
+ *    one HTTP request (db/client.ts `lead()`). The check raises when the
+ *    session is not valid or the key was used before, so nothing batched after
+ *    it commits; the handler's result is only sent once the check has passed.
+ *    An authenticated read or a keyed write costs one round trip.
+ *  - **Awaited** (auth, sync and audio routes, and tokens without a user id):
+ *    the check runs first and the handler after it. These routes read the
+ *    session's fields up front (the sync cursor, the session id), hold
+ *    sockets, or write to R2 before any query.
+ *
+ * In pipelined mode `c.var.user.id` is the id the token names; the other
+ * fields throw until the check has passed (no handler there needs them).
  */
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { PgDialect } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { sessions } from "../../db/schema";
 import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState } from "../env";
-import { AppError } from "../errors";
+import { AppError, errorBody, isDatabaseUnavailable } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { ErrorCode } from "../protocol/rules";
+import { idempotencyRefusal } from "./idempotency";
+import {
+  idempotencyOf,
+  KEY_USED,
+  SESSION_REFUSED,
+  sessionSql,
+  sqlState,
+  tokenUserId,
+  userOf,
+  type SessionRow,
+} from "./session";
 
 export const SESSION_COOKIE = "session";
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
+/** Routes that need the session before their handler runs (see the file comment). */
+const AWAITED = /^\/api\/(auth|sync|audio)(\/|$)/;
+const dialect = new PgDialect();
 
 /** The session token and where it came from (a bearer header wins over the cookie). */
 function readCredential(c: Context): { token: string; via: "bearer" | "cookie" } | undefined {
@@ -44,114 +70,135 @@ export function setSessionCookie(c: Context, token: string) {
   });
 }
 
-interface SessionRow {
-  session_id: string;
-  last_seen_at: string | Date;
-  expires_at: string | Date;
-  id: string;
-  email: string;
-  username: string;
-  created_at: string | Date;
-  change_seq: string | number;
-  change_floor: string | number;
-  claimed: boolean;
-  k_request_hash: string | null;
-  k_status: number | null;
-  k_headers: Record<string, string> | null;
-  k_body: string | null;
+/**
+ * Puts the verified session into the context. The sliding expiry is written
+ * after the response (it never delays a request); a cookie-authenticated
+ * browser gets a fresh cookie with it (its Max-Age was set at login), so an
+ * active user is never signed out.
+ */
+function establish(c: Context<AppEnv>, row: SessionRow, cred: { token: string; via: "bearer" | "cookie" }): void {
+  c.set("sessionId", row.session_id);
+  let expiresAt = new Date(row.expires_at);
+  if (Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS) {
+    expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    const db = c.var.db;
+    c.var.dbHandle.later(() =>
+      db
+        .update(sessions)
+        .set({ lastSeenAt: sql`now()`, expiresAt })
+        .where(eq(sessions.id, row.session_id)),
+    );
+    if (cred.via === "cookie") setSessionCookie(c, cred.token);
+  }
+  c.set("sessionExpiresAt", expiresAt);
 }
 
 export async function authenticate(
   db: Db,
   token: string,
   claim?: IdempotencyRequest,
-): Promise<{
-  user: AuthUser;
-  sessionId: string;
-  /** When the session ends (after sliding, if it slid now). */
-  expiresAt: Date;
-  /** The expiry slid forward in this request: a cookie should follow. */
-  refreshed: boolean;
-  idempotency?: IdempotencyState;
-} | null> {
-  const tokenHash = await sha256Hex(token);
-  const key = claim?.key ?? null;
-  // `prior` reads the snapshot from before this statement, so it is an earlier
-  // use of the key; a concurrent first use shows as neither claimed nor prior.
-  const result = await db.execute(sql`
-    with s as (
-      select s.id as session_id, s.last_seen_at, s.expires_at, u.id, u.email, u.username, u.created_at, u.change_seq, u.change_floor
-      from sessions s join users u on u.id = s.user_id
-      where s.token_hash = ${tokenHash} and s.expires_at > now()
-      limit 1),
-    claim as (
-      insert into idempotency_keys (user_id, key, request_hash)
-      select id, ${key}, ${claim?.requestHash ?? null} from s where ${key}::text is not null
-      on conflict do nothing
-      returning key)
-    select s.*, exists (select 1 from claim) as claimed,
-      k.request_hash as k_request_hash, k.status as k_status, k.headers as k_headers, k.body as k_body
-    from s left join idempotency_keys k on k.user_id = s.id and k.key = ${key}`);
+): Promise<{ row: SessionRow; user: AuthUser; idempotency?: IdempotencyState } | null> {
+  const result = await db.execute(sessionSql(await sha256Hex(token), claim, { inspect: true }));
   const row = result.rows[0] as unknown as SessionRow | undefined;
   if (!row) return null;
-  let expiresAt = new Date(row.expires_at);
-  const refreshed = Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS;
-  if (refreshed) {
-    expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-    await db
-      .update(sessions)
-      .set({
-        lastSeenAt: sql`now()`,
-        // Only devices slide; a personal access token (kind `token`) lives until revoked.
-        expiresAt: sql`case when ${sessions.kind} = 'device' then ${expiresAt.toISOString()}::timestamptz else ${sessions.expiresAt} end`,
-      })
-      .where(eq(sessions.id, row.session_id));
-  }
-  const user: AuthUser = {
-    id: row.id,
-    email: row.email,
-    username: row.username,
-    createdAt: new Date(row.created_at),
-    changeSeq: Number(row.change_seq),
-    changeFloor: Number(row.change_floor),
-  };
-  const prior =
-    row.k_request_hash === null
-      ? null
-      : { requestHash: row.k_request_hash, status: row.k_status, headers: row.k_headers, body: row.k_body };
-  return {
-    user,
-    sessionId: row.session_id,
-    expiresAt,
-    refreshed,
-    ...(claim ? { idempotency: { claimed: row.claimed, prior } } : {}),
-  };
+  return { row, user: userOf(row), ...(claim ? { idempotency: idempotencyOf(row) } : {}) };
 }
 
-/**
- * Authenticates the request into the context; false without a live session.
- * When the expiry slides, a cookie-authenticated browser gets a fresh cookie
- * too (its Max-Age was set at login), so an active user is never signed out.
- */
+const unauthorized = () => new AppError(401, ErrorCode.unauthorized, "Sign in to continue.");
+const unauthorizedResponse = (c: Context<AppEnv>) =>
+  c.json(errorBody(ErrorCode.unauthorized, "Sign in to continue."), 401) as Response;
+
+/** Awaited authentication into the context; false without a live session. */
 export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   const cred = readCredential(c);
   const found = cred ? await authenticate(c.var.db, cred.token, c.var.idempotencyRequest) : null;
   if (!found) return false;
   c.set("user", found.user);
-  c.set("sessionId", found.sessionId);
-  c.set("sessionExpiresAt", found.expiresAt);
+  establish(c, found.row, cred!);
   if (found.idempotency) c.set("idempotency", found.idempotency);
-  if (found.refreshed && cred!.via === "cookie") setSessionCookie(c, cred!.token);
   return true;
 }
-
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  if (!(await signIn(c))) throw new AppError(401, ErrorCode.unauthorized, "Sign in to continue.");
-  await next();
-});
 
 /** Signs in when there is a live session; carries on without one (`c.var.user` unset). */
 export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
   await signIn(c);
   await next();
+});
+
+/** `user.id` now; the rest once the session check has passed. */
+function pendingUser(id: string): { user: AuthUser; fill(u: AuthUser): void } {
+  let known: AuthUser | undefined;
+  const user = { id } as AuthUser;
+  for (const field of ["email", "username", "createdAt", "changeSeq", "changeFloor"] as const)
+    Object.defineProperty(user, field, {
+      enumerable: true,
+      get() {
+        if (!known) throw new Error(`user.${field} is not known before the session check (middleware/auth.ts)`);
+        return known[field];
+      },
+    });
+  return { user, fill: (u) => (known = u) };
+}
+
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const cred = readCredential(c);
+  if (!cred) throw unauthorized();
+  const token = cred.token;
+  const claimedUser = tokenUserId(token);
+  const claim = c.var.idempotencyRequest;
+  if (!claimedUser || AWAITED.test(c.req.path)) {
+    if (!(await signIn(c))) throw unauthorized();
+    return next();
+  }
+
+  // Pipelined: the check leads the handler's first query.
+  const handle = c.var.dbHandle;
+  const q = dialect.sqlToQuery(sessionSql(await sha256Hex(token), claim, { refuse: true, userId: claimedUser }));
+  handle.lead(q.sql, q.params);
+  const pending = pendingUser(claimedUser);
+  c.set("user", pending.user);
+  if (claim) c.set("idempotency", { claimed: true, pipelined: true, prior: null });
+  await next();
+
+  const outcome = await handle.settle();
+  if (outcome && "ok" in outcome) {
+    const row = outcome.ok.rows[0] as unknown as SessionRow;
+    pending.fill(userOf(row));
+    establish(c, row, cred);
+    return;
+  }
+  const err = outcome?.err;
+  const code = sqlState(err);
+  if (code === SESSION_REFUSED) {
+    c.set("idempotency", undefined);
+    c.res = unauthorizedResponse(c);
+    return;
+  }
+  if (isDatabaseUnavailable(err)) {
+    c.set("idempotency", undefined);
+    c.res = c.json(
+      errorBody(ErrorCode.database_unavailable, "The database is unavailable. Please retry shortly."),
+      503,
+      {
+        "Retry-After": "5",
+      },
+    ) as Response;
+    return;
+  }
+  // Either the key was used before (replay it, or refuse), or the handler's own
+  // statement failed and took the check down with it: ask again, on its own.
+  const found = await authenticate(c.var.db, token, claim).catch(() => null);
+  if (!found || found.user.id !== claimedUser) {
+    c.set("idempotency", undefined);
+    c.res = unauthorizedResponse(c);
+    return;
+  }
+  pending.fill(found.user);
+  establish(c, found.row, cred);
+  c.set("idempotency", found.idempotency);
+  if (code === KEY_USED || (claim && !found.idempotency?.claimed)) {
+    // The handler's response came from a batch that did not commit: answer for the key instead.
+    c.res = await idempotencyRefusal(c, found.idempotency!);
+    c.set("idempotency", { ...found.idempotency!, claimed: false });
+  }
 });

@@ -1,16 +1,22 @@
 /**
  * Idempotency-Key for every authenticated mutation (SPEC §3). The key is
- * claimed in Postgres before the handler runs — by the session query itself
- * (./auth.ts), so the claim costs no extra round trip; the finished response
- * (status, body and the headers a client needs) is stored and replayed exactly.
+ * claimed in Postgres by the session check itself (./auth.ts, ./session.ts),
+ * so the claim costs no extra round trip; the request's write statement
+ * records its outcome on the key in the same statement (sync/write.ts); the
+ * finished response (status, body and the headers a client needs) is stored
+ * after it has been sent (waitUntil: off the request's latency) and replayed
+ * exactly.
  *
  *  - same key, same request, finished → stored response + `Idempotent-Replayed: true`
  *  - same key, other request           → 422 idempotency_key_reused
  *  - same key, first still running     → 409 idempotency_in_progress
+ *  - same key, write committed but the response never stored (the database
+ *    went away in between) → the response rebuilt from the committed outcome;
+ *    the write never runs twice
  *
  * 5xx responses release the key so a retry can run again. A claim older than
- * STALE_MS whose request never finished (the isolate died) is taken over; a
- * request that is still running (a long upload) renews its claim every
+ * STALE_MS whose request never wrote anything (the isolate died) is taken over;
+ * a request that is still running (a long upload) renews its claim every
  * RENEW_MS, so it is never taken over while alive.
  * Keys are kept ≥ 24 h (pruned by the cron job after that).
  */
@@ -18,11 +24,13 @@ import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/schema";
-import type { AppEnv } from "../env";
-import { AppError } from "../errors";
+import type { AppEnv, IdempotencyState } from "../env";
+import { AppError, onError } from "../errors";
+import type { EntityName } from "../protocol/registry";
+import { rowFromRaw, toWire } from "../sync/write";
 import { sha256Hex } from "../lib/crypto";
-import { JSON_TYPE } from "./content-type";
 import { ErrorCode } from "../protocol/rules";
+import { JSON_TYPE } from "./content-type";
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const STALE_MS = 15_000;
@@ -71,16 +79,14 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     clearInterval(renew);
   }
 
-  if (!c.var.idempotency?.claimed) return;
+  const state = c.var.idempotency;
+  if (!state?.claimed) return;
   const db = c.var.db;
   const where = claimOf();
   const res = c.res;
   if (res.status >= 500) {
     // If this fails too (database down), the claim goes stale and is taken over later.
-    await db
-      .delete(idempotencyKeys)
-      .where(where)
-      .catch(() => {});
+    c.var.dbHandle.later(() => db.delete(idempotencyKeys).where(and(where, isNull(idempotencyKeys.outcome))));
     return;
   }
   const headers: Record<string, string> = {};
@@ -89,40 +95,131 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     if (v !== null) headers[h] = v;
   }
   const stored = res.status === 204 || res.status === 304 ? null : await res.clone().text();
-  await db.update(idempotencyKeys).set({ status: res.status, headers, body: stored }).where(where);
+  // After the response: the write and its outcome are already committed, so a
+  // retry in between waits for this, or is answered from the outcome.
+  c.var.dbHandle.later(() =>
+    db
+      .update(idempotencyKeys)
+      .set({ status: res.status, headers, body: stored })
+      .where(where)
+      .catch((err: unknown) =>
+        console.warn(
+          JSON.stringify({ level: "warn", msg: "storing the idempotent response failed", error: String(err) }),
+        ),
+      ),
+  );
 });
 
+const replay = (status: number, headers: HeadersInit, body: string | null) => {
+  const h = new Headers(headers);
+  h.set("Idempotent-Replayed", "true");
+  return new Response(body, { status, headers: h });
+};
+
+/** The response of a committed write whose stored response is missing, rebuilt from its outcome. */
+function rebuilt(c: Context<AppEnv>, outcome: NonNullable<NonNullable<IdempotencyState["prior"]>["outcome"]>) {
+  const entity = outcome.entity as EntityName;
+  const row = rowFromRaw(entity, outcome.row);
+  const status = c.req.method === "POST" ? 201 : c.req.method === "DELETE" ? 204 : 200;
+  const headers: Record<string, string> = { "x-sync-cursor": outcome.cursor };
+  if (status === 204) return replay(204, headers, null);
+  headers["content-type"] = "application/json";
+  headers.etag = `"${row.version}"`;
+  return replay(status, headers, JSON.stringify(toWire(entity, row)));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Inner half (after authentication): a key the session query could not claim
- * was used before — replay it, refuse a different request, or report it still
- * running (taking over a claim whose request died long ago).
+ * The answer for a key used before, or null when its request died before
+ * writing anything (older than STALE_MS, no outcome): then it may be taken over.
+ */
+async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Promise<Response | null> {
+  const { key, requestHash } = c.var.idempotencyRequest!;
+  const prior = state.prior;
+  const inProgress = () =>
+    onError(
+      new AppError(
+        409,
+        ErrorCode.idempotency_in_progress,
+        "A request with this Idempotency-Key is still being processed.",
+        {
+          headers: { "Retry-After": "1" },
+        },
+      ),
+      c,
+    );
+  if (!prior) return inProgress(); // claimed by a concurrent first use, not visible yet
+  if (prior.requestHash !== requestHash)
+    return onError(
+      new AppError(422, ErrorCode.idempotency_key_reused, "This Idempotency-Key was used for a different request."),
+      c,
+    );
+  if (prior.status !== null) return replay(prior.status, prior.headers ?? {}, prior.body);
+  if (prior.outcome) {
+    // Written and committed; the response is being stored right after it was sent.
+    for (let i = 0; i < 10; i++) {
+      await sleep(100);
+      const [row] = await c.var.db
+        .select({ status: idempotencyKeys.status, headers: idempotencyKeys.headers, body: idempotencyKeys.body })
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key)));
+      if (row?.status != null) return replay(row.status, row.headers ?? {}, row.body);
+    }
+    return rebuilt(c, prior.outcome);
+  }
+  return prior.ageMs >= STALE_MS ? null : inProgress();
+}
+
+const staleClaim = (userId: string, key: string) =>
+  and(
+    eq(idempotencyKeys.userId, userId),
+    eq(idempotencyKeys.key, key),
+    isNull(idempotencyKeys.status),
+    isNull(idempotencyKeys.outcome),
+    lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_MS)),
+  );
+
+/**
+ * For a pipelined request (./auth.ts) whose batch did not commit because its
+ * key was used before: the answer for that key. A dead claim is released and
+ * the client asked to retry at once (its handler has already returned).
+ */
+export async function idempotencyRefusal(c: Context<AppEnv>, state: IdempotencyState): Promise<Response> {
+  const { key } = c.var.idempotencyRequest!;
+  const retry = (release: Promise<unknown>) =>
+    release.then(() =>
+      onError(
+        new AppError(409, ErrorCode.idempotency_in_progress, "Retry this request now.", {
+          headers: { "Retry-After": "0" },
+        }),
+        c,
+      ),
+    );
+  const where = and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key));
+  // Claimed just now by the second look: ours to release, nothing ran under it.
+  if (state.claimed) return retry(c.var.db.delete(idempotencyKeys).where(where));
+  return (
+    (await answerForUsedKey(c, state)) ?? retry(c.var.db.delete(idempotencyKeys).where(staleClaim(c.var.user.id, key)))
+  );
+}
+
+/**
+ * Inner half (after an awaited authentication): a key the session query
+ * could not claim was used before — replay it, refuse a different request, or
+ * report it still running (taking over a claim whose request died long ago).
  */
 export const idempotencyGate = createMiddleware<AppEnv>(async (c, next) => {
   const state = c.var.idempotency;
   if (!state || state.claimed) return next();
-  const { key, requestHash } = c.var.idempotencyRequest!;
-  const prior = state.prior;
-  if (prior && prior.requestHash !== requestHash)
-    throw new AppError(422, ErrorCode.idempotency_key_reused, "This Idempotency-Key was used for a different request.");
-  if (prior && prior.status !== null) {
-    const headers = new Headers(prior.headers ?? {});
-    headers.set("Idempotent-Replayed", "true");
-    return new Response(prior.body, { status: prior.status, headers }) as never;
-  }
-  const takenOver = prior
-    ? await c.var.db
-        .update(idempotencyKeys)
-        .set({ createdAt: sql`now()` })
-        .where(
-          and(
-            eq(idempotencyKeys.userId, c.var.user.id),
-            eq(idempotencyKeys.key, key),
-            isNull(idempotencyKeys.status),
-            lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_MS)),
-          ),
-        )
-        .returning({ key: idempotencyKeys.key })
-    : [];
+  const answer = await answerForUsedKey(c, state);
+  if (answer) return answer as never;
+  const { key } = c.var.idempotencyRequest!;
+  const takenOver = await c.var.db
+    .update(idempotencyKeys)
+    .set({ createdAt: sql`now()` })
+    .where(staleClaim(c.var.user.id, key))
+    .returning({ key: idempotencyKeys.key });
   if (takenOver.length === 0)
     throw new AppError(
       409,

@@ -155,6 +155,8 @@ async function logged<E extends EntityName>(
   op: "upsert" | "delete",
   statement: SQLWrapper,
   out: Changes,
+  /** The requester's claimed Idempotency-Key, when this statement writes the requester's own log. */
+  key: string | undefined,
 ): Promise<RowOf<E>[]> {
   // Generated columns (e.g. a search tsvector) are derived data: not worth logging.
   const skip = ["__seq", ...generatedColumns(entity)];
@@ -178,7 +180,17 @@ async function logged<E extends EntityName>(
       from rec),
     logged as (
       insert into change_log (user_id, seq, entity, record_id, op, version, data)
-      select ${userId}, __seq, ${entity}, id, ${op}, ${version}, ${data} from numbered)
+      select ${userId}, __seq, ${entity}, id, ${op}, ${version}, ${data} from numbered)${
+        key === undefined
+          ? sql``
+          : sql`,
+    outcome as (
+      update idempotency_keys set outcome = jsonb_build_object(
+        'entity', ${entity}::text,
+        'cursor', (select max(__seq) from numbered)::text,
+        'row', (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1))
+      where user_id = ${userId} and key = ${key} and status is null and exists (select 1 from numbered))`
+      }
     select * from numbered order by __seq`);
   const batch: Change[] = [];
   const rows = (result.rows as Record<string, unknown>[]).map((raw) => {
@@ -206,7 +218,13 @@ const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`no
 /** Each user's committed change batches, relayed to that user after commit. */
 type Changes = Map<string, Change[][]>;
 
-function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolean): Writer {
+function writer(
+  db: Db | Tx,
+  userId: string,
+  out: Changes,
+  transactional: boolean,
+  key: string | undefined,
+): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
   const locked = new Set<string>();
   const self: Writer = {
@@ -228,7 +246,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
     async log(entity, op, statement, opts = {}) {
       const owner = opts.owner ?? userId;
       if (owner !== userId && !locked.has(owner)) throw new Error("lockLogs([owner]) before logging to another user");
-      return logged(db, owner, entity, op, statement, out);
+      return logged(db, owner, entity, op, statement, out, owner === userId ? key : undefined);
     },
     async insert(entity, values) {
       const t = tableOf(entity);
@@ -239,7 +257,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         // Keys are (user_id, id): only this user's own records can conflict.
         .onConflictDoNothing({ target: [t.userId, t.id] })
         .returning();
-      const [row] = await logged(db, userId, entity, "upsert", q, out);
+      const [row] = await logged(db, userId, entity, "upsert", q, out, key);
       if (row) return { row, created: true };
       const [existing] = await (db as Loose)
         .select()
@@ -261,7 +279,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         .set({ ...set, ...bump(t) })
         .where(where)
         .returning();
-      const [row] = await logged(db, userId, entity, "upsert", q, out);
+      const [row] = await logged(db, userId, entity, "upsert", q, out, key);
       if (row) return row;
       throw versionConflict(entity, await findOwned(db, entity, userId, id)); // or 404: not there / not yours
     },
@@ -272,19 +290,35 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         .set({ ...set, ...bump(t) })
         .where(scoped(t, where))
         .returning();
-      return logged(db, userId, entity, "upsert", q, out);
+      return logged(db, userId, entity, "upsert", q, out, key);
     },
     async remove(entity, id, expected) {
       assertId(entity, id);
       const t = tableOf(entity);
       const where = and(owned(t, userId, id), expected === undefined ? undefined : eq(t.version, expected));
-      const [row] = await logged(db, userId, entity, "delete", (db as Loose).delete(t).where(where).returning(), out);
+      const [row] = await logged(
+        db,
+        userId,
+        entity,
+        "delete",
+        (db as Loose).delete(t).where(where).returning(),
+        out,
+        key,
+      );
       if (row) return row;
       throw versionConflict(entity, await findOwned(db, entity, userId, id));
     },
     async removeWhere(entity, where) {
       const t = tableOf(entity);
-      return logged(db, userId, entity, "delete", (db as Loose).delete(t).where(scoped(t, where)).returning(), out);
+      return logged(
+        db,
+        userId,
+        entity,
+        "delete",
+        (db as Loose).delete(t).where(scoped(t, where)).returning(),
+        out,
+        key,
+      );
     },
   };
   return self;
@@ -308,6 +342,12 @@ export interface WriteScope {
   relay(userId: string, message: ServerMessage): void;
   /** After commit: the cursor that contains this write. */
   committed?(cursor: string): void;
+  /**
+   * The request's claimed Idempotency-Key: each write statement records its
+   * outcome on it in the same statement, so "the write committed" and "the key
+   * knows it" can never disagree (middleware/idempotency.ts).
+   */
+  idempotencyKey?: string;
 }
 
 /** The scope of an HTTP request: its pool, its user, relay via waitUntil, `X-Sync-Cursor` on the response. */
@@ -317,6 +357,7 @@ export function requestScope(c: Context<AppEnv>, userId: string = c.var.user.id)
     userId,
     relay: (user, message) => c.executionCtx.waitUntil(relayChanges(c.env, user, message)),
     committed: (cursor) => c.header("X-Sync-Cursor", cursor),
+    idempotencyKey: c.var.idempotency?.claimed ? c.var.idempotencyRequest?.key : undefined,
   };
 }
 
@@ -330,8 +371,8 @@ export async function write<T>(
     const changes: Changes = new Map();
     try {
       const result = opts.transaction
-        ? await db.transaction((tx) => work(writer(tx, userId, changes, true)))
-        : await work(writer(db, userId, changes, false));
+        ? await db.transaction((tx) => work(writer(tx, userId, changes, true, scope.idempotencyKey)))
+        : await work(writer(db, userId, changes, false, scope.idempotencyKey));
       announceAll(scope, changes);
       return result;
     } catch (err) {
