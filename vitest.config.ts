@@ -22,8 +22,10 @@ export default defineConfig({
               bindings: {
                 DATABASE_URL: inject("databaseUrl"),
                 LOCAL_WS_PROXY: inject("wsProxy"),
+                LOCAL_SQL_ENDPOINT: inject("sqlEndpoint"),
                 OUTAGE_DATABASE_URL: inject("outageDatabaseUrl"),
                 OUTAGE_WS_PROXY: inject("outageWsProxy"),
+                OUTAGE_SQL_ENDPOINT: inject("outageSqlEndpoint"),
                 CONTROL_URL: inject("controlUrl"),
               },
             },

@@ -177,6 +177,7 @@ export async function startStack(
     wrangler = await startWranglerDev({
       databaseUrl: db.url,
       wsProxy: db.wsProxy,
+      sqlEndpoint: db.sqlEndpoint,
       persistTo: path.join(dir, "state"),
       args: [
         path.join(bundleDir, "index.js"),

@@ -16,7 +16,8 @@
  *
  * Production talks to Neon directly. Locally `LOCAL_WS_PROXY` (`host:port/v1`)
  * names the stand-in for Neon's proxy (scripts/relay.ts): the WebSocket relay
- * at `/v1` and the SQL-over-HTTP endpoint at `/sql` of the same port.
+ * at `/v1` and the SQL-over-HTTP endpoint at `/sql` of the same port, or at
+ * `LOCAL_SQL_ENDPOINT` (a port of its own, as `npm run dev` and the bench use).
  *
  * Workers must not share I/O objects across requests, so a handle is opened
  * per request (or per DO call / cron run) and closed with `ctx.waitUntil(close())`.
@@ -33,6 +34,8 @@ export interface DbEnv {
   DATABASE_URL: string;
   /** `host:port/v1` of the local stand-in for Neon's proxy; unset in production. */
   LOCAL_WS_PROXY?: string;
+  /** `http://host:port/sql` of its SQL-over-HTTP endpoint (default: `/sql` on LOCAL_WS_PROXY's port). */
+  LOCAL_SQL_ENDPOINT?: string;
 }
 
 /** A statement's rows as the HTTP path returns them with `fullResults`. */
@@ -63,7 +66,7 @@ export interface DbHandle {
   runLater(): Promise<void>;
 }
 
-export function configureDriver(env: Pick<DbEnv, "LOCAL_WS_PROXY">): void {
+export function configureDriver(env: Pick<DbEnv, "LOCAL_WS_PROXY" | "LOCAL_SQL_ENDPOINT">): void {
   const proxy = env.LOCAL_WS_PROXY;
   if (proxy) {
     neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
@@ -71,7 +74,7 @@ export function configureDriver(env: Pick<DbEnv, "LOCAL_WS_PROXY">): void {
     // Local Postgres asks for a cleartext password on loopback, as Neon's proxy
     // does over TLS, so the startup can be pipelined like in production.
     neonConfig.pipelineConnect = "password";
-    neonConfig.fetchEndpoint = `http://${proxy.replace(/\/v1$/, "")}/sql`;
+    neonConfig.fetchEndpoint = env.LOCAL_SQL_ENDPOINT ?? `http://${proxy.replace(/\/v1$/, "")}/sql`;
   }
 }
 

@@ -6,7 +6,10 @@
  *    WebSocket `Pool`/`Client` — which only speaks WebSocket inside workerd —
  *    reaches a plain local Postgres;
  *  - `POST /sql`: Neon's SQL-over-HTTP endpoint (scripts/sql-over-http.ts), for
- *    the driver's HTTP query path;
+ *    the driver's HTTP query path — also on a port of its own (`sqlPort`):
+ *    Neon serves the two at different host names, so a runtime never reuses a
+ *    kept-alive HTTP connection for a WebSocket upgrade; with one port it
+ *    would, and the bench would count a handshake too few;
  *  - `GET /__stats`: connections and requests served so far (the bench counts
  *    the database connections a request opens with it).
  *
@@ -22,7 +25,7 @@
  */
 import { createConnection } from "node:net";
 import type { AddressInfo } from "node:net";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { WebSocketServer } from "ws";
 import { sqlOverHttp } from "./sql-over-http.ts";
 
@@ -37,6 +40,8 @@ export interface RelayStats {
 
 export interface Relay {
   port: number;
+  /** The same `/sql` endpoint alone on its own port. */
+  sqlPort: number;
   stats(): RelayStats;
   close(): Promise<void>;
 }
@@ -47,7 +52,7 @@ export function startRelay(opts: { port: number; host?: string; dbPort: number }
   const sql = sqlOverHttp({ dbPort: opts.dbPort });
   const stats: RelayStats = { connections: 0, websockets: 0, sqlRequests: 0 };
   const wss = new WebSocketServer({ noServer: true });
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://relay").pathname;
     // Browsers always send Origin on a cross-site POST; the Neon driver never does.
     if (req.headers.origin !== undefined) return void res.writeHead(403).end();
@@ -59,10 +64,14 @@ export function startRelay(opts: { port: number; host?: string; dbPort: number }
     } else {
       res.writeHead(404).end();
     }
-  });
-  // Queries arrive on kept-alive connections; keep them open as long as a runtime would.
-  server.keepAliveTimeout = 60_000;
-  server.on("connection", () => stats.connections++);
+  };
+  const server = createServer(handle);
+  const sqlServer = createServer(handle);
+  for (const s of [server, sqlServer]) {
+    // Queries arrive on kept-alive connections; keep them open as long as a runtime would.
+    s.keepAliveTimeout = 60_000;
+    s.on("connection", () => stats.connections++);
+  }
   server.on("upgrade", (req, socket, head) => {
     // Browsers always send Origin on a WebSocket upgrade; the Neon driver never does.
     if (new URL(req.url ?? "/", "http://relay").pathname !== "/v1" || req.headers.origin !== undefined)
@@ -87,19 +96,22 @@ export function startRelay(opts: { port: number; host?: string; dbPort: number }
       ws.on("error", () => tcp.destroy());
     });
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host ?? "127.0.0.1", () =>
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        stats: () => ({ ...stats }),
-        close: async () => {
-          for (const c of wss.clients) c.terminate();
-          server.closeAllConnections();
-          await new Promise<void>((r) => server.close(() => r()));
-          await sql.close();
-        },
-      }),
-    );
-  });
+  const listen = (s: typeof server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      s.once("error", reject);
+      s.listen(port, opts.host ?? "127.0.0.1", () => resolve((s.address() as AddressInfo).port));
+    });
+  return Promise.all([listen(server, opts.port), listen(sqlServer, 0)]).then(([port, sqlPort]) => ({
+    port,
+    sqlPort,
+    stats: () => ({ ...stats }),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      for (const s of [server, sqlServer]) {
+        s.closeAllConnections();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
+      await sql.close();
+    },
+  }));
 }

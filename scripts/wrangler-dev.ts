@@ -32,6 +32,8 @@ export interface WranglerDev {
 export async function startWranglerDev(opts: {
   databaseUrl: string;
   wsProxy: string;
+  /** LOCAL_SQL_ENDPOINT (default: `/sql` on the wsProxy's port). */
+  sqlEndpoint?: string;
   persistTo: string;
   /** Extra arguments before the flags, e.g. a pre-built script and `--no-bundle`. */
   args?: string[];
@@ -56,6 +58,7 @@ export async function startWranglerDev(opts: {
     `DATABASE_URL:${opts.databaseUrl}`,
     "--var",
     `LOCAL_WS_PROXY:${opts.wsProxy}`,
+    ...(opts.sqlEndpoint ? ["--var", `LOCAL_SQL_ENDPOINT:${opts.sqlEndpoint}`] : []),
     "--show-interactive-dev-session=false",
     "--log-level",
     "warn",

@@ -22,8 +22,10 @@ declare module "vitest" {
   interface ProvidedContext {
     databaseUrl: string;
     wsProxy: string;
+    sqlEndpoint: string;
     outageDatabaseUrl: string;
     outageWsProxy: string;
+    outageSqlEndpoint: string;
     controlUrl: string;
     dbLatencyMs: number;
   }
@@ -41,6 +43,8 @@ export default async function setup(project: TestProject) {
 
   project.provide("databaseUrl", main.url);
   project.provide("wsProxy", main.wsProxy);
+  project.provide("sqlEndpoint", main.sqlEndpoint);
+  project.provide("outageSqlEndpoint", outage.sqlEndpoint);
   project.provide("outageDatabaseUrl", outage.url);
   project.provide("outageWsProxy", outage.wsProxy);
   project.provide("dbLatencyMs", latencyMs);

@@ -6,6 +6,8 @@ interface SecretEnv {
   DATABASE_URL: string;
   /** Local runtime only: the WebSocket-to-TCP relay for the Neon driver. */
   LOCAL_WS_PROXY?: string;
+  /** Local runtime only: the stand-in for Neon's SQL-over-HTTP endpoint (db/client.ts). */
+  LOCAL_SQL_ENDPOINT?: string;
   /** Assistant model (workers/assistant/model.ts): `rules` (default) | `workers-ai` | `openai-compatible`. */
   ASSISTANT_PROVIDER?: string;
   ASSISTANT_MODEL?: string;

@@ -16,6 +16,7 @@ const outageEnv = () => ({
   ...env,
   DATABASE_URL: (env as any).OUTAGE_DATABASE_URL,
   LOCAL_WS_PROXY: (env as any).OUTAGE_WS_PROXY,
+  LOCAL_SQL_ENDPOINT: (env as any).OUTAGE_SQL_ENDPOINT,
 });
 const control = (action: "stop" | "start") => fetch(`${(env as any).CONTROL_URL}/outage/${action}`, { method: "POST" });
 
