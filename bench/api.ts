@@ -31,7 +31,7 @@ export interface Cell {
 export async function selectOneBaselines(stack: Stack) {
   configureNodeDriver(stack.db.directWsProxy);
   // (a) round trips on open connections, at each benchmark concurrency
-  // (c connections, each looping `select 1`): the DB + relay floor.
+  // (c connections, each looping `select 1`): the DB + stand-in floor.
   const held: Record<number, Summary> = {};
   for (const conc of CONCURRENCY) {
     const pool = nodePool(stack.db.url, conc);
@@ -226,12 +226,11 @@ export async function roundTrips(stack: Stack, user: TestUser): Promise<Trips[]>
     { method: "GET", path: `/api/sync/changes?since=${cursor}`, headers: { ...auth, "if-none-match": `"${cursor}"` } },
     true,
   );
-  await one(
-    "GET /api/sync/changes",
-    "poll with changes → 200",
-    { method: "GET", path: `/api/sync/changes?since=${Math.max(0, Number(cursor) - 3)}`, headers: auth },
-    true,
-  );
+  await one("GET /api/sync/changes", "poll with changes → 200", {
+    method: "GET",
+    path: `/api/sync/changes?since=${Math.max(0, Number(cursor) - 3)}`,
+    headers: auth,
+  });
   agent.destroy();
   return out;
 }

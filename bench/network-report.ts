@@ -71,7 +71,11 @@ export function renderNetwork(runs: NetworkRun[]): string {
   const head = ["Route"];
   for (const run of runs) head.push(`p50 @${run.rtt}`, `p99 @${run.rtt}`);
   const last = runs.at(-1)!;
-  head.push(`Round trips @${last.rtt}`, "Queries", `New DB conn./req @${last.rtt}`, `Target @${last.rtt}`);
+  const first = runs[0]!;
+  const delta = runs.length > 1 && first.rtt === 0;
+  head.push(`Round trips @${last.rtt}`);
+  if (delta) head.push(`Added by the network ÷ RTT`);
+  head.push("Queries", `New DB conn./req @${last.rtt}`, `Target @${last.rtt}`);
   const rows = routes.map((route) => {
     const cells = [route];
     for (const run of runs) {
@@ -79,15 +83,15 @@ export function renderNetwork(runs: NetworkRun[]): string {
       cells.push(row ? fmt(row.s.p50) : "n/a", row ? fmt(row.s.p99) : "n/a");
     }
     const row = last.rows.find((r) => r.route === route)!;
-    cells.push(
-      row.kind === "baseline" ? "0 (baseline)" : fmt(trips(last, row)),
-      row.queries,
-      row.connections.toFixed(2),
-      targetOf(last, row).text,
-    );
+    cells.push(row.kind === "baseline" ? "0 (baseline)" : fmt(trips(last, row)));
+    if (delta) {
+      const base = first.rows.find((r) => r.route === route);
+      cells.push(base ? fmt((row.s.p50 - base.s.p50) / last.rtt) : "n/a");
+    }
+    cells.push(row.queries, row.connections.toFixed(2), targetOf(last, row).text);
     return cells;
   });
-  return `Sequential requests (c = 1), p50/p99 in ms over ${NETWORK_SAMPLES} requests after 2 unrecorded ones, each RTT on a stack of its own. **Round trips** = (p50 − p50 of \`GET /api/ping\`) ÷ RTT. **Queries** = \`X-Db-Queries\` (database round trips the Worker counted: an HTTP request, batch or not, is one; a WebSocket query is one). **New DB conn./req** = TCP connections the stand-in for Neon's proxy accepted during the samples ÷ samples (each pays TCP + TLS on a real network, a WebSocket one also the upgrade and the Postgres startup). The network model is in docs/SCALING.md.
+  return `Sequential requests (c = 1), p50/p99 in ms over ${NETWORK_SAMPLES} requests after 2 unrecorded ones, each RTT on a stack of its own. **Round trips** = (p50 − p50 of \`GET /api/ping\`) ÷ RTT; **added by the network** = (p50 at that RTT − p50 at 0) ÷ RTT, which leaves out the local CPU time a busy machine adds to every request. **Queries** = \`X-Db-Queries\` (database round trips the Worker counted: an HTTP request, batch or not, is one; a WebSocket query is one). **New DB conn./req** = TCP connections the stand-in for Neon's proxy accepted during the samples ÷ samples (each pays TCP + TLS on a real network, a WebSocket one also the upgrade and the Postgres startup). The network model is in docs/SCALING.md.
 
 ${table(head, rows)}`;
 }
