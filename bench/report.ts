@@ -218,7 +218,7 @@ ${table(
     ...CONCURRENCY.map((c) => {
       const h = rep.select1.held[c]!;
       return [
-        `\`SELECT 1\` on ${c} open connection(s) (Node → Neon driver → relay → Postgres), c=${c}`,
+        `\`SELECT 1\` on ${c} open connection(s) (Node → Neon driver → WebSocket relay → Postgres), c=${c}`,
         fmt(h.p50, 2),
         fmt(h.p95, 2),
         fmt(h.p99, 2),
@@ -226,14 +226,14 @@ ${table(
       ];
     }),
     [
-      "new Pool → connect (WebSocket + password auth) → `SELECT 1`, from Node, c=1",
+      "new Pool → connect (WebSocket + password auth) → `SELECT 1`, from Node, c=1 (what an interactive transaction pays first)",
       fmt(rep.select1.fresh.p50, 2),
       fmt(rep.select1.fresh.p95, 2),
       fmt(rep.select1.fresh.p99, 2),
       String(rep.select1.fresh.n),
     ],
     [
-      "derived: per-request connect + `SELECT 1` inside the Worker = p50(/api/health) − p50(/api/ping), c=1",
+      "derived: `SELECT 1` from inside the Worker (HTTP path, no connect) = p50(/api/health) − p50(/api/ping), c=1",
       fmt(health(1) - ping(1), 2),
       "",
       "",
