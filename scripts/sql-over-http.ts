@@ -120,9 +120,17 @@ export function sqlOverHttp(opts: { dbPort: number }): SqlOverHttp {
     return pool;
   };
 
+  const listened = new WeakSet<pg.PoolClient>();
   async function connect(connectionString: string): Promise<pg.PoolClient> {
     try {
-      return await poolFor(connectionString).connect();
+      const client = await poolFor(connectionString).connect();
+      // A connection lost mid-query (Postgres restarting) fails that query;
+      // without a listener the client's 'error' event would crash the process.
+      if (!listened.has(client)) {
+        listened.add(client);
+        client.on("error", () => {});
+      }
+      return client;
     } catch (err) {
       const code = (err as { code?: string }).code ?? "";
       // Bad credentials or an unknown database are the caller's fault (400 on Neon too).
