@@ -55,9 +55,10 @@ export interface DbHandle {
    * Queues a statement to run first, in one transaction with the next HTTP
    * query. If it fails, the statements sent with it do not commit; if they
    * fail, it travels again with the next query (so nothing ever runs without
-   * it having succeeded first in the same transaction, or before).
+   * it having succeeded first in the same transaction, or before). `onOk`
+   * runs with its result before the queries that carried it resolve.
    */
-  lead(text: string, params: unknown[]): void;
+  lead(text: string, params: unknown[], onOk?: (result: QueryResult) => void): void;
   /** Sends the lead alone unless a query has carried it to an answer; resolves with that answer. */
   settle(): Promise<{ ok: QueryResult } | { err: unknown } | undefined>;
   /** Work for after the response (not on its latency path, not in `queries()`): run by `runLater()`. */
@@ -96,6 +97,7 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
   interface Lead {
     sent: Sent;
     outcome?: { ok: QueryResult } | { err: unknown };
+    onOk?: (result: QueryResult) => void;
   }
   let lead: Lead | undefined;
   const toNeon = (q: Sent) => sqlFn.query(q.text, q.params, q.opts as never);
@@ -110,7 +112,10 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
         all.length === 1 && !txnOpts
           ? [await toNeon(all[0]!)]
           : ((await sqlFn.transaction(all.map(toNeon), (txnOpts ?? {}) as never)) as unknown[]);
-      if (carried) carried.outcome = { ok: results.shift() as QueryResult };
+      if (carried) {
+        carried.outcome = { ok: results.shift() as QueryResult };
+        carried.onOk?.(carried.outcome.ok); // before the queries it carried resolve
+      }
       return results;
     } catch (err) {
       // The batch rolled back, the lead with it: it travels again with the next query.
@@ -144,9 +149,9 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
         queries.map((q) => q.sent),
         opts ?? {},
       ),
-    lead(text: string, params: unknown[]): void {
+    lead(text: string, params: unknown[], onOk?: (result: QueryResult) => void): void {
       if (lead) throw new Error("only one lead statement per request");
-      lead = { sent: { text, params, opts: { arrayMode: false, fullResults: true } } };
+      lead = { sent: { text, params, opts: { arrayMode: false, fullResults: true } }, onOk };
     },
     /** Sends the lead alone if no query has carried it to an answer yet; returns its outcome. */
     async settle(): Promise<{ ok: QueryResult } | { err: unknown } | undefined> {

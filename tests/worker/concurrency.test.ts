@@ -165,8 +165,9 @@ describe("database round trips (counted by the driver, reported in X-Db-Queries)
     }
     // A read that decides what to write (is a session running?) is two.
     expect(q(await as(u).post("/api/focus/sessions", { duration_s: 600 }, key()))).toBeLessThanOrEqual(2);
-    // The idle poll reads the cursor with the session: one, awaited.
+    // A poll: the feed read travels with the session check, which brings the cursor.
     const feed = await as(u).get("/api/sync/changes");
+    expect([feed.status, q(feed), conns(feed)]).toEqual([200, 1, 0]);
     const idle = await as(u).get(`/api/sync/changes?since=${feed.body.cursor}`, {
       "if-none-match": `"${feed.body.cursor}"`,
     });

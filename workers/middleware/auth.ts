@@ -9,13 +9,14 @@
  *    session is not valid or the key was used before, so nothing batched after
  *    it commits; the handler's result is only sent once the check has passed.
  *    An authenticated read or a keyed write costs one round trip.
- *  - **Awaited** (auth, sync and audio routes, and tokens without a user id):
- *    the check runs first and the handler after it. These routes read the
- *    session's fields up front (the sync cursor, the session id), hold
- *    sockets, or write to R2 before any query.
+ *  - **Awaited** (auth and audio routes, the sync socket, and tokens without
+ *    a user id): the check runs first and the handler after it. These routes
+ *    need the session id up front, hand the socket to the user's Durable
+ *    Object, or write to R2 before any query.
  *
  * In pipelined mode `c.var.user.id` is the id the token names; the other
- * fields throw until the check has passed (no handler there needs them).
+ * fields (the sync cursor…) throw until the first query has returned with the
+ * check, and are filled in from it.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
@@ -45,7 +46,7 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 /** Routes that need the session before their handler runs (see the file comment). */
-const AWAITED = /^\/api\/(auth|sync|audio)(\/|$)/;
+const AWAITED = /^\/api\/(auth|audio)(\/|$)|^\/api\/sync\/ws$/;
 const dialect = new PgDialect();
 
 /** The session token and where it came from (a bearer header wins over the cookie). */
@@ -154,8 +155,9 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   // Pipelined: the check leads the handler's first query.
   const handle = c.var.dbHandle;
   const q = dialect.sqlToQuery(sessionSql(await sha256Hex(token), claim, { refuse: true, userId: claimedUser }));
-  handle.lead(q.sql, q.params);
   const pending = pendingUser(claimedUser);
+  // The user's fields are known as soon as the batch that carried the check returns.
+  handle.lead(q.sql, q.params, (r) => pending.fill(userOf(r.rows[0] as unknown as SessionRow)));
   c.set("user", pending.user);
   if (claim) c.set("idempotency", { claimed: true, pipelined: true, prior: null });
   await next();

@@ -28,15 +28,17 @@ register(
   }),
   async (c) => {
     const { since, limit } = c.req.valid("query");
+    const from = since === undefined ? 0 : Number(since);
+    // The feed read goes first: it travels with the session check (middleware/auth.ts),
+    // which brings the user's cursor — one round trip for a 304 and for a page alike.
+    const { changes, hasMore } = await changesSince(c.var.db, c.var.user.id, from, limit);
     const user = c.var.user;
     const current = String(user.changeSeq);
     c.header("Cache-Control", "private, no-cache");
-    // Idle poll: the session query already read the user's cursor, so a 304 costs no further query.
     if (c.req.header("if-none-match")?.replaceAll('"', "").replace(/^W\//, "") === current) {
       c.header("ETag", `"${current}"`);
       return c.body(null, 304);
     }
-    const from = since === undefined ? 0 : Number(since);
     if (from > user.changeSeq) throw new AppError(400, "invalid_cursor", "This cursor is ahead of the server.");
     if (from > 0 && from < user.changeFloor)
       throw new AppError(
@@ -44,7 +46,6 @@ register(
         "cursor_expired",
         "This cursor is older than the change log's retention; reload everything.",
       );
-    const { changes, hasMore } = await changesSince(c.var.db, user.id, from, limit);
     // When complete, report at least the cursor read with the session (the
     // newest entry may be a pruned tombstone); a commit racing this read may be newer.
     const last = Number(changes.at(-1)?.cursor ?? from);
