@@ -226,11 +226,12 @@ export async function roundTrips(stack: Stack, user: TestUser): Promise<Trips[]>
     { method: "GET", path: `/api/sync/changes?since=${cursor}`, headers: { ...auth, "if-none-match": `"${cursor}"` } },
     true,
   );
-  await one("GET /api/sync/changes", "poll with changes → 200", {
-    method: "GET",
-    path: `/api/sync/changes?since=${Math.max(0, Number(cursor) - 3)}`,
-    headers: auth,
-  });
+  await one(
+    "GET /api/sync/changes",
+    "poll with changes → 200",
+    { method: "GET", path: `/api/sync/changes?since=${Math.max(0, Number(cursor) - 3)}`, headers: auth },
+    true,
+  );
   agent.destroy();
   return out;
 }
