@@ -280,6 +280,8 @@ npm run bench                   # ≈ 3 min on 2 cores; prints the tables, rewri
 npm run bench -- --quick        # ≈ 1.5 min smoke run (short cells)
 npm run bench -- --no-write     # print only
 npm run bench -- --skip-dev     # don't time \`npm run dev\` (it needs port 8787 free)
+npm run bench -- --network-only # only the simulated-network table, printed (≈ 3 min)
+npm run bench -- --rtt 0,50,150 # other round-trip times for that table (DB_LATENCY_MS=N: 0 and N)
 
 npm run soak -- --seconds 20    # short convergence soak (what CI runs; ≈ 1–1.5 min)
 npm run soak -- --seconds 1800 --users 8 --devices 4 --restarts 10   # long soak: 30 min, a Postgres restart every ≈ 3 min
