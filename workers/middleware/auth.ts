@@ -72,23 +72,24 @@ export function setSessionCookie(c: Context, token: string) {
 }
 
 /**
- * Puts the verified session into the context. The sliding expiry is written
- * after the response (it never delays a request); a cookie-authenticated
- * browser gets a fresh cookie with it (its Max-Age was set at login), so an
- * active user is never signed out.
+ * Puts the verified session into the context. When the sliding expiry is due
+ * (once a day per session), it is written before the response, and a
+ * cookie-authenticated browser gets a fresh cookie with it (its Max-Age was set
+ * at login), so an active user is never signed out.
  */
-function establish(c: Context<AppEnv>, row: SessionRow, cred: { token: string; via: "bearer" | "cookie" }): void {
+async function establish(
+  c: Context<AppEnv>,
+  row: SessionRow,
+  cred: { token: string; via: "bearer" | "cookie" },
+): Promise<void> {
   c.set("sessionId", row.session_id);
   let expiresAt = new Date(row.expires_at);
   if (Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS) {
     expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-    const db = c.var.db;
-    c.var.dbHandle.later(() =>
-      db
-        .update(sessions)
-        .set({ lastSeenAt: sql`now()`, expiresAt })
-        .where(eq(sessions.id, row.session_id)),
-    );
+    await c.var.db
+      .update(sessions)
+      .set({ lastSeenAt: sql`now()`, expiresAt })
+      .where(eq(sessions.id, row.session_id));
     if (cred.via === "cookie") setSessionCookie(c, cred.token);
   }
   c.set("sessionExpiresAt", expiresAt);
@@ -115,7 +116,7 @@ export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   const found = cred ? await authenticate(c.var.db, cred.token, c.var.idempotencyRequest) : null;
   if (!found) return false;
   c.set("user", found.user);
-  establish(c, found.row, cred!);
+  await establish(c, found.row, cred!);
   if (found.idempotency) c.set("idempotency", found.idempotency);
   return true;
 }
@@ -166,7 +167,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (outcome && "ok" in outcome) {
     const row = outcome.ok.rows[0] as unknown as SessionRow;
     pending.fill(userOf(row));
-    establish(c, row, cred);
+    await establish(c, row, cred);
     return;
   }
   const err = outcome?.err;
@@ -196,7 +197,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     return;
   }
   pending.fill(found.user);
-  establish(c, found.row, cred);
+  await establish(c, found.row, cred);
   c.set("idempotency", found.idempotency);
   if (code === KEY_USED || (claim && !found.idempotency?.claimed)) {
     // The handler's response came from a batch that did not commit: answer for the key instead.

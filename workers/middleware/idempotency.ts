@@ -156,18 +156,28 @@ async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Pr
       c,
     );
   if (prior.status !== null) return replay(prior.status, prior.headers ?? {}, prior.body);
-  if (prior.outcome) {
-    // Written and committed; the response is being stored right after it was sent.
+  // Still null: the first request is running, or has answered and its response
+  // is being stored right after it was sent. Look again for a moment.
+  let outcome = prior.outcome;
+  if (prior.ageMs < STALE_MS || outcome) {
     for (let i = 0; i < 10; i++) {
       await sleep(100);
       const [row] = await c.var.db
-        .select({ status: idempotencyKeys.status, headers: idempotencyKeys.headers, body: idempotencyKeys.body })
+        .select({
+          status: idempotencyKeys.status,
+          headers: idempotencyKeys.headers,
+          body: idempotencyKeys.body,
+          outcome: idempotencyKeys.outcome,
+        })
         .from(idempotencyKeys)
         .where(and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key)));
-      if (row?.status != null) return replay(row.status, row.headers ?? {}, row.body);
+      if (!row) return inProgress(); // released after a 5xx: the client retries and runs it
+      if (row.status != null) return replay(row.status, row.headers ?? {}, row.body);
+      outcome = row.outcome ?? outcome;
     }
-    return rebuilt(c, prior.outcome);
   }
+  // Written and committed, but the response never got stored: rebuild it (never run the write twice).
+  if (outcome) return rebuilt(c, outcome);
   return prior.ageMs >= STALE_MS ? null : inProgress();
 }
 
