@@ -55,7 +55,7 @@ export function startRelay(opts: { port: number; host?: string; dbPort: number }
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://relay").pathname;
     // Browsers always send Origin on a cross-site POST; the Neon driver never does.
-    if (req.headers.origin !== undefined) return void res.writeHead(403).end();
+    if (req.headers.origin !== undefined) return void res.writeHead(401).end();
     if (path === "/sql") {
       stats.sqlRequests++;
       void sql.handle(req, res);
@@ -74,8 +74,9 @@ export function startRelay(opts: { port: number; host?: string; dbPort: number }
   }
   server.on("upgrade", (req, socket, head) => {
     // Browsers always send Origin on a WebSocket upgrade; the Neon driver never does.
-    if (new URL(req.url ?? "/", "http://relay").pathname !== "/v1" || req.headers.origin !== undefined)
-      return void socket.destroy();
+    if (new URL(req.url ?? "/", "http://relay").pathname !== "/v1") return void socket.destroy();
+    if (req.headers.origin !== undefined)
+      return void socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     wss.handleUpgrade(req, socket, head, (ws) => {
       stats.websockets++;
       const address = new URL(req.url ?? "", "http://relay").searchParams.get("address") ?? "";

@@ -1,6 +1,7 @@
 /**
  * The local relay (scripts/relay.ts) opens only onto the database port, and
- * never for a browser (any upgrade carrying an Origin).
+ * never for a browser (any upgrade carrying an Origin) — its SQL-over-HTTP
+ * endpoint (`/sql`, on both of its ports) neither.
  */
 import { once } from "node:events";
 import { createServer, type AddressInfo, type Server } from "node:net";
@@ -54,6 +55,25 @@ describe("local relay", () => {
       const [, res] = await once(ws, "unexpected-response");
       expect((res as { statusCode: number }).statusCode, origin).toBe(401);
       (res as { destroy(): void }).destroy();
+    }
+  });
+
+  test("its /sql endpoint refuses a browser and any database but the local one", async () => {
+    for (const port of [relay.port, relay.sqlPort]) {
+      const post = (headers: Record<string, string>) =>
+        fetch(`http://127.0.0.1:${port}/sql`, {
+          method: "POST",
+          headers: { "neon-raw-text-output": "true", ...headers },
+          body: JSON.stringify({ query: "select 1", params: [] }),
+        });
+      const fromPage = await post({
+        origin: "https://evil.example",
+        "neon-connection-string": `postgres://u:p@127.0.0.1:${portOf(db)}/x`,
+      });
+      expect(fromPage.status).toBe(401);
+      const elsewhere = await post({ "neon-connection-string": `postgres://u:p@127.0.0.1:${portOf(other)}/x` });
+      expect(elsewhere.status).toBe(400);
+      expect(((await elsewhere.json()) as { message: string }).message).toMatch(/only reaches the local database/);
     }
   });
 });
