@@ -46,7 +46,7 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 /** Routes that need the session before their handler runs (see the file comment). */
-const AWAITED = /^\/api\/(auth|audio)(\/|$)|^\/api\/sync\/ws$/;
+const AWAITED = /^\/api\/(auth|audio|assistant)(\/|$)|^\/api\/sync\/ws$|^\/mcp(\/|$)/;
 const dialect = new PgDialect();
 
 /** The session token and where it came from (a bearer header wins over the cookie). */
@@ -85,12 +85,14 @@ async function establish(
   c.set("sessionId", row.session_id);
   let expiresAt = new Date(row.expires_at);
   if (Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS) {
-    expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    // Only devices slide; a personal access token (kind `token`) lives until revoked.
+    const slides = row.kind === "device";
+    if (slides) expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await c.var.db
       .update(sessions)
-      .set({ lastSeenAt: sql`now()`, expiresAt })
+      .set({ lastSeenAt: sql`now()`, ...(slides ? { expiresAt } : {}) })
       .where(eq(sessions.id, row.session_id));
-    if (cred.via === "cookie") setSessionCookie(c, cred.token);
+    if (slides && cred.via === "cookie") setSessionCookie(c, cred.token);
   }
   c.set("sessionExpiresAt", expiresAt);
 }
@@ -99,11 +101,16 @@ export async function authenticate(
   db: Db,
   token: string,
   claim?: IdempotencyRequest,
-): Promise<{ row: SessionRow; user: AuthUser; idempotency?: IdempotencyState } | null> {
+): Promise<{ row: SessionRow; user: AuthUser; sessionId: string; idempotency?: IdempotencyState } | null> {
   const result = await db.execute(sessionSql(await sha256Hex(token), claim, { inspect: true }));
   const row = result.rows[0] as unknown as SessionRow | undefined;
   if (!row) return null;
-  return { row, user: userOf(row), ...(claim ? { idempotency: idempotencyOf(row) } : {}) };
+  return {
+    row,
+    user: userOf(row),
+    sessionId: row.session_id,
+    ...(claim ? { idempotency: idempotencyOf(row) } : {}),
+  };
 }
 
 const unauthorized = () => new AppError(401, ErrorCode.unauthorized, "Sign in to continue.");
