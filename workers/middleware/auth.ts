@@ -9,10 +9,11 @@
  *    session is not valid or the key was used before, so nothing batched after
  *    it commits; the handler's result is only sent once the check has passed.
  *    An authenticated read or a keyed write costs one round trip.
- *  - **Awaited** (auth and audio routes, the sync socket, and tokens without
- *    a user id): the check runs first and the handler after it. These routes
- *    need the session id up front, hand the socket to the user's Durable
- *    Object, or write to R2 before any query.
+ *  - **Awaited** (auth, audio, assistant and studio routes, the sync socket,
+ *    MCP, and tokens without a user id): the check runs first and the handler
+ *    after it. These routes need the session id or the user's name up front,
+ *    hand the socket to the user's Durable Object, write to R2 or call a model
+ *    before any query.
  *
  * In pipelined mode `c.var.user.id` is the id the token names; the other
  * fields (the sync cursor…) throw until the first query has returned with the
@@ -46,7 +47,7 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 /** Routes that need the session before their handler runs (see the file comment). */
-const AWAITED = /^\/api\/(auth|audio|assistant)(\/|$)|^\/api\/sync\/ws$|^\/mcp(\/|$)/;
+const AWAITED = /^\/api\/(auth|audio|assistant|studio)(\/|$)|^\/api\/sync\/ws$|^\/mcp(\/|$)/;
 const dialect = new PgDialect();
 
 /** The session token and where it came from (a bearer header wins over the cookie). */

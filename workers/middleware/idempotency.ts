@@ -124,7 +124,8 @@ function rebuilt(c: Context<AppEnv>, outcome: NonNullable<NonNullable<Idempotenc
   const headers: Record<string, string> = { "x-sync-cursor": outcome.cursor };
   if (status === 204) return replay(204, headers, null);
   headers["content-type"] = "application/json";
-  headers.etag = `"${row.version}"`;
+  const version = (row as { version?: number }).version;
+  if (version !== undefined) headers.etag = `"${version}"`;
   return replay(status, headers, JSON.stringify(toWire(entity, row)));
 }
 

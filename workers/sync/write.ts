@@ -218,13 +218,7 @@ const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`no
 /** Each user's committed change batches, relayed to that user after commit. */
 type Changes = Map<string, Change[][]>;
 
-function writer(
-  db: Db | Tx,
-  userId: string,
-  out: Changes,
-  transactional: boolean,
-  key: string | undefined,
-): Writer {
+function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolean, key: string | undefined): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
   const locked = new Set<string>();
   const self: Writer = {
