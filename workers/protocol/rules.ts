@@ -105,6 +105,8 @@ export const SETTINGS_DEFAULTS = {
   accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
   ui: {} as Record<string, unknown>,
   sync: { mode: "auto" as const, poll_interval_s: 30 },
+  /** The accent of an owned market theme; a reset clears it (the time zone stays: a fact, not a taste). */
+  accent: null as string | null,
 };
 
 // ---- tags -----------------------------------------------------------------------
