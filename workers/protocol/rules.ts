@@ -43,6 +43,12 @@ export const ErrorCode = {
   forbidden: "forbidden",
   loop_in_use: "loop_in_use",
   quota_exceeded: "quota_exceeded",
+  // market
+  insufficient_funds: "insufficient_funds",
+  already_owned: "already_owned",
+  already_refunded: "already_refunded",
+  refund_window_closed: "refund_window_closed",
+  not_owned: "not_owned",
   // assistant and MCP
   conversation_busy: "conversation_busy",
   tool_call_not_pending: "tool_call_not_pending",
