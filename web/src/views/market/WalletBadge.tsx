@@ -1,7 +1,7 @@
 // The balance in the header (in the initial bundle, so kept tiny): the
 // server-confirmed wallet record, live over the socket or on the next poll,
 // and a short "+N coins" announcement when coins arrive from anywhere.
-import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
+import { createEffect, createSignal, onCleanup, Show } from "solid-js";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 
 /** Earnings older than this when they first reach this device are history, not news. */
@@ -16,21 +16,20 @@ export function WalletBadge() {
   let timer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(timer));
 
-  createEffect(
-    on(ledger, (rows) => {
-      let earned = 0;
-      for (const t of rows) {
-        if (seen.has(t.id)) continue;
-        seen.add(t.id);
-        if (t.amount > 0 && t.kind === "earn" && store.serverNow() - Date.parse(t.created_at) < FRESH_MS)
-          earned += t.amount;
-      }
-      if (!earned) return;
-      setToast(`+${earned} coins`);
-      clearTimeout(timer);
-      timer = setTimeout(() => setToast(""), 6000);
-    }),
-  );
+  // The list is a reconciled store (stable identity): iterating it tracks new rows.
+  createEffect(() => {
+    let earned = 0;
+    for (const t of ledger()) {
+      if (seen.has(t.id)) continue;
+      seen.add(t.id);
+      if (t.amount > 0 && t.kind === "earn" && store.serverNow() - Date.parse(t.created_at) < FRESH_MS)
+        earned += t.amount;
+    }
+    if (!earned) return;
+    setToast(`+${earned} coins`);
+    clearTimeout(timer);
+    timer = setTimeout(() => setToast(""), 6000);
+  });
 
   return (
     <Show when={wallets()[0]}>
