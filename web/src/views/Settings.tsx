@@ -1,16 +1,16 @@
-import { createMemo, createSignal, For, lazy, Show } from "solid-js";
+import { createSignal, For, lazy } from "solid-js";
 import { FONT_SCALE, POLL_INTERVAL_S } from "@protocol/rules.ts";
 import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User } from "../api/types.ts";
 import { resetSettings, updateSettings } from "../mutations/settings.ts";
 import { applyAppearance } from "../ui/appearance.ts";
 import { percent } from "../ui/format.ts";
-import { useRecords, useSync } from "../ui/sync-context.ts";
+import { useSync } from "../ui/sync-context.ts";
 import { Field, Radios } from "../components/fields.tsx";
 import { Screen } from "../components/Screen.tsx";
-import { ownedAccents } from "./market/owned.ts";
 
 // Loaded with the section, not with the initial bundle.
 const AccessTokens = lazy(() => import("./assistant/AccessTokens.tsx"));
+const AccentPicker = lazy(() => import("./market/AccentPicker.tsx"));
 
 const THEMES: Array<[Theme, string]> = [
   ["light", "Light"],
@@ -36,8 +36,6 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
   const [intervalError, setIntervalError] = createSignal("");
 
   const shownScale = () => scale() ?? s().accessibility.font_scale;
-  const purchases = useRecords("market_purchase");
-  const accents = createMemo(() => ownedAccents(purchases()));
 
   return (
     <Screen id="settings-title" title="Settings">
@@ -55,44 +53,7 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
         </div>
       </fieldset>
 
-      <fieldset class="card stack">
-        <legend>Accent colour</legend>
-        <Show
-          when={accents().length}
-          fallback={
-            <p class="small muted">
-              Accent themes are bought with focus coins in the <a href="#/market">Market</a>.
-            </p>
-          }
-        >
-          <div class="row wrap">
-            <label class="choice">
-              <input
-                type="radio"
-                name="accent"
-                value=""
-                checked={!s().accent}
-                onChange={() => change({ accent: null }, "Accent change")}
-              />
-              Default
-            </label>
-            <For each={accents()}>
-              {(a) => (
-                <label class="choice">
-                  <input
-                    type="radio"
-                    name="accent"
-                    value={a.accent}
-                    checked={s().accent === a.accent}
-                    onChange={() => change({ accent: a.accent }, "Accent change")}
-                  />
-                  {a.name}
-                </label>
-              )}
-            </For>
-          </div>
-        </Show>
-      </fieldset>
+      <AccentPicker settings={s()} />
 
       <fieldset class="card stack">
         <legend>Accessibility</legend>
