@@ -84,6 +84,12 @@ export function routeRequests(users: TestUser[]) {
       headers: { ...auth(s), "idempotency-key": randomUUID() },
       body: { theme: themes[i % 3], ui: { bench: i } },
     }),
+    "POST /api/market/purchases": (s: number): Req => ({
+      method: "POST",
+      path: "/api/market/purchases",
+      headers: { ...auth(s), "idempotency-key": randomUUID() },
+      body: { item_id: "00000000-0000-4000-8000-00000000c002", id: randomUUID() }, // a 15-coin consumable
+    }),
   } as const;
 }
 

@@ -203,11 +203,29 @@ export async function seedUsers(dbUrl: string, wsProxy: string, n: number, prefi
       const username = `${prefix}_${i}_${randomBytes(3).toString("hex")}`.toLowerCase().slice(0, 32);
       const token = `${id}.${randomBytes(32).toString("base64url")}`; // as createSession makes them
       const tokenHash = createHash("sha256").update(token).digest("hex");
-      // Same rows as signup: user, default settings (+ its change-log entry), a session.
+      // Same rows as signup: user, default settings, wallet and welcome grant (+ their change-log
+      // entries), a session. Seeded users also get a large "adjust" grant so purchase benches measure
+      // purchases, not insufficient_funds; the ledger still sums to the balance.
       await pool.query(
         `with u as (
            insert into users (id, email, username, password_hash, change_seq)
-           values ($1, $2, $3, 'pbkdf2-sha256$1$00$00', 1) returning id),
+           values ($1, $2, $3, 'pbkdf2-sha256$1$00$00', 4) returning id),
+         w as (
+           insert into user_wallet (id, user_id, balance, lifetime_earned)
+           select gen_random_uuid(), id, 1000100, 100 from u returning *),
+         t as (
+           insert into market_transactions (id, user_id, amount, balance_after, kind, source_type, source_id, description, created_at)
+           select gen_random_uuid(), id, 100, 100, 'earn', 'welcome', id, 'Welcome to the market', now() - interval '1 second' from u
+           union all
+           select gen_random_uuid(), id, 1000000, 1000100, 'adjust', 'adjust', gen_random_uuid(), 'Seed grant', now() from u
+           returning *),
+         lw as (
+           insert into change_log (user_id, seq, entity, record_id, op, version, data)
+           select user_id, 2, 'wallet', id, 'upsert', 1, to_jsonb(w) from w),
+         lt as (
+           insert into change_log (user_id, seq, entity, record_id, op, version, data)
+           select user_id, case when kind = 'earn' then 3 else 4 end, 'market_transaction', id, 'upsert', 1, to_jsonb(t)
+           from t),
          s as (
            insert into settings (id, user_id, theme, accessibility, ui, sync)
            select gen_random_uuid(), id, 'system', '{"reduced_motion":false,"high_contrast":false,"font_scale":1}',

@@ -5,9 +5,20 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Device } from "./soak-client.ts";
+import { marketAction } from "./soak-market.ts";
 import { chance, pick, rand } from "./soak-world.ts";
 
 export function randomAction(d: Device): void {
+  // 20 %: the market (purchases, refunds, focus sessions that earn coins).
+  if (chance(0.2)) {
+    const market = {
+      view: d.view,
+      ids: d.u.ids,
+      http: (q: Parameters<Device["http"]>[0]) => d.http(q),
+      auth: () => d.auth(),
+    };
+    return d.enqueue("market", marketAction(market, rand));
+  }
   const r = rand();
   const items = d.inboxItems();
   if (r < 0.4 || items.length === 0) {

@@ -96,6 +96,7 @@ export const counts = {
   /** Idempotency claims left "in progress" by requests that died with the database (seen right after restart). */
   orphanedClaims: 0,
   s500: 0,
+  marketRefusals: 0,
 };
 export const violations: string[] = [];
 export const violate = (m: string) => {
@@ -117,7 +118,7 @@ export interface Change {
 export interface Mutation {
   key: string;
   enqueuedAt: number;
-  kind: "create" | "update" | "delete" | "settings";
+  kind: "create" | "update" | "delete" | "settings" | "market";
   req: Req;
   recordId?: string;
   attempts: number;

@@ -26,6 +26,7 @@
 import { randomUUID } from "node:crypto";
 import { configureNodeDriver, makeAgent, nodePool, seedUsers, signupUser, summarize, type TestUser } from "./lib.ts";
 import { Device } from "./soak-client.ts";
+import { comparable, ledgerViolations, marketServerState, SERVER_CREATED, UNLISTED } from "./soak-market.ts";
 import {
   acks,
   between,
@@ -69,6 +70,9 @@ async function serverState(u: UserCtx): Promise<Map<string, Wire> | null> {
   if (s.status !== 200) return null;
   const settings = s.json() as Wire;
   state.set(`settings:${settings.id}`, settings);
+  const market = await marketServerState(d);
+  if (!market) return null;
+  for (const [k, v] of market) state.set(k, v);
   return state;
 }
 
@@ -221,7 +225,8 @@ async function run(): Promise<void> {
     const creates = new Map<string, number>();
     feed.forEach((ch, i) => {
       if (Number(ch.cursor) !== i + 1) violate(`user ${u.idx}: feed cursor ${ch.cursor} at position ${i + 1}`);
-      if (!u.ids.has(ch.id) && ch.id !== u.settingsId) violate(`user ${u.idx}: foreign record ${ch.id} in feed`);
+      if (!u.ids.has(ch.id) && ch.id !== u.settingsId && !SERVER_CREATED.has(ch.entity))
+        violate(`user ${u.idx}: foreign record ${ch.id} in feed`);
       const key = `${ch.entity}:${ch.id}`;
       if (ch.op === "upsert" && ch.data) {
         folded.set(key, ch.data);
@@ -235,6 +240,7 @@ async function run(): Promise<void> {
       } else folded.delete(key);
     });
     compare(`user ${u.idx}: feed fold vs server`, folded, server);
+    for (const v of ledgerViolations(`user ${u.idx}`, server)) violate(v);
     for (const [id, n] of creates) if (n > 1) violate(`user ${u.idx}: record ${id} created ${n} times`);
     for (const [nonce, ids] of createdBy)
       if (ids.size > 1) violate(`user ${u.idx}: create ${nonce} produced ${ids.size} records`);
@@ -307,9 +313,10 @@ function compare(label: string, got: Map<string, Wire>, want: Map<string, Wire>)
   for (const [k, v] of want) {
     const g = got.get(k);
     if (!g) diffs.push(`missing ${k}`);
-    else if (canon(g) !== canon(v)) diffs.push(`differs ${k}: ${canon(g).slice(0, 160)} ≠ ${canon(v).slice(0, 160)}`);
+    else if (canon(comparable(k, g)) !== canon(comparable(k, v)))
+      diffs.push(`differs ${k}: ${canon(g).slice(0, 160)} ≠ ${canon(v).slice(0, 160)}`);
   }
-  for (const k of got.keys()) if (!want.has(k)) diffs.push(`extra ${k}`);
+  for (const k of got.keys()) if (!want.has(k) && !UNLISTED.has(k.split(":")[0]!)) diffs.push(`extra ${k}`);
   if (diffs.length) violate(`${label}: ${diffs.length} difference(s): ${diffs.slice(0, 3).join("; ")}`);
 }
 

@@ -152,6 +152,10 @@ export const settings = pgTable(
       .notNull(),
     ui: jsonb("ui").$type<Record<string, unknown>>().notNull(),
     sync: jsonb("sync").$type<{ mode: "auto" | "socket" | "poll"; poll_interval_s: number }>().notNull(),
+    /** IANA zone name, set from the browser on first use; "days" (streaks) are the user's local days. */
+    timeZone: text("time_zone"),
+    /** Accent of an owned market theme (`effect.accent`, e.g. "forest"); null = the default accent. */
+    accent: text("accent"),
   },
   (t) => [recordKey(t), uniqueIndex("settings_user_key").on(t.userId)],
 );
@@ -572,5 +576,142 @@ export const songs = pgTable(
     check("songs_time_signature", sql`${t.timeSignature} in ('4/4', '3/4')`),
     check("songs_timeline", sql`jsonb_typeof(${t.timeline}) = 'array' and jsonb_array_length(${t.timeline}) <= 256`),
     check("songs_visibility", sql`${t.visibility} in ('private', 'public')`),
+  ],
+);
+
+// ---- Market (SPEC §5): coins earned by focusing, spent on catalog items and custom rewards ----
+
+/** What owning an item does in the app; null for custom rewards (their effect is in the user's life). */
+export type MarketEffect =
+  { kind: "accent"; accent: string } | { kind: "soundscape"; sound: "brown" | "rain" | "cafe" };
+
+/**
+ * The catalog (rows with `user_id` null, seeded by the market custom migration)
+ * and each user's custom rewards (`user_id` set; always consumable). Only the
+ * custom rewards are synced records; the global catalog is read with GET.
+ */
+export const marketItems = pgTable(
+  "market_items",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    version: integer("version").notNull().default(1),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    /** Stable key of a catalog item (settings.accent names one); null for custom rewards. */
+    slug: text("slug"),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    price: integer("price").notNull(),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    consumable: boolean("consumable").notNull().default(true),
+    active: boolean("active").notNull().default(true),
+    effect: jsonb("effect").$type<MarketEffect>(),
+  },
+  (t) => [
+    check("market_items_price_range", sql`${t.price} between 1 and 100000`),
+    check("market_items_custom_consumable", sql`${t.userId} is null or ${t.consumable}`),
+    check("market_items_slug_only_catalog", sql`(${t.slug} is null) = (${t.userId} is not null)`),
+    // The write path's conflict target. Item ids stay globally unique (the primary key): catalog items
+    // have no owner, and purchases reference items by id alone.
+    uniqueIndex("market_items_user_id_key").on(t.userId, t.id),
+    uniqueIndex("market_items_slug_key").on(t.slug),
+    index("market_items_user_idx").on(t.userId, t.createdAt),
+    index("market_items_tags_idx").using("gin", t.tags),
+  ],
+);
+
+/** One wallet per user, created with the welcome grant at signup. The cached sum of the ledger. */
+export const userWallet = pgTable(
+  "user_wallet",
+  {
+    ...recordColumns(),
+    balance: bigint("balance", { mode: "number" }).notNull().default(0),
+    lifetimeEarned: bigint("lifetime_earned", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [
+    recordKey(t),
+    uniqueIndex("user_wallet_user_key").on(t.userId),
+    check("user_wallet_balance_nonnegative", sql`${t.balance} >= 0`),
+    check("user_wallet_lifetime_nonnegative", sql`${t.lifetimeEarned} >= 0`),
+  ],
+);
+
+/**
+ * Inventory. Name, price and consumability are copied at purchase time (the
+ * price paid is what a refund returns, and a deleted custom reward leaves its
+ * history). A live (unrefunded) non-consumable is unique per user and item.
+ */
+export const userMarketPurchases = pgTable(
+  "user_market_purchases",
+  {
+    ...recordColumns(),
+    itemId: uuid("item_id").references(() => marketItems.id, { onDelete: "set null" }),
+    itemName: text("item_name").notNull(),
+    price: integer("price").notNull(),
+    consumable: boolean("consumable").notNull(),
+    /** The item's effect when bought: what owning it unlocks (an accent, a soundscape). */
+    effect: jsonb("effect").$type<MarketEffect>(),
+    refundedAt: ts("refunded_at"),
+  },
+  (t) => [
+    recordKey(t),
+    index("user_market_purchases_user_idx").on(t.userId, t.createdAt),
+    index("user_market_purchases_item_idx").on(t.itemId),
+    uniqueIndex("user_market_purchases_owned_once")
+      .on(t.userId, t.itemId)
+      .where(sql`not ${t.consumable} and ${t.refundedAt} is null`),
+    check("user_market_purchases_price_positive", sql`${t.price} > 0`),
+  ],
+);
+
+/**
+ * The append-only ledger (a trigger in the custom migration refuses UPDATE and
+ * DELETE). `amount` is signed; `balance_after` is the wallet right after this
+ * row; `(user_id, source_type, source_id)` is unique, so nothing is credited twice.
+ */
+export const marketTransactions = pgTable(
+  "market_transactions",
+  {
+    ...recordColumns(),
+    amount: integer("amount").notNull(),
+    balanceAfter: bigint("balance_after", { mode: "number" }).notNull(),
+    kind: text("kind", { enum: ["earn", "purchase", "refund", "adjust"] }).notNull(),
+    sourceType: text("source_type", {
+      enum: ["welcome", "focus_session", "achievement", "purchase", "refund", "adjust"],
+    }).notNull(),
+    sourceId: uuid("source_id").notNull(),
+    description: text("description").notNull().default(""),
+  },
+  (t) => [
+    recordKey(t),
+    // Ids are per user, so a source is unique per user.
+    uniqueIndex("market_transactions_source_key").on(t.userId, t.sourceType, t.sourceId),
+    index("market_transactions_user_idx").on(t.userId, t.createdAt),
+    check("market_transactions_amount_nonzero", sql`${t.amount} <> 0`),
+    check("market_transactions_balance_nonnegative", sql`${t.balanceAfter} >= 0`),
+    check(
+      "market_transactions_sign_matches_kind",
+      sql`(${t.kind} in ('earn', 'refund') and ${t.amount} > 0) or (${t.kind} = 'purchase' and ${t.amount} < 0) or ${t.kind} = 'adjust'`,
+    ),
+  ],
+);
+
+/** Achievements earned (the definitions and bonuses live in workers/protocol/market-rules.ts). */
+export const userRewards = pgTable(
+  "user_rewards",
+  {
+    ...recordColumns(),
+    achievement: text("achievement").notNull(),
+    bonus: integer("bonus").notNull(),
+    earnedAt: ts("earned_at").notNull().defaultNow(),
+  },
+  (t) => [
+    recordKey(t),
+    uniqueIndex("user_rewards_user_achievement_key").on(t.userId, t.achievement),
+    check("user_rewards_bonus_positive", sql`${t.bonus} > 0`),
   ],
 );

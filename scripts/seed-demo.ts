@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { Pool, neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
 import { configureDriver } from "../db/client.ts";
+import { market } from "./demo-market.ts";
 
 export const DEMO = { email: "demo@continuum.local", username: "demo", password: "continuum-demo" };
 
@@ -168,7 +169,7 @@ const todos: Seed = async (demo) => {
 };
 
 /** Name → seed, in the order they run. Append new domains here (the Assistant's conversations are its owner's to add). */
-export const DEMO_SEEDS: Record<string, Seed> = { inbox, focus, library, references, todos };
+export const DEMO_SEEDS: Record<string, Seed> = { inbox, focus, library, references, todos, market };
 
 // ---- runner ---------------------------------------------------------------------
 

@@ -85,3 +85,6 @@ export async function freshRateLimitWindow(needMs: number): Promise<void> {
   const left = 60_000 - (Date.now() % 60_000);
   if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
 }
+
+/** What a fresh account's change feed holds: its settings, its wallet and the welcome grant. */
+export const SIGNUP_ENTITIES = ["settings", "wallet", "market_transaction"];

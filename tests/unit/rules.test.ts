@@ -58,7 +58,9 @@ describe("focus arithmetic", () => {
 describe("values the web takes from the server's module", () => {
   test("settings defaults: the placeholder before the first sync and the transport's prefs", () => {
     const s = withDefaults(undefined);
-    expect({ theme: s.theme, accessibility: s.accessibility, ui: s.ui, sync: s.sync }).toEqual(SETTINGS_DEFAULTS);
+    expect({ theme: s.theme, accessibility: s.accessibility, ui: s.ui, sync: s.sync, accent: s.accent }).toEqual(
+      SETTINGS_DEFAULTS,
+    );
     expect(DEFAULT_PREFS).toEqual(SETTINGS_DEFAULTS.sync);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { as, call, freshRateLimitWindow, signup, unique } from "../support/api";
+import { as, call, freshRateLimitWindow, SIGNUP_ENTITIES, signup, unique } from "../support/api";
 
 const expectError = (r: { status: number; body: any }, status: number, code: string) => {
   expect(r.status, JSON.stringify(r.body)).toBe(status);
@@ -68,7 +68,7 @@ describe("HTTP core", () => {
     const r = await as(u).post("/api/user/inbox", { title: "x", description: "y".repeat(300 * 1024) });
     expectError(r, 413, "payload_too_large");
     expect((await as(u).get("/api/user/inbox")).body.total).toBe(0);
-    expect((await as(u).get("/api/sync/changes")).body.changes.map((c: any) => c.entity)).toEqual(["settings"]);
+    expect((await as(u).get("/api/sync/changes")).body.changes.map((c: any) => c.entity)).toEqual(SIGNUP_ENTITIES);
   });
 
   test("errors never leak internals", async () => {

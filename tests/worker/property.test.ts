@@ -49,6 +49,10 @@ async function seed(user: TestUser): Promise<Record<string, string>> {
       await api.post("/api/studio/loops", { name: "seed", bars: 1, bpm: 90, color: "#000000" })
     ).body.id,
     "/api/studio/songs/{id}": (await api.post("/api/studio/songs", { title: "seed", bpm: 90 })).body.id,
+    "/api/market/items/{id}": (await api.post("/api/market/items", { name: "seed", price: 5 })).body.id,
+    "/api/market/purchases/{id}": (
+      await api.post("/api/market/purchases", { item_id: "00000000-0000-4000-8000-00000000c002" })
+    ).body.purchase.id,
   };
   expect(Object.values(ids).every(Boolean)).toBe(true);
   return ids;

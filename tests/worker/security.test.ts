@@ -8,7 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { openDb } from "../../db/client";
-import { as, BASE, call, freshRateLimitWindow, signup, unique } from "../support/api";
+import { as, BASE, call, freshRateLimitWindow, signup, SIGNUP_ENTITIES, unique } from "../support/api";
 import { nested } from "../support/nasty";
 
 const ORIGIN = new URL(BASE).origin;
@@ -93,7 +93,8 @@ describe("inputs that used to reach a 500", () => {
       expect(r.body.error.details[0].code).toBe("too_deep");
     }
     expect((await as(u).put("/api/settings", { ui: { ok: nested(20) } })).status).toBe(200);
-    expect((await as(u).get("/api/sync/changes")).body.changes.length).toBe(2); // signup's defaults + the one ok update
+    // What signup wrote + the one ok update.
+    expect((await as(u).get("/api/sync/changes")).body.changes.length).toBe(SIGNUP_ENTITIES.length + 1);
     expect(before).not.toBe("0");
   });
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
 import { pruneChangeLog } from "../../workers/jobs/prune";
-import { as, signup } from "../support/api";
+import { as, SIGNUP_ENTITIES, signup } from "../support/api";
 import { openSocket } from "../support/socket";
 
 describe("live sync over the user's Durable Object", () => {
@@ -113,9 +113,9 @@ describe("live sync over the user's Durable Object", () => {
     expect(expired.status).toBe(410);
     expect(expired.body.error.code).toBe("cursor_expired");
     expect((await as(u).get(`/api/sync/changes?since=${before}`)).status).toBe(410);
-    // From the start still works and is a compacted snapshot: settings only.
+    // From the start still works and is a compacted snapshot: what signup wrote only.
     const all = await as(u).get("/api/sync/changes");
     expect(all.status).toBe(200);
-    expect(all.body.changes.map((c: any) => c.entity)).toEqual(["settings"]);
+    expect(all.body.changes.map((c: any) => c.entity)).toEqual(SIGNUP_ENTITIES);
   });
 });

@@ -8,10 +8,11 @@ import { Notices } from "./components/Notices.tsx";
 import { Omnibar } from "./components/Omnibar.tsx";
 import { browserDeps } from "./sync/deps.ts";
 import { cachedUser, createSyncStore, latestSettings, type SyncStore } from "./sync/store.ts";
-import { withDefaults } from "./mutations/settings.ts";
+import { updateSettings, withDefaults } from "./mutations/settings.ts";
 import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
-import { SyncContext, useRecords } from "./ui/sync-context.ts";
+import { SyncContext, useRecords, useSync } from "./ui/sync-context.ts";
 import { screenFromHash } from "./screens.ts";
+import { WalletBadge } from "./views/market/WalletBadge.tsx";
 
 // Signed-in visits (the usual case) never need the sign-in form.
 const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));
@@ -100,8 +101,18 @@ export function App() {
 function Shell(props: { user: User; onSignOut: () => void }) {
   const settingsRecords = useRecords("settings");
   const settings = createMemo(() => withDefaults(latestSettings(settingsRecords())));
-  const apply = () => applyAppearance(settings().theme, settings().accessibility);
+  const apply = () => applyAppearance(settings().theme, settings().accessibility, settings().accent);
   createEffect(apply);
+  // SPEC: the time zone is set from the browser on first use ("days" such as streaks are local days).
+  const store = useSync();
+  let zoneSent = false; // once per page load, even if the server refused it
+  createEffect(() => {
+    const s = settings();
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zoneSent || s.version === 0 || s.time_zone || !zone) return;
+    zoneSent = true;
+    void updateSettings(store, s, { time_zone: zone }, "Time zone");
+  });
   onCleanup(onSystemThemeChange(apply));
 
   const [screen, setScreen] = createSignal(screenFromHash(location.hash));
@@ -138,6 +149,7 @@ function Shell(props: { user: User; onSignOut: () => void }) {
             Continuum
           </a>
           <Omnibar />
+          <WalletBadge />
           <ConnectionIndicator />
         </div>
         <TopNav current={screen().id} user={props.user} onSignOut={props.onSignOut} />

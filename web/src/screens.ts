@@ -50,6 +50,7 @@ export const SCREENS: Screen[] = [
     bar: true,
     icon: "M6 3h12v18l-6-4-6 4z",
   },
+  { id: "market", label: "Market", component: lazy(() => import("./views/market/Market.tsx")) },
   { id: "audio", label: "Audio", component: lazy(() => import("./views/AudioFiles.tsx")) },
   { id: "studio", label: "Studio", component: lazy(() => import("./views/studio/Studio.tsx")) },
   { id: "assistant", label: "Assistant", component: lazy(() => import("./views/assistant/Assistant.tsx")) },

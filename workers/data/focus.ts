@@ -9,6 +9,7 @@ import { AppError, uniqueViolation } from "../errors";
 import type { Scope } from "../lib/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
 import type { Writer } from "../sync/write";
+import { earnForSession } from "./market-insights";
 import { paginate, type PageQuery } from "./paginate";
 
 const isRunning = inArray(focusSessions.status, ["active", "paused"]);
@@ -71,7 +72,11 @@ export async function startFocus(scope: Scope, body: StartFocus) {
     const values = { ...(body.id ? { id: body.id } : {}), durationS: body.duration_s, label: body.label ?? null };
     return await scope.write(
       async (w) => {
-        if (expired) await finish(w, current.id, "completed");
+        if (expired) {
+          // Completed on the user's behalf: it earns like any completion, in this transaction.
+          const done = await finish(w, current.id, "completed");
+          if (done) await earnForSession(w, scope.userId, done);
+        }
         return w.insert("focus_session", values);
       },
       { transaction: expired },

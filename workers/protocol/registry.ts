@@ -8,6 +8,7 @@ import { audioRecord } from "./audio";
 import { focusSessionRecord } from "./focus";
 import { inboxItemRecord } from "./inbox";
 import { focusLibraryRecord, focusTrackRecord } from "./libraries";
+import { marketItemRecord, purchaseRecord, rewardRecord, transactionRecord, walletRecord } from "./market";
 import { referenceRecord } from "./references";
 import { settingsRecord } from "./settings";
 import { todoRecord } from "./todos";
@@ -28,6 +29,11 @@ const records = [
   loopRecord,
   loopLikeRecord,
   songRecord,
+  marketItemRecord,
+  walletRecord,
+  purchaseRecord,
+  transactionRecord,
+  rewardRecord,
 ] as const;
 
 type Records = (typeof records)[number];

@@ -43,6 +43,12 @@ export const ErrorCode = {
   forbidden: "forbidden",
   loop_in_use: "loop_in_use",
   quota_exceeded: "quota_exceeded",
+  // market
+  insufficient_funds: "insufficient_funds",
+  already_owned: "already_owned",
+  already_refunded: "already_refunded",
+  refund_window_closed: "refund_window_closed",
+  not_owned: "not_owned",
   // assistant and MCP
   conversation_busy: "conversation_busy",
   tool_call_not_pending: "tool_call_not_pending",
@@ -105,6 +111,8 @@ export const SETTINGS_DEFAULTS = {
   accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
   ui: {} as Record<string, unknown>,
   sync: { mode: "auto" as const, poll_interval_s: 30 },
+  /** The accent of an owned market theme; a reset clears it (the time zone stays: a fact, not a taste). */
+  accent: null as string | null,
 };
 
 // ---- tags -----------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineRecord } from "./record";
 import { settings } from "../../db/schema";
 import { recordBase, recordToWire, versionField } from "./common";
+import { isTimeZone } from "./market-rules";
 import { FONT_SCALE, POLL_INTERVAL_S, UI_MAX_BYTES } from "./rules";
 
 export { SETTINGS_DEFAULTS, UI_MAX_BYTES } from "./rules";
@@ -25,6 +26,13 @@ export const uiSchema = z
     message: `ui must be at most ${UI_MAX_BYTES} bytes as JSON`,
   });
 
+/** An accent name as market theme items declare it (`effect.accent`). */
+export const accentSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,29}$/, "not an accent name")
+  .nullable();
+export const timeZoneSchema = z.string().min(1).max(64).refine(isTimeZone, { message: "not an IANA time zone" });
+
 export const settingsSchema = z
   .object({
     ...recordBase,
@@ -32,6 +40,8 @@ export const settingsSchema = z
     accessibility: accessibilitySchema,
     ui: z.record(z.string(), z.unknown()),
     sync: syncPrefsSchema,
+    time_zone: z.string().nullable(),
+    accent: z.string().nullable(),
   })
   .meta({ id: "Settings" });
 export type Settings = z.infer<typeof settingsSchema>;
@@ -42,12 +52,23 @@ export const updateSettingsSchema = z.strictObject({
   accessibility: accessibilitySchema.partial().optional(),
   ui: uiSchema.optional(),
   sync: syncPrefsSchema.partial().optional(),
+  time_zone: timeZoneSchema.optional(),
+  /** Must be the accent of a theme the user owns (409 not_owned otherwise); null = default. */
+  accent: accentSchema.optional(),
   ...versionField,
 });
 export type UpdateSettings = z.infer<typeof updateSettingsSchema>;
 
 export function settingsToWire(row: typeof settings.$inferSelect): Settings {
-  return { ...recordToWire(row), theme: row.theme, accessibility: row.accessibility, ui: row.ui, sync: row.sync };
+  return {
+    ...recordToWire(row),
+    theme: row.theme,
+    accessibility: row.accessibility,
+    ui: row.ui,
+    sync: row.sync,
+    time_zone: row.timeZone,
+    accent: row.accent,
+  };
 }
 
 export type Theme = z.infer<typeof themeSchema>;

@@ -3,6 +3,7 @@ import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
 import { createSession, deleteSession, findUserByLogin, insertUser, listSessions } from "../data/auth";
+import { openWallet } from "../data/market";
 import type { AppEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
@@ -46,8 +47,9 @@ register(
     const passwordHash = await hashPassword(body.password);
     const userId = crypto.randomUUID();
     try {
-      // The account, its settings record (the first entry of its change log)
-      // and its first session in one transaction: no account without a token.
+      // The account, its settings record and its wallet with the welcome grant
+      // (the first entries of its change log) and its first session in one
+      // transaction: no account without a token, no account without its coins.
       const { user, token } = await write(
         requestScope(c, userId),
         async (w) => {
@@ -58,6 +60,7 @@ register(
             passwordHash,
           });
           await w.insert("settings", SETTINGS_DEFAULTS);
+          await openWallet(w, userId);
           const session = await createSession(w.db, created.id, c.req.header("user-agent"));
           return { user: created, token: session.token };
         },

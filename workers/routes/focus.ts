@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AppEnv } from "../env";
 import { findRunning, finish, history, pause, resume, startFocus } from "../data/focus";
 import { AppError } from "../errors";
+import { earnForSession } from "../data/market-insights";
 import { getRoute, listRoute } from "../lib/crud";
 import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { scopeOf } from "../lib/scope";
@@ -87,7 +88,8 @@ register(
     path: "/sessions/{id}/{action}",
     tags,
     operationId: "endFocusSession",
-    description: "`action` is `complete` or `abandon`; 409 `focus_session_ended` if it already ended.",
+    description:
+      "`action` is `complete` or `abandon`; 409 `focus_session_ended` if it already ended. Completing credits 1 coin per focused minute (and any achievements) in the same transaction.",
     request: { params: z.object({ id: z.string(), action: z.enum(["complete", "abandon"]) }) },
     responses: { 200: record },
     errors: [400, 404],
@@ -97,7 +99,16 @@ register(
     const status = action === "complete" ? "completed" : "abandoned";
     assertId("focus_session", id);
     const expected = expectedVersion(c);
-    const ended = await write(requestScope(c), (w) => finish(w, id, status, expected));
+    // Completing earns coins (and maybe achievements) in the same transaction; abandoning earns nothing.
+    const ended = await write(
+      requestScope(c),
+      async (w) => {
+        const row = await finish(w, id, status, expected);
+        if (row && status === "completed") await earnForSession(w, c.var.user.id, row);
+        return row;
+      },
+      { transaction: status === "completed" },
+    );
     if (ended) return respond(c, ended);
     const current = await findOwned(c.var.db, "focus_session", c.var.user.id, id); // 404 if not yours
     if (expected !== undefined && current.version !== expected) throw versionConflict("focus_session", current);

@@ -13,6 +13,7 @@ import { focus } from "./focus";
 import { health } from "./health";
 import { inbox } from "./inbox";
 import { libraries } from "./libraries";
+import { market, marketItems } from "./market";
 import { mcp } from "./mcp";
 import { references } from "./references";
 import { settingsRoutes } from "./settings";
@@ -33,6 +34,8 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/references", app: references },
   { path: "/api/studio", app: studio },
   { path: "/api/studio/songs", app: studioSongs },
+  { path: "/api/market/items", app: marketItems },
+  { path: "/api/market", app: market },
   { path: "/api/sync", app: sync },
   { path: "/api/todos", app: todoRoutes },
   { path: "/api/assistant", app: assistant },

@@ -9,6 +9,18 @@ export type { Change, ChangesResponse, ServerMessage } from "@protocol/sync.ts";
 export type { Audio, Upload } from "@protocol/audio.ts";
 export type { CreateTrack, FocusLibrary, FocusTrack, UpdateTrack } from "@protocol/libraries.ts";
 export type { CreateReference, Reference, UpdateReference } from "@protocol/references.ts";
+export type {
+  AchievementStatus,
+  CreateReward,
+  MarketEffect,
+  MarketItem,
+  MarketTransaction,
+  Purchase,
+  Recommendation,
+  UpdateReward,
+  UserReward,
+  Wallet,
+} from "@protocol/market.ts";
 export type { CreateTodo, Todo, UpdateTodo } from "@protocol/todos.ts";
 export type {
   Conversation,

@@ -3,9 +3,15 @@
 // device — pauses the music, resuming resumes it.
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import type { FocusSession } from "../api/types.ts";
+import type { SoundscapeKind } from "../audio/soundscapes.ts";
 import { sortLibraries, tracksOf } from "../mutations/libraries.ts";
+import { ownedSoundscapes } from "../views/market/owned.ts";
 import { useRecords } from "../ui/sync-context.ts";
 import { AudioPlayer, audioSrc } from "./AudioPlayer.tsx";
+import { SoundscapePlayer } from "./SoundscapePlayer.tsx";
+
+/** Soundtrack choices that are a generated soundscape rather than a library. */
+const SOUND_PREFIX = "sound:";
 
 /** The chosen library outlives the start form → running session switch (this tab only). */
 const [libraryId, setLibraryId] = createSignal("");
@@ -14,6 +20,13 @@ export default function FocusMusic(props: { session?: FocusSession }) {
   const libraries = useRecords("focus_library");
   const allTracks = useRecords("focus_track");
   const sorted = createMemo(() => sortLibraries(libraries()));
+  const purchases = useRecords("market_purchase");
+  const soundscapes = createMemo(() => ownedSoundscapes(purchases()));
+  const soundscape = createMemo(() =>
+    libraryId().startsWith(SOUND_PREFIX)
+      ? soundscapes().find((s) => `${SOUND_PREFIX}${s.sound}` === libraryId())
+      : undefined,
+  );
   const library = createMemo(() => libraries().find((l) => l.id === libraryId()));
   const tracks = createMemo(() => (library() ? tracksOf(allTracks(), libraryId()) : []));
   const [index, setIndex] = createSignal(0);
@@ -89,8 +102,28 @@ export default function FocusMusic(props: { session?: FocusSession }) {
               </option>
             )}
           </For>
+          <Show when={soundscapes().length}>
+            <optgroup label="Soundscapes (from the Market)">
+              <For each={soundscapes()}>
+                {(s) => (
+                  <option value={`${SOUND_PREFIX}${s.sound}`} selected={`${SOUND_PREFIX}${s.sound}` === libraryId()}>
+                    {s.name}
+                  </option>
+                )}
+              </For>
+            </optgroup>
+          </Show>
         </select>
       </div>
+      <Show when={props.session && soundscape()}>
+        {(s) => (
+          <SoundscapePlayer
+            sound={s().sound as SoundscapeKind}
+            name={s().name}
+            running={props.session?.status === "active"}
+          />
+        )}
+      </Show>
       <Show when={props.session && library()}>
         <Show
           when={current()}

@@ -5,7 +5,11 @@ import type { SyncStore } from "../sync/store.ts";
 import { enqueue, iso, updateRecord } from "./record.ts";
 
 /** The server's defaults (a new account's settings; what "reset" restores). */
-const DEFAULT_SETTINGS: Omit<Settings, "id" | "version" | "created_at" | "updated_at"> = SETTINGS_DEFAULTS;
+const DEFAULT_SETTINGS: Omit<Settings, "id" | "version" | "created_at" | "updated_at"> = {
+  ...SETTINGS_DEFAULTS,
+  // Set from the browser on first use; kept by a reset.
+  time_zone: null,
+};
 
 /** Until the first sync delivers the real record, optimistic edits use this id. */
 const LOCAL_SETTINGS_ID = "local-settings";
@@ -31,6 +35,8 @@ export function updateSettings(store: SyncStore, current: Settings, patch: Updat
     accessibility: { ...current.accessibility, ...patch.accessibility },
     ui: patch.ui ? { ...current.ui, ...patch.ui } : current.ui,
     sync: { ...current.sync, ...patch.sync },
+    ...(patch.time_zone !== undefined ? { time_zone: patch.time_zone } : {}),
+    ...(patch.accent !== undefined ? { accent: patch.accent } : {}),
     version: current.version + 1,
     updated_at: iso(store.serverNow()),
   };
@@ -46,7 +52,14 @@ export function resetSettings(store: SyncStore, current: Settings) {
     id: current.id,
     optimistic: {
       op: "upsert",
-      data: { ...current, ...DEFAULT_SETTINGS, version: current.version + 1, updated_at: iso(store.serverNow()) },
+      // The server keeps the time zone on reset (a fact, not a preference).
+      data: {
+        ...current,
+        ...DEFAULT_SETTINGS,
+        time_zone: current.time_zone,
+        version: current.version + 1,
+        updated_at: iso(store.serverNow()),
+      },
     },
     label: "Reset settings",
   });

@@ -7,8 +7,10 @@ export const THEME_HINT_KEY = "continuum.theme-hint";
 
 const darkQuery = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
 
-export function applyAppearance(theme: Theme, a: Accessibility): void {
+export function applyAppearance(theme: Theme, a: Accessibility, accent?: string | null): void {
   const root = document.documentElement;
+  // An owned market accent theme; undefined = leave as is (e.g. a font-size preview).
+  if (accent !== undefined) toggle(root, "accent", accent);
   const dark = theme === "dark" || (theme === "system" && darkQuery?.matches === true);
   root.dataset.theme = dark ? "dark" : "light";
   root.dataset.themePref = theme;

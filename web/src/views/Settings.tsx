@@ -10,6 +10,7 @@ import { Screen } from "../components/Screen.tsx";
 
 // Loaded with the section, not with the initial bundle.
 const AccessTokens = lazy(() => import("./assistant/AccessTokens.tsx"));
+const AccentPicker = lazy(() => import("./market/AccentPicker.tsx"));
 
 const THEMES: Array<[Theme, string]> = [
   ["light", "Light"],
@@ -51,6 +52,8 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
           />
         </div>
       </fieldset>
+
+      <AccentPicker settings={s()} />
 
       <fieldset class="card stack">
         <legend>Accessibility</legend>

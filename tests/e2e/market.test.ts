@@ -1,0 +1,204 @@
+/**
+ * Market, end to end: the real app (wrangler dev + embedded Postgres) in
+ * Chromium, one account on a desktop (socket), a second desktop (socket) and a
+ * phone (polling). Coins earned on one device, spent on another, and what they
+ * buy (an accent theme) follows the account. Flows share the account and run
+ * in order; waits are event-driven and bounded (no timed asserts).
+ */
+import { randomUUID } from "node:crypto";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startApp, type RunningApp } from "./app.ts";
+import {
+  apiAs,
+  desktopContext,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  sessionToken,
+  signIn,
+  signUp,
+  unlabeledControls,
+} from "./browser.ts";
+import { testDb } from "./db.ts";
+
+declare const document: any;
+declare const window: any;
+declare const location: { hash: string };
+
+/** The phone polls every 5 s (backing off while idle): generous but bounded. */
+const POLL_WAIT = { timeout: 45_000, interval: 250 };
+const FOREST = "00000000-0000-4000-8000-00000000a001";
+
+let app: RunningApp;
+let browser: Browser;
+let db: ReturnType<typeof testDb>;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+let desktop: Page;
+let desktop2: Page;
+let phone: Page;
+let token: string;
+
+const creds = (() => {
+  const username = `mkt_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
+  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
+})();
+
+async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
+  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
+  ctx.setDefaultTimeout(15_000);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.on("pageerror", (err) => pageErrors.push(`[${name}] ${err.message}`));
+  return page;
+}
+
+const api = <T = any>(method: string, path: string, json?: unknown) => apiAs<T>(app.url, token, method, path, json);
+const balance = async () => (await api<{ balance: number }>("GET", "/api/market/wallet")).body.balance;
+/** The header's balance, as a user (or screen reader) sees it. */
+const badge = (page: Page) =>
+  page
+    .getByTestId("wallet-badge")
+    .innerText()
+    .catch(() => "");
+const badgeCoins = async (page: Page) => Number((await badge(page)).match(/(\d+)/)?.[1] ?? NaN);
+
+const go = async (page: Page, view: string) => {
+  await page.goto(`/#/${view}`);
+  await page.waitForFunction((v) => location.hash === `#/${v}`, view);
+  await page.locator("main h1").first().waitFor();
+};
+
+/** Start a session in the UI, let it "run" `minutes` (moved back in the database), complete it in the UI. */
+async function focusFor(page: Page, minutes: number) {
+  await go(page, "focus");
+  await page.getByLabel("Minutes").fill(String(minutes));
+  await page.getByRole("button", { name: "Start focus" }).click();
+  await page.getByRole("timer").waitFor();
+  await expect.poll(async () => (await api("GET", "/api/focus/active")).body.session?.id ?? null).not.toBeNull();
+  const { session } = (await api("GET", "/api/focus/active")).body;
+  await db.query(`update focus_sessions set started_at = now() - make_interval(mins => $2) where id = $1`, [
+    session.id,
+    minutes,
+  ]);
+  await page.getByRole("button", { name: "Complete" }).click();
+  await expect.poll(async () => (await api("GET", `/api/focus/sessions/${session.id}`)).body.status).toBe("completed");
+}
+
+beforeAll(async () => {
+  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
+  browser = await launchBrowser();
+  db = testDb(inject("databaseUrl"), inject("wsProxy"));
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await db?.close();
+  await app?.stop();
+  expect(pageErrors).toEqual([]);
+});
+
+describe("market across a desktop, a second desktop and a phone", () => {
+  it("signs in everywhere; every device shows the 100-coin welcome", async () => {
+    desktop = await open("desktop", "desktop");
+    desktop2 = await open("desktop2", "desktop");
+    phone = await open("phone", "phone");
+    await signUp(desktop, creds);
+    token = await sessionToken(contexts[0]!);
+    await api("PUT", "/api/settings", { sync: { poll_interval_s: 5 } });
+    await signIn(desktop2, creds.username, creds.password);
+    await signIn(phone, creds.email, creds.password);
+    for (const p of [desktop, desktop2, phone]) await expect.poll(() => badgeCoins(p), POLL_WAIT).toBe(100);
+  });
+
+  it("a session completed on the desktop: '+N coins' live on the second desktop, the new balance on the phone's next poll", async () => {
+    await go(phone, "market");
+    await focusFor(desktop, 60); // 60 coins + first session (20) + deep work (30)
+    const expected = 100 + 60 + 20 + 30;
+    expect(await balance()).toBe(expected);
+    await expect.poll(() => badgeCoins(desktop2), { timeout: 10_000 }).toBe(expected);
+    await expect.poll(() => desktop2.getByTestId("coin-toast").innerText(), { timeout: 10_000 }).toBe("+110 coins");
+    await expect.poll(() => badgeCoins(phone), POLL_WAIT).toBe(expected);
+    await expect.poll(() => phone.getByTestId("market-balance").innerText(), POLL_WAIT).toContain(`${expected} coins`);
+    // The ledger on the phone lists the earning and the two bonuses.
+    await expect.poll(() => phone.getByTestId("ledger").locator("tbody tr").count(), POLL_WAIT).toBe(4);
+  });
+
+  it("buying on the phone updates the desktop's inventory and balance", async () => {
+    await go(desktop, "market");
+    const forest = phone.locator('[data-testid="market-item"][data-slug="theme-forest"]');
+    await forest.getByRole("button", { name: /Buy for 150/ }).click();
+    await expect.poll(() => forest.innerText(), POLL_WAIT).toContain("Owned");
+    const after = 210 - 150 + 10; // the first-purchase bonus
+    await expect.poll(() => badgeCoins(phone), POLL_WAIT).toBe(after);
+    await expect.poll(() => badgeCoins(desktop), { timeout: 10_000 }).toBe(after);
+    await expect
+      .poll(() => desktop.getByTestId("inventory").innerText(), { timeout: 10_000 })
+      .toContain("Forest accent");
+    await expect
+      .poll(() => desktop.locator('[data-testid="market-item"][data-slug="theme-forest"]').innerText())
+      .toContain("Owned");
+    const purchases = (await api("GET", "/api/market/purchases")).body;
+    expect(purchases.items.map((p: any) => p.item_id)).toEqual([FOREST]);
+    // Keyboard and screen reader: every control on the screen has a name.
+    expect(await unlabeledControls(desktop)).toEqual([]);
+    expect(await unlabeledControls(phone)).toEqual([]);
+    await desktop.evaluate(() => window.scrollTo(0, 0));
+    await phone.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(desktop, "market-desktop");
+    await screenshot(phone, "market-phone");
+  });
+
+  it("an owned accent theme applied on the desktop shows on the second desktop live and on the phone by poll", async () => {
+    await go(desktop, "settings");
+    const accent = (p: Page) => p.evaluate(() => document.documentElement.dataset.accent ?? null);
+    expect(await accent(desktop2)).toBeNull();
+    await desktop.getByLabel("Forest accent").check();
+    await expect.poll(() => accent(desktop)).toBe("forest");
+    await expect.poll(() => accent(desktop2), { timeout: 10_000 }).toBe("forest");
+    await expect.poll(() => accent(phone), POLL_WAIT).toBe("forest");
+    expect((await api("GET", "/api/settings")).body.accent).toBe("forest");
+  });
+
+  it("an offline purchase the balance can't cover: pending, then refused with the reason; the balance never moves", async () => {
+    await go(desktop, "market");
+    const before = await badgeCoins(desktop);
+    await contexts[0]!.setOffline(true);
+    try {
+      const early = desktop.locator('[data-testid="market-item"][data-slug="treat-early-finish"]');
+      await early.getByRole("button", { name: /Buy for 250/ }).click();
+      await early.getByRole("button", { name: /Buying…/ }).waitFor();
+      expect(await badgeCoins(desktop)).toBe(before);
+    } finally {
+      await contexts[0]!.setOffline(false);
+    }
+    await desktop.getByText(/wasn't saved: You need 250 coins/).waitFor({ timeout: 30_000 });
+    expect(await badgeCoins(desktop)).toBe(before);
+    expect(await balance()).toBe(before);
+    const ledger = (await api("GET", "/api/market/transactions?page_size=100")).body.items as any[];
+    expect(ledger.reduce((s, t) => s + t.amount, 0)).toBe(before);
+  });
+
+  it("an owned soundscape appears in Focus's soundtrack picker and plays, generated in the browser", async () => {
+    await focusFor(desktop, 60); // 70 + 60 = 130
+    await go(desktop, "market");
+    const brown = desktop.locator('[data-testid="market-item"][data-slug="sound-brown"]');
+    await brown.getByRole("button", { name: /Buy for 120/ }).click();
+    await expect.poll(() => brown.innerText(), { timeout: 10_000 }).toContain("Owned");
+    await go(desktop, "focus");
+    const picker = desktop.getByLabel("Soundtrack (optional)");
+    await expect.poll(() => picker.locator("option").allInnerTexts()).toContain("Brown noise");
+    await picker.selectOption({ label: "Brown noise" });
+    await desktop.getByRole("button", { name: "Start focus" }).click();
+    const player = desktop.getByTestId("soundscape-player");
+    await player.waitFor();
+    await expect.poll(() => player.innerText()).toContain("Brown noise");
+    // The Start click is the user gesture the AudioContext needs: it runs.
+    await expect.poll(() => player.innerText()).toContain("(playing)");
+    await desktop.getByRole("button", { name: "Mute soundscape" }).waitFor();
+    await desktop.getByRole("button", { name: "Abandon" }).click();
+    await player.waitFor({ state: "detached" });
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * What the market derives from a user's history: achievement stats (one
+ * query) and recommendations (one query, computed on read — always current,
+ * no table to keep fresh).
+ */
+import { sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client";
+import { ACHIEVEMENTS, coinsForSession, newlyEarned, progressOf, type MarketStats } from "../protocol/market-rules";
+import type { AchievementStatus, Recommendation } from "../protocol/market";
+import { marketItemToWire } from "../protocol/market";
+import { rowFromRaw, type RowOf, type Writer } from "../sync/write";
+import { grant, move } from "./market";
+
+/** Focused seconds of a completed session, in SQL (the same rule as focusedSeconds()). */
+const focused = sql.raw(
+  "greatest(0, least(f.duration_s, extract(epoch from (f.ended_at - f.started_at)) - f.paused_total_s))",
+);
+
+/** Days of history the streak looks at: enough for a 3-day streak in any time zone. */
+const STREAK_WINDOW = "5 days";
+
+export async function readStats(db: Db | Tx, userId: string) {
+  const result = await db.execute(sql`
+    select
+      count(f.id)::int as completed,
+      coalesce(floor(sum(${focused}) / 60), 0)::int as focused_minutes,
+      coalesce(floor(max(${focused}) / 60), 0)::int as longest_minutes,
+      coalesce(jsonb_agg(f.ended_at) filter (where f.ended_at > now() - ${STREAK_WINDOW}::interval), '[]') as recent,
+      (select count(*) from user_market_purchases p where p.user_id = ${userId})::int as purchases,
+      (select coalesce(jsonb_object_agg(r.achievement, r.earned_at), '{}') from user_rewards r
+        where r.user_id = ${userId}) as earned,
+      (select s.time_zone from settings s where s.user_id = ${userId}) as time_zone,
+      now() as now
+    from focus_sessions f
+    where f.user_id = ${userId} and f.status = 'completed'`);
+  const r = result.rows[0] as {
+    completed: number;
+    focused_minutes: number;
+    longest_minutes: number;
+    recent: string[];
+    purchases: number;
+    earned: Record<string, string>;
+    time_zone: string | null;
+    now: string | Date;
+  };
+  const stats: MarketStats = {
+    completedSessions: r.completed,
+    focusedMinutes: r.focused_minutes,
+    longestSessionMinutes: r.longest_minutes,
+    recentCompletions: r.recent.map((d) => new Date(d)),
+    purchases: r.purchases,
+    timeZone: r.time_zone,
+    now: new Date(r.now),
+  };
+  return { stats, earned: r.earned };
+}
+
+/** After a completed session: grant what it earned (inside the completion's transaction). */
+export async function grantSessionAchievements(w: Writer, userId: string) {
+  const { stats, earned } = await readStats(w.db, userId);
+  const due = newlyEarned(stats, new Set(Object.keys(earned))).filter((a) => a.id !== "first_purchase");
+  if (due.length) await grant(w, userId, due);
+}
+
+export async function achievementStatus(db: Db, userId: string): Promise<AchievementStatus[]> {
+  const { stats, earned } = await readStats(db, userId);
+  return ACHIEVEMENTS.map((a) => {
+    const at = earned[a.id];
+    return {
+      id: a.id,
+      name: a.name,
+      description: a.description,
+      bonus: a.bonus,
+      progress: at ? a.target : progressOf(a, stats),
+      target: a.target,
+      unit: a.unit,
+      earned_at: at ? new Date(at).toISOString() : null,
+    };
+  });
+}
+
+export const RECOMMENDATION_LIMIT = 6;
+
+/**
+ * Unowned items the user may buy (the active catalog and their own rewards,
+ * never another user's), scored by
+ *   2 × owned items sharing a tag  +  1.5 × ln(1 + co-buyers)  +  ln(1 + buyers)
+ * where co-buyers are other users who bought an item this user owns and this
+ * one too, and buyers all users who bought it. Refunded purchases don't count.
+ * Ties break by id, so the order is stable across calls.
+ */
+export async function recommend(db: Db, userId: string): Promise<Recommendation[]> {
+  const result = await db.execute(sql`
+    with mine as (
+      select distinct p.item_id from user_market_purchases p
+      where p.user_id = ${userId} and p.refunded_at is null and p.item_id is not null),
+    owned as (select i.* from market_items i join mine m on m.item_id = i.id),
+    candidates as (
+      select i.* from market_items i
+      where ((i.user_id is null and i.active) or (i.user_id = ${userId} and i.active))
+        and i.id not in (select item_id from mine)),
+    affinity as (
+      select c.id, count(distinct o.id) as shared, min(o.name) as because
+      from candidates c join owned o on o.tags && c.tags
+      group by c.id),
+    co as (
+      select b.item_id as id, count(distinct b.user_id) as buyers, min(oi.name) as because
+      from user_market_purchases a
+      join user_market_purchases b on b.user_id = a.user_id and b.item_id <> a.item_id and b.refunded_at is null
+      join owned oi on oi.id = a.item_id
+      where a.user_id <> ${userId} and a.refunded_at is null
+      group by b.item_id),
+    popular as (
+      select p.item_id as id, count(distinct p.user_id) as buyers
+      from user_market_purchases p where p.refunded_at is null and p.item_id in (select id from candidates)
+      group by p.item_id)
+    select to_jsonb(c) as item,
+      round((2 * coalesce(a.shared, 0) + 1.5 * ln(1 + coalesce(co.buyers, 0)) + ln(1 + coalesce(p.buyers, 0)))::numeric, 3)::float8 as score,
+      a.because as tag_because, a.shared, co.because as co_because, co.buyers as co_buyers, p.buyers
+    from candidates c
+    left join affinity a on a.id = c.id
+    left join co on co.id = c.id
+    left join popular p on p.id = c.id
+    order by score desc, c.id asc
+    limit ${RECOMMENDATION_LIMIT}`);
+  return (result.rows as Array<Record<string, unknown>>).map((r) => ({
+    item: marketItemToWire(rowFromRaw("market_item", r.item as Record<string, unknown>)),
+    score: Number(r.score),
+    reason: reasonFor(r),
+  }));
+}
+
+function reasonFor(r: Record<string, unknown>): string {
+  if (r.tag_because) return `Because you own ${String(r.tag_because)}`;
+  if (r.co_because) return `People who bought ${String(r.co_because)} also bought this`;
+  const buyers = Number(r.buyers ?? 0);
+  if (buyers > 0) return `Popular: bought by ${buyers} ${buyers === 1 ? "person" : "people"}`;
+  return "New in the market";
+}
+
+/**
+ * A completed focus session's earnings: 1 coin per focused minute (from the
+ * stored timestamps) and any achievements it completes — in the completion's
+ * own transaction, so it happens exactly when the completion does.
+ */
+export async function earnForSession(w: Writer, userId: string, session: RowOf<"focus_session">) {
+  const coins = coinsForSession(session);
+  if (coins > 0)
+    await move(w, {
+      amount: coins,
+      kind: "earn",
+      sourceType: "focus_session",
+      sourceId: session.id,
+      description: `${coins} focused ${coins === 1 ? "minute" : "minutes"}${session.label ? ` — ${session.label}` : ""}`,
+    });
+  await grantSessionAchievements(w, userId);
+}

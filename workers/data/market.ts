@@ -1,0 +1,313 @@
+/**
+ * The market's money movements. Every change of a balance is a wallet update
+ * and a ledger row written by the same Writer, inside the caller's
+ * transaction — the one of the event that causes it (signup, a completed
+ * focus session, a purchase, a refund) — so a balance is always the sum of
+ * its ledger, and the change log carries both to the user's devices.
+ *
+ * Guarantees and where they live:
+ * - never negative: the debit is `update … where balance >= price` (Read
+ *   Committed re-checks the condition after waiting on the row lock), and
+ *   `CHECK (balance >= 0)` on user_wallet and on every ledger row;
+ * - nothing credited twice: unique (user_id, source_type, source_id) on the ledger;
+ * - a non-consumable owned once: a partial unique index on purchases;
+ * - history never rewritten: a trigger refuses UPDATE/DELETE on the ledger.
+ */
+import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client";
+import { marketItems, marketTransactions, settings, userMarketPurchases, userWallet } from "../../db/schema";
+import { AppError, notFound, uniqueViolation } from "../errors";
+import { REFUND_WINDOW_MS, WELCOME_COINS, type Achievement } from "../protocol/market-rules";
+import { rowFromRaw, type RowOf, write, type WriteScope, type Writer } from "../sync/write";
+import { paginate, type PageQuery } from "./paginate";
+
+type Kind = RowOf<"market_transaction">["kind"];
+type Source = RowOf<"market_transaction">["sourceType"];
+
+export interface Movement {
+  amount: number;
+  kind: Kind;
+  sourceType: Source;
+  sourceId: string;
+  description: string;
+}
+
+/**
+ * Moves coins: one wallet update and one ledger row (two statements; call it
+ * inside a transaction). A debit that the balance can't cover returns null and
+ * writes nothing.
+ */
+export async function move(w: Writer, m: Movement) {
+  const debit = m.amount < 0;
+  const [wallet] = await w.updateWhere("wallet", debit ? gte(userWallet.balance, -m.amount) : undefined, {
+    balance: sql`${userWallet.balance} + ${m.amount}`,
+    ...(m.kind === "earn" ? { lifetimeEarned: sql`${userWallet.lifetimeEarned} + ${m.amount}` } : {}),
+  });
+  if (!wallet) return null;
+  const { row: entry } = await w.insert("market_transaction", {
+    amount: m.amount,
+    balanceAfter: wallet.balance,
+    kind: m.kind,
+    sourceType: m.sourceType,
+    sourceId: m.sourceId,
+    description: m.description,
+    // Several rows of one transaction still sort in the order they were written.
+    createdAt: sql`clock_timestamp()` as unknown as Date,
+    updatedAt: sql`clock_timestamp()` as unknown as Date,
+  });
+  return { wallet, entry };
+}
+
+/** Signup: the wallet and its welcome grant (in the signup transaction). */
+export async function openWallet(w: Writer, userId: string) {
+  const { row: wallet } = await w.insert("wallet", { balance: WELCOME_COINS, lifetimeEarned: WELCOME_COINS });
+  await w.insert("market_transaction", {
+    amount: WELCOME_COINS,
+    balanceAfter: WELCOME_COINS,
+    kind: "earn",
+    sourceType: "welcome",
+    sourceId: userId,
+    description: "Welcome to the market",
+  });
+  return wallet;
+}
+
+/** A stable id per (user, achievement): a second grant collides on the primary key and is a no-op. */
+export async function rewardId(userId: string, achievement: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`market-reward:${userId}:${achievement}`)),
+  );
+  digest[6] = (digest[6]! & 0x0f) | 0x50; // version 5-style (name-based)
+  digest[8] = (digest[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Grants achievements (once each) with their bonus, in the caller's transaction. */
+export async function grant(w: Writer, userId: string, earned: readonly Achievement[]) {
+  for (const a of earned) {
+    const { row, created } = await w.insert("market_reward", {
+      id: await rewardId(userId, a.id),
+      achievement: a.id,
+      bonus: a.bonus,
+    });
+    if (created)
+      await move(w, {
+        amount: a.bonus,
+        kind: "earn",
+        sourceType: "achievement",
+        sourceId: row.id,
+        description: `Achievement: ${a.name}`,
+      });
+  }
+}
+
+export async function findWallet(db: Db | Tx, userId: string) {
+  const [row] = await db.select().from(userWallet).where(eq(userWallet.userId, userId)).limit(1);
+  if (!row) throw notFound("Wallet");
+  return row;
+}
+
+/** Items a user may see and buy: the active catalog and their own custom rewards. */
+const visibleTo = (userId: string) =>
+  or(and(isNull(marketItems.userId), eq(marketItems.active, true)), eq(marketItems.userId, userId));
+
+export function listItems(db: Db, userId: string, q: PageQuery & { tag?: string | undefined }) {
+  const where = and(visibleTo(userId), q.tag ? sql`${q.tag.toLowerCase()} = any(${marketItems.tags})` : undefined);
+  // Own rewards first (newest first), then the catalog by price.
+  const custom = sql`(${marketItems.userId} is null)`;
+  return paginate(
+    db,
+    marketItems,
+    { where, orderBy: [asc(custom), desc(marketItems.createdAt), asc(marketItems.price), asc(marketItems.id)] },
+    q,
+  );
+}
+
+/** A custom reward's client-chosen id must not be a catalog item's or another user's (ids of items are global). */
+export async function assertItemIdFree(db: Db | Tx, userId: string, id: string) {
+  const [taken] = await db
+    .select({ userId: marketItems.userId })
+    .from(marketItems)
+    .where(eq(marketItems.id, id))
+    .limit(1);
+  if (taken && taken.userId !== userId)
+    throw new AppError(409, "id_conflict", "This id is not available; choose another (or omit it).");
+}
+
+/** The ledger, newest first. */
+export const listLedger = (db: Db, userId: string, q: PageQuery) =>
+  paginate(
+    db,
+    marketTransactions,
+    {
+      where: eq(marketTransactions.userId, userId),
+      orderBy: [desc(marketTransactions.createdAt), desc(marketTransactions.id)],
+    },
+    q,
+  );
+
+export const listPurchases = (db: Db, userId: string, q: PageQuery) =>
+  paginate(
+    db,
+    userMarketPurchases,
+    {
+      where: eq(userMarketPurchases.userId, userId),
+      orderBy: [desc(userMarketPurchases.createdAt), desc(userMarketPurchases.id)],
+    },
+    q,
+  );
+
+// ---- purchases ---------------------------------------------------------------
+
+interface PurchaseContext {
+  item: RowOf<"market_item"> | null;
+  /** This user's purchase that already has the client-supplied id (ids are per user). */
+  existing: { itemId: string | null } | null;
+  owned: boolean;
+  firstPurchaseEarned: boolean;
+}
+
+/** One read before the transaction: the item (if visible), an id clash, ownership. */
+async function purchaseContext(db: Db, userId: string, itemId: string, id: string): Promise<PurchaseContext> {
+  const result = await db.execute(sql`
+    select
+      (select to_jsonb(i) from market_items i
+        where i.id = ${itemId} and ((i.user_id is null and i.active) or i.user_id = ${userId})) as item,
+      (select jsonb_build_object('item_id', p.item_id)
+        from user_market_purchases p where p.user_id = ${userId} and p.id = ${id}) as existing,
+      exists (select 1 from user_market_purchases p where p.user_id = ${userId} and p.item_id = ${itemId}
+        and not p.consumable and p.refunded_at is null) as owned,
+      exists (select 1 from user_rewards r where r.user_id = ${userId} and r.achievement = 'first_purchase')
+        as first_purchase_earned`);
+  const row = result.rows[0] as {
+    item: Record<string, unknown> | null;
+    existing: { item_id: string | null } | null;
+    owned: boolean;
+    first_purchase_earned: boolean;
+  };
+  return {
+    item: row.item ? rowFromRaw("market_item", row.item) : null,
+    existing: row.existing ? { itemId: row.existing.item_id } : null,
+    owned: row.owned,
+    firstPurchaseEarned: row.first_purchase_earned,
+  };
+}
+
+export const insufficientFunds = (price: number) =>
+  new AppError(409, "insufficient_funds", `You need ${price} coins for this; your balance is too low.`);
+export const alreadyOwned = () => new AppError(409, "already_owned", "You already own this item.");
+
+/** Thrown inside the transaction to undo a debit when a racing request already made this purchase. */
+class SamePurchase extends Error {}
+
+export type PurchaseResult =
+  | { created: true; purchase: RowOf<"market_purchase">; wallet: RowOf<"wallet"> }
+  | { created: false; purchase: RowOf<"market_purchase">; wallet: RowOf<"wallet"> };
+
+/**
+ * Buys an item in one transaction: the purchase row, the conditional debit
+ * and its ledger row (and the first-purchase bonus, once). Every refusal
+ * (404, 409 already_owned / insufficient_funds / id_conflict) rolls it all back.
+ */
+export async function buy(
+  scope: WriteScope,
+  req: { itemId: string; id?: string | undefined },
+  firstPurchase: Achievement,
+): Promise<PurchaseResult> {
+  const { db, userId } = scope;
+  const id = req.id ?? crypto.randomUUID();
+  const ctx = await purchaseContext(db, userId, req.itemId, id);
+  const replay = async () => {
+    const [purchase] = await db
+      .select()
+      .from(userMarketPurchases)
+      .where(and(eq(userMarketPurchases.userId, userId), eq(userMarketPurchases.id, id)));
+    if (!purchase || purchase.itemId !== req.itemId)
+      throw new AppError(409, "id_conflict", "A different record already uses this id.");
+    return { created: false as const, purchase, wallet: await findWallet(db, userId) };
+  };
+  if (ctx.existing) {
+    // A retried create with the same id: the purchase it made, not a second one.
+    if (ctx.existing.itemId === req.itemId) return replay();
+    throw new AppError(409, "id_conflict", "A different record already uses this id.");
+  }
+  const item = ctx.item;
+  if (!item) throw notFound("Market item");
+  if (ctx.owned) throw alreadyOwned();
+  try {
+    return await write(
+      scope,
+      async (w) => {
+        // The purchase row first: a racing purchase of the same non-consumable
+        // then fails on the unique index (already_owned) before anything is debited.
+        const { row: purchase, created } = await w.insert("market_purchase", {
+          id,
+          itemId: item.id,
+          itemName: item.name,
+          price: item.price,
+          consumable: item.consumable,
+          effect: item.effect,
+        });
+        if (!created) throw new SamePurchase();
+        const paid = await move(w, {
+          amount: -item.price,
+          kind: "purchase",
+          sourceType: "purchase",
+          sourceId: id,
+          description: `Bought ${item.name}`,
+        });
+        if (!paid) throw insufficientFunds(item.price);
+        let wallet = paid.wallet;
+        if (!ctx.firstPurchaseEarned) {
+          await grant(w, userId, [firstPurchase]);
+          wallet = await findWallet(w.db, userId);
+        }
+        return { created: true as const, purchase, wallet };
+      },
+      { transaction: true },
+    );
+  } catch (err) {
+    // A racing request with the same purchase id got there first (its ledger row or its purchase row).
+    if (err instanceof SamePurchase || uniqueViolation(err) === "market_transactions_source_key") return replay();
+    // A parallel purchase of the same non-consumable won the race.
+    if (uniqueViolation(err) === "user_market_purchases_owned_once") throw alreadyOwned();
+    throw err;
+  }
+}
+
+/**
+ * Refunds a purchase within 24 h, once: marks it refunded and credits the
+ * price back with a correcting ledger row. An applied accent it bought is
+ * switched off in the same transaction.
+ */
+export async function refund(w: Writer, userId: string, id: string) {
+  const [purchase] = await w.updateWhere(
+    "market_purchase",
+    and(
+      eq(userMarketPurchases.id, id),
+      isNull(userMarketPurchases.refundedAt),
+      sql`${userMarketPurchases.createdAt} > now() - ${`${REFUND_WINDOW_MS / 1000} seconds`}::interval`,
+    ),
+    { refundedAt: sql`now()` },
+  );
+  if (!purchase) {
+    const [current] = await w.db
+      .select()
+      .from(userMarketPurchases)
+      .where(and(eq(userMarketPurchases.id, id), eq(userMarketPurchases.userId, userId)));
+    if (!current) throw notFound("Purchase");
+    if (current.refundedAt) throw new AppError(409, "already_refunded", "This purchase has already been refunded.");
+    throw new AppError(409, "refund_window_closed", "Purchases can be refunded within 24 hours only.");
+  }
+  const moved = await move(w, {
+    amount: purchase.price,
+    kind: "refund",
+    sourceType: "refund",
+    sourceId: purchase.id,
+    description: `Refunded ${purchase.itemName}`,
+  });
+  const effect = purchase.effect;
+  if (effect?.kind === "accent") await w.updateWhere("settings", eq(settings.accent, effect.accent), { accent: null });
+  return { purchase, wallet: moved!.wallet };
+}
