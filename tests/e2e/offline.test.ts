@@ -50,8 +50,11 @@ describe("offline cold start (PWA)", () => {
       expect.arrayContaining(["192x192", "512x512"]),
     );
     expect(manifest.icons.some((i: { purpose: string }) => i.purpose === "maskable")).toBe(true);
-    // Active = installed = the whole shell precached.
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state)).toBe("activated");
+    // Active = installed = the whole shell precached. `ready` resolves once there is an active
+    // worker, which may still be "activating" for a moment: wait for the state, don't race it.
+    await expect
+      .poll(() => page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state))
+      .toBe("activated");
   });
 
   it("reloads cold with no network: the cached inbox renders and a capture waits in the outbox", async () => {
