@@ -20,7 +20,7 @@ import {
 import { modelFromEnv } from "../assistant/model";
 import { run } from "../assistant/run";
 import type { AppEnv } from "../env";
-import { scopeOf } from "../lib/scope";
+import { scopeOf, type Scope } from "../lib/scope";
 import { listRoute } from "../lib/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import {
@@ -76,6 +76,25 @@ function startRun(c: Context<AppEnv>) {
   const seconds = leaseSeconds(c);
   // The run stops a few seconds before its lease does, so it never commits after losing it.
   return { model, seconds, runId: crypto.randomUUID(), deadline: Date.now() + Math.max(1, seconds - 5) * 1000 };
+}
+
+/**
+ * The two actions that start a run (send_message, approve_tools) differ only in
+ * how they claim the conversation: resolve the model, claim, run until the
+ * model idles or waits for approval, answer with the state read back.
+ */
+async function claimAndRun(
+  c: Context<AppEnv>,
+  mode: "send" | "approve",
+  claim: (scope: Scope, id: string, runId: string, leaseSeconds: number) => Promise<unknown>,
+) {
+  const id = c.req.param("id")!;
+  assertId("conversation", id);
+  const r = startRun(c);
+  const scope = scopeOf(c);
+  await claim(scope, id, r.runId, r.seconds);
+  await run(scope, id, r.runId, { ...r, mode });
+  return respondState(c, id);
 }
 
 export const assistant = createApi();
@@ -195,15 +214,10 @@ register(
     responses: { 200: state },
     errors: [400, 404, 413, 415],
   }),
-  async (c) => {
-    const id = c.req.param("id")!;
-    assertId("conversation", id);
-    const r = startRun(c);
-    const scope = scopeOf(c);
-    await claimForSend(scope, id, c.req.valid("json").content, r.runId, r.seconds);
-    await run(scope, id, r.runId, { ...r, mode: "send" });
-    return respondState(c, id);
-  },
+  (c) =>
+    claimAndRun(c, "send", (scope, id, runId, seconds) =>
+      claimForSend(scope, id, c.req.valid("json").content, runId, seconds),
+    ),
 );
 
 register(
@@ -219,13 +233,8 @@ register(
     responses: { 200: state },
     errors: [400, 404, 413, 415],
   }),
-  async (c) => {
-    const id = c.req.param("id")!;
-    assertId("conversation", id);
-    const r = startRun(c);
-    const scope = scopeOf(c);
-    await claimForApproval(scope, id, c.req.valid("json").approvals, r.runId, r.seconds);
-    await run(scope, id, r.runId, { ...r, mode: "approve" });
-    return respondState(c, id);
-  },
+  (c) =>
+    claimAndRun(c, "approve", (scope, id, runId, seconds) =>
+      claimForApproval(scope, id, c.req.valid("json").approvals, runId, seconds),
+    ),
 );
