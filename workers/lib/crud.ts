@@ -32,6 +32,19 @@ import { type Api, idParam, jsonContent, jsonRequest, register, route } from "./
 
 type Body<S extends ZodType> = z.output<S>;
 
+/** Where a standalone GET route lives and what the OpenAPI document calls it (listRoute, getRoute). */
+interface GetNaming {
+  path: string;
+  tag: string;
+  operationId: string;
+}
+const getAt = (def: GetNaming) => ({
+  method: "get" as const,
+  path: def.path,
+  tags: [def.tag],
+  operationId: def.operationId,
+});
+
 export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodType, Q extends ZodObject> {
   entity: E;
   /** OpenAPI tag and operation-id stem, e.g. "Inbox" / "InboxItem". */
@@ -61,10 +74,7 @@ export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodT
  */
 export function listRoute<Q extends ZodObject>(
   app: Api,
-  def: {
-    path: string;
-    tag: string;
-    operationId: string;
+  def: GetNaming & {
     description?: string;
     record: ZodType;
     query: Q;
@@ -75,10 +85,7 @@ export function listRoute<Q extends ZodObject>(
   register(
     app,
     route({
-      method: "get",
-      path: def.path,
-      tags: [def.tag],
-      operationId: def.operationId,
+      ...getAt(def),
       ...(def.description ? { description: def.description } : {}),
       request: { query: def.query },
       responses: { 200: jsonContent(paged(def.record), "A page, newest first unless stated") },
@@ -100,10 +107,7 @@ export function listRoute<Q extends ZodObject>(
 /** GET one of the user's records by id → the record with `ETag: "<version>"` (404 if not theirs). */
 export function getRoute<E extends EntityName>(
   app: Api,
-  def: {
-    path: string;
-    tag: string;
-    operationId: string;
+  def: GetNaming & {
     entity: E;
     record: ZodType;
     /** How to answer (default: the record as the change feed has it). */
@@ -113,10 +117,7 @@ export function getRoute<E extends EntityName>(
   register(
     app,
     route({
-      method: "get",
-      path: def.path,
-      tags: [def.tag],
-      operationId: def.operationId,
+      ...getAt(def),
       request: { params: idParam("id") },
       responses: { 200: jsonContent(def.record, "The record") },
       errors: [404],
