@@ -26,9 +26,8 @@ export const referenceSchema = z
   .meta({ id: "Reference" });
 export type Reference = z.infer<typeof referenceSchema>;
 
-export const createReferenceSchema = z.strictObject({
-  id: z.uuid().optional(),
-  title,
+/** The fields after `title` are optional in both create and update, so they are stated once. */
+const optionalFields = {
   content: content.optional(),
   url: httpUrl.nullable().optional(),
   category: category.nullable().optional(),
@@ -36,21 +35,13 @@ export const createReferenceSchema = z.strictObject({
   pinned: z.boolean().optional(),
   archived: z.boolean().optional(),
   audio_id: z.uuid().nullable().optional(),
-});
+};
+
+export const createReferenceSchema = z.strictObject({ id: z.uuid().optional(), title, ...optionalFields });
 export type CreateReference = z.infer<typeof createReferenceSchema>;
 
 /** Partial update; `null` clears `url`, `category` and `audio_id`. */
-export const updateReferenceSchema = z.strictObject({
-  title: title.optional(),
-  content: content.optional(),
-  url: httpUrl.nullable().optional(),
-  category: category.nullable().optional(),
-  tags: tags.optional(),
-  pinned: z.boolean().optional(),
-  archived: z.boolean().optional(),
-  audio_id: z.uuid().nullable().optional(),
-  ...versionField,
-});
+export const updateReferenceSchema = z.strictObject({ title: title.optional(), ...optionalFields, ...versionField });
 export type UpdateReference = z.infer<typeof updateReferenceSchema>;
 
 /**
