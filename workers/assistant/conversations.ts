@@ -15,7 +15,7 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { conversations, messages, toolCalls } from "../../db/schema";
-import { paginate, type PageQuery } from "../data/paginate";
+import { paginateOwnNewest, type PageQuery } from "../data/paginate";
 import { AppError, notFound } from "../errors";
 import type { Scope } from "../lib/scope";
 import type { ApproveTools } from "../protocol/assistant";
@@ -70,15 +70,7 @@ export const createConversation = (scope: Scope, body: { id?: string | undefined
   );
 
 export const listConversations = (db: Db, userId: string, q: PageQuery) =>
-  paginate(
-    db,
-    conversations,
-    {
-      where: eq(conversations.userId, userId),
-      orderBy: [desc(conversations.updatedAt), desc(conversations.id)],
-    },
-    q,
-  );
+  paginateOwnNewest(db, conversations, conversations.updatedAt, userId, q);
 
 /** Messages and calls are removed through the write path too, so every device drops them. */
 export const deleteConversation = (scope: Scope, id: string, expected: number | undefined) =>

@@ -2,7 +2,7 @@
  * Focus-session state changes as single SQL updates on stored timestamps;
  * `now()` is the database clock, so every device derives the same remaining time.
  */
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { focusSessions } from "../../db/schema";
 import { AppError, uniqueViolation } from "../errors";
@@ -10,7 +10,7 @@ import type { Scope } from "../lib/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
 import type { Writer } from "../sync/write";
 import { earnForSession } from "./market-insights";
-import { paginate, type PageQuery } from "./paginate";
+import { paginateOwnNewest, type PageQuery } from "./paginate";
 
 const isRunning = inArray(focusSessions.status, ["active", "paused"]);
 /** Seconds of the current pause, folded into paused_total_s when it ends. */
@@ -53,12 +53,7 @@ export async function finish(w: Writer, id: string, status: "completed" | "aband
 }
 
 export const history = (db: Db, userId: string, q: PageQuery) =>
-  paginate(
-    db,
-    focusSessions,
-    { where: eq(focusSessions.userId, userId), orderBy: [desc(focusSessions.startedAt), desc(focusSessions.id)] },
-    q,
-  );
+  paginateOwnNewest(db, focusSessions, focusSessions.startedAt, userId, q);
 
 /**
  * Starts a session (POST /api/focus/sessions and the assistant's start_focus).

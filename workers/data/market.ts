@@ -19,7 +19,7 @@ import { marketItems, marketTransactions, settings, userMarketPurchases, userWal
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { REFUND_WINDOW_MS, WELCOME_COINS, type Achievement } from "../protocol/market-rules";
 import { rowFromRaw, type RowOf, write, type WriteScope, type Writer } from "../sync/write";
-import { paginate, type PageQuery } from "./paginate";
+import { paginate, paginateOwnNewest, type PageQuery } from "./paginate";
 
 type Kind = RowOf<"market_transaction">["kind"];
 type Source = RowOf<"market_transaction">["sourceType"];
@@ -137,26 +137,10 @@ export async function assertItemIdFree(db: Db | Tx, userId: string, id: string) 
 
 /** The ledger, newest first. */
 export const listLedger = (db: Db, userId: string, q: PageQuery) =>
-  paginate(
-    db,
-    marketTransactions,
-    {
-      where: eq(marketTransactions.userId, userId),
-      orderBy: [desc(marketTransactions.createdAt), desc(marketTransactions.id)],
-    },
-    q,
-  );
+  paginateOwnNewest(db, marketTransactions, marketTransactions.createdAt, userId, q);
 
 export const listPurchases = (db: Db, userId: string, q: PageQuery) =>
-  paginate(
-    db,
-    userMarketPurchases,
-    {
-      where: eq(userMarketPurchases.userId, userId),
-      orderBy: [desc(userMarketPurchases.createdAt), desc(userMarketPurchases.id)],
-    },
-    q,
-  );
+  paginateOwnNewest(db, userMarketPurchases, userMarketPurchases.createdAt, userId, q);
 
 // ---- purchases ---------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import { desc, eq, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 
@@ -28,3 +28,15 @@ export async function paginate<T extends PgTable, R = T["$inferSelect"]>(
   const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(table, opts.where) : 0);
   return { items: rows.map((r) => r.item as R), total };
 }
+
+/**
+ * One page of the user's own rows of `table`, newest `by` first; ties go by id
+ * so neighbouring pages never overlap or skip a row.
+ */
+export const paginateOwnNewest = <T extends PgTable & { userId: PgColumn; id: PgColumn }>(
+  db: Db,
+  table: T,
+  by: PgColumn,
+  userId: string,
+  q: PageQuery,
+) => paginate(db, table, { where: eq(table.userId, userId), orderBy: [desc(by), desc(table.id)] }, q);

@@ -23,7 +23,7 @@ import {
 } from "../protocol/studio";
 import { ErrorCode } from "../protocol/rules";
 import { assertId, rowFromRaw, type RowOf, type Writer } from "../sync/write";
-import { paginate } from "./paginate";
+import { paginateOwnNewest } from "./paginate";
 
 type Loop = RowOf<"loop">;
 const FORBIDDEN = () => new AppError(403, ErrorCode.forbidden, "Only the loop's owner can change it.");
@@ -31,7 +31,7 @@ const readable = (userId: string): SQL => or(eq(loops.visibility, "public"), eq(
 
 /** The caller's own loops, newest first. */
 export const listOwnLoops = (db: Db, userId: string, q: { page: number; page_size: number }) =>
-  paginate(db, loops, { where: eq(loops.userId, userId), orderBy: [desc(loops.createdAt), desc(loops.id)] }, q);
+  paginateOwnNewest(db, loops, loops.createdAt, userId, q);
 
 /** A loop the caller may read: their own, or anyone's public one. Otherwise 404. */
 export async function readableLoop(db: Db | Tx, userId: string, id: string): Promise<Loop> {
@@ -367,4 +367,4 @@ export const songValues = (b: CreateSong & { timeline: TimelineEntry[] }) => ({
 });
 
 export const listOwnSongs = (db: Db, userId: string, q: { page: number; page_size: number }) =>
-  paginate(db, songs, { where: eq(songs.userId, userId), orderBy: [desc(songs.createdAt), desc(songs.id)] }, q);
+  paginateOwnNewest(db, songs, songs.createdAt, userId, q);
