@@ -10,6 +10,7 @@ import { listInbox } from "../data/inbox";
 import { listReferences } from "../data/references";
 import { createTodo, listTodos, removeTodo, updateTodo } from "../data/todos";
 import type { Db } from "../../db/client";
+import type { PageQuery } from "../data/paginate";
 import type { Scope } from "../lib/scope";
 import { focusSessionToWire } from "../protocol/focus";
 import { inboxItemToWire, normalizeTags } from "../protocol/inbox";
@@ -45,6 +46,21 @@ const LIST_LIMIT = 50;
 // Reading tools run on the request's own database handle (outside any transaction).
 const readDb = (scope: Scope) => scope.db as Db;
 
+/**
+ * What a listing tool answers: the first page of the same list query the REST
+ * route uses, as wire records, with the full total so the model can say there is more.
+ */
+async function firstPage<F extends object, R>(
+  scope: Scope,
+  list: (db: Db, userId: string, q: PageQuery & F) => Promise<{ items: R[]; total: number }>,
+  filters: F,
+  toWire: (row: R) => unknown,
+  pageSize = LIST_LIMIT,
+) {
+  const { items, total } = await list(readDb(scope), scope.userId, { page: 1, page_size: pageSize, ...filters });
+  return { items: items.map((row) => toWire(row)), total };
+}
+
 export const TOOLS: readonly ToolDef[] = [
   define({
     name: "list_todos",
@@ -63,16 +79,13 @@ export const TOOLS: readonly ToolDef[] = [
       order: z.enum(["newest", "oldest"]).optional(),
     }),
     changesData: false,
-    async run(scope, input) {
-      const { items, total } = await listTodos(readDb(scope), scope.userId, {
-        page: 1,
-        page_size: LIST_LIMIT,
-        done: input.done,
-        title: input.title,
-        oldestFirst: input.order === "oldest",
-      });
-      return { items: items.map(todoToWire), total };
-    },
+    run: (scope, input) =>
+      firstPage(
+        scope,
+        listTodos,
+        { done: input.done, title: input.title, oldestFirst: input.order === "oldest" },
+        todoToWire,
+      ),
   }),
   define({
     name: "create_todo",
@@ -141,14 +154,7 @@ export const TOOLS: readonly ToolDef[] = [
     description: "List the user's inbox items, newest first, optionally by tag.",
     input: z.strictObject({ tag: z.string().trim().min(1).max(LIMITS.tag).optional() }),
     changesData: false,
-    async run(scope, input) {
-      const { items, total } = await listInbox(readDb(scope), scope.userId, {
-        page: 1,
-        page_size: LIST_LIMIT,
-        tag: input.tag,
-      });
-      return { items: items.map(inboxItemToWire), total };
-    },
+    run: (scope, input) => firstPage(scope, listInbox, { tag: input.tag }, inboxItemToWire),
   }),
   define({
     name: "search_references",
@@ -156,15 +162,8 @@ export const TOOLS: readonly ToolDef[] = [
     description: "Full-text search of the user's reference library (title and content, word prefixes).",
     input: z.strictObject({ query: z.string().trim().min(1).max(LIMITS.reference.query) }),
     changesData: false,
-    async run(scope, input) {
-      const { items, total } = await listReferences(readDb(scope), scope.userId, {
-        page: 1,
-        page_size: 20,
-        q: input.query,
-        archived: "false",
-      });
-      return { items: items.map((r) => referenceToWire(r)), total };
-    },
+    run: (scope, input) =>
+      firstPage(scope, listReferences, { q: input.query, archived: "false" as const }, referenceToWire, 20),
   }),
   define({
     name: "focus_status",
