@@ -1,8 +1,9 @@
 // A small player over a plain <audio>: the server answers Range requests, so
 // the browser streams and seeks without downloading the whole file.
-import { createSignal, onCleanup, Show } from "solid-js";
+import { createSignal, onCleanup } from "solid-js";
 import { clock } from "../ui/format.ts";
 import "./media.css";
+import { ErrorAlert } from "./ErrorAlert.tsx";
 
 /** Only one player plays at a time. */
 let playingNow: HTMLAudioElement | null = null;
@@ -102,11 +103,7 @@ export function AudioPlayer(props: {
       <span class="player-time small" data-testid="player-time">
         {clock(Math.floor(time()))} / {clock(total())}
       </span>
-      <Show when={error()}>
-        <span class="field-error small" role="alert">
-          {error()}
-        </span>
-      </Show>
+      <ErrorAlert message={error()} inline />
     </div>
   );
 }

@@ -4,9 +4,16 @@ import type { JSX } from "solid-js";
  * A screen: its region, labelled by the h1 that navigation focuses (App.tsx,
  * ui/a11y.ts focusHeadingAfterNav), with room for actions beside the title.
  */
-export function Screen(props: { id: string; title: JSX.Element; actions?: JSX.Element; children: JSX.Element }) {
+export function Screen(props: {
+  id: string;
+  title: JSX.Element;
+  actions?: JSX.Element;
+  /** Extra classes for the screen's own styles, beside the layout's "stack". */
+  class?: string;
+  children: JSX.Element;
+}) {
   return (
-    <section aria-labelledby={props.id} class="stack">
+    <section aria-labelledby={props.id} class={props.class ? `stack ${props.class}` : "stack"}>
       <header class="view-head">
         <h1 id={props.id} tabindex="-1">
           {props.title}

@@ -6,7 +6,7 @@
 import type { MarketItem, Purchase, UpdateReward } from "../api/types.ts";
 import { uuid } from "../sync/deps.ts";
 import type { SyncStore } from "../sync/store.ts";
-import { enqueue, iso, quote } from "./record.ts";
+import { createRecord, deleteRecord, editRecord, enqueue, iso, newRecord, path, quote } from "./record.ts";
 
 /** A purchase as the views show it: the server's record, or a pending one of ours. */
 export type ShownPurchase = Purchase & { pending?: "buying" | "refunding" };
@@ -55,13 +55,7 @@ export function refundPurchase(store: SyncStore, p: Purchase) {
 }
 
 export function createReward(store: SyncStore, input: { name: string; price: number; description: string }) {
-  const id = uuid();
-  const now = iso(store.serverNow());
-  const item: MarketItem = {
-    id,
-    version: 1,
-    created_at: now,
-    updated_at: now,
+  const item = newRecord(store, "market_item", {
     slug: null,
     name: input.name,
     description: input.description,
@@ -71,39 +65,28 @@ export function createReward(store: SyncStore, input: { name: string; price: num
     active: true,
     custom: true,
     effect: null,
-  };
-  return enqueue(store, {
-    method: "POST",
+  });
+  return createRecord(store, "market_item", {
     path: "/api/market/items",
-    body: { id, name: input.name, price: input.price, description: input.description },
-    entity: "market_item",
-    id,
-    optimistic: { op: "upsert", data: item },
+    record: item,
+    body: { name: input.name, price: input.price, description: input.description },
     label: `Create reward ${quote(input.name)}`,
   });
 }
 
 export function updateReward(store: SyncStore, item: MarketItem, patch: UpdateReward) {
-  const next: MarketItem = { ...item, ...patch, version: item.version + 1, updated_at: iso(store.serverNow()) };
-  return enqueue(store, {
-    method: "PUT",
-    path: `/api/market/items/${encodeURIComponent(item.id)}`,
-    body: patch,
-    entity: "market_item",
-    id: item.id,
-    ifMatch: item.version,
-    optimistic: { op: "upsert", data: next },
+  return editRecord(store, "market_item", {
+    path: path`/api/market/items/${item.id}`,
+    current: item,
+    patch,
     label: `Edit reward ${quote(item.name)}`,
   });
 }
 
 export function deleteReward(store: SyncStore, item: MarketItem) {
-  return enqueue(store, {
-    method: "DELETE",
-    path: `/api/market/items/${encodeURIComponent(item.id)}`,
-    entity: "market_item",
-    id: item.id,
-    optimistic: { op: "delete" },
+  return deleteRecord(store, "market_item", {
+    path: path`/api/market/items/${item.id}`,
+    current: item,
     label: `Delete reward ${quote(item.name)}`,
   });
 }

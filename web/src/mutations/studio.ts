@@ -4,21 +4,14 @@
 import type { CreateLoop, CreateSong, Loop, LoopLike, Song, UpdateLoop, UpdateSong, User } from "../api/types.ts";
 import { uuid } from "../sync/deps.ts";
 import type { SyncStore } from "../sync/store.ts";
+import { createRecord, deleteRecord, editRecord, iso, newRecord, path, quote } from "./record.ts";
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const quote = (text: string) => `“${text.length > 40 ? `${text.slice(0, 39)}…` : text}”`;
-const loopPath = (id: string) => `/api/studio/loops/${encodeURIComponent(id)}`;
+const loopPath = (id: string) => path`/api/studio/loops/${id}`;
 
 export type LoopInput = Omit<CreateLoop, "id">;
 
 export function createLoop(store: SyncStore, owner: User, input: LoopInput): string {
-  const id = uuid();
-  const now = iso(store.serverNow());
-  const loop: Loop = {
-    id,
-    version: 1,
-    created_at: now,
-    updated_at: now,
+  const loop = newRecord(store, "loop", {
     name: input.name,
     bars: input.bars,
     bpm: input.bpm,
@@ -32,41 +25,30 @@ export function createLoop(store: SyncStore, owner: User, input: LoopInput): str
     plays_count: 0,
     likes_count: 0,
     remixes_count: 0,
-  };
-  void store.mutate({
-    method: "POST",
+  });
+  void createRecord(store, "loop", {
     path: "/api/studio/loops",
-    body: { id, ...input },
-    entity: "loop",
-    id,
-    optimistic: { op: "upsert", data: loop },
+    record: loop,
+    body: input,
     label: `Create loop ${quote(loop.name)}`,
   });
-  return id;
+  return loop.id;
 }
 
+// Guarded: a change made meanwhile on another device wins, with a notice. Likes never bump the version.
 export function updateLoop(store: SyncStore, loop: Loop, patch: UpdateLoop) {
-  const next: Loop = { ...loop, ...patch, version: loop.version + 1, updated_at: iso(store.serverNow()) };
-  return store.mutate({
-    method: "PUT",
+  return editRecord(store, "loop", {
     path: loopPath(loop.id),
-    body: patch,
-    entity: "loop",
-    id: loop.id,
-    // Guarded: a change made meanwhile on another device wins, with a notice. Likes never bump the version.
-    ifMatch: loop.version,
-    optimistic: { op: "upsert", data: next },
+    current: loop,
+    patch,
     label: `Edit loop ${quote(loop.name)}`,
   });
 }
 
 export function deleteLoop(store: SyncStore, loop: Loop) {
-  return store.mutate({
-    method: "DELETE",
+  return deleteRecord(store, "loop", {
     path: loopPath(loop.id),
-    entity: "loop",
-    id: loop.id,
-    optimistic: { op: "delete" },
+    current: loop,
     label: `Delete loop ${quote(loop.name)}`,
   });
 }
@@ -104,67 +86,47 @@ export function remixLoop(store: SyncStore, owner: User, parent: Loop): string {
     likes_count: 0,
     remixes_count: 0,
   };
-  void store.mutate({
-    method: "POST",
+  void createRecord(store, "loop", {
     path: `${loopPath(parent.id)}/remix`,
-    body: { id, name },
-    entity: "loop",
-    id,
-    optimistic: { op: "upsert", data: loop },
+    record: loop,
+    body: { name },
     label: `Remix ${quote(parent.name)}`,
   });
   return id;
 }
 
-const songPath = (id: string) => `/api/studio/songs/${encodeURIComponent(id)}`;
+const songPath = (id: string) => path`/api/studio/songs/${id}`;
 
 export function createSong(store: SyncStore, input: Omit<CreateSong, "id">): string {
-  const id = uuid();
-  const now = iso(store.serverNow());
-  const song: Song = {
-    id,
-    version: 1,
-    created_at: now,
-    updated_at: now,
+  const song = newRecord(store, "song", {
     title: input.title,
     bpm: input.bpm,
     time_signature: input.time_signature ?? "4/4",
     timeline: input.timeline ?? [],
     visibility: input.visibility ?? "private",
-  };
-  void store.mutate({
-    method: "POST",
+  });
+  void createRecord(store, "song", {
     path: "/api/studio/songs",
-    body: { id, ...input },
-    entity: "song",
-    id,
-    optimistic: { op: "upsert", data: song },
+    record: song,
+    body: input,
     label: `Create song ${quote(song.title)}`,
   });
-  return id;
+  return song.id;
 }
 
 export function updateSong(store: SyncStore, song: Song, patch: UpdateSong) {
-  const next: Song = { ...song, ...patch, version: song.version + 1, updated_at: iso(store.serverNow()) };
-  return store.mutate({
-    method: "PUT",
+  return editRecord(store, "song", {
     path: songPath(song.id),
-    body: patch,
-    entity: "song",
-    id: song.id,
-    ifMatch: song.version,
-    optimistic: { op: "upsert", data: next },
+    current: song,
+    patch,
     label: `Edit song ${quote(song.title)}`,
   });
 }
 
 export function deleteSong(store: SyncStore, song: Song) {
-  return store.mutate({
-    method: "DELETE",
+  return deleteRecord(store, "song", {
     path: songPath(song.id),
-    entity: "song",
-    id: song.id,
-    optimistic: { op: "delete" },
+    current: song,
     label: `Delete song ${quote(song.title)}`,
   });
 }

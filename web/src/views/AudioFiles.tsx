@@ -10,6 +10,7 @@ import { formatBytes } from "../ui/upload.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
+import { ErrorAlert } from "../components/ErrorAlert.tsx";
 
 /** Kept across visits to this screen, so running uploads stay visible. */
 const queue = createUploadQueue();
@@ -88,11 +89,7 @@ function AudioRow(props: { audio: Audio }) {
           <ConfirmDelete what={`“${a().filename}”`} onConfirm={remove} />
         </div>
       </div>
-      <Show when={blocked()}>
-        <p class="form-error" role="alert">
-          {blocked()}
-        </p>
-      </Show>
+      <ErrorAlert message={blocked()} />
       <AudioPlayer src={`/api/audio/${encodeURIComponent(a().id)}`} title={a().filename} durationS={a().duration_s} />
     </li>
   );

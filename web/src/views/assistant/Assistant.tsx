@@ -11,6 +11,7 @@ import "./assistant.css";
 import { STATUS_TEXT } from "./status.ts";
 import { Thread } from "./Thread.tsx";
 import { Todos } from "./Todos.tsx";
+import { Screen } from "../../components/Screen.tsx";
 
 const selectedFromHash = () => location.hash.replace(/^#\/?/, "").split("/")[1] ?? "";
 
@@ -44,15 +45,16 @@ export default function Assistant() {
   };
 
   return (
-    <section aria-labelledby="assistant-title" class="stack assistant">
-      <header class="view-head">
-        <h1 id="assistant-title" tabindex="-1">
-          Assistant
-        </h1>
+    <Screen
+      id="assistant-title"
+      title="Assistant"
+      class="assistant"
+      actions={
         <button type="button" class="primary" disabled={creating()} onClick={() => void start()}>
           New conversation
         </button>
-      </header>
+      }
+    >
       <p class="form-error" role="alert">
         {error()}
       </p>
@@ -81,7 +83,7 @@ export default function Assistant() {
         </Show>
         <Todos />
       </div>
-    </section>
+    </Screen>
   );
 }
 

@@ -14,6 +14,7 @@ import { Inventory } from "./Inventory.tsx";
 import { Ledger } from "./Ledger.tsx";
 import "./market.css";
 import { Recommendations } from "./Recommendations.tsx";
+import { Screen } from "../../components/Screen.tsx";
 
 export default function Market() {
   const store = useSync();
@@ -61,26 +62,29 @@ export default function Market() {
   const items = createMemo(() => [...customs().filter((i) => i.active), ...(catalog() ?? [])]);
 
   return (
-    <section aria-labelledby="market-title" class="stack market">
-      <header class="view-head">
-        <h1 id="market-title" tabindex="-1">
-          Market
-        </h1>
-        <p class="market-balance" data-testid="market-balance">
-          <span class="muted">Balance</span>{" "}
-          <strong>
-            <Show when={wallet()} fallback="…">
-              {(w) => <>{w().balance} coins</>}
+    <Screen
+      id="market-title"
+      title="Market"
+      class="market"
+      actions={
+        <>
+          <p class="market-balance" data-testid="market-balance">
+            <span class="muted">Balance</span>{" "}
+            <strong>
+              <Show when={wallet()} fallback="…">
+                {(w) => <>{w().balance} coins</>}
+              </Show>
+            </strong>
+            <Show when={pending()}>
+              <span class="small muted" role="status">
+                {" "}
+                · {pending()} {pending() === 1 ? "purchase" : "purchases"} waiting for the server
+              </span>
             </Show>
-          </strong>
-          <Show when={pending()}>
-            <span class="small muted" role="status">
-              {" "}
-              · {pending()} {pending() === 1 ? "purchase" : "purchases"} waiting for the server
-            </span>
-          </Show>
-        </p>
-      </header>
+          </p>
+        </>
+      }
+    >
       <p class="muted">
         Earn 1 coin per focused minute, plus bonuses for achievements. Spend them on themes, soundscapes and rewards of
         your own.
@@ -103,6 +107,6 @@ export default function Market() {
           <Ledger entries={ledger()} />
         </div>
       </div>
-    </section>
+    </Screen>
   );
 }

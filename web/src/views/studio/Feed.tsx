@@ -8,6 +8,7 @@ import { loopPattern } from "../../audio/pattern.ts";
 import { remixLoop, setLike } from "../../mutations/studio.ts";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 import { Counters, countPlay, PlayButton, RemixOf } from "./common.tsx";
+import { ErrorAlert } from "../../components/ErrorAlert.tsx";
 
 type Sort = "new" | "top";
 
@@ -66,11 +67,7 @@ export function Feed(props: { user: User }) {
           Refresh
         </button>
       </div>
-      <Show when={error()}>
-        <p class="form-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <ErrorAlert message={error()} />
       <Show when={remixed()}>
         <p class="banner" role="status">
           Remixed — it is in <a href="#/studio">My loops</a> as a private loop.

@@ -11,6 +11,7 @@ import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { createLoop, deleteLoop, updateLoop } from "../../mutations/studio.ts";
 import { useSync } from "../../ui/sync-context.ts";
 import { Counters, countPlay, PlayButton, RemixOf } from "./common.tsx";
+import { ErrorAlert } from "../../components/ErrorAlert.tsx";
 
 const L = LIMITS.loop;
 const BARS = L.bars;
@@ -267,11 +268,7 @@ export function LoopEditor(props: {
             Others may remix
           </label>
         </div>
-        <Show when={error()}>
-          <p class="form-error" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <ErrorAlert message={error()} />
         <div class="row wrap">
           <button type="submit" class="primary">
             {props.loop ? "Save loop" : "Create loop"}
