@@ -307,8 +307,8 @@ export const focusTracks = pgTable(
       foreignColumns: [focusLibraries.userId, focusLibraries.id],
     }).onDelete("cascade"),
     foreignKey({ columns: [t.userId, t.audioId], foreignColumns: [audioFiles.userId, audioFiles.id] }),
-    index("focus_tracks_library_position_idx").on(t.libraryId, t.position),
-    index("focus_tracks_audio_idx").on(t.audioId),
+    index("focus_tracks_library_position_idx").on(t.userId, t.libraryId, t.position),
+    index("focus_tracks_audio_idx").on(t.userId, t.audioId),
     check("focus_tracks_one_source", sql`(${t.audioId} is null) <> (${t.url} is null)`),
   ],
 );
@@ -341,7 +341,7 @@ export const referenceItems = pgTable(
     index("reference_items_user_created_idx").on(t.userId, t.createdAt),
     index("reference_items_search_idx").using("gin", t.search),
     index("reference_items_tags_idx").using("gin", t.tags),
-    index("reference_items_audio_idx").on(t.audioId),
+    index("reference_items_audio_idx").on(t.userId, t.audioId),
   ],
 );
 
@@ -411,7 +411,8 @@ export const toolCalls = pgTable(
       foreignColumns: [conversations.userId, conversations.id],
     }).onDelete("cascade"),
     // Not unique: some models reuse call ids across turns; a call's result is matched within its turn.
-    index("tool_calls_conversation_idx").on(t.conversationId, t.status),
+    // Children are found by (user, parent id): parent ids are per user, so the id alone spans users.
+    index("tool_calls_conversation_idx").on(t.userId, t.conversationId, t.status),
     check("tool_calls_status", sql`${t.status} in ('pending_approval', 'approved', 'denied', 'executed', 'failed')`),
   ],
 );
@@ -437,7 +438,8 @@ export const messages = pgTable(
     foreignKey({ columns: [t.userId, t.toolCallId], foreignColumns: [toolCalls.userId, toolCalls.id] }).onDelete(
       "cascade",
     ),
-    uniqueIndex("messages_conversation_seq_key").on(t.conversationId, t.seq),
+    // Per user: another user's conversation with the same id has its own order (issue 19).
+    uniqueIndex("messages_conversation_seq_key").on(t.userId, t.conversationId, t.seq),
     check("messages_role", sql`${t.role} in ('user', 'assistant', 'tool')`),
     check("messages_tool_has_call", sql`(${t.role} = 'tool') = (${t.toolCallId} is not null)`),
   ],

@@ -63,7 +63,7 @@ describe("state machine with a mock model", () => {
     const model = new MockLanguageModelV4({ doGenerate: text("Hello!") });
     const conv = await sendWith(scope, id, "hi", model);
     expect(conv.status).toBe("idle");
-    const history = await readHistory(handle.db, id);
+    const history = await readHistory(handle.db, scope.userId, id);
     expect(history.map((h) => [h.message.role, h.message.content])).toEqual([
       ["user", "hi"],
       ["assistant", "Hello!"],
@@ -93,7 +93,7 @@ describe("state machine with a mock model", () => {
     });
     const conv = await sendWith(scope, id, "do things", model);
     expect(conv.status).toBe("awaiting_approval");
-    const calls = (await readHistory(handle.db, id)).flatMap((h) => (h.call ? [h.call] : []));
+    const calls = (await readHistory(handle.db, scope.userId, id)).flatMap((h) => (h.call ? [h.call] : []));
     expect(calls.map((c) => [c.name, c.status])).toEqual([
       ["list_todos", "executed"],
       ["create_todo", "pending_approval"],
@@ -109,7 +109,7 @@ describe("state machine with a mock model", () => {
     const model = new MockLanguageModelV4({ doGenerate: [toolCall("create_todo", { title: "" }), text("Sorry.")] });
     const conv = await sendWith(scope, id, "add nothing", model);
     expect(conv.status).toBe("idle");
-    const theCall = (await readHistory(handle.db, id)).find((h) => h.call)!.call!;
+    const theCall = (await readHistory(handle.db, scope.userId, id)).find((h) => h.call)!.call!;
     expect(theCall.status).toBe("failed");
     expect(theCall.result).toMatchObject({ error: { code: "invalid_tool_call" } });
   });
@@ -127,11 +127,15 @@ describe("state machine with a mock model", () => {
     expect(conv.lastError).not.toContain("secret");
     expect(conv.runId).toBeNull();
     // The user's message is kept; nothing half-done from the failed run is.
-    expect((await readHistory(handle.db, id)).map((h) => h.message.role)).toEqual(["user"]);
+    expect((await readHistory(handle.db, scope.userId, id)).map((h) => h.message.role)).toEqual(["user"]);
 
     const recovered = await sendWith(scope, id, "hi again", new MockLanguageModelV4({ doGenerate: text("Back.") }));
     expect(recovered.status).toBe("idle");
-    expect((await readHistory(handle.db, id)).map((h) => h.message.content)).toEqual(["hi", "hi again", "Back."]);
+    expect((await readHistory(handle.db, scope.userId, id)).map((h) => h.message.content)).toEqual([
+      "hi",
+      "hi again",
+      "Back.",
+    ]);
   });
 
   test("a run that lost its lease commits nothing", async () => {
@@ -150,7 +154,7 @@ describe("state machine with a mock model", () => {
     await expect(run(scope, id, runId, { model, mode: "send", deadline: Date.now() + 30_000 })).rejects.toMatchObject({
       code: "lease_expired",
     });
-    expect((await readHistory(handle.db, id)).map((h) => h.message.content)).toEqual(["slow"]);
+    expect((await readHistory(handle.db, scope.userId, id)).map((h) => h.message.content)).toEqual(["slow"]);
     expect((await readConversation(handle.db, scope.userId, id)).row.status).toBe("error");
   });
 
@@ -198,7 +202,7 @@ describe("model providers as configuration", () => {
     const model = new MockLanguageModelV4({ doGenerate: [toolCall("drop_database", {}), text("Oops.")] });
     const conv = await sendWith(scope, id, "do something odd", model);
     expect(conv.status).toBe("idle");
-    const theCall = (await readHistory(handle.db, id)).find((h) => h.call)!.call!;
+    const theCall = (await readHistory(handle.db, scope.userId, id)).find((h) => h.call)!.call!;
     expect(theCall).toMatchObject({ name: "drop_database", status: "failed" });
   });
 });

@@ -58,7 +58,9 @@ export const LEASE_EXPIRED_MESSAGE =
   "The assistant stopped before finishing (its run was interrupted). Send a message to retry.";
 
 const leaseUntil = (seconds: number) => sql`now() + ${seconds} * interval '1 second'`;
-const ofConversation = (id: string) => eq(toolCalls.conversationId, id);
+/** A conversation's calls. Ids are per user, so a child is always found by (user, parent id), never the id alone. */
+const callsOf = (userId: string, id: string) => and(eq(toolCalls.userId, userId), eq(toolCalls.conversationId, id));
+const messagesOf = (userId: string, id: string) => and(eq(messages.userId, userId), eq(messages.conversationId, id));
 
 /** A conversation created without a title is named after its first message. */
 export const DEFAULT_TITLE = "New conversation";
@@ -77,8 +79,8 @@ export const deleteConversation = (scope: Scope, id: string, expected: number | 
   scope.write(
     async (w) => {
       await findOwned(w.db, "conversation", scope.userId, id);
-      await w.removeWhere("message", eq(messages.conversationId, id));
-      await w.removeWhere("tool_call", ofConversation(id));
+      await w.removeWhere("message", messagesOf(scope.userId, id));
+      await w.removeWhere("tool_call", callsOf(scope.userId, id));
       return w.remove("conversation", id, expected);
     },
     { transaction: true },
@@ -111,20 +113,25 @@ export async function expireLease(scope: Scope, id: string): Promise<Conversatio
 }
 
 /** Messages in order, each tool message with its call (the latest `limit`). */
-export async function readHistory(db: Db | Tx, conversationId: string, limit = STATE_MESSAGES): Promise<HistoryRow[]> {
+export async function readHistory(
+  db: Db | Tx,
+  userId: string,
+  conversationId: string,
+  limit = STATE_MESSAGES,
+): Promise<HistoryRow[]> {
   const rows = await db
     .select({ message: messages, call: toolCalls })
     .from(messages)
-    .leftJoin(toolCalls, eq(toolCalls.id, messages.toolCallId))
-    .where(eq(messages.conversationId, conversationId))
+    .leftJoin(toolCalls, and(eq(toolCalls.userId, messages.userId), eq(toolCalls.id, messages.toolCallId)))
+    .where(messagesOf(userId, conversationId))
     .orderBy(desc(messages.seq))
     .limit(limit);
   return rows.reverse();
 }
 
 /** The next position in a conversation, computed inside the insert (no extra round trip). */
-const nextSeq = (conversationId: string) =>
-  sql<number>`(select coalesce(max(${messages.seq}), 0) + 1 from ${messages} where ${messages.conversationId} = ${conversationId})`;
+const nextSeq = (userId: string, conversationId: string) =>
+  sql<number>`(select coalesce(max(${messages.seq}), 0) + 1 from ${messages} where ${messagesOf(userId, conversationId)})`;
 
 /**
  * send_message's claim: idle or error (or running with an expired lease) →
@@ -147,14 +154,19 @@ export function claimForSend(scope: Scope, id: string, content: string, runId: s
           runId,
           leaseUntil: leaseUntil(leaseSeconds),
           lastError: null,
-          title: sql`case when ${conversations.title} = ${DEFAULT_TITLE} and not exists (select 1 from ${messages} where ${messages.conversationId} = ${id}) then ${content.slice(0, TITLE_FROM_MESSAGE)} else ${conversations.title} end`,
+          title: sql`case when ${conversations.title} = ${DEFAULT_TITLE} and not exists (select 1 from ${messages} where ${messagesOf(scope.userId, id)}) then ${content.slice(0, TITLE_FROM_MESSAGE)} else ${conversations.title} end`,
         },
       );
       if (!conv) {
         await findOwned(w.db, "conversation", scope.userId, id); // 404 when not there or not yours
         throw busy();
       }
-      await w.insert("message", { conversationId: id, seq: nextSeq(id) as unknown as number, role: "user", content });
+      await w.insert("message", {
+        conversationId: id,
+        seq: nextSeq(scope.userId, id) as unknown as number,
+        role: "user",
+        content,
+      });
       return conv;
     },
     { transaction: true },
@@ -189,7 +201,7 @@ export function claimForApproval(
         if (ids.length === 0) return Promise.resolve([]);
         return w.updateWhere(
           "tool_call",
-          and(ofConversation(id), inArray(toolCalls.id, ids), eq(toolCalls.status, "pending_approval")),
+          and(callsOf(scope.userId, id), inArray(toolCalls.id, ids), eq(toolCalls.status, "pending_approval")),
           approved ? { status: "approved" } : { status: "denied", result: { reason: "Denied by the user." } },
         );
       };
@@ -199,7 +211,7 @@ export function claimForApproval(
         const known = await w.db
           .select({ id: toolCalls.id })
           .from(toolCalls)
-          .where(and(ofConversation(id), inArray(toolCalls.id, ids)));
+          .where(and(callsOf(scope.userId, id), inArray(toolCalls.id, ids)));
         if (known.length < ids.length) throw notFound("Tool call");
         throw notPending();
       }
@@ -214,7 +226,7 @@ export const voidPending = (scope: Scope, id: string, runId: string) =>
   scope.write(
     async (w) => {
       await holdClaim(w, id, runId);
-      return w.updateWhere("tool_call", and(ofConversation(id), eq(toolCalls.status, "pending_approval")), {
+      return w.updateWhere("tool_call", and(callsOf(scope.userId, id), eq(toolCalls.status, "pending_approval")), {
         status: "denied",
         result: { reason: "The user sent a new message instead." },
       });
@@ -233,11 +245,11 @@ export async function holdClaim(w: Writer, id: string, runId: string) {
   return conv;
 }
 
-export const approvedCalls = (db: Db | Tx, conversationId: string) =>
+export const approvedCalls = (db: Db | Tx, userId: string, conversationId: string) =>
   db
     .select()
     .from(toolCalls)
-    .where(and(ofConversation(conversationId), eq(toolCalls.status, "approved")))
+    .where(and(callsOf(userId, conversationId), eq(toolCalls.status, "approved")))
     .orderBy(asc(toolCalls.createdAt), asc(toolCalls.id));
 
 export interface NewToolCall {
@@ -284,7 +296,7 @@ export function finishRun(
       for (const m of outcome.messages)
         await w.insert("message", {
           conversationId: id,
-          seq: seq === undefined ? (nextSeq(id) as unknown as number) : seq++,
+          seq: seq === undefined ? (nextSeq(scope.userId, id) as unknown as number) : seq++,
           role: m.role,
           content: m.content,
           toolCallId: m.toolCallId ?? null,

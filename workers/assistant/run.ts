@@ -41,7 +41,7 @@ const errorResult = (err: AppError) => ({ error: { code: err.code, message: err.
 
 /** Runs each approved call through its tool (the REST routes' domain code) and records the outcome. */
 export async function executeApproved(scope: Scope, id: string, runId: string): Promise<void> {
-  for (const call of await approvedCalls(scope.db, id)) {
+  for (const call of await approvedCalls(scope.db, scope.userId, id)) {
     const def = toolByName(call.name);
     try {
       await scope.write(
@@ -136,13 +136,13 @@ function describeModelError(err: unknown): string {
 
 /** The history under the claim, after executing approved calls (and, on a send, voiding undecided ones). */
 async function prepare(scope: Scope, id: string, runId: string, mode: RunOptions["mode"]) {
-  let stored = await readHistory(scope.db, id, HISTORY_MESSAGES);
+  let stored = await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES);
   const has = (status: string) => stored.some((r) => r.call?.status === status);
   // Both are rare on a send (left by an interrupted run); an approval always has the first.
   if (has("approved")) await executeApproved(scope, id, runId);
   if (mode === "send" && has("pending_approval")) await voidPending(scope, id, runId);
   if (has("approved") || (mode === "send" && has("pending_approval")))
-    stored = await readHistory(scope.db, id, HISTORY_MESSAGES);
+    stored = await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES);
   return stored;
 }
 

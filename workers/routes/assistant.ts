@@ -44,7 +44,7 @@ const leaseSeconds = (c: Context<AppEnv>) => Number(c.env.ASSISTANT_LEASE_SECOND
 const etagOf = (row: ConversationRow) => `"${row.version}"`;
 
 async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<ConversationState> {
-  const rows = await readHistory(c.var.db, conv.id);
+  const rows = await readHistory(c.var.db, conv.userId, conv.id);
   return {
     conversation: conversationToWire(conv),
     messages: rows.map(({ message, call }) =>
