@@ -470,6 +470,8 @@ export const loops = pgTable(
     remixable: boolean("remixable").notNull().default(false),
     /** Set on remix, never changed; the FK clears it when the parent is deleted. */
     parentLoopId: uuid("parent_loop_id").references((): AnyPgColumn => loops.id, { onDelete: "set null" }),
+    /** The parent's owner deleted their account: the remix stays, attributed to "a deleted user". */
+    parentOwnerDeleted: boolean("parent_owner_deleted").notNull().default(false),
     playsCount: integer("plays_count").notNull().default(0),
     likesCount: integer("likes_count").notNull().default(0),
     remixesCount: integer("remixes_count").notNull().default(0),

@@ -17,6 +17,7 @@ const loop = (over: Partial<Loop> = {}): Loop => ({
   visibility: "private",
   remixable: false,
   parent_loop_id: null,
+  parent_owner_deleted: false,
   owner: { id: "22222222-2222-4222-8222-222222222222", username: "u" },
   plays_count: 0,
   likes_count: 0,

@@ -3,7 +3,7 @@ import { and, desc, eq, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { sessions, users } from "../../db/schema";
 import { SESSION_TTL_MS } from "../middleware/auth";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "../lib/crypto";
 
 export async function findUserByLogin(db: Db, login: string) {
   const l = login.trim().toLowerCase();
@@ -63,4 +63,14 @@ export async function deleteSession(db: Db, userId: string, id: string): Promise
     .where(and(eq(sessions.id, id), eq(sessions.userId, userId)))
     .returning({ id: sessions.id });
   return rows.length > 0;
+}
+
+/**
+ * "Enter your password again" for a signed-in user (account deletion, password
+ * change): the stored hash is read fresh; a missing user costs the same work.
+ */
+export async function passwordMatches(db: Db, userId: string, password: string): Promise<boolean> {
+  const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1);
+  const ok = await verifyPassword(password, row?.hash ?? DUMMY_PASSWORD_HASH);
+  return ok && row !== undefined;
 }

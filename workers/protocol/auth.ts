@@ -15,6 +15,10 @@ export const loginSchema = z.strictObject({
 });
 export type Login = z.infer<typeof loginSchema>;
 
+/** DELETE /api/auth/account: the password, entered again. */
+export const deleteAccountSchema = z.strictObject({ password: z.string().min(1).max(200) });
+export type DeleteAccount = z.infer<typeof deleteAccountSchema>;
+
 export const userSchema = z
   .object({ id: z.string(), email: z.string(), username: z.string(), created_at: z.string() })
   .meta({ id: "User" });

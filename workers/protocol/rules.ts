@@ -26,6 +26,7 @@ export const ErrorCode = {
   // auth
   unauthorized: "unauthorized",
   invalid_credentials: "invalid_credentials",
+  wrong_password: "wrong_password",
   rate_limited: "rate_limited",
   // records
   not_found: "not_found",

@@ -35,6 +35,8 @@ export const loopSchema = z.object({
   visibility,
   remixable: z.boolean(),
   parent_loop_id: z.uuid().nullable(),
+  /** The parent's owner deleted their account: a remix "of a deleted user" (parent_loop_id is null). */
+  parent_owner_deleted: z.boolean(),
   owner: z.object({ id: z.uuid(), username: z.string() }),
   plays_count: z.number(),
   likes_count: z.number(),
@@ -158,6 +160,7 @@ export function loopToWire(row: typeof loops.$inferSelect): Loop {
     visibility: row.visibility,
     remixable: row.remixable,
     parent_loop_id: row.parentLoopId,
+    parent_owner_deleted: row.parentOwnerDeleted,
     owner: { id: row.userId, username: row.ownerUsername },
     plays_count: row.playsCount,
     likes_count: row.likesCount,

@@ -2,16 +2,19 @@
 import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
-import { createSession, deleteSession, findUserByLogin, insertUser, listSessions } from "../data/auth";
+import { deleteAccountObjects, deleteAccountRows, sessionIds } from "../data/account";
+import { createSession, deleteSession, findUserByLogin, insertUser, listSessions, passwordMatches } from "../data/auth";
 import { openWallet } from "../data/market";
 import type { AppEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
+import { ErrorCode } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
 import { SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
 import {
   authResponseSchema,
+  deleteAccountSchema,
   deviceSessionSchema,
   loginSchema,
   signupSchema,
@@ -20,7 +23,7 @@ import {
 } from "../protocol/auth";
 import { isUuid } from "../protocol/common";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
-import { closeSessionSockets } from "../sync/relay";
+import { closeSessionSockets, endSessionSockets } from "../sync/relay";
 import { requestScope, write } from "../sync/write";
 
 const clearSessionCookie = (c: Context<AppEnv>) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
@@ -182,6 +185,37 @@ register(
     if (!isUuid(id) || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
     closeSessionSockets(c, [id]);
     if (id === c.var.sessionId) clearSessionCookie(c);
+    return c.body(null, 204);
+  },
+);
+
+register(
+  auth,
+  route({
+    method: "delete",
+    path: "/account",
+    tags,
+    operationId: "deleteAccount",
+    description:
+      "Deletes the signed-in account with the password entered again: every record, audio file, session and " +
+      "token; open sockets close. Remixes others made of the user's public loops stay, attributed to a deleted " +
+      "user (README, Your data). A wrong password is 403 `wrong_password` and is rate limited like a login.",
+    request: jsonRequest(deleteAccountSchema),
+    responses: { 204: { description: "Deleted; the session cookie is cleared" } },
+    errors: [400, 413, 415, 429],
+  }),
+  async (c) => {
+    const { password } = c.req.valid("json");
+    const userId = c.var.user.id;
+    await limitLogin(c.env, clientIp(c.req), userId);
+    if (!(await passwordMatches(c.var.db, userId, password)))
+      throw new AppError(403, ErrorCode.wrong_password, "The password is incorrect.");
+    const ended = await sessionIds(c.var.db, userId);
+    const { uploads } = await deleteAccountRows(requestScope(c));
+    await deleteAccountObjects(c.env.AUDIO, userId, uploads);
+    // Not best effort: every device of the account loses its live feed now (the hub's alarm is the backstop).
+    await endSessionSockets(c.env, userId, ended);
+    clearSessionCookie(c);
     return c.body(null, 204);
   },
 );

@@ -92,7 +92,7 @@ export function Feed(props: { user: User }) {
                       <p class="small muted">
                         by @{item.owner.username} · {item.bars} {item.bars === 1 ? "bar" : "bars"} · {item.bpm} bpm
                       </p>
-                      <RemixOf username={item.remix_of?.owner.username} />
+                      <RemixOf username={item.remix_of?.owner.username} ownerDeleted={item.parent_owner_deleted} />
                       <Counters loop={item} likes={count()} />
                     </div>
                   </div>

@@ -130,7 +130,7 @@ export function LoopEditor(props: {
       <Show when={props.loop}>
         {(loop) => (
           <>
-            <RemixOf username={parentOwner()} />
+            <RemixOf username={parentOwner()} ownerDeleted={props.loop?.parent_owner_deleted ?? false} />
             <Counters loop={loop()} />
           </>
         )}

@@ -69,7 +69,7 @@ function LoopRow(props: { loop: Loop; onOpen: () => void }) {
           <p class="item-meta small muted">
             {props.loop.bars} {props.loop.bars === 1 ? "bar" : "bars"} · {props.loop.bpm} bpm ·{" "}
             {props.loop.visibility === "public" ? "Public" : "Private"}
-            {props.loop.parent_loop_id ? " · Remix" : ""}
+            {props.loop.parent_loop_id || props.loop.parent_owner_deleted ? " · Remix" : ""}
           </p>
           <Counters loop={props.loop} />
         </div>

@@ -43,11 +43,12 @@ export function Counters(props: { loop: Pick<Loop, "likes_count" | "remixes_coun
   );
 }
 
-export function RemixOf(props: { username: string | null | undefined }) {
+/** "Remix of @owner", or "Remix of a deleted user" once the parent's owner deleted their account. */
+export function RemixOf(props: { username: string | null | undefined; ownerDeleted?: boolean }) {
   return (
-    <Show when={props.username}>
+    <Show when={props.username || props.ownerDeleted}>
       <p class="small remix-of" data-testid="remix-of">
-        Remix of @{props.username}
+        {props.username ? `Remix of @${props.username}` : "Remix of a deleted user"}
       </p>
     </Show>
   );

@@ -1,0 +1,1 @@
+ALTER TABLE "loops" ADD COLUMN "parent_owner_deleted" boolean DEFAULT false NOT NULL;
