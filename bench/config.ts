@@ -11,15 +11,30 @@ const { values: opt } = parseArgs({
     "skip-dev": { type: "boolean", default: false },
     "network-only": { type: "boolean", default: false },
     rtt: { type: "string" },
+    ops: { type: "boolean", default: false },
+    only: { type: "string" },
+    "ops-json": { type: "string" },
+    samples: { type: "string" },
   },
   allowPositionals: false,
 });
 
 export const QUICK = opt.quick;
-export const WRITE = !opt["no-write"] && !opt["network-only"];
+export const WRITE = !opt["no-write"] && !opt["network-only"] && !opt.ops;
 export const SKIP_DEV = opt["skip-dev"] || process.env.BENCH_SKIP_DEV === "1";
 /** Only the simulated-network table (prints, never writes docs/BENCHMARKS.md). */
 export const NETWORK_ONLY = opt["network-only"];
+/** Only the per-operation table (bench/ops.ts; prints, never writes docs/BENCHMARKS.md). */
+export const OPS_MODE = opt.ops;
+/** `--only a,b`: just these operationIds in the per-operation table. */
+export const OPS_ONLY = opt.only
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+/** `--ops-json file`: the per-operation figures as JSON too. */
+export const OPS_JSON = opt["ops-json"];
+/** Sequential samples per operation and RTT (after one unrecorded warm-up). */
+export const OPS_SAMPLES = Math.max(1, Number(opt.samples ?? 5) || 5);
 /**
  * Round-trip times for the simulated-network table: `--rtt 0,100`, or
  * DB_LATENCY_MS (plus 0 for the same-run comparison), default 0 and 100.

@@ -68,7 +68,11 @@ export function send(baseUrl: string, agent: http.Agent, req: Req, timeoutMs = 1
   const url = new URL(req.path, baseUrl);
   if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error("loopback targets only");
   const payload =
-    req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+    req.body === undefined
+      ? undefined
+      : typeof req.body === "string" || req.body instanceof Uint8Array
+        ? req.body
+        : JSON.stringify(req.body);
   const headers: Record<string, string> = { ...req.headers };
   if (payload !== undefined) {
     headers["content-type"] ??= "application/json";

@@ -19,6 +19,7 @@ import type { fanOut } from "./fanout.ts";
 import { fmt, queriesLabel, ratio, type Summary } from "./lib.ts";
 import { networkTargets, pass, renderNetwork, table } from "./network-report.ts";
 import type { NetworkRun } from "./network.ts";
+import { renderOps, withinBudget, type OpsRun } from "./ops.ts";
 import { kb, type machine, type Sizes } from "./sizes.ts";
 import { ROOT, type Stack } from "./stack.ts";
 
@@ -28,6 +29,7 @@ export interface Report {
   date: string;
   cells: Cell[];
   network: NetworkRun[];
+  ops: OpsRun;
   machine: ReturnType<typeof machine>;
   versions: Record<string, string>;
   sizes: Sizes;
@@ -173,6 +175,7 @@ export function render(rep: Report): string {
     ["Worker ≤ 1 MB gz", wk.ok ? wk.gzip! <= 1024 * 1024 : undefined, wk.ok ? kb(wk.gzip!) : "n/a"],
     ["No cross-user leakage on sockets", f.leaks === 0, `${f.leaks} foreign changes seen`],
     ...networkTargets(rep.network).map((t) => [t.name, t.ok, t.detail]),
+    opsTarget(rep.ops),
   ].map(([name, ok, detail]) => [name as string, pass(ok as boolean | undefined), detail as string]);
 
   const m = rep.machine;
@@ -203,6 +206,12 @@ ${history()}
 ## Over a simulated network (\`DB_LATENCY_MS\`)
 
 ${renderNetwork(rep.network)}
+
+## Every operation of the OpenAPI document (\`npm run bench -- --ops\`)
+
+Generated from \`/api/openapi.json\` (bench/ops.ts; fixtures in bench/ops-fixtures.ts — an operation without one fails the bench). Sequential requests (c = 1), one unrecorded warm-up, then p50 of the samples; each RTT on a stack of its own. **Round trips** = (p50 − p50 of \`GET /api/ping\`) ÷ RTT; **added by the network** = (p50 at RTT − p50 at 0) ÷ RTT (the local CPU of a loaded machine left out; the budget verdict uses it). Worst first.
+
+${renderOps(rep.ops)}
 
 ## API latency and throughput
 
@@ -282,6 +291,8 @@ npm run bench -- --no-write     # print only
 npm run bench -- --skip-dev     # don't time \`npm run dev\` (it needs port 8787 free)
 npm run bench -- --network-only # only the simulated-network table, printed (≈ 3 min)
 npm run bench -- --rtt 0,50,150 # other round-trip times for that table (DB_LATENCY_MS=N: 0 and N)
+npm run bench -- --ops          # only the per-operation table, printed (≈ 3–5 min)
+npm run bench -- --ops --only buyMarketItem,likeLoop --samples 9   # some operations
 
 npm run soak -- --seconds 20    # short convergence soak (what CI runs; ≈ 1–1.5 min)
 npm run soak -- --seconds 1800 --users 8 --devices 4 --restarts 10   # long soak: 30 min, a Postgres restart every ≈ 3 min
@@ -318,4 +329,15 @@ function readingNotes(rep: Report): string {
     `- **Idle poll.** A 304 poll costs ${q("idle", "GET /api/sync/changes")} query (the session lookup, which also reads the cursor) against ${q("poll with", "GET /api/sync/changes")} for a poll with changes, and takes ${ratio(poll304, poll200)} its time (${fmt(poll304)} vs ${fmt(poll200)} ms at c=1).`,
     `- **Fan-out.** The socket message usually arrives before the writer's own HTTP response (p50 ${fmt(rep.fan.afterAck.p50)} ms relative to it), so the change → other devices latency is essentially the write's latency (${fmt(rep.fan.write.p50)} ms p50, ${fmt(rep.fan.write.p99)} ms p99).`,
   ].join("\n");
+}
+
+/** The per-operation budget as a Targets row. */
+function opsTarget(run: OpsRun): [string, boolean, string] {
+  const hi = Math.max(...run.rtts);
+  const over = run.rows.filter((r) => !withinBudget(r, hi)).map((r) => r.op);
+  return [
+    `Every OpenAPI operation at ${hi} ms RTT: the network adds ≤ 1 RTT + 25 ms (≤ 2 for a named exception), 0 new connections`,
+    over.length === 0,
+    over.length ? `${over.length} over: ${over.join(", ")}` : `all ${run.rows.length}`,
+  ];
 }

@@ -23,11 +23,22 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { apiMatrix, idlePolling, roundTrips, selectOneBaselines } from "./api.ts";
-import { armHardStop, CONCURRENCY, log, NETWORK_ONLY, NETWORK_RTTS, started, WRITE } from "./config.ts";
+import {
+  armHardStop,
+  CONCURRENCY,
+  log,
+  NETWORK_ONLY,
+  NETWORK_RTTS,
+  OPS_JSON,
+  OPS_MODE,
+  started,
+  WRITE,
+} from "./config.ts";
 import { fanOut } from "./fanout.ts";
 import { configureNodeDriver, fmt, nodePool, seedUsers } from "./lib.ts";
 import { renderNetwork } from "./network-report.ts";
 import { networkTable } from "./network.ts";
+import { assertComplete, opsTable, renderOps, type OpsRun } from "./ops.ts";
 import { render, type Report } from "./report.ts";
 import { buildWeb, machine, pkgVersion, workerSize, type Sizes } from "./sizes.ts";
 import { bundleWorker, ROOT, runNode, startStack } from "./stack.ts";
@@ -51,6 +62,13 @@ async function main() {
   const bundleMs = performance.now() - tBundle;
   if (!b.ok) throw new Error(`wrangler deploy --dry-run failed:\n${b.out.slice(-2000)}`);
   const sizes: Sizes = { web: webSizes, worker: workerSize(bundleDir) };
+
+  if (OPS_MODE) {
+    const ops = await measureOps(bundleDir);
+    process.stdout.write("\n" + renderOps(ops) + "\n");
+    assertComplete(ops);
+    return;
+  }
 
   if (NETWORK_ONLY) {
     const network = await networkTable(NETWORK_RTTS, bundleDir);
@@ -93,6 +111,7 @@ async function main() {
     await stack.stop();
 
     const network = await networkTable(NETWORK_RTTS, bundleDir);
+    const ops = await measureOps(bundleDir);
 
     log("start-up: bare workerd baseline");
     const bare = await bareWorkerdStart();
@@ -106,6 +125,7 @@ async function main() {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       cells,
       network,
+      ops,
       machine: machine(),
       versions: {
         node: process.versions.node,
@@ -131,6 +151,7 @@ async function main() {
     await stack.stop();
   }
   const md = render(report!);
+  assertComplete(report!.ops);
   process.stdout.write("\n" + md + "\n");
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
   if (WRITE) {
@@ -141,6 +162,12 @@ async function main() {
     await runNode([path.join(ROOT, "node_modules/prettier/bin/prettier.cjs"), "--write", out], { timeoutMs: 60_000 });
     log(`wrote ${path.relative(ROOT, out)}`);
   }
+}
+
+async function measureOps(bundleDir: string): Promise<OpsRun> {
+  const ops = await opsTable(NETWORK_RTTS, bundleDir);
+  if (OPS_JSON) writeFileSync(OPS_JSON, JSON.stringify(ops, null, 2));
+  return ops;
 }
 
 main().then(
