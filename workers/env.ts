@@ -45,6 +45,21 @@ export interface IdempotencyRequest {
   requestHash: string;
 }
 
+/**
+ * What a request's writes committed, recorded on its key by each write
+ * statement (sync/write.ts): the last row written, its cursor, and the last
+ * row of each entity (what a route's `rebuild` answers from).
+ */
+export interface IdempotencyOutcome {
+  entity: string;
+  row: Record<string, unknown>;
+  cursor: string;
+  rows?: Record<string, Record<string, unknown>>;
+}
+
+/** A route's own answer rebuilt from its committed outcome (see route({ rebuild })). */
+export type Rebuild = (c: import("hono").Context<AppEnv>, outcome: IdempotencyOutcome) => Promise<Response>;
+
 /** What the session query found for that key: claimed now, or an earlier use. */
 export interface IdempotencyState {
   claimed: boolean;
@@ -59,7 +74,7 @@ export interface IdempotencyState {
     headers: Record<string, string> | null;
     body: string | null;
     /** What the earlier request's write committed (idempotency_keys.outcome). */
-    outcome: { entity: string; row: Record<string, unknown>; cursor: string } | null;
+    outcome: IdempotencyOutcome | null;
     ageMs: number;
   } | null;
 }
@@ -76,5 +91,7 @@ export type AppEnv = {
     sessionExpiresAt: Date;
     idempotencyRequest?: IdempotencyRequest;
     idempotency?: IdempotencyState;
+    /** Set by a route whose reply is not its last written record (route({ rebuild })). */
+    rebuild?: Rebuild;
   };
 };

@@ -9,7 +9,9 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // The default AJV validator compiles schemas with `new Function`, which workerd refuses.
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { AppError } from "../errors";
+import { AppError, isDatabaseUnavailable, logFields } from "../errors";
+import { findUnstorable } from "../lib/openapi";
+import { ErrorCode } from "../protocol/rules";
 import type { Scope } from "../lib/scope";
 import { TOOLS } from "./tools";
 
@@ -36,17 +38,28 @@ export function mcpServer(scope: Scope): McpServer {
       },
       async (input: Record<string, unknown>) => {
         try {
+          const bad = findUnstorable(input);
+          if (bad) throw new AppError(422, ErrorCode.validation_failed, `The tool's input is invalid: ${bad.message}.`);
           const result = (await def.run(scope, input, {})) as Record<string, unknown>;
           return { content: [{ type: "text" as const, text: JSON.stringify(result) }], structuredContent: result };
         } catch (err) {
-          // Domain refusals (404, 409, …) are tool errors the model can read; anything else is a server error.
-          if (!(err instanceof AppError)) throw err;
-          return { isError: true, content: [{ type: "text" as const, text: `${err.code}: ${err.message}` }] };
+          // Domain refusals (404, 409, …) are tool errors the model can read. Anything else gets the
+          // SPEC's message for it and nothing of its own text, which may hold SQL or values (errors.ts).
+          return { isError: true, content: [{ type: "text" as const, text: toolErrorText(err) }] };
         }
       },
     );
   }
   return server;
+}
+
+/** `<code>: <message>` of the SPEC error an HTTP route would answer for `err`. */
+export function toolErrorText(err: unknown): string {
+  if (err instanceof AppError) return `${err.code}: ${err.message}`;
+  if (isDatabaseUnavailable(err))
+    return `${ErrorCode.database_unavailable}: The database is unavailable. Please retry shortly.`;
+  console.error(JSON.stringify({ level: "error", msg: "mcp tool failed", ...logFields(err) }));
+  return `${ErrorCode.internal_error}: Something went wrong on our side.`;
 }
 
 export async function handleMcp(scope: Scope, request: Request, parsedBody: unknown): Promise<Response> {

@@ -9,6 +9,7 @@
 import { generateText, type LanguageModel, type ModelMessage } from "ai";
 import { AppError } from "../errors";
 import { withinWrite, type Scope } from "../lib/scope";
+import { findUnstorable } from "../lib/openapi";
 import {
   approvedCalls,
   finishRun,
@@ -49,7 +50,7 @@ export async function executeApproved(scope: Scope, id: string, runId: string): 
           await holdClaim(w, id, runId);
           if (!def) throw new AppError(422, ErrorCode.unknown_tool, `There is no tool named ${call.name}.`);
           const input = def.input.safeParse(call.input);
-          if (!input.success) throw new AppError(422, ErrorCode.validation_failed, "The tool's input is invalid.");
+          if (!input.success || findUnstorable(input.data)) throw new AppError(422, ErrorCode.validation_failed, "The tool's input is invalid.");
           const result = await def.run(withinWrite(scope, w), input.data, { recordId: call.id });
           await w.update("tool_call", call.id, undefined, { status: "executed", result });
         },
@@ -186,7 +187,7 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
           status: "executed",
           result: null,
         };
-        if (!def || tc.invalid) {
+        if (!def || tc.invalid || findUnstorable(call.input)) {
           call.status = "failed";
           call.result = {
             error: {

@@ -16,7 +16,7 @@ import { focusSessionToWire } from "../protocol/focus";
 import { inboxItemToWire, normalizeTags } from "../protocol/inbox";
 import { referenceToWire } from "../protocol/references";
 import { LIMITS } from "../protocol/rules";
-import { todoToWire } from "../protocol/todos";
+import { dueAt, todoToWire } from "../protocol/todos";
 
 export interface ToolRun {
   /**
@@ -93,7 +93,7 @@ export const TOOLS: readonly ToolDef[] = [
     description: "Add a todo for the user.",
     input: z.strictObject({
       title: todoTitle,
-      due_at: z.iso.datetime({ offset: true }).optional().describe("When it is due (ISO-8601)"),
+      due_at: dueAt.optional().describe("When it is due (ISO-8601)"),
     }),
     changesData: true,
     async run(scope, input, { recordId }) {

@@ -12,9 +12,14 @@ import { rowFromRaw, type RowOf, type Writer } from "../sync/write";
 import { grant, move } from "./market";
 
 /** Focused seconds of a completed session, in SQL (the same rule as focusedSeconds()). */
-const focused = sql.raw(
-  "greatest(0, least(f.duration_s, extract(epoch from (f.ended_at - f.started_at)) - f.paused_total_s))",
-);
+const FOCUSED = "greatest(0, least(f.duration_s, extract(epoch from (f.ended_at - f.started_at)) - f.paused_total_s))";
+const focused = sql.raw(FOCUSED);
+
+/**
+ * A completed session counts towards "first session" and streaks only with at
+ * least one focused minute: start-and-complete at once earns nothing.
+ */
+const counts = sql.raw(`${FOCUSED} >= 60`);
 
 /** Days of history the streak looks at: enough for a 3-day streak in any time zone. */
 const STREAK_WINDOW = "5 days";
@@ -22,10 +27,10 @@ const STREAK_WINDOW = "5 days";
 export async function readStats(db: Db | Tx, userId: string) {
   const result = await db.execute(sql`
     select
-      count(f.id)::int as completed,
+      (count(f.id) filter (where ${counts}))::int as completed,
       coalesce(floor(sum(${focused}) / 60), 0)::int as focused_minutes,
       coalesce(floor(max(${focused}) / 60), 0)::int as longest_minutes,
-      coalesce(jsonb_agg(f.ended_at) filter (where f.ended_at > now() - ${STREAK_WINDOW}::interval), '[]') as recent,
+      coalesce(jsonb_agg(f.ended_at) filter (where f.ended_at > now() - ${STREAK_WINDOW}::interval and ${counts}), '[]') as recent,
       (select count(*) from user_market_purchases p where p.user_id = ${userId})::int as purchases,
       (select coalesce(jsonb_object_agg(r.achievement, r.earned_at), '{}') from user_rewards r
         where r.user_id = ${userId}) as earned,

@@ -36,14 +36,22 @@ export const listOwnLoops = (db: Db, userId: string, q: { page: number; page_siz
 /** A loop the caller may read: their own, or anyone's public one. Otherwise 404. */
 export async function readableLoop(db: Db | Tx, userId: string, id: string): Promise<Loop> {
   assertId("loop", id);
-  const [row] = await db
-    .select()
+  const [found] = await db
+    .select({ loop: loops, parentHidden: parentHidden(userId) })
     .from(loops)
     .where(and(eq(loops.id, id), readable(userId)))
     .limit(1);
-  if (!row) throw notFound("Loop");
-  return row;
+  if (!found) throw notFound("Loop");
+  return found.parentHidden ? { ...found.loop, parentLoopId: null } : found.loop;
 }
+
+/**
+ * True when the loop's parent is one the caller may not read (another user's
+ * private loop): a public remix must not reveal that parent's id.
+ */
+const parentHidden = (userId: string) =>
+  sql<boolean>`("loops"."parent_loop_id" is not null and not exists (
+    select 1 from loops p where p.id = "loops"."parent_loop_id" and (p.visibility = 'public' or p.user_id = ${userId})))`;
 
 /** The caller's own loop for a change: someone else's public loop is 403, anything else 404. */
 export async function ownLoop(db: Db | Tx, userId: string, id: string): Promise<Loop> {
@@ -109,7 +117,11 @@ export async function updateLoop(
 /** Delete the owner's loop: refused while an own song uses it; its parent's remixes_count drops with it. */
 export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, related: Related, expected?: number) {
   // The user-row lock serializes this with song writes (which take it first too), so the check below holds.
-  await w.lockLogs([...(related.parentOwner ? [related.parentOwner] : []), ...related.remixOwners]);
+  await w.lockLogs([
+    ...(related.parentOwner ? [related.parentOwner] : []),
+    ...related.remixOwners,
+    ...related.likers,
+  ]);
   const using = await w.db
     .select({ id: songs.id })
     .from(songs)
@@ -128,6 +140,17 @@ export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, related:
       sql`update loops set parent_loop_id = null where parent_loop_id = ${loop.id} and user_id = ${owner} returning *`,
       { owner },
     );
+  // Likes go with the loop; each liker's devices hear that their like record is gone. (A like
+  // committed between reading the likers and taking the locks is still removed by the FK's
+  // ON DELETE CASCADE, just not logged: the owner's lock, held now, keeps any new one out.)
+  for (const liker of related.likers)
+    await w.log(
+      "loop_like",
+      "delete",
+      sql`delete from loop_likes where loop_id = ${loop.id} and user_id = ${liker}
+          returning *, loop_id as id, 1 as version`,
+      { owner: liker },
+    );
   const row = await w.remove("loop", loop.id, expected);
   if (row.parentLoopId && related.parentOwner)
     await w.log(
@@ -143,15 +166,22 @@ export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, related:
 export interface Related {
   parentOwner: string | null;
   remixOwners: string[];
+  /** Users who like the loop (the owner's own like included: it is logged like any other). */
+  likers: string[];
 }
 
-/** Whose change logs a loop's deletion touches: its parent's owner and its remixes' owners. */
+/** Whose change logs a loop's deletion touches: its parent's owner, its remixes' owners, its likers. */
 export async function relatedOwners(db: Db, loop: Loop): Promise<Related> {
-  const rows = await db.execute<{ parent_owner: string | null; remix_owners: string[] | null }>(sql`
+  const rows = await db.execute<{
+    parent_owner: string | null;
+    remix_owners: string[] | null;
+    likers: string[] | null;
+  }>(sql`
     select (select user_id from loops where id = ${loop.parentLoopId}) as parent_owner,
-           (select array_agg(distinct user_id) from loops where parent_loop_id = ${loop.id}) as remix_owners`);
+           (select array_agg(distinct user_id) from loops where parent_loop_id = ${loop.id}) as remix_owners,
+           (select array_agg(user_id) from loop_likes where loop_id = ${loop.id}) as likers`);
   const r = rows.rows[0];
-  return { parentOwner: r?.parent_owner ?? null, remixOwners: r?.remix_owners ?? [] };
+  return { parentOwner: r?.parent_owner ?? null, remixOwners: r?.remix_owners ?? [], likers: r?.likers ?? [] };
 }
 
 /**
@@ -246,10 +276,16 @@ export async function lineage(db: Db, userId: string, id: string): Promise<Loop[
       select id, parent_loop_id, 0 from loops where id = ${id}
       union all
       select l.id, l.parent_loop_id, a.depth + 1 from loops l join anc a on l.id = a.parent_loop_id where a.depth < 1000)
-    select l.* from anc join loops l on l.id = anc.id
+    select l.*, (l.parent_loop_id is not null and not exists (
+        select 1 from loops p where p.id = l.parent_loop_id and (p.visibility = 'public' or p.user_id = ${userId})))
+        as parent_hidden
+    from anc join loops l on l.id = anc.id
     where anc.depth > 0 and (l.visibility = 'public' or l.user_id = ${userId})
     order by anc.depth desc`);
-  return (result.rows as Record<string, unknown>[]).map((r) => rowFromRaw("loop", r));
+  return (result.rows as Record<string, unknown>[]).map((r) => {
+    const row = rowFromRaw("loop", r);
+    return r.parent_hidden ? { ...row, parentLoopId: null } : row;
+  });
 }
 
 // ---- the public feed ---------------------------------------------------
@@ -314,7 +350,8 @@ export async function feed(
   const last = page.at(-1);
   return {
     items: page.map((r) => ({
-      ...loopToWire(r.loop),
+      // The parent's id only when the caller may read it (the join above): a private parent stays unnamed.
+      ...loopToWire({ ...r.loop, parentLoopId: r.parentId }),
       liked: r.liked,
       remix_of:
         r.parentId && r.parentOwnerId && r.parentOwnerUsername

@@ -15,7 +15,7 @@
 import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Handler, MiddlewareHandler } from "hono";
 import { z, type ZodType } from "zod";
-import type { AppEnv } from "../env";
+import type { AppEnv, Rebuild } from "../env";
 import { AppError, notFound } from "../errors";
 import { optionalAuth, requireAuth } from "../middleware/auth";
 import { JSON_TYPE } from "../middleware/content-type";
@@ -177,6 +177,12 @@ type Declared = Omit<RouteConfig, "responses"> & {
   auth?: "user" | "public" | "session-optional";
   /** Error statuses besides the ones every signed-in route has (401, 503). */
   errors?: readonly number[];
+  /**
+   * How to answer a retry from the committed outcome when the stored response
+   * is missing, for a route whose reply is not simply the record it wrote last
+   * (middleware/idempotency.ts).
+   */
+  rebuild?: Rebuild;
 };
 
 const MUTATING = new Set(["post", "put", "patch", "delete"]);
@@ -190,9 +196,16 @@ const sentence = (operationId: string) => {
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
+const rebuildWith =
+  (rebuild: Rebuild): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    c.set("rebuild", rebuild);
+    await next();
+  };
+
 /** Declares one operation (see the file comment). */
 export function route<const R extends Declared>(config: R) {
-  const { auth = "user", errors: statuses = [], ...rest } = config;
+  const { auth = "user", errors: statuses = [], rebuild, ...rest } = config;
   const summary = rest.summary ?? (rest.operationId ? sentence(rest.operationId) : undefined);
   const user = auth !== "public";
   const mutating = MUTATING.has(rest.method);
@@ -207,6 +220,7 @@ export function route<const R extends Declared>(config: R) {
   ];
   const takesJson = rest.request?.body?.content?.["application/json"] !== undefined;
   const middleware = [
+    ...(rebuild ? [rebuildWith(rebuild)] : []),
     ...(takesJson ? [storableJson] : []),
     ...(auth === "user" ? userMiddleware : auth === "session-optional" ? optionalUserMiddleware : []),
   ];

@@ -24,7 +24,7 @@ import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/schema";
-import type { AppEnv, IdempotencyState } from "../env";
+import type { AppEnv, IdempotencyOutcome, IdempotencyState } from "../env";
 import { AppError, onError } from "../errors";
 import type { EntityName } from "../protocol/registry";
 import { rowFromRaw, toWire } from "../sync/write";
@@ -116,8 +116,19 @@ const replay = (status: number, headers: HeadersInit, body: string | null) => {
   return new Response(body, { status, headers: h });
 };
 
-/** The response of a committed write whose stored response is missing, rebuilt from its outcome. */
-function rebuilt(c: Context<AppEnv>, outcome: NonNullable<NonNullable<IdempotencyState["prior"]>["outcome"]>) {
+/**
+ * The response of a committed write whose stored response is missing, rebuilt
+ * from its outcome: by the route's own `rebuild` when its reply is more than
+ * the record it wrote last (a purchase and its wallet, a conversation's state),
+ * else that record.
+ */
+async function rebuilt(c: Context<AppEnv>, outcome: IdempotencyOutcome): Promise<Response> {
+  if (c.var.rebuild) {
+    const res = await c.var.rebuild(c, outcome);
+    const headers = new Headers(res.headers);
+    headers.set("x-sync-cursor", outcome.cursor);
+    return replay(res.status, headers, res.status === 204 ? null : await res.text());
+  }
   const entity = outcome.entity as EntityName;
   const row = rowFromRaw(entity, outcome.row);
   const status = c.req.method === "POST" ? 201 : c.req.method === "DELETE" ? 204 : 200;
@@ -160,7 +171,8 @@ async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Pr
   // Still null: the first request is running, or has answered and its response
   // is being stored right after it was sent. Look again for a moment.
   let outcome = prior.outcome;
-  if (prior.ageMs < STALE_MS || outcome) {
+  let ageMs = prior.ageMs;
+  if (ageMs < STALE_MS) {
     for (let i = 0; i < 10; i++) {
       await sleep(100);
       const [row] = await c.var.db
@@ -169,17 +181,22 @@ async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Pr
           headers: idempotencyKeys.headers,
           body: idempotencyKeys.body,
           outcome: idempotencyKeys.outcome,
+          ageMs: sql<string>`extract(epoch from now() - ${idempotencyKeys.createdAt}) * 1000`,
         })
         .from(idempotencyKeys)
         .where(and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key)));
       if (!row) return inProgress(); // released after a 5xx: the client retries and runs it
       if (row.status != null) return replay(row.status, row.headers ?? {}, row.body);
       outcome = row.outcome ?? outcome;
+      ageMs = Number(row.ageMs);
     }
   }
-  // Written and committed, but the response never got stored: rebuild it (never run the write twice).
-  if (outcome) return rebuilt(c, outcome);
-  return prior.ageMs >= STALE_MS ? null : inProgress();
+  // A claim renewed within STALE_MS belongs to a request that is still running (it renews every
+  // RENEW_MS): an outcome then is only its writes so far (an assistant run writes several times),
+  // never its answer. Only once it stopped renewing without storing a response is the reply
+  // rebuilt from what it committed (never running the write twice).
+  if (ageMs < STALE_MS) return inProgress();
+  return outcome ? rebuilt(c, outcome) : null;
 }
 
 const staleClaim = (userId: string, key: string) =>

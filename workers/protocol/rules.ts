@@ -93,7 +93,8 @@ export const LIMITS = {
   library: { name: 200, description: 2_000, tracks: 500 },
   track: { title: 300, durationS: 86_400 },
   focus: { label: 200, minDurationS: 60, maxDurationS: 14_400 },
-  todo: { title: 500 },
+  /** `due_at` years: Postgres has no year 0, and a due date outside these is a typo, not a plan. */
+  todo: { title: 500, dueYears: { min: 1900, max: 9999 } },
   assistant: { message: 4_000, conversationTitle: 200, approvals: 20, tokenName: 100, focusMinutes: 240 },
   loop: { name: 100, bars: [1, 2, 4, 8], beatsPerBar: 4, minBpm: 40, maxBpm: 300, icons: 64, icon: 16 },
   song: { title: 200, timeline: 256, maxStartBar: 10_000, maxRepeat: 64 },

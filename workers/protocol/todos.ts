@@ -5,7 +5,14 @@ import { defineRecord } from "./record";
 import { LIMITS } from "./rules";
 
 const title = z.string().trim().min(1).max(LIMITS.todo.title);
-const dueAt = z.iso.datetime({ offset: true });
+/** An ISO-8601 instant whose (UTC) year is in LIMITS.todo.dueYears. */
+export const dueAt = z.iso.datetime({ offset: true }).refine(
+  (v) => {
+    const year = new Date(v).getUTCFullYear();
+    return year >= LIMITS.todo.dueYears.min && year <= LIMITS.todo.dueYears.max;
+  },
+  { message: `Due dates must fall in the years ${LIMITS.todo.dueYears.min}–${LIMITS.todo.dueYears.max}` },
+);
 
 export const todoSchema = z
   .object({

@@ -19,7 +19,7 @@ import {
 } from "../assistant/conversations";
 import { modelFromEnv } from "../assistant/model";
 import { run } from "../assistant/run";
-import type { AppEnv } from "../env";
+import type { AppEnv, IdempotencyOutcome } from "../env";
 import { scopeOf, type Scope } from "../lib/scope";
 import { listRoute } from "../lib/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
@@ -35,7 +35,7 @@ import {
   toolCallToWire,
   type ConversationState,
 } from "../protocol/assistant";
-import { assertId, expectedVersion, sendRecord } from "../sync/write";
+import { assertId, expectedVersion, rowFromRaw, sendRecord } from "../sync/write";
 import { z } from "zod";
 
 const leaseSeconds = (c: Context<AppEnv>) => Number(c.env.ASSISTANT_LEASE_SECONDS) || DEFAULT_LEASE_SECONDS;
@@ -61,6 +61,23 @@ async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<Co
     pending_tool_calls: rows.flatMap(({ call }) => (call?.status === "pending_approval" ? [toolCallToWire(call)] : [])),
     status: conv.status,
   };
+}
+
+/**
+ * send_message / approve_tools answered again from the committed outcome: the
+ * conversation as the run left it, with its history. Every change to a
+ * conversation's messages or calls bumps its version, so while the version is
+ * still the outcome's this is exactly the first answer; after later changes it
+ * is the state now (the conversation has moved on).
+ */
+async function rebuildState(c: Context<AppEnv>, outcome: IdempotencyOutcome): Promise<Response> {
+  const raw = outcome.rows?.conversation;
+  if (!raw) throw new Error("run outcome without its conversation");
+  const written = rowFromRaw("conversation", raw);
+  const { row: now } = await readConversation(c.var.db, c.var.user.id, written.id);
+  const row = now.version === written.version ? written : now;
+  c.header("ETag", etagOf(row));
+  return c.json(await buildState(c, row));
 }
 
 /** The state after a transition, read back from the database. */
@@ -206,6 +223,7 @@ register(
   route({
     method: "post",
     path: "/conversations/{id}/actions/send_message",
+    rebuild: rebuildState,
     tags,
     operationId: "sendMessage",
     description:
@@ -225,6 +243,7 @@ register(
   route({
     method: "post",
     path: "/conversations/{id}/actions/approve_tools",
+    rebuild: rebuildState,
     tags,
     operationId: "approveTools",
     description:

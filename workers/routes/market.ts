@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { assertItemIdFree, buy, findWallet, listItems, listLedger, listPurchases, refund } from "../data/market";
 import { achievementStatus, recommend } from "../data/market-insights";
-import type { AppEnv } from "../env";
+import type { AppEnv, IdempotencyOutcome } from "../env";
 import { crudRoutes, getRoute, listRoute } from "../lib/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { normalizeTags } from "../protocol/inbox";
@@ -28,7 +28,7 @@ import {
   walletToWire,
 } from "../protocol/market";
 import { ACHIEVEMENTS } from "../protocol/market-rules";
-import { assertId, requestScope, type RowOf, write } from "../sync/write";
+import { assertId, requestScope, rowFromRaw, type RowOf, write } from "../sync/write";
 
 const FIRST_PURCHASE = ACHIEVEMENTS.find((a) => a.id === "first_purchase")!;
 const tags = ["Market"];
@@ -82,11 +82,26 @@ register(
   },
 );
 
+/** A purchase or refund answered again from its committed outcome: the purchase and the wallet as written. */
+const rebuildPurchase =
+  (status: 200 | 201) =>
+  async (c: Context<AppEnv>, outcome: IdempotencyOutcome): Promise<Response> => {
+    const purchase = outcome.rows?.market_purchase;
+    const wallet = outcome.rows?.wallet;
+    if (!purchase || !wallet) throw new Error("purchase outcome without its purchase and wallet");
+    return sendPurchase(
+      c,
+      { purchase: rowFromRaw("market_purchase", purchase), wallet: rowFromRaw("wallet", wallet) },
+      status,
+    );
+  };
+
 register(
   market,
   route({
     method: "post",
     path: "/purchases",
+    rebuild: rebuildPurchase(201),
     tags,
     operationId: "buyMarketItem",
     description:
@@ -129,6 +144,7 @@ register(
   route({
     method: "post",
     path: "/purchases/{id}/refund",
+    rebuild: rebuildPurchase(200),
     tags,
     operationId: "refundPurchase",
     description:

@@ -31,7 +31,7 @@ import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzl
 import type { Context } from "hono";
 import type { Db, Tx } from "../../db/client";
 import type { AppEnv } from "../env";
-import { AppError, notFound } from "../errors";
+import { AppError, notFound, uniqueViolation } from "../errors";
 import { isUuid } from "../protocol/common";
 import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
@@ -188,7 +188,9 @@ async function logged<E extends EntityName>(
       update idempotency_keys set outcome = jsonb_build_object(
         'entity', ${entity}::text,
         'cursor', (select max(__seq) from numbered)::text,
-        'row', (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1))
+        'row', (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1),
+        'rows', coalesce(idempotency_keys.outcome->'rows', '{}'::jsonb) || jsonb_build_object(${entity}::text,
+          (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1)))
       where user_id = ${userId} and key = ${key} and status is null and exists (select 1 from numbered))`
       }
     select * from numbered order by __seq`);
@@ -211,6 +213,9 @@ async function logged<E extends EntityName>(
   }
   return rows;
 }
+
+/** Unique constraints on an id alone (not the (user_id, id) conflict target): a clash is someone else's record. */
+const GLOBAL_ID_KEYS = new Set(["market_items_pkey", "loops_id_key"]);
 
 /** Every update of a synced record: version +1 and a fresh updated_at. */
 const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
@@ -251,7 +256,13 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         // Keys are (user_id, id): only this user's own records can conflict.
         .onConflictDoNothing({ target: [t.userId, t.id] })
         .returning();
-      const [row] = await logged(db, userId, entity, "upsert", q, out, key);
+      const [row] = await logged(db, userId, entity, "upsert", q, out, key).catch((err: unknown) => {
+        // Ids unique across users (a custom reward's, a loop's): another user took this one,
+        // perhaps in a race with a check that found it free. The same 409 as any used id.
+        if (GLOBAL_ID_KEYS.has(uniqueViolation(err) ?? ""))
+          throw new AppError(409, "id_conflict", "A different record already uses this id.");
+        throw err;
+      });
       if (row) return { row, created: true };
       const [existing] = await (db as Loose)
         .select()
