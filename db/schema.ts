@@ -113,7 +113,12 @@ export const idempotencyKeys = pgTable(
      * written. A claim with an outcome is never taken over (the write must not
      * run twice); if storing the response failed, the replay is rebuilt from it.
      */
-    outcome: jsonb("outcome").$type<{ entity: string; row: Record<string, unknown>; cursor: string; rows?: Record<string, Record<string, unknown>> }>(),
+    outcome: jsonb("outcome").$type<{
+      entity: string;
+      row: Record<string, unknown>;
+      cursor: string;
+      rows?: Record<string, Record<string, unknown>>;
+    }>(),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],

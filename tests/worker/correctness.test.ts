@@ -35,7 +35,10 @@ describe("custom rewards", () => {
       const [a, b] = await Promise.all([signup(), signup()]);
       const id = crypto.randomUUID();
       const body = { id, name: "Tea break", price: 5 };
-      const [ra, rb] = await Promise.all([as(a).post("/api/market/items", body), as(b).post("/api/market/items", body)]);
+      const [ra, rb] = await Promise.all([
+        as(a).post("/api/market/items", body),
+        as(b).post("/api/market/items", body),
+      ]);
       expect([ra.status, rb.status].sort()).toEqual([201, 409]);
       const loser = ra.status === 409 ? ra : rb;
       expect(loser.body.error.code).toBe("id_conflict");
@@ -144,8 +147,8 @@ describe("studio", () => {
       await Promise.all(sockets.map((s) => s.next((m) => m.type === "hello")));
       expect((await as(owner).del(`/api/studio/loops/${loop.id}`)).status).toBe(204);
       for (const [i, s] of sockets.entries()) {
-        const m = await s.next((m) => m.type === "changes");
-        expect(m.changes).toEqual([expect.objectContaining({ entity: "loop_like", id: loop.id, op: "delete" })]);
+        const msg = await s.next((m) => m.type === "changes");
+        expect(msg.changes).toEqual([expect.objectContaining({ entity: "loop_like", id: loop.id, op: "delete" })]);
         // …and the pull agrees.
         const feed = (await as(fans[i]!).get("/api/sync/changes")).body.changes as any[];
         expect(feed.filter((c) => c.entity === "loop_like" && c.id === loop.id).at(-1).op).toBe("delete");
@@ -205,7 +208,9 @@ describe("Idempotency-Key retries answered from the committed outcome", () => {
     const u = await signup();
     const conv = (await as(u).post("/api/assistant/conversations", {})).body;
     const base = `/api/assistant/conversations/${conv.id}/actions`;
-    const sent = await sameAnswer(u, (h) => as(u).post(`${base}/send_message`, { content: "add todo water plants" }, h));
+    const sent = await sameAnswer(u, (h) =>
+      as(u).post(`${base}/send_message`, { content: "add todo water plants" }, h),
+    );
     const pending = (sent.body as any).pending_tool_calls[0];
     expect(pending.name).toBe("create_todo");
     await sameAnswer(u, (h) =>

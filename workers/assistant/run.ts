@@ -50,7 +50,8 @@ export async function executeApproved(scope: Scope, id: string, runId: string): 
           await holdClaim(w, id, runId);
           if (!def) throw new AppError(422, ErrorCode.unknown_tool, `There is no tool named ${call.name}.`);
           const input = def.input.safeParse(call.input);
-          if (!input.success || findUnstorable(input.data)) throw new AppError(422, ErrorCode.validation_failed, "The tool's input is invalid.");
+          if (!input.success || findUnstorable(input.data))
+            throw new AppError(422, ErrorCode.validation_failed, "The tool's input is invalid.");
           const result = await def.run(withinWrite(scope, w), input.data, { recordId: call.id });
           await w.update("tool_call", call.id, undefined, { status: "executed", result });
         },

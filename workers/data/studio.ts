@@ -117,11 +117,7 @@ export async function updateLoop(
 /** Delete the owner's loop: refused while an own song uses it; its parent's remixes_count drops with it. */
 export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, related: Related, expected?: number) {
   // The user-row lock serializes this with song writes (which take it first too), so the check below holds.
-  await w.lockLogs([
-    ...(related.parentOwner ? [related.parentOwner] : []),
-    ...related.remixOwners,
-    ...related.likers,
-  ]);
+  await w.lockLogs([...(related.parentOwner ? [related.parentOwner] : []), ...related.remixOwners, ...related.likers]);
   const using = await w.db
     .select({ id: songs.id })
     .from(songs)
