@@ -185,6 +185,28 @@ export const FIXTURES: Record<string, OpFixture> = {
   me: { make: get("/api/auth/me"), status: 200 },
   listSessions: { make: get("/api/auth/sessions"), status: 200 },
   revokeSession: { make: async (f) => mut(f, "DELETE", `/api/auth/sessions/${(await sessionOf(f)).id}`), status: 204 },
+  deleteAccount: {
+    // A fresh account per sample (signed up through the API: a real password hash).
+    make: async (f, i) => {
+      const name = `d${i}_${randomBytes(4).toString("hex")}`;
+      const password = "bench-password-123";
+      const made = await f.run({
+        method: "POST",
+        path: "/api/auth/signup",
+        headers: { "cf-connecting-ip": `10.7.${(i >> 8) & 255}.${i & 255}` },
+        body: { email: `${name}@bench.local`, username: name, password },
+      });
+      return {
+        method: "DELETE",
+        path: "/api/auth/account",
+        headers: { authorization: `Bearer ${made.json().token}`, "idempotency-key": randomUUID() },
+        body: { password },
+      };
+    },
+    status: 204,
+    twoTrips:
+      "deleting an account: the password hash is read and checked (PBKDF2, in the Worker) before anything is deleted",
+  },
   createPersonalToken: { make: (f) => mut(f, "POST", "/api/auth/tokens", { name: "bench" }), status: 201 },
 
   getSettings: { make: get("/api/settings"), status: 200 },
