@@ -15,10 +15,11 @@
  */
 import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { marketItems, marketTransactions, settings, userMarketPurchases, userWallet } from "../../db/schema";
+import { marketItems, marketTransactions, userMarketPurchases, userWallet } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { REFUND_WINDOW_MS, WELCOME_COINS, type Achievement } from "../protocol/market-rules";
-import { rowFromRaw, type RowOf, write, type WriteScope, type Writer } from "../sync/write";
+import { refusal, writeCall } from "../sync/call";
+import { rowFromRaw, type RowOf, type WriteScope, type Writer } from "../sync/write";
 import { paginate, paginateOwnNewest, type PageQuery } from "./paginate";
 
 type Kind = RowOf<"market_transaction">["kind"];
@@ -144,154 +145,94 @@ export const listPurchases = (db: Db, userId: string, q: PageQuery) =>
 
 // ---- purchases ---------------------------------------------------------------
 
-interface PurchaseContext {
-  item: RowOf<"market_item"> | null;
-  /** This user's purchase that already has the client-supplied id (ids are per user). */
-  existing: { itemId: string | null } | null;
-  owned: boolean;
-  firstPurchaseEarned: boolean;
-}
-
-/** One read before the transaction: the item (if visible), an id clash, ownership. */
-async function purchaseContext(db: Db, userId: string, itemId: string, id: string): Promise<PurchaseContext> {
-  const result = await db.execute(sql`
-    select
-      (select to_jsonb(i) from market_items i
-        where i.id = ${itemId} and ((i.user_id is null and i.active) or i.user_id = ${userId})) as item,
-      (select jsonb_build_object('item_id', p.item_id)
-        from user_market_purchases p where p.user_id = ${userId} and p.id = ${id}) as existing,
-      exists (select 1 from user_market_purchases p where p.user_id = ${userId} and p.item_id = ${itemId}
-        and not p.consumable and p.refunded_at is null) as owned,
-      exists (select 1 from user_rewards r where r.user_id = ${userId} and r.achievement = 'first_purchase')
-        as first_purchase_earned`);
-  const row = result.rows[0] as {
-    item: Record<string, unknown> | null;
-    existing: { item_id: string | null } | null;
-    owned: boolean;
-    first_purchase_earned: boolean;
-  };
-  return {
-    item: row.item ? rowFromRaw("market_item", row.item) : null,
-    existing: row.existing ? { itemId: row.existing.item_id } : null,
-    owned: row.owned,
-    firstPurchaseEarned: row.first_purchase_earned,
-  };
-}
-
 export const insufficientFunds = (price: number) =>
   new AppError(409, "insufficient_funds", `You need ${price} coins for this; your balance is too low.`);
 export const alreadyOwned = () => new AppError(409, "already_owned", "You already own this item.");
+const idConflict = () => new AppError(409, "id_conflict", "A different record already uses this id.");
 
-/** Thrown inside the transaction to undo a debit when a racing request already made this purchase. */
-class SamePurchase extends Error {}
+/** The 4xx for a refusal raised by continuum_buy() / continuum_refund(). */
+function marketRefusal(err: unknown): AppError | undefined {
+  const r = refusal(err);
+  if (!r) return undefined;
+  switch (r.code) {
+    case "insufficient_funds":
+      return insufficientFunds(Number(r.detail));
+    case "already_owned":
+      return alreadyOwned();
+    case "id_conflict":
+      return idConflict();
+    case "market_item_not_found":
+      return notFound("Market item");
+    case "purchase_not_found":
+      return notFound("Purchase");
+    case "already_refunded":
+      return new AppError(409, "already_refunded", "This purchase has already been refunded.");
+    case "refund_window_closed":
+      return new AppError(409, "refund_window_closed", "Purchases can be refunded within 24 hours only.");
+    default:
+      return undefined;
+  }
+}
 
-export type PurchaseResult =
-  | { created: true; purchase: RowOf<"market_purchase">; wallet: RowOf<"wallet"> }
-  | { created: false; purchase: RowOf<"market_purchase">; wallet: RowOf<"wallet"> };
+export type PurchaseResult = {
+  created: boolean;
+  purchase: RowOf<"market_purchase">;
+  wallet: RowOf<"wallet">;
+};
+
+interface RawPurchase {
+  created?: boolean;
+  purchase: Record<string, unknown>;
+  wallet: Record<string, unknown>;
+}
+const purchaseOf = (r: RawPurchase) => ({
+  purchase: rowFromRaw("market_purchase", r.purchase),
+  wallet: rowFromRaw("wallet", r.wallet),
+});
 
 /**
- * Buys an item in one transaction: the purchase row, the conditional debit
- * and its ledger row (and the first-purchase bonus, once). Every refusal
- * (404, 409 already_owned / insufficient_funds / id_conflict) rolls it all back.
+ * Buys an item in ONE statement (continuum_buy(), db/migrations/
+ * 0009_one_call_writes.sql): the purchase row, the conditional debit and its
+ * ledger row, and the first-purchase bonus, once. Every refusal (404, 409
+ * already_owned / insufficient_funds / id_conflict) raises, so nothing of it
+ * commits; a repeated client id returns the first purchase (`created` false).
  */
 export async function buy(
   scope: WriteScope,
   req: { itemId: string; id?: string | undefined },
   firstPurchase: Achievement,
 ): Promise<PurchaseResult> {
-  const { db, userId } = scope;
   const id = req.id ?? crypto.randomUUID();
-  const ctx = await purchaseContext(db, userId, req.itemId, id);
-  const replay = async () => {
-    const [purchase] = await db
-      .select()
-      .from(userMarketPurchases)
-      .where(and(eq(userMarketPurchases.userId, userId), eq(userMarketPurchases.id, id)));
-    if (!purchase || purchase.itemId !== req.itemId)
-      throw new AppError(409, "id_conflict", "A different record already uses this id.");
-    return { created: false as const, purchase, wallet: await findWallet(db, userId) };
-  };
-  if (ctx.existing) {
-    // A retried create with the same id: the purchase it made, not a second one.
-    if (ctx.existing.itemId === req.itemId) return replay();
-    throw new AppError(409, "id_conflict", "A different record already uses this id.");
-  }
-  const item = ctx.item;
-  if (!item) throw notFound("Market item");
-  if (ctx.owned) throw alreadyOwned();
+  const key = scope.idempotencyKey ?? null;
   try {
-    return await write(
+    const r = await writeCall<RawPurchase>(
       scope,
-      async (w) => {
-        // The purchase row first: a racing purchase of the same non-consumable
-        // then fails on the unique index (already_owned) before anything is debited.
-        const { row: purchase, created } = await w.insert("market_purchase", {
-          id,
-          itemId: item.id,
-          itemName: item.name,
-          price: item.price,
-          consumable: item.consumable,
-          effect: item.effect,
-        });
-        if (!created) throw new SamePurchase();
-        const paid = await move(w, {
-          amount: -item.price,
-          kind: "purchase",
-          sourceType: "purchase",
-          sourceId: id,
-          description: `Bought ${item.name}`,
-        });
-        if (!paid) throw insufficientFunds(item.price);
-        let wallet = paid.wallet;
-        if (!ctx.firstPurchaseEarned) {
-          await grant(w, userId, [firstPurchase]);
-          wallet = await findWallet(w.db, userId);
-        }
-        return { created: true as const, purchase, wallet };
-      },
-      { transaction: true },
+      sql`select continuum_buy(${scope.userId}, ${req.itemId}, ${id}, ${key},
+        ${await rewardId(scope.userId, firstPurchase.id)}, ${firstPurchase.id}, ${firstPurchase.bonus},
+        ${firstPurchase.name}) as r`,
     );
+    return { created: r.created === true, ...purchaseOf(r) };
   } catch (err) {
-    // A racing request with the same purchase id got there first (its ledger row or its purchase row).
-    if (err instanceof SamePurchase || uniqueViolation(err) === "market_transactions_source_key") return replay();
     // A parallel purchase of the same non-consumable won the race.
     if (uniqueViolation(err) === "user_market_purchases_owned_once") throw alreadyOwned();
-    throw err;
+    throw marketRefusal(err) ?? err;
   }
 }
 
 /**
- * Refunds a purchase within 24 h, once: marks it refunded and credits the
- * price back with a correcting ledger row. An applied accent it bought is
- * switched off in the same transaction.
+ * Refunds a purchase within 24 h, once, in ONE statement (continuum_refund()):
+ * marks it refunded and credits the price back with a correcting ledger row;
+ * an applied accent it bought is switched off in the same statement.
  */
-export async function refund(w: Writer, userId: string, id: string) {
-  const [purchase] = await w.updateWhere(
-    "market_purchase",
-    and(
-      eq(userMarketPurchases.id, id),
-      isNull(userMarketPurchases.refundedAt),
-      sql`${userMarketPurchases.createdAt} > now() - ${`${REFUND_WINDOW_MS / 1000} seconds`}::interval`,
-    ),
-    { refundedAt: sql`now()` },
-  );
-  if (!purchase) {
-    const [current] = await w.db
-      .select()
-      .from(userMarketPurchases)
-      .where(and(eq(userMarketPurchases.id, id), eq(userMarketPurchases.userId, userId)));
-    if (!current) throw notFound("Purchase");
-    if (current.refundedAt) throw new AppError(409, "already_refunded", "This purchase has already been refunded.");
-    throw new AppError(409, "refund_window_closed", "Purchases can be refunded within 24 hours only.");
+export async function refund(scope: WriteScope, id: string): Promise<Omit<PurchaseResult, "created">> {
+  try {
+    const r = await writeCall<RawPurchase>(
+      scope,
+      sql`select continuum_refund(${scope.userId}, ${id}, ${scope.idempotencyKey ?? null},
+        ${REFUND_WINDOW_MS / 1000}) as r`,
+    );
+    return purchaseOf(r);
+  } catch (err) {
+    throw marketRefusal(err) ?? err;
   }
-  const moved = await move(w, {
-    amount: purchase.price,
-    kind: "refund",
-    sourceType: "refund",
-    sourceId: purchase.id,
-    description: `Refunded ${purchase.itemName}`,
-  });
-  const effect = purchase.effect;
-  if (effect?.kind === "accent") await w.updateWhere("settings", eq(settings.accent, effect.accent), { accent: null });
-  return { purchase, wallet: moved!.wallet };
 }

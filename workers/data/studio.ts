@@ -22,7 +22,8 @@ import {
   type UpdateLoop,
 } from "../protocol/studio";
 import { ErrorCode } from "../protocol/rules";
-import { assertId, rowFromRaw, type RowOf, type Writer } from "../sync/write";
+import { refusal, writeCall } from "../sync/call";
+import { assertId, rowFromRaw, type RowOf, type Writer, type WriteScope } from "../sync/write";
 import { paginateOwnNewest } from "./paginate";
 
 type Loop = RowOf<"loop">;
@@ -181,44 +182,24 @@ export async function relatedOwners(db: Db, loop: Loop): Promise<Related> {
 }
 
 /**
- * Like (true) or unlike (false). The join row is the truth; the counter moves
- * only when a row was inserted/deleted, in the same transaction, and the
- * owner's log gets the new count. Idempotent by nature.
+ * Like (true) or unlike (false) a loop the caller may read, in ONE statement
+ * (continuum_like(), db/migrations/0009_one_call_writes.sql): the join row is
+ * the truth; the counter moves only when a row was inserted/deleted, and the
+ * owner's log gets the new count. Idempotent by nature; 404 if the loop is not
+ * (or no longer) readable.
  */
-export async function setLike(w: Writer, userId: string, loop: Loop, like: boolean) {
-  await w.lockLogs([loop.userId]);
-  const changed = like
-    ? await w.log(
-        "loop_like",
-        "upsert",
-        sql`insert into loop_likes (user_id, loop_id)
-            select ${userId}, id from loops where id = ${loop.id} and (visibility = 'public' or user_id = ${userId})
-            on conflict do nothing
-            returning *, loop_id as id, 1 as version`,
-      )
-    : await w.log(
-        "loop_like",
-        "delete",
-        sql`delete from loop_likes where user_id = ${userId} and loop_id = ${loop.id}
-            returning *, loop_id as id, 1 as version`,
-      );
-  if (changed.length) {
-    const [row] = await w.log(
-      "loop",
-      "upsert",
-      sql`update loops set likes_count = likes_count + ${like ? 1 : -1} where id = ${loop.id} returning *`,
-      { owner: loop.userId },
+export async function setLike(scope: WriteScope, loopId: string, like: boolean) {
+  assertId("loop", loopId);
+  try {
+    const r = await writeCall<{ liked: boolean; likes_count: number }>(
+      scope,
+      sql`select continuum_like(${scope.userId}, ${loopId}, ${like}, ${scope.idempotencyKey ?? null}) as r`,
     );
-    if (row) return { liked: like, likes_count: row.likesCount };
+    return { liked: r.liked, likes_count: Number(r.likes_count) };
+  } catch (err) {
+    if (refusal(err)?.code === "loop_not_found") throw notFound("Loop");
+    throw err;
   }
-  const [now] = await w.db
-    .execute<{ likes_count: number; liked: boolean }>(
-      sql`select likes_count, exists (select 1 from loop_likes where user_id = ${userId} and loop_id = ${loop.id}) as liked
-        from loops where id = ${loop.id} and (visibility = 'public' or user_id = ${userId})`,
-    )
-    .then((r) => r.rows);
-  if (!now) throw notFound("Loop"); // made private or deleted meanwhile
-  return { liked: now.liked, likes_count: Number(now.likes_count) };
 }
 
 /** Own loops may always be remixed; another user's only when public and remixable (else 404, like a private one). */

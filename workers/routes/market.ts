@@ -28,7 +28,7 @@ import {
   walletToWire,
 } from "../protocol/market";
 import { ACHIEVEMENTS } from "../protocol/market-rules";
-import { assertId, requestScope, rowFromRaw, type RowOf, write } from "../sync/write";
+import { assertId, requestScope, rowFromRaw, type RowOf } from "../sync/write";
 
 const FIRST_PURCHASE = ACHIEVEMENTS.find((a) => a.id === "first_purchase")!;
 const tags = ["Market"];
@@ -156,8 +156,7 @@ register(
   async (c) => {
     const { id } = c.req.valid("param");
     assertId("market_purchase", id);
-    const userId = c.var.user.id;
-    return sendPurchase(c, await write(requestScope(c), (w) => refund(w, userId, id), { transaction: true }));
+    return sendPurchase(c, await refund(requestScope(c), id));
   },
 );
 

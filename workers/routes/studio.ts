@@ -197,8 +197,7 @@ for (const method of ["put", "delete"] as const)
       errors: [400, 404],
     }),
     async (c) => {
-      const target = await readableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
-      return c.json(await write(requestScope(c), (w) => setLike(w, c.var.user.id, target, method === "put"), tx));
+      return c.json(await setLike(requestScope(c), c.req.valid("param").id, method === "put"));
     },
   );
 

@@ -221,7 +221,7 @@ const GLOBAL_ID_KEYS = new Set(["market_items_pkey", "loops_id_key"]);
 const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
 
 /** Each user's committed change batches, relayed to that user after commit. */
-type Changes = Map<string, Change[][]>;
+export type Changes = Map<string, Change[][]>;
 
 function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolean, key: string | undefined): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
@@ -330,7 +330,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
 }
 
 /** Postgres deadlock / serialization failure: safe to run the whole write again. */
-const retryable = (err: unknown) => {
+export const retryable = (err: unknown) => {
   for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
     const code = (e as { code?: unknown }).code;
     if (code === "40P01" || code === "40001") return true;
@@ -391,7 +391,7 @@ export async function write<T>(
 }
 
 /** The writer's own changes report its cursor; every user's (own or another's) are relayed to that user. */
-function announceAll(scope: WriteScope, changes: Changes) {
+export function announceAll(scope: WriteScope, changes: Changes) {
   for (const [owner, batches] of changes) {
     if (owner === scope.userId) scope.committed?.(String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
     announce(scope, owner, batches);

@@ -1,0 +1,79 @@
+/**
+ * Writes done by one database function in one statement (db/migrations/
+ * 0009_one_call_writes.sql): a purchase, a refund, a like. The function
+ * appends each change to the change log itself (continuum_log(), the same
+ * entries as `logged()` in ./write.ts) and returns them; here they become the
+ * request's cursor and the relay after commit, through write.ts's
+ * `announceAll` — so the change log and the live relay happen exactly as for
+ * every other write. One statement on the HTTP path: the session check leads
+ * it, and the write costs one round trip.
+ *
+ * Refusals raise SQLSTATE `CNAPP` with the API error code as the message
+ * (`code` or `code:detail`); `refusal()` reads it for the caller to map.
+ */
+import type { SQL } from "drizzle-orm";
+import { isEntity } from "../protocol/registry";
+import type { Change } from "../protocol/sync";
+import { announceAll, retryable, rowFromRaw, toWire, type Changes, type WriteScope } from "./write";
+
+/** One change as continuum_log() returns it. */
+interface LoggedChange {
+  owner: string;
+  cursor: string;
+  entity: string;
+  op: "upsert" | "delete";
+  row: Record<string, unknown>;
+}
+
+/** The refusal a database function raised (SQLSTATE CNAPP), if `err` is one. */
+export function refusal(err: unknown): { code: string; detail: string } | undefined {
+  for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === "CNAPP" && typeof message === "string") {
+      const at = message.indexOf(":");
+      return at < 0 ? { code: message, detail: "" } : { code: message.slice(0, at), detail: message.slice(at + 1) };
+    }
+  }
+  return undefined;
+}
+
+function toChange(c: LoggedChange): Change {
+  if (!isEntity(c.entity)) throw new Error(`continuum_log: unknown entity ${c.entity}`);
+  const version = Number(c.row.version);
+  return c.op === "delete"
+    ? { cursor: c.cursor, entity: c.entity, id: String(c.row.id), op: "delete", version: version + 1, data: null }
+    : {
+        cursor: c.cursor,
+        entity: c.entity,
+        id: String(c.row.id),
+        op: "upsert",
+        version,
+        data: toWire(c.entity, rowFromRaw(c.entity, c.row)),
+      };
+}
+
+/**
+ * Runs `statement` — `select <function>(…) as r`, whose jsonb result carries
+ * `changes` — and announces the changes after it committed. A deadlock or
+ * serialization failure rolled the one statement back whole, so it is retried.
+ */
+export async function writeCall<T extends object>(
+  scope: WriteScope,
+  statement: SQL,
+): Promise<T & { changes: LoggedChange[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await scope.db.execute(statement);
+      const r = (result.rows[0] as { r: T & { changes: LoggedChange[] } }).r;
+      const changes: Changes = new Map();
+      for (const c of r.changes) {
+        if (!changes.has(c.owner)) changes.set(c.owner, []);
+        changes.get(c.owner)!.push([toChange(c)]);
+      }
+      announceAll(scope, changes);
+      return r;
+    } catch (err) {
+      if (!(retryable(err) && attempt < 3)) throw err;
+    }
+  }
+}
