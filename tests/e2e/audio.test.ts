@@ -32,8 +32,6 @@ declare const document: any;
 declare const location: { hash: string };
 declare const MutationObserver: any;
 
-const LIVE_BUDGET_MS = 1_000;
-
 /** A mono 16-bit PCM WAV of a sine tone, built byte by byte. */
 function sineWav(seconds: number, hz = 440, rate = 44_100): Buffer {
   const samples = Math.round(seconds * rate);
@@ -268,19 +266,6 @@ describe("audio, libraries and references on two desktops of one account", () =>
       await d.page.getByText("No tracks yet. Add one below.").waitFor();
     }
 
-    // Timestamps from inside the browsers (one machine, one clock).
-    await b.page.evaluate((title) => {
-      const w = window as { e2eTrackAt?: number };
-      new MutationObserver(() => {
-        const titles = [...document.querySelectorAll("[data-testid=track-row] .item-title")].map(
-          (e: any) => e.textContent,
-        );
-        if (titles.includes(title)) w.e2eTrackAt ??= Date.now();
-      }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    }, TRACK);
-    await a.page.evaluate(() => {
-      document.addEventListener("submit", () => ((window as { e2eSubmitAt?: number }).e2eSubmitAt = Date.now()), true);
-    });
     const framesBefore = b.frames.length;
 
     await a.page.getByLabel("Audio file", { exact: true }).selectOption({ label: TONE.name });
@@ -290,15 +275,8 @@ describe("audio, libraries and references on two desktops of one account", () =>
     await mine.waitFor();
     expect(await mine.locator("p.muted").innerText()).toBe(`${TONE.name} · 0:40`);
 
-    const trackAt = (await (
-      await b.page.waitForFunction(() => (window as { e2eTrackAt?: number }).e2eTrackAt, null, { timeout: 10_000 })
-    ).jsonValue()) as number;
-    const submitAt = await a.page.evaluate(() => (window as { e2eSubmitAt: number }).e2eSubmitAt);
-    const liveMs = trackAt - submitAt;
-    console.log(`[e2e] audio: new track desktop A → desktop B over the socket in ${liveMs} ms`);
-    expect(liveMs).toBeGreaterThanOrEqual(0);
-    expect(liveMs).toBeLessThanOrEqual(LIVE_BUDGET_MS);
-    // It came over the socket: a "changes" frame carrying the track.
+    // How fast is the bench's business (npm run bench); here: that it came over the
+    // socket, a "changes" frame carrying the track.
     const pushed = () =>
       b.frames
         .slice(framesBefore)
@@ -312,6 +290,7 @@ describe("audio, libraries and references on two desktops of one account", () =>
     await expect.poll(() => pushed().length).toBe(1);
     expect(await statusText(b.page)).toBe("Live");
     const theirs = b.page.getByTestId("track-row").filter({ hasText: TRACK });
+    await theirs.waitFor();
     expect(await theirs.locator("p.muted").innerText()).toBe(`${TONE.name} · 0:40`);
     await b.page.getByRole("button", { name: `Play ${TRACK}` }).waitFor();
   });

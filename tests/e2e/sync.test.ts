@@ -3,9 +3,10 @@
  * Debian's Chromium, one account on a desktop (WebSocket), a second desktop
  * and a phone (polling), all signed in through the UI.
  *
- * The flows share one account and run in order. Only the live path is timed
- * (≤ 1 s, measured in the browsers); everything that rides the phone's poll
- * uses generous, bounded waits.
+ * The flows share one account and run in order. Nothing is timed (latency is
+ * the bench's business): the live path is proven by the socket frame that
+ * carried the change; everything that rides the phone's poll uses generous,
+ * bounded waits.
  */
 import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -30,14 +31,11 @@ import {
 } from "./browser.ts";
 
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
-declare const window: any;
 declare const document: any;
 declare const localStorage: Record<string, string>;
-declare const MutationObserver: any;
 
 /** A 5 s poll backs off to 4× while idle: 20 s, plus slack for a busy 2-core machine. */
 const POLL_WAIT = { timeout: 45_000, interval: 250 };
-const LIVE_BUDGET_MS = 1_000;
 const THEME_HINT_KEY = "continuum.theme-hint";
 
 let app: RunningApp;
@@ -155,45 +153,17 @@ describe("one account on a desktop, a second desktop and a phone", () => {
     await go(phone.page, "inbox");
   });
 
-  it("a theme change reaches the other desktop over the socket within 1 s, and the phone by its next poll", async () => {
-    // Timestamps are taken inside the browsers (one machine, one clock).
-    await desktop2.page.evaluate(() => {
-      const w = window as { e2eDarkAt?: number };
-      new MutationObserver(() => {
-        if (document.documentElement.dataset.theme === "dark") w.e2eDarkAt ??= Date.now();
-      }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
-    });
+  it("a theme change reaches the other desktop over the socket, and the phone by its next poll", async () => {
     const framesBefore = desktop2.frames.length;
-
     await go(desktop.page, "settings");
-    await desktop.page.evaluate(() => {
-      document.addEventListener(
-        "change",
-        (e: { target: unknown }) => {
-          const t = e.target as { name: string; value: string };
-          if (t.name === "theme" && t.value === "dark") (window as { e2eChangedAt: number }).e2eChangedAt = Date.now();
-        },
-        true,
-      );
-    });
     expect(await statusText(desktop2.page)).toBe("Live");
     const phoneBefore = await phone.page.evaluate(() => document.documentElement.dataset.theme);
     expect(phoneBefore).toBe("light");
 
-    const t0 = Date.now();
     await desktop.page.getByLabel("Dark", { exact: true }).check();
     await expect.poll(() => desktop.page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
-
-    const darkAt = (await (
-      await desktop2.page.waitForFunction(() => (window as { e2eDarkAt?: number }).e2eDarkAt, null, {
-        timeout: 10_000,
-      })
-    ).jsonValue()) as number;
-    const changedAt = await desktop.page.evaluate(() => (window as { e2eChangedAt: number }).e2eChangedAt);
-    const liveMs = darkAt - changedAt;
-    console.log(`[e2e] theme: desktop → desktop2 over the socket in ${liveMs} ms`);
-    expect(liveMs).toBeGreaterThanOrEqual(0);
-    expect(liveMs).toBeLessThanOrEqual(LIVE_BUDGET_MS);
+    await expect.poll(() => desktop2.page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    // How fast is the bench's business (npm run bench); here: that it came over the socket.
     // …and it came over the socket: a "changes" frame carrying the new theme.
     // (Frame events reach Node on their own schedule, hence the poll.)
     const pushed = () =>
@@ -210,7 +180,6 @@ describe("one account on a desktop, a second desktop and a phone", () => {
     expect(await statusText(desktop2.page)).toBe("Live");
 
     await expect.poll(() => phone.page.evaluate(() => document.documentElement.dataset.theme), POLL_WAIT).toBe("dark");
-    console.log(`[e2e] theme: desktop → phone by poll in ${Date.now() - t0} ms`);
     // The phone never opened a socket: polling is its whole transport.
     expect(phone.sockets).toEqual([]);
     expect(desktop.sockets.length).toBeGreaterThan(0);
