@@ -5,8 +5,13 @@ import { BASE } from "./api";
 export interface TestSocket {
   messages: any[];
   next(pred?: (m: any) => boolean, timeoutMs?: number): Promise<any>;
-  /** Resolves true if no message matching `pred` arrives within `ms`. */
-  silentFor(ms: number, pred?: (m: any) => boolean): Promise<boolean>;
+  /**
+   * Every message not yet read, up to and including the first that matches
+   * `sentinel`. "Nothing arrived" is checked this way, never by waiting a while:
+   * the caller makes a write that is relayed after the would-be leak (so a leak
+   * would arrive first) and expects the sentinel to be the only message.
+   */
+  upTo(sentinel: (m: any) => boolean, timeoutMs?: number): Promise<any[]>;
   send(data: string): void;
   close(): void;
   /** Resolves when the server closes the socket. */
@@ -30,7 +35,7 @@ export async function openSocket(token: string, clientId?: string): Promise<Test
     messages.push(JSON.parse(e.data as string));
     for (const w of waiters.splice(0)) w();
   });
-  return {
+  const socket: TestSocket = {
     messages,
     async next(pred = () => true, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
@@ -50,13 +55,14 @@ export async function openSocket(token: string, clientId?: string): Promise<Test
         });
       }
     },
-    async silentFor(ms, pred = () => true) {
-      const start = messages.length;
-      await new Promise((r) => setTimeout(r, ms));
-      return !messages.slice(start).some(pred);
+    async upTo(sentinel, timeoutMs) {
+      const from = read;
+      await socket.next(sentinel, timeoutMs);
+      return messages.slice(from, read);
     },
     closed,
     send: (d) => ws.send(d),
     close: () => ws.close(1000, "done"),
   };
+  return socket;
 }

@@ -5,6 +5,13 @@ import { pruneChangeLog } from "../../workers/jobs/prune";
 import { as, SIGNUP_ENTITIES, signup } from "../support/api";
 import { openSocket } from "../support/socket";
 
+/** B makes a write of its own; returns a matcher for the socket message that carries it. */
+async function bOwnWrite(b: { token: string }, title: string) {
+  const r = await as(b).post("/api/user/inbox", { title });
+  expect(r.status).toBe(201);
+  return (m: any) => m.type === "changes" && m.changes.some((c: any) => c.id === r.body.id);
+}
+
 describe("live sync over the user's Durable Object", () => {
   test("both sockets of A get a change made over HTTP; B's socket gets nothing; B can't touch A's ids", async () => {
     const a = await signup();
@@ -14,7 +21,7 @@ describe("live sync over the user's Durable Object", () => {
     const b1 = await openSocket(b.token);
     const hello = await a1.next((m) => m.type === "hello");
     await a2.next((m) => m.type === "hello");
-    await b1.next((m) => m.type === "hello");
+    const bHello = await b1.next((m) => m.type === "hello");
 
     const created = await as(a).post("/api/user/inbox", { title: "buy milk #errands" }, { "x-client-id": "a-desktop" });
     expect(created.status).toBe(201);
@@ -33,14 +40,19 @@ describe("live sync over the user's Durable Object", () => {
         }),
       ]);
     }
-    expect(await b1.silentFor(300)).toBe(true);
+    // B's own write is relayed after A's: had A's change leaked to B, it would come first.
+    const bSentinel = await bOwnWrite(b, "b sentinel 1");
+    const first = await b1.upTo(bSentinel);
+    expect(first).toEqual([expect.objectContaining({ type: "changes", prev: bHello.cursor })]);
 
     const id = created.body.id;
     expect((await as(b).get(`/api/user/inbox/${id}`)).status).toBe(404);
     expect((await as(b).put(`/api/user/inbox/${id}`, { title: "mine now" })).status).toBe(404);
     expect((await as(b).del(`/api/user/inbox/${id}`)).status).toBe(404);
     expect((await as(a).get(`/api/user/inbox/${id}`)).body.title).toBe("buy milk #errands");
-    expect(await b1.silentFor(100)).toBe(true);
+    // B's refused attempts wrote nothing to anyone's log: B's next write is the only message.
+    const bSentinel2 = await bOwnWrite(b, "b sentinel 2");
+    expect(await b1.upTo(bSentinel2)).toEqual([expect.objectContaining({ type: "changes", prev: first[0].cursor })]);
     for (const s of [a1, a2, b1]) s.close();
   });
 
