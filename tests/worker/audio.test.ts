@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
 import { cleanupAudio } from "../../workers/jobs/audio-cleanup";
+import { runScheduled } from "../../workers/jobs/scheduled";
 import worker from "../../workers/index";
 import { as, signup } from "../support/api";
 import { noise, raw, samples, sha256Hex, uploadAudio, uploadHeaders, wav, wavHeader } from "../support/audio";
@@ -423,7 +424,7 @@ describe("cleanup job", () => {
     }
   });
 
-  test("runs from the Worker's scheduled handler (Cron Trigger)", async () => {
+  test("runs in the scheduled run (the Cron Trigger's jobs), scoped to this test's user", async () => {
     const u = await signup();
     const started = (
       await as(u).post("/api/audio/uploads", { filename: "x.wav", content_type: "audio/wav", size: 6 * MiB })
@@ -436,10 +437,11 @@ describe("cleanup job", () => {
     );
     await handle.close();
 
-    const controller = createScheduledController({ scheduledTime: new Date(), cron: "17 * * * *" });
+    // The handler itself runs unscoped; that it runs every job is tests/worker/jobs.test.ts's.
     const ctx = createExecutionContext();
-    await worker.scheduled!(controller, env as any, ctx);
+    const report = await runScheduled(env, new Date(), (p) => ctx.waitUntil(p), { userId: u.id });
     await waitOnExecutionContext(ctx);
+    expect(report.audio).toEqual({ ok: true, counts: { abortedUploads: 1, deletedOrphans: 0 } });
     expect((await as(u).get(`/api/audio/uploads/${started.upload_id}`)).status).toBe(404);
     expect(await objectsOf(u.id)).toEqual([fresh]); // within the grace period: an upload may be about to record it
   });

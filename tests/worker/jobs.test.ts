@@ -39,21 +39,27 @@ describe("scheduled jobs", () => {
         list: () => Promise.reject(new Error("R2 unavailable")),
       },
     } as unknown as Env;
-    const report = await runScheduled(broken, new Date(), () => {});
+    // Scoped to this test's user: all files share one database (AGENTS.md).
+    const report = await runScheduled(broken, new Date(), () => {}, { userId: u.id });
     expect(report.change_log!.ok).toBe(false);
     expect(report.audio!.ok).toBe(false);
     expect(report.expired).toMatchObject({ ok: true });
     const expired = report.expired as { ok: true; counts: Record<string, number> };
-    expect(expired.counts.sessions).toBeGreaterThanOrEqual(1);
+    expect(expired.counts.sessions).toBe(1); // the user's one session, and no one else's
     expect((await withDb((db) => db.execute(sql`select 1 from sessions where user_id = ${u.id}`))).rows.length).toBe(0);
     const line = JSON.parse(logs.find((l) => l.includes("scheduled jobs"))!);
     expect(line.jobs.expired.counts.sessions).toBe(expired.counts.sessions);
     expect(JSON.stringify(line)).not.toMatch(/R2 unavailable|delete from|select /i); // codes, not messages
 
-    // The Worker's handler reports the failure to the runtime (the dashboard shows the run failed).
+    // The Worker's handler runs every job and reports the failure to the runtime (the
+    // dashboard shows the run failed). It runs unscoped, so here against a database
+    // that doesn't exist: every job fails and nothing of other tests' users is touched.
+    const nowhere = { ...broken, DATABASE_URL: env.DATABASE_URL.replace(/\/[^/?]+(?=\?|$)/, "/no_such_database") };
     const ctx = createExecutionContext();
     const controller = createScheduledController({ scheduledTime: new Date(), cron: "17 * * * *" });
-    await expect(worker.scheduled!(controller, broken, ctx)).rejects.toThrow(/change_log, audio/);
+    await expect(worker.scheduled!(controller, nowhere, ctx)).rejects.toThrow(
+      /scheduled jobs failed: change_log, expired, audio, studio_counters$/,
+    );
     await waitOnExecutionContext(ctx);
   });
 
@@ -68,8 +74,8 @@ describe("scheduled jobs", () => {
     await withDb((db) =>
       db.execute(sql`insert into idempotency_keys (user_id, key, request_hash) values (${u.id}, 'fresh', 'h')`),
     );
-    const counts = await withDb((db) => pruneExpired(db));
-    expect(counts.idempotencyKeys).toBeGreaterThanOrEqual(n);
+    const counts = await withDb((db) => pruneExpired(db, new Date(), async () => {}, { userId: u.id }));
+    expect(counts.idempotencyKeys).toBe(n);
     const left = await withDb((db) => db.execute(sql`select key from idempotency_keys where user_id = ${u.id}`));
     expect(left.rows).toEqual([{ key: "fresh" }]);
   });

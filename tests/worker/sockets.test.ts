@@ -88,13 +88,18 @@ describe("sockets end with their session", () => {
     );
     const ended: [string, string[]][] = [];
     const counts = await withDb((db) =>
-      pruneExpired(db, new Date(), async (userId, ids) => {
-        ended.push([userId, ids]);
-        await endSessionSockets(env, userId, ids);
-      }),
+      pruneExpired(
+        db,
+        new Date(),
+        async (userId, ids) => {
+          ended.push([userId, ids]);
+          await endSessionSockets(env, userId, ids);
+        },
+        { userId: u.id }, // all files share one database: only this test's user
+      ),
     );
-    expect(counts.sessions).toBeGreaterThanOrEqual(1);
-    expect(ended.find(([id]) => id === u.id)?.[1].length).toBe(1);
+    expect(counts.sessions).toBe(1);
+    expect(ended.map(([id, ids]) => [id, ids.length])).toEqual([[u.id, 1]]);
     expect((await ws.closed).code).toBe(4001);
   });
 });

@@ -77,12 +77,15 @@ export async function pruneExpired(
   db: Db,
   now = new Date(),
   onSessionsEnded: (userId: string, sessionIds: string[]) => Promise<unknown> = async () => {},
+  /** `userId` scopes a run to one user (tests, support tools); the cron passes none. */
+  opts: { userId?: string } = {},
 ): Promise<{ sessions: number; idempotencyKeys: number }> {
+  const scope = opts.userId ? sql`user_id = ${opts.userId}` : sql`true`;
   let sessions = 0;
   for (;;) {
     const result = await db.execute(sql`
       delete from sessions where id in (
-        select id from sessions where expires_at < ${now} limit ${BATCH})
+        select id from sessions where expires_at < ${now} and ${scope} limit ${BATCH})
       returning id, user_id`);
     const rows = result.rows as { id: string; user_id: string }[];
     sessions += rows.length;
@@ -97,7 +100,8 @@ export async function pruneExpired(
     () => sql`
       with dropped as (
         delete from idempotency_keys where (user_id, key) in (
-          select user_id, key from idempotency_keys where created_at < ${keysBefore} limit ${BATCH})
+          select user_id, key from idempotency_keys
+          where created_at < ${keysBefore} and ${scope} limit ${BATCH})
         returning 1)
       select count(*)::int as n from dropped`,
   );

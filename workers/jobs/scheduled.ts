@@ -12,13 +12,23 @@ import { reconcileStudioCounters } from "./studio-counters";
 
 export type JobReport = Record<string, { ok: true; counts: Record<string, number> } | { ok: false; error: object }>;
 
-export async function runScheduled(env: Env, now: Date, waitUntil: (p: Promise<unknown>) => void): Promise<JobReport> {
+export async function runScheduled(
+  env: Env,
+  now: Date,
+  waitUntil: (p: Promise<unknown>) => void,
+  /**
+   * `userId` scopes every job to one user: tests share one database across
+   * files, so a test's run must never touch another file's users. The Cron
+   * Trigger (workers/index.ts) passes none.
+   */
+  scope: { userId?: string } = {},
+): Promise<JobReport> {
   const handle = openDb(env);
   const jobs: Record<string, () => Promise<Record<string, number>>> = {
-    change_log: () => pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), { now }),
-    expired: () => pruneExpired(handle.db, now, (userId, ids) => endSessionSockets(env, userId, ids)),
-    audio: () => cleanupAudio(handle.db, env.AUDIO, { now }),
-    studio_counters: async () => ({ drift_fixed: (await reconcileStudioCounters(handle.db)).length }),
+    change_log: () => pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), { now, ...scope }),
+    expired: () => pruneExpired(handle.db, now, (userId, ids) => endSessionSockets(env, userId, ids), scope),
+    audio: () => cleanupAudio(handle.db, env.AUDIO, { now, ...scope }),
+    studio_counters: async () => ({ drift_fixed: (await reconcileStudioCounters(handle.db, scope)).length }),
   };
   const report: JobReport = {};
   try {

@@ -80,11 +80,18 @@ const BATCH = 500;
  * and the fix — its counter update needs the row lock we hold. Returns the
  * drift it fixed (normally none) and logs it.
  */
-export async function reconcileStudioCounters(db: Db): Promise<Drift[]> {
+export async function reconcileStudioCounters(
+  db: Db,
+  /** `userId` scopes a run to one owner's loops (tests, support tools); the cron passes none. */
+  opts: { userId?: string } = {},
+): Promise<Drift[]> {
   const fixed: Drift[] = [];
+  const owner = opts.userId ? sql`user_id = ${opts.userId}` : sql`true`;
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
-    const page = await db.execute(sql`select id from loops where id > ${after}::uuid order by id limit ${BATCH}`);
+    const page = await db.execute(
+      sql`select id from loops where id > ${after}::uuid and ${owner} order by id limit ${BATCH}`,
+    );
     const pageIds = (page.rows as { id: string }[]).map((r) => r.id);
     if (!pageIds.length) break;
     const fixedHere = await db.transaction(async (tx) => {
