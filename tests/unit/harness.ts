@@ -2,11 +2,16 @@
 // a manual clock + timers, a fake /api server (change feed, mutations,
 // idempotency, scripted failures), fake WebSockets, device traits and
 // environment events. Nothing here touches the real network or real time.
+// The fake server is held to the Worker's OpenAPI document (./contract.ts):
+// a request to a route the API doesn't have, or an answer the document
+// doesn't allow, fails the test that made it.
+import { afterEach, expect } from "vitest";
 import type { FetchFn } from "../../web/src/api/http.ts";
 import type { Change, InboxItem, ServerMessage, User } from "../../web/src/api/types.ts";
 import { memoryCache, type Data, type SyncCache } from "../../web/src/sync/db.ts";
 import type { DeviceTraits, EnvEvent, SocketLike, SyncDeps } from "../../web/src/sync/deps.ts";
 import { createSyncStore, type SyncStore } from "../../web/src/sync/store.ts";
+import { operationFor, requestBodyProblem, responseProblem } from "./contract.ts";
 
 export const DESKTOP: DeviceTraits = { coarse: false, narrow: false, saveData: false };
 export const PHONE: DeviceTraits = { coarse: true, narrow: true, saveData: false };
@@ -150,8 +155,18 @@ const routes: Array<[prefix: string, entity: string]> = [
   ["/api/settings", "settings"],
 ];
 
+/** The fake servers of the running test: each must end it without a contract violation. */
+const servers = new Set<FakeServer>();
+afterEach(() => {
+  const violations = [...servers].flatMap((s) => s.violations);
+  servers.clear();
+  expect(violations, "the fake server left /api/openapi.json").toEqual([]);
+});
+
 export class FakeServer {
   seq = 0;
+  /** Requests and answers that contradict /api/openapi.json (see ./contract.ts). */
+  readonly violations: string[] = [];
   /** Cursors at or below this were pruned from the change log: `since` in (0, floor) → 410. */
   floor = 0;
   /** The server caps `limit` at this, so tests can force has_more. */
@@ -169,7 +184,9 @@ export class FakeServer {
   private readonly idem = new Map<string, { fingerprint: string; reply: Reply }>();
   private readonly overrides: Override[] = [];
 
-  constructor(private readonly clock: ManualClock) {}
+  constructor(private readonly clock: ManualClock) {
+    servers.add(this);
+  }
 
   cursor(): string {
     return String(this.seq);
@@ -180,7 +197,8 @@ export class FakeServer {
     const prev = this.cursor();
     const key = `${entity}:${id}`;
     const version = Number(this.records.get(key)?.version ?? 0) + 1;
-    const full = op === "upsert" ? { ...data, id, version } : null;
+    // Whatever the test leaves out, a real server record has (the document's required fields).
+    const full = op === "upsert" ? { ...defaultsOf(entity, this.clock.now), ...data, id, version } : null;
     if (full) this.records.set(key, full);
     else this.records.delete(key);
     const change: Change = { cursor: String(++this.seq), entity, id, op, version, data: full };
@@ -262,11 +280,20 @@ export class FakeServer {
     } else {
       reply = this.handle(req);
     }
+    const problem = responseProblem(req.method, req.path, reply.status, reply.body, i >= 0);
+    if (problem) this.violations.push(problem);
     return fakeResponse(reply);
   };
 
   private handle(req: RecordedRequest): Reply {
+    const op = operationFor(req.method, req.path);
+    if (!op) {
+      this.violations.push(`${req.method} ${req.path}: the API has no such operation`);
+      return error(404, "not_found");
+    }
     if (req.path === "/api/sync/changes" && req.method === "GET") return this.changes(req);
+    // As the real Worker: a body its schema refuses → 422, before anything runs.
+    if (requestBodyProblem(op, req.body ?? {})) return error(422, "validation_failed");
     const key = req.headers.get("idempotency-key");
     const fingerprint = JSON.stringify([req.method, req.path, req.body, req.headers.get("if-match")]);
     if (key) {
@@ -284,6 +311,7 @@ export class FakeServer {
     if (req.headers.get("if-none-match")?.replaceAll('"', "") === current)
       return { status: 304, headers: { ETag: `"${current}"` } };
     const since = Number(req.query.get("since") ?? 0);
+    if (since > this.seq) return error(400, "invalid_cursor");
     if (since > 0 && since < this.floor) return error(410, "cursor_expired");
     const limit = Math.min(Number(req.query.get("limit") ?? 500), this.maxPage);
     const after = this.log.filter((c) => Number(c.cursor) > since);
@@ -302,8 +330,15 @@ export class FakeServer {
     if (req.method === "POST") {
       if (typeof body.title !== "string" || !body.title.trim()) return error(422, "validation_failed");
       const recId = String(body.id);
-      if (this.records.has(`${entity}:${recId}`)) return error(409, "already_exists");
-      const cursor = this.commit(entity, recId, "upsert", { ...body, title: body.title.trim() });
+      const values = { ...body, title: body.title.trim() };
+      const existing = this.records.get(`${entity}:${recId}`);
+      // As the real Worker (sync/write.ts): the same create again → 200 with the
+      // record; other content under the same id → 409 id_conflict.
+      if (existing)
+        return Object.entries(values).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v))
+          ? this.written(200, this.cursor(), existing)
+          : error(409, "id_conflict");
+      const cursor = this.commit(entity, recId, "upsert", values);
       return this.written(201, cursor, this.records.get(`${entity}:${recId}`)!);
     }
     const recId = entity === "settings" ? "s1" : String(id);
@@ -317,13 +352,28 @@ export class FakeServer {
       return { status: 204, headers: { "X-Sync-Cursor": cursor } };
     }
     if (typeof body.title === "string" && !body.title.trim()) return error(422, "validation_failed");
-    const cursor = this.commit(entity, recId, "upsert", { ...current, ...body });
+    // A partial update, as the real PUT: settings' nested groups merge field by field.
+    const merged: Data = { ...current, updated_at: new Date(this.clock.now).toISOString() };
+    for (const [k, v] of Object.entries(body))
+      merged[k] =
+        entity === "settings" && v && typeof v === "object" && !Array.isArray(v)
+          ? { ...(current[k] as Data), ...(v as Data) }
+          : v;
+    const cursor = this.commit(entity, recId, "upsert", merged);
     return this.written(200, cursor, this.records.get(`${entity}:${recId}`)!);
   }
 
   private written(status: number, cursor: string, rec: Data): Reply {
     return { status, body: rec, headers: { "X-Sync-Cursor": cursor, ETag: `"${String(rec.version)}"` } };
   }
+}
+
+/** The fields a server record of `entity` always has (dates at the fake clock's now). */
+function defaultsOf(entity: string, now: number): Data {
+  const at = new Date(now).toISOString();
+  if (entity === "inbox_item") return { created_at: at, updated_at: at, description: "", tags: [] };
+  if (entity === "settings") return settingsRecord({});
+  return { created_at: at, updated_at: at };
 }
 
 function error(status: number, code: string, details?: unknown, headers?: Record<string, string>): Reply {
@@ -432,9 +482,11 @@ export function settingsRecord(sync: { mode?: string; poll_interval_s?: number }
     updated_at: "2026-01-01T00:00:00.000Z",
     created_at: "2026-01-01T00:00:00.000Z",
     theme: "system",
-    accessibility: {},
+    accessibility: { reduced_motion: false, high_contrast: false, font_scale: 1 },
     ui: {},
     sync: { mode: "auto", poll_interval_s: 30, ...sync },
+    time_zone: null,
+    accent: null,
   };
 }
 

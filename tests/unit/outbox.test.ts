@@ -16,7 +16,7 @@ const create = (id: string, text: string): Mutation<"inbox_item"> => ({
 });
 
 const edit = (id: string, text: string, ifMatch?: number): Mutation<"inbox_item"> => ({
-  method: "PATCH",
+  method: "PUT",
   path: `/api/user/inbox/${id}`,
   body: { title: text },
   entity: "inbox_item",
@@ -127,7 +127,7 @@ describe("replay", () => {
     const s2 = await startStore(h2);
     expect(h2.server.mutations().map((r) => [r.method, r.headers.get("idempotency-key")])).toEqual([
       ["POST", keys[0]],
-      ["PATCH", keys[1]],
+      ["PUT", keys[1]],
     ]);
     expect(titles(s2)).toEqual(["one!"]);
   });
@@ -373,8 +373,8 @@ describe("retiring optimistic state", () => {
     h.server.upsert("inbox_item", "b", { title: "two" });
     const store = await startStore(h); // cursor 2
     h.server.failNext(
-      { status: 200, body: { id: "a", title: "late", version: 1 }, headers: { "X-Sync-Cursor": "1" } },
-      (r) => r.method === "PATCH",
+      { status: 200, body: inboxItem("a", "late", 1), headers: { "X-Sync-Cursor": "1" } },
+      (r) => r.method === "PUT",
     );
     await store.mutate(edit("a", "late"));
     await flush();
