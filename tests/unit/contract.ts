@@ -9,7 +9,6 @@
 // the real Worker, enforce it). Everything else — routes, methods, statuses,
 // error codes' shape, record shapes — is.
 import { Validator } from "@cfworker/json-schema";
-import { app, openapiDocument } from "../../workers/app.ts";
 
 type Json = any;
 
@@ -27,8 +26,16 @@ const withoutUuidFormat = (v: Json): Json =>
         )
       : v;
 
-let doc: Json;
-const document = (): Json => (doc ??= withoutUuidFormat(openapiDocument(app, "http://localhost")));
+// The Worker's own document, built in-process as scripts/openapi.ts does. Loaded
+// by a path in a variable, so this (web-typed) project doesn't typecheck the
+// Worker's sources without their bindings.
+const workerApp = "../../workers/app.ts";
+const worker = (await import(/* @vite-ignore */ workerApp)) as {
+  app: unknown;
+  openapiDocument(app: unknown, origin: string): Json;
+};
+const doc: Json = withoutUuidFormat(worker.openapiDocument(worker.app, "http://localhost"));
+const document = (): Json => doc;
 
 interface Operation {
   method: string;
