@@ -13,6 +13,7 @@ import { apiAs, desktopContext, launchBrowser, sessionToken, signUp, statusText,
 
 declare const navigator: any;
 declare const caches: any;
+declare const indexedDB: any;
 
 let app: RunningApp;
 let browser: Browser;
@@ -89,6 +90,79 @@ describe("offline cold start (PWA)", () => {
         .items;
     await expect.poll(async () => (await server()).filter((i) => i.title === "captured offline").length).toBe(1);
     expect((await titles()).filter((t) => t === "captured offline")).toHaveLength(1);
+  });
+
+  it("an app update while offline keeps the queued edits: they reach the server once back online", async () => {
+    const token = await sessionToken(ctx);
+    await expect.poll(() => statusText(page)).toBe("Live");
+    await ctx.setOffline(true);
+    await expect.poll(() => statusText(page)).toBe("Offline");
+    const omnibar = page.getByLabel("Capture to inbox");
+    await omnibar.fill("queued before the update");
+    await omnibar.press("Enter");
+    await expect.poll(titles).toContain("queued before the update");
+    await page
+      .locator("main li.item")
+      .filter({ has: page.locator(".item-title", { hasText: "cached one" }) })
+      .getByRole("button", { name: /^Edit/ })
+      .click();
+    await page.getByLabel("Title", { exact: true }).fill("cached one, edited offline");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(titles).toContain("cached one, edited offline");
+    await expect.poll(() => statusText(page)).toBe("Offline — 2 changes waiting");
+
+    // "Update the app": the cache in IndexedDB now carries a format version other
+    // than the running build's (as after a release that bumped CACHE_SCHEMA_VERSION),
+    // and the app starts again — cold, still offline, from the service worker.
+    const storedVersion = () =>
+      page.evaluate(
+        () =>
+          new Promise<unknown>((resolve, reject) => {
+            const open = indexedDB.open("continuum");
+            open.addEventListener("error", () => reject(open.error));
+            open.addEventListener("success", () => {
+              const get = open.result.transaction("meta").objectStore("meta").get("schema_version");
+              get.addEventListener("success", () => (open.result.close(), resolve(get.result)));
+            });
+          }),
+      );
+    const current = (await storedVersion()) as number;
+    await page.evaluate(
+      (older) =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open("continuum");
+          open.addEventListener("error", () => reject(open.error));
+          open.addEventListener("success", () => {
+            const tx = open.result.transaction("meta", "readwrite");
+            tx.objectStore("meta").put(older, "schema_version");
+            tx.addEventListener("complete", () => (open.result.close(), resolve()));
+          });
+        }),
+      current - 1,
+    );
+    expect((await page.reload({ waitUntil: "load" }))?.fromServiceWorker()).toBe(true);
+    await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+    // The record cache may go; the two queued edits may not.
+    await expect.poll(() => statusText(page)).toBe("Offline — 2 changes waiting");
+    await expect
+      .poll(titles)
+      .toEqual(expect.arrayContaining(["queued before the update", "cached one, edited offline"]));
+    expect(await storedVersion()).toBe(current);
+
+    await ctx.setOffline(false);
+    await expect.poll(() => statusText(page), { timeout: 30_000 }).toBe("Live");
+    const server = async () =>
+      (
+        await apiAs<{ items: Array<{ title: string }> }>(app.url, token, "GET", "/api/user/inbox?page_size=100")
+      ).body.items.map((i) => i.title);
+    await expect
+      .poll(server)
+      .toEqual(expect.arrayContaining(["queued before the update", "cached one, edited offline"]));
+    const onServer = await server();
+    expect(onServer.filter((t) => t === "queued before the update")).toHaveLength(1);
+    expect(onServer).not.toContain("cached one");
+    // The records came back from the server: the list is whole again, each once.
+    await expect.poll(async () => (await titles()).filter((t) => t === "cached two").length).toBe(1);
   });
 
   it("never answers /api/* from the service worker, nor caches an API response", async () => {

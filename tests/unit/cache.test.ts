@@ -120,11 +120,11 @@ describe("IndexedDB cache", () => {
     c2.close();
   });
 
-  test("a schema-version mismatch clears records, outbox, cursor and user", async () => {
+  test("a schema-version mismatch (an app update) drops records and cursor but keeps every queued edit", async () => {
     const name = dbName();
     const c1 = await openIdbCache(name);
     await c1.commit([{ entity: "inbox_item", id: "a", version: 1, data: { id: "a" } }], [], "7");
-    await c1.addOutbox(entry("x"));
+    const seqs = [await c1.addOutbox(entry("x")), await c1.addOutbox(entry("y"))];
     await c1.setMeta({ client_id: "dev-1", user: USER });
     c1.close();
     // An older build wrote this database.
@@ -135,9 +135,25 @@ describe("IndexedDB cache", () => {
     const c2 = await openIdbCache(name);
     const snap = await c2.load();
     expect(snap.records).toEqual([]);
-    expect(snap.outbox).toEqual([]);
-    expect(snap.meta).toMatchObject({ schema_version: CACHE_SCHEMA_VERSION, cursor: null, user: null });
+    // SPEC §4: the record cache may be cleared, the outbox never — same entries, same order.
+    expect(snap.outbox).toEqual([
+      { ...entry("x"), seq: seqs[0] },
+      { ...entry("y"), seq: seqs[1] },
+    ]);
+    expect(snap.meta).toMatchObject({
+      schema_version: CACHE_SCHEMA_VERSION,
+      cursor: null,
+      client_id: "dev-1",
+      user: USER,
+    });
+    // New entries keep counting after the carried-over ones.
+    expect(await c2.addOutbox(entry("z"))).toBeGreaterThan(seqs[1]!);
     c2.close();
+
+    // The upgrade happened once: reopening changes nothing.
+    const c3 = await openIdbCache(name);
+    expect((await c3.load()).outbox.map((e) => e.key)).toEqual(["x", "y", "z"].map((k) => entry(k).key));
+    c3.close();
   });
 
   test("clear() wipes records and outbox and keeps the device id", async () => {

@@ -4,8 +4,36 @@
 // the same interface and serves tests and browsers that refuse IndexedDB.
 import type { User } from "../api/types.ts";
 
-/** Bump when the cached record/outbox format changes: a mismatch clears the cache. */
+/**
+ * Bump when the cached record/outbox format changes. A mismatch drops the
+ * record cache and the cursor (refetched from the server), never the outbox:
+ * SPEC §4, the record cache may be cleared, the outbox never — its entries are
+ * the user's unsent work, carried over by `migrateOutbox`.
+ */
 export const CACHE_SCHEMA_VERSION = 1;
+
+/**
+ * Outbox format steps: `OUTBOX_MIGRATIONS[v]` turns an entry written by
+ * version v into version v + 1. The outbox format has not changed since
+ * version 1, so there are none yet; a bump that changes `OutboxEntry` adds one.
+ */
+const OUTBOX_MIGRATIONS: Record<number, (entry: Record<string, unknown>) => Record<string, unknown>> = {};
+
+/**
+ * Entries written by cache format `from`, in today's format and order. An
+ * entry from an unknown (older than 1, or newer: a rolled-back app) version
+ * is kept as it is: replaying it and showing a rejection notice beats
+ * discarding the user's edit in silence.
+ */
+export function migrateOutbox(entries: OutboxEntry[], from: unknown): OutboxEntry[] {
+  let version = typeof from === "number" && Number.isInteger(from) ? from : CACHE_SCHEMA_VERSION;
+  let out = entries.map((e) => ({ ...e }) as Record<string, unknown>);
+  for (; version < CACHE_SCHEMA_VERSION; version++) {
+    const step = OUTBOX_MIGRATIONS[version];
+    if (step) out = out.map(step);
+  }
+  return out as unknown as OutboxEntry[];
+}
 
 export type Data = Record<string, unknown>;
 
@@ -90,7 +118,11 @@ export function memoryCache(): SyncCache {
 
   return {
     async load() {
-      return { meta: clone(meta), records: [...records.values()].map(clone), outbox: [...outbox.values()].map(clone) };
+      return {
+        meta: clone(meta),
+        records: [...records.values()].map(clone),
+        outbox: [...outbox.values()].map(clone),
+      };
     },
     async readOutbox() {
       return [...outbox.values()].map(clone);

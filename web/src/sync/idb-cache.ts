@@ -5,6 +5,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import {
   CACHE_SCHEMA_VERSION,
   emptyMeta,
+  migrateOutbox,
   type CachedRecord,
   type Meta,
   type OutboxEntry,
@@ -63,9 +64,26 @@ export async function openIdbCache(name = DB_NAME): Promise<SyncCache> {
     await tx.done;
   };
 
-  // Stored data written by another format version is not trusted.
+  /**
+   * Data written by another format version (an app update): the records and
+   * the cursor are dropped (the server has them), the outbox is carried over
+   * in one transaction with the new version, and replays as usual. The device
+   * id and the signed-in user stay, so the app still opens offline, with the
+   * queued edits shown.
+   */
+  const upgradeFormat = async (from: unknown) => {
+    const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+    const outbox = tx.objectStore("outbox");
+    const queued = migrateOutbox(await outbox.getAll(), from);
+    void tx.objectStore("records").clear();
+    for (const entry of queued) void outbox.put(entry);
+    void tx.objectStore("meta").put(null, "cursor");
+    void tx.objectStore("meta").put(CACHE_SCHEMA_VERSION, "schema_version");
+    await tx.done;
+  };
+
   const stored = await db.transaction("meta").store.get("schema_version");
-  if (stored !== CACHE_SCHEMA_VERSION) await clear();
+  if (stored !== CACHE_SCHEMA_VERSION) await upgradeFormat(stored);
 
   return {
     async load() {
