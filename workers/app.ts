@@ -20,6 +20,7 @@ import { mountDocs } from "./routes/docs";
 
 export { openapiDocument } from "./routes/docs";
 import { domains } from "./routes/index";
+import { documentRecordSchemas } from "./routes/your-data";
 import { ErrorCode } from "./protocol/rules";
 
 /** JSON bodies are small; audio has its own streaming limits. */
@@ -65,6 +66,7 @@ app
 app.get("/api/ping", (c) => c.json({ ok: true }));
 mountDocs(app);
 for (const { path, app: domain } of domains) app.route(path, domain);
+documentRecordSchemas(app);
 
 app.notFound((c) =>
   c.json(errorBody(ErrorCode.not_found, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),

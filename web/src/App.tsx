@@ -11,7 +11,7 @@ import { cachedUser, createSyncStore, latestSettings, type SyncStore } from "./s
 import { updateSettings, withDefaults } from "./mutations/settings.ts";
 import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
 import { SyncContext, useRecords, useSync } from "./ui/sync-context.ts";
-import { screenFromHash } from "./screens.ts";
+import { screenFromHash, type ScreenProps } from "./screens.ts";
 import { WalletBadge } from "./views/market/WalletBadge.tsx";
 
 // Signed-in visits (the usual case) never need the sign-in form.
@@ -50,10 +50,11 @@ export function App() {
     }
   });
 
-  const signOut = async (store: SyncStore) => {
+  const signOut = async (store: SyncStore, gone?: { message: string }) => {
     const n = store.status().pending;
     if (
       n &&
+      !gone &&
       !confirm(
         `${n} ${n === 1 ? "change hasn't" : "changes haven't"} reached the server yet and will be lost. Sign out anyway?`,
       )
@@ -65,7 +66,7 @@ export function App() {
       /* already signed out or offline: still wipe this device */
     }
     await store.clear();
-    setPhase({ kind: "signed-out" });
+    setPhase(gone ? { kind: "signed-out", message: gone.message } : { kind: "signed-out" });
   };
 
   const signedIn = () => {
@@ -90,7 +91,7 @@ export function App() {
       <Match when={signedIn()} keyed>
         {(p) => (
           <SyncContext.Provider value={p.store}>
-            <Shell user={p.user} onSignOut={() => void signOut(p.store)} />
+            <Shell user={p.user} onSignOut={(gone) => void signOut(p.store, gone)} />
           </SyncContext.Provider>
         )}
       </Match>
@@ -98,7 +99,7 @@ export function App() {
   );
 }
 
-function Shell(props: { user: User; onSignOut: () => void }) {
+function Shell(props: { user: User; onSignOut: ScreenProps["onSignOut"] }) {
   const settingsRecords = useRecords("settings");
   const settings = createMemo(() => withDefaults(latestSettings(settingsRecords())));
   const apply = () => applyAppearance(settings().theme, settings().accessibility, settings().accent);

@@ -9,7 +9,8 @@ import { Inbox } from "./views/Inbox.tsx";
 export interface ScreenProps {
   settings: Settings;
   user: User;
-  onSignOut: () => void;
+  /** With `gone`: the account no longer exists (deleted); sign out without asking, and say so. */
+  onSignOut: (gone?: { message: string }) => void;
 }
 
 export interface Screen {

@@ -266,3 +266,16 @@ export function register<R extends RouteConfig>(
 ): void {
   app.openapi(config as never, handler as never);
 }
+
+/**
+ * Puts a schema with a `.meta({ id })` into the document's components even
+ * when no route refers to it (e.g. the record types an export's files hold).
+ * `registry.register()` would need zod-openapi's `.openapi()` on the schema;
+ * a "schema" definition is what it adds underneath, and the generator names it by its id.
+ */
+export function documentSchema(app: Api, schema: ZodType): void {
+  (app.openAPIRegistry as unknown as { _definitions: { type: "schema"; schema: ZodType }[] })._definitions.push({
+    type: "schema",
+    schema,
+  });
+}

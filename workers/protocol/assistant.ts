@@ -33,14 +33,16 @@ export const toolCallSchema = z
   .meta({ id: "ToolCall" });
 export type ToolCall = z.infer<typeof toolCallSchema>;
 
-export const messageSchema = z.object({
-  ...recordBase,
-  conversation_id: z.uuid(),
-  seq: z.number().int(),
-  role: z.enum(["user", "assistant", "tool"]),
-  content: z.string(),
-  tool_call_id: z.uuid().nullable(),
-});
+export const messageSchema = z
+  .object({
+    ...recordBase,
+    conversation_id: z.uuid(),
+    seq: z.number().int(),
+    role: z.enum(["user", "assistant", "tool"]),
+    content: z.string(),
+    tool_call_id: z.uuid().nullable(),
+  })
+  .meta({ id: "Message" });
 export type Message = z.infer<typeof messageSchema>;
 
 /** In `state`, a `tool` message carries its call and outcome. */
@@ -111,17 +113,20 @@ export const conversationRecord = defineRecord({
   entity: "conversation",
   table: conversations,
   toWire: conversationToWire,
+  schema: conversationSchema,
   label: "Conversation",
 });
 export const messageRecord = defineRecord({
   entity: "message",
   table: messages,
   toWire: messageToWire,
+  schema: messageSchema,
   label: "Message",
 });
 export const toolCallRecord = defineRecord({
   entity: "tool_call",
   table: toolCalls,
   toWire: toolCallToWire,
+  schema: toolCallSchema,
   label: "Tool call",
 });

@@ -105,4 +105,10 @@ export function uploadToWire(
   };
 }
 
-export const audioRecord = defineRecord({ entity: "audio", table: audioFiles, toWire: audioToWire, label: "Audio" });
+export const audioRecord = defineRecord({
+  entity: "audio",
+  table: audioFiles,
+  toWire: audioToWire,
+  schema: audioSchema,
+  label: "Audio",
+});

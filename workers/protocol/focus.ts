@@ -68,5 +68,6 @@ export const focusSessionRecord = defineRecord({
   entity: "focus_session",
   table: focusSessions,
   toWire: (row) => focusSessionToWire(row),
+  schema: focusSessionSchema,
   label: "Focus session",
 });

@@ -47,5 +47,6 @@ export const inboxItemRecord = defineRecord({
   entity: "inbox_item",
   table: inboxItems,
   toWire: inboxItemToWire,
+  schema: inboxItemSchema,
   label: "Inbox item",
 });

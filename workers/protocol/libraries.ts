@@ -112,11 +112,13 @@ export const focusLibraryRecord = defineRecord({
   entity: "focus_library",
   table: focusLibraries,
   toWire: focusLibraryToWire,
+  schema: focusLibrarySchema,
   label: "Focus library",
 });
 export const focusTrackRecord = defineRecord({
   entity: "focus_track",
   table: focusTracks,
   toWire: focusTrackToWire,
+  schema: focusTrackSchema,
   label: "Track",
 });

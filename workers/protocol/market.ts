@@ -199,29 +199,34 @@ export const marketItemRecord = defineRecord({
   entity: "market_item",
   table: marketItems,
   toWire: marketItemToWire,
+  schema: marketItemSchema,
   label: "Market item",
 });
 export const walletRecord = defineRecord({
   entity: "wallet",
   table: userWallet,
   toWire: walletToWire,
+  schema: walletSchema,
   label: "Wallet",
 });
 export const purchaseRecord = defineRecord({
   entity: "market_purchase",
   table: userMarketPurchases,
   toWire: purchaseToWire,
+  schema: purchaseSchema,
   label: "Purchase",
 });
 export const transactionRecord = defineRecord({
   entity: "market_transaction",
   table: marketTransactions,
   toWire: transactionToWire,
+  schema: transactionSchema,
   label: "Transaction",
 });
 export const rewardRecord = defineRecord({
   entity: "market_reward",
   table: userRewards,
   toWire: rewardToWire,
+  schema: rewardSchema,
   label: "Achievement",
 });

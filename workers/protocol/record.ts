@@ -5,6 +5,7 @@
  * lists them; the write path, the change feed and the relay need nothing else.
  */
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { z } from "zod";
 
 /** The columns the write path relies on (see `recordColumns()` in db/schema.ts). */
 export type SyncedTable = PgTable & { id: PgColumn; userId: PgColumn; version: PgColumn; updatedAt: PgColumn };
@@ -13,6 +14,8 @@ export interface RecordDef<Name extends string, T extends SyncedTable, W> {
   entity: Name;
   table: T;
   toWire: (row: T["$inferSelect"]) => W;
+  /** The wire schema (with a `.meta({ id })`): the OpenAPI component that documents it, e.g. in an export. */
+  schema: z.ZodType<W>;
   label: string;
 }
 
@@ -27,5 +30,6 @@ export const defineJoinRecord = <const Name extends string, T extends PgTable, W
   entity: Name;
   table: T;
   toWire: (row: T["$inferSelect"]) => W;
+  schema: z.ZodType<W>;
   label: string;
 }) => def;

@@ -77,5 +77,6 @@ export const referenceRecord = defineRecord({
   entity: "reference",
   table: referenceItems,
   toWire: referenceToWire,
+  schema: referenceSchema,
   label: "Reference",
 });

@@ -80,5 +80,6 @@ export const settingsRecord = defineRecord({
   entity: "settings",
   table: settings,
   toWire: settingsToWire,
+  schema: settingsSchema,
   label: "Settings",
 });

@@ -24,24 +24,26 @@ const visibility = z.enum(["private", "public"]);
 export const chordsFit = (chordCount: number, barCount: number) => chordCount <= barCount * L.beatsPerBar;
 const tooManyChords = { message: "At most bars × 4 chords.", path: ["chord_progression"] };
 
-export const loopSchema = z.object({
-  ...recordBase,
-  name: z.string(),
-  bars: z.number(),
-  bpm: z.number(),
-  color: z.string(),
-  chord_progression: z.array(z.string()),
-  icon_sequence: z.array(z.string()),
-  visibility,
-  remixable: z.boolean(),
-  parent_loop_id: z.uuid().nullable(),
-  /** The parent's owner deleted their account: a remix "of a deleted user" (parent_loop_id is null). */
-  parent_owner_deleted: z.boolean(),
-  owner: z.object({ id: z.uuid(), username: z.string() }),
-  plays_count: z.number(),
-  likes_count: z.number(),
-  remixes_count: z.number(),
-});
+export const loopSchema = z
+  .object({
+    ...recordBase,
+    name: z.string(),
+    bars: z.number(),
+    bpm: z.number(),
+    color: z.string(),
+    chord_progression: z.array(z.string()),
+    icon_sequence: z.array(z.string()),
+    visibility,
+    remixable: z.boolean(),
+    parent_loop_id: z.uuid().nullable(),
+    /** The parent's owner deleted their account: a remix "of a deleted user" (parent_loop_id is null). */
+    parent_owner_deleted: z.boolean(),
+    owner: z.object({ id: z.uuid(), username: z.string() }),
+    plays_count: z.number(),
+    likes_count: z.number(),
+    remixes_count: z.number(),
+  })
+  .meta({ id: "Loop" });
 export type Loop = z.infer<typeof loopSchema>;
 
 export const createLoopSchema = z
@@ -78,12 +80,9 @@ export const remixLoopSchema = z.strictObject({ id: z.uuid().optional(), name: n
 export const likeResponseSchema = z.object({ liked: z.boolean(), likes_count: z.number() });
 
 /** The caller's like of a loop, as synced to the caller's devices: its id is the loop's id. */
-export const loopLikeSchema = z.object({
-  id: z.uuid(),
-  loop_id: z.uuid(),
-  version: z.number(),
-  created_at: z.string(),
-});
+export const loopLikeSchema = z
+  .object({ id: z.uuid(), loop_id: z.uuid(), version: z.number(), created_at: z.string() })
+  .meta({ id: "LoopLike" });
 export type LoopLike = z.infer<typeof loopLikeSchema>;
 
 const timelineEntry = z.strictObject({
@@ -95,14 +94,16 @@ const timeline = z.array(timelineEntry).max(S.timeline);
 const title = z.string().trim().min(1).max(S.title);
 const timeSignature = z.enum(["4/4", "3/4"]);
 
-export const songSchema = z.object({
-  ...recordBase,
-  title: z.string(),
-  bpm: z.number(),
-  time_signature: timeSignature,
-  timeline: z.array(z.object({ loop_id: z.uuid(), start_bar: z.number(), repeat: z.number() })),
-  visibility,
-});
+export const songSchema = z
+  .object({
+    ...recordBase,
+    title: z.string(),
+    bpm: z.number(),
+    time_signature: timeSignature,
+    timeline: z.array(z.object({ loop_id: z.uuid(), start_bar: z.number(), repeat: z.number() })),
+    visibility,
+  })
+  .meta({ id: "Song" });
 export type Song = z.infer<typeof songSchema>;
 
 export const createSongSchema = z.strictObject({
@@ -185,12 +186,25 @@ export function songToWire(row: typeof songs.$inferSelect): Song {
 
 export const listStudioQuery = z.strictObject({ ...pageQuery });
 
-export const loopRecord = defineRecord({ entity: "loop", table: loops, toWire: loopToWire, label: "Loop" });
+export const loopRecord = defineRecord({
+  entity: "loop",
+  table: loops,
+  toWire: loopToWire,
+  schema: loopSchema,
+  label: "Loop",
+});
 /** The caller's likes (record id = the loop's id), written only through `w.log`. */
 export const loopLikeRecord = defineJoinRecord({
   entity: "loop_like",
   table: loopLikes,
   toWire: loopLikeToWire,
+  schema: loopLikeSchema,
   label: "Like",
 });
-export const songRecord = defineRecord({ entity: "song", table: songs, toWire: songToWire, label: "Song" });
+export const songRecord = defineRecord({
+  entity: "song",
+  table: songs,
+  toWire: songToWire,
+  schema: songSchema,
+  label: "Song",
+});

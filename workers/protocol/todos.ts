@@ -49,4 +49,10 @@ export function todoToWire(row: typeof todos.$inferSelect): Todo {
   return { ...recordToWire(row), title: row.title, done: row.done, due_at: iso(row.dueAt) };
 }
 
-export const todoRecord = defineRecord({ entity: "todo", table: todos, toWire: todoToWire, label: "Todo" });
+export const todoRecord = defineRecord({
+  entity: "todo",
+  table: todos,
+  toWire: todoToWire,
+  schema: todoSchema,
+  label: "Todo",
+});

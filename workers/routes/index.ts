@@ -21,6 +21,7 @@ import { studio, studioSongs } from "./studio";
 import { sync } from "./sync";
 import { todoRoutes } from "./todos";
 import { tokens } from "./tokens";
+import { yourData } from "./your-data";
 
 export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/health", app: health },
@@ -40,5 +41,6 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/todos", app: todoRoutes },
   { path: "/api/assistant", app: assistant },
   { path: "/api/auth/tokens", app: tokens },
+  { path: "/api", app: yourData },
   { path: "/mcp", app: mcp },
 ];

@@ -1,16 +1,18 @@
 import { createSignal, For, lazy } from "solid-js";
 import { FONT_SCALE, POLL_INTERVAL_S } from "@protocol/rules.ts";
-import type { Settings as SettingsRecord, SyncMode, Theme, UpdateSettings, User } from "../api/types.ts";
+import type { SyncMode, Theme, UpdateSettings } from "../api/types.ts";
 import { resetSettings, updateSettings } from "../mutations/settings.ts";
 import { applyAppearance } from "../ui/appearance.ts";
 import { percent } from "../ui/format.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { Field, Radios } from "../components/fields.tsx";
 import { Screen } from "../components/Screen.tsx";
+import type { ScreenProps } from "../screens.ts";
 
 // Loaded with the section, not with the initial bundle.
 const AccessTokens = lazy(() => import("./assistant/AccessTokens.tsx"));
 const AccentPicker = lazy(() => import("./market/AccentPicker.tsx"));
+const YourData = lazy(() => import("./YourData.tsx"));
 
 const THEMES: Array<[Theme, string]> = [
   ["light", "Light"],
@@ -28,7 +30,7 @@ const SWITCHES = [
   ["high_contrast", "High contrast", "High contrast change"],
 ] as const;
 
-export function Settings(props: { settings: SettingsRecord; user: User; onSignOut: () => void }) {
+export function Settings(props: ScreenProps) {
   const store = useSync();
   const s = () => props.settings;
   const change = (patch: UpdateSettings, label: string) => void updateSettings(store, s(), patch, label);
@@ -147,6 +149,8 @@ export function Settings(props: { settings: SettingsRecord; user: User; onSignOu
       </section>
 
       <AccessTokens />
+
+      <YourData onDeleted={() => props.onSignOut({ message: "Your account and all its data were deleted." })} />
     </Screen>
   );
 }

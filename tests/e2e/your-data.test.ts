@@ -1,0 +1,143 @@
+/**
+ * Settings → Your data in Chromium: the export downloads a real archive, and
+ * deleting the account takes the password, works from the keyboard, is
+ * axe-clean on a desktop and a phone, and signs every device out.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ZipReader } from "../../workers/lib/zip.ts";
+import { startApp, type RunningApp } from "./app.ts";
+import {
+  apiAs,
+  axeViolations,
+  desktopContext,
+  launchBrowser,
+  navigate,
+  phoneContext,
+  sessionToken,
+  signUp,
+} from "./browser.ts";
+
+declare const document: any;
+
+let app: RunningApp;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+const newCreds = () => {
+  const username = `yd_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
+  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
+};
+
+async function open(kind: "desktop" | "phone"): Promise<Page> {
+  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
+  ctx.setDefaultTimeout(15_000);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.on("pageerror", (err) => pageErrors.push(`[${kind}] ${err.message}`));
+  return page;
+}
+
+export async function unzip(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const zip = new ZipReader(new Blob([bytes]).stream());
+  const files = new Map<string, Uint8Array>();
+  for (let e = await zip.next(); e; e = await zip.next()) files.set(e.name, await zip.readAll(e, 1 << 28));
+  return files;
+}
+const json = (b: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(b));
+
+/** Settings, scrolled to "Your data" (the section loads with the screen). */
+async function yourData(page: Page) {
+  await navigate(page, "settings");
+  const section = page.getByRole("region", { name: "Your data" });
+  await section.waitFor();
+  await section.scrollIntoViewIfNeeded();
+  return section;
+}
+
+beforeAll(async () => {
+  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await app?.stop();
+  expect(pageErrors).toEqual([]);
+});
+
+describe("Your data", () => {
+  it("downloads the archive from Settings", async () => {
+    const creds = newCreds();
+    const page = await open("desktop");
+    await signUp(page, creds);
+    const token = await sessionToken(page.context());
+    const item = await apiAs(app.url, token, "POST", "/api/user/inbox", { title: "exported from the UI" });
+    expect(item.status).toBe(201);
+
+    const section = await yourData(page);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      section.getByRole("button", { name: "Download my data" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^continuum-${creds.username}-.*\\.zip$`));
+    const files = await unzip(new Uint8Array(await readFile((await download.path())!)));
+    expect(json(files.get("manifest.json")).user.username).toBe(creds.username);
+    expect(json(files.get("records/inbox_item.json")).map((i: any) => i.id)).toEqual([item.body.id]);
+    // Still on Settings: the download didn't navigate away.
+    await section.waitFor();
+  });
+
+  it("deletes the account with the password, by keyboard, axe-clean; every device is signed out", async () => {
+    const creds = newCreds();
+    const page = await open("desktop");
+    await signUp(page, creds);
+    const other = await open("desktop");
+    // A second device of the same account, to see it signed out too.
+    await other.context().addCookies([{ name: "session", value: await sessionToken(page.context()), url: app.url }]);
+    const section = await yourData(page);
+
+    // Keyboard: the opener, Escape closes and returns focus, Enter opens with focus in the password field.
+    const opener = section.getByRole("button", { name: "Delete my account…" });
+    await opener.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("delete-account-password");
+    expect(await axeViolations(page, "settings, delete account (desktop)")).toEqual([]);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Delete my account…");
+
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("not my password");
+    await page.keyboard.press("Enter");
+    await expect(section.getByRole("alert").innerText()).resolves.toBe("The password is incorrect.");
+    expect((await apiAs(app.url, await sessionToken(page.context()), "GET", "/api/auth/me")).status).toBe(200);
+
+    await page.getByLabel("Your password").fill(creds.password);
+    await section.getByRole("button", { name: "Delete my account permanently" }).click();
+    await page.getByText("Your account and all its data were deleted.").waitFor();
+    await page.getByRole("button", { name: "Sign in" }).first().waitFor();
+
+    const login = await fetch(`${app.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ login: creds.username, password: creds.password }),
+    });
+    expect(login.status).toBe(401);
+    // The other device finds itself signed out on its next request.
+    await other.goto("/");
+    await other.getByRole("button", { name: "Sign in" }).first().waitFor();
+  });
+
+  it("the delete step is axe-clean on a phone", async () => {
+    const page = await open("phone");
+    await signUp(page, newCreds());
+    const section = await yourData(page);
+    await section.getByRole("button", { name: "Delete my account…" }).click();
+    await page.getByLabel("Your password").waitFor();
+    expect(await axeViolations(page, "settings, delete account (phone)")).toEqual([]);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * "Your data" (SPEC §5): every record of a user, per record type of the
+ * registry, and their audio — read a page at a time, so an export of any
+ * size streams through a Worker's memory. The archive layout is in README
+ * ("Your data"); the files are written by workers/lib/zip.ts.
+ */
+import { and, asc, eq, getTableColumns, gt } from "drizzle-orm";
+import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import type { Db } from "../../db/client";
+import { audioFiles } from "../../db/schema";
+import type { ZipEntry } from "../lib/zip";
+import { entities, type EntityName } from "../protocol/registry";
+import { fileKey } from "./audio";
+
+export const EXPORT_FORMAT = "continuum-export";
+export const EXPORT_VERSION = 1;
+const PAGE = 500;
+
+type AnyRecord = (typeof entities)[EntityName];
+// Drizzle's builders don't narrow over a union of tables.
+type Loose = any;
+
+/** The OpenAPI component that documents a record type's file (its wire schema's id). */
+export const schemaName = (entity: EntityName): string => {
+  const id = z.globalRegistry.get(entities[entity].schema as z.ZodType)?.id;
+  if (!id) throw new Error(`${entity}: its wire schema needs .meta({ id })`);
+  return id;
+};
+
+/**
+ * The registry's record types, each after the types it references (foreign
+ * keys between their tables), so an importer can restore them in file order.
+ * Derived: a new record type needs nothing here.
+ */
+export function recordOrder(): EntityName[] {
+  const byTable = new Map<PgTable, EntityName>();
+  for (const name of Object.keys(entities) as EntityName[]) byTable.set(entities[name].table, name);
+  const deps = new Map<EntityName, Set<EntityName>>();
+  for (const [table, name] of byTable) {
+    const refs = new Set<EntityName>();
+    for (const fk of getTableConfig(table).foreignKeys) {
+      const target = byTable.get(fk.reference().foreignTable);
+      if (target && target !== name) refs.add(target);
+    }
+    deps.set(name, refs);
+  }
+  const out: EntityName[] = [];
+  const visit = (name: EntityName, path: Set<EntityName>) => {
+    if (out.includes(name) || path.has(name)) return;
+    path.add(name);
+    for (const d of deps.get(name)!) visit(d, path);
+    out.push(name);
+  };
+  for (const name of byTable.values()) visit(name, new Set());
+  return out;
+}
+
+/** The column a table's rows are paged by: its key besides `user_id`. */
+function keyColumn(table: PgTable): PgColumn {
+  const config = getTableConfig(table);
+  const key = config.primaryKeys[0]?.columns ?? config.columns.filter((c) => c.primary);
+  const col = key.find((c) => c.name !== "user_id");
+  if (!col) throw new Error(`${config.name}: no key to page by`);
+  return col;
+}
+
+/** A user's rows of one table, in key order, a page at a time. */
+async function* rowsOf(db: Db, table: PgTable, userId: string): AsyncIterable<Record<string, unknown>> {
+  const key = keyColumn(table);
+  const owner = (getTableColumns(table) as Record<string, PgColumn>).userId!;
+  let last: unknown;
+  for (;;) {
+    const page: Record<string, unknown>[] = await (db as Loose)
+      .select()
+      .from(table)
+      .where(and(eq(owner, userId), last === undefined ? undefined : gt(key, last)))
+      .orderBy(asc(key))
+      .limit(PAGE);
+    yield* page;
+    if (page.length < PAGE) return;
+    const prop = Object.entries(getTableColumns(table)).find(([, c]) => c.name === key.name)![0];
+    last = page.at(-1)![prop];
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** A JSON array with one record per line (so a reader may also take it line by line). */
+async function* jsonLines(db: Db, record: AnyRecord, userId: string): AsyncIterable<Uint8Array> {
+  let first = true;
+  const toWire = record.toWire as (row: unknown) => unknown;
+  for await (const row of rowsOf(db, record.table, userId)) {
+    yield encoder.encode(`${first ? "[\n" : ",\n"}${JSON.stringify(toWire(row))}`);
+    first = false;
+  }
+  yield encoder.encode(first ? "[]\n" : "\n]\n");
+}
+
+export const recordFile = (entity: EntityName) => `records/${entity}.json`;
+export const audioFile = (row: { id: string; format: string }) => `audio/${row.id}.${row.format}`;
+
+export function manifest(user: { id: string; email: string; username: string; created_at: string }) {
+  return {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exported_at: new Date().toISOString(),
+    user,
+    documentation: "/api/openapi.json",
+    records: recordOrder().map((entity) => ({
+      entity,
+      file: recordFile(entity),
+      schema: `#/components/schemas/${schemaName(entity)}`,
+    })),
+    audio: { directory: "audio/", name: "<audio record id>.<format>", schema: "#/components/schemas/Audio" },
+  };
+}
+
+/** The archive's entries: the manifest, one file per record type, then each audio file's bytes. */
+export async function* exportEntries(
+  db: Db,
+  bucket: R2Bucket,
+  user: Parameters<typeof manifest>[0],
+): AsyncIterable<ZipEntry> {
+  yield { name: "manifest.json", data: [encoder.encode(`${JSON.stringify(manifest(user), null, 2)}\n`)] };
+  for (const entity of recordOrder())
+    yield { name: recordFile(entity), data: jsonLines(db, entities[entity] as AnyRecord, user.id) };
+  for await (const raw of rowsOf(db, audioFiles, user.id)) {
+    const row = raw as typeof audioFiles.$inferSelect;
+    const object = await bucket.get(fileKey(row));
+    // A record whose bytes are missing (lost before the export): its metadata is in records/audio.json.
+    if (!object) continue;
+    yield { name: audioFile(row), data: object.body, modified: row.createdAt };
+  }
+}
