@@ -183,6 +183,7 @@ export const FIXTURES: Record<string, OpFixture> = {
     status: 204,
   },
   me: { make: get("/api/auth/me"), status: 200 },
+  exportData: { make: get("/api/export"), status: 200 },
   listSessions: { make: get("/api/auth/sessions"), status: 200 },
   revokeSession: { make: async (f) => mut(f, "DELETE", `/api/auth/sessions/${(await sessionOf(f)).id}`), status: 204 },
   deleteAccount: {

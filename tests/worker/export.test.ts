@@ -134,6 +134,14 @@ describe("export", () => {
     expect(lines).toHaveLength(1234 + 2);
   });
 
+  test("a small account's export is one database round trip, session check included", async () => {
+    const u = await signup();
+    await as(u).post("/api/user/inbox", { title: "one" });
+    const { res, raw } = await exportOf(u);
+    expect(res.headers.get("x-db-queries")).toBe("1");
+    expect(json((await readArchive(raw)).get("records/inbox_item.json"))).toHaveLength(1);
+  });
+
   test("needs a session", async () => {
     expect((await call("GET", "/api/export")).status).toBe(401);
   });

@@ -9,7 +9,7 @@
  *    session is not valid or the key was used before, so nothing batched after
  *    it commits; the handler's result is only sent once the check has passed.
  *    An authenticated read or a keyed write costs one round trip.
- *  - **Awaited** (auth, audio, assistant, studio, export and import routes, the sync socket,
+ *  - **Awaited** (auth, audio, assistant, studio and import routes, the sync socket,
  *    MCP, and tokens without a user id): the check runs first and the handler
  *    after it. These routes need the session id or the user's name up front,
  *    hand the socket to the user's Durable Object, write to R2 or call a model
@@ -47,7 +47,7 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 /** Routes that need the session before their handler runs (see the file comment). */
-const AWAITED = /^\/api\/(auth|audio|assistant|studio|export|import)(\/|$)|^\/api\/sync\/ws$|^\/mcp(\/|$)/;
+const AWAITED = /^\/api\/(auth|audio|assistant|studio|import)(\/|$)|^\/api\/sync\/ws$|^\/mcp(\/|$)/;
 const dialect = new PgDialect();
 
 /** The session token and where it came from (a bearer header wins over the cookie). */

@@ -3,7 +3,7 @@
  * "Your data", describes its layout). The archive is built while it is sent:
  * a page of records or an R2 body at a time, never the whole in memory.
  */
-import { exportEntries } from "../data/export";
+import { exportEntries, firstPages } from "../data/export";
 import { openDb } from "../../db/client";
 import { type Api, binary, createApi, documentSchema, register, route } from "../lib/openapi";
 import { zipStream } from "../lib/zip";
@@ -42,13 +42,16 @@ register(
       },
     },
   }),
-  (c) => {
+  async (c) => {
+    // The first query: it travels with the session check (middleware/auth.ts), and holds every
+    // record of most accounts; only longer collections and the audio bytes are read while streaming.
+    const first = await firstPages(c.var.db, c.var.user.id);
     const user = userToWire(c.var.user);
     // Its own database handle: the request's closes when the handler returns, the stream reads on.
     const handle = openDb(c.env);
     async function* entries() {
       try {
-        yield* exportEntries(handle.db, c.env.AUDIO, user);
+        yield* exportEntries(handle.db, c.env.AUDIO, user, first);
       } finally {
         c.executionCtx.waitUntil(handle.close());
       }
