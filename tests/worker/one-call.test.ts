@@ -4,7 +4,10 @@
  * WebSocket connection — and their changes still reach the change feed, the
  * `X-Sync-Cursor` and the other devices' sockets as every write's do.
  */
+import { env } from "cloudflare:workers";
+import { sql, type SQL } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
+import { openDb } from "../../db/client";
 import { as, signup } from "../support/api";
 import { openSocket } from "../support/socket";
 
@@ -13,6 +16,16 @@ const conns = (r: { headers: Headers }) => Number(r.headers.get("x-db-connection
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 const STRETCH = "00000000-0000-4000-8000-00000000c002";
 const FOREST = "00000000-0000-4000-8000-00000000a001";
+
+/** Time travel the API cannot do: straight SQL on the real database. */
+async function db(query: SQL) {
+  const handle = openDb(env);
+  try {
+    await handle.db.execute(query);
+  } finally {
+    await handle.close();
+  }
+}
 
 async function feedSince(u: { token: string }, since: string) {
   const r = await as(u).get(`/api/sync/changes?since=${since}`);
@@ -111,5 +124,44 @@ describe("one-call writes", () => {
 
     const hidden = await as(b).put(`/api/studio/loops/${crypto.randomUUID()}/like`);
     expect(hidden.status).toBe(404);
+  });
+
+  test("a focus start is one round trip; ending one is one, plus one only when an achievement is due", async () => {
+    const u = await signup();
+    const started = await as(u).post("/api/focus/sessions", { duration_s: 600 }, key());
+    expect([started.status, q(started), conns(started)]).toEqual([201, 1, 0]);
+    const running = await as(u).post("/api/focus/sessions", { duration_s: 600 }, key());
+    expect([running.status, running.body.error.code]).toEqual([409, "focus_session_running"]);
+    // Ended at once: no focused minute, so no coins and no achievement.
+    const ended = await as(u).post(`/api/focus/sessions/${started.body.id}/complete`, undefined, key());
+    expect([ended.status, ended.body.status, q(ended), conns(ended)]).toEqual([200, "completed", 1, 0]);
+    const again = await as(u).post(`/api/focus/sessions/${started.body.id}/complete`, undefined, key());
+    expect([again.status, again.body.error.code]).toEqual([409, "focus_session_ended"]);
+    const none = await as(u).post(`/api/focus/sessions/${crypto.randomUUID()}/abandon`);
+    expect(none.status).toBe(404);
+
+    // 30 focused minutes: 30 coins, and the first-session achievement (+20) by a second call.
+    const s = (await as(u).post("/api/focus/sessions", { duration_s: 3600, label: "deep" })).body;
+    await db(sql`update focus_sessions set started_at = now() - interval '30 minutes' where id = ${s.id}`);
+    const before = (await as(u).get("/api/sync/changes")).body.cursor as string;
+    const done = await as(u).post(`/api/focus/sessions/${s.id}/complete`, undefined, key());
+    expect([done.status, q(done), conns(done)]).toEqual([200, 2, 0]);
+    const changes = await feedSince(u, before);
+    expect(changes.map((c) => c.entity)).toEqual([
+      "focus_session",
+      "wallet",
+      "market_transaction",
+      "market_reward",
+      "wallet",
+      "market_transaction",
+    ]);
+    expect(changes[2]!.data).toMatchObject({ amount: 30, description: "30 focused minutes — deep" });
+    expect(changes[3]!.data.achievement).toBe("first_session");
+    expect(done.headers.get("x-sync-cursor")).toBe(changes.at(-1)!.cursor);
+    expect((await as(u).get("/api/market/wallet")).body.balance).toBe(100 + 30 + 20);
+
+    const stale = (await as(u).post("/api/focus/sessions", { duration_s: 600 })).body;
+    const conflict = await as(u).post(`/api/focus/sessions/${stale.id}/abandon`, undefined, { "if-match": '"7"' });
+    expect([conflict.status, conflict.body.error.code]).toEqual([409, "version_conflict"]);
   });
 });

@@ -8,8 +8,9 @@ import { focusSessions } from "../../db/schema";
 import { AppError, uniqueViolation } from "../errors";
 import type { Scope } from "../lib/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
-import type { Writer } from "../sync/write";
-import { earnForSession } from "./market-insights";
+import { writeCall } from "../sync/call";
+import { rowFromRaw, type RowOf, type Writer, type WriteScope } from "../sync/write";
+import { earnForSession, grantAfterSession, type RawStats } from "./market-insights";
 import { paginateOwnNewest, type PageQuery } from "./paginate";
 
 const isRunning = inArray(focusSessions.status, ["active", "paused"]);
@@ -55,34 +56,67 @@ export async function finish(w: Writer, id: string, status: "completed" | "aband
 export const history = (db: Db, userId: string, q: PageQuery) =>
   paginateOwnNewest(db, focusSessions, focusSessions.startedAt, userId, q);
 
+const running409 = () =>
+  new AppError(409, "focus_session_running", "A focus session is already running. Complete or abandon it first.");
+
 /**
  * Starts a session (POST /api/focus/sessions and the assistant's start_focus).
- * A session whose time ran out is completed first (rare: a transaction then);
- * "one at a time" is the partial unique index, reported as 409.
+ * The insert goes first — one round trip when nothing runs; "one at a time" is
+ * the partial unique index. Only when it refuses is the running session read:
+ * one whose time ran out is completed first (rare: a transaction then),
+ * otherwise 409. Inside an open transaction (an assistant tool) the read goes
+ * first: a refused insert would abort that transaction.
  */
 export async function startFocus(scope: Scope, body: StartFocus) {
+  const values = { ...(body.id ? { id: body.id } : {}), durationS: body.duration_s, label: body.label ?? null };
+  const insert = (w: Writer) => w.insert("focus_session", values);
+  if (!scope.inTransaction)
+    try {
+      return await scope.write(insert);
+    } catch (err) {
+      if (uniqueViolation(err) !== "focus_sessions_one_running") throw err;
+    }
+  const current = await findRunning(scope.db, scope.userId);
+  const expired = current?.status === "active" && remainingSeconds(current, new Date()) <= 0;
+  if (current && !expired) throw running409();
   try {
-    const current = await findRunning(scope.db, scope.userId);
-    const expired = current?.status === "active" && remainingSeconds(current, new Date()) <= 0;
-    const values = { ...(body.id ? { id: body.id } : {}), durationS: body.duration_s, label: body.label ?? null };
     return await scope.write(
       async (w) => {
-        if (expired) {
+        if (current) {
           // Completed on the user's behalf: it earns like any completion, in this transaction.
           const done = await finish(w, current.id, "completed");
           if (done) await earnForSession(w, scope.userId, done);
         }
-        return w.insert("focus_session", values);
+        return insert(w);
       },
-      { transaction: expired },
+      { transaction: current !== undefined },
     );
   } catch (err) {
-    if (uniqueViolation(err) === "focus_sessions_one_running")
-      throw new AppError(
-        409,
-        "focus_session_running",
-        "A focus session is already running. Complete or abandon it first.",
-      );
+    if (uniqueViolation(err) === "focus_sessions_one_running") throw running409();
     throw err;
   }
 }
+
+/**
+ * Completes or abandons a running session in ONE call (continuum_end_focus(),
+ * db/migrations/0012_one_call_focus.sql): the update, the coins a completion
+ * earns, and the stats after it; the achievements they show due are granted
+ * by a second call, only when there are any. `session` is null when nothing
+ * changed (`current`: the session as it is, if the user has it).
+ */
+export async function endFocus(
+  scope: WriteScope,
+  id: string,
+  status: "completed" | "abandoned",
+  expected: number | undefined,
+): Promise<{ session: RowOf<"focus_session"> | null; current: RowOf<"focus_session"> | null }> {
+  const r = await writeCall<{ session: Raw | null; current?: Raw | null; stats?: RawStats }>(
+    scope,
+    sql`select continuum_end_focus(${scope.userId}, ${id}, ${status}, ${expected ?? null}::integer,
+      ${scope.idempotencyKey ?? null}) as r`,
+  );
+  if (r.stats) await grantAfterSession(scope, r.stats);
+  const row = (raw: Raw | null | undefined) => (raw ? rowFromRaw("focus_session", raw) : null);
+  return { session: row(r.session), current: row(r.current) };
+}
+type Raw = Record<string, unknown>;

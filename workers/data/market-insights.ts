@@ -8,46 +8,24 @@ import type { Db, Tx } from "../../db/client";
 import { ACHIEVEMENTS, coinsForSession, newlyEarned, progressOf, type MarketStats } from "../protocol/market-rules";
 import type { AchievementStatus, Recommendation } from "../protocol/market";
 import { marketItemToWire } from "../protocol/market";
-import { rowFromRaw, type RowOf, type Writer } from "../sync/write";
-import { grant, move } from "./market";
+import { logFields } from "../errors";
+import { writeCall } from "../sync/call";
+import { rowFromRaw, type RowOf, type WriteScope, type Writer } from "../sync/write";
+import { grant, move, rewardId } from "./market";
 
-/** Focused seconds of a completed session, in SQL (the same rule as focusedSeconds()). */
-const FOCUSED = "greatest(0, least(f.duration_s, extract(epoch from (f.ended_at - f.started_at)) - f.paused_total_s))";
-const focused = sql.raw(FOCUSED);
+/** The raw stats continuum_market_stats() returns (db/migrations/0012_one_call_focus.sql). */
+export interface RawStats {
+  completed: number;
+  focused_minutes: number;
+  longest_minutes: number;
+  recent: string[];
+  purchases: number;
+  earned: Record<string, string>;
+  time_zone: string | null;
+  now: string | Date;
+}
 
-/**
- * A completed session counts towards "first session" and streaks only with at
- * least one focused minute: start-and-complete at once earns nothing.
- */
-const counts = sql.raw(`${FOCUSED} >= 60`);
-
-/** Days of history the streak looks at: enough for a 3-day streak in any time zone. */
-const STREAK_WINDOW = "5 days";
-
-export async function readStats(db: Db | Tx, userId: string) {
-  const result = await db.execute(sql`
-    select
-      (count(f.id) filter (where ${counts}))::int as completed,
-      coalesce(floor(sum(${focused}) / 60), 0)::int as focused_minutes,
-      coalesce(floor(max(${focused}) / 60), 0)::int as longest_minutes,
-      coalesce(jsonb_agg(f.ended_at) filter (where f.ended_at > now() - ${STREAK_WINDOW}::interval and ${counts}), '[]') as recent,
-      (select count(*) from user_market_purchases p where p.user_id = ${userId})::int as purchases,
-      (select coalesce(jsonb_object_agg(r.achievement, r.earned_at), '{}') from user_rewards r
-        where r.user_id = ${userId}) as earned,
-      (select s.time_zone from settings s where s.user_id = ${userId}) as time_zone,
-      now() as now
-    from focus_sessions f
-    where f.user_id = ${userId} and f.status = 'completed'`);
-  const r = result.rows[0] as {
-    completed: number;
-    focused_minutes: number;
-    longest_minutes: number;
-    recent: string[];
-    purchases: number;
-    earned: Record<string, string>;
-    time_zone: string | null;
-    now: string | Date;
-  };
+export function statsOf(r: RawStats): { stats: MarketStats; earned: Record<string, string> } {
   const stats: MarketStats = {
     completedSessions: r.completed,
     focusedMinutes: r.focused_minutes,
@@ -60,10 +38,39 @@ export async function readStats(db: Db | Tx, userId: string) {
   return { stats, earned: r.earned };
 }
 
+/** Achievement stats: one query (the SQL is continuum_market_stats(), shared with a session's completion). */
+export async function readStats(db: Db | Tx, userId: string) {
+  const result = await db.execute(sql`select continuum_market_stats(${userId}) as r`);
+  return statsOf((result.rows[0] as { r: RawStats }).r);
+}
+
+/** Session achievements the stats show earned and not yet granted. */
+const dueAfterSession = ({ stats, earned }: ReturnType<typeof statsOf>) =>
+  newlyEarned(stats, new Set(Object.keys(earned))).filter((a) => a.id !== "first_purchase");
+
+/**
+ * After a completion made by continuum_end_focus() (which returns the stats
+ * after it): grants what is due, once each, in a second call — only when
+ * something is due, a handful of times per account. Best effort: if it fails,
+ * the completion stands and the next completion grants what is still due.
+ */
+export async function grantAfterSession(scope: WriteScope, raw: RawStats): Promise<void> {
+  const due = dueAfterSession(statsOf(raw));
+  if (due.length === 0) return;
+  const rewards = await Promise.all(
+    due.map(async (a) => ({ id: await rewardId(scope.userId, a.id), achievement: a.id, bonus: a.bonus, name: a.name })),
+  );
+  await writeCall(
+    scope,
+    sql`select continuum_grant(${scope.userId}, ${JSON.stringify(rewards)}::jsonb, ${scope.idempotencyKey ?? null}) as r`,
+  ).catch((err: unknown) =>
+    console.warn(JSON.stringify({ level: "warn", msg: "granting achievements failed", ...logFields(err) })),
+  );
+}
+
 /** After a completed session: grant what it earned (inside the completion's transaction). */
 export async function grantSessionAchievements(w: Writer, userId: string) {
-  const { stats, earned } = await readStats(w.db, userId);
-  const due = newlyEarned(stats, new Set(Object.keys(earned))).filter((a) => a.id !== "first_purchase");
+  const due = dueAfterSession(await readStats(w.db, userId));
   if (due.length) await grant(w, userId, due);
 }
 

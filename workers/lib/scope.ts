@@ -14,6 +14,8 @@ export interface Scope {
   userId: string;
   /** `write()` on this scope: logs, versions and relays every change. */
   write<T>(work: (w: Writer) => Promise<T>, opts?: { transaction?: boolean }): Promise<T>;
+  /** Inside an open transaction (withinWrite): a failed statement would abort it, so read before writing. */
+  inTransaction?: true;
 }
 
 export const scopeFrom = (ws: WriteScope): Scope => ({
@@ -29,4 +31,5 @@ export const withinWrite = (scope: Scope, w: Writer): Scope => ({
   db: w.db,
   userId: scope.userId,
   write: (work) => work(w),
+  inTransaction: true,
 });

@@ -2,14 +2,13 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
-import { findRunning, finish, history, pause, resume, startFocus } from "../data/focus";
-import { AppError } from "../errors";
-import { earnForSession } from "../data/market-insights";
+import { endFocus, findRunning, history, pause, resume, startFocus } from "../data/focus";
+import { AppError, notFound } from "../errors";
 import { getRoute, listRoute } from "../lib/crud";
 import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { scopeOf } from "../lib/scope";
 import { focusHistoryQuery, focusSessionSchema, focusSessionToWire, startFocusSchema } from "../protocol/focus";
-import { assertId, expectedVersion, findOwned, requestScope, type RowOf, versionConflict, write } from "../sync/write";
+import { assertId, expectedVersion, requestScope, type RowOf, versionConflict, write } from "../sync/write";
 
 /** Focus responses report remaining time as of now (the change feed's, as of `updated_at`). */
 const respond = (c: Context<AppEnv>, row: RowOf<"focus_session">, status: 200 | 201 = 200) => {
@@ -99,18 +98,10 @@ register(
     const status = action === "complete" ? "completed" : "abandoned";
     assertId("focus_session", id);
     const expected = expectedVersion(c);
-    // Completing earns coins (and maybe achievements) in the same transaction; abandoning earns nothing.
-    const ended = await write(
-      requestScope(c),
-      async (w) => {
-        const row = await finish(w, id, status, expected);
-        if (row && status === "completed") await earnForSession(w, c.var.user.id, row);
-        return row;
-      },
-      { transaction: status === "completed" },
-    );
-    if (ended) return respond(c, ended);
-    const current = await findOwned(c.var.db, "focus_session", c.var.user.id, id); // 404 if not yours
+    // Completing earns coins (and maybe achievements); abandoning earns nothing.
+    const { session, current } = await endFocus(requestScope(c), id, status, expected);
+    if (session) return respond(c, session);
+    if (!current) throw notFound("Focus session");
     if (expected !== undefined && current.version !== expected) throw versionConflict("focus_session", current);
     throw new AppError(409, "focus_session_ended", "This focus session has already ended.");
   },
