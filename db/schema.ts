@@ -85,12 +85,20 @@ export const sessions = pgTable(
       .default("device"),
     /** The name a personal access token was given (null for devices). */
     name: text("name"),
+    /**
+     * What the session may do: `full` (devices; tokens made for API clients) or
+     * `mcp` (a personal access token accepted at /mcp only).
+     */
+    scope: text("scope", { enum: ["full", "mcp"] })
+      .notNull()
+      .default("full"),
   },
   (t) => [
     uniqueIndex("sessions_token_hash_key").on(t.tokenHash),
     index("sessions_user_idx").on(t.userId),
     check("sessions_kind", sql`${t.kind} in ('device', 'token')`),
     check("sessions_token_named", sql`(${t.kind} = 'token') = (${t.name} is not null)`),
+    check("sessions_scope", sql`${t.scope} in ('full', 'mcp') and (${t.kind} = 'token' or ${t.scope} = 'full')`),
   ],
 );
 

@@ -88,6 +88,8 @@ export type AppEnv = {
     dbHandle: DbHandle;
     user: AuthUser;
     sessionId: string;
+    /** `device` (a sign-in) or `token` (a personal access token); known once the session check passed. */
+    sessionKind: "device" | "token";
     sessionExpiresAt: Date;
     idempotencyRequest?: IdempotencyRequest;
     idempotency?: IdempotencyState;

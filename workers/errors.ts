@@ -53,7 +53,32 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * A per-user quota trigger refused an insert (db/migrations/0014_quotas.sql:
+ * SQLSTATE CN413, the resource in HINT, the limit in DETAIL) → 413 `quota_exceeded`.
+ */
+export function quotaExceeded(err: unknown): AppError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const pg = e as { code?: unknown; detail?: unknown; hint?: unknown };
+    if (pg.code !== "CN413") continue;
+    const limit = Number(pg.detail);
+    const resource = typeof pg.hint === "string" ? pg.hint : "records";
+    return new AppError(
+      413,
+      "quota_exceeded",
+      `You have reached the limit of ${limit} ${resource.replace(/_/g, " ")}; delete some to make room.`,
+      { details: { resource, limit } },
+    );
+  }
+  return undefined;
+}
+
+/** The AppError a failure stands for (itself, or a quota refusal), if any. */
+export const asAppError = (err: unknown): AppError | undefined => (err instanceof AppError ? err : quotaExceeded(err));
+
 export function onError(err: Error, c: Context): Response {
+  const quota = quotaExceeded(err);
+  if (quota) return c.json(errorBody(quota.code, quota.message, quota.details), quota.status);
   if (err instanceof AppError) {
     for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
     return c.json(errorBody(err.code, err.message, err.details), err.status);

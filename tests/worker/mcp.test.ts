@@ -41,8 +41,8 @@ async function connect(token?: string) {
 
 const textOf = (r: any) => JSON.parse(r.content[0].text);
 
-async function personalToken(u: { token: string }, name = "laptop") {
-  const r = await as(u).post("/api/auth/tokens", { name });
+async function personalToken(u: { token: string }, name = "laptop", scope: "mcp" | "full" = "mcp") {
+  const r = await as(u).post("/api/auth/tokens", { name, scope });
   expect(r.status).toBe(201);
   return r.body as { id: string; name: string; token: string; created_at: string };
 }
@@ -50,16 +50,17 @@ async function personalToken(u: { token: string }, name = "laptop") {
 describe("personal access tokens", () => {
   test("created once, listed with kind token, usable as a bearer, revoked at once", async () => {
     const u = await signup();
-    const pat = await personalToken(u, "Claude Desktop");
-    expect(pat).toMatchObject({ name: "Claude Desktop" });
+    const pat = await personalToken(u, "Claude Desktop", "full");
+    expect(pat).toMatchObject({ name: "Claude Desktop", scope: "full" });
     expect(pat.token.length).toBeGreaterThan(30);
-    expect(Object.keys(pat).sort()).toEqual(["created_at", "id", "name", "token"]);
+    expect(Object.keys(pat).sort()).toEqual(["created_at", "id", "name", "scope", "token"]);
     expect((await as({ token: pat.token }).get("/api/auth/me")).body.user.id).toBe(u.id);
 
     const sessions = (await as(u).get("/api/auth/sessions")).body.items;
     expect(sessions.find((s: any) => s.id === pat.id)).toMatchObject({
       kind: "token",
       name: "Claude Desktop",
+      scope: "full",
       current: false,
     });
     expect(sessions.find((s: any) => s.current)).toMatchObject({ kind: "device", name: null });

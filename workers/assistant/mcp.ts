@@ -9,7 +9,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // The default AJV validator compiles schemas with `new Function`, which workerd refuses.
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { AppError, isDatabaseUnavailable, logFields } from "../errors";
+import { AppError, asAppError, isDatabaseUnavailable, logFields } from "../errors";
 import { findUnstorable } from "../lib/openapi";
 import { ErrorCode } from "../protocol/rules";
 import type { Scope } from "../lib/scope";
@@ -55,7 +55,8 @@ export function mcpServer(scope: Scope): McpServer {
 
 /** `<code>: <message>` of the SPEC error an HTTP route would answer for `err`. */
 export function toolErrorText(err: unknown): string {
-  if (err instanceof AppError) return `${err.code}: ${err.message}`;
+  const known = asAppError(err);
+  if (known) return `${known.code}: ${known.message}`;
   if (isDatabaseUnavailable(err))
     return `${ErrorCode.database_unavailable}: The database is unavailable. Please retry shortly.`;
   console.error(JSON.stringify({ level: "error", msg: "mcp tool failed", ...logFields(err) }));

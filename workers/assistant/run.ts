@@ -7,7 +7,7 @@
  * The history comes from Postgres every time; nothing is kept in memory.
  */
 import { generateText, type LanguageModel, type ModelMessage } from "ai";
-import { AppError } from "../errors";
+import { AppError, asAppError, quotaExceeded } from "../errors";
 import { withinWrite, type Scope } from "../lib/scope";
 import { findUnstorable } from "../lib/openapi";
 import {
@@ -58,11 +58,12 @@ export async function executeApproved(scope: Scope, id: string, runId: string): 
         { transaction: true },
       );
     } catch (err) {
-      if (!(err instanceof AppError) || err.code === "lease_expired") throw err;
+      const known = asAppError(err); // a domain refusal, or a quota (e.g. the todo limit)
+      if (!known || known.code === "lease_expired") throw err;
       await scope.write(
         async (w) => {
           await holdClaim(w, id, runId);
-          await w.update("tool_call", call.id, undefined, { status: "failed", result: errorResult(err) });
+          await w.update("tool_call", call.id, undefined, { status: "failed", result: errorResult(known) });
         },
         { transaction: true },
       );
@@ -203,9 +204,10 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
           try {
             call.result = await def.run(scope, call.input, {});
           } catch (err) {
-            if (!(err instanceof AppError)) throw err;
+            const known = asAppError(err);
+            if (!known) throw err;
             call.status = "failed";
-            call.result = errorResult(err);
+            call.result = errorResult(known);
           }
         }
         calls.push(call);
@@ -222,7 +224,14 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
     await finishRun(scope, id, runId, { status: "error", error: describeModelError(err), calls: [], messages: [] });
     return;
   }
-  await finishRun(scope, id, runId, { status, calls, messages: produced, seq });
+  try {
+    await finishRun(scope, id, runId, { status, calls, messages: produced, seq });
+  } catch (err) {
+    const quota = quotaExceeded(err);
+    if (!quota) throw err;
+    // The conversation is full (QUOTAS.messages): nothing of this run is stored; it says so.
+    await finishRun(scope, id, runId, { status: "error", error: quota.message, calls: [], messages: [] });
+  }
 }
 
 // Rows for this run's own steps before they are stored (only the fields the prompt reads matter).

@@ -1,5 +1,5 @@
 /** Data access for accounts and sessions. */
-import { and, desc, eq, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, ne, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { sessions, users } from "../../db/schema";
 import { SESSION_TTL_MS } from "../middleware/auth";
@@ -45,17 +45,57 @@ export async function createSession(db: Db | Tx, userId: string, userAgent: stri
 /** Personal access tokens live until revoked (no sliding expiry; see middleware/auth.ts). */
 const NEVER = new Date("9999-12-31T00:00:00Z");
 
-export async function createPersonalToken(db: Db, userId: string, name: string) {
+export async function createPersonalToken(db: Db, userId: string, name: string, scope: "full" | "mcp") {
   const token = randomToken();
   const [row] = await db
     .insert(sessions)
-    .values({ userId, tokenHash: await sha256Hex(token), kind: "token", name, expiresAt: NEVER })
+    .values({ userId, tokenHash: await sha256Hex(token), kind: "token", name, scope, expiresAt: NEVER })
     .returning({ id: sessions.id, createdAt: sessions.createdAt });
   return { token, id: row!.id, createdAt: row!.createdAt };
 }
 
-export const listSessions = (db: Db, userId: string) =>
-  db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.lastSeenAt));
+/** A page of the user's live sessions and tokens, most recently used first, with the total (one query). */
+export async function listSessions(db: Db, userId: string, q: { page: number; page_size: number }) {
+  const rows = await db
+    .select({ session: sessions, total: sql<number>`(count(*) over ())::int` })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)))
+    .orderBy(desc(sessions.lastSeenAt), desc(sessions.id))
+    .limit(q.page_size)
+    .offset((q.page - 1) * q.page_size);
+  const total =
+    rows[0]?.total ??
+    (q.page > 1
+      ? (
+          await db
+            .select({ n: sql<number>`count(*)::int` })
+            .from(sessions)
+            .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)))
+        )[0]!.n
+      : 0);
+  return { items: rows.map((r) => r.session), total };
+}
+
+/** Ends every session and token of the user but `keep` (one statement); returns the ids that ended. */
+export async function deleteOtherSessions(db: Db, userId: string, keep: string): Promise<string[]> {
+  const rows = await db
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), ne(sessions.id, keep)))
+    .returning({ id: sessions.id });
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Sets a new password hash and ends every other session and token, in one
+ * statement (both or neither); returns the ids that ended.
+ */
+export async function replacePassword(db: Db, userId: string, hash: string, keep: string): Promise<string[]> {
+  const result = await db.execute<{ id: string }>(sql`
+    with pw as (update users set password_hash = ${hash} where id = ${userId} returning id),
+    ended as (delete from sessions where user_id = (select id from pw) and id <> ${keep} returning id)
+    select id from ended`);
+  return result.rows.map((r) => r.id);
+}
 
 export async function deleteSession(db: Db, userId: string, id: string): Promise<boolean> {
   const rows = await db

@@ -46,6 +46,7 @@ export const SESSION_COOKIE = "session";
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
+const TOKEN_SEEN_EVERY_MS = 3600 * 1000;
 /** Routes that need the session before their handler runs (see the file comment). */
 const AWAITED = /^\/api\/(auth|audio|assistant|studio|import)(\/|$)|^\/api\/sync\/ws$|^\/mcp(\/|$)/;
 const dialect = new PgDialect();
@@ -78,14 +79,17 @@ export function setSessionCookie(c: Context, token: string) {
  * cookie-authenticated browser gets a fresh cookie with it (its Max-Age was set
  * at login), so an active user is never signed out.
  */
-async function establish(
+export async function establish(
   c: Context<AppEnv>,
   row: SessionRow,
   cred: { token: string; via: "bearer" | "cookie" },
 ): Promise<void> {
   c.set("sessionId", row.session_id);
+  c.set("sessionKind", row.kind === "token" ? "token" : "device");
   let expiresAt = new Date(row.expires_at);
-  if (Date.now() - new Date(row.last_seen_at).getTime() > REFRESH_AFTER_MS) {
+  // A token's "last used" (Settings) is kept to the hour; a device's to the day, with its sliding expiry.
+  const refreshAfter = row.kind === "token" ? TOKEN_SEEN_EVERY_MS : REFRESH_AFTER_MS;
+  if (Date.now() - new Date(row.last_seen_at).getTime() > refreshAfter) {
     // Only devices slide; a personal access token (kind `token`) lives until revoked.
     const slides = row.kind === "device";
     if (slides) expiresAt = new Date(Date.now() + SESSION_TTL_MS);
@@ -114,6 +118,20 @@ export async function authenticate(
   };
 }
 
+/**
+ * Minting tokens, revoking sessions and changing the password need a signed-in
+ * device: a leaked personal access token must not be able to entrench itself
+ * (mint more) or lock the owner out (revoke their browsers).
+ */
+export function requireDeviceSession(c: Context<AppEnv>): void {
+  if (c.var.sessionKind !== "device")
+    throw new AppError(
+      403,
+      ErrorCode.device_session_required,
+      "Only a signed-in device can do this, not a personal access token.",
+    );
+}
+
 const unauthorized = () => new AppError(401, ErrorCode.unauthorized, "Sign in to continue.");
 const unauthorizedResponse = (c: Context<AppEnv>) =>
   c.json(errorBody(ErrorCode.unauthorized, "Sign in to continue."), 401) as Response;
@@ -122,7 +140,9 @@ const unauthorizedResponse = (c: Context<AppEnv>) =>
 export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   const cred = readCredential(c);
   const found = cred ? await authenticate(c.var.db, cred.token, c.var.idempotencyRequest) : null;
-  if (!found) return false;
+  // A personal access token scoped to `mcp` is accepted at /mcp only (routes/mcp.ts), not here.
+  // (Such tokens carry no user id, so they never take the pipelined path below.)
+  if (!found || found.row.scope !== "full") return false;
   c.set("user", found.user);
   await establish(c, found.row, cred!);
   if (found.idempotency) c.set("idempotency", found.idempotency);

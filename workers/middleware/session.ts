@@ -27,6 +27,7 @@ export interface SessionRow {
   session_id: string;
   /** `device` (signed in; slides) or `token` (a personal access token; lives until revoked). */
   kind: string;
+  scope: string;
   last_seen_at: string | Date;
   expires_at: string | Date;
   id: string;
@@ -52,7 +53,7 @@ export function sessionSql(
   const key = claim?.key ?? null;
   const claimed = sql`
     with s as (
-      select s.id as session_id, s.kind, s.last_seen_at, s.expires_at, u.id, u.email, u.username, u.created_at, u.change_seq, u.change_floor
+      select s.id as session_id, s.kind, s.scope, s.last_seen_at, s.expires_at, u.id, u.email, u.username, u.created_at, u.change_seq, u.change_floor
       from sessions s join users u on u.id = s.user_id
       where s.token_hash = ${tokenHash} and s.expires_at > now()
         ${"refuse" in mode ? sql`and u.id = ${mode.userId}` : sql``}

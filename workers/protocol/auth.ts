@@ -35,6 +35,8 @@ export const deviceSessionSchema = z
     /** `device` (a sign-in) or `token` (a personal access token, named). */
     kind: z.enum(["device", "token"]),
     name: z.string().nullable(),
+    /** `full` (devices, and tokens for any API use) or `mcp` (a token accepted at /mcp only). */
+    scope: z.enum(["full", "mcp"]),
   })
   .meta({ id: "DeviceSession" });
 export type DeviceSession = z.infer<typeof deviceSessionSchema>;
@@ -50,10 +52,32 @@ export const userToWire = (u: { id: string; email: string; username: string; cre
 export const authResponseSchema = z.object({ user: userSchema, token: z.string() });
 export type AuthResponse = z.infer<typeof authResponseSchema>;
 
-export const personalTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(LIMITS.assistant.tokenName) });
+export const tokenScopes = ["mcp", "full"] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
+export const personalTokenSchema = z.strictObject({
+  name: z.string().trim().min(1).max(LIMITS.assistant.tokenName),
+  /** `mcp` (default: least privilege) works at /mcp only; `full` works as a bearer token everywhere. */
+  scope: z.enum(tokenScopes).default("mcp"),
+});
 
 /** POST /api/auth/tokens → 201; `token` is shown only in this response. */
 export const personalTokenResponseSchema = z
-  .object({ id: z.uuid(), name: z.string(), token: z.string(), created_at: z.string() })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    scope: z.enum(tokenScopes),
+    token: z.string(),
+    created_at: z.string(),
+  })
   .meta({ id: "PersonalToken" });
+
+/** POST /api/auth/password: the current password again, and the new one (the signup rule). */
+export const changePasswordSchema = z.strictObject({
+  current_password: z.string().min(1).max(200),
+  new_password: z.string().min(10).max(200),
+});
+
+/** What "sign out everywhere else" (and a password change) ended. */
+export const revokedSchema = z.object({ revoked: z.number().int().min(0) }).meta({ id: "Revoked" });
 export type PersonalToken = z.infer<typeof personalTokenResponseSchema>;

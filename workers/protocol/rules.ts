@@ -27,6 +27,7 @@ export const ErrorCode = {
   unauthorized: "unauthorized",
   invalid_credentials: "invalid_credentials",
   wrong_password: "wrong_password",
+  device_session_required: "device_session_required",
   rate_limited: "rate_limited",
   // records
   not_found: "not_found",
@@ -99,6 +100,26 @@ export const LIMITS = {
   loop: { name: 100, bars: [1, 2, 4, 8], beatsPerBar: 4, minBpm: 40, maxBpm: 300, icons: 64, icon: 16 },
   song: { title: 200, timeline: 256, maxStartBar: 10_000, maxRepeat: 64 },
 } as const;
+
+/**
+ * Per-user quotas (README "Limits"): how many of each a user may keep. Enforced
+ * by Postgres triggers in the insert's own statement (db/migrations/0014_quotas.sql);
+ * over the limit → 413 `quota_exceeded`, `details: {resource, limit}`.
+ * `messages` is per conversation; `sessions` counts live signed-in devices.
+ */
+export const QUOTAS = {
+  loops: 1_000,
+  songs: 500,
+  conversations: 1_000,
+  messages: 1_000,
+  todos: 5_000,
+  inbox_items: 10_000,
+  references: 10_000,
+  custom_rewards: 200,
+  sessions: 100,
+  access_tokens: 50,
+} as const;
+export type QuotaResource = keyof typeof QUOTAS;
 
 // ---- settings -------------------------------------------------------------------
 

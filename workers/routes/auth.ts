@@ -11,7 +11,7 @@ import { ErrorCode } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
-import { SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
+import { requireDeviceSession, SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
 import {
   authResponseSchema,
   deleteAccountSchema,
@@ -21,7 +21,7 @@ import {
   userSchema,
   userToWire,
 } from "../protocol/auth";
-import { isUuid } from "../protocol/common";
+import { isUuid, pageQuery, paged } from "../protocol/common";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { closeSessionSockets, endSessionSockets } from "../sync/relay";
 import { requestScope, write } from "../sync/write";
@@ -149,12 +149,19 @@ register(
     path: "/sessions",
     tags,
     operationId: "listSessions",
-    responses: { 200: jsonContent(z.object({ items: z.array(deviceSessionSchema) }), "This user's devices") },
+    description: "This user's live devices and personal access tokens, most recently used first (a §3 list).",
+    request: { query: z.strictObject({ ...pageQuery }) },
+    responses: { 200: jsonContent(paged(deviceSessionSchema), "This user's devices") },
+    errors: [400],
   }),
   async (c) => {
-    const rows = await listSessions(c.var.db, c.var.user.id);
+    const q = c.req.valid("query");
+    const { items, total } = await listSessions(c.var.db, c.var.user.id, q);
     return c.json({
-      items: rows.map((s) => ({
+      page: q.page,
+      page_size: q.page_size,
+      total,
+      items: items.map((s) => ({
         id: s.id,
         user_agent: s.userAgent,
         created_at: s.createdAt.toISOString(),
@@ -163,6 +170,7 @@ register(
         current: s.id === c.var.sessionId,
         kind: s.kind,
         name: s.name,
+        scope: s.scope,
       })),
     });
   },
@@ -175,12 +183,14 @@ register(
     path: "/sessions/{id}",
     tags,
     operationId: "revokeSession",
-    description: "Signs that device out at once (its sockets close).",
+    description:
+      "Signs that device out at once (its sockets close). Only from a signed-in device: a personal access token gets 403 `device_session_required`.",
     request: { params: idParam("id") },
     responses: { 204: { description: "Revoked" } },
-    errors: [404],
+    errors: [403, 404],
   }),
   async (c) => {
+    requireDeviceSession(c);
     const { id } = c.req.valid("param");
     if (!isUuid(id) || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
     closeSessionSockets(c, [id]);

@@ -9,7 +9,7 @@ import { handleMcp } from "../assistant/mcp";
 import { AppError } from "../errors";
 import { createApi, ErrorBody, errors, jsonContent, register } from "../lib/openapi";
 import { scopeOf } from "../lib/scope";
-import { authenticate } from "../middleware/auth";
+import { authenticate, establish } from "../middleware/auth";
 import { createRoute } from "@hono/zod-openapi";
 import { ErrorCode } from "../protocol/rules";
 
@@ -72,7 +72,8 @@ register(
         "MCP clients must accept application/json and text/event-stream.",
       );
     c.set("user", found.user);
-    c.set("sessionId", found.sessionId);
+    // Session bookkeeping as on every route: `last_seen_at` (what Settings shows as "last used") moves.
+    await establish(c, found.row, { token, via: "bearer" });
     // The body was parsed (and checked to be JSON) by the route's validator; the transport takes it as is.
     return handleMcp(scopeOf(c), c.req.raw, c.req.valid("json" as never));
   },

@@ -7,8 +7,8 @@
  */
 import { createPersonalToken } from "../data/auth";
 import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { requireAuth } from "../middleware/auth";
-import { personalTokenResponseSchema, personalTokenSchema } from "../protocol/auth";
+import { requireAuth, requireDeviceSession } from "../middleware/auth";
+import { personalTokenResponseSchema, personalTokenSchema, type TokenScope } from "../protocol/auth";
 
 export const tokens = createApi();
 
@@ -18,10 +18,10 @@ const declared = route({
   tags: ["Auth"],
   operationId: "createPersonalToken",
   description:
-    "Creates a personal access token for API and MCP clients; `token` appears only in this response. Not idempotent (a stored response would hold the token in clear).",
+    "Creates a personal access token; `token` appears only in this response. `scope` `mcp` (the default) works at /mcp only, `full` as a bearer token everywhere. Only a signed-in device may mint tokens (403 `device_session_required` for a token). Not idempotent (a stored response would hold the token in clear).",
   request: jsonRequest(personalTokenSchema),
   responses: { 201: jsonContent(personalTokenResponseSchema, "The new token, shown once") },
-  errors: [400, 413, 415, 422],
+  errors: [400, 403, 413, 415, 422],
 });
 
 register(
@@ -29,9 +29,10 @@ register(
   // Signed in, but without the idempotency layer (see the description).
   { ...declared, middleware: [requireAuth], security: [{ bearer: [] }, { cookie: [] }] },
   async (c) => {
-    const { name } = c.req.valid("json" as never) as { name: string };
-    const { id, token, createdAt } = await createPersonalToken(c.var.db, c.var.user.id, name);
+    requireDeviceSession(c);
+    const { name, scope } = c.req.valid("json" as never) as { name: string; scope: TokenScope };
+    const { id, token, createdAt } = await createPersonalToken(c.var.db, c.var.user.id, name, scope);
     c.header("Cache-Control", "no-store");
-    return c.json({ id, name, token, created_at: createdAt.toISOString() }, 201);
+    return c.json({ id, name, scope, token, created_at: createdAt.toISOString() }, 201);
   },
 );

@@ -82,7 +82,7 @@ export async function fetchState(
 
 // ---- personal access tokens ------------------------------------------------------
 
-export const createAccessToken = (name: string) =>
-  api<PersonalToken>("/api/auth/tokens", { method: "POST", body: { name } });
+export const createAccessToken = (name: string, scope: PersonalToken["scope"]) =>
+  api<PersonalToken>("/api/auth/tokens", { method: "POST", body: { name, scope } });
 
 export const revokeAccessToken = (id: string) => api<void>(path`/api/auth/sessions/${id}`, { method: "DELETE" });

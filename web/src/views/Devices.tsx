@@ -14,7 +14,7 @@ export default function Devices(props: { onSignOut: () => void }) {
   const load = async () => {
     setError("");
     try {
-      setList((await api<{ items: DeviceSession[] }>("/api/auth/sessions")).items);
+      setList((await api<{ items: DeviceSession[] }>("/api/auth/sessions?page_size=100")).items);
     } catch (err) {
       setError(describeError(err));
     }

@@ -11,6 +11,7 @@ import type { ScreenProps } from "../screens.ts";
 
 // Loaded with the section, not with the initial bundle.
 const AccessTokens = lazy(() => import("./assistant/AccessTokens.tsx"));
+const AccountSecurity = lazy(() => import("./AccountSecurity.tsx"));
 const AccentPicker = lazy(() => import("./market/AccentPicker.tsx"));
 const YourData = lazy(() => import("./YourData.tsx"));
 
@@ -148,6 +149,7 @@ export function Settings(props: ScreenProps) {
         </div>
       </section>
 
+      <AccountSecurity />
       <AccessTokens />
 
       <YourData onDeleted={() => props.onSignOut({ message: "Your account and all its data were deleted." })} />

@@ -14,11 +14,12 @@ export default function AccessTokens() {
   const [fresh, setFresh] = createSignal<PersonalToken | null>(null);
   const [error, setError] = createSignal("");
   const [copied, setCopied] = createSignal(false);
+  const [scope, setScope] = createSignal<PersonalToken["scope"]>("mcp");
   let nameInput: HTMLInputElement | undefined;
 
   const load = async () => {
     try {
-      const { items } = await api<{ items: DeviceSession[] }>("/api/auth/sessions");
+      const { items } = await api<{ items: DeviceSession[] }>("/api/auth/sessions?page_size=100");
       setTokens(items.filter((s) => s.kind === "token"));
     } catch (err) {
       setError(describeError(err));
@@ -36,7 +37,7 @@ export default function AccessTokens() {
     setError("");
     setCopied(false);
     try {
-      setFresh(await createAccessToken(name));
+      setFresh(await createAccessToken(name, scope()));
       if (nameInput) nameInput.value = "";
       await load();
     } catch (err) {
@@ -70,7 +71,8 @@ export default function AccessTokens() {
     <section class="card stack" aria-labelledby="tokens-title">
       <h2 id="tokens-title">Access tokens</h2>
       <p class="muted small">
-        For MCP clients and scripts: send one as <code>Authorization: Bearer …</code> to <code>/mcp</code> or the API.
+        For MCP clients and scripts: send one as <code>Authorization: Bearer …</code>. An “MCP only” token works at{" "}
+        <code>/mcp</code> and nowhere else; “Full API” works everywhere. Tokens can't create tokens or sign devices out.
         Revoking one stops it at once.
       </p>
       <form class="row" onSubmit={(e) => void create(e)}>
@@ -82,6 +84,17 @@ export default function AccessTokens() {
             maxLength={LIMITS.assistant.tokenName}
             placeholder="Claude Desktop"
           />
+        </div>
+        <div class="field inline">
+          <label for="token-scope">Access</label>
+          <select
+            id="token-scope"
+            value={scope()}
+            onChange={(e) => setScope(e.currentTarget.value === "full" ? "full" : "mcp")}
+          >
+            <option value="mcp">MCP only</option>
+            <option value="full">Full API</option>
+          </select>
         </div>
         <button type="submit" class="primary">
           Create token
@@ -118,7 +131,8 @@ export default function AccessTokens() {
                 <div class="item-main">
                   <span class="item-title">{t.name}</span>
                   <span class="muted small">
-                    Created {relative(t.created_at)} · last used {relative(t.last_seen_at)}
+                    {t.scope === "mcp" ? "MCP only" : "Full API"} · created {relative(t.created_at)} · last used{" "}
+                    {relative(t.last_seen_at)}
                   </span>
                 </div>
                 <div class="item-actions">

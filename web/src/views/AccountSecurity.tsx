@@ -1,0 +1,101 @@
+// Settings → Password and sessions: change the password (the current one
+// entered again) and sign out everywhere else. Both end every other session
+// and access token at once, and their devices' live connections close.
+import { createSignal, Show } from "solid-js";
+import { api, describeError } from "../api/http.ts";
+
+const MIN_PASSWORD = 10;
+
+export default function AccountSecurity() {
+  const [error, setError] = createSignal("");
+  const [done, setDone] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  let current: HTMLInputElement | undefined;
+  let next: HTMLInputElement | undefined;
+
+  const ended = (n: number) =>
+    n === 0 ? "No other device was signed in." : `${n} other ${n === 1 ? "session" : "sessions"} signed out.`;
+
+  const changePassword = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setError("");
+    setDone("");
+    const body = { current_password: current?.value ?? "", new_password: next?.value ?? "" };
+    if (!body.current_password) {
+      setError("Enter your current password.");
+      return;
+    }
+    if (body.new_password.length < MIN_PASSWORD) {
+      setError(`The new password needs at least ${MIN_PASSWORD} characters.`);
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await api<{ revoked: number }>("/api/auth/password", { method: "POST", body });
+      if (current) current.value = "";
+      if (next) next.value = "";
+      setDone(`Password changed. ${ended(r.revoked)}`);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const signOutElsewhere = async () => {
+    setError("");
+    setDone("");
+    if (!confirm("Sign out every other device and revoke every access token?")) return;
+    setBusy(true);
+    try {
+      const r = await api<{ revoked: number }>("/api/auth/sessions/revoke_others", { method: "POST" });
+      setDone(ended(r.revoked));
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card stack" aria-labelledby="security-title">
+      <h2 id="security-title">Password and sessions</h2>
+      <form class="stack" onSubmit={(e) => void changePassword(e)}>
+        <div class="field">
+          <label for="current-password">Current password</label>
+          <input id="current-password" type="password" autocomplete="current-password" ref={(el) => (current = el)} />
+        </div>
+        <div class="field">
+          <label for="new-password">New password</label>
+          <input
+            id="new-password"
+            type="password"
+            autocomplete="new-password"
+            minLength={MIN_PASSWORD}
+            aria-describedby="new-password-hint"
+            ref={(el) => (next = el)}
+          />
+          <p id="new-password-hint" class="muted small">
+            At least {MIN_PASSWORD} characters. Every other device and access token is signed out.
+          </p>
+        </div>
+        <div class="row">
+          <button type="submit" class="primary" disabled={busy()}>
+            Change password
+          </button>
+        </div>
+      </form>
+      <div class="row">
+        <button type="button" class="ghost danger" disabled={busy()} onClick={() => void signOutElsewhere()}>
+          Sign out everywhere else
+        </button>
+      </div>
+      <p class="form-error" role="alert">
+        {error()}
+      </p>
+      <Show when={done()}>
+        <p role="status">{done()}</p>
+      </Show>
+    </section>
+  );
+}
