@@ -77,7 +77,7 @@ describe("personal access tokens", () => {
   test("another user's token id → 404 on revoke", async () => {
     const a = await signup();
     const b = await signup();
-    const pat = await personalToken(a);
+    const pat = await personalToken(a, "laptop", "full");
     expect((await as(b).del(`/api/auth/sessions/${pat.id}`)).status).toBe(404);
     expect((await as({ token: pat.token }).get("/api/auth/me")).status).toBe(200);
   });
