@@ -21,11 +21,8 @@ import { studio, studioSongs } from "./studio";
 import { sync } from "./sync";
 import { todoRoutes } from "./todos";
 import { tokens } from "./tokens";
-<<<<<<< HEAD
 import { yourData } from "./your-data";
-=======
 import { sessionRoutes } from "./sessions";
->>>>>>> 77e085c (Token scopes (mcp|full), device-only token minting/revoking/password change, MCP use moves last_seen_at, POST /api/auth/password and /api/auth/sessions/revoke_others closing other devices' sockets at once (API + Settings), a paged device list, and per-user quotas enforced by insert triggers (413 quota_exceeded with the limit))
 
 export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/health", app: health },
@@ -45,10 +42,7 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/todos", app: todoRoutes },
   { path: "/api/assistant", app: assistant },
   { path: "/api/auth/tokens", app: tokens },
-<<<<<<< HEAD
   { path: "/api", app: yourData },
-=======
   { path: "/api/auth", app: sessionRoutes },
->>>>>>> 77e085c (Token scopes (mcp|full), device-only token minting/revoking/password change, MCP use moves last_seen_at, POST /api/auth/password and /api/auth/sessions/revoke_others closing other devices' sockets at once (API + Settings), a paged device list, and per-user quotas enforced by insert triggers (413 quota_exceeded with the limit))
   { path: "/mcp", app: mcp },
 ];
