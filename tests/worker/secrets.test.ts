@@ -24,7 +24,7 @@ test("tokens, session secrets and the password are stored only as hashes, in eve
     headers: { "cf-connecting-ip": "198.51.100.251", ...key("login") },
   });
   expect(login.status).toBe(200);
-  const pat = await as(u).post("/api/auth/tokens", { name: "scanner" }, key("pat"));
+  const pat = await as(u).post("/api/auth/tokens", { name: "scanner", scope: "full" }, key("pat"));
   expect(pat.status).toBe(201);
   // Idempotent writes store their responses: make some, so those rows are scanned too.
   expect((await as(u).post("/api/user/inbox", { title: "hello" }, key("inbox"))).status).toBe(201);
