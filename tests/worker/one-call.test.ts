@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { sql, type SQL } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
-import { as, signup } from "../support/api";
+import { as, call, signup, SIGNUP_ENTITIES } from "../support/api";
 import { openSocket } from "../support/socket";
 
 const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
@@ -163,5 +163,24 @@ describe("one-call writes", () => {
     const stale = (await as(u).post("/api/focus/sessions", { duration_s: 600 })).body;
     const conflict = await as(u).post(`/api/focus/sessions/${stale.id}/abandon`, undefined, { "if-match": '"7"' });
     expect([conflict.status, conflict.body.error.code]).toEqual([409, "version_conflict"]);
+  });
+
+  test("a signup is one round trip: account, settings, wallet and welcome grant, session; a taken name is 409", async () => {
+    const name = `oc${crypto.randomUUID().slice(0, 8)}`;
+    const body = { email: `${name}@example.test`, username: name, password: "correct horse battery" };
+    const made = await call("POST", "/api/auth/signup", {
+      json: body,
+      headers: { "cf-connecting-ip": "198.51.100.77" },
+    });
+    expect([made.status, q(made), conns(made)]).toEqual([201, 1, 0]);
+    const changes = await feedSince({ token: made.body.token }, "0");
+    expect(changes.map((c) => c.entity)).toEqual(SIGNUP_ENTITIES);
+    expect(made.headers.get("x-sync-cursor")).toBe(changes.at(-1)!.cursor);
+    expect((await as({ token: made.body.token }).get("/api/auth/me")).body.user.username).toBe(name);
+    const taken = await call("POST", "/api/auth/signup", {
+      json: { ...body, email: `other-${body.email}` },
+      headers: { "cf-connecting-ip": "198.51.100.78" },
+    });
+    expect([taken.status, taken.body.error.code]).toEqual([409, "username_taken"]);
   });
 });

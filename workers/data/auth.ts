@@ -15,21 +15,15 @@ export async function findUserByLogin(db: Db, login: string) {
   return row;
 }
 
-export async function insertUser(
-  tx: Db | Tx,
-  values: { id: string; email: string; username: string; passwordHash: string },
-) {
-  const [row] = await tx.insert(users).values(values).returning();
-  return row!;
-}
-
 /**
  * Creates a session and returns the token: the only time it exists in clear.
  * Tokens are `<user id>.<secret>`: the id lets a request's first query travel
  * with its session check (middleware/auth.ts); the secret is what is checked.
  */
+export const newSessionToken = (userId: string) => `${userId}.${randomToken()}`;
+
 export async function createSession(db: Db | Tx, userId: string, userAgent: string | undefined) {
-  const token = `${userId}.${randomToken()}`;
+  const token = newSessionToken(userId);
   const [row] = await db
     .insert(sessions)
     .values({

@@ -1,9 +1,11 @@
 /**
  * The market's money movements. Every change of a balance is a wallet update
- * and a ledger row written by the same Writer, inside the caller's
- * transaction — the one of the event that causes it (signup, a completed
- * focus session, a purchase, a refund) — so a balance is always the sum of
- * its ledger, and the change log carries both to the user's devices.
+ * and a ledger row written in the same statement or transaction as the event
+ * that causes it — signup, a completed focus session, a purchase, a refund:
+ * one database call each (continuum_move() in db/migrations/0011, used by
+ * continuum_signup/buy/refund/end_focus/grant), or `move()` below inside an
+ * interactive transaction — so a balance is always the sum of its ledger, and
+ * the change log carries both to the user's devices.
  *
  * Guarantees and where they live:
  * - never negative: the debit is `update … where balance >= price` (Read
@@ -17,7 +19,7 @@ import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { marketItems, marketTransactions, userMarketPurchases, userWallet } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
-import { REFUND_WINDOW_MS, WELCOME_COINS, type Achievement } from "../protocol/market-rules";
+import { REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
 import { refusal, writeCall } from "../sync/call";
 import { rowFromRaw, type RowOf, type WriteScope, type Writer } from "../sync/write";
 import { paginate, paginateOwnNewest, type PageQuery } from "./paginate";
@@ -57,20 +59,6 @@ export async function move(w: Writer, m: Movement) {
     updatedAt: sql`clock_timestamp()` as unknown as Date,
   });
   return { wallet, entry };
-}
-
-/** Signup: the wallet and its welcome grant (in the signup transaction). */
-export async function openWallet(w: Writer, userId: string) {
-  const { row: wallet } = await w.insert("wallet", { balance: WELCOME_COINS, lifetimeEarned: WELCOME_COINS });
-  await w.insert("market_transaction", {
-    amount: WELCOME_COINS,
-    balanceAfter: WELCOME_COINS,
-    kind: "earn",
-    sourceType: "welcome",
-    sourceId: userId,
-    description: "Welcome to the market",
-  });
-  return wallet;
 }
 
 /** A stable id per (user, achievement): a second grant collides on the primary key and is a no-op. */

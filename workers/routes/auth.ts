@@ -1,17 +1,24 @@
 /** SPEC §5 Auth: signup, login, logout, me, devices (sessions) and revoke. */
+import { sql } from "drizzle-orm";
 import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { z } from "zod";
 import { deleteAccountObjects, deleteAccountRows, sessionIds } from "../data/account";
-import { createSession, deleteSession, findUserByLogin, insertUser, listSessions, passwordMatches } from "../data/auth";
-import { openWallet } from "../data/market";
+import {
+  createSession,
+  deleteSession,
+  findUserByLogin,
+  listSessions,
+  newSessionToken,
+  passwordMatches,
+} from "../data/auth";
 import type { AppEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { ErrorCode } from "../protocol/rules";
-import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
+import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
-import { requireDeviceSession, SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
+import { requireDeviceSession, SESSION_COOKIE, SESSION_TTL_MS, setSessionCookie } from "../middleware/auth";
 import {
   authResponseSchema,
   deleteAccountSchema,
@@ -22,9 +29,11 @@ import {
   userToWire,
 } from "../protocol/auth";
 import { isUuid, pageQuery, paged } from "../protocol/common";
+import { WELCOME_COINS } from "../protocol/market-rules";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { closeSessionSockets, endSessionSockets } from "../sync/relay";
-import { requestScope, write } from "../sync/write";
+import { writeCall } from "../sync/call";
+import { requestScope } from "../sync/write";
 
 const clearSessionCookie = (c: Context<AppEnv>) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 
@@ -51,24 +60,17 @@ register(
     const userId = crypto.randomUUID();
     try {
       // The account, its settings record and its wallet with the welcome grant
-      // (the first entries of its change log) and its first session in one
-      // transaction: no account without a token, no account without its coins.
-      const { user, token } = await write(
+      // (the first entries of its change log) and its first session in ONE
+      // statement (continuum_signup(), db/migrations/0013_one_call_signup.sql):
+      // no account without a token, no account without its coins.
+      const token = newSessionToken(userId);
+      const r = await writeCall<{ user: { id: string; email: string; username: string; created_at: string } }>(
         requestScope(c, userId),
-        async (w) => {
-          const created = await insertUser(w.db, {
-            id: userId,
-            email: body.email,
-            username: body.username,
-            passwordHash,
-          });
-          await w.insert("settings", SETTINGS_DEFAULTS);
-          await openWallet(w, userId);
-          const session = await createSession(w.db, created.id, c.req.header("user-agent"));
-          return { user: created, token: session.token };
-        },
-        { transaction: true },
+        sql`select continuum_signup(${userId}, ${body.email}, ${body.username}, ${passwordHash},
+          ${JSON.stringify(SETTINGS_DEFAULTS)}::jsonb, ${WELCOME_COINS}, ${await sha256Hex(token)},
+          ${c.req.header("user-agent")?.slice(0, 300) ?? null}, ${new Date(Date.now() + SESSION_TTL_MS).toISOString()}::timestamptz) as r`,
       );
+      const user = { ...r.user, createdAt: new Date(r.user.created_at) };
       setSessionCookie(c, token);
       return c.json({ user: userToWire(user), token }, 201);
     } catch (err) {
