@@ -4,7 +4,9 @@
  *    (@cloudflare/vitest-plugin), against a real embedded Postgres started by
  *    tests/global-setup.ts and reached through the same Neon driver + relay.
  *  - e2e: Node-side tests that run the whole app (wrangler dev) and drive
- *    Debian's Chromium with playwright-core.
+ *    Chromium with playwright-core (the system's or the bundled one:
+ *    scripts/chromium.ts; tests/e2e/chromium-setup.ts fails the run in one
+ *    line when there is none).
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
@@ -42,6 +44,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           environment: "node",
+          globalSetup: ["./tests/e2e/chromium-setup.ts"],
           include: ["tests/e2e/**/*.test.ts"],
           // Each file starts wrangler dev (+ Chromium): one file at a time, in a
           // group of its own (never alongside the worker project's files), so a

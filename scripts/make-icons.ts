@@ -1,6 +1,6 @@
 /**
  * Renders the PWA icons in web/public/icons from web/public/favicon.svg with
- * Debian's Chromium (playwright-core). Run after changing the logo:
+ * Chromium (playwright-core; scripts/chromium.ts finds it). Run after changing the logo:
  *
  *   node scripts/make-icons.ts
  *
@@ -10,16 +10,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const svg = readFileSync(path.join(ROOT, "web/public/favicon.svg"), "utf8");
 const out = (name: string) => path.join(ROOT, "web/public/icons", name);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   const render = async (file: string, size: number, maskable: boolean) => {

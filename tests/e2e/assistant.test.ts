@@ -1,6 +1,6 @@
 /**
  * The assistant end to end: the real app (wrangler dev + embedded Postgres,
- * the default `rules` model) in Debian's Chromium. A message sent on the
+ * the default `rules` model) in Chromium. A message sent on the
  * desktop waits for approval; the phone (polling) approves it; the desktop
  * (socket) shows the executed call, the reply and the todo. Then Settings →
  * Access tokens: create (shown once), use as a bearer, revoke.

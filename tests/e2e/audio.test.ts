@@ -1,6 +1,6 @@
 /**
  * Issue 6, end to end: audio in the real app (wrangler dev with local R2 +
- * embedded Postgres) in Debian's Chromium. One account on two desktops
+ * embedded Postgres) in Chromium. One account on two desktops
  * (both on the socket): upload a WAV built here with visible progress, make a
  * library with a track from it, play and seek it (the browser streams by
  * Range → 206), and see the track reach the other desktop live. Then a

@@ -1,10 +1,12 @@
 /**
- * Debian's Chromium driven by playwright-core (never a downloaded browser),
- * plus the two device profiles the e2e tests use and small page helpers.
+ * Chromium driven by playwright-core — the system's, or the one `npm install`
+ * brings (scripts/chromium.ts decides) — plus the two device profiles the e2e
+ * tests use and small page helpers.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium.ts";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
 
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
@@ -12,22 +14,8 @@ declare const document: any;
 declare const requestAnimationFrame: (cb: () => void) => number;
 declare const location: { hash: string };
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    timeout: 60_000,
-  });
+  return launchChromium();
 }
 
 export const PHONE_UA =

@@ -1,5 +1,5 @@
 /**
- * The page's own security headers and the cross-site defences, in Debian's
+ * The page's own security headers and the cross-site defences, in
  * Chromium against the real app (wrangler dev + the run's Postgres):
  *  - `/`, a deep link (SPA fallback) and an asset carry the CSP and friends
  *    from web/public/_headers, and the app runs under that CSP without a

@@ -1,6 +1,6 @@
 /**
  * Issue 4, end to end: the real app (wrangler dev + embedded Postgres) in
- * Debian's Chromium, one account on a desktop (WebSocket), a second desktop
+ * Chromium, one account on a desktop (WebSocket), a second desktop
  * and a phone (polling), all signed in through the UI.
  *
  * The flows share one account and run in order. Nothing is timed (latency is
