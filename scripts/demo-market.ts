@@ -11,10 +11,18 @@ const STRETCH_BREAK = "00000000-0000-4000-8000-00000000c002";
 
 export async function market(demo: Demo): Promise<void> {
   const session = demo.id("market:session");
-  const started = await demo
-    .api("POST", "/api/focus/sessions", { id: session, duration_s: 1500, label: "Demo: earn some coins" })
-    .then(() => true)
-    .catch(() => false); // another session is running (or this one exists): skip the earning part
+  const [existing] = await demo.sql("select 1 from focus_sessions where id = $1 and user_id = $2", [
+    session,
+    demo.userId,
+  ]);
+  // Earned on an earlier run (a repeated POST would answer 200 and the complete 409), or another
+  // session is running: skip the earning part.
+  const started =
+    !existing &&
+    (await demo
+      .api("POST", "/api/focus/sessions", { id: session, duration_s: 1500, label: "Demo: earn some coins" })
+      .then(() => true)
+      .catch(() => false));
   if (started) {
     // Let it have "run" its 25 minutes (what the API can't do), then complete it through the API.
     await demo.sql(
@@ -23,7 +31,7 @@ export async function market(demo: Demo): Promise<void> {
     );
     await demo.api("POST", `/api/focus/sessions/${session}/complete`);
   }
-  await demo.api("POST", "/api/market/items", {
+  await demo.create("/api/market/items", {
     id: demo.id("market:reward"),
     name: "An episode of my show",
     price: 60,

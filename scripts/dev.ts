@@ -5,7 +5,7 @@
  * plus the WebSocket relay; a loopback DATABASE_URL → just the relay; any other
  * (Neon) URL → passed straight through. Then: migrate, build the web app once,
  * `wrangler dev` on PORT (default 8787), seed the demo account and its content
- * once (scripts/seed-demo.ts). Ctrl-C stops everything.
+ * once (scripts/seed-demo.ts) — and only then print the URL. Ctrl-C stops everything.
  *
  * DEV_STATE_DIR (default .data; tests set it) holds the pid/seed markers, the
  * embedded cluster and — only when set — the wrangler state, so a test run
@@ -19,7 +19,7 @@ import { latencyFromEnv } from "./latency-proxy.ts";
 import { freePort, LocalDbError, portFree, startLocalDatabase, startNeonStandIn } from "./local-db.ts";
 import { describeError, isLoopbackUrl, migrate } from "./migrate.ts";
 import { killGroup, sleep, stopGroup } from "./process-group.ts";
-import { DEMO, seedDemo } from "./seed-demo.ts";
+import { DEMO, DEMO_SEEDS, seedDemo } from "./seed-demo.ts";
 
 const DEFAULT_PORT = 8787;
 const PG_PORT = 54329;
@@ -242,9 +242,14 @@ async function waitReady(): Promise<void> {
   throw new Error(`wrangler did not answer on :${PORT} within 5 minutes`);
 }
 
+class DemoSeedError extends Error {}
+
 /**
  * The demo account and its content, each seed once per database: seeded.json
- * maps a database to the seeds that ran, so a seed added later still runs.
+ * maps a database to the seeds that ran, so a seed added later still runs and
+ * a restart adds nothing. The URL is printed only after this returns, so the
+ * first screen a newcomer opens already has content in every domain; a seed
+ * that fails stops the run with one line (what ran is kept for the next try).
  */
 async function seed(db: { url: string; wsProxy?: string }): Promise<void> {
   const u = new URL(db.url);
@@ -254,21 +259,22 @@ async function seed(db: { url: string; wsProxy?: string }): Promise<void> {
     marks = JSON.parse(readFileSync(SEEDED, "utf8")) as Record<string, string[]>;
   } catch {}
   const done = new Set(marks[key] ?? []);
-  try {
-    const ran = await seedDemo({
-      baseUrl: `http://127.0.0.1:${PORT}`,
-      databaseUrl: db.url,
-      wsProxy: db.wsProxy,
-      done,
-      onSeeded(name) {
-        done.add(name);
-        writeFileSync(SEEDED, JSON.stringify({ ...marks, [key]: [...done] }, null, 2) + "\n");
-      },
-    });
-    if (ran.length) log(`seeded the demo account: ${ran.join(", ")}`);
-  } catch (err) {
-    log(`could not seed the demo account (${describeError(err).split("\n")[0]}); will retry next run`);
-  }
+  if (Object.keys(DEMO_SEEDS).some((name) => !done.has(name))) log("filling the demo account");
+  const ran = await seedDemo({
+    baseUrl: `http://127.0.0.1:${PORT}`,
+    databaseUrl: db.url,
+    wsProxy: db.wsProxy,
+    done,
+    onSeeded(name) {
+      done.add(name);
+      writeFileSync(SEEDED, JSON.stringify({ ...marks, [key]: [...done] }, null, 2) + "\n");
+    },
+  }).catch((err: unknown) => {
+    throw new DemoSeedError(
+      `the demo account could not be filled (${describeError(err).split("\n")[0]}) — run again to retry${process.env.DATABASE_URL ? "" : `; to start over with a fresh database: rm -rf ${STATE}`}`,
+    );
+  });
+  if (ran.length) log(`seeded the demo account: ${ran.join(", ")}`);
 }
 
 async function main(): Promise<void> {
@@ -295,7 +301,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  // A LocalDbError already says what is wrong and how to fix it, in one line.
-  console.error(err instanceof LocalDbError ? `[dev] ${err.message}` : `[dev] failed: ${describeError(err)}`);
+  // A LocalDbError or DemoSeedError already says what is wrong and how to fix it, in one line.
+  const oneLine = err instanceof LocalDbError || err instanceof DemoSeedError;
+  console.error(oneLine ? `[dev] ${err.message}` : `[dev] failed: ${describeError(err)}`);
   void shutdown(1);
 });

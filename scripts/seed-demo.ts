@@ -15,13 +15,21 @@ import { createHash } from "node:crypto";
 import { Pool, neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
 import { configureDriver } from "../db/client.ts";
+import { assistant } from "./demo-assistant.ts";
 import { market } from "./demo-market.ts";
+import { studio } from "./demo-studio.ts";
 
 export const DEMO = { email: "demo@continuum.local", username: "demo", password: "continuum-demo" };
 
 export interface Demo {
   /** Calls the API as the demo user; throws (with the response) on a non-2xx. */
   api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /**
+   * POSTs a record with a client-chosen id. Same content → 200 (nothing new);
+   * a different record under that id (the user edited the demo since, or a
+   * date-relative field moved on) → 409 `id_conflict`, also fine: it exists.
+   */
+  create(path: string, body: { id: string } & Record<string, unknown>): Promise<void>;
   /** The account's user id (ids are per user: scope any SQL with it). */
   userId: string;
   /** A stable UUID for `name`: the same record on every run. */
@@ -43,7 +51,7 @@ const inbox: Seed = async (demo) => {
     ["Idea: a weekly review template", "What moved, what stalled, what to drop.", ["ideas"]],
   ];
   for (const [title, description, tags] of items)
-    await demo.api("POST", "/api/user/inbox", { id: demo.id(`inbox:${title}`), title, description, tags });
+    await demo.create("/api/user/inbox", { id: demo.id(`inbox:${title}`), title, description, tags });
 };
 
 const focus: Seed = async (demo) => {
@@ -94,7 +102,7 @@ async function shiftFocusSession(demo: Demo, id: string, minutesAgo: number) {
 
 const library: Seed = async (demo) => {
   const libraryId = demo.id("library:Calm focus");
-  await demo.api("POST", "/api/focus/libraries", {
+  await demo.create("/api/focus/libraries", {
     id: libraryId,
     name: "Calm focus",
     description: "Soft tones to work to (generated for the demo).",
@@ -112,7 +120,7 @@ const library: Seed = async (demo) => {
       "x-filename": encodeURIComponent(`${title}.wav`),
       "x-audio-id": audioId,
     });
-    await demo.api("POST", `/api/focus/libraries/${libraryId}/tracks`, {
+    await demo.create(`/api/focus/libraries/${libraryId}/tracks`, {
       id: demo.id(`track:${title}`),
       title,
       audio_id: audioId,
@@ -154,7 +162,7 @@ const references: Seed = async (demo) => {
       archived: true,
     },
   ];
-  for (const r of refs) await demo.api("POST", "/api/references", { id: demo.id(`reference:${r.title}`), ...r });
+  for (const r of refs) await demo.create("/api/references", { id: demo.id(`reference:${r.title}`), ...r });
 };
 
 const todos: Seed = async (demo) => {
@@ -165,11 +173,24 @@ const todos: Seed = async (demo) => {
     { title: "Renew the library card" },
     { title: "Back up the laptop", done: true },
   ];
-  for (const t of items) await demo.api("POST", "/api/todos", { id: demo.id(`todo:${t.title}`), ...t });
+  for (const t of items) await demo.create("/api/todos", { id: demo.id(`todo:${t.title}`), ...t });
 };
 
-/** Name → seed, in the order they run. Append new domains here (the Assistant's conversations are its owner's to add). */
-export const DEMO_SEEDS: Record<string, Seed> = { inbox, focus, library, references, todos, market };
+/**
+ * Name → seed, in the order they run. Append new domains here. `npm run dev`
+ * prints its URL only after every one has run (scripts/dev.ts), and
+ * tests/e2e/dev.test.ts checks each domain has content at that moment.
+ */
+export const DEMO_SEEDS: Record<string, Seed> = {
+  inbox,
+  focus,
+  library,
+  references,
+  todos,
+  market,
+  studio,
+  assistant,
+};
 
 // ---- runner ---------------------------------------------------------------------
 
@@ -249,6 +270,13 @@ export async function seedDemo(opts: {
       });
       if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
       return (res.status === 204 ? undefined : await res.json()) as T;
+    },
+    async create(path, body) {
+      try {
+        await demo.api("POST", path, body);
+      } catch (err) {
+        if (!/: HTTP 409 .*"id_conflict"/.test((err as Error).message)) throw err;
+      }
     },
     // Per account, so several seeded accounts never share a record id.
     userId: user.id,
