@@ -37,6 +37,8 @@ export async function startWranglerDev(opts: {
   persistTo: string;
   /** Extra arguments before the flags, e.g. a pre-built script and `--no-bundle`. */
   args?: string[];
+  /** More Worker vars (e.g. the assistant's provider), as `--var KEY:VALUE`. */
+  vars?: Record<string, string>;
   readyTimeoutMs?: number;
 }): Promise<WranglerDev> {
   const port = await freePort();
@@ -59,6 +61,7 @@ export async function startWranglerDev(opts: {
     "--var",
     `LOCAL_WS_PROXY:${opts.wsProxy}`,
     ...(opts.sqlEndpoint ? ["--var", `LOCAL_SQL_ENDPOINT:${opts.sqlEndpoint}`] : []),
+    ...Object.entries(opts.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     "--show-interactive-dev-session=false",
     "--log-level",
     "warn",

@@ -85,6 +85,8 @@ export async function startApp(opts: {
   databaseUrl: string;
   wsProxy: string;
   web?: "fresh" | "any";
+  /** More Worker vars, e.g. ASSISTANT_PROVIDER and friends. */
+  vars?: Record<string, string>;
 }): Promise<RunningApp> {
   if (opts.web !== "any" || !existsSync(path.join(ROOT, "web/dist/index.html"))) await ensureWebBuilt();
   const persist = mkdtempSync(path.join(tmpdir(), "continuum-e2e-wrangler-"));
@@ -94,6 +96,7 @@ export async function startApp(opts: {
       wsProxy: opts.wsProxy,
       persistTo: persist,
       readyTimeoutMs: READY_TIMEOUT_MS,
+      ...(opts.vars ? { vars: opts.vars } : {}),
     });
     return {
       url: `http://localhost:${worker.port}`,
