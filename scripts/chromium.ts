@@ -7,7 +7,9 @@
  *   2. a system Chromium (`chromium` / `chromium-browser` on PATH);
  *   3. the headless Chromium shipped inside the `@sparticuz/chromium` dev
  *      dependency (Linux x64), unpacked once per version into
- *      node_modules/.cache/continuum-chromium/<version>/.
+ *      node_modules/.cache/continuum-chromium/chromium-<version>/ with its
+ *      fonts and the few shared libraries it needs (NSS, NSPR, expat), which
+ *      are used only where the machine lacks them.
  *
  * Otherwise it throws a `NoBrowserError` whose message is one line: why, and the fix.
  *
@@ -17,6 +19,7 @@
  * We run it with TMPDIR pointed at a private staging folder and rename that
  * into place.
  */
+import { execFileSync } from "node:child_process";
 import {
   accessSync,
   constants,
@@ -70,16 +73,17 @@ async function bundled(): Promise<string> {
       `No Chromium for the browser tests: the bundled one (${PACKAGE}) is Linux x64 only and this is ${process.platform} ${process.arch} — ${FIX}`,
     );
   let version: string;
+  let entry: string;
   try {
     // Its "exports" hide package.json: find it beside the entry point (build/index.js).
-    const entry = createRequire(import.meta.url).resolve(PACKAGE);
+    entry = createRequire(import.meta.url).resolve(PACKAGE);
     version = (
       JSON.parse(readFileSync(path.join(path.dirname(entry), "..", "package.json"), "utf8")) as { version: string }
     ).version;
   } catch {
     throw new NoBrowserError(`No Chromium for the browser tests: ${PACKAGE} is not installed — ${FIX}`);
   }
-  const dir = path.join(CACHE, version);
+  const dir = path.join(CACHE, `chromium-${version}`);
   const exe = path.join(dir, "chromium");
   if (executable(exe)) return exe;
 
@@ -88,8 +92,11 @@ async function bundled(): Promise<string> {
   const before = process.env.TMPDIR;
   try {
     process.env.TMPDIR = staging; // where the package unpacks (it reads os.tmpdir() per call)
-    const { default: Sparticuz } = await import(PACKAGE);
+    const { default: Sparticuz, inflate } = await import(PACKAGE);
     await Sparticuz.executablePath();
+    // The shared libraries it needs beyond glibc (NSS, NSPR, expat), built for Amazon Linux 2023:
+    // used only on a machine that lacks them (see launchChromium).
+    await inflate(path.join(path.dirname(entry), "..", "bin", "al2023.tar.br"));
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw new NoBrowserError(
@@ -154,16 +161,35 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
+/** True when the dynamic linker can't find some library the binary needs (e.g. no libnss3 on a bare machine). */
+function lacksLibraries(exe: string): boolean {
+  try {
+    return execFileSync("ldd", [exe], { encoding: "utf8" }).includes("not found");
+  } catch {
+    // No ldd: look for the one library a bare machine is most likely to lack.
+    return !["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib"].some((d) =>
+      existsSync(path.join(d, "libnss3.so")),
+    );
+  }
+}
+
+/** What the bundled browser needs from its own unpacked files on this machine (nothing, usually). */
+function bundledEnv(exe: string): NodeJS.ProcessEnv | undefined {
+  const dir = path.dirname(exe);
+  const env: NodeJS.ProcessEnv = {};
+  // A machine with no fontconfig setup at all (a bare container) still renders text with the bundled fonts.
+  if (!existsSync("/etc/fonts/fonts.conf")) env.FONTCONFIG_FILE = path.join(dir, "continuum-fonts.conf");
+  if (lacksLibraries(exe))
+    env.LD_LIBRARY_PATH = [path.join(dir, "al2023", "lib"), process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
+  return Object.keys(env).length ? { ...process.env, ...env } : undefined;
+}
+
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const { executablePath, source } = await resolveChromium();
-  // A machine with no fontconfig setup at all (a bare container) still renders text with the bundled fonts.
-  const fonts =
-    source === "bundled" && !existsSync("/etc/fonts/fonts.conf")
-      ? { env: { ...process.env, FONTCONFIG_FILE: path.join(path.dirname(executablePath), "continuum-fonts.conf") } }
-      : {};
+  const env = source === "bundled" ? bundledEnv(executablePath) : undefined;
   return chromium.launch({
     timeout: 60_000,
-    ...fonts,
+    ...(env ? { env } : {}),
     ...options,
     executablePath,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
