@@ -6,16 +6,12 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
-import { AppError, errorBody, onError } from "./errors";
+import { errorBody, onError } from "./errors";
 import { validationHook } from "./lib/openapi";
-import { requireJson } from "./middleware/content-type";
-import { database } from "./middleware/db";
 import { sameOrigin } from "./middleware/same-origin";
-import { isAudioUpload } from "./routes/audio";
 import { mountDocs } from "./routes/docs";
 
 export { openapiDocument } from "./routes/docs";
@@ -23,44 +19,19 @@ import { domains } from "./routes/index";
 import { documentRecordSchemas } from "./routes/your-data";
 import { ErrorCode } from "./protocol/rules";
 
-/** JSON bodies are small; audio has its own streaming limits. */
-const JSON_BODY_LIMIT = 256 * 1024;
-/** The JSON-only middleware, skipped for the two audio upload routes (binary streams). */
-const jsonOnly =
-  (mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
-  (c, next) =>
-    isAudioUpload(c.req) ? next() : mw(c, next);
-
 /** Clients derive their clock offset from `Date` (Cloudflare sets it in production; local workerd doesn't). */
 const serverDate: MiddlewareHandler = async (c, next) => {
   await next();
   if (!c.res.headers.has("date")) c.header("Date", new Date().toUTCString());
 };
 
-/** Routes that never touch the database (and open no pool). */
-const NO_DB = new Set(["/api/ping", "/api/openapi.json", "/api/docs", "/api/demo"]);
-
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
+// What every request gets; the rest (JSON checks, the database, the session)
+// each route declares in `route()` (lib/openapi.ts).
 app
-  .use("/api/*", requestId(), secureHeaders(), serverDate, sameOrigin, jsonOnly(requireJson))
-  .use(
-    "/api/*",
-    jsonOnly(
-      bodyLimit({
-        maxSize: JSON_BODY_LIMIT,
-        onError: () => {
-          throw new AppError(
-            413,
-            ErrorCode.payload_too_large,
-            `Request bodies are limited to ${JSON_BODY_LIMIT / 1024} KB.`,
-          );
-        },
-      }),
-    ),
-  )
-  .use("/api/*", (c, next) => (NO_DB.has(c.req.path) ? next() : database(c, next)))
+  .use("/api/*", requestId(), secureHeaders(), serverDate, sameOrigin)
   // MCP (routes/mcp.ts): the same request basics; the SDK's transport checks its own media types.
-  .use("/mcp", requestId(), secureHeaders(), serverDate, database);
+  .use("/mcp", requestId(), secureHeaders(), serverDate);
 
 // No-DB baseline for the bench.
 app.get("/api/ping", (c) => c.json({ ok: true }));

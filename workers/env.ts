@@ -79,21 +79,57 @@ export interface IdempotencyState {
   } | null;
 }
 
+/** What every /api request carries once the route's middleware has run (http/ … route traits). */
+interface RequestVars {
+  requestId: string;
+  db: Db;
+  /** The request's database handle (round-trip counts, the leading session check). */
+  dbHandle: DbHandle;
+  idempotencyRequest?: IdempotencyRequest;
+  idempotency?: IdempotencyState;
+  /** Set by a route whose reply is not its last written record (route({ rebuild })). */
+  rebuild?: Rebuild;
+}
+
+/** A route without a session (`session: "none"`). */
+export type PublicEnv = { Bindings: Env; Variables: RequestVars };
+
+/** A route that may have a session (`session: "optional"`): `user` is unset without one. */
+export type OptionalSessionEnv = {
+  Bindings: Env;
+  Variables: RequestVars & {
+    user?: AuthUser;
+    sessionId?: string;
+    sessionKind?: "device" | "token";
+    sessionExpiresAt?: Date;
+  };
+};
+
+/** A signed-in route whose handler runs after the session check (the default): the user is a value. */
 export type AppEnv = {
   Bindings: Env;
-  Variables: {
-    requestId: string;
-    db: Db;
-    /** The request's database handle (round-trip counts, the leading session check). */
-    dbHandle: DbHandle;
+  Variables: RequestVars & {
     user: AuthUser;
     sessionId: string;
     /** `device` (a sign-in) or `token` (a personal access token); known once the session check passed. */
     sessionKind: "device" | "token";
     sessionExpiresAt: Date;
-    idempotencyRequest?: IdempotencyRequest;
-    idempotency?: IdempotencyState;
-    /** Set by a route whose reply is not its last written record (route({ rebuild })). */
-    rebuild?: Rebuild;
+  };
+};
+
+/**
+ * A signed-in route declared `pipelined: true`: its handler runs before the
+ * session is confirmed, and its first query carries the check
+ * (middleware/auth.ts). So its context offers only what is safe before then:
+ * the database and the id the token names — no bindings (R2, queues, Durable
+ * Objects, AI) and no other user field. `confirmed(c)` (lib/openapi.ts) awaits
+ * the check and returns the full context.
+ */
+export type PipelinedEnv = {
+  Bindings: {};
+  Variables: RequestVars & {
+    user: { readonly id: string };
+    /** Awaits the session check (sending it alone if no query has carried it yet); throws if refused. */
+    confirmSession(): Promise<AuthUser>;
   };
 };

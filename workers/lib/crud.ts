@@ -13,7 +13,6 @@
  */
 import type { Context } from "hono";
 import type { z, ZodObject, ZodType } from "zod";
-import type { AppEnv } from "../env";
 import type { Db } from "../../db/client";
 import { paged } from "../protocol/common";
 import type { EntityName } from "../protocol/registry";
@@ -37,12 +36,15 @@ interface GetNaming {
   path: string;
   tag: string;
   operationId: string;
+  /** The route trait (lib/openapi.ts): these handlers are written for either mode. */
+  pipelined: boolean;
 }
 const getAt = (def: GetNaming) => ({
   method: "get" as const,
   path: def.path,
   tags: [def.tag],
   operationId: def.operationId,
+  pipelined: def.pipelined,
 });
 
 export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodType, Q extends ZodObject> {
@@ -51,6 +53,8 @@ export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodT
   tag: string;
   name: string;
   schemas: { record: ZodType; create: C; update: U; list: Q };
+  /** The route trait (lib/openapi.ts) of all five operations. */
+  pipelined: boolean;
   /** A page of the user's rows (any selection `toWire` accepts) and the total. */
   list(db: Db, userId: string, q: Body<Q>): Promise<{ items: readonly object[]; total: number }>;
   /** Column values for an insert (the `id` is added by the helper). */
@@ -111,7 +115,7 @@ export function getRoute<E extends EntityName>(
     entity: E;
     record: ZodType;
     /** How to answer (default: the record as the change feed has it). */
-    respond?(c: Context<AppEnv>, row: RowOf<E>): Response;
+    respond?(c: Context, row: RowOf<E>): Response;
   },
 ): void {
   register(
@@ -133,7 +137,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
   app: Api,
   def: CrudDef<E, C, U, Q>,
 ): void {
-  const { entity, schemas, tag, name } = def;
+  const { entity, schemas, tag, name, pipelined } = def;
   const record = jsonContent(schemas.record, `The ${name}`);
   const byId = { params: idParam("id") };
   const guarded = async (w: Writer, userId: string, body: Body<C> | Body<U>) => {
@@ -144,6 +148,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
   listRoute(app, {
     path: "/",
     tag,
+    pipelined,
     operationId: `list${name}s`,
     record: schemas.record,
     query: schemas.list,
@@ -154,6 +159,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
   register(
     app,
     route({
+      pipelined,
       method: "post",
       path: "/",
       tags: [tag],
@@ -178,11 +184,12 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
     },
   );
 
-  getRoute(app, { path: "/{id}", tag, operationId: `get${name}`, entity, record: schemas.record });
+  getRoute(app, { path: "/{id}", tag, pipelined, operationId: `get${name}`, entity, record: schemas.record });
 
   register(
     app,
     route({
+      pipelined,
       method: "put",
       path: "/{id}",
       tags: [tag],
@@ -209,6 +216,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
   register(
     app,
     route({
+      pipelined,
       method: "delete",
       path: "/{id}",
       tags: [tag],

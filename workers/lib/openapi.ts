@@ -5,20 +5,29 @@
  *  - `createApi()` makes a domain's sub-app with the SPEC's validation errors
  *    (a body → 422 `validation_failed`, query/path → 400 `invalid_query`; zod
  *    issues in `details`, never the input itself).
- *  - `route()` declares one operation: signed-in routes (`auth: "user"`, the
- *    default) get the session, idempotency and the 401 response; every route
- *    lists the error statuses it can really return.
+ *  - `route()` declares one operation and its traits, and attaches the
+ *    middleware they call for — nothing about a route lives in a path list:
+ *      `session`    "required" (default) | "optional" | "none";
+ *      `pipelined`  the handler may run before the session is confirmed (its
+ *                   first query carries the check, middleware/auth.ts);
+ *      `idempotent` Idempotency-Key handling (default: signed-in routes);
+ *      `db`         a database handle per request (default true);
+ *      body kind    JSON or binary, from the declared request body's media type.
+ *    Every route lists the error statuses it can really return.
  *  - `register()` adds a declared route to an app, with the handler's input
- *    typed from the schemas (responses are checked by the tests against the
- *    document, not by the type system).
+ *    typed from the schemas and its context typed from the traits: a
+ *    pipelined handler gets `PipelinedEnv` (the database and `user.id` only)
+ *    until it awaits `confirmed(c)`. Responses are checked by the tests
+ *    against the document, not by the type system.
  */
 import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
-import type { Handler, MiddlewareHandler } from "hono";
+import type { Context, Handler, Input, MiddlewareHandler } from "hono";
 import { z, type ZodType } from "zod";
-import type { AppEnv, Rebuild } from "../env";
+import type { AppEnv, OptionalSessionEnv, PipelinedEnv, PublicEnv, Rebuild } from "../env";
 import { AppError, notFound } from "../errors";
-import { optionalAuth, requireAuth } from "../middleware/auth";
-import { JSON_TYPE } from "../middleware/content-type";
+import { optionalAuth, pipelinedAuth, requireAuth } from "../middleware/auth";
+import { JSON_TYPE, jsonBody } from "../middleware/content-type";
+import { database } from "../middleware/db";
 import { idempotency, idempotencyGate } from "../middleware/idempotency";
 import { errorSchema } from "../protocol/common";
 import { ErrorCode } from "../protocol/rules";
@@ -111,10 +120,13 @@ export function validationHook(result: HookResult): void {
 export const createApi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 export type Api = ReturnType<typeof createApi>;
 
-/** Signed-in routes: fingerprint the request, authenticate (claiming its Idempotency-Key), then replay or refuse. */
-const userMiddleware: MiddlewareHandler<AppEnv>[] = [idempotency, requireAuth, idempotencyGate];
-/** The same, for the rare route that also answers without a session (logout). */
-const optionalUserMiddleware: MiddlewareHandler<AppEnv>[] = [idempotency, optionalAuth, idempotencyGate];
+/**
+ * A binary body route (audio uploads) streams its body: the JSON checks (media
+ * type, 256 KB limit) apply only when it is sent JSON anyway, so such a body
+ * is never buffered whole either.
+ */
+const jsonUnlessBinary: MiddlewareHandler<AppEnv> = (c, next) =>
+  JSON_TYPE.test(c.req.header("content-type") ?? "") ? jsonBody(c, next) : next();
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Malformed JSON, query or header",
@@ -168,22 +180,58 @@ const mutationHeaders = z.object({
   "x-client-id": z.string().optional(),
 });
 
-type Declared = Omit<RouteConfig, "responses"> & {
-  responses: RouteConfig["responses"];
+/** What a route needs from the request pipeline (see the file comment). */
+export interface RouteTraits {
   /**
-   * "user" (default): signed in. "public": no session. "session-optional": the
+   * "required" (default): signed in. "none": no session. "optional": the
    * session if there is a live one (`c.var.user` is unset otherwise), never 401.
    */
-  auth?: "user" | "public" | "session-optional";
-  /** Error statuses besides the ones every signed-in route has (401, 503). */
-  errors?: readonly number[];
+  session?: "required" | "optional" | "none";
   /**
-   * How to answer a retry from the committed outcome when the stored response
-   * is missing, for a route whose reply is not simply the record it wrote last
-   * (middleware/idempotency.ts).
+   * Only with a required session: the handler runs before the session is
+   * confirmed, so its context (env.ts `PipelinedEnv`) offers the database and
+   * `user.id` only; anything else waits for `confirmed(c)`. One round trip for
+   * a read or a keyed write.
    */
-  rebuild?: Rebuild;
-};
+  pipelined?: boolean;
+  /** Idempotency-Key handling for a signed-in mutation (default true; false: never stored, e.g. a secret in the body). */
+  idempotent?: boolean;
+  /** A database handle for the request (default true). */
+  db?: boolean;
+}
+
+type Declared = Omit<RouteConfig, "responses"> &
+  RouteTraits & {
+    responses: RouteConfig["responses"];
+    /** Error statuses besides the ones every signed-in route has (401, 503). */
+    errors?: readonly number[];
+    /**
+     * How to answer a retry from the committed outcome when the stored response
+     * is missing, for a route whose reply is not simply the record it wrote last
+     * (middleware/idempotency.ts).
+     */
+    rebuild?: Rebuild;
+  };
+
+/** The media type of a declared request body: JSON, another one (binary), or none. */
+function bodyKind(config: Pick<RouteConfig, "request">): "json" | "binary" | "none" {
+  const content = config.request?.body?.content;
+  if (!content) return "none";
+  return content["application/json"] !== undefined ? "json" : "binary";
+}
+
+/** The route middleware its traits call for, in the order they must run. */
+function middlewareFor(traits: RouteTraits, body: "json" | "binary" | "none"): MiddlewareHandler<AppEnv>[] {
+  const { session = "required", pipelined = false, idempotent = true, db = true } = traits;
+  if (pipelined && session !== "required") throw new Error("only a required session can be pipelined");
+  const auth = session === "required" ? (pipelined ? pipelinedAuth : requireAuth) : optionalAuth;
+  return [
+    body === "binary" ? jsonUnlessBinary : jsonBody,
+    ...(db ? [database] : []),
+    ...(body === "json" ? [storableJson] : []),
+    ...(session === "none" ? [] : idempotent ? [idempotency, auth, idempotencyGate] : [auth]),
+  ];
+}
 
 const MUTATING = new Set(["post", "put", "patch", "delete"]);
 
@@ -205,29 +253,27 @@ const rebuildWith =
 
 /** Declares one operation (see the file comment). */
 export function route<const R extends Declared>(config: R) {
-  const { auth = "user", errors: statuses = [], rebuild, ...rest } = config;
+  const { session = "required", pipelined, idempotent, db, rebuild, errors: statuses = [], ...rest } = config;
   const summary = rest.summary ?? (rest.operationId ? sentence(rest.operationId) : undefined);
-  const user = auth !== "public";
+  const user = session !== "none";
   const mutating = MUTATING.has(rest.method);
   const all = [
     ...new Set([
       ...statuses,
-      ...(auth === "user" ? [401] : []),
+      ...(session === "required" ? [401] : []),
       // 403: a cookie-authenticated mutation from another origin (middleware/same-origin.ts).
       ...(mutating && user ? [403, 409, 422] : []),
       503,
     ]),
   ];
-  const takesJson = rest.request?.body?.content?.["application/json"] !== undefined;
   const middleware = [
     ...(rebuild ? [rebuildWith(rebuild)] : []),
-    ...(takesJson ? [storableJson] : []),
-    ...(auth === "user" ? userMiddleware : auth === "session-optional" ? optionalUserMiddleware : []),
+    ...middlewareFor({ session, pipelined, idempotent, db }, bodyKind(rest)),
   ];
   return createRoute({
     ...rest,
     ...(summary ? { summary } : {}),
-    ...(middleware.length ? { middleware } : {}),
+    middleware,
     ...(user ? { security: [{ bearer: [] }, { cookie: [] }] } : { security: [] as Record<string, string[]>[] }),
     request: {
       ...rest.request,
@@ -258,11 +304,23 @@ type InputOf<R> = Out<"json", JsonPart<R>> &
   Out<"param", Part<R, "params">> &
   Out<"header", Part<R, "headers">>;
 
-/** Adds a declared route to `app`; the handler's input (`c.req.valid(…)`) is typed from the route's schemas. */
+/**
+ * The handler's context, from the route's traits. A route whose `pipelined`
+ * is `boolean` (a shared helper such as lib/crud.ts) gets the pipelined one:
+ * a handler written for it runs correctly either way.
+ */
+type EnvOf<R> = R extends { pipelined: infer P } ? (true extends P ? PipelinedEnv : SessionEnvOf<R>) : SessionEnvOf<R>;
+type SessionEnvOf<R> = R extends { session: "none" }
+  ? PublicEnv
+  : R extends { session: "optional" }
+    ? OptionalSessionEnv
+    : AppEnv;
+
+/** Adds a declared route to `app`; the handler's input (`c.req.valid(…)`) is typed from the route's schemas, its context from the route's traits. */
 export function register<R extends RouteConfig>(
   app: Api,
   config: R,
-  handler: Handler<AppEnv, string, NoInfer<InputOf<R>>, Response | Promise<Response>>,
+  handler: Handler<EnvOf<R>, string, NoInfer<InputOf<R>>, Response | Promise<Response>>,
 ): void {
   app.openapi(config as never, handler as never);
 }
@@ -278,4 +336,17 @@ export function documentSchema(app: Api, schema: ZodType): void {
     type: "schema",
     schema,
   });
+}
+
+/**
+ * In a pipelined handler: waits for the session check (no extra round trip
+ * once a query has carried it; sent alone otherwise) and returns the full
+ * context — the confirmed user and the bindings. Throws if the session was
+ * refused; the middleware then answers 401 (or replays the key).
+ */
+export async function confirmed<P extends string, I extends Input>(
+  c: Context<PipelinedEnv, P, I>,
+): Promise<Context<AppEnv, P, I>> {
+  await c.var.confirmSession();
+  return c as unknown as Context<AppEnv, P, I>;
 }

@@ -6,7 +6,6 @@
  */
 import type { Context } from "hono";
 import type { Db, Tx } from "../../db/client";
-import type { AppEnv } from "../env";
 import { requestScope, write, type WriteScope, type Writer } from "../sync/write";
 
 export interface Scope {
@@ -24,7 +23,7 @@ export const scopeFrom = (ws: WriteScope): Scope => ({
   write: (work, opts) => write(ws, work, opts ?? {}),
 });
 
-export const scopeOf = (c: Context<AppEnv>): Scope => scopeFrom(requestScope(c));
+export const scopeOf = (c: Context): Scope => scopeFrom(requestScope(c));
 
 /** The same scope inside an open write: reads and nested writes join that transaction. */
 export const withinWrite = (scope: Scope, w: Writer): Scope => ({

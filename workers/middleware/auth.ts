@@ -2,22 +2,22 @@
  * Session authentication, on every request, against Postgres (no cache: the
  * Worker is stateless), in one of two ways (the SQL is in ./session.ts):
  *
- *  - **Pipelined** (record routes, when the token names its user): the session
+ *  - **Pipelined** (routes declared `pipelined: true` in `route()`, when the token names its user): the session
  *    check — with the Idempotency-Key claim — is queued to lead the request's
  *    first database query, and both go as ONE non-interactive transaction in
  *    one HTTP request (db/client.ts `lead()`). The check raises when the
  *    session is not valid or the key was used before, so nothing batched after
  *    it commits; the handler's result is only sent once the check has passed.
  *    An authenticated read or a keyed write costs one round trip.
- *  - **Awaited** (auth, audio, assistant, studio and import routes, the sync socket,
- *    MCP, and tokens without a user id): the check runs first and the handler
- *    after it. These routes need the session id or the user's name up front,
- *    hand the socket to the user's Durable Object, write to R2 or call a model
- *    before any query.
+ *  - **Awaited** (every other signed-in route, and tokens without a user id):
+ *    the check runs first and the handler after it. These routes need the
+ *    session id or the user's name up front, hand the socket to the user's
+ *    Durable Object, write to R2 or call a model before any query.
  *
- * In pipelined mode `c.var.user.id` is the id the token names; the other
- * fields (the sync cursor…) throw until the first query has returned with the
- * check, and are filled in from it.
+ * Which one a route gets is declared at the route, and the handler's context
+ * type follows (env.ts `PipelinedEnv`): a pipelined handler sees `user.id`
+ * and the database only; `confirmed(c)` gives it the rest once the check has
+ * passed.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
@@ -26,7 +26,7 @@ import { createMiddleware } from "hono/factory";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { sessions } from "../../db/schema";
-import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState } from "../env";
+import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv } from "../env";
 import { AppError, errorBody, isDatabaseUnavailable } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { ErrorCode } from "../protocol/rules";
@@ -47,8 +47,6 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 const TOKEN_SEEN_EVERY_MS = 3600 * 1000;
-/** Routes that need the session before their handler runs (see the file comment). */
-const AWAITED = /^\/api\/(auth|audio|assistant|studio|import)(\/|$)|^\/api\/sync\/ws$|^\/mcp(\/|$)/;
 const dialect = new PgDialect();
 
 /** The session token and where it came from (a bearer header wins over the cookie). */
@@ -144,6 +142,7 @@ export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   // (Such tokens carry no user id, so they never take the pipelined path below.)
   if (!found || found.row.scope !== "full") return false;
   c.set("user", found.user);
+  c.set("confirmSession" as never, (async () => found.user) as never);
   await establish(c, found.row, cred!);
   if (found.idempotency) c.set("idempotency", found.idempotency);
   return true;
@@ -155,46 +154,52 @@ export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** `user.id` now; the rest once the session check has passed. */
-function pendingUser(id: string): { user: AuthUser; fill(u: AuthUser): void } {
-  let known: AuthUser | undefined;
-  const user = { id } as AuthUser;
-  for (const field of ["email", "username", "createdAt", "changeSeq", "changeFloor"] as const)
-    Object.defineProperty(user, field, {
-      enumerable: true,
-      get() {
-        if (!known) throw new Error(`user.${field} is not known before the session check (middleware/auth.ts)`);
-        return known[field];
-      },
-    });
-  return { user, fill: (u) => (known = u) };
-}
-
+/** The session check before the handler: it gets a confirmed user. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  if (!(await signIn(c))) throw unauthorized();
+  return next();
+});
+
+/**
+ * The session check leading the handler's first query (see the file comment).
+ * A token that does not name its user is checked first, as in `requireAuth`.
+ */
+export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
   const cred = readCredential(c);
   if (!cred) throw unauthorized();
   const token = cred.token;
   const claimedUser = tokenUserId(token);
   const claim = c.var.idempotencyRequest;
-  if (!claimedUser || AWAITED.test(c.req.path)) {
+  if (!claimedUser) {
     if (!(await signIn(c))) throw unauthorized();
     return next();
   }
 
-  // Pipelined: the check leads the handler's first query.
   const handle = c.var.dbHandle;
+  const vars = c as unknown as Context<PipelinedEnv>;
   const q = dialect.sqlToQuery(sessionSql(await sha256Hex(token), claim, { refuse: true, userId: claimedUser }));
-  const pending = pendingUser(claimedUser);
-  // The user's fields are known as soon as the batch that carried the check returns.
-  handle.lead(q.sql, q.params, (r) => pending.fill(userOf(r.rows[0] as unknown as SessionRow)));
-  c.set("user", pending.user);
+  let confirmedUser: AuthUser | undefined;
+  const confirm = (row: SessionRow) => {
+    confirmedUser = userOf(row);
+    c.set("user", confirmedUser);
+  };
+  // The user is known as soon as the batch that carried the check returns.
+  handle.lead(q.sql, q.params, (r) => confirm(r.rows[0] as unknown as SessionRow));
+  vars.set("user", { id: claimedUser });
+  vars.set("confirmSession", async () => {
+    if (confirmedUser) return confirmedUser;
+    const outcome = await handle.settle();
+    if (outcome && "ok" in outcome) return confirmedUser ?? userOf(outcome.ok.rows[0] as unknown as SessionRow);
+    // Refused (or the database is down): settled below, after the handler, into 401/503/a replay.
+    throw outcome?.err ?? unauthorized();
+  });
   if (claim) c.set("idempotency", { claimed: true, pipelined: true, prior: null });
   await next();
 
   const outcome = await handle.settle();
   if (outcome && "ok" in outcome) {
     const row = outcome.ok.rows[0] as unknown as SessionRow;
-    pending.fill(userOf(row));
+    confirm(row);
     await establish(c, row, cred);
     return;
   }
@@ -224,7 +229,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     c.res = unauthorizedResponse(c);
     return;
   }
-  pending.fill(found.user);
+  c.set("user", found.user);
   await establish(c, found.row, cred);
   c.set("idempotency", found.idempotency);
   if (code === KEY_USED || (claim && !found.idempotency?.claimed)) {

@@ -1,3 +1,4 @@
+import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
 import { ErrorCode } from "../protocol/rules";
@@ -13,4 +14,22 @@ export const requireJson = createMiddleware(async (c, next) => {
       throw new AppError(415, ErrorCode.unsupported_media_type, "Send the request body as application/json.");
   }
   await next();
+});
+
+/** JSON bodies are small; audio has its own streaming limits. */
+export const JSON_BODY_LIMIT = 256 * 1024;
+
+const jsonLimit = bodyLimit({
+  maxSize: JSON_BODY_LIMIT,
+  onError: () => {
+    throw new AppError(413, ErrorCode.payload_too_large, `Request bodies are limited to ${JSON_BODY_LIMIT / 1024} KB.`);
+  },
+});
+
+/** A route that takes JSON (or no body): the media type check, then the size limit. */
+export const jsonBody = createMiddleware(async (c, next) => {
+  await requireJson(c, async () => {
+    const refused = await jsonLimit(c, next);
+    if (refused instanceof Response) c.res = refused;
+  });
 });

@@ -141,6 +141,7 @@ register(
 );
 
 listRoute(assistant, {
+  pipelined: false,
   path: "/conversations",
   tag: "Assistant",
   operationId: "listConversations",

@@ -6,7 +6,7 @@
  * is written. Every attempt writes its own R2 object (data/audio.ts). Playback streams from R2 with
  * ranges and ETags. Metadata is a synced record (`audio`).
  */
-import type { Context, HonoRequest } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { audioFiles } from "../../db/schema";
 import {
@@ -37,7 +37,6 @@ import { AppError } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
 import { getRoute, listRoute } from "../lib/crud";
 import { binary, createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { JSON_TYPE } from "../middleware/content-type";
 import {
   MAX_DIRECT_UPLOAD_BYTES,
   MAX_PART_BYTES,
@@ -56,16 +55,6 @@ import { isUuid } from "../protocol/common";
 import { expectedVersion, findOwned, requestScope, sendRecord, write } from "../sync/write";
 
 type Row = typeof audioFiles.$inferSelect;
-
-/**
- * A binary body for one of the two upload routes: index.ts skips the JSON
- * middleware (content type, 256 KB limit) for it. A JSON body there still gets
- * them, so it is never buffered whole.
- */
-export const isAudioUpload = (req: HonoRequest) =>
-  ((req.method === "POST" && /^\/api\/audio\/?$/.test(req.path)) ||
-    (req.method === "PUT" && /^\/api\/audio\/uploads\/[^/]+\/parts\/[^/]+\/?$/.test(req.path))) &&
-  !JSON_TYPE.test(req.header("content-type") ?? "");
 
 const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => sendRecord(c, "audio", row, status);
 
@@ -122,6 +111,7 @@ const audioRecord = jsonContent(audioSchema, "The audio record");
 const uploadRecord = jsonContent(uploadSchema, "The multipart upload");
 
 listRoute(audio, {
+  pipelined: false,
   path: "/",
   tag: "Audio",
   operationId: "listAudio",
@@ -353,6 +343,7 @@ register(
 );
 
 getRoute(audio, {
+  pipelined: false,
   path: "/{id}/meta",
   tag: "Audio",
   operationId: "getAudioMeta",

@@ -12,7 +12,6 @@ import {
   newSessionToken,
   passwordMatches,
 } from "../data/auth";
-import type { AppEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { ErrorCode } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
@@ -35,7 +34,7 @@ import { closeSessionSockets, endSessionSockets } from "../sync/relay";
 import { writeCall } from "../sync/call";
 import { requestScope } from "../sync/write";
 
-const clearSessionCookie = (c: Context<AppEnv>) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 
 export const auth = createApi();
 const tags = ["Auth"];
@@ -46,7 +45,7 @@ register(
   route({
     method: "post",
     path: "/signup",
-    auth: "public",
+    session: "none",
     tags,
     operationId: "signup",
     request: jsonRequest(signupSchema),
@@ -87,7 +86,7 @@ register(
   route({
     method: "post",
     path: "/login",
-    auth: "public",
+    session: "none",
     tags,
     operationId: "login",
     description: "`login` is the email or the username; 401 `invalid_credentials` alike for both failures.",
@@ -118,14 +117,15 @@ register(
     operationId: "logout",
     // Idempotent by nature: a session that is already gone (a retry whose first
     // attempt succeeded, an expired cookie) is signed out too — 204, never 401.
-    auth: "session-optional",
+    session: "optional",
     description: "Ends this session; without a live session there is nothing to end (204 as well).",
     responses: { 204: { description: "Signed out; this device's sockets close" } },
   }),
   async (c) => {
-    if (c.var.user) {
-      await deleteSession(c.var.db, c.var.user.id, c.var.sessionId);
-      closeSessionSockets(c, [c.var.sessionId]);
+    const { user, sessionId } = c.var;
+    if (user && sessionId) {
+      await deleteSession(c.var.db, user.id, sessionId);
+      closeSessionSockets(c, user.id, [sessionId]);
     }
     clearSessionCookie(c);
     return c.body(null, 204);
@@ -195,7 +195,7 @@ register(
     requireDeviceSession(c);
     const { id } = c.req.valid("param");
     if (!isUuid(id) || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
-    closeSessionSockets(c, [id]);
+    closeSessionSockets(c, c.var.user.id, [id]);
     if (id === c.var.sessionId) clearSessionCookie(c);
     return c.body(null, 204);
   },

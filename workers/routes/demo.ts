@@ -18,7 +18,8 @@ register(
   route({
     method: "get",
     path: "/",
-    auth: "public",
+    session: "none",
+    db: false,
     tags: ["Meta"],
     operationId: "getDemoLogin",
     errors: [404],

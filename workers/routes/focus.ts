@@ -1,7 +1,6 @@
 /** SPEC §5 Focus sessions: at most one running per user; pause state shared by every device. */
 import type { Context } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../env";
 import { endFocus, findRunning, history, pause, resume, startFocus } from "../data/focus";
 import { AppError, notFound } from "../errors";
 import { getRoute, listRoute } from "../lib/crud";
@@ -11,7 +10,7 @@ import { focusHistoryQuery, focusSessionSchema, focusSessionToWire, startFocusSc
 import { assertId, expectedVersion, requestScope, type RowOf, versionConflict, write } from "../sync/write";
 
 /** Focus responses report remaining time as of now (the change feed's, as of `updated_at`). */
-const respond = (c: Context<AppEnv>, row: RowOf<"focus_session">, status: 200 | 201 = 200) => {
+const respond = (c: Context, row: RowOf<"focus_session">, status: 200 | 201 = 200) => {
   c.header("ETag", `"${row.version}"`);
   return c.json(focusSessionToWire(row, new Date()), status);
 };
@@ -24,6 +23,7 @@ const record = jsonContent(focusSessionSchema, "The focus session");
 register(
   focus,
   route({
+    pipelined: true,
     method: "post",
     path: "/sessions",
     tags,
@@ -43,6 +43,7 @@ register(
 register(
   focus,
   route({
+    pipelined: true,
     method: "get",
     path: "/active",
     tags,
@@ -64,6 +65,7 @@ for (const [action, change, state] of [
   register(
     focus,
     route({
+      pipelined: true,
       method: "post",
       path: `/${action}`,
       tags,
@@ -83,6 +85,7 @@ for (const [action, change, state] of [
 register(
   focus,
   route({
+    pipelined: true,
     method: "post",
     path: "/sessions/{id}/{action}",
     tags,
@@ -108,6 +111,7 @@ register(
 );
 
 listRoute(focus, {
+  pipelined: true,
   path: "/sessions",
   tag: "Focus",
   operationId: "listFocusSessions",
@@ -119,6 +123,7 @@ listRoute(focus, {
 });
 
 getRoute(focus, {
+  pipelined: true,
   path: "/sessions/{id}",
   tag: "Focus",
   operationId: "getFocusSession",

@@ -15,7 +15,7 @@ register(
   route({
     method: "get",
     path: "/",
-    auth: "public",
+    session: "none",
     tags: ["Meta"],
     operationId: "health",
     responses: { 200: jsonContent(healthSchema, "The Worker and its database answer") },

@@ -13,6 +13,7 @@ import {
 export const inbox = createApi();
 
 crudRoutes(inbox, {
+  pipelined: true,
   entity: "inbox_item",
   tag: "Inbox",
   name: "InboxItem",

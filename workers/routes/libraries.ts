@@ -26,6 +26,7 @@ const byId = { params: idParam("id") };
 const byTrack = { params: idParam("id", "trackId") };
 
 listRoute(libraries, {
+  pipelined: true,
   path: "/",
   tag: "Focus libraries",
   operationId: "listFocusLibraries",
@@ -39,6 +40,7 @@ listRoute(libraries, {
 register(
   libraries,
   route({
+    pipelined: true,
     method: "post",
     path: "/",
     tags,
@@ -64,6 +66,7 @@ register(
 register(
   libraries,
   route({
+    pipelined: true,
     method: "get",
     path: "/{id}",
     tags,
@@ -83,6 +86,7 @@ register(
 register(
   libraries,
   route({
+    pipelined: true,
     method: "put",
     path: "/{id}",
     tags,
@@ -102,6 +106,7 @@ register(
 register(
   libraries,
   route({
+    pipelined: true,
     method: "delete",
     path: "/{id}",
     tags,
@@ -123,6 +128,7 @@ register(
 register(
   libraries,
   route({
+    pipelined: true,
     method: "post",
     path: "/{id}/favorite",
     tags,
@@ -144,6 +150,7 @@ register(
 register(
   libraries,
   route({
+    pipelined: true,
     method: "post",
     path: "/{id}/tracks",
     tags,
@@ -166,6 +173,7 @@ register(
 register(
   libraries,
   route({
+    pipelined: true,
     method: "put",
     path: "/{id}/tracks/{trackId}",
     tags,
@@ -189,6 +197,7 @@ register(
 register(
   libraries,
   route({
+    pipelined: true,
     method: "delete",
     path: "/{id}/tracks/{trackId}",
     tags,

@@ -36,6 +36,7 @@ const tags = ["Market"];
 /** GET lists the active catalog and the user's own rewards; the rest only ever touches the user's own rewards. */
 export const marketItems = createApi();
 crudRoutes(marketItems, {
+  pipelined: true,
   entity: "market_item",
   tag: "Market",
   name: "MarketItem",
@@ -60,7 +61,7 @@ export const market = createApi();
 
 const purchaseResult = z.object({ purchase: purchaseSchema, wallet: walletSchema });
 const sendPurchase = (
-  c: Context<AppEnv>,
+  c: Context,
   r: { purchase: RowOf<"market_purchase">; wallet: RowOf<"wallet"> },
   status: 200 | 201 = 200,
 ) => c.json({ purchase: purchaseToWire(r.purchase), wallet: walletToWire(r.wallet) }, status);
@@ -68,6 +69,7 @@ const sendPurchase = (
 register(
   market,
   route({
+    pipelined: true,
     method: "get",
     path: "/wallet",
     tags,
@@ -99,6 +101,7 @@ const rebuildPurchase =
 register(
   market,
   route({
+    pipelined: true,
     method: "post",
     path: "/purchases",
     rebuild: rebuildPurchase(201),
@@ -121,6 +124,7 @@ register(
 );
 
 listRoute(market, {
+  pipelined: true,
   path: "/purchases",
   tag: "Market",
   operationId: "listPurchases",
@@ -132,6 +136,7 @@ listRoute(market, {
 });
 
 getRoute(market, {
+  pipelined: true,
   path: "/purchases/{id}",
   tag: "Market",
   operationId: "getPurchase",
@@ -142,6 +147,7 @@ getRoute(market, {
 register(
   market,
   route({
+    pipelined: true,
     method: "post",
     path: "/purchases/{id}/refund",
     rebuild: rebuildPurchase(200),
@@ -161,6 +167,7 @@ register(
 );
 
 listRoute(market, {
+  pipelined: true,
   path: "/transactions",
   tag: "Market",
   operationId: "listTransactions",
@@ -174,6 +181,7 @@ listRoute(market, {
 register(
   market,
   route({
+    pipelined: true,
     method: "get",
     path: "/rewards",
     tags,
@@ -191,6 +199,7 @@ register(
 register(
   market,
   route({
+    pipelined: true,
     method: "get",
     path: "/recommendations",
     tags,

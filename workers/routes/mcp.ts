@@ -10,6 +10,7 @@ import { AppError } from "../errors";
 import { createApi, ErrorBody, errors, jsonContent, register } from "../lib/openapi";
 import { scopeOf } from "../lib/scope";
 import { authenticate, establish } from "../middleware/auth";
+import { database } from "../middleware/db";
 import { createRoute } from "@hono/zod-openapi";
 import { ErrorCode } from "../protocol/rules";
 
@@ -49,6 +50,8 @@ register(
     description:
       "The assistant's tools (list_todos, create_todo, complete_todo, delete_todo, capture_inbox, list_inbox, search_references, focus_status, start_focus) over MCP. Send JSON-RPC with `Accept: application/json, text/event-stream`. Tools run when called; data-changing ones carry `destructiveHint: true`, reading ones `readOnlyHint: true`. Bearer tokens only (no cookie).",
     security: [{ bearer: [] }],
+    // Authenticates itself (bearer only, below); needs the database for it.
+    middleware: [database],
     request: { body: { content: { "application/json": { schema: jsonRpc } }, required: true } },
     responses: {
       200: jsonContent(jsonRpc, "The JSON-RPC response"),

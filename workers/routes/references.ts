@@ -14,6 +14,7 @@ import {
 export const references = createApi();
 
 crudRoutes(references, {
+  pipelined: true,
   entity: "reference",
   tag: "References",
   name: "Reference",

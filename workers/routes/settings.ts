@@ -2,7 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { settings, userMarketPurchases } from "../../db/schema";
-import type { AppEnv } from "../env";
+import type { PipelinedEnv } from "../env";
 import { AppError, notFound } from "../errors";
 import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import { SETTINGS_DEFAULTS, settingsSchema, UI_MAX_BYTES, updateSettingsSchema } from "../protocol/settings";
@@ -24,7 +24,7 @@ const ownsAccent = (accent: string) => sql`exists (
  * nothing oversized is ever stored, even by racing merges.
  */
 async function save(
-  c: Context<AppEnv>,
+  c: Context<PipelinedEnv>,
   expected: number | undefined,
   set: Record<string, unknown>,
   ui?: object,
@@ -54,7 +54,15 @@ const record = jsonContent(settingsSchema, "The user's settings");
 
 register(
   settingsRoutes,
-  route({ method: "get", path: "/", tags, operationId: "getSettings", responses: { 200: record }, errors: [404] }),
+  route({
+    pipelined: true,
+    method: "get",
+    path: "/",
+    tags,
+    operationId: "getSettings",
+    responses: { 200: record },
+    errors: [404],
+  }),
   async (c) => {
     const [row] = await c.var.db.select().from(settings).where(eq(settings.userId, c.var.user.id));
     if (!row) throw notFound("Settings");
@@ -65,6 +73,7 @@ register(
 register(
   settingsRoutes,
   route({
+    pipelined: true,
     method: "put",
     path: "/",
     tags,
@@ -92,6 +101,7 @@ register(
 register(
   settingsRoutes,
   route({
+    pipelined: true,
     method: "delete",
     path: "/",
     tags,

@@ -44,6 +44,7 @@ const byId = { params: idParam("id") };
 const tx = { transaction: true };
 
 listRoute(studio, {
+  pipelined: false,
   path: "/loops",
   tag: "Studio",
   operationId: "listLoops",
@@ -243,6 +244,7 @@ register(
 export const studioSongs = createApi();
 
 crudRoutes(studioSongs, {
+  pipelined: false,
   entity: "song",
   tag: "Studio",
   name: "Song",

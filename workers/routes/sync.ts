@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { changesSince } from "../data/changes";
 import { AppError } from "../errors";
-import { createApi, jsonContent, register, route } from "../lib/openapi";
+import { confirmed, createApi, jsonContent, register, route } from "../lib/openapi";
 import { changesQuery, changesResponseSchema } from "../protocol/sync";
 import { userHub } from "../sync/relay";
 
@@ -12,6 +12,7 @@ const tags = ["Sync"];
 register(
   sync,
   route({
+    pipelined: true,
     method: "get",
     path: "/changes",
     tags,
@@ -32,7 +33,7 @@ register(
     // The feed read goes first: it travels with the session check (middleware/auth.ts),
     // which brings the user's cursor — one round trip for a 304 and for a page alike.
     const { changes, hasMore } = await changesSince(c.var.db, c.var.user.id, from, limit);
-    const user = c.var.user;
+    const { user } = (await confirmed(c)).var; // no round trip: the feed read carried the check
     const current = String(user.changeSeq);
     c.header("Cache-Control", "private, no-cache");
     if (c.req.header("if-none-match")?.replaceAll('"', "").replace(/^W\//, "") === current) {

@@ -7,6 +7,7 @@ import { createTodoSchema, listTodosQuery, todoSchema, updateTodoSchema } from "
 export const todoRoutes = createApi();
 
 crudRoutes(todoRoutes, {
+  pipelined: true,
   entity: "todo",
   tag: "Todos",
   name: "Todo",

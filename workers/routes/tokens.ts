@@ -7,7 +7,7 @@
  */
 import { createPersonalToken } from "../data/auth";
 import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { requireAuth, requireDeviceSession } from "../middleware/auth";
+import { requireDeviceSession } from "../middleware/auth";
 import { personalTokenResponseSchema, personalTokenSchema, type TokenScope } from "../protocol/auth";
 
 export const tokens = createApi();
@@ -22,17 +22,14 @@ const declared = route({
   request: jsonRequest(personalTokenSchema),
   responses: { 201: jsonContent(personalTokenResponseSchema, "The new token, shown once") },
   errors: [400, 403, 413, 415, 422],
+  // Never stored under an Idempotency-Key (see the description).
+  idempotent: false,
 });
 
-register(
-  tokens,
-  // Signed in, but without the idempotency layer (see the description).
-  { ...declared, middleware: [requireAuth], security: [{ bearer: [] }, { cookie: [] }] },
-  async (c) => {
-    requireDeviceSession(c);
-    const { name, scope } = c.req.valid("json" as never) as { name: string; scope: TokenScope };
-    const { id, token, createdAt } = await createPersonalToken(c.var.db, c.var.user.id, name, scope);
-    c.header("Cache-Control", "no-store");
-    return c.json({ id, name, scope, token, created_at: createdAt.toISOString() }, 201);
-  },
-);
+register(tokens, declared, async (c) => {
+  requireDeviceSession(c);
+  const { name, scope } = c.req.valid("json" as never) as { name: string; scope: TokenScope };
+  const { id, token, createdAt } = await createPersonalToken(c.var.db, c.var.user.id, name, scope);
+  c.header("Cache-Control", "no-store");
+  return c.json({ id, name, scope, token, created_at: createdAt.toISOString() }, 201);
+});

@@ -5,7 +5,7 @@
  */
 import { exportEntries, firstPages } from "../data/export";
 import { openDb } from "../../db/client";
-import { type Api, binary, createApi, documentSchema, register, route } from "../lib/openapi";
+import { type Api, binary, confirmed, createApi, documentSchema, register, route } from "../lib/openapi";
 import { zipStream } from "../lib/zip";
 import { userToWire } from "../protocol/auth";
 import { entities, type EntityName } from "../protocol/registry";
@@ -26,6 +26,7 @@ export function documentRecordSchemas(app: Api): void {
 register(
   yourData,
   route({
+    pipelined: true,
     method: "get",
     path: "/export",
     tags,
@@ -46,12 +47,13 @@ register(
     // The first query: it travels with the session check (middleware/auth.ts), and holds every
     // record of most accounts; only longer collections and the audio bytes are read while streaming.
     const first = await firstPages(c.var.db, c.var.user.id);
-    const user = userToWire(c.var.user);
+    const full = await confirmed(c); // no round trip: the first query carried the check
+    const user = userToWire(full.var.user);
     // Its own database handle: the request's closes when the handler returns, the stream reads on.
-    const handle = openDb(c.env);
+    const handle = openDb(full.env);
     async function* entries() {
       try {
-        yield* exportEntries(handle.db, c.env.AUDIO, user, first);
+        yield* exportEntries(handle.db, full.env.AUDIO, user, first);
       } finally {
         c.executionCtx.waitUntil(handle.close());
       }

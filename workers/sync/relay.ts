@@ -51,6 +51,7 @@ export async function endSessionSockets(env: Env, userId: string, sessionIds: st
 
 /** From a request: closes after the response, on the request's execution context. */
 export const closeSessionSockets = (
-  c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void }; var: { user: { id: string } } },
+  c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },
+  userId: string,
   sessionIds: string[],
-) => c.executionCtx.waitUntil(endSessionSockets(c.env, c.var.user.id, sessionIds));
+) => c.executionCtx.waitUntil(endSessionSockets(c.env, userId, sessionIds));

@@ -30,7 +30,7 @@
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Db, Tx } from "../../db/client";
-import type { AppEnv } from "../env";
+import type { PipelinedEnv } from "../env";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { isUuid } from "../protocol/common";
 import type { SyncedTable as Synced } from "../protocol/record";
@@ -71,7 +71,7 @@ export function assertId(entity: EntityName, id: string): void {
  * The precondition of an update/delete: `If-Match: "<version>"` or `version`
  * in the body. Undefined = no precondition (last write wins).
  */
-export function expectedVersion(c: Context<AppEnv>, bodyVersion?: number): number | undefined {
+export function expectedVersion(c: Context, bodyVersion?: number): number | undefined {
   const header = c.req.header("if-match");
   if (header === undefined || header.trim() === "*") return bodyVersion;
   const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
@@ -355,14 +355,20 @@ export interface WriteScope {
   idempotencyKey?: string;
 }
 
-/** The scope of an HTTP request: its pool, its user, relay via waitUntil, `X-Sync-Cursor` on the response. */
-export function requestScope(c: Context<AppEnv>, userId: string = c.var.user.id): WriteScope {
+/**
+ * The scope of an HTTP request: its pool, its user, relay via waitUntil,
+ * `X-Sync-Cursor` on the response. Takes a pipelined context too: the relay
+ * (the one binding it uses) runs only after a commit, and nothing commits
+ * before the session check that leads the request's first query has passed.
+ */
+export function requestScope(c: Context, userId?: string): WriteScope {
+  const v = c.var as unknown as PipelinedEnv["Variables"];
   return {
-    db: c.var.db,
-    userId,
-    relay: (user, message) => c.executionCtx.waitUntil(relayChanges(c.env, user, message)),
+    db: v.db,
+    userId: userId ?? v.user.id,
+    relay: (user, message) => c.executionCtx.waitUntil(relayChanges(c.env as Env, user, message)),
     committed: (cursor) => c.header("X-Sync-Cursor", cursor),
-    idempotencyKey: c.var.idempotency?.claimed ? c.var.idempotencyRequest?.key : undefined,
+    idempotencyKey: v.idempotency?.claimed ? v.idempotencyRequest?.key : undefined,
   };
 }
 
@@ -419,12 +425,7 @@ function announce(scope: WriteScope, userId: string, batches: Change[][]) {
 }
 
 /** A record response: its wire shape with `ETag: "<version>"` (SPEC §3). */
-export function sendRecord<E extends EntityName>(
-  c: Context<AppEnv>,
-  entity: E,
-  row: RowOf<E>,
-  status: 200 | 201 = 200,
-) {
+export function sendRecord<E extends EntityName>(c: Context, entity: E, row: RowOf<E>, status: 200 | 201 = 200) {
   c.header("ETag", `"${(row as { version: number }).version}"`);
   return c.json(toWire(entity, row), status);
 }
