@@ -115,3 +115,45 @@ export const nastyBody = (keys: string[]): fc.Arbitrary<unknown> =>
 
 /** Text for query values: odd text, numbers as text, ids. */
 export const nastyQueryValue = fc.oneof(oddText, hugeNumber.map(String), oddId, fc.constantFrom("true", "all"));
+
+/**
+ * Header values a client can really send (a Request refuses CR, LF and NUL;
+ * workerd re-encodes anything past ASCII as UTF-8, with a warning per value):
+ * odd ETags and ranges, wrong media types, huge and negative numbers, long
+ * runs, quotes and commas.
+ */
+export const nastyHeaderValue: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    "",
+    " ",
+    "*",
+    '""',
+    'W/"1"',
+    '"1", "2"',
+    '"99999999999999999999999"',
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "bytes=0-",
+    "bytes=-0",
+    "bytes=5-1",
+    "bytes=0-1,2-3",
+    "bytes=99999999999999999999-",
+    "items=0-1",
+    "application/json; charset=utf-16",
+    "application/json;;;",
+    "multipart/form-data; boundary=x",
+    "text/plain",
+    "audio/wav",
+    "audio/*",
+    "websocket, h2c",
+    "00000000-0000-0000-0000-000000000000",
+    "%00%ff",
+    "a".repeat(256),
+    "x".repeat(1900),
+  ),
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 }),
+  hugeNumber.map(String),
+  oddId.filter((v) => /^[\t\x20-\x7e]*$/.test(v)),
+);

@@ -13,7 +13,7 @@ import { describe, expect, test } from "vitest";
 import { domains } from "../../workers/routes/index";
 import { as, call, signup, type TestUser } from "../support/api";
 import { openapiDocument, operations, type Operation } from "../support/contract";
-import { nastyBody, nastyQueryValue, oddId } from "../support/nasty";
+import { nastyBody, nastyHeaderValue, nastyQueryValue, oddId } from "../support/nasty";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -71,7 +71,27 @@ function fill(template: string, ids: Record<string, string>): string {
 }
 
 async function cursor(u: TestUser) {
-  return (await as(u).get("/api/sync/changes?limit=1000")).body.cursor as string;
+  const r = await as(u).get("/api/sync/changes?limit=1000");
+  // A session the fuzzed request ended would make "nothing written" vacuous: say so.
+  if (r.status !== 200)
+    throw new Error(`the test user's session no longer works (${r.status}): add the op to ENDS_SESSION`);
+  return r.body.cursor as string;
+}
+
+/** Operations that end the caller's session or account: every run gets a user of its own. */
+const ENDS_SESSION = new Set(["POST /api/auth/logout", "DELETE /api/auth/account"]);
+const endsSession = (op: Operation) => ENDS_SESSION.has(`${op.method} ${op.template}`);
+
+/** The media types an operation's request body is declared in. */
+const bodyTypes = (op: Operation): string[] => Object.keys(op.op.requestBody?.content ?? {});
+
+/** Never a 5xx; a refusal in the SPEC's error format that wrote nothing to the user's log. */
+async function refusedCleanly(user: TestUser, before: string | null, r: { status: number; body: any }, what: unknown) {
+  expect(r.status, JSON.stringify({ what, res: r.body })).toBeLessThan(500);
+  if (r.status < 400) return;
+  expect(typeof r.body?.error?.code, JSON.stringify(r.body)).toBe("string");
+  expect(typeof r.body?.error?.message).toBe("string");
+  if (before !== null) expect(await cursor(user)).toBe(before);
 }
 
 const ops = await operations();
@@ -158,4 +178,118 @@ describe("arbitrary query strings and path ids never cause a 5xx", () => {
       { numRuns: 80 },
     );
   });
+});
+
+describe("every operation that takes a body, fuzzed: binary bodies, and bodies where none is expected", () => {
+  const binary = ops.filter((o) => bodyTypes(o).some((t) => !t.includes("json")));
+  const noBody = ops.filter((o) => o.method !== "GET" && !bodyTypes(o).length);
+  test("the document has binary uploads and bodiless mutations", () => {
+    expect(binary.map((o) => `${o.method} ${o.template}`)).toEqual(
+      expect.arrayContaining(["POST /api/audio", "PUT /api/audio/uploads/{id}/parts/{n}"]),
+    );
+    expect(noBody.length).toBeGreaterThan(10);
+  });
+  // With the JSON ones above: every operation that can carry a body.
+  test("JSON, binary and bodiless operations together are every non-GET operation", () => {
+    const json = ops.filter((o) => MUTATING.has(o.method) && o.op.requestBody?.content?.["application/json"]);
+    const covered = new Set([...json, ...binary, ...noBody]);
+    expect(ops.filter((o) => o.method !== "GET" && !covered.has(o))).toEqual([]);
+  });
+
+  for (const op of binary) {
+    test(`${op.method} ${op.template} (bytes)`, async () => {
+      const user = await signup();
+      const path = fill(op.template, await seed(user));
+      const types = [...bodyTypes(op), "audio/wav", "application/json", "text/plain", ""];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uint8Array({ maxLength: 4096 }),
+          fc.constantFrom(...types),
+          fc.option(nastyHeaderValue, { nil: undefined }),
+          async (bytes, type, filename) => {
+            const before = await cursor(user);
+            const headers: Record<string, string> = { "content-type": type };
+            if (filename !== undefined) headers["x-filename"] = filename;
+            const r = await call(op.method, path, { token: user.token, body: bytes, headers });
+            await refusedCleanly(user, before, r, { type, filename, size: bytes.length });
+          },
+        ),
+        { numRuns: 15 },
+      );
+    });
+  }
+
+  for (const op of noBody) {
+    test(`${op.method} ${op.template} (an unexpected body)`, async () => {
+      let user = await signup();
+      const ids = await seed(user);
+      await fc.assert(
+        fc.asyncProperty(nastyBody([]), fc.boolean(), async (json, raw) => {
+          if (endsSession(op)) user = await signup();
+          const before = endsSession(op) ? null : await cursor(user);
+          const path = fill(op.template, endsSession(op) ? {} : ids);
+          const text = JSON.stringify(json) ?? "null";
+          const r = await call(op.method, path, {
+            token: user.token,
+            body: raw ? text.slice(0, -1) : text,
+            headers: { "content-type": "application/json" },
+          });
+          await refusedCleanly(user, before, r, { json, raw });
+        }),
+        { numRuns: endsSession(op) ? 4 : 10 },
+      );
+    });
+  }
+});
+
+describe("headers fuzzed on every operation", () => {
+  /** What any route may read, beyond the headers an operation declares. */
+  const COMMON = [
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+    "x-client-id",
+    "range",
+    "if-range",
+    "origin",
+    "cookie",
+    "accept",
+  ];
+  const headerKeys = (op: Operation): string[] =>
+    [
+      ...new Set([
+        ...(op.op.parameters ?? []).filter((p: any) => p.in === "header").map((p: any) => String(p.name).toLowerCase()),
+        ...COMMON,
+      ]),
+    ].filter((h) => !["content-length", "upgrade"].includes(h));
+
+  let shared: { user: TestUser; ids: Record<string, string> } | undefined;
+  for (const op of ops) {
+    test(`${op.method} ${op.template} (headers)`, async () => {
+      shared ??= await (async () => {
+        const user = await signup();
+        return { user, ids: await seed(user) };
+      })();
+      const keys = headerKeys(op);
+      expect(keys.length).toBeGreaterThan(0);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.dictionary(fc.constantFrom(...keys), nastyHeaderValue, { minKeys: 1, maxKeys: 4 }),
+          async (headers) => {
+            const user = endsSession(op) ? await signup() : shared!.user;
+            const before = endsSession(op) || op.method === "GET" ? null : await cursor(user);
+            const path = fill(op.template, endsSession(op) ? {} : shared!.ids);
+            const r = await call(op.method, path, {
+              token: user.token,
+              headers,
+              ...(bodyTypes(op).some((t) => t.includes("json")) ? { body: "{}" } : {}),
+            });
+            await refusedCleanly(user, before, r, { headers });
+          },
+        ),
+        { numRuns: endsSession(op) ? 3 : 8 },
+      );
+    });
+  }
 });
