@@ -97,6 +97,12 @@ export const counts = {
   orphanedClaims: 0,
   s500: 0,
   marketRefusals: 0,
+  /** bench/soak-storm.ts: like toggles answered 200, 429s waited out, 413s from the quota race. */
+  stormToggles: 0,
+  stormRateLimited: 0,
+  stormQuotaHits: 0,
+  /** Entries for the storm's loop in its owner's change log at the end (collapsed: 1). */
+  stormOwnerLogEntries: 0,
 };
 export const violations: string[] = [];
 export const violate = (m: string) => {

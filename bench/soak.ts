@@ -51,6 +51,7 @@ import {
   type Wire,
 } from "./soak-world.ts";
 import { sleep, startStack } from "./stack.ts";
+import { checkStorm, startStorm } from "./soak-storm.ts";
 
 // ---- the run -----------------------------------------------------------------------------
 async function serverState(u: UserCtx): Promise<Map<string, Wire> | null> {
@@ -157,6 +158,8 @@ async function run(): Promise<void> {
     d.requestPull();
   }
 
+  // Beside the devices: a like/unlike storm on one loop and a race past a quota (bench/soak-storm.ts).
+  const storm = await startStorm(tag);
   // Mutation phase, with Postgres restart(s) spread over it.
   log("mutation phase");
   const loops = devices.flatMap((d) => [d.outboxLoop(), d.pollLoop()]);
@@ -180,6 +183,7 @@ async function run(): Promise<void> {
   phase.running = false;
   await acting;
   await restarts;
+  await checkStorm(storm);
 
   // Drain: everyone online, every outbox empty.
   log("draining outboxes");

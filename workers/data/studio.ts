@@ -240,7 +240,7 @@ export async function remix(
       "loop",
       "upsert",
       sql`update loops set remixes_count = remixes_count + 1 where id = ${parent.id} returning *`,
-      { owner: parent.userId },
+      { owner: parent.userId, collapse: true },
     );
   return { row, created };
 }

@@ -55,7 +55,7 @@ export async function countPlays(db: Db, plays: PlayMessage[], relay: WriteScope
           "upsert",
           sql`update loops set plays_count = plays_count + c.n from (values ${counts}) as c(id, n)
               where loops.id = c.id returning loops.*`,
-          { owner },
+          { owner, collapse: true },
         );
       }
       return inserted.rows.length;

@@ -9,7 +9,7 @@
 import { AppError } from "../errors";
 import { ErrorCode } from "../protocol/rules";
 
-const WINDOW_S = 60; // the period of both limiters in wrangler.toml
+const WINDOW_S = 60; // the period of every limiter in wrangler.toml
 
 /** 429 with Retry-After when `key` is over `limiter`'s budget. */
 export async function enforceRateLimit(limiter: RateLimit, key: string): Promise<void> {
@@ -30,7 +30,24 @@ export const clientIp = (req: { header(n: string): string | undefined }) =>
  * else the normalised login (unknown accounts are limited exactly alike, so a
  * 429 reveals nothing about which accounts exist).
  */
-export async function limitLogin(env: Env, ip: string, account: string): Promise<void> {
+export async function limitLogin(
+  env: Env,
+  ip: string,
+  account: string,
+  opts: { knownDevice?: boolean } = {},
+): Promise<void> {
+  // One address across every account: guessing one password on many accounts is stopped here.
+  await enforceRateLimit(env.LOGIN_IP_LIMITER, `login-ip:${ip}`);
   await enforceRateLimit(env.AUTH_LIMITER, `login:${ip}:${account}`);
-  await enforceRateLimit(env.ACCOUNT_LIMITER, `login:${account}`);
+  // The account from any address — except from a device this account signed in on before
+  // (lib/known-device.ts): a stranger spraying guesses can't lock the owner out.
+  if (!opts.knownDevice) await enforceRateLimit(env.ACCOUNT_LIMITER, `login:${account}`);
 }
+
+/**
+ * Writes that reach another user's change log: per acting user (SOCIAL_LIMITER,
+ * README "Limits"); a play also per (user, loop) (PLAY_LIMITER).
+ */
+export const limitSocial = (env: Env, actor: string) => enforceRateLimit(env.SOCIAL_LIMITER, `social:${actor}`);
+export const limitPlay = (env: Env, actor: string, loopId: string) =>
+  enforceRateLimit(env.PLAY_LIMITER, `play:${actor}:${loopId}`);

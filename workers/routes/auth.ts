@@ -16,6 +16,7 @@ import { AppError, notFound, uniqueViolation } from "../errors";
 import { ErrorCode } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { isKnownDevice, rememberDevice } from "../lib/known-device";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
 import { requireDeviceSession, SESSION_COOKIE, SESSION_TTL_MS, setSessionCookie } from "../middleware/auth";
 import {
@@ -71,6 +72,7 @@ register(
       );
       const user = { ...r.user, createdAt: new Date(r.user.created_at) };
       setSessionCookie(c, token);
+      await rememberDevice(c, { id: userId, passwordHash });
       return c.json({ user: userToWire(user), token }, 201);
     } catch (err) {
       const constraint = uniqueViolation(err);
@@ -98,12 +100,15 @@ register(
     const { login, password } = c.req.valid("json");
     const user = await findUserByLogin(c.var.db, login);
     // Email and username of one account share its buckets (see lib/rate-limit.ts).
-    await limitLogin(c.env, clientIp(c.req), user?.id ?? login.trim().toLowerCase());
+    await limitLogin(c.env, clientIp(c.req), user?.id ?? login.trim().toLowerCase(), {
+      knownDevice: await isKnownDevice(c, user),
+    });
     // Verify against a dummy hash for unknown users: same work, same answer.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) throw new AppError(401, "invalid_credentials", "The login or password is incorrect.");
     const { token } = await createSession(c.var.db, user.id, c.req.header("user-agent"));
     setSessionCookie(c, token);
+    await rememberDevice(c, user);
     return c.json({ user: userToWire(user), token }, 200);
   },
 );

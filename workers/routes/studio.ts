@@ -20,6 +20,7 @@ import {
 import type { PlayMessage } from "../jobs/studio-counters";
 import { crudRoutes, listRoute } from "../lib/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { limitPlay, limitSocial } from "../lib/rate-limit";
 import {
   createLoopSchema,
   createSongSchema,
@@ -157,10 +158,11 @@ register(
       "A new private loop of the caller copying the parent (own, or public and remixable; else 404). A client `id` makes a retry safe.",
     request: { ...byId, ...jsonRequest(remixLoopSchema) },
     responses: { 201: loop, 200: jsonContent(loopSchema, "The same remix again: the existing loop") },
-    errors: [400, 404, 413, 415],
+    errors: [400, 404, 413, 415, 429],
   }),
   async (c) => {
     const parent = await remixableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
+    if (parent.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id);
     const { row, created } = await write(requestScope(c), (w) => remix(w, c.var.user, parent, c.req.valid("json")), tx);
     return sendRecord(c, "loop", row, created ? 201 : 200);
   },
@@ -195,9 +197,10 @@ for (const method of ["put", "delete"] as const)
       description: "Idempotent: a user likes a loop at most once. The owner's devices see the new count live.",
       request: byId,
       responses: { 200: jsonContent(likeResponseSchema, "The caller's like state and the loop's count") },
-      errors: [400, 404],
+      errors: [400, 404, 429],
     }),
     async (c) => {
+      await limitSocial(c.env, c.var.user.id);
       return c.json(await setLike(requestScope(c), c.req.valid("param").id, method === "put"));
     },
   );
@@ -209,15 +212,18 @@ register(
     path: "/loops/{id}/plays",
     tags,
     operationId: "countLoopPlay",
-    description: "Counts one play, asynchronously (a Cloudflare Queue; the consumer batches the increments).",
+    description:
+      "Counts one play, asynchronously (a Cloudflare Queue; the consumer batches the increments). At most 10 a minute per user and loop (429).",
     request: byId,
     responses: {
       202: jsonContent(z.object({ queued: z.literal(true), play_id: z.uuid() }), "Queued"),
     },
-    errors: [400, 404],
+    errors: [400, 404, 429],
   }),
   async (c) => {
     const target = await readableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
+    await limitPlay(c.env, c.var.user.id, target.id);
+    if (target.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id);
     const play: PlayMessage = { play_id: crypto.randomUUID(), loop_id: target.id, user_id: c.var.user.id };
     await c.env.STUDIO_PLAYS.send(play);
     return c.json({ queued: true as const, play_id: play.play_id }, 202);

@@ -134,7 +134,15 @@ export interface Writer {
     entity: E,
     op: "upsert" | "delete",
     statement: SQLWrapper,
-    opts?: { owner?: string },
+    opts?: {
+      owner?: string;
+      /**
+       * Also drop that log's earlier entries for the same records, in the same
+       * statement (what the hourly compaction would do later): a like/unlike
+       * storm leaves one entry per loop in the owner's log, not one per toggle.
+       */
+      collapse?: boolean;
+    },
   ): Promise<RowOf<E>[]>;
   /**
    * Lock the change logs of this writer's user and `others` in id order; the
@@ -157,6 +165,8 @@ async function logged<E extends EntityName>(
   out: Changes,
   /** The requester's claimed Idempotency-Key, when this statement writes the requester's own log. */
   key: string | undefined,
+  /** Drop the log's earlier entries for the same records (see Writer.log). */
+  collapse = false,
 ): Promise<RowOf<E>[]> {
   // Generated columns (e.g. a search tsvector) are derived data: not worth logging.
   const skip = ["__seq", ...generatedColumns(entity)];
@@ -181,6 +191,13 @@ async function logged<E extends EntityName>(
     logged as (
       insert into change_log (user_id, seq, entity, record_id, op, version, data)
       select ${userId}, __seq, ${entity}, id, ${op}, ${version}, ${data} from numbered)${
+        collapse
+          ? sql`,
+    collapsed as (
+      delete from change_log where user_id = ${userId} and entity = ${entity}
+        and record_id in (select id from numbered) and seq < (select min(__seq) from numbered))`
+          : sql``
+      }${
         key === undefined
           ? sql``
           : sql`,
@@ -245,7 +262,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
     async log(entity, op, statement, opts = {}) {
       const owner = opts.owner ?? userId;
       if (owner !== userId && !locked.has(owner)) throw new Error("lockLogs([owner]) before logging to another user");
-      return logged(db, owner, entity, op, statement, out, owner === userId ? key : undefined);
+      return logged(db, owner, entity, op, statement, out, owner === userId ? key : undefined, opts.collapse);
     },
     async insert(entity, values) {
       const t = tableOf(entity);

@@ -1,0 +1,116 @@
+/**
+ * Rates (issue #21, README "Limits"): writes into another user's change log
+ * are rate limited and collapse (a like/unlike storm leaves one entry per
+ * loop), plays per (user, loop), and login limits that stop one address trying
+ * many accounts without letting a stranger lock the owner out.
+ */
+import { env } from "cloudflare:workers";
+import { sql, type SQL } from "drizzle-orm";
+import { beforeAll, describe, expect, test } from "vitest";
+import { openDb } from "../../db/client";
+import { as, call, freshRateLimitWindow, signup, unique } from "../support/api";
+
+beforeAll(() => call("GET", "/api/health"), 120_000);
+
+async function db(query: SQL) {
+  const handle = openDb(env);
+  try {
+    return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
+  } finally {
+    await handle.close();
+  }
+}
+
+const LOOP = { name: "Loop", bars: 1, bpm: 90, color: "#112233", chord_progression: ["C"], visibility: "public" };
+
+describe("likes, remixes and plays reaching another user's log", () => {
+  test("a like/unlike storm leaves one entry for the loop in the owner's log (and one like entry in the liker's)", async () => {
+    const [owner, fan] = await Promise.all([signup(), signup()]);
+    const loop = (await as(owner).post("/api/studio/loops", { ...LOOP, remixable: true })).body;
+    for (let i = 0; i < 30; i++)
+      expect((await (i % 2 ? as(fan).del : as(fan).put)(`/api/studio/loops/${loop.id}/like`)).status).toBe(200);
+    const ownerLog = await db(
+      sql`select op from change_log where user_id = ${owner.id} and entity = 'loop' and record_id = ${loop.id}`,
+    );
+    expect(ownerLog).toHaveLength(1);
+    const fanLog = await db(
+      sql`select op from change_log where user_id = ${fan.id} and entity = 'loop_like' and record_id = ${loop.id}`,
+    );
+    expect(fanLog).toEqual([{ op: "delete" }]);
+    // The pull from the start is still a complete, current snapshot for both.
+    const feed = (await as(owner).get("/api/sync/changes")).body.changes as any[];
+    expect(feed.filter((ch) => ch.id === loop.id)).toEqual([
+      expect.objectContaining({ entity: "loop", op: "upsert", data: expect.objectContaining({ likes_count: 0 }) }),
+    ]);
+    // Remixes collapse alike: two remixes, one entry for the parent in its owner's log.
+    for (let i = 0; i < 2; i++) expect((await as(fan).post(`/api/studio/loops/${loop.id}/remix`, {})).status).toBe(201);
+    const after = await db(
+      sql`select count(*)::int as n from change_log where user_id = ${owner.id} and record_id = ${loop.id}`,
+    );
+    expect(after[0]!.n).toBe(1);
+  });
+
+  test("likes past the per-user rate are 429 with Retry-After", { timeout: 120_000 }, async () => {
+    const [owner, fan] = await Promise.all([signup(), signup()]);
+    const loop = (await as(owner).post("/api/studio/loops", LOOP)).body;
+    await freshRateLimitWindow(40_000);
+    let first429: any;
+    for (let i = 0; i < 121 && !first429; i++) {
+      const r = await as(fan).put(`/api/studio/loops/${loop.id}/like`);
+      if (r.status === 429) first429 = { i, r };
+      else expect(r.status).toBe(200);
+    }
+    expect(first429?.i).toBe(120);
+    expect(first429.r.headers.get("retry-after")).toBe("60");
+    expect(first429.r.body.error.code).toBe("rate_limited");
+  });
+
+  test("plays: at most 10 a minute per user and loop", async () => {
+    const [owner, fan] = await Promise.all([signup(), signup()]);
+    const loop = (await as(owner).post("/api/studio/loops", LOOP)).body;
+    const other = (await as(owner).post("/api/studio/loops", LOOP)).body;
+    await freshRateLimitWindow(15_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await as(fan).post(`/api/studio/loops/${loop.id}/plays`)).status);
+    expect(statuses).toEqual([...Array(10).fill(202), 429]);
+    // Another loop (or another listener) has its own budget.
+    expect((await as(fan).post(`/api/studio/loops/${other.id}/plays`)).status).toBe(202);
+    expect((await as(owner).post(`/api/studio/loops/${loop.id}/plays`)).status).toBe(202);
+  });
+});
+
+describe("login limits", () => {
+  const attempt = (login: string, password: string, headers: Record<string, string>) =>
+    call("POST", "/api/auth/login", { json: { login, password }, headers });
+
+  test("one address trying passwords across many accounts is stopped after 60 attempts a minute", async () => {
+    const ip = { "cf-connecting-ip": "198.18.7.7" };
+    await freshRateLimitWindow(30_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await attempt(unique("victim"), "wrong password!", ip)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
+
+  test("a stranger exhausting an account's budget can't lock the owner out of a device they used before", async () => {
+    const u = await signup();
+    await freshRateLimitWindow(25_000);
+    // The owner signs in once on their laptop (1 of the account's 30 a minute): now a known device.
+    const laptop = await attempt(u.username, u.password, { "cf-connecting-ip": "192.0.2.10" });
+    expect(laptop.status).toBe(200);
+    const cookie = /known_device=[^;]+/.exec(laptop.headers.get("set-cookie") ?? "")?.[0];
+    expect(cookie).toBeDefined();
+    for (let i = 0; i < 29; i++)
+      expect((await attempt(u.username, "wrong password!", { "cf-connecting-ip": `10.77.${i}.1` })).status).toBe(401);
+    // The account's budget is spent: a new device is refused, even with the right password…
+    expect((await attempt(u.username, u.password, { "cf-connecting-ip": "192.0.2.11" })).status).toBe(429);
+    // …the owner's laptop is not.
+    const again = await attempt(u.username, u.password, { "cf-connecting-ip": "192.0.2.10", cookie: cookie! });
+    expect(again.status).toBe(200);
+    // A forged or foreign cookie is no exemption.
+    const forged = `known_device=${u.id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
+    expect((await attempt(u.username, u.password, { "cf-connecting-ip": "192.0.2.12", cookie: forged })).status).toBe(
+      429,
+    );
+  });
+});
