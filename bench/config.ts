@@ -12,6 +12,7 @@ const { values: opt } = parseArgs({
     "network-only": { type: "boolean", default: false },
     rtt: { type: "string" },
     ops: { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
     only: { type: "string" },
     "ops-json": { type: "string" },
     samples: { type: "string" },
@@ -20,12 +21,14 @@ const { values: opt } = parseArgs({
 });
 
 export const QUICK = opt.quick;
-export const WRITE = !opt["no-write"] && !opt["network-only"] && !opt.ops;
+export const WRITE = !opt["no-write"] && !opt["network-only"] && !opt.ops && !opt.cold;
 export const SKIP_DEV = opt["skip-dev"] || process.env.BENCH_SKIP_DEV === "1";
 /** Only the simulated-network table (prints, never writes docs/BENCHMARKS.md). */
 export const NETWORK_ONLY = opt["network-only"];
 /** Only the per-operation table (bench/ops.ts; prints, never writes docs/BENCHMARKS.md). */
 export const OPS_MODE = opt.ops;
+/** Only the cold-start row (bench/cold-start.ts; prints). */
+export const COLD_MODE = opt.cold;
 /** `--only a,b`: just these operationIds in the per-operation table. */
 export const OPS_ONLY = opt.only
   ?.split(",")

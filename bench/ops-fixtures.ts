@@ -98,6 +98,19 @@ async function sessionOf(f: Fixtures): Promise<{ token: string; id: string }> {
   return { token, id: String(r.rows[0].id) };
 }
 
+/** An account signed up through the API (a real password hash), from an address of its own (signup is rate limited per IP). */
+async function freshAccount(f: Fixtures, i: number, net: number): Promise<{ token: string; password: string }> {
+  const name = `a${net}_${i}_${randomBytes(4).toString("hex")}`;
+  const password = "bench-password-123";
+  const made = await f.run({
+    method: "POST",
+    path: "/api/auth/signup",
+    headers: { "cf-connecting-ip": `10.${net}.${(i >> 8) & 255}.${i & 255}` },
+    body: { email: `${name}@bench.local`, username: name, password },
+  });
+  return { token: String(made.json().token), password };
+}
+
 /** No focus session running (ends the running one, untimed). */
 async function noFocus(f: Fixtures) {
   const active = (await f.api("GET", "/api/focus/active")).json();
@@ -189,24 +202,38 @@ export const FIXTURES: Record<string, OpFixture> = {
   deleteAccount: {
     // A fresh account per sample (signed up through the API: a real password hash).
     make: async (f, i) => {
-      const name = `d${i}_${randomBytes(4).toString("hex")}`;
-      const password = "bench-password-123";
-      const made = await f.run({
-        method: "POST",
-        path: "/api/auth/signup",
-        headers: { "cf-connecting-ip": `10.7.${(i >> 8) & 255}.${i & 255}` },
-        body: { email: `${name}@bench.local`, username: name, password },
-      });
+      const { token: made, password } = await freshAccount(f, i, 7);
       return {
         method: "DELETE",
         path: "/api/auth/account",
-        headers: { authorization: `Bearer ${made.json().token}`, "idempotency-key": randomUUID() },
+        headers: { authorization: `Bearer ${made}`, "idempotency-key": randomUUID() },
         body: { password },
       };
     },
     status: 204,
     twoTrips:
       "deleting an account: the password hash is read and checked (PBKDF2, in the Worker) before anything is deleted",
+  },
+  changePassword: {
+    make: async (f, i) => {
+      const { token, password } = await freshAccount(f, i, 6);
+      return {
+        method: "POST",
+        path: "/api/auth/password",
+        headers: { authorization: `Bearer ${token}`, "idempotency-key": randomUUID() },
+        body: { current_password: password, new_password: "another-bench-password" },
+      };
+    },
+    status: 200,
+    twoTrips:
+      "changing a password: the current hash is read and checked (PBKDF2, in the Worker) before the new one is written",
+  },
+  revokeOtherSessions: {
+    make: async (f) => {
+      await sessionOf(f);
+      return mut(f, "POST", "/api/auth/sessions/revoke_others");
+    },
+    status: 200,
   },
   createPersonalToken: { make: (f) => mut(f, "POST", "/api/auth/tokens", { name: "bench" }), status: 201 },
 

@@ -20,6 +20,7 @@ import { fmt, queriesLabel, ratio, type Summary } from "./lib.ts";
 import { networkTargets, pass, renderNetwork, table } from "./network-report.ts";
 import type { NetworkRun } from "./network.ts";
 import { renderOps, withinBudget, type OpsRun } from "./ops.ts";
+import { renderColdStart, type ColdStart } from "./cold-start.ts";
 import { kb, type machine, type Sizes } from "./sizes.ts";
 import { ROOT, type Stack } from "./stack.ts";
 
@@ -30,6 +31,7 @@ export interface Report {
   cells: Cell[];
   network: NetworkRun[];
   ops: OpsRun;
+  cold: ColdStart | undefined;
   machine: ReturnType<typeof machine>;
   versions: Record<string, string>;
   sizes: Sizes;
@@ -213,6 +215,10 @@ Generated from \`/api/openapi.json\` (bench/ops.ts; fixtures in bench/ops-fixtur
 
 ${renderOps(rep.ops)}
 
+## Cold start on a new device (\`npm run bench -- --cold\`)
+
+${rep.cold ? renderColdStart(rep.cold) : "Not measured (the web build failed)."}
+
 ## API latency and throughput
 
 Closed loop, ${CELL_MS / 1000} s measured per cell, in ${ROUNDS} interleaved pass(es) over all cells (each slice after a warm-up of ${warmupFor(1)} / ${warmupFor(16)} / ${warmupFor(64)} ms at c = 1 / 16 / 64, about one request latency) so that background load on the machine hits routes and baselines alike. Authenticated cells spread the concurrent clients over ${FANOUT_USERS}+ users (client *i* uses user *i*), each user holding 50 inbox items; mutations send an \`Idempotency-Key\` and a client-generated id, as the web client does. Queries = the \`X-Db-Queries\` header (mode, range).
@@ -292,6 +298,7 @@ npm run bench -- --skip-dev     # don't time \`npm run dev\` (it needs port 8787
 npm run bench -- --network-only # only the simulated-network table, printed (≈ 3 min)
 npm run bench -- --rtt 0,50,150 # other round-trip times for that table (DB_LATENCY_MS=N: 0 and N)
 npm run bench -- --ops          # only the per-operation table, printed (≈ 3–5 min)
+npm run bench -- --cold         # only the cold-start row (Chromium, a new device), printed (≈ 1 min)
 npm run bench -- --ops --only buyMarketItem,likeLoop --samples 9   # some operations
 
 npm run soak -- --seconds 20    # short convergence soak (what CI runs; ≈ 1–1.5 min)

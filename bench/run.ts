@@ -25,6 +25,7 @@ import path from "node:path";
 import { apiMatrix, idlePolling, roundTrips, selectOneBaselines } from "./api.ts";
 import {
   armHardStop,
+  COLD_MODE,
   CONCURRENCY,
   log,
   NETWORK_ONLY,
@@ -39,6 +40,7 @@ import { configureNodeDriver, fmt, nodePool, seedUsers } from "./lib.ts";
 import { renderNetwork } from "./network-report.ts";
 import { networkTable } from "./network.ts";
 import { assertComplete, opsTable, renderOps, type OpsRun } from "./ops.ts";
+import { coldStart, renderColdStart } from "./cold-start.ts";
 import { render, type Report } from "./report.ts";
 import { buildWeb, machine, pkgVersion, workerSize, type Sizes } from "./sizes.ts";
 import { bundleWorker, ROOT, runNode, startStack } from "./stack.ts";
@@ -62,6 +64,14 @@ async function main() {
   const bundleMs = performance.now() - tBundle;
   if (!b.ok) throw new Error(`wrangler deploy --dry-run failed:\n${b.out.slice(-2000)}`);
   const sizes: Sizes = { web: webSizes, worker: workerSize(bundleDir) };
+
+  const coldRtt = Math.max(...NETWORK_RTTS);
+  if (COLD_MODE) {
+    if (!webSizes.ok) throw new Error(`cold start needs the web build: ${webSizes.note}`);
+    const cold = await coldStart(coldRtt, bundleDir, path.join(scratch, "web"));
+    process.stdout.write("\n" + renderColdStart(cold) + "\n");
+    return;
+  }
 
   if (OPS_MODE) {
     const ops = await measureOps(bundleDir);
@@ -112,6 +122,7 @@ async function main() {
 
     const network = await networkTable(NETWORK_RTTS, bundleDir);
     const ops = await measureOps(bundleDir);
+    const cold = webSizes.ok ? await coldStart(coldRtt, bundleDir, path.join(scratch, "web")) : undefined;
 
     log("start-up: bare workerd baseline");
     const bare = await bareWorkerdStart();
@@ -126,6 +137,7 @@ async function main() {
       cells,
       network,
       ops,
+      cold,
       machine: machine(),
       versions: {
         node: process.versions.node,

@@ -35,6 +35,8 @@ export function App() {
   };
 
   onMount(async () => {
+    // A new device's first page of records needs only the cookie: asked for beside /me, not after it.
+    deps.prefetchFeedStart?.();
     try {
       const { user } = await api<{ user: User }>("/api/auth/me");
       await enter(user);

@@ -83,6 +83,9 @@ export interface CacheSnapshot {
   outbox: OutboxEntry[];
 }
 
+/** The IndexedDB database of the offline cache (sync/idb-cache.ts). */
+export const CACHE_DB_NAME = "continuum";
+
 export interface SyncCache {
   load(): Promise<CacheSnapshot>;
   readOutbox(): Promise<OutboxEntry[]>;

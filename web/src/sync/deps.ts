@@ -1,7 +1,8 @@
 // Everything the sync client touches in the outside world, in one object, so
 // tests can drive it with fake fetch/WebSocket/IndexedDB/clock/events.
 import type { FetchFn } from "../api/http.ts";
-import { memoryCache, type SyncCache } from "./db.ts";
+import { CACHE_DB_NAME, memoryCache, type SyncCache } from "./db.ts";
+import { FEED_START } from "./feed.ts";
 
 /** The part of WebSocket the transport uses. */
 export interface SocketLike {
@@ -37,6 +38,12 @@ export interface SyncDeps {
   on(event: EnvEvent, fn: () => void): () => void;
   /** Serializes outbox draining across tabs when available. */
   withLock?<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * On a device that never synced, starts its first pull (the feed from the
+   * start; it needs only the session cookie) now, beside /api/auth/me rather
+   * than after it; the store's first `fetch` of that page takes the answer.
+   */
+  prefetchFeedStart?(): void;
 }
 
 /** crypto.randomUUID needs a secure context; phones on a LAN IP over http don't have one. */
@@ -63,8 +70,30 @@ export function browserDeps(): SyncDeps {
   // An unused failure (e.g. offline with nothing cached) must not surface as unhandled.
   idbCache.catch(() => undefined);
 
+  let feedStart: Promise<Response> | undefined;
+  let fetched = false;
+
   return {
-    fetch: (input, init) => globalThis.fetch(input, init),
+    fetch: (input, init) => {
+      const early = input === FEED_START && (init?.method ?? "GET") === "GET" ? feedStart : undefined;
+      // Only the store's first request may take it (a later full reload must ask afresh).
+      fetched = true;
+      feedStart = undefined;
+      // Only a good answer is taken: asked before sign-in (a 401) or failed, the page is asked again.
+      const fresh = () => globalThis.fetch(input, init);
+      return early ? early.then((res) => (res.ok ? res : fresh()), fresh) : fresh();
+    },
+    prefetchFeedStart() {
+      // No cache database yet = a new device (where `databases()` is missing, nothing is started).
+      void indexedDB
+        ?.databases?.()
+        .then((dbs) => {
+          if (fetched || dbs.some((d) => d.name === CACHE_DB_NAME)) return;
+          feedStart = globalThis.fetch(FEED_START, { headers: { Accept: "application/json" } });
+          feedStart.catch(() => undefined); // the pull that takes it reports failures
+        })
+        .catch(() => undefined);
+    },
     openSocket(path) {
       const proto = location.protocol === "https:" ? "wss:" : "ws:";
       return new WebSocket(`${proto}//${location.host}${path}`) as unknown as SocketLike;

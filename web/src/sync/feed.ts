@@ -10,6 +10,9 @@ export const PULL_PAGE = 500;
 const changesPath = (since: string | null) =>
   `/api/sync/changes?${since === null ? "" : `since=${encodeURIComponent(since)}&`}limit=${PULL_PAGE}`;
 
+/** The first page a new device pulls: the feed from its start. */
+export const FEED_START = changesPath(null);
+
 export type FeedAnswer =
   | { kind: "changes"; body: ChangesResponse }
   /** 304: nothing after `since`. */

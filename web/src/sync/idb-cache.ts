@@ -3,6 +3,7 @@
 // the in-memory twin are in ./db.ts.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import {
+  CACHE_DB_NAME,
   CACHE_SCHEMA_VERSION,
   emptyMeta,
   migrateOutbox,
@@ -12,7 +13,7 @@ import {
   type SyncCache,
 } from "./db.ts";
 
-const DB_NAME = "continuum";
+const DB_NAME = CACHE_DB_NAME;
 const IDB_VERSION = 1;
 
 interface CacheDB extends DBSchema {
