@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { openDb } from "../../db/client";
+import { ZipReader } from "../../workers/lib/zip";
 import { as, type TestUser } from "./api";
 import { uploadAudio, wav } from "./audio";
 
@@ -103,4 +104,13 @@ export async function populate(u: TestUser, other: TestUser) {
   await ok(as(other).put(`/api/studio/loops/${loop.id}/like`), 200);
   const theirRemix = await ok(as(other).post(`/api/studio/loops/${loop.id}/remix`, {}));
   return { audio: audio.body, loop, theirs, myRemix, theirRemix, conversation };
+}
+
+/** Every entry of an archive, buffered (tests only). */
+export async function readArchive(body: ReadableStream<Uint8Array> | ArrayBuffer) {
+  const stream = body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
+  const zip = new ZipReader(stream);
+  const files = new Map<string, Uint8Array>();
+  for (let e = await zip.next(); e; e = await zip.next()) files.set(e.name, await zip.readAll(e, 1 << 28));
+  return files;
 }

@@ -3,21 +3,11 @@ import { exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { recordOrder } from "../../workers/data/export";
-import { ZipReader } from "../../workers/lib/zip";
 import { entities, type EntityName } from "../../workers/protocol/registry";
 import { as, BASE, call, signup, type TestUser } from "../support/api";
 import { checkResponse } from "../support/contract";
-import { dbRows, populate } from "../support/account";
+import { dbRows, populate, readArchive } from "../support/account";
 import { wav } from "../support/audio";
-
-/** Every entry of an archive, buffered (tests only). */
-export async function readArchive(body: ReadableStream<Uint8Array> | ArrayBuffer) {
-  const stream = body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
-  const zip = new ZipReader(stream);
-  const files = new Map<string, Uint8Array>();
-  for (let e = await zip.next(); e; e = await zip.next()) files.set(e.name, await zip.readAll(e, 1 << 28));
-  return files;
-}
 
 const json = (bytes: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(bytes));
 

@@ -58,7 +58,7 @@ export function recordOrder(): EntityName[] {
 }
 
 /** The column a table's rows are paged by: its key besides `user_id`. */
-function keyColumn(table: PgTable): PgColumn {
+export function keyColumn(table: PgTable): PgColumn {
   const config = getTableConfig(table);
   const key = config.primaryKeys[0]?.columns ?? config.columns.filter((c) => c.primary);
   const col = key.find((c) => c.name !== "user_id");

@@ -14,6 +14,7 @@ export const ErrorCode = {
   // request shape
   malformed_request: "malformed_request",
   validation_failed: "validation_failed",
+  invalid_archive: "invalid_archive",
   invalid_query: "invalid_query",
   invalid_header: "invalid_header",
   invalid_if_match: "invalid_if_match",

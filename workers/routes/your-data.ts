@@ -3,10 +3,16 @@
  * "Your data", describes its layout). The archive is built while it is sent:
  * a page of records or an R2 body at a time, never the whole in memory.
  */
+import { quotaBytes } from "../data/audio";
 import { exportEntries, firstPages } from "../data/export";
+import { importArchive } from "../data/import";
+import { AppError } from "../errors";
+import { ErrorCode } from "../protocol/rules";
+import { importReportSchema } from "../protocol/your-data";
+import { requestScope } from "../sync/write";
 import { openDb } from "../../db/client";
-import { type Api, binary, confirmed, createApi, documentSchema, register, route } from "../lib/openapi";
-import { zipStream } from "../lib/zip";
+import { type Api, binary, confirmed, createApi, documentSchema, jsonContent, register, route } from "../lib/openapi";
+import { ZipReader, zipStream } from "../lib/zip";
 import { userToWire } from "../protocol/auth";
 import { entities, type EntityName } from "../protocol/registry";
 
@@ -66,5 +72,39 @@ register(
         "cache-control": "no-store",
       },
     });
+  },
+);
+
+register(
+  yourData,
+  route({
+    method: "post",
+    path: "/import",
+    tags,
+    operationId: "importData",
+    description:
+      "Restores an archive from `GET /api/export` into the signed-in account (README, Your data). Every record is " +
+      "checked against its schema (422 `invalid_archive`, with the file, record and field, and nothing written); " +
+      "records keep their ids unless another user holds them (loops, custom rewards get a derived id, and " +
+      "references follow). Idempotent and resumable: the same archive again — or after a failure part-way — " +
+      "skips what is there and does the rest. Coins, purchases and achievements are not imported.",
+    request: {
+      body: { content: { "application/zip": { schema: binary } }, required: true },
+    },
+    responses: { 200: jsonContent(importReportSchema, "What was imported, already there, or skipped") },
+    errors: [400, 413, 415],
+  }),
+  async (c) => {
+    if (!/^application\/(zip|x-zip-compressed)\b/i.test(c.req.header("content-type") ?? ""))
+      throw new AppError(415, ErrorCode.unsupported_media_type, "Send the archive as application/zip.");
+    const body = c.req.raw.body;
+    if (!body) throw new AppError(400, ErrorCode.empty_body, "The archive is missing.");
+    const report = await importArchive(
+      requestScope(c),
+      { id: c.var.user.id, username: c.var.user.username },
+      new ZipReader(body),
+      { bucket: c.env.AUDIO, quota: quotaBytes(c.env) },
+    );
+    return c.json(report, 200);
   },
 );

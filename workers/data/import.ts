@@ -1,0 +1,377 @@
+/**
+ * POST /api/import: an export archive (data/export.ts) restored into the
+ * signed-in account, read front to back as it arrives (README, "Your data").
+ *
+ *  1. `manifest.json` must name the format and a version we read.
+ *  2. The record files, in one transaction: each record is checked against
+ *     its wire schema (and then the database's constraints); anything wrong →
+ *     422 with the file, record and field, and nothing is written. Records
+ *     keep their ids (ids are per user) except where an id is unique across
+ *     users and another user holds it (loops, custom rewards): then it becomes
+ *     a new id derived from (user, old id), and every reference follows.
+ *     Existing records are left as they are (`on conflict do nothing`).
+ *  3. The audio bytes, one entry at a time, streamed to R2 and sniffed again.
+ *
+ * Idempotent and resumable by construction: the same archive always yields
+ * the same ids, so a repeat or a retry after a failure part-way skips what is
+ * there (records, and audio whose bytes are already in R2) and does the rest.
+ */
+import { getTableColumns, sql } from "drizzle-orm";
+import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
+import type { Db } from "../../db/client";
+import { audioFiles } from "../../db/schema";
+import { AppError } from "../errors";
+import { findUnstorable } from "../lib/openapi";
+import { ZipError, type ZipReader } from "../lib/zip";
+import { entities, isEntity, type EntityName } from "../protocol/registry";
+import { ErrorCode, LIMITS } from "../protocol/rules";
+import { write, type WriteScope, type Writer } from "../sync/write";
+import { assertQuota, streamToR2 } from "./audio";
+import { EXPORT_FORMAT, EXPORT_VERSION, keyColumn, recordOrder } from "./export";
+import { IMPORT_RULES, wireToRow, type Row } from "./import-rules";
+
+/** A record file is parsed whole (one at a time); audio is streamed. */
+export const MAX_RECORD_FILE_BYTES = 32 * 1024 * 1024;
+const BATCH = 100;
+
+export interface ImportReport {
+  /** Records written now, per type. */
+  imported: Record<string, number>;
+  /** Records already there (a repeated or resumed import), per type. */
+  existing: Record<string, number>;
+  /** Types or records not imported, with why. */
+  skipped: Record<string, { count: number; reason: string }>;
+  /** Records that got a new id (theirs is held by another user), per type. */
+  remapped: Record<string, number>;
+  audio: { stored: number; already_stored: number; without_record: number };
+}
+
+type Issue = { file: string; record?: number; path?: string; message: string };
+const invalid = (issues: Issue[]) =>
+  new AppError(422, ErrorCode.invalid_archive, "The archive's content is not valid.", { details: issues.slice(0, 20) });
+
+/** A deterministic id for a record whose id another user holds: the same archive, the same new ids. */
+export async function remapId(userId: string, id: string): Promise<string> {
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${userId}:${id}`)));
+  h[6] = (h[6]! & 0x0f) | 0x80; // version 8: a custom UUID
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = [...h.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** Tables whose `id` is unique across users (not only per user). */
+const globalIds = (table: PgTable) => {
+  const c = getTableConfig(table);
+  const onlyId = (cols: PgColumn[]) => cols.length === 1 && cols[0]!.name === "id";
+  return (
+    c.columns.some((col) => col.name === "id" && (col.primary || col.isUnique)) ||
+    c.primaryKeys.some((k) => onlyId(k.columns)) ||
+    c.uniqueConstraints.some((u) => onlyId(u.columns))
+  );
+};
+
+const recordTables = () => new Set<PgTable>(Object.values(entities).map((e) => e.table));
+
+/** A table's single-column foreign keys to the id of a record table with global ids: [column, target]. */
+const globalRefs = (table: PgTable): [PgColumn, PgTable][] =>
+  getTableConfig(table)
+    .foreignKeys.map((fk) => fk.reference())
+    .filter(
+      (r) =>
+        r.columns.length === 1 &&
+        r.foreignColumns[0]!.name === "id" &&
+        recordTables().has(r.foreignTable) &&
+        globalIds(r.foreignTable),
+    )
+    .map((r) => [r.columns[0]!, r.foreignTable]);
+
+const propOf = (table: PgTable, col: PgColumn) =>
+  Object.entries(getTableColumns(table)).find(([, c]) => c.name === col.name)![0];
+
+class Importer {
+  readonly report: ImportReport = {
+    imported: {},
+    existing: {},
+    skipped: {},
+    remapped: {},
+    audio: { stored: 0, already_stored: 0, without_record: 0 },
+  };
+  /** Per table with global ids: the archive's ids → the ids they got. */
+  private readonly ids = new Map<PgTable, Map<string, string>>();
+  /** Audio in the archive: id → where its bytes go and how many there are. */
+  readonly audio = new Map<string, { key: string; size: number }>();
+  private readonly written = new Map<EntityName, string[]>();
+
+  constructor(
+    private readonly userId: string,
+    private readonly username: string,
+    private readonly quota: number,
+  ) {}
+
+  /** The id a reference to `id` in `table` now points at (itself unless remapped). */
+  idFor(table: PgTable, id: string) {
+    return this.ids.get(table)?.get(id) ?? id;
+  }
+
+  validate(entity: EntityName, file: string, records: unknown): Row[] {
+    if (!Array.isArray(records)) throw invalid([{ file, message: "must be a JSON array of records" }]);
+    const issues: Issue[] = [];
+    const schema = entities[entity].schema;
+    const check = IMPORT_RULES[entity]?.check;
+    records.forEach((rec, record) => {
+      const parsed = schema.safeParse(rec);
+      if (!parsed.success)
+        for (const i of parsed.error.issues) issues.push({ file, record, path: i.path.join("."), message: i.message });
+      const bad = findUnstorable(rec);
+      if (bad) issues.push({ file, record, path: bad.path, message: bad.message });
+      const long = JSON.stringify(rec).length > LIMITS.reference.content * 2;
+      if (long) issues.push({ file, record, message: "record too large" });
+      const why = parsed.success ? check?.(rec as Row) : undefined;
+      if (why) issues.push({ file, record, message: why });
+    });
+    if (issues.length) throw invalid(issues);
+    return records as Row[];
+  }
+
+  async apply(w: Writer, entity: EntityName, file: string, records: Row[]): Promise<void> {
+    const rule = IMPORT_RULES[entity];
+    if (rule?.skip) {
+      if (records.length) this.report.skipped[entity] = { count: records.length, reason: rule.skip };
+      return;
+    }
+    const table = entities[entity].table;
+    let rows = records.map((r) =>
+      wireToRow(entity, r, this.userId, { username: this.username, idFor: (t, id) => this.idFor(t, id) }),
+    );
+    if (rule?.singleton) {
+      const row = rows[0];
+      if (!row) return;
+      // Only when something differs: a repeated import leaves the record (and its version) alone.
+      const [now] = (await (w.db as any)
+        .select()
+        .from(table)
+        .where(sql`user_id = ${this.userId}`)) as Row[];
+      const same = now && Object.entries(row).every(([k, v]) => JSON.stringify(now[k]) === JSON.stringify(v));
+      if (!same) await w.updateWhere(entity as "settings", undefined, row);
+      this.count(same ? "existing" : "imported", entity, 1);
+      return;
+    }
+    if (globalIds(table)) await this.remap(w.db, entity, table, rows);
+    rows = await this.follow(w.db, entity, table, rows);
+    if (entity === "audio") await this.placeAudio(w.db, rows);
+    const key = keyColumn(table);
+    const returning =
+      "version" in getTableColumns(table) ? sql`*` : sql`*, ${sql.identifier(key.name)} as id, 1 as version`;
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const batch = rows.slice(i, i + BATCH);
+      const insert = (w.db as any).insert(table).values(batch).onConflictDoNothing();
+      const done = await w
+        .log(entity, "upsert", sql`${insert.getSQL()} returning ${returning}`)
+        .catch((err: unknown) => {
+          throw constraintIssue(err, file);
+        });
+      this.count("imported", entity, done.length);
+      this.count("existing", entity, batch.length - done.length);
+      const prop = propOf(table, key);
+      this.written.set(entity, [...(this.written.get(entity) ?? []), ...done.map((r) => String((r as Row)[prop]))]);
+    }
+  }
+
+  /** Records whose global id another user holds get their derived id (referenced ones follow in `follow`). */
+  private async remap(db: Db, entity: EntityName, table: PgTable, rows: Row[]) {
+    const ids = rows.map((r) => String(r.id));
+    const map = new Map<string, string>();
+    this.ids.set(table, map);
+    if (!ids.length) return;
+    const { rows: taken } = await db.execute<{ id: string }>(
+      sql`select id from ${table} where id in ${ids} and user_id is distinct from ${this.userId}`,
+    );
+    for (const id of ids) map.set(id, id);
+    for (const { id } of taken) map.set(id, await remapId(this.userId, id));
+    for (const r of rows) r.id = map.get(String(r.id));
+    if (taken.length) this.report.remapped[entity] = taken.length;
+  }
+
+  /**
+   * References to records with global ids: to one in the archive → its
+   * (possibly new) id; to another user's record → kept if it exists and the
+   * column is optional (a remix's parent), else the record is skipped (a
+   * like of their loop would change their counters).
+   */
+  private async follow(db: Db, entity: EntityName, table: PgTable, rows: Row[]): Promise<Row[]> {
+    let out = rows;
+    for (const [col, target] of globalRefs(table)) {
+      const prop = propOf(table, col);
+      const inArchive = this.ids.get(target) ?? new Map<string, string>();
+      const foreign = [
+        ...new Set(out.map((r) => r[prop] as string | null).filter((v) => v && !inArchive.has(v))),
+      ] as string[];
+      const { rows: exist } = foreign.length
+        ? await db.execute<{ id: string }>(sql`select id from ${target} where id in ${foreign}`)
+        : { rows: [] as { id: string }[] };
+      const existing = new Set(exist.map((r) => r.id));
+      const kept: Row[] = [];
+      for (const r of out) {
+        const v = r[prop] as string | null;
+        if (!v || inArchive.has(v)) r[prop] = v ? inArchive.get(v) : v;
+        else if (col.notNull) {
+          const s = (this.report.skipped[entity] ??= { count: 0, reason: "refers to another user's record" });
+          s.count++;
+          continue;
+        } else if (!existing.has(v)) r[prop] = null;
+        kept.push(r);
+      }
+      out = kept;
+      // A table that references itself (a remix and its parent): parents first, so each insert finds its parent.
+      if (target === table) out = parentsFirst(out, prop);
+    }
+    return out;
+  }
+
+  /** Audio records point at their new R2 key; the quota counts what is new. */
+  private async placeAudio(db: Db, rows: Row[]) {
+    const ids = rows.map((r) => String(r.id));
+    const { rows: have } = ids.length
+      ? await db.execute<{ id: string; r2_key: string | null }>(
+          sql`select id, r2_key from ${audioFiles} where user_id = ${this.userId} and id in ${ids}`,
+        )
+      : { rows: [] as { id: string; r2_key: string | null }[] };
+    const present = new Map(have.map((h) => [h.id, h.r2_key]));
+    let adding = 0;
+    for (const r of rows) {
+      const id = String(r.id);
+      r.r2Key = present.get(id) ?? `u/${this.userId}/${id}/${await remapId(this.userId, `${id}:import`)}`;
+      if (!present.has(id)) adding += Number(r.size);
+      this.audio.set(id, { key: String(r.r2Key), size: Number(r.size) });
+    }
+    if (adding) await assertQuota(db, this.quota, this.userId, adding);
+  }
+
+  async finish(w: Writer) {
+    for (const [entity, ids] of this.written) await IMPORT_RULES[entity]?.after?.(w, this.userId, ids);
+  }
+
+  count(field: "imported" | "existing", entity: string, n: number) {
+    if (n) this.report[field][entity] = (this.report[field][entity] ?? 0) + n;
+  }
+}
+
+function parentsFirst(rows: Row[], prop: string): Row[] {
+  const pending = new Map(rows.map((r) => [String(r.id), r]));
+  const out: Row[] = [];
+  const visit = (r: Row, depth: number) => {
+    if (!pending.has(String(r.id)) || depth > 1000) return;
+    pending.delete(String(r.id));
+    const parent = pending.get(String(r[prop]));
+    if (parent) visit(parent, depth + 1);
+    out.push(r);
+  };
+  for (const r of rows) visit(r, 0);
+  return out;
+}
+
+/** A database rule the archive broke (a CHECK, a missing parent): 422, naming the rule, never the SQL. */
+function constraintIssue(err: unknown, file: string): unknown {
+  for (let e: any = err, d = 0; e && d < 5; e = e.cause, d++)
+    if (typeof e.code === "string" && e.code.startsWith("23"))
+      return invalid([{ file, message: `a record breaks the rule "${e.constraint ?? e.column ?? e.code}"` }]);
+  return err;
+}
+
+/** Reads the archive from `zip` into the scope's user; see the file comment. */
+export async function importArchive(
+  scope: WriteScope,
+  user: { id: string; username: string },
+  zip: ZipReader,
+  opts: { bucket: R2Bucket; quota: number },
+): Promise<ImportReport> {
+  const imp = new Importer(user.id, user.username, opts.quota);
+  try {
+    const first = await zip.next();
+    if (first?.name !== "manifest.json") throw invalid([{ file: "manifest.json", message: "must be the first file" }]);
+    const manifest = parseJson(await zip.readAll(first, 1 << 20), "manifest.json") as Row | null;
+    if (manifest?.format !== EXPORT_FORMAT || manifest.version !== EXPORT_VERSION)
+      throw invalid([
+        { file: "manifest.json", message: `not a ${EXPORT_FORMAT} archive of version ${EXPORT_VERSION}` },
+      ]);
+
+    const order = recordOrder();
+    let entry = await zip.next();
+    await write(
+      scope,
+      async (w) => {
+        await w.lockLogs([]);
+        let at = -1;
+        for (; entry?.name.startsWith("records/"); entry = await zip.next()) {
+          const file = entry.name;
+          const name = file.slice("records/".length).replace(/\.json$/, "");
+          if (!isEntity(name)) throw invalid([{ file, message: "not a record type of this version" }]);
+          if (order.indexOf(name) <= at) throw invalid([{ file, message: "out of order (see manifest.json)" }]);
+          at = order.indexOf(name);
+          const records = imp.validate(name, file, parseJson(await zip.readAll(entry, MAX_RECORD_FILE_BYTES), file));
+          await imp.apply(w, name, file, records);
+        }
+        await imp.finish(w);
+      },
+      { transaction: true },
+    );
+
+    for (; entry; entry = await zip.next()) {
+      const id = /^audio\/([0-9a-f-]{36})\.[a-z0-9]+$/.exec(entry.name)?.[1];
+      const target = id ? imp.audio.get(id) : undefined;
+      if (!target) {
+        // Not ours to store (no record in this archive): read past it.
+        await zip.readAll(entry, Number.MAX_SAFE_INTEGER).catch(() => {
+          throw invalid([{ file: entry!.name, message: "an entry without an audio record, too large to skip" }]);
+        });
+        imp.report.audio.without_record++;
+        continue;
+      }
+      const head = await opts.bucket.head(target.key);
+      const body = zip.stream(entry, target.size);
+      if (head?.size === target.size) {
+        await body.pipeTo(new WritableStream());
+        imp.report.audio.already_stored++;
+        continue;
+      }
+      const stored = await streamToR2(
+        body,
+        target.size,
+        (stream, sniffed) =>
+          opts.bucket.put(target.key, stream, { httpMetadata: { contentType: sniffed!.contentType } }),
+        { fileSize: target.size },
+      );
+      const { contentType, format, durationS } = stored.sniffed!;
+      // What the bytes are, sniffed again (never the archive's word), and R2's etag; not a new version.
+      await write(scope, (w) =>
+        w.log(
+          "audio",
+          "upsert",
+          sql`update ${audioFiles} set etag = ${stored.result.httpEtag}, content_type = ${contentType},
+                format = ${format}, duration_s = ${durationS}
+              where user_id = ${user.id} and id = ${id} returning *`,
+        ),
+      );
+      imp.report.audio.stored++;
+    }
+    return imp.report;
+  } catch (err) {
+    if (err instanceof ZipError)
+      throw new AppError(
+        err.status === 413 ? 413 : 422,
+        err.status === 413 ? ErrorCode.payload_too_large : ErrorCode.invalid_archive,
+        `The archive can't be read: ${err.message}.`,
+      );
+    throw err;
+  } finally {
+    await zip.cancel();
+  }
+}
+
+function parseJson(bytes: Uint8Array, file: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    throw invalid([{ file, message: "not valid JSON (UTF-8)" }]);
+  }
+}

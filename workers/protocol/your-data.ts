@@ -1,0 +1,21 @@
+/** SPEC §5 "Your data": what POST /api/import answers. */
+import { z } from "zod";
+
+const perType = z.record(z.string(), z.number());
+
+export const importReportSchema = z
+  .object({
+    imported: perType.meta({ description: "Records written by this import, per record type" }),
+    existing: perType.meta({ description: "Records already there (a repeated or resumed import), per type" }),
+    skipped: z
+      .record(z.string(), z.object({ count: z.number(), reason: z.string() }))
+      .meta({ description: "Record types or records not imported, and why" }),
+    remapped: perType.meta({ description: "Records given a new id because another user holds theirs, per type" }),
+    audio: z.object({
+      stored: z.number(),
+      already_stored: z.number(),
+      without_record: z.number(),
+    }),
+  })
+  .meta({ id: "ImportReport" });
+export type ImportReport = z.infer<typeof importReportSchema>;
