@@ -9,6 +9,8 @@
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Pool } from "@neondatabase/serverless";
+import { EXPORT_FORMAT, EXPORT_VERSION } from "../workers/protocol/your-data.ts";
+import { zipStream } from "../workers/lib/zip.ts";
 import type { Req, Res, TestUser } from "./lib.ts";
 
 export interface Fixtures {
@@ -54,6 +56,31 @@ const mut = (f: Fixtures, method: string, path: string, body?: unknown): Req => 
   ...(body === undefined ? {} : { body }),
 });
 const id = async (res: Promise<Res>, field = "id") => String((await res).json()[field]);
+
+/** An export archive holding one new inbox item. */
+async function smallArchive(): Promise<Uint8Array> {
+  const now = new Date().toISOString();
+  const item = {
+    id: randomUUID(),
+    version: 1,
+    created_at: now,
+    updated_at: now,
+    title: "bench",
+    description: "",
+    tags: [],
+  };
+  const text = (v: unknown) => [new TextEncoder().encode(JSON.stringify(v))];
+  const entries = [
+    { name: "manifest.json", data: text({ format: EXPORT_FORMAT, version: EXPORT_VERSION }) },
+    { name: "records/inbox_item.json", data: text([item]) },
+  ];
+  const stream = zipStream(
+    (async function* () {
+      yield* entries;
+    })(),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
 
 /** A 1 s, 8 kHz mono PCM WAV (the smallest format the server sniffs without doubt). */
 export function wav(seed = 7): Uint8Array {
@@ -197,6 +224,17 @@ export const FIXTURES: Record<string, OpFixture> = {
   },
   me: { make: get("/api/auth/me"), status: 200 },
   exportData: { make: get("/api/export"), status: 200 },
+  importData: {
+    // A small archive (the manifest and one new inbox item), as the export writes it.
+    make: async (f) => ({
+      method: "POST",
+      path: "/api/import",
+      headers: { ...auth(f.user, true), "content-type": "application/zip" },
+      body: await smallArchive(),
+    }),
+    status: 200,
+    twoTrips: "an import: the session is checked before the archive is read, the records written after",
+  },
   listSessions: { make: get("/api/auth/sessions"), status: 200 },
   revokeSession: { make: async (f) => mut(f, "DELETE", `/api/auth/sessions/${(await sessionOf(f)).id}`), status: 204 },
   deleteAccount: {

@@ -12,10 +12,9 @@ import { audioFiles } from "../../db/schema";
 import { rowFromRaw } from "../sync/write";
 import type { ZipEntry } from "../lib/zip";
 import { entities, type EntityName } from "../protocol/registry";
+import { EXPORT_FORMAT, EXPORT_VERSION } from "../protocol/your-data";
 import { fileKey } from "./audio";
 
-export const EXPORT_FORMAT = "continuum-export";
-export const EXPORT_VERSION = 1;
 const PAGE = 500;
 
 type AnyRecord = (typeof entities)[EntityName];

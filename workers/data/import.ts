@@ -27,7 +27,8 @@ import { entities, isEntity, type EntityName } from "../protocol/registry";
 import { ErrorCode, LIMITS } from "../protocol/rules";
 import { write, type WriteScope, type Writer } from "../sync/write";
 import { assertQuota, streamToR2 } from "./audio";
-import { EXPORT_FORMAT, EXPORT_VERSION, keyColumn, recordOrder } from "./export";
+import { EXPORT_FORMAT, EXPORT_VERSION } from "../protocol/your-data";
+import { keyColumn, recordOrder } from "./export";
 import { IMPORT_RULES, wireToRow, type Row } from "./import-rules";
 
 /** A record file is parsed whole (one at a time); audio is streamed. */

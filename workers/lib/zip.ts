@@ -268,11 +268,10 @@ export class ZipReader {
 }
 
 export class ZipError extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 413 = 400,
-  ) {
+  readonly status: 400 | 413;
+  constructor(message: string, status: 400 | 413 = 400) {
     super(message);
+    this.status = status;
   }
 }
 

@@ -1,5 +1,9 @@
-/** SPEC §5 "Your data": what POST /api/import answers. */
+/** SPEC §5 "Your data": the archive's format name and version, and what POST /api/import answers. */
 import { z } from "zod";
+
+/** manifest.json's `format` and `version` (README, Your data); an import reads exactly these. */
+export const EXPORT_FORMAT = "continuum-export";
+export const EXPORT_VERSION = 1;
 
 const perType = z.record(z.string(), z.number());
 
