@@ -1,8 +1,10 @@
-// Settings → Your data: download everything (GET /api/export) and delete the
-// account (DELETE /api/auth/account, password entered again, behind an
-// explicit second step). Loaded with the Settings screen, not the initial bundle.
+// Settings → Your data: download everything (GET /api/export), restore an
+// archive (POST /api/import), and delete the account (DELETE /api/auth/account,
+// password entered again, behind an explicit second step). Loaded with the
+// Settings screen, not the initial bundle.
 import { createSignal, Show } from "solid-js";
-import { api, describeError } from "../api/http.ts";
+import type { ImportReport } from "@protocol/your-data.ts";
+import { api, describeError, httpError } from "../api/http.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { createDisclosure } from "../ui/a11y.ts";
 
@@ -47,6 +49,8 @@ export default function YourData(props: { onDeleted: () => void }) {
       <form method="get" action="/api/export">
         <button type="submit">Download my data</button>
       </form>
+
+      <ImportArchive />
 
       <h3>Delete my account</h3>
       <Show
@@ -98,5 +102,80 @@ export default function YourData(props: { onDeleted: () => void }) {
         </form>
       </Show>
     </section>
+  );
+}
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
+
+/** What an import did, in one sentence. */
+function summary(r: ImportReport): string {
+  const files = r.audio.stored + r.audio.already_stored;
+  const parts = [`${total(r.imported)} new records`, `${total(r.existing)} already here`];
+  if (files) parts.push(`${files} audio ${files === 1 ? "file" : "files"}`);
+  const skipped = total(Object.fromEntries(Object.entries(r.skipped).map(([k, v]) => [k, v.count])));
+  if (skipped)
+    parts.push(`${skipped} not imported (coins, purchases, achievements and other users' likes stay behind)`);
+  return `Imported: ${parts.join(", ")}.`;
+}
+
+/** Restores an archive from "Download my data" into this account; safe to repeat (nothing is duplicated). */
+function ImportArchive() {
+  const [status, setStatus] = createSignal("");
+  const [error, setError] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  let input: HTMLInputElement | undefined;
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const file = input?.files?.[0];
+    if (!file) {
+      setError("Choose an archive (.zip) first.");
+      input?.focus();
+      return;
+    }
+    setError("");
+    setStatus("Importing…");
+    setBusy(true);
+    try {
+      // The archive as the body, not JSON: the server reads it as it arrives.
+      const res = await fetch("/api/import", {
+        method: "POST",
+        headers: { "content-type": "application/zip", "idempotency-key": crypto.randomUUID() },
+        body: file,
+      });
+      const body = (await res.json().catch(() => null)) as unknown;
+      if (!res.ok) throw httpError({ status: res.status, ok: false, headers: res.headers, body });
+      setStatus(summary(body as ImportReport));
+    } catch (err) {
+      setStatus("");
+      const details = (err as { details?: { file?: string; message?: string }[] }).details;
+      const first = Array.isArray(details) ? details[0] : undefined;
+      setError(`${describeError(err)}${first?.message ? ` (${first.file ?? ""}: ${first.message})` : ""}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="stack" aria-labelledby="import-title" onSubmit={(e) => void submit(e)}>
+      <h3 id="import-title">Import an archive</h3>
+      <p class="hint">
+        Restores an archive from “Download my data” into this account — for example after moving to a new one. Importing
+        the same archive again adds nothing twice.
+      </p>
+      <div class="field">
+        <label for="import-file">Archive (.zip)</label>
+        <input id="import-file" type="file" accept=".zip,application/zip" ref={input} />
+      </div>
+      <ErrorAlert message={error()} />
+      <p role="status" class="small">
+        {status()}
+      </p>
+      <div>
+        <button type="submit" disabled={busy()}>
+          {busy() ? "Importing…" : "Import"}
+        </button>
+      </div>
+    </form>
   );
 }
