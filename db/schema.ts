@@ -28,6 +28,23 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+/**
+ * Constraint names the code decides on (workers/errors.ts `pgError()` reports
+ * the one a statement violated): named once, used by the table below and by
+ * the code that maps the violation to an API error.
+ */
+export const CONSTRAINT = {
+  usersEmail: "users_email_key",
+  usersUsername: "users_username_key",
+  focusOneRunning: "focus_sessions_one_running",
+  audioUploadKey: "audio_uploads_audio_key",
+  loopsId: "loops_id_key",
+  loopsNotOwnParent: "loops_not_own_parent",
+  marketItemsPkey: "market_items_pkey",
+  purchaseOwnedOnce: "user_market_purchases_owned_once",
+  transactionSource: "market_transactions_source_key",
+} as const;
+
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
 /** A synced table's primary key (see recordColumns). */
@@ -63,7 +80,10 @@ export const users = pgTable(
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), uniqueIndex("users_username_key").on(t.username)],
+  (t) => [
+    uniqueIndex(CONSTRAINT.usersEmail).on(sql`lower(${t.email})`),
+    uniqueIndex(CONSTRAINT.usersUsername).on(t.username),
+  ],
 );
 
 export const sessions = pgTable(
@@ -211,7 +231,7 @@ export const focusSessions = pgTable(
     recordKey(t),
     index("focus_sessions_user_started_idx").on(t.userId, t.startedAt),
     // At most one running (active or paused) session per user, enforced by Postgres.
-    uniqueIndex("focus_sessions_one_running")
+    uniqueIndex(CONSTRAINT.focusOneRunning)
       .on(t.userId)
       .where(sql`status in ('active', 'paused')`),
   ],
@@ -270,7 +290,7 @@ export const audioUploads = pgTable(
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("audio_uploads_audio_key").on(t.userId, t.audioId),
+    uniqueIndex(CONSTRAINT.audioUploadKey).on(t.userId, t.audioId),
     index("audio_uploads_created_idx").on(t.createdAt),
   ],
 );
@@ -503,7 +523,7 @@ export const loops = pgTable(
     recordKey(t),
     // Public loops are addressed by id across users (GET/like/remix/lineage), so a loop id is
     // unique on its own too; the parent/like/play foreign keys point at it.
-    unique("loops_id_key").on(t.id),
+    unique(CONSTRAINT.loopsId).on(t.id),
     index("loops_user_created_idx").on(t.userId, t.createdAt),
     index("loops_parent_idx").on(t.parentLoopId),
     // Feed keysets: `new` walks (created_at, id), `top` walks (hot_score, id), public rows only.
@@ -529,7 +549,7 @@ export const loops = pgTable(
     check("loops_likes_nonneg", sql`${t.likesCount} >= 0`),
     check("loops_remixes_nonneg", sql`${t.remixesCount} >= 0`),
     check("loops_visibility", sql`${t.visibility} in ('private', 'public')`),
-    check("loops_not_own_parent", sql`${t.parentLoopId} <> ${t.id}`),
+    check(CONSTRAINT.loopsNotOwnParent, sql`${t.parentLoopId} <> ${t.id}`),
   ],
 );
 
@@ -678,7 +698,7 @@ export const userMarketPurchases = pgTable(
     recordKey(t),
     index("user_market_purchases_user_idx").on(t.userId, t.createdAt),
     index("user_market_purchases_item_idx").on(t.itemId),
-    uniqueIndex("user_market_purchases_owned_once")
+    uniqueIndex(CONSTRAINT.purchaseOwnedOnce)
       .on(t.userId, t.itemId)
       .where(sql`not ${t.consumable} and ${t.refundedAt} is null`),
     check("user_market_purchases_price_positive", sql`${t.price} > 0`),
@@ -706,7 +726,7 @@ export const marketTransactions = pgTable(
   (t) => [
     recordKey(t),
     // Ids are per user, so a source is unique per user.
-    uniqueIndex("market_transactions_source_key").on(t.userId, t.sourceType, t.sourceId),
+    uniqueIndex(CONSTRAINT.transactionSource).on(t.userId, t.sourceType, t.sourceId),
     index("market_transactions_user_idx").on(t.userId, t.createdAt),
     check("market_transactions_amount_nonzero", sql`${t.amount} <> 0`),
     check("market_transactions_balance_nonnegative", sql`${t.balanceAfter} >= 0`),

@@ -9,7 +9,7 @@ import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
-import { errorBody, onError } from "./errors";
+import { AppError, onError } from "./errors";
 import { validationHook } from "./lib/openapi";
 import { sameOrigin } from "./middleware/same-origin";
 import { mountDocs } from "./routes/docs";
@@ -40,6 +40,6 @@ for (const { path, app: domain } of domains) app.route(path, domain);
 documentRecordSchemas(app);
 
 app.notFound((c) =>
-  c.json(errorBody(ErrorCode.not_found, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
+  onError(new AppError(404, ErrorCode.not_found, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c),
 );
 app.onError(onError);

@@ -5,7 +5,7 @@
  */
 import { and, asc, count, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { audioFiles, audioUploadParts, audioUploads, focusTracks, referenceItems } from "../../db/schema";
+import { audioFiles, audioUploadParts, audioUploads, CONSTRAINT, focusTracks, referenceItems } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { toHex } from "../lib/crypto";
 import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
@@ -179,7 +179,7 @@ export async function startUpload(
     });
   } catch (err) {
     await r2.abort().catch(() => {});
-    if (uniqueViolation(err) === "audio_uploads_audio_key") throw taken;
+    if (uniqueViolation(err) === CONSTRAINT.audioUploadKey) throw taken;
     throw err;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { focusSessions } from "../../db/schema";
+import { CONSTRAINT, focusSessions } from "../../db/schema";
 import { AppError, uniqueViolation } from "../errors";
 import type { Scope } from "../lib/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
@@ -74,7 +74,7 @@ export async function startFocus(scope: Scope, body: StartFocus) {
     try {
       return await scope.write(insert);
     } catch (err) {
-      if (uniqueViolation(err) !== "focus_sessions_one_running") throw err;
+      if (uniqueViolation(err) !== CONSTRAINT.focusOneRunning) throw err;
     }
   const current = await findRunning(scope.db, scope.userId);
   const expired = current?.status === "active" && remainingSeconds(current, new Date()) <= 0;
@@ -92,7 +92,7 @@ export async function startFocus(scope: Scope, body: StartFocus) {
       { transaction: current !== undefined },
     );
   } catch (err) {
-    if (uniqueViolation(err) === "focus_sessions_one_running") throw running409();
+    if (uniqueViolation(err) === CONSTRAINT.focusOneRunning) throw running409();
     throw err;
   }
 }

@@ -17,7 +17,7 @@
  */
 import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { marketItems, marketTransactions, userMarketPurchases, userWallet } from "../../db/schema";
+import { CONSTRAINT, marketItems, marketTransactions, userMarketPurchases, userWallet } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
 import { refusal, writeCall } from "../sync/call";
@@ -202,7 +202,7 @@ export async function buy(
     return { created: r.created === true, ...purchaseOf(r) };
   } catch (err) {
     // A parallel purchase of the same non-consumable won the race.
-    if (uniqueViolation(err) === "user_market_purchases_owned_once") throw alreadyOwned();
+    if (uniqueViolation(err) === CONSTRAINT.purchaseOwnedOnce) throw alreadyOwned();
     throw marketRefusal(err) ?? err;
   }
 }

@@ -10,8 +10,8 @@
 import { and, desc, eq, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../../db/client";
-import { loops, songs, type TimelineEntry } from "../../db/schema";
-import { AppError, notFound } from "../errors";
+import { CONSTRAINT, loops, songs, type TimelineEntry } from "../../db/schema";
+import { AppError, idConflict, notFound, pgError, SQLSTATE } from "../errors";
 import type { AuthUser } from "../env";
 import {
   chordsFit,
@@ -61,11 +61,6 @@ export async function ownLoop(db: Db | Tx, userId: string, id: string): Promise<
   return row;
 }
 
-const pgError = (err: unknown) => {
-  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-  return e.code ? e : e.cause;
-};
-
 /**
  * Loop ids are global (public loops are addressed by id alone), so a create
  * may collide with another user's loop: the same 409 as any used id.
@@ -74,15 +69,15 @@ export function idTaken(err: unknown): unknown {
   const pg = pgError(err);
   // (A remix given its parent's own id trips the not-own-parent CHECK first: that id is taken too.)
   const taken =
-    (pg?.code === "23505" && pg.constraint === "loops_id_key") ||
-    (pg?.code === "23514" && pg.constraint === "loops_not_own_parent");
-  return taken ? new AppError(409, ErrorCode.id_conflict, "A different record already uses this id.") : err;
+    (pg?.sqlstate === SQLSTATE.uniqueViolation && pg.constraint === CONSTRAINT.loopsId) ||
+    (pg?.sqlstate === SQLSTATE.checkViolation && pg.constraint === CONSTRAINT.loopsNotOwnParent);
+  return taken ? idConflict() : err;
 }
 
 /** A database CHECK caught what zod could not see (e.g. a concurrent change of `bars`): 422, not 500. */
 function checkViolationAs422(err: unknown): never {
   const pg = pgError(err);
-  if (pg?.code === "23514")
+  if (pg?.sqlstate === SQLSTATE.checkViolation)
     throw new AppError(422, ErrorCode.validation_failed, "The request body is invalid.", {
       details: [{ path: "", code: "check_violation", message: `Rejected by ${pg.constraint ?? "a database rule"}.` }],
     });
@@ -232,7 +227,7 @@ export async function remix(
       parentLoopId: parent.id,
     })
     .catch((err: unknown) => {
-      if (pgError(err)?.code === "23503") throw notFound("Loop"); // the parent was deleted meanwhile
+      if (pgError(err)?.sqlstate === SQLSTATE.foreignKeyViolation) throw notFound("Loop"); // the parent was deleted meanwhile
       throw idTaken(err);
     });
   if (created)

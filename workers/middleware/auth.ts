@@ -27,20 +27,11 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { sessions } from "../../db/schema";
 import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv } from "../env";
-import { AppError, errorBody, isDatabaseUnavailable } from "../errors";
+import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, unauthorized } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { ErrorCode } from "../protocol/rules";
 import { idempotencyRefusal } from "./idempotency";
-import {
-  idempotencyOf,
-  KEY_USED,
-  SESSION_REFUSED,
-  sessionSql,
-  sqlState,
-  tokenUserId,
-  userOf,
-  type SessionRow,
-} from "./session";
+import { idempotencyOf, KEY_USED, SESSION_REFUSED, sessionSql, tokenUserId, userOf, type SessionRow } from "./session";
 
 export const SESSION_COOKIE = "session";
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -130,10 +121,6 @@ export function requireDeviceSession(c: Context<AppEnv>): void {
     );
 }
 
-const unauthorized = () => new AppError(401, ErrorCode.unauthorized, "Sign in to continue.");
-const unauthorizedResponse = (c: Context<AppEnv>) =>
-  c.json(errorBody(ErrorCode.unauthorized, "Sign in to continue."), 401) as Response;
-
 /** Awaited authentication into the context; false without a live session. */
 export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   const cred = readCredential(c);
@@ -203,38 +190,31 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
     await establish(c, row, cred);
     return;
   }
+  // The check did not pass, so the handler's response is thrown away: what is
+  // thrown here replaces it (onError), and nothing is stored under the key.
   const err = outcome?.err;
-  const code = sqlState(err);
+  const code = pgError(err)?.sqlstate;
   if (code === SESSION_REFUSED) {
     c.set("idempotency", undefined);
-    c.res = unauthorizedResponse(c);
-    return;
+    throw unauthorized();
   }
   if (isDatabaseUnavailable(err)) {
     c.set("idempotency", undefined);
-    c.res = c.json(
-      errorBody(ErrorCode.database_unavailable, "The database is unavailable. Please retry shortly."),
-      503,
-      {
-        "Retry-After": "5",
-      },
-    ) as Response;
-    return;
+    throw databaseUnavailable();
   }
   // Either the key was used before (replay it, or refuse), or the handler's own
   // statement failed and took the check down with it: ask again, on its own.
   const found = await authenticate(c.var.db, token, claim).catch(() => null);
   if (!found || found.user.id !== claimedUser) {
     c.set("idempotency", undefined);
-    c.res = unauthorizedResponse(c);
-    return;
+    throw unauthorized();
   }
   c.set("user", found.user);
   await establish(c, found.row, cred);
   c.set("idempotency", found.idempotency);
   if (code === KEY_USED || (claim && !found.idempotency?.claimed)) {
     // The handler's response came from a batch that did not commit: answer for the key instead.
-    c.res = await idempotencyRefusal(c, found.idempotency!);
     c.set("idempotency", { ...found.idempotency!, claimed: false });
+    c.res = await idempotencyRefusal(c, found.idempotency!);
   }
 });

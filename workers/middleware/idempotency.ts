@@ -25,7 +25,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv, IdempotencyOutcome, IdempotencyState } from "../env";
-import { AppError, onError } from "../errors";
+import { AppError, idempotencyInProgress, idempotencyKeyReused } from "../errors";
 import type { EntityName } from "../protocol/registry";
 import { rowFromRaw, toWire } from "../sync/write";
 import { sha256Hex } from "../lib/crypto";
@@ -143,30 +143,15 @@ async function rebuilt(c: Context<AppEnv>, outcome: IdempotencyOutcome): Promise
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The answer for a key used before, or null when its request died before
- * writing anything (older than STALE_MS, no outcome): then it may be taken over.
+ * The answer for a key used before (a replay; or thrown: in progress, reused
+ * for another request), or null when its request died before writing anything
+ * (older than STALE_MS, no outcome): then it may be taken over.
  */
 async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Promise<Response | null> {
   const { key, requestHash } = c.var.idempotencyRequest!;
   const prior = state.prior;
-  const inProgress = () =>
-    onError(
-      new AppError(
-        409,
-        ErrorCode.idempotency_in_progress,
-        "A request with this Idempotency-Key is still being processed.",
-        {
-          headers: { "Retry-After": "1" },
-        },
-      ),
-      c,
-    );
-  if (!prior) return inProgress(); // claimed by a concurrent first use, not visible yet
-  if (prior.requestHash !== requestHash)
-    return onError(
-      new AppError(422, ErrorCode.idempotency_key_reused, "This Idempotency-Key was used for a different request."),
-      c,
-    );
+  if (!prior) throw idempotencyInProgress(); // claimed by a concurrent first use, not visible yet
+  if (prior.requestHash !== requestHash) throw idempotencyKeyReused();
   if (prior.status !== null) return replay(prior.status, prior.headers ?? {}, prior.body);
   // Still null: the first request is running, or has answered and its response
   // is being stored right after it was sent. Look again for a moment.
@@ -185,7 +170,7 @@ async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Pr
         })
         .from(idempotencyKeys)
         .where(and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key)));
-      if (!row) return inProgress(); // released after a 5xx: the client retries and runs it
+      if (!row) throw idempotencyInProgress(); // released after a 5xx: the client retries and runs it
       if (row.status != null) return replay(row.status, row.headers ?? {}, row.body);
       outcome = row.outcome ?? outcome;
       ageMs = Number(row.ageMs);
@@ -195,7 +180,7 @@ async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Pr
   // RENEW_MS): an outcome then is only its writes so far (an assistant run writes several times),
   // never its answer. Only once it stopped renewing without storing a response is the reply
   // rebuilt from what it committed (never running the write twice).
-  if (ageMs < STALE_MS) return inProgress();
+  if (ageMs < STALE_MS) throw idempotencyInProgress();
   return outcome ? rebuilt(c, outcome) : null;
 }
 
@@ -215,15 +200,10 @@ const staleClaim = (userId: string, key: string) =>
  */
 export async function idempotencyRefusal(c: Context<AppEnv>, state: IdempotencyState): Promise<Response> {
   const { key } = c.var.idempotencyRequest!;
-  const retry = (release: Promise<unknown>) =>
-    release.then(() =>
-      onError(
-        new AppError(409, ErrorCode.idempotency_in_progress, "Retry this request now.", {
-          headers: { "Retry-After": "0" },
-        }),
-        c,
-      ),
-    );
+  const retry = async (release: Promise<unknown>): Promise<never> => {
+    await release;
+    throw idempotencyInProgress(0);
+  };
   const where = and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key));
   // Claimed just now by the second look: ours to release, nothing ran under it.
   if (state.claimed) return retry(c.var.db.delete(idempotencyKeys).where(where));
@@ -248,15 +228,7 @@ export const idempotencyGate = createMiddleware<AppEnv>(async (c, next) => {
     .set({ createdAt: sql`now()` })
     .where(staleClaim(c.var.user.id, key))
     .returning({ key: idempotencyKeys.key });
-  if (takenOver.length === 0)
-    throw new AppError(
-      409,
-      ErrorCode.idempotency_in_progress,
-      "A request with this Idempotency-Key is still being processed.",
-      {
-        headers: { "Retry-After": "1" },
-      },
-    );
+  if (takenOver.length === 0) throw idempotencyInProgress();
   c.set("idempotency", { claimed: true, prior: null });
   return next();
 });

@@ -8,16 +8,17 @@
  *    of the key left behind — for requests that await authentication first;
  *  - `refuse`: the statement that leads a request's first database batch
  *    (./auth.ts). It names the user the token claims to belong to and raises
- *    (continuum_refuse(), db/migrations/0006_latency_custom.sql) when the session is not valid
+ *    (continuum_refuse(), db/migrations/0008_latency_custom.sql) when the session is not valid
  *    (CN401) or the key was used before (CN409), so whatever was batched after
  *    it in the same transaction never commits.
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { AuthUser, IdempotencyRequest, IdempotencyState } from "../env";
+import { SQLSTATE } from "../errors";
 
-/** SQLSTATEs raised by the leading session check. */
-export const SESSION_REFUSED = "CN401";
-export const KEY_USED = "CN409";
+/** SQLSTATEs raised by the leading session check (errors.ts SQLSTATE). */
+export const SESSION_REFUSED = SQLSTATE.sessionRefused;
+export const KEY_USED = SQLSTATE.keyUsed;
 
 /** Session tokens are `<user id>.<secret>`; the id lets a request's first query be sent with the check. */
 const TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{20,}$/;
@@ -103,13 +104,4 @@ export function idempotencyOf(row: SessionRow): IdempotencyState {
           ageMs: Number(row.k_age_ms ?? 0),
         };
   return { claimed: row.claimed, prior };
-}
-
-/** The SQLSTATE of an error or its causes (drizzle wraps the driver's). */
-export function sqlState(err: unknown): string | undefined {
-  for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && code) return code;
-  }
-  return undefined;
 }

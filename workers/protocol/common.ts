@@ -3,6 +3,7 @@
  * `@protocol/*`). Field names are snake_case; timestamps ISO-8601 UTC.
  */
 import { z } from "zod";
+import { ErrorCode } from "./rules";
 
 export const uuid = z.uuid();
 
@@ -51,7 +52,12 @@ export const paged = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), page: z.number(), page_size: z.number(), total: z.number() });
 
 export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({
+    // The closed list (protocol/rules.ts), so the document and its clients know every code.
+    code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
 });
 export type ApiError = z.infer<typeof errorSchema>;
 

@@ -28,6 +28,8 @@ export const ErrorCode = {
   unauthorized: "unauthorized",
   invalid_credentials: "invalid_credentials",
   wrong_password: "wrong_password",
+  email_taken: "email_taken",
+  username_taken: "username_taken",
   device_session_required: "device_session_required",
   rate_limited: "rate_limited",
   // records

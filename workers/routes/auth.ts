@@ -12,6 +12,7 @@ import {
   newSessionToken,
   passwordMatches,
 } from "../data/auth";
+import { CONSTRAINT } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { ErrorCode } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
@@ -77,7 +78,7 @@ register(
     } catch (err) {
       const constraint = uniqueViolation(err);
       if (constraint === undefined) throw err;
-      const field = constraint.includes("username") ? "username" : "email";
+      const field = constraint === CONSTRAINT.usersUsername ? "username" : "email";
       throw new AppError(409, `${field}_taken`, `An account with this ${field} already exists.`);
     }
   },

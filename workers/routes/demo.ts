@@ -6,7 +6,7 @@
  * so a deployed Worker answers 404 and its sign-in page shows nothing.
  */
 import { z } from "zod";
-import { errorBody } from "../errors";
+import { notFound } from "../errors";
 import { createApi, jsonContent, register, route } from "../lib/openapi";
 
 export const demo = createApi();
@@ -28,7 +28,7 @@ register(
   (c) => {
     const value = c.env.DEMO_LOGIN;
     const at = value?.indexOf(":") ?? -1;
-    if (!value || at < 1) return c.json(errorBody("not_found", "No demo account here."), 404);
+    if (!value || at < 1) throw notFound("Demo account");
     return c.json({ login: value.slice(0, at), password: value.slice(at + 1) }, 200);
   },
 );

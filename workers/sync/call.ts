@@ -12,9 +12,10 @@
  * (`code` or `code:detail`); `refusal()` reads it for the caller to map.
  */
 import type { SQL } from "drizzle-orm";
+import { pgError, retryable, SQLSTATE } from "../errors";
 import { isEntity } from "../protocol/registry";
 import type { Change } from "../protocol/sync";
-import { announceAll, retryable, rowFromRaw, toWire, type Changes, type WriteScope } from "./write";
+import { announceAll, rowFromRaw, toWire, type Changes, type WriteScope } from "./write";
 
 /** One change as continuum_log() returns it. */
 interface LoggedChange {
@@ -27,14 +28,12 @@ interface LoggedChange {
 
 /** The refusal a database function raised (SQLSTATE CNAPP), if `err` is one. */
 export function refusal(err: unknown): { code: string; detail: string } | undefined {
-  for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (code === "CNAPP" && typeof message === "string") {
-      const at = message.indexOf(":");
-      return at < 0 ? { code: message, detail: "" } : { code: message.slice(0, at), detail: message.slice(at + 1) };
-    }
-  }
-  return undefined;
+  const pg = pgError(err);
+  if (pg?.sqlstate !== SQLSTATE.appRefusal) return undefined;
+  const at = pg.message.indexOf(":");
+  return at < 0
+    ? { code: pg.message, detail: "" }
+    : { code: pg.message.slice(0, at), detail: pg.message.slice(at + 1) };
 }
 
 function toChange(c: LoggedChange): Change {

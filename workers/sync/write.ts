@@ -30,8 +30,9 @@
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Db, Tx } from "../../db/client";
+import { CONSTRAINT } from "../../db/schema";
 import type { PipelinedEnv } from "../env";
-import { AppError, notFound, uniqueViolation } from "../errors";
+import { AppError, notFound, retryable, uniqueViolation } from "../errors";
 import { isUuid } from "../protocol/common";
 import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
@@ -232,7 +233,7 @@ async function logged<E extends EntityName>(
 }
 
 /** Unique constraints on an id alone (not the (user_id, id) conflict target): a clash is someone else's record. */
-const GLOBAL_ID_KEYS = new Set(["market_items_pkey", "loops_id_key"]);
+const GLOBAL_ID_KEYS = new Set<string>([CONSTRAINT.marketItemsPkey, CONSTRAINT.loopsId]);
 
 /** Every update of a synced record: version +1 and a fresh updated_at. */
 const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
@@ -345,15 +346,6 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
   };
   return self;
 }
-
-/** Postgres deadlock / serialization failure: safe to run the whole write again. */
-export const retryable = (err: unknown) => {
-  for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === "40P01" || code === "40001") return true;
-  }
-  return false;
-};
 
 /** Where a write happens and what follows its commit. */
 export interface WriteScope {
