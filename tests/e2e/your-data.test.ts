@@ -97,7 +97,7 @@ describe("Your data", () => {
     const page = await open("desktop");
     await signUp(page, creds);
     const token = await sessionToken(page.context());
-    const api = (method: string, path: string, json?: unknown) => apiAs(app.url, token, method, path, json);
+    const api = (method: string, path: string, body?: unknown) => apiAs(app.url, token, method, path, body);
     await api("POST", "/api/user/inbox", { title: "carried over", tags: ["moving"] });
     await api("POST", "/api/todos", { title: "unpack" });
     const loop = await api("POST", "/api/studio/loops", { name: "Mine", bars: 1, bpm: 90, color: "#112233" });

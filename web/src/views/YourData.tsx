@@ -165,7 +165,7 @@ function ImportArchive() {
       </p>
       <div class="field">
         <label for="import-file">Archive (.zip)</label>
-        <input id="import-file" type="file" accept=".zip,application/zip" ref={input} />
+        <input id="import-file" type="file" accept=".zip,application/zip" ref={(el) => (input = el)} />
       </div>
       <ErrorAlert message={error()} />
       <p role="status" class="small">
