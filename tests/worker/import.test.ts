@@ -145,6 +145,10 @@ describe("import", () => {
     expect(twice.body.imported).toEqual({});
     expect(twice.body.existing).toMatchObject(once.body.imported);
     expect(twice.body.audio).toEqual({ stored: 0, already_stored: 1, without_record: 0 });
+    // The account's own archive, back into itself: everything is there already, no id changes.
+    const self = await importInto(a, archive);
+    expect(self.status).toBe(200);
+    expect(self.body).toMatchObject({ imported: {}, remapped: {}, audio: { stored: 0, already_stored: 1 } });
     const after = await rowsOf(b.id);
     expect({ ...after, idempotency_keys: 0 }).toEqual({ ...rows, idempotency_keys: 0 });
   });

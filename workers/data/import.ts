@@ -7,8 +7,9 @@
  *     its wire schema (and then the database's constraints); anything wrong →
  *     422 with the file, record and field, and nothing is written. Records
  *     keep their ids (ids are per user) except where an id is unique across
- *     users and another user holds it (loops, custom rewards): then it becomes
- *     a new id derived from (user, old id), and every reference follows.
+ *     users (loops, custom rewards): unless the record is already this
+ *     user's, it gets a new id derived from (user, old id), and every
+ *     reference follows.
  *     Existing records are left as they are (`on conflict do nothing`).
  *  3. The audio bytes, one entry at a time, streamed to R2 and sniffed again.
  *
@@ -20,7 +21,7 @@ import { getTableColumns, sql } from "drizzle-orm";
 import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { audioFiles } from "../../db/schema";
-import { AppError } from "../errors";
+import { AppError, pgError } from "../errors";
 import { findUnstorable } from "../lib/openapi";
 import { ZipError, type ZipReader } from "../lib/zip";
 import { entities, isEntity, type EntityName } from "../protocol/registry";
@@ -178,19 +179,24 @@ class Importer {
     }
   }
 
-  /** Records whose global id another user holds get their derived id (referenced ones follow in `follow`). */
+  /**
+   * Records with global ids get their derived id unless the archive's record
+   * is already this user's (the same account importing its own archive). Not
+   * "only when another user holds it": with row-level security another user's
+   * private loop is invisible here, and would make the insert a silent no-op.
+   */
   private async remap(db: Db, entity: EntityName, table: PgTable, rows: Row[]) {
     const ids = rows.map((r) => String(r.id));
     const map = new Map<string, string>();
     this.ids.set(table, map);
     if (!ids.length) return;
-    const { rows: taken } = await db.execute<{ id: string }>(
-      sql`select id from ${table} where id in ${ids} and user_id is distinct from ${this.userId}`,
+    const { rows: mine } = await db.execute<{ id: string }>(
+      sql`select id from ${table} where id in ${ids} and user_id = ${this.userId}`,
     );
-    for (const id of ids) map.set(id, id);
-    for (const { id } of taken) map.set(id, await remapId(this.userId, id));
+    const own = new Set(mine.map((r) => r.id));
+    for (const id of ids) map.set(id, own.has(id) ? id : await remapId(this.userId, id));
     for (const r of rows) r.id = map.get(String(r.id));
-    if (taken.length) this.report.remapped[entity] = taken.length;
+    if (ids.length > own.size) this.report.remapped[entity] = ids.length - own.size;
   }
 
   /**
@@ -273,10 +279,9 @@ function parentsFirst(rows: Row[], prop: string): Row[] {
 
 /** A database rule the archive broke (a CHECK, a missing parent): 422, naming the rule, never the SQL. */
 function constraintIssue(err: unknown, file: string): unknown {
-  for (let e: any = err, d = 0; e && d < 5; e = e.cause, d++)
-    if (typeof e.code === "string" && e.code.startsWith("23"))
-      return invalid([{ file, message: `a record breaks the rule "${e.constraint ?? e.column ?? e.code}"` }]);
-  return err;
+  const pg = pgError(err);
+  if (!pg?.sqlstate.startsWith("23")) return err;
+  return invalid([{ file, message: `a record breaks the rule "${pg.constraint ?? pg.sqlstate}"` }]);
 }
 
 /** Reads the archive from `zip` into the scope's user; see the file comment. */
