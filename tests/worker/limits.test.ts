@@ -9,6 +9,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
 import { as, call, freshRateLimitWindow, signup, unique } from "../support/api";
+import { openSocket } from "../support/socket";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
@@ -112,5 +113,80 @@ describe("login limits", () => {
     expect((await attempt(u.username, u.password, { "cf-connecting-ip": "192.0.2.12", cookie: forged })).status).toBe(
       429,
     );
+  });
+});
+
+describe("assistant runs and sockets", () => {
+  test(
+    "at most 3 runs at once per user (429); 20 runs a minute (429 with Retry-After)",
+    { timeout: 120_000 },
+    async () => {
+      const u = await signup();
+      const convs = [];
+      for (let i = 0; i < 4; i++) convs.push((await as(u).post("/api/assistant/conversations", {})).body.id as string);
+      // Three runs going (their leases live): a fourth is refused, and nothing is written for it.
+      await db(sql`update conversations set status = 'running', run_id = gen_random_uuid(),
+      lease_until = now() + interval '1 minute' where id in (${sql.join(
+        convs.slice(0, 3).map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`);
+      const busy = await as(u).post(`/api/assistant/conversations/${convs[3]}/actions/send_message`, {
+        content: "list todos",
+      });
+      expect(busy.status).toBe(429);
+      expect(busy.body.error).toMatchObject({ code: "rate_limited", details: { limit: 3 } });
+      expect((await as(u).get(`/api/assistant/conversations/${convs[3]}/state`)).body.messages).toEqual([]);
+      // A run whose lease ran out no longer counts.
+      await db(sql`update conversations set lease_until = now() - interval '1 second' where id = ${convs[0]!}`);
+      expect(
+        (await as(u).post(`/api/assistant/conversations/${convs[3]}/actions/send_message`, { content: "list todos" }))
+          .status,
+      ).toBe(200);
+
+      const v = await signup();
+      const conv = (await as(v).post("/api/assistant/conversations", {})).body.id as string;
+      await freshRateLimitWindow(60_000 * 0.75);
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++)
+        statuses.push(
+          (await as(v).post(`/api/assistant/conversations/${conv}/actions/send_message`, { content: "list todos" }))
+            .status,
+        );
+      expect(statuses).toEqual([...Array(20).fill(200), 429]);
+    },
+  );
+
+  test("a tool result going back to the model is cut to 8 000 characters of JSON", async () => {
+    const { trimToolResult, TOOL_RESULT_CHARS } = await import("../../workers/assistant/run");
+    const big = { items: Array.from({ length: 50 }, (_, i) => ({ id: i, content: "x".repeat(2_000) })), total: 50 };
+    const cut = trimToolResult(big) as any;
+    expect(JSON.stringify(cut).length).toBeLessThanOrEqual(TOOL_RESULT_CHARS);
+    expect(cut).toMatchObject({ truncated: true, total: 50 });
+    expect(cut.items.length + cut.omitted_items).toBe(50);
+    expect(cut.items[0]).toEqual(big.items[0]);
+    const blob = trimToolResult({ text: "y".repeat(50_000) }) as any;
+    expect(JSON.stringify(blob).length).toBeLessThanOrEqual(TOOL_RESULT_CHARS);
+    expect(blob.truncated).toBe(true);
+    const small = { items: [{ id: 1 }], total: 1 };
+    expect(trimToolResult(small)).toBe(small);
+  });
+
+  test("at most 20 live sockets per user: the 21st upgrade is 429, other users unaffected", async () => {
+    const u = await signup();
+    const sockets = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        const s = await openSocket(u.token);
+        await s.next((m) => m.type === "hello");
+        sockets.push(s);
+      }
+      await expect(openSocket(u.token)).rejects.toThrow(/429/);
+      const other = await signup();
+      const theirs = await openSocket(other.token);
+      await theirs.next((m) => m.type === "hello");
+      theirs.close();
+    } finally {
+      for (const s of sockets) s.close();
+    }
   });
 });

@@ -133,6 +133,29 @@ export async function readHistory(
 const nextSeq = (userId: string, conversationId: string) =>
   sql<number>`(select coalesce(max(${messages.seq}), 0) + 1 from ${messages} where ${messagesOf(userId, conversationId)})`;
 
+/** Assistant runs one user may have going at once (README "Limits"). */
+export const MAX_CONCURRENT_RUNS = 3;
+
+/**
+ * First in a claim's transaction: the user-row lock serializes the user's
+ * claims, so the count of live runs holds until this one is running; at
+ * MAX_CONCURRENT_RUNS → 429 (a run ends within its lease).
+ */
+async function holdRunSlot(w: Writer, userId: string) {
+  await w.lockLogs([]);
+  const [{ n }] = (
+    await w.db.execute<{ n: number }>(sql`select count(*)::int as n from conversations
+      where user_id = ${userId} and status = 'running' and lease_until > now()`)
+  ).rows as [{ n: number }];
+  if (n >= MAX_CONCURRENT_RUNS)
+    throw new AppError(
+      429,
+      ErrorCode.rate_limited,
+      `${MAX_CONCURRENT_RUNS} assistant runs are already going; send again when one has finished.`,
+      { headers: { "Retry-After": "5" }, details: { limit: MAX_CONCURRENT_RUNS } },
+    );
+}
+
 /**
  * send_message's claim: idle or error (or running with an expired lease) →
  * running, and the user's message, in one transaction.
@@ -140,6 +163,7 @@ const nextSeq = (userId: string, conversationId: string) =>
 export function claimForSend(scope: Scope, id: string, content: string, runId: string, leaseSeconds: number) {
   return scope.write(
     async (w) => {
+      await holdRunSlot(w, scope.userId);
       const [conv] = await w.updateWhere(
         "conversation",
         and(
@@ -187,6 +211,7 @@ export function claimForApproval(
 ) {
   return scope.write(
     async (w) => {
+      await holdRunSlot(w, scope.userId);
       const [conv] = await w.updateWhere(
         "conversation",
         and(eq(conversations.id, id), eq(conversations.status, "awaiting_approval")),

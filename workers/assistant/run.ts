@@ -88,10 +88,32 @@ export function trimHistory(
   return rows.slice(start);
 }
 
+/** What of one tool result goes back into the next model call (README "Limits"): a paid model reads every byte. */
+export const TOOL_RESULT_CHARS = 8_000;
+
+/**
+ * A result cut to TOOL_RESULT_CHARS of JSON: a listing keeps its first items
+ * (and says how many it left out); anything else becomes a marked preview.
+ */
+export function trimToolResult(result: unknown): unknown {
+  const size = (v: unknown) => JSON.stringify(v ?? null).length;
+  if (size(result) <= TOOL_RESULT_CHARS) return result;
+  const r = result as { items?: unknown[] } | null;
+  if (r && Array.isArray(r.items)) {
+    const out = { ...r, items: [...r.items], truncated: true, omitted_items: 0 };
+    while (out.items.length > 0 && size(out) > TOOL_RESULT_CHARS) {
+      out.items.pop();
+      out.omitted_items++;
+    }
+    if (size(out) <= TOOL_RESULT_CHARS) return out;
+  }
+  return { truncated: true, preview: JSON.stringify(result).slice(0, TOOL_RESULT_CHARS - 64) };
+}
+
 function toolOutput(call: NonNullable<HistoryRow["call"]>) {
   switch (call.status) {
     case "executed":
-      return { type: "json" as const, value: (call.result ?? null) as never };
+      return { type: "json" as const, value: trimToolResult(call.result ?? null) as never };
     case "denied":
       return { type: "execution-denied" as const, reason: "The user denied this call." };
     default:

@@ -32,6 +32,8 @@ interface Attachment {
 /** Closed because the session ended; clients treat it as "signed out" (and re-check with /me). */
 export const SESSION_ENDED = 4001;
 const RECHECK_MS = 3_600_000;
+/** Live sockets per user (every tab of every device). */
+export const MAX_SOCKETS = 20;
 const RETRY_MS = 60_000;
 
 export class UserHub extends DurableObject<Env> {
@@ -43,6 +45,19 @@ export class UserHub extends DurableObject<Env> {
 
   /** WebSocket upgrade, forwarded by GET /api/sync/ws after authentication. */
   override async fetch(request: Request): Promise<Response> {
+    // Bounded (README "Limits"): past MAX_SOCKETS a new socket is refused, never an old one
+    // dropped (that would make reconnecting clients evict each other); the client polls instead.
+    if (this.ctx.getWebSockets().length >= MAX_SOCKETS)
+      return Response.json(
+        {
+          error: {
+            code: "rate_limited",
+            message: `At most ${MAX_SOCKETS} live connections per account; this device will poll instead.`,
+            details: { limit: MAX_SOCKETS },
+          },
+        },
+        { status: 429, headers: { "Retry-After": "60" } },
+      );
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     const sessionId = request.headers.get("x-session-id") ?? "";

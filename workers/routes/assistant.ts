@@ -22,6 +22,7 @@ import { run } from "../assistant/run";
 import type { AppEnv, IdempotencyOutcome } from "../env";
 import { scopeOf, type Scope } from "../lib/scope";
 import { listRoute } from "../lib/crud";
+import { enforceRateLimit } from "../lib/rate-limit";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
 import {
   approveToolsSchema,
@@ -107,6 +108,8 @@ async function claimAndRun(
 ) {
   const id = c.req.param("id")!;
   assertId("conversation", id);
+  // Runs cost model calls: 20 a minute per user (and at most 3 at once: holdRunSlot in the claim).
+  await enforceRateLimit(c.env.ASSISTANT_LIMITER, `assistant:${c.var.user.id}`);
   const r = startRun(c);
   const scope = scopeOf(c);
   await claim(scope, id, r.runId, r.seconds);
@@ -231,7 +234,7 @@ register(
       "Claims the conversation (idle or error → running), stores the message, runs the model (reading tools at once) and answers with the new state: idle, awaiting_approval (a data-changing tool call waits) or error. 409 `conversation_busy` while running or awaiting approval.",
     request: { ...byId, ...jsonRequest(sendMessageSchema) },
     responses: { 200: state },
-    errors: [400, 404, 413, 415],
+    errors: [400, 404, 413, 415, 429],
   }),
   (c) =>
     claimAndRun(c, "send", (scope, id, runId, seconds) =>
@@ -251,7 +254,7 @@ register(
       "Approves or denies pending tool calls; approved ones run through the same code as the REST routes, the model is told every outcome and the run resumes. 409 `tool_call_not_pending` for a call already decided.",
     request: { ...byId, ...jsonRequest(approveToolsSchema) },
     responses: { 200: state },
-    errors: [400, 404, 413, 415],
+    errors: [400, 404, 413, 415, 429],
   }),
   (c) =>
     claimAndRun(c, "approve", (scope, id, runId, seconds) =>

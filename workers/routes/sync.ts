@@ -71,7 +71,7 @@ register(
       query: z.object({ client_id: z.string().optional() }),
     },
     responses: { 101: { description: "Switching protocols: the live socket" } },
-    errors: [400, 403, 426],
+    errors: [400, 403, 426, 429],
   }),
   async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
