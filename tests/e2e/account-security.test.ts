@@ -128,3 +128,29 @@ describe("Settings: password and sessions", () => {
     );
   });
 });
+
+describe("Assistant: approval cards say what will change", () => {
+  it("a pending delete names the todo it will delete (from the server), on desktop and phone", async () => {
+    const creds = newCreds();
+    const a = await page("desktop", "assistant-desktop");
+    await signUp(a.page, creds);
+    const token = await sessionToken(a.ctx);
+    expect((await apiAs(app.url, token, "POST", "/api/todos", { title: "file the taxes" })).status).toBe(201);
+    await navigate(a.page, "assistant");
+    await a.page.getByRole("button", { name: "New conversation" }).click();
+    await a.page.waitForFunction(() => /^#\/assistant\/[0-9a-f-]{36}$/.test(location.hash));
+    const composer = a.page.getByLabel("Message the assistant");
+    await composer.fill("delete todo file the taxes");
+    await composer.press("Enter");
+    const card = (p: Page) => p.getByRole("listitem", { name: /Delete a todo/ });
+    await card(a.page).locator(".tool-preview", { hasText: "Delete the todo “file the taxes”" }).waitFor();
+    await card(a.page).getByRole("button", { name: "Approve Delete the todo “file the taxes”" }).waitFor();
+    expect(await axeViolations(a.page, "assistant with an approval card")).toEqual([]);
+
+    const phone = await page("phone", "assistant-phone");
+    await signIn(phone.page, creds.username, creds.password);
+    await navigate(phone.page, "assistant");
+    await card(phone.page).locator(".tool-preview", { hasText: "Delete the todo “file the taxes”" }).waitFor();
+    expect(await axeViolations(phone.page, "assistant with an approval card (phone)")).toEqual([]);
+  });
+});

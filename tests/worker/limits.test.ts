@@ -190,3 +190,35 @@ describe("assistant runs and sockets", () => {
     }
   });
 });
+
+describe("byte caps", () => {
+  test(
+    "the change feed pages by bytes as well as rows, and has_more stays truthful",
+    { timeout: 120_000 },
+    async () => {
+      const u = await signup();
+      const ids: string[] = [];
+      for (let i = 0; i < 14; i++) {
+        const r = await as(u).post("/api/references", { title: `big ${i}`, content: `${i} ${"x".repeat(99_000)}` });
+        expect(r.status).toBe(201);
+        ids.push(r.body.id);
+      }
+      const seen: string[] = [];
+      let since = "0";
+      let pages = 0;
+      for (;;) {
+        const r = await as(u).get(`/api/sync/changes?since=${since}&limit=1000`);
+        expect(r.status).toBe(200);
+        pages++;
+        const bytes = JSON.stringify(r.body.changes).length;
+        if (r.body.changes.length > 1) expect(bytes).toBeLessThanOrEqual(1_100_000);
+        seen.push(...r.body.changes.filter((ch: any) => ch.entity === "reference").map((ch: any) => ch.id));
+        since = r.body.cursor;
+        if (!r.body.has_more) break;
+        expect(r.body.changes.length).toBeGreaterThan(0);
+      }
+      expect(pages).toBeGreaterThan(1);
+      expect(seen).toEqual(ids);
+    },
+  );
+});

@@ -224,7 +224,8 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
           status = "awaiting_approval";
         } else {
           try {
-            call.result = await def.run(scope, call.input, {});
+            // Stored as the model will see it: bounded, so the conversation state stays small too.
+            call.result = trimToolResult(await def.run(scope, call.input, {}));
           } catch (err) {
             const known = asAppError(err);
             if (!known) throw err;

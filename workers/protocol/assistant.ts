@@ -45,22 +45,42 @@ export const messageSchema = z
   .meta({ id: "Message" });
 export type Message = z.infer<typeof messageSchema>;
 
-/** In `state`, a `tool` message carries its call and outcome. */
+/**
+ * What a pending call will change, from the database (workers/assistant/preview.ts):
+ * a sentence for the approval card, and the todo a complete/delete will touch
+ * (null when it no longer exists) or the minutes of a focus session.
+ */
+export const toolCallPreviewSchema = z
+  .object({
+    summary: z.string(),
+    todo: z.union([z.object({ id: z.uuid(), title: z.string(), done: z.boolean() }), z.null()]).optional(),
+    minutes: z.number().optional(),
+  })
+  .meta({ id: "ToolCallPreview" });
+export type ToolCallPreview = z.infer<typeof toolCallPreviewSchema>;
+
+/** In `state`, a `tool` message carries its call and outcome (and, while pending, its preview). */
 export const stateMessageSchema = messageSchema
   .extend({
     name: z.string().optional(),
     input: z.record(z.string(), z.unknown()).optional(),
     status: toolCallStatus.optional(),
     result: z.unknown().optional(),
+    preview: toolCallPreviewSchema.optional(),
   })
   .meta({ id: "StateMessage" });
+
+/** A pending call in `state.pending_tool_calls`, with what approving it will change. */
+export const pendingToolCallSchema = toolCallSchema.extend({ preview: toolCallPreviewSchema }).meta({
+  id: "PendingToolCall",
+});
 export type StateMessage = z.infer<typeof stateMessageSchema>;
 
 export const conversationStateSchema = z
   .object({
     conversation: conversationSchema,
     messages: z.array(stateMessageSchema),
-    pending_tool_calls: z.array(toolCallSchema),
+    pending_tool_calls: z.array(pendingToolCallSchema),
     status: conversationStatus,
   })
   .meta({ id: "ConversationState" });

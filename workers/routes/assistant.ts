@@ -18,6 +18,7 @@ import {
   type ConversationRow,
 } from "../assistant/conversations";
 import { modelFromEnv } from "../assistant/model";
+import { previewCalls } from "../assistant/preview";
 import { run } from "../assistant/run";
 import type { AppEnv, IdempotencyOutcome } from "../env";
 import { scopeOf, type Scope } from "../lib/scope";
@@ -46,6 +47,10 @@ const etagOf = (row: ConversationRow) => `"${row.version}"`;
 
 async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<ConversationState> {
   const rows = await readHistory(c.var.db, conv.userId, conv.id);
+  const pending = rows.flatMap(({ call }) => (call?.status === "pending_approval" ? [call] : []));
+  const previews = new Map(
+    (await previewCalls(c.var.db, conv.userId, pending)).map((p, i) => [pending[i]!.id, p] as const),
+  );
   return {
     conversation: conversationToWire(conv),
     messages: rows.map(({ message, call }) =>
@@ -56,10 +61,11 @@ async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<Co
             input: call.input,
             status: call.status,
             result: call.result ?? null,
+            ...(previews.has(call.id) ? { preview: previews.get(call.id)! } : {}),
           }
         : messageToWire(message),
     ),
-    pending_tool_calls: rows.flatMap(({ call }) => (call?.status === "pending_approval" ? [toolCallToWire(call)] : [])),
+    pending_tool_calls: pending.map((call) => ({ ...toolCallToWire(call), preview: previews.get(call.id)! })),
     status: conv.status,
   };
 }

@@ -168,16 +168,20 @@ function ToolCallCard(props: { message: StateMessage; disabled: boolean; onDecid
           {CALL_TEXT[m().status!]}
         </span>
       </div>
+      {/* What approving will change, as the server read it (the todo's real title, the minutes). */}
+      <Show when={m().status === "pending_approval" && m().preview}>
+        {(p) => <p class="tool-preview">{p().summary}</p>}
+      </Show>
       <Show when={input().length}>
         <p class="small tool-input">{input().join(" · ")}</p>
       </Show>
       <Show when={m().status === "pending_approval"}>
         <div class="row">
           <button type="button" class="primary" disabled={props.disabled} onClick={() => props.onDecide(true)}>
-            Approve<span class="sr-only"> {name()}</span>
+            Approve<span class="sr-only"> {m().preview?.summary ?? name()}</span>
           </button>
           <button type="button" class="ghost danger" disabled={props.disabled} onClick={() => props.onDecide(false)}>
-            Deny<span class="sr-only"> {name()}</span>
+            Deny<span class="sr-only"> {m().preview?.summary ?? name()}</span>
           </button>
         </div>
       </Show>
