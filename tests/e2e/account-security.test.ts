@@ -21,6 +21,8 @@ import {
   watchPage,
 } from "./browser.ts";
 
+declare const location: { hash: string };
+
 let app: RunningApp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];

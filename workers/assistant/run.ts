@@ -96,16 +96,16 @@ export const TOOL_RESULT_CHARS = 8_000;
  * (and says how many it left out); anything else becomes a marked preview.
  */
 export function trimToolResult(result: unknown): unknown {
-  const size = (v: unknown) => JSON.stringify(v ?? null).length;
-  if (size(result) <= TOOL_RESULT_CHARS) return result;
+  const chars = (v: unknown) => JSON.stringify(v ?? null).length;
+  if (chars(result) <= TOOL_RESULT_CHARS) return result;
   const r = result as { items?: unknown[] } | null;
   if (r && Array.isArray(r.items)) {
     const out = { ...r, items: [...r.items], truncated: true, omitted_items: 0 };
-    while (out.items.length > 0 && size(out) > TOOL_RESULT_CHARS) {
+    while (out.items.length > 0 && chars(out) > TOOL_RESULT_CHARS) {
       out.items.pop();
       out.omitted_items++;
     }
-    if (size(out) <= TOOL_RESULT_CHARS) return out;
+    if (chars(out) <= TOOL_RESULT_CHARS) return out;
   }
   return { truncated: true, preview: JSON.stringify(result).slice(0, TOOL_RESULT_CHARS - 64) };
 }
