@@ -71,9 +71,7 @@ export const stateMessageSchema = messageSchema
   .meta({ id: "StateMessage" });
 
 /** A pending call in `state.pending_tool_calls`, with what approving it will change. */
-export const pendingToolCallSchema = toolCallSchema.extend({ preview: toolCallPreviewSchema }).meta({
-  id: "PendingToolCall",
-});
+export const pendingToolCallSchema = toolCallSchema.and(z.object({ preview: toolCallPreviewSchema }));
 export type StateMessage = z.infer<typeof stateMessageSchema>;
 
 export const conversationStateSchema = z
