@@ -481,6 +481,23 @@ export const FIXTURES: Record<string, OpFixture> = {
     status: 204,
   },
 
+  listRecordHistory: { make: getId((x) => `/api/history?entity=todo&id=${x.todo}`), status: 200 },
+  listTrash: { make: get("/api/trash"), status: 200 },
+  restoreHistoryEntry: {
+    // Each sample restores a todo deleted just before (untimed): a re-created record, the heavier case.
+    make: async (f) => {
+      const todo = await id(f.api("POST", "/api/todos", { title: "restore me" }));
+      await f.api("DELETE", `/api/todos/${todo}`);
+      const trash = (await f.api("GET", "/api/trash?page_size=100")).json() as {
+        items: { id: string; record_id: string }[];
+      };
+      return mut(f, "POST", `/api/history/${trash.items.find((e) => e.record_id === todo)!.id}/restore`);
+    },
+    status: 200,
+    twoTrips:
+      "a restore reads the entry with the record as it is now, then writes through the write path (a one-call PL/pgSQL restore would make it one)",
+  },
+
   createConversation: { make: (f) => mut(f, "POST", "/api/assistant/conversations", { title: "bench" }), status: 201 },
   listConversations: { make: get("/api/assistant/conversations"), status: 200 },
   getConversation: { make: getId((x) => `/api/assistant/conversations/${x.conversation}`), status: 200 },

@@ -12,6 +12,7 @@ interface __BaseEnv_Env {
 	ASSISTANT_LIMITER: RateLimit;
 	ASSETS: Fetcher;
 	CHANGE_LOG_RETENTION_DAYS: "30";
+	HISTORY_RETENTION_DAYS: "30";
 	AUDIO_QUOTA_BYTES: "1073741824";
 	USER_HUB: DurableObjectNamespace<import("./index").UserHub>;
 }
@@ -27,7 +28,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "CHANGE_LOG_RETENTION_DAYS" | "AUDIO_QUOTA_BYTES">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "CHANGE_LOG_RETENTION_DAYS" | "HISTORY_RETENTION_DAYS" | "AUDIO_QUOTA_BYTES">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -7,6 +7,7 @@ import { openDb } from "../../db/client";
 import { logFields } from "../errors";
 import { endSessionSockets } from "../sync/relay";
 import { cleanupAudio } from "./audio-cleanup";
+import { pruneHistory } from "./history";
 import { pruneChangeLog, pruneExpired } from "./prune";
 import { reconcileStudioCounters } from "./studio-counters";
 
@@ -26,6 +27,7 @@ export async function runScheduled(
   const handle = openDb(env);
   const jobs: Record<string, () => Promise<Record<string, number>>> = {
     change_log: () => pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), { now, ...scope }),
+    history: () => pruneHistory(handle.db, Number(env.HISTORY_RETENTION_DAYS ?? 30), { now, ...scope }),
     expired: () => pruneExpired(handle.db, now, (userId, ids) => endSessionSockets(env, userId, ids), scope),
     audio: () => cleanupAudio(handle.db, env.AUDIO, { now, ...scope }),
     studio_counters: async () => ({ drift_fixed: (await reconcileStudioCounters(handle.db, scope)).length }),

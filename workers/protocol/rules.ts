@@ -36,6 +36,7 @@ export const ErrorCode = {
   not_found: "not_found",
   version_conflict: "version_conflict",
   id_conflict: "id_conflict",
+  restore_blocked: "restore_blocked",
   idempotency_key_reused: "idempotency_key_reused",
   idempotency_in_progress: "idempotency_in_progress",
   cursor_expired: "cursor_expired",

@@ -11,6 +11,7 @@ import { auth } from "./auth";
 import { demo } from "./demo";
 import { focus } from "./focus";
 import { health } from "./health";
+import { history } from "./history";
 import { inbox } from "./inbox";
 import { libraries } from "./libraries";
 import { market, marketItems } from "./market";
@@ -43,6 +44,7 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/assistant", app: assistant },
   { path: "/api/auth/tokens", app: tokens },
   { path: "/api", app: yourData },
+  { path: "/api", app: history },
   { path: "/api/auth", app: sessionRoutes },
   { path: "/mcp", app: mcp },
 ];

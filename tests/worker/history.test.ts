@@ -1,0 +1,182 @@
+/**
+ * History, trash and restore (issue 24): every update/delete of a todo, inbox
+ * item or reference keeps what it replaced, in the same statement; a restore
+ * is a new version through the write path (logged, relayed); users see and
+ * restore only their own entries; racing restores write once.
+ */
+import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
+import { describe, expect, test } from "vitest";
+import { openDb } from "../../db/client";
+import { pruneHistory } from "../../workers/jobs/history";
+import { as, call, signup } from "../support/api";
+import { openSocket } from "../support/socket";
+
+async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
+  const handle = openDb(env);
+  try {
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+describe("record history", () => {
+  test("an update keeps the replaced version; restore writes it back as a new version, once", async () => {
+    const u = as(await signup());
+    const todo = (await u.post("/api/todos", { title: "first" })).body;
+    expect((await u.put(`/api/todos/${todo.id}`, { title: "second", done: true })).status).toBe(200);
+
+    const h = await u.get(`/api/history?entity=todo&id=${todo.id}`);
+    expect(h.status).toBe(200);
+    expect(h.body.total).toBe(1);
+    const [entry] = h.body.items;
+    expect(entry).toMatchObject({ entity: "todo", record_id: todo.id, op: "update", version: 1 });
+    expect(entry.record).toMatchObject({ title: "first", done: false, version: 1 });
+
+    const r = await u.post(`/api/history/${entry.id}/restore`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      entity: "todo",
+      restored: true,
+      record: { title: "first", done: false, version: 3 },
+    });
+    expect(r.headers.get("etag")).toBe('"3"');
+    expect((await u.get(`/api/todos/${todo.id}`)).body).toMatchObject({ title: "first", version: 3 });
+
+    // Idempotent: the same restore again writes nothing.
+    const again = await u.post(`/api/history/${entry.id}/restore`);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ restored: false, record: { version: 3 } });
+    // The restore itself is history (undoable): version 2 ("second") was kept.
+    const after = (await u.get(`/api/history?entity=todo&id=${todo.id}`)).body;
+    expect(after.items.map((e: { version: number }) => e.version)).toEqual([2, 1]);
+    expect(after.items[0].record).toMatchObject({ title: "second", done: true });
+  });
+
+  test("a record changed since → 409 with both versions; If-Match picks an older version on purpose", async () => {
+    const u = as(await signup());
+    const item = (await u.post("/api/user/inbox", { title: "v1" })).body;
+    await u.put(`/api/user/inbox/${item.id}`, { title: "v2" });
+    await u.put(`/api/user/inbox/${item.id}`, { title: "v3" });
+    const items = (await u.get(`/api/history?entity=inbox_item&id=${item.id}`)).body.items;
+    const v1 = items.find((e: { version: number }) => e.version === 1);
+    const conflict = await u.post(`/api/history/${v1.id}/restore`);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe("version_conflict");
+    expect(conflict.body.error.details.current).toMatchObject({ title: "v3", version: 3 });
+    expect(conflict.body.error.details.restoring).toMatchObject({ title: "v1", version: 1 });
+    expect((await u.get(`/api/user/inbox/${item.id}`)).body.title).toBe("v3"); // nothing written
+
+    const stale = await u.post(`/api/history/${v1.id}/restore`, undefined, { "if-match": '"2"' });
+    expect(stale.status).toBe(409);
+    const chosen = await u.post(`/api/history/${v1.id}/restore`, undefined, { "if-match": '"3"' });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body.record).toMatchObject({ title: "v1", version: 4 });
+  });
+
+  test("a delete lands in the trash; restore re-creates it above its tombstone and another device receives it", async () => {
+    const a = await signup();
+    const u = as(a);
+    const ref = (await u.post("/api/references", { title: "keep me", content: "body", tags: ["x"] })).body;
+    expect((await u.del(`/api/references/${ref.id}`)).status).toBe(204);
+
+    const trash = (await u.get("/api/trash")).body;
+    expect(trash.total).toBe(1);
+    expect(trash.items[0]).toMatchObject({ entity: "reference", record_id: ref.id, op: "delete", version: 1 });
+    expect(trash.items[0].record).toMatchObject({ title: "keep me", content: "body", tags: ["x"] });
+
+    const other = await openSocket(a.token, "other-device");
+    await other.next((m) => m.type === "hello");
+    const r = await u.post(`/api/history/${trash.items[0].id}/restore`);
+    expect(r.status).toBe(200);
+    // Tombstone was version 2: the restored record is version 3, so every device applies it.
+    expect(r.body.record).toMatchObject({ id: ref.id, title: "keep me", tags: ["x"], version: 3 });
+    const msg = await other.next(
+      (m) => m.type === "changes" && m.changes.some((ch: { id: string }) => ch.id === ref.id),
+    );
+    expect(msg.changes.find((ch: { id: string }) => ch.id === ref.id)).toMatchObject({
+      entity: "reference",
+      op: "upsert",
+      version: 3,
+      data: { title: "keep me" },
+    });
+    other.close();
+    expect((await u.get("/api/trash")).body.total).toBe(0);
+    expect((await u.get(`/api/references/${ref.id}`)).body).toMatchObject({ title: "keep me", version: 3 });
+  });
+
+  test("another user can neither see nor restore someone's entries", async () => {
+    const a = as(await signup());
+    const b = as(await signup());
+    const todo = (await a.post("/api/todos", { title: "mine" })).body;
+    await a.del(`/api/todos/${todo.id}`);
+    const entry = (await a.get("/api/trash")).body.items[0];
+
+    expect((await b.get("/api/trash")).body.total).toBe(0);
+    expect((await b.get(`/api/history?entity=todo&id=${todo.id}`)).body.total).toBe(0);
+    const r = await b.post(`/api/history/${entry.id}/restore`);
+    expect(r.status).toBe(404);
+    expect(JSON.stringify(r.body)).not.toContain("mine");
+    expect((await b.get(`/api/todos/${todo.id}`)).status).toBe(404);
+    expect((await a.get(`/api/todos/${todo.id}`)).status).toBe(404); // still deleted for A too
+  });
+
+  test("two restores racing write the record once", async () => {
+    const u = as(await signup());
+    const todo = (await u.post("/api/todos", { title: "raced" })).body;
+    await u.del(`/api/todos/${todo.id}`);
+    const entry = (await u.get("/api/trash")).body.items[0];
+    const results = await Promise.all([1, 2, 3].map(() => u.post(`/api/history/${entry.id}/restore`)));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(results.filter((r) => r.body.restored).length).toBe(1);
+    for (const r of results) expect(r.body.record).toMatchObject({ id: todo.id, title: "raced", version: 3 });
+    const changes = (await u.get("/api/sync/changes?since=0")).body.changes.filter(
+      (ch: { id: string }) => ch.id === todo.id,
+    );
+    // Created (1), deleted (tombstone 2), restored once (3): the racing restores wrote nothing more.
+    expect(changes.map((ch: { op: string; version: number }) => `${ch.op}@${ch.version}`)).toEqual([
+      "upsert@1",
+      "delete@2",
+      "upsert@3",
+    ]);
+  });
+
+  test("bad input is a clear 4xx and changes nothing", async () => {
+    const u = as(await signup());
+    expect((await u.get("/api/history?entity=wallet&id=00000000-0000-4000-8000-000000000000")).status).toBe(400);
+    expect((await u.get("/api/history?entity=todo&id=nope")).status).toBe(400);
+    expect((await u.post("/api/history/not-a-uuid/restore")).status).toBe(404);
+    expect((await u.post("/api/history/00000000-0000-4000-8000-000000000000/restore")).status).toBe(404);
+  });
+
+  test("deleting the account takes its history with it", async () => {
+    const user = await signup();
+    const u = as(user);
+    const todo = (await u.post("/api/todos", { title: "gone with the account" })).body;
+    await u.put(`/api/todos/${todo.id}`, { title: "edited" });
+    const count = () =>
+      withDb((db) => db.execute(sql`select count(*)::int as n from record_history where user_id = ${user.id}`));
+    expect((await count()).rows[0]).toMatchObject({ n: 1 });
+    const r = await call("DELETE", "/api/auth/account", { token: user.token, json: { password: user.password } });
+    expect(r.status).toBe(204);
+    expect((await count()).rows[0]).toMatchObject({ n: 0 });
+  });
+
+  test("old history goes by dropping its day's partition, not row by row", async () => {
+    const u = await signup();
+    const old = new Date(Date.UTC(2021, 0, 5, 12));
+    await withDb(async (db) => {
+      await db.execute(sql`select continuum_history_partitions('2021-01-05'::date, 1)`);
+      await db.execute(sql`insert into record_history (user_id, entity, record_id, op, version, data, created_at)
+        values (${u.id}, 'todo', gen_random_uuid(), 'delete', 1, '{}'::jsonb, ${old})`);
+    });
+    const report = await pruneHistory(openDb(env).db, 30, { userId: u.id });
+    expect(report.partitions_dropped).toBeGreaterThanOrEqual(1);
+    const left = await withDb((db) =>
+      db.execute(sql`select to_regclass('record_history_p20210105') as t,
+        (select count(*)::int from record_history where user_id = ${u.id}) as n`),
+    );
+    expect(left.rows[0]).toMatchObject({ t: null, n: 0 });
+  });
+});

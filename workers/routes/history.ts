@@ -1,0 +1,79 @@
+/**
+ * History, trash and restore (issue 24; workers/data/history.ts). Lists are
+ * the user's own entries only; a restore goes through the normal write path.
+ */
+import { listHistory, listTrash, restoreEntry } from "../data/history";
+import { createApi, idParam, jsonContent, register, route } from "../lib/openapi";
+import { paged } from "../protocol/common";
+import { historyEntrySchema, historyQuery, restoreResultSchema, trashQuery } from "../protocol/history";
+import { expectedVersion, requestScope, toWire } from "../sync/write";
+
+export const history = createApi();
+const tags = ["History"];
+
+register(
+  history,
+  route({
+    pipelined: true,
+    method: "get",
+    path: "/history",
+    tags,
+    operationId: "listRecordHistory",
+    description:
+      "A record's earlier versions (each replaced by an update, or removed by a delete), newest first, kept for " +
+      "HISTORY_RETENTION_DAYS (30 by default). Todos, inbox items and references only.",
+    request: { query: historyQuery },
+    responses: { 200: jsonContent(paged(historyEntrySchema), "A page of entries, newest first") },
+    errors: [400],
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const { items, total } = await listHistory(c.var.db, c.var.user.id, q);
+    return c.json({ items, page: q.page, page_size: q.page_size, total });
+  },
+);
+
+register(
+  history,
+  route({
+    pipelined: true,
+    method: "get",
+    path: "/trash",
+    tags,
+    operationId: "listTrash",
+    description: "Deleted records that can still be restored (each one's latest deletion), newest first.",
+    request: { query: trashQuery },
+    responses: { 200: jsonContent(paged(historyEntrySchema), "A page of deleted records, newest first") },
+    errors: [400],
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const { items, total } = await listTrash(c.var.db, c.var.user.id, q);
+    return c.json({ items, page: q.page, page_size: q.page_size, total });
+  },
+);
+
+register(
+  history,
+  route({
+    pipelined: true,
+    method: "post",
+    path: "/history/{entry}/restore",
+    tags,
+    operationId: "restoreHistoryEntry",
+    description:
+      "Writes the entry's record back as a NEW version (a deleted record is re-created with its id), so every " +
+      "device receives it through the change log. Version-checked: the record must still be the version that " +
+      'replaced the entry, or the one given in `If-Match: "<version>"`; otherwise 409 `version_conflict` with ' +
+      "`details.current` and `details.restoring`. Idempotent: if the record already has the entry's content, it " +
+      "is returned with `restored: false` and nothing is written. 409 `restore_blocked`: a record it points to is gone.",
+    request: { params: idParam("entry") },
+    responses: { 200: jsonContent(restoreResultSchema, "The record after the restore") },
+    errors: [400, 404, 409, 413],
+  }),
+  async (c) => {
+    const out = await restoreEntry(requestScope(c), c.req.valid("param").entry, expectedVersion(c));
+    c.header("ETag", `"${(out.row as { version: number }).version}"`);
+    return c.json({ entity: out.entity, record: toWire(out.entity, out.row as never), restored: out.restored });
+  },
+);
