@@ -58,7 +58,7 @@ describe("scheduled jobs", () => {
     const ctx = createExecutionContext();
     const controller = createScheduledController({ scheduledTime: new Date(), cron: "17 * * * *" });
     await expect(worker.scheduled!(controller, nowhere, ctx)).rejects.toThrow(
-      /scheduled jobs failed: change_log, expired, audio, studio_counters$/,
+      /scheduled jobs failed: change_log, history, expired, audio, studio_counters$/,
     );
     await waitOnExecutionContext(ctx);
   });
