@@ -6,7 +6,7 @@
  */
 import { getTableName, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { AppError, notFound } from "../errors";
+import { AppError, notFound, pgError, SQLSTATE } from "../errors";
 import { isUuid } from "../protocol/common";
 import type { HistoryEntry, RestorableEntity } from "../protocol/history";
 import { RESTORABLE } from "../protocol/history";
@@ -89,14 +89,6 @@ const conflict = <E extends RestorableEntity>(entity: E, current: RowOf<E> | und
     details: { current: current ? toWire(entity, current) : null, restoring: toWire(entity, restoring) },
   });
 
-const pgCode = (err: unknown): string | undefined => {
-  for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-  }
-  return undefined;
-};
-
 /**
  * Restores a history entry. Version-checked: by default the record must still
  * be the version that replaced the entry (undo), or `expected` (If-Match: the
@@ -131,7 +123,7 @@ export async function restoreEntry(scope: WriteScope, entryId: string, expected:
     const now = await read();
     if (now && sameContent(content, now)) return { entity, row: now, restored: false };
     if (err instanceof AppError && err.status === 409) throw conflict(entity, now, old);
-    if (pgCode(err) === "23503")
+    if (pgError(err)?.sqlstate === SQLSTATE.foreignKeyViolation)
       throw new AppError(
         409,
         ErrorCode.restore_blocked,
