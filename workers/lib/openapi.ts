@@ -261,8 +261,9 @@ export function route<const R extends Declared>(config: R) {
     ...new Set([
       ...statuses,
       ...(session === "required" ? [401] : []),
+      // 400: a malformed Idempotency-Key / If-Match / X-Client-Id (mutationHeaders, middleware/idempotency.ts);
       // 403: a cookie-authenticated mutation from another origin (middleware/same-origin.ts).
-      ...(mutating && user ? [403, 409, 422] : []),
+      ...(mutating && user ? [400, 403, 409, 422] : []),
       503,
     ]),
   ];
