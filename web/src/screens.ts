@@ -55,6 +55,8 @@ export const SCREENS: Screen[] = [
   { id: "audio", label: "Audio", component: lazy(() => import("./views/AudioFiles.tsx")) },
   { id: "studio", label: "Studio", component: lazy(() => import("./views/studio/Studio.tsx")) },
   { id: "assistant", label: "Assistant", component: lazy(() => import("./views/assistant/Assistant.tsx")) },
+  // Deleted records, restorable for 30 days (needs the network, like Devices).
+  { id: "trash", label: "Trash", component: lazy(() => import("./views/Trash.tsx")) },
   { id: "settings", label: "Settings", component: named(() => import("./views/Settings.tsx"), "Settings") },
   // Device sessions live on the server only (nothing to show offline anyway).
   { id: "devices", label: "Devices", component: lazy(() => import("./views/Devices.tsx")) },

@@ -22,6 +22,7 @@ export type {
   Wallet,
 } from "@protocol/market.ts";
 export type { CreateTodo, Todo, UpdateTodo } from "@protocol/todos.ts";
+export type { HistoryEntry } from "@protocol/history.ts";
 export type {
   Conversation,
   ConversationState,
