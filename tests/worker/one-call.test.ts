@@ -144,8 +144,13 @@ describe("one-call writes", () => {
     const s = (await as(u).post("/api/focus/sessions", { duration_s: 3600, label: "deep" })).body;
     await db(sql`update focus_sessions set started_at = now() - interval '30 minutes' where id = ${s.id}`);
     const before = (await as(u).get("/api/sync/changes")).body.cursor as string;
+    const socket = await openSocket(u.token);
     const done = await as(u).post(`/api/focus/sessions/${s.id}/complete`, undefined, key());
     expect([done.status, q(done), conns(done)]).toEqual([200, 2, 0]);
+    // Both calls' changes reach the other devices as ONE message (one "+50 coins", not two).
+    const live = await socket.next((m) => m.type === "changes" && m.cursor === done.headers.get("x-sync-cursor"));
+    socket.close();
+    expect(live.changes).toHaveLength(6);
     const changes = await feedSince(u, before);
     expect(changes.map((c) => c.entity)).toEqual([
       "focus_session",

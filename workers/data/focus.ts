@@ -9,7 +9,7 @@ import { AppError, uniqueViolation } from "../errors";
 import type { Scope } from "../lib/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
 import { writeCall } from "../sync/call";
-import { rowFromRaw, type RowOf, type Writer, type WriteScope } from "../sync/write";
+import { announceAll, rowFromRaw, type Changes, type RowOf, type Writer, type WriteScope } from "../sync/write";
 import { earnForSession, grantAfterSession, type RawStats } from "./market-insights";
 import { paginateOwnNewest, type PageQuery } from "./paginate";
 
@@ -110,12 +110,16 @@ export async function endFocus(
   status: "completed" | "abandoned",
   expected: number | undefined,
 ): Promise<{ session: RowOf<"focus_session"> | null; current: RowOf<"focus_session"> | null }> {
+  // The completion's changes and its achievements' go out as one live message (one "+N coins").
+  const changes: Changes = new Map();
   const r = await writeCall<{ session: Raw | null; current?: Raw | null; stats?: RawStats }>(
     scope,
     sql`select continuum_end_focus(${scope.userId}, ${id}, ${status}, ${expected ?? null}::integer,
       ${scope.idempotencyKey ?? null}) as r`,
+    changes,
   );
-  if (r.stats) await grantAfterSession(scope, r.stats);
+  if (r.stats) await grantAfterSession(scope, r.stats, changes);
+  announceAll(scope, changes);
   const row = (raw: Raw | null | undefined) => (raw ? rowFromRaw("focus_session", raw) : null);
   return { session: row(r.session), current: row(r.current) };
 }

@@ -10,7 +10,7 @@ import type { AchievementStatus, Recommendation } from "../protocol/market";
 import { marketItemToWire } from "../protocol/market";
 import { logFields } from "../errors";
 import { writeCall } from "../sync/call";
-import { rowFromRaw, type RowOf, type WriteScope, type Writer } from "../sync/write";
+import { rowFromRaw, type Changes, type RowOf, type WriteScope, type Writer } from "../sync/write";
 import { grant, move, rewardId } from "./market";
 
 /** The raw stats continuum_market_stats() returns (db/migrations/0012_one_call_focus.sql). */
@@ -54,7 +54,7 @@ const dueAfterSession = ({ stats, earned }: ReturnType<typeof statsOf>) =>
  * something is due, a handful of times per account. Best effort: if it fails,
  * the completion stands and the next completion grants what is still due.
  */
-export async function grantAfterSession(scope: WriteScope, raw: RawStats): Promise<void> {
+export async function grantAfterSession(scope: WriteScope, raw: RawStats, collect?: Changes): Promise<void> {
   const due = dueAfterSession(statsOf(raw));
   if (due.length === 0) return;
   const rewards = await Promise.all(
@@ -63,6 +63,7 @@ export async function grantAfterSession(scope: WriteScope, raw: RawStats): Promi
   await writeCall(
     scope,
     sql`select continuum_grant(${scope.userId}, ${JSON.stringify(rewards)}::jsonb, ${scope.idempotencyKey ?? null}) as r`,
+    collect,
   ).catch((err: unknown) =>
     console.warn(JSON.stringify({ level: "warn", msg: "granting achievements failed", ...logFields(err) })),
   );

@@ -53,23 +53,26 @@ function toChange(c: LoggedChange): Change {
 
 /**
  * Runs `statement` — `select <function>(…) as r`, whose jsonb result carries
- * `changes` — and announces the changes after it committed. A deadlock or
+ * `changes` — and announces the changes after it committed (or, given
+ * `collect`, adds them there for the caller to announce with a later call's:
+ * one live message for what the user sees as one event). A deadlock or
  * serialization failure rolled the one statement back whole, so it is retried.
  */
 export async function writeCall<T extends object>(
   scope: WriteScope,
   statement: SQL,
+  collect?: Changes,
 ): Promise<T & { changes: LoggedChange[] }> {
   for (let attempt = 1; ; attempt++) {
     try {
       const result = await scope.db.execute(statement);
       const r = (result.rows[0] as { r: T & { changes: LoggedChange[] } }).r;
-      const changes: Changes = new Map();
+      const changes: Changes = collect ?? new Map();
       for (const c of r.changes) {
         if (!changes.has(c.owner)) changes.set(c.owner, []);
         changes.get(c.owner)!.push([toChange(c)]);
       }
-      announceAll(scope, changes);
+      if (!collect) announceAll(scope, changes);
       return r;
     } catch (err) {
       if (!(retryable(err) && attempt < 3)) throw err;
