@@ -115,6 +115,8 @@ describe("assistant on a desktop and a phone of one account", () => {
     await go(desktop, "settings", "Settings");
     const section = desktop.getByRole("region", { name: "Access tokens" });
     await section.getByLabel("Token name").fill("MCP laptop");
+    // "Full API": this test uses the token on the REST API too (the default, "MCP only", works at /mcp alone).
+    await section.getByLabel("Access", { exact: true }).selectOption("full");
     await section.getByRole("button", { name: "Create token" }).click();
     const secret = (await section.getByTestId("new-token").innerText()).trim();
     expect(secret.length).toBeGreaterThan(30);
