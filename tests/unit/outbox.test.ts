@@ -178,7 +178,7 @@ describe("rejections", () => {
     await store.mutate(create("a", "one"));
     await store.mutate(create("bad", ""));
     await store.mutate(create("c", "three"));
-    h.server.failNext(errorReply(400, "bad_request"), (r) => (r.body as { id?: string })?.id === "a");
+    h.server.failNext(errorReply(400, "malformed_request"), (r) => (r.body as { id?: string })?.id === "a");
     h.env.emit("online");
     await flush();
     expect(h.server.mutations().map((r) => (r.body as { id: string }).id)).toEqual(["a", "bad", "c"]);
@@ -277,7 +277,7 @@ describe("outages", () => {
   test("a 500 without Retry-After is retried with backoff", async () => {
     const h = harness({ device: PHONE });
     const store = await startStore(h);
-    h.server.failNext(errorReply(500, "internal"), (r) => r.method === "POST");
+    h.server.failNext(errorReply(500, "internal_error"), (r) => r.method === "POST");
     await store.mutate(create("a", "x"));
     await h.clock.advance(749);
     expect(h.server.mutations()).toHaveLength(1);
