@@ -10,7 +10,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { AppError, onError } from "./errors";
-import { validationHook } from "./lib/openapi";
+import { validationHook } from "./http/openapi";
 import { sameOrigin } from "./middleware/same-origin";
 import { mountDocs } from "./routes/docs";
 
@@ -27,7 +27,7 @@ const serverDate: MiddlewareHandler = async (c, next) => {
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
 // What every request gets; the rest (JSON checks, the database, the session)
-// each route declares in `route()` (lib/openapi.ts).
+// each route declares in `route()` (http/openapi.ts).
 app
   .use("/api/*", requestId(), secureHeaders(), serverDate, sameOrigin)
   // MCP (routes/mcp.ts): the same request basics; the SDK's transport checks its own media types.

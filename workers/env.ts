@@ -122,7 +122,7 @@ export type AppEnv = {
  * session is confirmed, and its first query carries the check
  * (middleware/auth.ts). So its context offers only what is safe before then:
  * the database and the id the token names — no bindings (R2, queues, Durable
- * Objects, AI) and no other user field. `confirmed(c)` (lib/openapi.ts) awaits
+ * Objects, AI) and no other user field. `confirmed(c)` (http/openapi.ts) awaits
  * the check and returns the full context.
  */
 export type PipelinedEnv = {

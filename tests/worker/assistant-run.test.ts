@@ -10,7 +10,7 @@ import { openDb } from "../../db/client";
 import { claimForSend, readConversation, readHistory } from "../../workers/assistant/conversations";
 import { modelFromEnv } from "../../workers/assistant/model";
 import { run } from "../../workers/assistant/run";
-import { scopeFrom, type Scope } from "../../workers/lib/scope";
+import { scopeFrom, type Scope } from "../../workers/sync/scope";
 import { relayChanges } from "../../workers/sync/relay";
 import { as, call, signup } from "../support/api";
 

@@ -1,5 +1,5 @@
 /**
- * Route traits (lib/openapi.ts `route()`): what a route needs from the request
+ * Route traits (http/openapi.ts `route()`): what a route needs from the request
  * pipeline is declared at the route, and the handler's context type follows.
  * The `@ts-expect-error` lines are part of the test: `npm run typecheck`
  * fails if a pipelined handler could reach a binding or an unconfirmed user
@@ -11,7 +11,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { describe, expect, test } from "vitest";
 import { onError } from "../../workers/errors";
-import { confirmed, createApi, jsonContent, register, route } from "../../workers/lib/openapi";
+import { confirmed, createApi, jsonContent, register, route } from "../../workers/http/openapi";
 import { signup } from "../support/api";
 
 const probe = createApi();

@@ -17,9 +17,10 @@ import type { Db, Tx } from "../../db/client";
 import { conversations, messages, toolCalls } from "../../db/schema";
 import { paginateOwnNewest, type PageQuery } from "../data/paginate";
 import { AppError, notFound } from "../errors";
-import type { Scope } from "../lib/scope";
+import type { Scope } from "../sync/scope";
 import type { ApproveTools } from "../protocol/assistant";
-import { findOwned, type RowOf, type Writer } from "../sync/write";
+import { findOwned, type Writer } from "../sync/write";
+import { type RowOf } from "../protocol/row-mapping";
 import { ErrorCode } from "../protocol/rules";
 
 export type ConversationRow = RowOf<"conversation">;

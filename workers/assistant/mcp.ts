@@ -10,9 +10,9 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 // The default AJV validator compiles schemas with `new Function`, which workerd refuses.
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { AppError, asAppError, isDatabaseUnavailable, logFields } from "../errors";
-import { findUnstorable } from "../lib/openapi";
+import { findUnstorable } from "../lib/storable";
 import { ErrorCode } from "../protocol/rules";
-import type { Scope } from "../lib/scope";
+import type { Scope } from "../sync/scope";
 import { TOOLS } from "./tools";
 
 export const MCP_SERVER_INFO = { name: "continuum", version: "0.1.0" };

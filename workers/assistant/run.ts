@@ -8,8 +8,8 @@
  */
 import { generateText, type LanguageModel, type ModelMessage } from "ai";
 import { AppError, asAppError, quotaExceeded } from "../errors";
-import { withinWrite, type Scope } from "../lib/scope";
-import { findUnstorable } from "../lib/openapi";
+import { withinWrite, type Scope } from "../sync/scope";
+import { findUnstorable } from "../lib/storable";
 import {
   approvedCalls,
   finishRun,

@@ -11,7 +11,7 @@ import { listReferences } from "../data/references";
 import { createTodo, listTodos, removeTodo, updateTodo } from "../data/todos";
 import type { Db } from "../../db/client";
 import type { PageQuery } from "../data/paginate";
-import type { Scope } from "../lib/scope";
+import type { Scope } from "../sync/scope";
 import { focusSessionToWire } from "../protocol/focus";
 import { inboxItemToWire, normalizeTags } from "../protocol/inbox";
 import { referenceToWire } from "../protocol/references";

@@ -12,7 +12,8 @@ import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
 import { measured, peek, storeMeasured } from "../lib/streams";
 import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
-import type { ValuesOf, Writer } from "../sync/write";
+import type { ValuesOf } from "../protocol/row-mapping";
+import type { Writer } from "../sync/write";
 import { paginate } from "./paginate";
 import { ErrorCode } from "../protocol/rules";
 

@@ -2,7 +2,7 @@
 import { and, desc, eq, gt, ne, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { sessions, users } from "../../db/schema";
-import { SESSION_TTL_MS } from "../middleware/auth";
+import { SESSION_TTL_MS } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "../lib/crypto";
 
 export async function findUserByLogin(db: Db, login: string) {

@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { changeLog } from "../../db/schema";
 import type { Change } from "../protocol/sync";
 import { isEntity } from "../protocol/registry";
-import { rowFromRaw, toWire } from "../sync/write";
+import { rowFromRaw, toWire } from "../protocol/row-mapping";
 
 /**
  * A page of the change feed holds at most this many bytes of record data (and

@@ -6,10 +6,12 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT, focusSessions } from "../../db/schema";
 import { AppError, uniqueViolation } from "../errors";
-import type { Scope } from "../lib/scope";
+import type { Scope } from "../sync/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
 import { writeCall } from "../sync/call";
-import { announceAll, rowFromRaw, type Changes, type RowOf, type Writer, type WriteScope } from "../sync/write";
+import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
+import { announceAll, type Changes } from "../sync/announce";
+import { type Writer, type WriteScope } from "../sync/write";
 import { earnForSession, grantAfterSession, type RawStats } from "./market-insights";
 import { paginateOwnNewest, type PageQuery } from "./paginate";
 

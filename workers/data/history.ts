@@ -12,7 +12,8 @@ import type { HistoryEntry, RestorableEntity } from "../protocol/history";
 import { RESTORABLE } from "../protocol/history";
 import { ErrorCode } from "../protocol/rules";
 import { entities } from "../protocol/registry";
-import { rowFromRaw, toWire, write, type RowOf, type ValuesOf, type WriteScope } from "../sync/write";
+import { rowFromRaw, toWire, type RowOf, type ValuesOf } from "../protocol/row-mapping";
+import { write, type WriteScope } from "../sync/write";
 
 /** Columns a restore never writes: identity, and what the write path sets itself. */
 const NOT_CONTENT = new Set(["id", "userId", "version", "createdAt", "updatedAt", "search"]);

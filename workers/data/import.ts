@@ -22,7 +22,7 @@ import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core
 import type { Db } from "../../db/client";
 import { audioFiles } from "../../db/schema";
 import { AppError, pgError } from "../errors";
-import { findUnstorable } from "../lib/openapi";
+import { findUnstorable } from "../lib/storable";
 import { ZipError, type ZipReader } from "../lib/zip";
 import { entities, isEntity, type EntityName } from "../protocol/registry";
 import { ErrorCode, LIMITS } from "../protocol/rules";

@@ -10,7 +10,9 @@ import type { AchievementStatus, Recommendation } from "../protocol/market";
 import { marketItemToWire } from "../protocol/market";
 import { logFields } from "../errors";
 import { writeCall } from "../sync/call";
-import { rowFromRaw, type Changes, type RowOf, type WriteScope, type Writer } from "../sync/write";
+import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
+import type { Changes } from "../sync/announce";
+import { type WriteScope, type Writer } from "../sync/write";
 import { grant, move, rewardId } from "./market";
 
 /** The raw stats continuum_market_stats() returns (db/migrations/0012_one_call_focus.sql). */

@@ -21,7 +21,8 @@ import { CONSTRAINT, marketItems, marketTransactions, userMarketPurchases, userW
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
 import { refusal, writeCall } from "../sync/call";
-import { rowFromRaw, type RowOf, type WriteScope, type Writer } from "../sync/write";
+import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
+import { type WriteScope, type Writer } from "../sync/write";
 import { paginate, paginateOwnNewest, type PageQuery } from "./paginate";
 
 type Kind = RowOf<"market_transaction">["kind"];

@@ -23,7 +23,8 @@ import {
 } from "../protocol/studio";
 import { ErrorCode } from "../protocol/rules";
 import { refusal, writeCall } from "../sync/call";
-import { assertId, rowFromRaw, type RowOf, type Writer, type WriteScope } from "../sync/write";
+import { assertId, type Writer, type WriteScope } from "../sync/write";
+import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
 import { paginateOwnNewest } from "./paginate";
 
 type Loop = RowOf<"loop">;

@@ -7,7 +7,8 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { todos } from "../../db/schema";
 import type { CreateTodo, UpdateTodo } from "../protocol/todos";
-import type { ValuesOf, Writer } from "../sync/write";
+import type { ValuesOf } from "../protocol/row-mapping";
+import type { Writer } from "../sync/write";
 import { paginate } from "./paginate";
 
 /** Newest first (SPEC §3); `done` filters; `title` matches case-insensitively as a substring. */

@@ -12,7 +12,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { IDEMPOTENCY_TTL_HOURS } from "../middleware/idempotency";
+import { IDEMPOTENCY_TTL_HOURS } from "../protocol/rules";
 
 export const BATCH = 1000;
 

@@ -29,12 +29,11 @@ import { sessions } from "../../db/schema";
 import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv } from "../env";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, unauthorized } from "../errors";
 import { sha256Hex } from "../lib/crypto";
-import { ErrorCode } from "../protocol/rules";
+import { ErrorCode, SESSION_TTL_MS } from "../protocol/rules";
 import { idempotencyRefusal } from "./idempotency";
 import { idempotencyOf, KEY_USED, SESSION_REFUSED, sessionSql, tokenUserId, userOf, type SessionRow } from "./session";
 
 export const SESSION_COOKIE = "session";
-export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 const TOKEN_SEEN_EVERY_MS = 3600 * 1000;

@@ -27,12 +27,11 @@ import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv, IdempotencyOutcome, IdempotencyState } from "../env";
 import { AppError, idempotencyInProgress, idempotencyKeyReused } from "../errors";
 import type { EntityName } from "../protocol/registry";
-import { rowFromRaw, toWire } from "../sync/write";
+import { rowFromRaw, toWire } from "../protocol/row-mapping";
 import { sha256Hex } from "../lib/crypto";
 import { ErrorCode } from "../protocol/rules";
 import { JSON_TYPE } from "./content-type";
 
-export const IDEMPOTENCY_TTL_HOURS = 24;
 const STALE_MS = 15_000;
 const RENEW_MS = 5_000;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);

@@ -86,6 +86,13 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+// ---- lifetimes ------------------------------------------------------------------
+
+/** A device session lives this long after its last use (sliding; middleware/auth.ts). */
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Idempotency keys and their stored responses are kept at least this long (pruned by jobs/prune.ts). */
+export const IDEMPOTENCY_TTL_HOURS = 24;
+
 // ---- limits ---------------------------------------------------------------------
 
 /** Lengths are in characters (UTF-16 code units, as JavaScript and zod count them). */

@@ -21,10 +21,11 @@ import { modelFromEnv } from "../assistant/model";
 import { previewCalls } from "../assistant/preview";
 import { run } from "../assistant/run";
 import type { AppEnv, IdempotencyOutcome } from "../env";
-import { scopeOf, type Scope } from "../lib/scope";
-import { listRoute } from "../lib/crud";
+import { scopeOf } from "../http/record";
+import { type Scope } from "../sync/scope";
+import { listRoute } from "../http/crud";
 import { enforceRateLimit } from "../lib/rate-limit";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
   approveToolsSchema,
   conversationSchema,
@@ -37,7 +38,9 @@ import {
   toolCallToWire,
   type ConversationState,
 } from "../protocol/assistant";
-import { assertId, expectedVersion, rowFromRaw, sendRecord } from "../sync/write";
+import { assertId } from "../sync/write";
+import { expectedVersion, sendRecord } from "../http/record";
+import { rowFromRaw } from "../protocol/row-mapping";
 import { z } from "zod";
 
 const leaseSeconds = (c: Context<AppEnv>) => Number(c.env.ASSISTANT_LEASE_SECONDS) || DEFAULT_LEASE_SECONDS;

@@ -35,8 +35,8 @@ import {
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
-import { getRoute, listRoute } from "../lib/crud";
-import { binary, createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { getRoute, listRoute } from "../http/crud";
+import { binary, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
   MAX_DIRECT_UPLOAD_BYTES,
   MAX_PART_BYTES,
@@ -52,7 +52,8 @@ import {
   uploadToWire,
 } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
-import { expectedVersion, findOwned, requestScope, sendRecord, write } from "../sync/write";
+import { expectedVersion, requestScope, sendRecord } from "../http/record";
+import { findOwned, write } from "../sync/write";
 
 type Row = typeof audioFiles.$inferSelect;
 

@@ -14,12 +14,12 @@ import {
 } from "../data/auth";
 import { CONSTRAINT } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
-import { ErrorCode } from "../protocol/rules";
+import { ErrorCode, SESSION_TTL_MS } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { isKnownDevice, rememberDevice } from "../lib/known-device";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
-import { requireDeviceSession, SESSION_COOKIE, SESSION_TTL_MS, setSessionCookie } from "../middleware/auth";
+import { requireDeviceSession, SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
 import {
   authResponseSchema,
   deleteAccountSchema,
@@ -34,7 +34,7 @@ import { WELCOME_COINS } from "../protocol/market-rules";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { closeSessionSockets, endSessionSockets } from "../sync/relay";
 import { writeCall } from "../sync/call";
-import { requestScope } from "../sync/write";
+import { requestScope } from "../http/record";
 
 const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { notFound } from "../errors";
-import { createApi, jsonContent, register, route } from "../lib/openapi";
+import { createApi, jsonContent, register, route } from "../http/openapi";
 
 export const demo = createApi();
 

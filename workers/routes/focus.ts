@@ -3,11 +3,13 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { endFocus, findRunning, history, pause, resume, startFocus } from "../data/focus";
 import { AppError, notFound } from "../errors";
-import { getRoute, listRoute } from "../lib/crud";
-import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
-import { scopeOf } from "../lib/scope";
+import { getRoute, listRoute } from "../http/crud";
+import { createApi, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import { scopeOf } from "../http/record";
 import { focusHistoryQuery, focusSessionSchema, focusSessionToWire, startFocusSchema } from "../protocol/focus";
-import { assertId, expectedVersion, requestScope, type RowOf, versionConflict, write } from "../sync/write";
+import { assertId, versionConflict, write } from "../sync/write";
+import { expectedVersion, requestScope } from "../http/record";
+import { type RowOf } from "../protocol/row-mapping";
 
 /** Focus responses report remaining time as of now (the change feed's, as of `updated_at`). */
 const respond = (c: Context, row: RowOf<"focus_session">, status: 200 | 201 = 200) => {

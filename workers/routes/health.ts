@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { createApi, jsonContent, register, route } from "../lib/openapi";
+import { createApi, jsonContent, register, route } from "../http/openapi";
 
 /** Liveness plus database reachability (503 database_unavailable when down, via onError). */
 export const health = createApi();

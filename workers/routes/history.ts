@@ -3,10 +3,11 @@
  * the user's own entries only; a restore goes through the normal write path.
  */
 import { listHistory, listTrash, restoreEntry } from "../data/history";
-import { createApi, idParam, jsonContent, register, route } from "../lib/openapi";
+import { createApi, idParam, jsonContent, register, route } from "../http/openapi";
 import { paged } from "../protocol/common";
 import { historyEntrySchema, historyQuery, restoreResultSchema, trashQuery } from "../protocol/history";
-import { expectedVersion, requestScope, toWire } from "../sync/write";
+import { expectedVersion, requestScope } from "../http/record";
+import { toWire } from "../protocol/row-mapping";
 
 export const history = createApi();
 const tags = ["History"];

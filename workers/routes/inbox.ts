@@ -1,7 +1,7 @@
 /** SPEC §5 Inbox (quick capture): the plain CRUD shape, filtered by `?tag=`. */
 import { listInbox } from "../data/inbox";
-import { crudRoutes } from "../lib/crud";
-import { createApi } from "../lib/openapi";
+import { crudRoutes } from "../http/crud";
+import { createApi } from "../http/openapi";
 import {
   createInboxItemSchema,
   inboxItemSchema,

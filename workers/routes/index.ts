@@ -1,10 +1,10 @@
 /**
  * Every API domain and where it is mounted. workers/index.ts mounts this
  * list; the OpenAPI document and the tests are generated from what it holds.
- * Each sub-app authenticates per route (see lib/openapi.ts `route()`), so the
+ * Each sub-app authenticates per route (see http/openapi.ts `route()`), so the
  * order of this list does not matter.
  */
-import type { Api } from "../lib/openapi";
+import type { Api } from "../http/openapi";
 import { assistant } from "./assistant";
 import { audio } from "./audio";
 import { auth } from "./auth";

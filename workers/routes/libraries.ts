@@ -2,8 +2,8 @@
 import { sql } from "drizzle-orm";
 import { focusLibraries } from "../../db/schema";
 import { addTrack, editTrack, listLibraries, removeLibrary, removeTrack, tracksOf } from "../data/libraries";
-import { listRoute } from "../lib/crud";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { listRoute } from "../http/crud";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
   createLibrarySchema,
   createTrackSchema,
@@ -16,7 +16,8 @@ import {
   updateLibrarySchema,
   updateTrackSchema,
 } from "../protocol/libraries";
-import { expectedVersion, findOwned, requestScope, sendRecord, write } from "../sync/write";
+import { expectedVersion, requestScope, sendRecord } from "../http/record";
+import { findOwned, write } from "../sync/write";
 
 export const libraries = createApi();
 const tags = ["Focus libraries"];

@@ -8,8 +8,8 @@ import { z } from "zod";
 import { assertItemIdFree, buy, findWallet, listItems, listLedger, listPurchases, refund } from "../data/market";
 import { achievementStatus, recommend } from "../data/market-insights";
 import type { AppEnv, IdempotencyOutcome } from "../env";
-import { crudRoutes, getRoute, listRoute } from "../lib/crud";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { crudRoutes, getRoute, listRoute } from "../http/crud";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { normalizeTags } from "../protocol/inbox";
 import {
   achievementStatusSchema,
@@ -28,7 +28,9 @@ import {
   walletToWire,
 } from "../protocol/market";
 import { ACHIEVEMENTS } from "../protocol/market-rules";
-import { assertId, requestScope, rowFromRaw, type RowOf } from "../sync/write";
+import { assertId } from "../sync/write";
+import { requestScope } from "../http/record";
+import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
 
 const FIRST_PURCHASE = ACHIEVEMENTS.find((a) => a.id === "first_purchase")!;
 const tags = ["Market"];

@@ -7,8 +7,8 @@
 import { z } from "zod";
 import { handleMcp } from "../assistant/mcp";
 import { AppError } from "../errors";
-import { createApi, ErrorBody, errors, jsonContent, register } from "../lib/openapi";
-import { scopeOf } from "../lib/scope";
+import { createApi, ErrorBody, errors, jsonContent, register } from "../http/openapi";
+import { scopeOf } from "../http/record";
 import { authenticate, establish } from "../middleware/auth";
 import { database } from "../middleware/db";
 import { createRoute } from "@hono/zod-openapi";

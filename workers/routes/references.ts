@@ -1,8 +1,8 @@
 /** SPEC §5 References: notes, links and recordings; pinned first, archived hidden unless asked, `q` full-text. */
 import { lockAudio } from "../data/audio";
 import { listReferences } from "../data/references";
-import { crudRoutes } from "../lib/crud";
-import { createApi } from "../lib/openapi";
+import { crudRoutes } from "../http/crud";
+import { createApi } from "../http/openapi";
 import { normalizeTags } from "../protocol/inbox";
 import {
   createReferenceSchema,

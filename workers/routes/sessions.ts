@@ -7,7 +7,7 @@
 import { deleteOtherSessions, passwordMatches, replacePassword } from "../data/auth";
 import { AppError } from "../errors";
 import { hashPassword } from "../lib/crypto";
-import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { createApi, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { clientIp, limitLogin } from "../lib/rate-limit";
 import { requireDeviceSession } from "../middleware/auth";
 import { changePasswordSchema, revokedSchema } from "../protocol/auth";

@@ -4,9 +4,10 @@ import type { Context } from "hono";
 import { settings, userMarketPurchases } from "../../db/schema";
 import type { PipelinedEnv } from "../env";
 import { AppError, notFound } from "../errors";
-import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { createApi, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { SETTINGS_DEFAULTS, settingsSchema, UI_MAX_BYTES, updateSettingsSchema } from "../protocol/settings";
-import { expectedVersion, requestScope, sendRecord, versionConflict, write } from "../sync/write";
+import { expectedVersion, requestScope, sendRecord } from "../http/record";
+import { versionConflict, write } from "../sync/write";
 
 /** jsonb `||` merges in SQL, so concurrent partial updates of different fields don't overwrite each other. */
 const merge = (column: typeof settings.accessibility | typeof settings.sync | typeof settings.ui, patch?: object) =>

@@ -18,8 +18,8 @@ import {
   updateLoop,
 } from "../data/studio";
 import type { PlayMessage } from "../jobs/studio-counters";
-import { crudRoutes, listRoute } from "../lib/crud";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { crudRoutes, listRoute } from "../http/crud";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { limitPlay, limitSocial } from "../lib/rate-limit";
 import {
   createLoopSchema,
@@ -36,7 +36,8 @@ import {
   updateLoopSchema,
   updateSongSchema,
 } from "../protocol/studio";
-import { expectedVersion, requestScope, sendRecord, write } from "../sync/write";
+import { expectedVersion, requestScope, sendRecord } from "../http/record";
+import { write } from "../sync/write";
 
 export const studio = createApi();
 const tags = ["Studio"];

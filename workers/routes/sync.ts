@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { changesSince } from "../data/changes";
 import { AppError } from "../errors";
-import { confirmed, createApi, jsonContent, register, route } from "../lib/openapi";
+import { confirmed, createApi, jsonContent, register, route } from "../http/openapi";
 import { changesQuery, changesResponseSchema } from "../protocol/sync";
 import { userHub } from "../sync/relay";
 

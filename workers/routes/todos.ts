@@ -1,7 +1,7 @@
 /** SPEC §5 Assistant → todos: the plain CRUD shape, filtered by `?done=`. */
 import { listTodos, todoValues } from "../data/todos";
-import { crudRoutes } from "../lib/crud";
-import { createApi } from "../lib/openapi";
+import { crudRoutes } from "../http/crud";
+import { createApi } from "../http/openapi";
 import { createTodoSchema, listTodosQuery, todoSchema, updateTodoSchema } from "../protocol/todos";
 
 export const todoRoutes = createApi();

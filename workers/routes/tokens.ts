@@ -6,7 +6,7 @@
  * /api/auth/sessions/{id} — effective on the next request.
  */
 import { createPersonalToken } from "../data/auth";
-import { createApi, jsonContent, jsonRequest, register, route } from "../lib/openapi";
+import { createApi, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { requireDeviceSession } from "../middleware/auth";
 import { personalTokenResponseSchema, personalTokenSchema, type TokenScope } from "../protocol/auth";
 

@@ -15,7 +15,9 @@ import type { SQL } from "drizzle-orm";
 import { pgError, retryable, SQLSTATE } from "../errors";
 import { isEntity } from "../protocol/registry";
 import type { Change } from "../protocol/sync";
-import { announceAll, rowFromRaw, toWire, type Changes, type WriteScope } from "./write";
+import { announceAll, type Changes } from "./announce";
+import { rowFromRaw, toWire } from "../protocol/row-mapping";
+import { type WriteScope } from "./write";
 
 /** One change as continuum_log() returns it. */
 interface LoggedChange {

@@ -28,56 +28,28 @@
  * crossing each other (A→B, B→A) wait instead of deadlocking.
  */
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
-import type { Context } from "hono";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT } from "../../db/schema";
-import type { PipelinedEnv } from "../env";
 import { AppError, notFound, retryable, uniqueViolation } from "../errors";
 import { isUuid } from "../protocol/common";
 import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
 import type { Change, ServerMessage } from "../protocol/sync";
-import { relayChanges } from "./relay";
-export type RowOf<E extends EntityName> = (typeof entities)[E]["table"]["$inferSelect"];
-export type ValuesOf<E extends EntityName> = Partial<(typeof entities)[E]["table"]["$inferInsert"]>;
+import { rowFromRaw, type RowOf, toWire, type ValuesOf } from "../protocol/row-mapping";
+import { announceAll, type Changes } from "./announce";
 // Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
 type Loose = any;
 
 const tableOf = (entity: EntityName) => entities[entity].table as Synced;
 const owned = (t: Synced, userId: string, id: string): SQL => and(eq(t.id, id), eq(t.userId, userId))!;
 
-/** A raw row (column names, driver values) as the drizzle row (property names, JS values). */
-export function rowFromRaw<E extends EntityName>(entity: E, raw: Record<string, unknown>): RowOf<E> {
-  const out: Record<string, unknown> = {};
-  for (const [key, col] of Object.entries(getTableColumns(tableOf(entity)))) {
-    const v = raw[col.name];
-    out[key] = v === null || v === undefined ? (v ?? null) : col.mapFromDriverValue(v);
-  }
-  return out as RowOf<E>;
-}
-
 const generatedColumns = (entity: EntityName) =>
   Object.values(getTableColumns(tableOf(entity)))
     .filter((col) => col.generated !== undefined)
     .map((col) => col.name);
 
-export const toWire = <E extends EntityName>(entity: E, row: RowOf<E>) =>
-  (entities[entity].toWire as (r: RowOf<E>) => Record<string, unknown>)(row);
-
 export function assertId(entity: EntityName, id: string): void {
   if (!isUuid(id)) throw notFound(entities[entity].label);
-}
-
-/**
- * The precondition of an update/delete: `If-Match: "<version>"` or `version`
- * in the body. Undefined = no precondition (last write wins).
- */
-export function expectedVersion(c: Context, bodyVersion?: number): number | undefined {
-  const header = c.req.header("if-match");
-  if (header === undefined || header.trim() === "*") return bodyVersion;
-  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!m) throw new AppError(400, "invalid_if_match", 'If-Match must be a version like "3".');
-  return Number(m[1]);
 }
 
 export async function findOwned<E extends EntityName>(
@@ -239,7 +211,6 @@ const GLOBAL_ID_KEYS = new Set<string>([CONSTRAINT.marketItemsPkey, CONSTRAINT.l
 const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
 
 /** Each user's committed change batches, relayed to that user after commit. */
-export type Changes = Map<string, Change[][]>;
 
 function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolean, key: string | undefined): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
@@ -364,23 +335,6 @@ export interface WriteScope {
   idempotencyKey?: string;
 }
 
-/**
- * The scope of an HTTP request: its pool, its user, relay via waitUntil,
- * `X-Sync-Cursor` on the response. Takes a pipelined context too: the relay
- * (the one binding it uses) runs only after a commit, and nothing commits
- * before the session check that leads the request's first query has passed.
- */
-export function requestScope(c: Context, userId?: string): WriteScope {
-  const v = c.var as unknown as PipelinedEnv["Variables"];
-  return {
-    db: v.db,
-    userId: userId ?? v.user.id,
-    relay: (user, message) => c.executionCtx.waitUntil(relayChanges(c.env as Env, user, message)),
-    committed: (cursor) => c.header("X-Sync-Cursor", cursor),
-    idempotencyKey: v.idempotency?.claimed ? v.idempotencyRequest?.key : undefined,
-  };
-}
-
 export async function write<T>(
   scope: WriteScope,
   work: (w: Writer) => Promise<T>,
@@ -403,38 +357,4 @@ export async function write<T>(
       }
     }
   }
-}
-
-/** The writer's own changes report its cursor; every user's (own or another's) are relayed to that user. */
-export function announceAll(scope: WriteScope, changes: Changes) {
-  for (const [owner, batches] of changes) {
-    if (owner === scope.userId) scope.committed?.(String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
-    announce(scope, owner, batches);
-  }
-}
-
-/**
- * After commit: report the write's cursor and relay the changes live.
- * Each statement's changes have consecutive cursors; batches that continue one
- * another are merged, others are sent as their own message so `prev` never
- * skips a cursor written by someone else in between.
- */
-function announce(scope: WriteScope, userId: string, batches: Change[][]) {
-  if (batches.length === 0) return;
-  const messages: Change[][] = [];
-  for (const batch of batches) {
-    const last = messages.at(-1);
-    if (last && Number(last.at(-1)!.cursor) + 1 === Number(batch[0]!.cursor)) last.push(...batch);
-    else messages.push([...batch]);
-  }
-  for (const changes of messages) {
-    const prev = String(Number(changes[0]!.cursor) - 1);
-    scope.relay(userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes });
-  }
-}
-
-/** A record response: its wire shape with `ETag: "<version>"` (SPEC §3). */
-export function sendRecord<E extends EntityName>(c: Context, entity: E, row: RowOf<E>, status: 200 | 201 = 200) {
-  c.header("ETag", `"${(row as { version: number }).version}"`);
-  return c.json(toWire(entity, row), status);
 }

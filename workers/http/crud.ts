@@ -16,17 +16,9 @@ import type { z, ZodObject, ZodType } from "zod";
 import type { Db } from "../../db/client";
 import { paged } from "../protocol/common";
 import type { EntityName } from "../protocol/registry";
-import {
-  expectedVersion,
-  findOwned,
-  requestScope,
-  type RowOf,
-  sendRecord,
-  toWire as toWireOf,
-  type ValuesOf,
-  write,
-  type Writer,
-} from "../sync/write";
+import { expectedVersion, requestScope, sendRecord } from "./record";
+import { findOwned, write, type Writer } from "../sync/write";
+import { type RowOf, toWire as toWireOf, type ValuesOf } from "../protocol/row-mapping";
 import { type Api, idParam, jsonContent, jsonRequest, register, route } from "./openapi";
 
 type Body<S extends ZodType> = z.output<S>;
@@ -36,7 +28,7 @@ interface GetNaming {
   path: string;
   tag: string;
   operationId: string;
-  /** The route trait (lib/openapi.ts): these handlers are written for either mode. */
+  /** The route trait (http/openapi.ts): these handlers are written for either mode. */
   pipelined: boolean;
 }
 const getAt = (def: GetNaming) => ({
@@ -53,7 +45,7 @@ export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodT
   tag: string;
   name: string;
   schemas: { record: ZodType; create: C; update: U; list: Q };
-  /** The route trait (lib/openapi.ts) of all five operations. */
+  /** The route trait (http/openapi.ts) of all five operations. */
   pipelined: boolean;
   /** A page of the user's rows (any selection `toWire` accepts) and the total. */
   list(db: Db, userId: string, q: Body<Q>): Promise<{ items: readonly object[]; total: number }>;

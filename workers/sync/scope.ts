@@ -4,9 +4,8 @@
  * one write path, bound to a `WriteScope` (workers/sync/write.ts). Nothing in
  * it outlives the request or job that made it.
  */
-import type { Context } from "hono";
 import type { Db, Tx } from "../../db/client";
-import { requestScope, write, type WriteScope, type Writer } from "../sync/write";
+import { write, type WriteScope, type Writer } from "./write";
 
 export interface Scope {
   db: Db | Tx;
@@ -22,8 +21,6 @@ export const scopeFrom = (ws: WriteScope): Scope => ({
   userId: ws.userId,
   write: (work, opts) => write(ws, work, opts ?? {}),
 });
-
-export const scopeOf = (c: Context): Scope => scopeFrom(requestScope(c));
 
 /** The same scope inside an open write: reads and nested writes join that transaction. */
 export const withinWrite = (scope: Scope, w: Writer): Scope => ({

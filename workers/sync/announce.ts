@@ -1,0 +1,45 @@
+/**
+ * After a commit: report the writer's cursor and relay each user's changes to
+ * that user's Durable Object (sync/relay.ts), in messages whose `prev` never
+ * skips a cursor. Used by write() and by the one-call database functions
+ * (sync/call.ts).
+ */
+import type { Change, ServerMessage } from "../protocol/sync";
+
+/** Each user's changes of one write, in statement order (a batch per statement). */
+export type Changes = Map<string, Change[][]>;
+
+/** What follows a commit (a `WriteScope`'s after-commit half). */
+export interface Announcer {
+  userId: string;
+  relay(userId: string, message: ServerMessage): void;
+  committed?(cursor: string): void;
+}
+
+/** The writer's own changes report its cursor; every user's (own or another's) are relayed to that user. */
+export function announceAll(scope: Announcer, changes: Changes) {
+  for (const [owner, batches] of changes) {
+    if (owner === scope.userId) scope.committed?.(String(Math.max(...batches.flat().map((ch) => Number(ch.cursor)))));
+    announce(scope, owner, batches);
+  }
+}
+
+/**
+ * After commit: report the write's cursor and relay the changes live.
+ * Each statement's changes have consecutive cursors; batches that continue one
+ * another are merged, others are sent as their own message so `prev` never
+ * skips a cursor written by someone else in between.
+ */
+function announce(scope: Announcer, userId: string, batches: Change[][]) {
+  if (batches.length === 0) return;
+  const messages: Change[][] = [];
+  for (const batch of batches) {
+    const last = messages.at(-1);
+    if (last && Number(last.at(-1)!.cursor) + 1 === Number(batch[0]!.cursor)) last.push(...batch);
+    else messages.push([...batch]);
+  }
+  for (const changes of messages) {
+    const prev = String(Number(changes[0]!.cursor) - 1);
+    scope.relay(userId, { type: "changes", prev, cursor: changes.at(-1)!.cursor, changes });
+  }
+}
