@@ -26,10 +26,20 @@ const jsonLimit = bodyLimit({
   },
 });
 
+/**
+ * A body sent without Content-Length is read now, through the limit (hono
+ * keeps it for the parsers): an oversized stream is 413 before the session or
+ * token is checked and before anything parses it, as a declared one is.
+ */
+const readUnsizedBody = createMiddleware(async (c, next) => {
+  if (c.req.raw.body && !c.req.header("content-length")) await c.req.arrayBuffer();
+  await next();
+});
+
 /** A route that takes JSON (or no body): the media type check, then the size limit. */
 export const jsonBody = createMiddleware(async (c, next) => {
   await requireJson(c, async () => {
-    const refused = await jsonLimit(c, next);
+    const refused = await jsonLimit(c, () => readUnsizedBody(c, next));
     if (refused instanceof Response) c.res = refused;
   });
 });

@@ -10,6 +10,7 @@ import { AppError } from "../errors";
 import { createApi, ErrorBody, errors, jsonContent, register } from "../http/openapi";
 import { scopeOf } from "../http/record";
 import { authenticate, establish } from "../middleware/auth";
+import { jsonBody } from "../middleware/content-type";
 import { database } from "../middleware/db";
 import { createRoute } from "@hono/zod-openapi";
 import { ErrorCode } from "../protocol/rules";
@@ -50,8 +51,9 @@ register(
     description:
       "The assistant's tools (list_todos, create_todo, complete_todo, delete_todo, capture_inbox, list_inbox, search_references, focus_status, start_focus) over MCP. Send JSON-RPC with `Accept: application/json, text/event-stream`. Tools run when called; data-changing ones carry `destructiveHint: true`, reading ones `readOnlyHint: true`. Bearer tokens only (no cookie).",
     security: [{ bearer: [] }],
-    // Authenticates itself (bearer only, below); needs the database for it.
-    middleware: [database],
+    // Authenticates itself (bearer only, below); needs the database for it. The JSON checks (415, the
+    // 256 KB limit → 413) come first: an oversized body is refused before it is parsed or the token checked.
+    middleware: [jsonBody, database],
     request: { body: { content: { "application/json": { schema: jsonRpc } }, required: true } },
     responses: {
       200: jsonContent(jsonRpc, "The JSON-RPC response"),
