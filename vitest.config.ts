@@ -23,6 +23,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 DATABASE_URL: inject("databaseUrl"),
+                OWNER_DATABASE_URL: inject("ownerDatabaseUrl"),
                 LOCAL_WS_PROXY: inject("wsProxy"),
                 LOCAL_SQL_ENDPOINT: inject("sqlEndpoint"),
                 OUTAGE_DATABASE_URL: inject("outageDatabaseUrl"),

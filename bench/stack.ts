@@ -18,7 +18,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startLocalDatabase, type LocalDatabase } from "../scripts/local-db.ts";
+import { startLocalDatabase, workerDatabaseUrl, type LocalDatabase } from "../scripts/local-db.ts";
 import { migrate as applyMigrations } from "../scripts/migrate.ts";
 import { killGroup, sleep, spawnGroup } from "../scripts/process-group.ts";
 import { QUIET_ENV, ROOT, startWranglerDev, WRANGLER_BIN, type WranglerDev } from "../scripts/wrangler-dev.ts";
@@ -163,6 +163,8 @@ export async function startStack(
     const postgres = performance.now() - tp;
     const tm = performance.now();
     await applyMigrations(db.url, db.directWsProxy);
+    // The Worker connects as continuum_app, under row-level security (seeding goes through the owner's URL).
+    const workerUrl = await workerDatabaseUrl(db.url, db.directWsProxy);
     const migrate = performance.now() - tm;
     await opts.onDatabase?.(db, dir);
 
@@ -175,7 +177,7 @@ export async function startStack(
     const tw = performance.now();
     log("starting wrangler dev");
     wrangler = await startWranglerDev({
-      databaseUrl: db.url,
+      databaseUrl: workerUrl,
       wsProxy: db.wsProxy,
       sqlEndpoint: db.sqlEndpoint,
       persistTo: path.join(dir, "state"),

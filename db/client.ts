@@ -14,6 +14,14 @@
  *    (`sql.transaction([...])`): the session check and the request's first
  *    read or write cost one round trip together (workers/middleware/auth.ts).
  *
+ *  - Row-level security (db/migrations/0010_row_level_security.sql): the
+ *    Worker's role sees only the rows of the user set in the transaction.
+ *    The session check sets it (it leads the first batch); `actAs(user)` then
+ *    puts `set_config('continuum.user_id', …)` first in every later HTTP
+ *    batch (each is its own transaction) and into every `BEGIN` of the
+ *    WebSocket path, so it costs no round trip. `asJobs()` does the same with
+ *    the jobs role (cron, queue consumer). No context: no user-owned rows.
+ *
  * Production talks to Neon directly. Locally `LOCAL_WS_PROXY` (`host:port/v1`)
  * names the stand-in for Neon's proxy (scripts/relay.ts): the WebSocket relay
  * at `/v1` and the SQL-over-HTTP endpoint at `/sql` of the same port, or at
@@ -61,6 +69,13 @@ export interface DbHandle {
   lead(text: string, params: unknown[], onOk?: (result: QueryResult) => void): void;
   /** Sends the lead alone unless a query has carried it to an answer; resolves with that answer. */
   settle(): Promise<{ ok: QueryResult } | { err: unknown } | undefined>;
+  /**
+   * Row-level security: every later query runs as this (verified) user. Called
+   * once the session check has passed; a query before it sees no user rows.
+   */
+  actAs(userId: string): void;
+  /** Every later query runs as the jobs role (`continuum_jobs`: across users). Cron and the queue consumer only. */
+  asJobs(): void;
   /** Work for after the response (not on its latency path, not in `queries()`): run by `runLater()`. */
   later(work: () => Promise<unknown>): void;
   /** Runs the deferred work (best effort, errors swallowed); call it inside `waitUntil`. */
@@ -87,6 +102,25 @@ interface Sent {
 }
 type SqlFn = ReturnType<typeof neon>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whose rows a handle's queries may touch: one user's, or (jobs) everyone's through the jobs role. */
+type RlsContext = { user: string } | { jobs: true };
+const contextStatement = (ctx: RlsContext): Sent =>
+  "user" in ctx
+    ? {
+        text: "select set_config('continuum.user_id', $1, true)",
+        params: [ctx.user],
+        opts: { arrayMode: true, fullResults: true },
+      }
+    : {
+        text: "select set_config('role', 'continuum_jobs', true)",
+        params: [],
+        opts: { arrayMode: true, fullResults: true },
+      };
+/** The same, appended to a WebSocket transaction's `BEGIN` (simple protocol: no parameters, hence the checked uuid). */
+const contextAfterBegin = (ctx: RlsContext): string =>
+  "user" in ctx ? `; select set_config('continuum.user_id', '${ctx.user}', true)` : "; set local role continuum_jobs";
+
 /**
  * What drizzle's neon-http session sees as the `neon()` client: `query()`
  * returns a lazy promise (sent when awaited, like the driver's own), and
@@ -100,20 +134,24 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
     onOk?: (result: QueryResult) => void;
   }
   let lead: Lead | undefined;
+  let context: Sent | undefined;
   const toNeon = (q: Sent) => sqlFn.query(q.text, q.params, q.opts as never);
 
   async function send(queries: Sent[], txnOpts?: Opts): Promise<unknown[]> {
     const carried = lead && !lead.outcome ? lead : undefined;
-    const all = carried ? [carried.sent, ...queries] : queries;
-    if (all.length === 0) return [];
+    if (queries.length === 0 && !carried) return [];
+    // The lead (the session check) sets the user itself; later batches set the verified one.
+    const first = carried?.sent ?? context;
+    const all = first ? [first, ...queries] : queries;
     count();
     try {
       const results =
         all.length === 1 && !txnOpts
           ? [await toNeon(all[0]!)]
           : ((await sqlFn.transaction(all.map(toNeon), (txnOpts ?? {}) as never)) as unknown[]);
+      const firstResult = first ? results.shift() : undefined;
       if (carried) {
-        carried.outcome = { ok: results.shift() as QueryResult };
+        carried.outcome = { ok: firstResult as QueryResult };
         carried.onOk?.(carried.outcome.ok); // before the queries it carried resolve
       }
       return results;
@@ -149,6 +187,9 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
         queries.map((q) => q.sent),
         opts ?? {},
       ),
+    setContext(ctx: RlsContext): void {
+      context = contextStatement(ctx);
+    },
     lead(text: string, params: unknown[], onOk?: (result: QueryResult) => void): void {
       if (lead) throw new Error("only one lead statement per request");
       lead = { sent: { text, params, opts: { arrayMode: false, fullResults: true } }, onOk };
@@ -170,6 +211,11 @@ export function openDb(env: DbEnv): DbHandle {
 
   let pool: Pool | undefined;
   let wsDb: Db | undefined;
+  let rls: RlsContext | undefined;
+  const setContext = (ctx: RlsContext) => {
+    rls = ctx;
+    http.setContext(ctx);
+  };
   const openWs = (): Db => {
     pool = new Pool({
       connectionString: env.DATABASE_URL,
@@ -181,7 +227,14 @@ export function openDb(env: DbEnv): DbHandle {
     // needs the connection reports its own error.
     pool.on("error", () => {});
     pool.on("connect", () => connections++);
-    return drizzleWs({ client: countedPool(pool, () => count++), schema });
+    return drizzleWs({
+      client: countedPool(
+        pool,
+        () => count++,
+        () => rls,
+      ),
+      schema,
+    });
   };
   // An interactive transaction needs a session: the WebSocket path, opened on
   // first use. A queued lead (the session check) is sent first, so no
@@ -202,6 +255,11 @@ export function openDb(env: DbEnv): DbHandle {
     },
     queries: () => count,
     connections: () => connections,
+    actAs(userId) {
+      if (!UUID.test(userId)) throw new Error("actAs: not a user id");
+      setContext({ user: userId.toLowerCase() });
+    },
+    asJobs: () => setContext({ jobs: true }),
     lead: http.lead,
     settle: http.settle,
     close: async () => {
@@ -210,8 +268,12 @@ export function openDb(env: DbEnv): DbHandle {
   };
 }
 
-/** The pool with every query counted, on the pool and on checked-out clients. */
-function countedPool(pool: Pool, count: () => void): Pool {
+/**
+ * The pool with every query counted, on the pool and on checked-out clients;
+ * a transaction's `BEGIN` also sets the row-level-security context (drizzle
+ * sends it as a parameterless query, so the two travel as one).
+ */
+function countedPool(pool: Pool, count: () => void, rls: () => RlsContext | undefined): Pool {
   return new Proxy(pool, {
     get(target, prop, receiver) {
       if (prop === "query") {
@@ -228,6 +290,18 @@ function countedPool(pool: Pool, count: () => void): Pool {
           const query = client.query.bind(client);
           client.query = (...a: unknown[]) => {
             count();
+            const ctx = rls();
+            const q = a[0] as { text?: unknown } | string;
+            const text = typeof q === "string" ? q : q?.text;
+            if (
+              ctx &&
+              typeof text === "string" &&
+              /^\s*begin\b/i.test(text) &&
+              !(a[1] as unknown[] | undefined)?.length
+            ) {
+              const withContext = text + contextAfterBegin(ctx);
+              a[0] = typeof q === "string" ? withContext : { ...q, text: withContext };
+            }
             return query(...a);
           };
           return client;

@@ -16,7 +16,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { latencyFromEnv } from "./latency-proxy.ts";
-import { freePort, LocalDbError, portFree, startLocalDatabase, startNeonStandIn } from "./local-db.ts";
+import {
+  freePort,
+  LocalDbError,
+  portFree,
+  startLocalDatabase,
+  startNeonStandIn,
+  workerDatabaseUrl,
+} from "./local-db.ts";
 import { describeError, isLoopbackUrl, migrate } from "./migrate.ts";
 import { killGroup, sleep, stopGroup } from "./process-group.ts";
 import { DEMO, DEMO_SEEDS, seedDemo } from "./seed-demo.ts";
@@ -289,10 +296,17 @@ async function main(): Promise<void> {
       );
     throw err;
   });
+  // The Worker connects as continuum_app (row-level security applies to it), never as the owner
+  // that migrates: locally that role gets a login here; a remote database names it in WORKER_DATABASE_URL.
+  const workerUrl = db.local
+    ? await workerDatabaseUrl(db.url, db.directWsProxy!)
+    : (process.env.WORKER_DATABASE_URL ?? db.url);
+  if (!db.local && !process.env.WORKER_DATABASE_URL)
+    log('WORKER_DATABASE_URL is not set: the Worker uses DATABASE_URL (the owner\'s) — see README "Deploy"');
   await buildWeb();
   log("starting wrangler dev");
   // Never plant a demo account with a published password in a remote database.
-  wrangler = startWrangler(db.url, db.wsProxy, db.sqlEndpoint, db.local);
+  wrangler = startWrangler(workerUrl, db.wsProxy, db.sqlEndpoint, db.local);
   await waitReady();
   if (db.local) await seed(db);
   log(`Continuum is running at http://localhost:${PORT}`);

@@ -186,3 +186,27 @@ async function createDatabase(url: string, wsProxy: string, database: string): P
     await pool.end();
   }
 }
+
+/** The role the Worker connects as (db/migrations/0010_row_level_security.sql): row-level security applies to it. */
+export const WORKER_ROLE = "continuum_app";
+
+/**
+ * After migrations: gives the Worker's role a login on this local cluster and
+ * returns its URL (same host and database as `ownerUrl`, the owner's). The
+ * Worker must never get the owner's URL: the owner is the superuser here, and
+ * superusers bypass row-level security even when it is forced.
+ */
+export async function workerDatabaseUrl(ownerUrl: string, wsProxy: string): Promise<string> {
+  neonConfig.webSocketConstructor = ws;
+  configureDriver({ LOCAL_WS_PROXY: wsProxy });
+  const pool = new Pool({ connectionString: ownerUrl, max: 1 });
+  try {
+    await pool.query(`alter role ${WORKER_ROLE} with login password '${PASSWORD}'`);
+  } finally {
+    await pool.end();
+  }
+  const url = new URL(ownerUrl);
+  url.username = WORKER_ROLE;
+  url.password = PASSWORD;
+  return url.href;
+}

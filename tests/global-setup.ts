@@ -15,12 +15,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { latencyFromEnv } from "../scripts/latency-proxy.ts";
-import { startLocalDatabase, type LocalDatabase } from "../scripts/local-db.ts";
+import { startLocalDatabase, workerDatabaseUrl, type LocalDatabase } from "../scripts/local-db.ts";
 import { migrate } from "../scripts/migrate.ts";
 
 declare module "vitest" {
   interface ProvidedContext {
+    /** The Worker's: role continuum_app, under row-level security. */
     databaseUrl: string;
+    /** The tables' owner (a superuser here): migrations, and tests that set up or inspect rows directly. */
+    ownerDatabaseUrl: string;
     wsProxy: string;
     sqlEndpoint: string;
     outageDatabaseUrl: string;
@@ -39,13 +42,18 @@ export default async function setup(project: TestProject) {
     startLocalDatabase({ dataDir: path.join(root, "outage"), quiet: true, latencyMs }),
   ]);
   await Promise.all([migrate(main.url, main.directWsProxy), migrate(outage.url, outage.directWsProxy)]);
+  const [mainWorkerUrl, outageWorkerUrl] = await Promise.all([
+    workerDatabaseUrl(main.url, main.directWsProxy),
+    workerDatabaseUrl(outage.url, outage.directWsProxy),
+  ]);
   const control = await startControl(outage);
 
-  project.provide("databaseUrl", main.url);
+  project.provide("databaseUrl", mainWorkerUrl);
+  project.provide("ownerDatabaseUrl", main.url);
   project.provide("wsProxy", main.wsProxy);
   project.provide("sqlEndpoint", main.sqlEndpoint);
   project.provide("outageSqlEndpoint", outage.sqlEndpoint);
-  project.provide("outageDatabaseUrl", outage.url);
+  project.provide("outageDatabaseUrl", outageWorkerUrl);
   project.provide("outageWsProxy", outage.wsProxy);
   project.provide("dbLatencyMs", latencyMs);
   project.provide("controlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);

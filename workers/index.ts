@@ -21,6 +21,7 @@ export default {
   /** Studio plays (wrangler.toml [[queues.consumers]]): one transaction per batch; a failure retries the batch. */
   async queue(batch, env, ctx) {
     const handle = openDb(env);
+    handle.asJobs(); // plays of many users' loops: the jobs role, as the cron jobs
     try {
       const relay: WriteScope["relay"] = (user, message) => ctx.waitUntil(relayChanges(env, user, message));
       await countPlays(

@@ -36,7 +36,7 @@ function dev(port: number) {
   const child = spawn(process.execPath, [path.join(ROOT, "scripts/dev.ts")], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), DATABASE_URL: inject("databaseUrl"), DEV_STATE_DIR: state },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: inject("ownerDatabaseUrl"), DEV_STATE_DIR: state },
   });
   children.push(child);
   let out = "";

@@ -89,7 +89,7 @@ async function focusFor(page: Page, minutes: number) {
 beforeAll(async () => {
   app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
   browser = await launchBrowser();
-  db = testDb(inject("databaseUrl"), inject("wsProxy"));
+  db = testDb(inject("ownerDatabaseUrl"), inject("wsProxy"));
 });
 
 afterAll(async () => {

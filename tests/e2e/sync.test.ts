@@ -377,7 +377,7 @@ describe("every screen, desktop and phone", () => {
     const seeded = await seedDemo({
       baseUrl: app.url,
       account,
-      databaseUrl: inject("databaseUrl"),
+      databaseUrl: inject("ownerDatabaseUrl"),
       wsProxy: inject("wsProxy"),
       done: new Set(),
     });

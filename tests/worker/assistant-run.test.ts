@@ -6,19 +6,19 @@
 import { env } from "cloudflare:workers";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { claimForSend, readConversation, readHistory } from "../../workers/assistant/conversations";
 import { modelFromEnv } from "../../workers/assistant/model";
 import { run } from "../../workers/assistant/run";
 import { scopeFrom, type Scope } from "../../workers/sync/scope";
 import { relayChanges } from "../../workers/sync/relay";
 import { as, call, signup } from "../support/api";
+import { openOwnerDb } from "../support/db";
 
 // The first request loads the Worker's whole module graph (the AI SDK and the MCP SDK included),
 // which on a busy 2-core machine can take longer than one test's timeout.
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
-const handle = openDb(env);
+const handle = openOwnerDb();
 afterAll(() => handle.close());
 
 /** A plain write scope, as a job would build it: this test's database and user, relaying to the real DO. */

@@ -3,11 +3,10 @@
  * the default `rules` model: the state machine, approvals, concurrency,
  * ETags, ownership and lease expiry.
  */
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 // The first request loads the Worker's whole module graph (the AI SDK and the MCP SDK included),
 // which on a busy 2-core machine can take longer than one test's timeout.
@@ -248,7 +247,7 @@ describe("assistant: state, concurrency, ownership, leases", () => {
     const a = await signup();
     const b = await signup();
     const id = await conversation(a);
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     const code = async (q: string) => {
       try {
         await handle.db.execute(q);
@@ -291,7 +290,7 @@ describe("assistant: state, concurrency, ownership, leases", () => {
     const id = await conversation(u);
     await send(u, id, "list todos");
     // A run that claimed the conversation and then died with its isolate.
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     try {
       await handle.db.execute(
         `update conversations set status = 'running', run_id = gen_random_uuid(), lease_until = now() - interval '1 second' where id = '${id}'`,
@@ -311,7 +310,7 @@ describe("assistant: state, concurrency, ownership, leases", () => {
   test("a live lease keeps other sends out", async () => {
     const u = await signup();
     const id = await conversation(u);
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     try {
       await handle.db.execute(
         `update conversations set status = 'running', run_id = gen_random_uuid(), lease_until = now() + interval '1 minute' where id = '${id}'`,

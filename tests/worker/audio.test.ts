@@ -2,12 +2,12 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { cleanupAudio } from "../../workers/jobs/audio-cleanup";
 import { runScheduled } from "../../workers/jobs/scheduled";
 import worker from "../../workers/index";
 import { as, signup } from "../support/api";
 import { noise, raw, samples, sha256Hex, uploadAudio, uploadHeaders, wav, wavHeader } from "../support/audio";
+import { openOwnerDb } from "../support/db";
 
 const MiB = 1024 * 1024;
 const bytesOf = async (res: Response) => new Uint8Array(await res.arrayBuffer());
@@ -394,7 +394,7 @@ describe("cleanup job", () => {
     const r2 = await env.AUDIO.createMultipartUpload("probe"); // an R2 upload we can see aborted
     await r2.abort();
 
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     try {
       // Now: nothing is old enough.
       expect(await cleanupAudio(handle.db, env.AUDIO, { userId: u.id })).toEqual({
@@ -431,7 +431,7 @@ describe("cleanup job", () => {
     ).body;
     const fresh = `u/${u.id}/${crypto.randomUUID()}`;
     await env.AUDIO.put(fresh, noise(10));
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     await handle.db.execute(
       sql`update audio_uploads set created_at = now() - interval '25 hours' where id = ${started.upload_id}`,
     );

@@ -11,9 +11,10 @@ import worker from "../../workers/index";
 import { BATCH, pruneExpired } from "../../workers/jobs/prune";
 import { runScheduled } from "../../workers/jobs/scheduled";
 import { signup } from "../support/api";
+import { openOwnerDb } from "../support/db";
 
 async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return await fn(handle.db);
   } finally {

@@ -1,12 +1,11 @@
-import { env } from "cloudflare:workers";
 import { sql, type SQL } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, signup, type TestUser } from "../support/api";
+import { openOwnerDb } from "../support/db";
 
 /** Test setup that the API cannot do (time travel): straight SQL on the real database. */
 async function db(query: SQL) {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
   } finally {

@@ -10,11 +10,12 @@ import { env } from "cloudflare:workers";
 import { neon, Pool } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { configureDriver, openDb } from "../../db/client";
+import { configureDriver } from "../../db/client";
 import { isDatabaseUnavailable, uniqueViolation } from "../../workers/errors";
 import { as, signup } from "../support/api";
+import { openOwnerDb, ownerEnv } from "../support/db";
 
-const url = env.DATABASE_URL;
+const url = ownerEnv.DATABASE_URL;
 configureDriver(env);
 const http = neon(url, { fullResults: true });
 const table = `fidelity_${crypto.randomUUID().replaceAll("-", "")}`;
@@ -102,7 +103,7 @@ describe("values and types round-trip as on the WebSocket path", () => {
   });
 
   test("drizzle over the app's handle: the HTTP path and an interactive transaction read the same row", async () => {
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     try {
       const q = sql`select ${"x"}::text as t, ${new Date("2026-01-02T03:04:05.678Z")}::timestamptz as at, ${JSON.stringify({ k: [1] })}::jsonb as j`;
       const viaHttp = await handle.db.execute(q);

@@ -290,6 +290,43 @@ describe("headers fuzzed on every operation", () => {
         ),
         { numRuns: endsSession(op) ? 3 : 8 },
       );
+
+/**
+ * Issue 19: the same document-driven operations, sent by a second user B with
+ * the first user A's ids in every path (and, in bodies, as the record's own
+ * id): never a 5xx, nothing of A's in any answer, nothing of A's changed.
+ */
+describe("a second user against the first user's ids", () => {
+  const templated = ops.filter((o) => o.template.includes("{"));
+  test("the document has templated routes to aim at A's records", () => expect(templated.length).toBeGreaterThan(10));
+  for (const op of templated) {
+    test(`B → ${op.method} ${op.template} with A's ids`, async () => {
+      const a = await signup();
+      const ids = await seed(a);
+      const b = await signup();
+      const path = fill(op.template, ids);
+      const aIds = Object.values(ids);
+      const keys = (await bodyKeys(op)) ?? [];
+      const before = await cursor(a);
+      await fc.assert(
+        fc.asyncProperty(nastyBody(keys), fc.constantFrom(...aIds), fc.boolean(), async (json, aId, reuse) => {
+          const body =
+            op.op.requestBody?.content?.["application/json"] === undefined
+              ? undefined
+              : reuse && json && typeof json === "object" && !Array.isArray(json)
+                ? { ...(json as object), id: aId }
+                : json;
+          const r = await call(op.method, path, { token: b.token, json: body });
+          const shown = JSON.stringify({ body, res: r.body });
+          expect(r.status, shown).toBeLessThan(500);
+          const text = JSON.stringify(r.body ?? "");
+          expect(text, shown).not.toContain(a.username);
+          expect(text, shown).not.toContain(a.email);
+        }),
+        { numRuns: 8 },
+      );
+      // Nothing of A's changed: A's change log did not move.
+      expect(await cursor(a)).toBe(before);
     });
   }
 });

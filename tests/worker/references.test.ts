@@ -1,10 +1,9 @@
-import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, signup, type TestUser } from "../support/api";
 import { uploadAudio, wav } from "../support/audio";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 const titles = async (u: TestUser, query = "") =>
   (await as(u).get(`/api/references${query}`)).body.items.map((r: any) => r.title);
@@ -123,7 +122,7 @@ describe("references", () => {
     const other = await signup();
     expect(await titles(other, "?q=counterpoint")).toEqual([]);
 
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     try {
       const plan = await handle.db.transaction(async (tx) => {
         await tx.execute(sql`set local enable_seqscan = off`);

@@ -4,18 +4,19 @@
  * 500, idempotent auth mutations, the sliding cookie, rate-limit keys, signup
  * atomicity and what an error log may contain.
  */
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { openDb } from "../../db/client";
 import { as, BASE, call, freshRateLimitWindow, signup, SIGNUP_ENTITIES, unique } from "../support/api";
 import { nested } from "../support/nasty";
+import { openOwnerDb } from "../support/db";
 
 const ORIGIN = new URL(BASE).origin;
 const EVIL = "https://evil.example";
 
 async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return await fn(handle.db);
   } finally {

@@ -13,9 +13,10 @@ import { pruneExpired } from "../../workers/jobs/prune";
 import { endSessionSockets, userHub } from "../../workers/sync/relay";
 import { as, call, signup } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return await fn(handle.db);
   } finally {

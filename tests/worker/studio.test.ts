@@ -2,11 +2,11 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, test, vi } from "vitest";
-import { openDb } from "../../db/client";
 import worker from "../../workers/index";
 import { reconcileStudioCounters } from "../../workers/jobs/studio-counters";
 import { as, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 const LOOP = {
   name: "Night drive",
@@ -31,7 +31,7 @@ const sqlState = (q: ReturnType<typeof sql>) =>
   );
 
 async function dbQuery<T = any>(q: ReturnType<typeof sql>): Promise<T[]> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return (await handle.db.execute(q)).rows as T[];
   } finally {
@@ -497,7 +497,7 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
     await as(b).put(`/api/studio/loops/${loop.id}/like`);
     await as(b).post(`/api/studio/loops/${loop.id}/remix`, {});
     await dbQuery(sql`update loops set likes_count = 7, remixes_count = 0, plays_count = 3 where id = ${loop.id}`);
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     const drift = await reconcileStudioCounters(handle.db, { userId: a.id }); // only this test's loops
     await handle.close();
     expect(drift).toEqual([{ loop_id: loop.id, likes: [7, 1], plays: [3, 0], remixes: [0, 1] }]);

@@ -1,9 +1,8 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { pruneChangeLog } from "../../workers/jobs/prune";
 import { as, SIGNUP_ENTITIES, signup } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 /** B makes a write of its own; returns a matcher for the socket message that carries it. */
 async function bOwnWrite(b: { token: string }, title: string) {
@@ -118,7 +117,7 @@ describe("live sync over the user's Durable Object", () => {
     await as(u).del(`/api/user/inbox/${item.id}`);
     const stale = first.body.cursor; // before the create + delete
     // Retention 0 days, run "tomorrow": the tombstone is pruned, the floor rises.
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     await pruneChangeLog(handle.db, 0, { now: new Date(Date.now() + 86_400_000), userId: u.id });
     await handle.close();
     const expired = await as(u).get(`/api/sync/changes?since=${stale}`);

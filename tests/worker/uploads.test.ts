@@ -13,12 +13,13 @@ import { openDb } from "../../db/client";
 import worker from "../../workers/index";
 import { as, BASE, signup } from "../support/api";
 import { raw, sha256Hex, uploadAudio, uploadHeaders, wav } from "../support/audio";
+import { openOwnerDb } from "../support/db";
 
 const objectsOf = async (userId: string) =>
   (await env.AUDIO.list({ prefix: `u/${userId}/` })).objects.map((o) => o.key);
 
 async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return await fn(handle.db);
   } finally {

@@ -118,17 +118,12 @@ export async function recommend(db: Db, userId: string): Promise<Recommendation[
       select c.id, count(distinct o.id) as shared, min(o.name) as because
       from candidates c join owned o on o.tags && c.tags
       group by c.id),
+    -- Other users' purchases are out of reach (row-level security): narrow functions return counts only.
     co as (
-      select b.item_id as id, count(distinct b.user_id) as buyers, min(oi.name) as because
-      from user_market_purchases a
-      join user_market_purchases b on b.user_id = a.user_id and b.item_id <> a.item_id and b.refunded_at is null
-      join owned oi on oi.id = a.item_id
-      where a.user_id <> ${userId} and a.refunded_at is null
-      group by b.item_id),
+      select cb.id, cb.buyers, (select min(o.name) from owned o where o.id = any(cb.via)) as because
+      from continuum_market_co_buyers((select coalesce(array_agg(item_id), '{}') from mine)) cb),
     popular as (
-      select p.item_id as id, count(distinct p.user_id) as buyers
-      from user_market_purchases p where p.refunded_at is null and p.item_id in (select id from candidates)
-      group by p.item_id)
+      select pb.id, pb.buyers from continuum_market_buyers((select coalesce(array_agg(id), '{}') from candidates)) pb)
     select to_jsonb(c) as item,
       round((2 * coalesce(a.shared, 0) + 1.5 * ln(1 + coalesce(co.buyers, 0)) + ln(1 + coalesce(p.buyers, 0)))::numeric, 3)::float8 as score,
       a.because as tag_because, a.shared, co.because as co_because, co.buyers as co_buyers, p.buyers

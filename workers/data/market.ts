@@ -115,13 +115,10 @@ export function listItems(db: Db, userId: string, q: PageQuery & { tag?: string 
 }
 
 /** A custom reward's client-chosen id must not be a catalog item's or another user's (ids of items are global). */
-export async function assertItemIdFree(db: Db | Tx, userId: string, id: string) {
-  const [taken] = await db
-    .select({ userId: marketItems.userId })
-    .from(marketItems)
-    .where(eq(marketItems.id, id))
-    .limit(1);
-  if (taken && taken.userId !== userId)
+export async function assertItemIdFree(db: Db | Tx, _userId: string, id: string) {
+  // Another user's reward is invisible here (row-level security): a narrow function answers for all items.
+  const taken = await db.execute<{ taken: boolean }>(sql`select continuum_market_item_taken(${id}::uuid) as taken`);
+  if (taken.rows[0]?.taken)
     throw new AppError(409, "id_conflict", "This id is not available; choose another (or omit it).");
 }
 

@@ -165,14 +165,13 @@ export interface Related {
 
 /** Whose change logs a loop's deletion touches: its parent's owner, its remixes' owners, its likers. */
 export async function relatedOwners(db: Db, loop: Loop): Promise<Related> {
+  // Remixes may be private and likes are their likers' rows (row-level security hides both): a narrow
+  // function returns just the users.
   const rows = await db.execute<{
     parent_owner: string | null;
     remix_owners: string[] | null;
     likers: string[] | null;
-  }>(sql`
-    select (select user_id from loops where id = ${loop.parentLoopId}) as parent_owner,
-           (select array_agg(distinct user_id) from loops where parent_loop_id = ${loop.id}) as remix_owners,
-           (select array_agg(user_id) from loop_likes where loop_id = ${loop.id}) as likers`);
+  }>(sql`select parent_owner, remix_owners, likers from continuum_loop_relations(${loop.id}::uuid)`);
   const r = rows.rows[0];
   return { parentOwner: r?.parent_owner ?? null, remixOwners: r?.remix_owners ?? [], likers: r?.likers ?? [] };
 }
@@ -244,16 +243,14 @@ export async function remix(
 /** Ancestors of a readable loop, oldest first; ancestors the caller may not read are left out. */
 export async function lineage(db: Db, userId: string, id: string): Promise<Loop[]> {
   await readableLoop(db, userId, id);
+  // The walk passes through ancestors the caller can't read (a narrow function: ids only); the join
+  // then reads the loops under the caller's own row-level security, and the filter says so explicitly.
   const result = await db.execute(sql`
-    with recursive anc (id, parent_loop_id, depth) as (
-      select id, parent_loop_id, 0 from loops where id = ${id}
-      union all
-      select l.id, l.parent_loop_id, a.depth + 1 from loops l join anc a on l.id = a.parent_loop_id where a.depth < 1000)
     select l.*, (l.parent_loop_id is not null and not exists (
         select 1 from loops p where p.id = l.parent_loop_id and (p.visibility = 'public' or p.user_id = ${userId})))
         as parent_hidden
-    from anc join loops l on l.id = anc.id
-    where anc.depth > 0 and (l.visibility = 'public' or l.user_id = ${userId})
+    from continuum_loop_ancestors(${id}::uuid) anc join loops l on l.id = anc.id
+    where l.visibility = 'public' or l.user_id = ${userId}
     order by anc.depth desc`);
   return (result.rows as Record<string, unknown>[]).map((r) => {
     const row = rowFromRaw("loop", r);

@@ -126,6 +126,9 @@ export class UserHub extends DurableObject<Env> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return new Map();
     const handle = openDb(this.env);
+    // Housekeeping of this user's sockets, outside any request: the jobs role (it reads only the
+    // expiry of the sessions its own sockets carry).
+    handle.asJobs();
     try {
       const rows = await handle.db
         .select({ id: sessions.id, expiresAt: sessions.expiresAt })

@@ -127,6 +127,7 @@ export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   // A personal access token scoped to `mcp` is accepted at /mcp only (routes/mcp.ts), not here.
   // (Such tokens carry no user id, so they never take the pipelined path below.)
   if (!found || found.row.scope !== "full") return false;
+  c.var.dbHandle.actAs(found.user.id); // row-level security: the handler's queries see this user's rows
   c.set("user", found.user);
   c.set("confirmSession" as never, (async () => found.user) as never);
   await establish(c, found.row, cred!);
@@ -169,8 +170,12 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
     confirmedUser = userOf(row);
     c.set("user", confirmedUser);
   };
-  // The user is known as soon as the batch that carried the check returns.
-  handle.lead(q.sql, q.params, (r) => confirm(r.rows[0] as unknown as SessionRow));
+  // The user is known as soon as the batch that carried the check returns; later batches then run
+  // as that user (row-level security; the check itself set it for the batch it led).
+  handle.lead(q.sql, q.params, (r) => {
+    confirm(r.rows[0] as unknown as SessionRow);
+    handle.actAs(claimedUser);
+  });
   vars.set("user", { id: claimedUser });
   vars.set("confirmSession", async () => {
     if (confirmedUser) return confirmedUser;
@@ -209,6 +214,7 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
     throw unauthorized();
   }
   c.set("user", found.user);
+  handle.actAs(found.user.id);
   await establish(c, found.row, cred);
   c.set("idempotency", found.idempotency);
   if (code === KEY_USED || (claim && !found.idempotency?.claimed)) {

@@ -1,7 +1,8 @@
 /**
- * The session check as SQL: one indexed statement reads the session and its
- * user (with the sync cursor, so an idle poll needs nothing more) and, for a
- * mutation with an Idempotency-Key, claims the key in the same statement.
+ * The session check as SQL: one statement (the function continuum_session)
+ * reads the session and its user (with the sync cursor, so an idle poll needs
+ * nothing more), sets the user for row-level security for the rest of the
+ * transaction and, for a mutation with an Idempotency-Key, claims the key.
  *
  * Two forms:
  *  - `inspect`: returns the row (none = not signed in) and what an earlier use
@@ -51,35 +52,10 @@ export function sessionSql(
   claim: IdempotencyRequest | undefined,
   mode: { inspect: true } | { refuse: true; userId: string },
 ): SQL {
-  const key = claim?.key ?? null;
-  const claimed = sql`
-    with s as (
-      select s.id as session_id, s.kind, s.scope, s.last_seen_at, s.expires_at, u.id, u.email, u.username, u.created_at, u.change_seq, u.change_floor
-      from sessions s join users u on u.id = s.user_id
-      where s.token_hash = ${tokenHash} and s.expires_at > now()
-        ${"refuse" in mode ? sql`and u.id = ${mode.userId}` : sql``}
-      limit 1),
-    claim as (
-      insert into idempotency_keys (user_id, key, request_hash)
-      select id, ${key}, ${claim?.requestHash ?? null} from s where ${key}::text is not null
-      on conflict do nothing
-      returning key)`;
-  if ("refuse" in mode)
-    return sql`${claimed}
-    select s.*, exists (select 1 from claim) as claimed
-    from (select 1) one left join s on true
-    where case
-      when s.session_id is null then continuum_refuse(${SESSION_REFUSED}, 'session not valid')
-      when ${key}::text is not null and not exists (select 1 from claim)
-        then continuum_refuse(${KEY_USED}, 'idempotency key used before')
-      else true end`;
-  // `prior` reads the snapshot from before this statement, so it is an earlier
-  // use of the key; a concurrent first use shows as neither claimed nor prior.
-  return sql`${claimed}
-    select s.*, exists (select 1 from claim) as claimed,
-      k.request_hash as k_request_hash, k.status as k_status, k.headers as k_headers, k.body as k_body,
-      k.outcome as k_outcome, extract(epoch from now() - k.created_at) * 1000 as k_age_ms
-    from s left join idempotency_keys k on k.user_id = s.id and k.key = ${key}`;
+  const refuse = "refuse" in mode;
+  // continuum_session() (db/migrations/0017_row_level_security.sql) also sets the request's user for
+  // row-level security: the statements after it in the same transaction see only that user's rows.
+  return sql`select * from continuum_session(${tokenHash}, ${refuse ? mode.userId : null}::uuid, ${claim?.key ?? null}::text, ${claim?.requestHash ?? null}::text, ${refuse})`;
 }
 
 export const userOf = (row: SessionRow): AuthUser => ({

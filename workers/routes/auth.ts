@@ -59,6 +59,7 @@ register(
     await enforceRateLimit(c.env.AUTH_LIMITER, `signup:${clientIp(c.req)}`);
     const passwordHash = await hashPassword(body.password);
     const userId = crypto.randomUUID();
+    c.var.dbHandle.actAs(userId); // row-level security: the new account's rows are written as it
     try {
       // The account, its settings record and its wallet with the welcome grant
       // (the first entries of its change log) and its first session in ONE
@@ -107,6 +108,7 @@ register(
     // Verify against a dummy hash for unknown users: same work, same answer.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) throw new AppError(401, "invalid_credentials", "The login or password is incorrect.");
+    c.var.dbHandle.actAs(user.id);
     const { token } = await createSession(c.var.db, user.id, c.req.header("user-agent"));
     setSessionCookie(c, token);
     await rememberDevice(c, user);

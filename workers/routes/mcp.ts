@@ -69,6 +69,7 @@ register(
     const token = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
     const found = token ? await authenticate(c.var.db, token) : null;
     if (!found) throw unauthorized();
+    c.var.dbHandle.actAs(found.user.id);
     const accept = c.req.header("accept") ?? "";
     if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
       throw new AppError(

@@ -223,11 +223,14 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
       const ids = [...new Set([userId, ...others])].sort();
       // Sorted, then locked (LockRows sits above the Sort): every writer takes user rows in the same order.
       // NO KEY UPDATE is what the change_seq bump takes anyway, and it doesn't block FK checks.
+      // The same statement declares the other users for row-level security (continuum_peers()): this
+      // transaction may then update their loops' counters and append to their change logs.
+      const peers = ids.filter((id) => id !== userId);
       await db.execute(
         sql`select id from users where id in (${sql.join(
           ids.map((id) => sql`${id}::uuid`),
           sql`, `,
-        )}) order by id for no key update`,
+        )}) and set_config('continuum.peers', ${`{${peers.join(",")}}`}, true) is not null order by id for no key update`,
       );
       ids.forEach((id) => locked.add(id));
     },
