@@ -2,16 +2,15 @@
  * A user with something in every domain (for account deletion and export),
  * and row counts per table read from the catalog (not a hand list).
  */
-import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { expect } from "vitest";
-import { openDb } from "../../db/client";
 import { ZipReader } from "../../workers/lib/zip";
 import { as, type TestUser } from "./api";
 import { uploadAudio, wav } from "./audio";
+import { openOwnerDb } from "./db";
 
 export async function dbRows<T = any>(q: ReturnType<typeof sql>): Promise<T[]> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return (await handle.db.execute(q)).rows as T[];
   } finally {

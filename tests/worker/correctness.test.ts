@@ -7,19 +7,19 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { sql, type SQL } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, BASE, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 // The first request loads the Worker's whole module graph (AI SDK, MCP SDK) — slow on a busy machine.
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
 /** Setup the API cannot do (a key's stored response lost, time travel): SQL on the real database. */
 async function db(query: SQL) {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
   } finally {

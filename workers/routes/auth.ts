@@ -230,6 +230,10 @@ register(
     await limitLogin(c.env, clientIp(c.req), userId);
     if (!(await passwordMatches(c.var.db, userId, password)))
       throw new AppError(403, ErrorCode.wrong_password, "The password is incorrect.");
+    // Deleting an account corrects other users' rows too (their remixes' parent, counters, like records):
+    // after the password check, the rest of this request runs as the jobs role (row-level security,
+    // docs/ARCHITECTURE.md "Isolation in the database").
+    c.var.dbHandle.asJobs();
     const ended = await sessionIds(c.var.db, userId);
     const { uploads } = await deleteAccountRows(requestScope(c));
     await deleteAccountObjects(c.env.AUDIO, userId, uploads);
