@@ -4,12 +4,11 @@
  * WebSocket connection — and their changes still reach the change feed, the
  * `X-Sync-Cursor` and the other devices' sockets as every write's do.
  */
-import { env } from "cloudflare:workers";
 import { sql, type SQL } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, call, signup, SIGNUP_ENTITIES } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
 const conns = (r: { headers: Headers }) => Number(r.headers.get("x-db-connections"));
@@ -19,7 +18,7 @@ const FOREST = "00000000-0000-4000-8000-00000000a001";
 
 /** Time travel the API cannot do: straight SQL on the real database. */
 async function db(query: SQL) {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     await handle.db.execute(query);
   } finally {

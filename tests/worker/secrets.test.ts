@@ -5,11 +5,10 @@
  * catalog, so a new table is covered without editing this test — is scanned
  * for them; sessions hold SHA-256 hashes, users a password hash.
  */
-import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, call, signup } from "../support/api";
+import { openOwnerDb } from "../support/db";
 
 const sha256Hex = async (s: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)))]
@@ -35,7 +34,7 @@ test("tokens, session secrets and the password are stored only as hashes, in eve
   const secrets = [...tokens, ...tokens.map((t) => t.split(".").at(-1)!), u.password];
   for (const s of secrets) expect(s.length).toBeGreaterThanOrEqual(16);
 
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     const tables = (
       await handle.db.execute(sql`
