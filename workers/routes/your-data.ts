@@ -57,6 +57,7 @@ register(
     const user = userToWire(full.var.user);
     // Its own database handle: the request's closes when the handler returns, the stream reads on.
     const handle = openDb(full.env);
+    handle.actAs(full.var.user.id); // row-level security: the session check above passed for this user
     async function* entries() {
       try {
         yield* exportEntries(handle.db, full.env.AUDIO, user, first);
