@@ -4,17 +4,16 @@
  * loop), plays per (user, loop), and login limits that stop one address trying
  * many accounts without letting a stranger lock the owner out.
  */
-import { env } from "cloudflare:workers";
 import { sql, type SQL } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, call, freshRateLimitWindow, signup, unique } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
 async function db(query: SQL) {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
   } finally {

@@ -290,6 +290,9 @@ describe("headers fuzzed on every operation", () => {
         ),
         { numRuns: endsSession(op) ? 3 : 8 },
       );
+    });
+  }
+});
 
 /**
  * Issue 19: the same document-driven operations, sent by a second user B with

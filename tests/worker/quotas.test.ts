@@ -4,18 +4,17 @@
  * `quota_exceeded` with `{resource, limit}` — exact under concurrency, the
  * same over REST, the assistant and MCP.
  */
-import { env } from "cloudflare:workers";
 import { sql, type SQL } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { QUOTAS } from "../../workers/protocol/rules";
 import { as, call, signup } from "../support/api";
+import { openOwnerDb } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
 /** Filling a user up to a limit through the API would take thousands of requests: SQL does the setup. */
 async function db(query: SQL) {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
   } finally {

@@ -6,12 +6,12 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, BASE, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
@@ -45,7 +45,7 @@ const device = async (u: TestUser) => {
 };
 
 async function lastSeen(id: string): Promise<number> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     const rows = (await handle.db.execute(sql`select last_seen_at from sessions where id = ${id}`)).rows;
     return new Date(rows[0]!.last_seen_at as string).getTime();
@@ -103,7 +103,7 @@ describe("personal access token scopes", () => {
   test("using a token over MCP moves its last_seen_at", async () => {
     const u = await signup();
     const pat = await mint(u);
-    const handle = openDb(env);
+    const handle = openOwnerDb();
     try {
       await handle.db.execute(sql`update sessions set last_seen_at = now() - interval '2 days' where id = ${pat.id}`);
     } finally {

@@ -39,7 +39,9 @@ const readUnsizedBody = createMiddleware(async (c, next) => {
 /** A route that takes JSON (or no body): the media type check, then the size limit. */
 export const jsonBody = createMiddleware(async (c, next) => {
   await requireJson(c, async () => {
-    const refused = await jsonLimit(c, () => readUnsizedBody(c, next));
+    const refused = await jsonLimit(c, async () => {
+      await readUnsizedBody(c, next);
+    });
     if (refused instanceof Response) c.res = refused;
   });
 });
