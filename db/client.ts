@@ -14,7 +14,7 @@
  *    (`sql.transaction([...])`): the session check and the request's first
  *    read or write cost one round trip together (workers/middleware/auth.ts).
  *
- *  - Row-level security (db/migrations/0017_row_level_security.sql): the
+ *  - Row-level security (db/migrations/0018_row_level_security.sql): the
  *    Worker's role sees only the rows of the user set in the transaction.
  *    The session check sets it (it leads the first batch); `actAs(user)` then
  *    puts `set_config('continuum.user_id', …)` first in every later HTTP

@@ -187,7 +187,7 @@ async function createDatabase(url: string, wsProxy: string, database: string): P
   }
 }
 
-/** The role the Worker connects as (db/migrations/0017_row_level_security.sql): row-level security applies to it. */
+/** The role the Worker connects as (db/migrations/0018_row_level_security.sql): row-level security applies to it. */
 export const WORKER_ROLE = "continuum_app";
 
 /**

@@ -35,7 +35,8 @@ export async function pruneHistory(
     if (!m) continue;
     const dayEnd = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + DAY;
     if (dayEnd > cutoff.getTime()) continue;
-    await db.execute(sql.raw(`drop table if exists "${name}"`));
+    // Only the owner may drop a table: a narrow function does (the jobs run as continuum_jobs, 0018).
+    await db.execute(sql`select continuum_history_drop(${name})`);
     dropped++;
   }
   const scope = opts.userId ? sql`and user_id = ${opts.userId}` : sql``;

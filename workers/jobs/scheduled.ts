@@ -25,7 +25,7 @@ export async function runScheduled(
   scope: { userId?: string } = {},
 ): Promise<JobReport> {
   const handle = openDb(env);
-  handle.asJobs(); // the jobs work across users: role continuum_jobs (db/migrations/0017_row_level_security.sql)
+  handle.asJobs(); // the jobs work across users: role continuum_jobs (db/migrations/0018_row_level_security.sql)
   const jobs: Record<string, () => Promise<Record<string, number>>> = {
     change_log: () => pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), { now, ...scope }),
     history: () => pruneHistory(handle.db, Number(env.HISTORY_RETENTION_DAYS ?? 30), { now, ...scope }),

@@ -53,7 +53,7 @@ export function sessionSql(
   mode: { inspect: true } | { refuse: true; userId: string },
 ): SQL {
   const refuse = "refuse" in mode;
-  // continuum_session() (db/migrations/0017_row_level_security.sql) also sets the request's user for
+  // continuum_session() (db/migrations/0018_row_level_security.sql) also sets the request's user for
   // row-level security: the statements after it in the same transaction see only that user's rows.
   return sql`select * from continuum_session(${tokenHash}, ${refuse ? mode.userId : null}::uuid, ${claim?.key ?? null}::text, ${claim?.requestHash ?? null}::text, ${refuse})`;
 }
