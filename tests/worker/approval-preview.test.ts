@@ -4,11 +4,10 @@
  * own input — a delete names the todo it will really delete, whatever the
  * model said.
  */
-import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { as, call, signup } from "../support/api";
+import { openOwnerDb } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
@@ -33,7 +32,7 @@ test("pending calls carry what they will change: the todo's real title, the focu
   expect(del.preview.summary).toBe("Delete the todo “water the plants”");
 
   // A call whose input names another todo than the model described: the card names the real target.
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     await handle.db.execute(
       sql`update tool_calls set input = ${JSON.stringify({ id: keep.id })}::jsonb where id = ${del.id}`,

@@ -11,9 +11,10 @@ import { openDb } from "../../db/client";
 import { pruneHistory } from "../../workers/jobs/history";
 import { as, call, signup } from "../support/api";
 import { openSocket } from "../support/socket";
+import { openOwnerDb } from "../support/db";
 
 async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openDb(env);
+  const handle = openOwnerDb();
   try {
     return await fn(handle.db);
   } finally {
@@ -171,7 +172,10 @@ describe("record history", () => {
       await db.execute(sql`insert into record_history (user_id, entity, record_id, op, version, data, created_at)
         values (${u.id}, 'todo', gen_random_uuid(), 'delete', 1, '{}'::jsonb, ${old})`);
     });
-    const report = await pruneHistory(openDb(env).db, 30, { userId: u.id });
+    // As the cron runs it: the jobs role (row-level security, db/migrations/0018_row_level_security.sql).
+    const jobs = openDb(env);
+    jobs.asJobs();
+    const report = await pruneHistory(jobs.db, 30, { userId: u.id }).finally(() => jobs.close());
     expect(report.partitions_dropped).toBeGreaterThanOrEqual(1);
     const left = await withDb((db) =>
       db.execute(sql`select to_regclass('record_history_p20210105') as t,
