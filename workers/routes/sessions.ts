@@ -53,6 +53,7 @@ register(
     description:
       "Sign out everywhere else: ends every session and personal access token of the user except this device's, and closes their sockets at once.",
     responses: { 200: jsonContent(revokedSchema, "How many sessions and tokens ended") },
+    errors: [400],
   }),
   async (c) => {
     requireDeviceSession(c);
