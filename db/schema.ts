@@ -112,6 +112,8 @@ export const sessions = pgTable(
     scope: text("scope", { enum: ["full", "mcp"] })
       .notNull()
       .default("full"),
+    /** A name the user gave this device ("Work laptop"); null shows the browser and system. */
+    deviceName: text("device_name"),
   },
   (t) => [
     uniqueIndex("sessions_token_hash_key").on(t.tokenHash),
@@ -119,6 +121,7 @@ export const sessions = pgTable(
     check("sessions_kind", sql`${t.kind} in ('device', 'token')`),
     check("sessions_token_named", sql`(${t.kind} = 'token') = (${t.name} is not null)`),
     check("sessions_scope", sql`${t.scope} in ('full', 'mcp') and (${t.kind} = 'token' or ${t.scope} = 'full')`),
+    check("sessions_device_name_length", sql`char_length(${t.deviceName}) between 1 and 60`),
   ],
 );
 
@@ -203,6 +206,10 @@ export const inboxItems = pgTable(
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /** When it was ticked off (null: open). */
+    doneAt: ts("done_at"),
+    /** When it was put away (null: in the inbox). */
+    archivedAt: ts("archived_at"),
   },
   (t) => [
     recordKey(t),
@@ -361,11 +368,14 @@ export const referenceItems = pgTable(
     pinned: boolean("pinned").notNull().default(false),
     archived: boolean("archived").notNull().default(false),
     audioId: uuid("audio_id"),
-    /** `q` search: title weighs more than content; 'simple' config (no stemming) suits any language. */
+    /**
+     * `q` search: title, tags and category weigh more than content; 'simple'
+     * config (no stemming) suits any language; accents folded (migration 0010).
+     */
     search: tsvector("search")
       .notNull()
       .generatedAlwaysAs(
-        sql`setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', content), 'B')`,
+        sql`setweight(to_tsvector('simple', continuum_search_words(title, tags, category)), 'A') || setweight(to_tsvector('simple', continuum_unaccent(content)), 'B')`,
       ),
   },
   (t) => [

@@ -29,6 +29,7 @@ import { killGroup, sleep, stopGroup } from "./process-group.ts";
 import { DEMO, DEMO_SEEDS, seedDemo } from "./seed-demo.ts";
 
 const DEFAULT_PORT = 8787;
+/** The embedded Postgres port when free (stable for psql and GUIs); PG_PORT insists on one. */
 const PG_PORT = 54329;
 let PORT = DEFAULT_PORT;
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
@@ -69,6 +70,14 @@ async function choosePort(): Promise<number> {
   if (await portFree(DEFAULT_PORT)) return DEFAULT_PORT;
   const port = await freePort();
   log(`port ${DEFAULT_PORT} is already in use (another \`npm run dev\`?) — using ${port} instead; set PORT to choose`);
+  return port;
+}
+
+function pgPortFromEnv(): number | undefined {
+  const env = process.env.PG_PORT;
+  if (env === undefined || env === "") return undefined;
+  const port = Number(env);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PG_PORT=${env} is not a port number (1–65535).`);
   return port;
 }
 
@@ -134,8 +143,14 @@ async function database(): Promise<{
   const network = latencyMs > 0 ? `, ${latencyMs} ms round trip to the Worker (DB_LATENCY_MS)` : "";
   if (!envUrl) {
     log(`starting embedded Postgres${network}`);
-    // Keep the port stable across runs (psql, GUIs) when it is free.
-    const db = await startLocalDatabase({ dataDir: path.join(STATE, "postgres"), preferPort: PG_PORT, latencyMs });
+    // Keep the port stable across runs (psql, GUIs) when it is free; a second
+    // checkout's `npm run dev` takes any free one. PG_PORT pins it (or fails).
+    const db = await startLocalDatabase({
+      dataDir: path.join(STATE, "postgres"),
+      preferPort: PG_PORT,
+      requirePort: pgPortFromEnv(),
+      latencyMs,
+    });
     const pidFile = path.join(db.dataDir, "postmaster.pid");
     const shown = path.relative(".", db.dataDir);
     log(`embedded Postgres on port ${db.port} (data in ${shown.startsWith("..") ? db.dataDir : shown})`);

@@ -12,7 +12,7 @@ import path from "node:path";
 import { Pool, neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
 import { configureDriver } from "../db/client.ts";
-import { initdb, placeDataDir, resolveBinaries, startPostmaster, type Postmaster } from "./postgres.ts";
+import { initdb, LocalDbError, placeDataDir, resolveBinaries, startPostmaster, type Postmaster } from "./postgres.ts";
 import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.ts";
 import { startRelay, type Relay, type RelayStats } from "./relay.ts";
 
@@ -123,6 +123,8 @@ export async function startLocalDatabase(opts: {
   dataDir: string;
   /** Use this port if it is free (or held by our own orphaned cluster), else any free one. */
   preferPort?: number;
+  /** This port or fail (PG_PORT was set): no silent fallback. */
+  requirePort?: number;
   database?: string;
   quiet?: boolean;
   /** Simulated round-trip time between the Worker and the database (`DB_LATENCY_MS`). */
@@ -133,10 +135,10 @@ export async function startLocalDatabase(opts: {
   const bins = await resolveBinaries();
   const dataDir = await placeDataDir(opts.dataDir, bins);
   const pidFile = path.join(dataDir, "postmaster.pid");
-  const want = opts.preferPort;
+  const want = opts.requirePort ?? opts.preferPort;
   const ours = want && existsSync(pidFile) && readFileSync(pidFile, "utf8").split("\n")[3] === String(want);
   await stopOrphan(dataDir);
-  const port = want && (ours || (await portFree(want))) ? want : await freePort();
+  let port = want && (ours || opts.requirePort || (await portFree(want))) ? want : await freePort();
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initdb(dataDir, bins, USER, PASSWORD);
 
   // TCP only (no unix_socket_directories): no socket file in /tmp to collide with another cluster's.
@@ -146,7 +148,17 @@ export async function startLocalDatabase(opts: {
   const onLog = (m: string) => {
     if (/FATAL|PANIC/.test(m)) log(m);
   };
-  let postmaster: Postmaster | undefined = await startPostmaster(dataDir, port, flags, bins, onLog);
+  let postmaster: Postmaster | undefined;
+  try {
+    postmaster = await startPostmaster(dataDir, port, flags, bins, onLog);
+  } catch (err) {
+    // The preferred port was free a moment ago but another cluster (a second
+    // checkout starting at the same time) bound it first: take any free port.
+    if (!(err instanceof LocalDbError && err.portTaken) || opts.requirePort || port !== opts.preferPort) throw err;
+    port = await freePort();
+    log(`port ${opts.preferPort} was taken meanwhile; using ${port}\n`);
+    postmaster = await startPostmaster(dataDir, port, flags, bins, onLog);
+  }
   const stopPostgres = async () => {
     await postmaster?.stop();
     postmaster = undefined;

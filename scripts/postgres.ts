@@ -34,8 +34,11 @@ import path from "node:path";
 /** A problem the user can fix; its message is one line: what, and how to fix it. */
 export class LocalDbError extends Error {
   override name = "LocalDbError";
-  constructor(message: string) {
+  /** The postmaster could not bind its port (another server has it). */
+  readonly portTaken: boolean;
+  constructor(message: string, opts: { portTaken?: boolean } = {}) {
     super(message);
+    this.portTaken = opts.portTaken ?? false;
     // No stack: whoever prints it (dev.ts, vitest's global setup, the bench)
     // shows the one line that says what to do.
     this.stack = `${this.name}: ${message}`;
@@ -180,6 +183,13 @@ export async function resolveBinaries(): Promise<Binaries> {
  * root and `postgres` cannot reach it — then a directory under the stage
  * root keyed by the wanted path (so it persists across runs like the original).
  */
+/** Where placeDataDir puts `wanted` when `postgres` can't reach it (nothing created). */
+export function stagedDataDir(wanted: string, stageRoot: string): string {
+  const dir = path.resolve(wanted);
+  const key = createHash("sha256").update(dir).digest("hex").slice(0, 12);
+  return path.join(stageRoot, "data", `${path.basename(dir)}-${key}`);
+}
+
 export async function placeDataDir(wanted: string, bins: Binaries): Promise<string> {
   const dir = path.resolve(wanted);
   if (!bins.runAs || reachable(dir, bins.runAs)) {
@@ -190,8 +200,7 @@ export async function placeDataDir(wanted: string, bins: Binaries): Promise<stri
   const dataRoot = path.join(bins.stageRoot!, "data");
   await safeRootDir(bins.stageRoot!); // checked, not just created: /var/tmp is world-writable
   await safeRootDir(dataRoot);
-  const key = createHash("sha256").update(dir).digest("hex").slice(0, 12);
-  const placed = path.join(dataRoot, `${path.basename(dir)}-${key}`);
+  const placed = stagedDataDir(dir, bins.stageRoot!);
   await mkdir(placed, { recursive: true, mode: 0o700 });
   await chown(placed, bins.runAs.uid, bins.runAs.gid);
   return placed;
@@ -287,8 +296,11 @@ export async function startPostmaster(
     });
     void exited.then(() => {
       const why = lastLine(out) ?? "exited";
-      const hint = /already in use/.test(out) ? ": choose another port or stop the other server" : "";
-      reject(new LocalDbError(`postgres did not start (port ${port}, ${dataDir}): ${why}${hint}`));
+      const taken = /already in use/.test(out);
+      const hint = taken ? ": set PG_PORT to another port, or stop the other server" : "";
+      reject(
+        new LocalDbError(`postgres did not start (port ${port}, ${dataDir}): ${why}${hint}`, { portTaken: taken }),
+      );
     });
   });
   child.stdout!.resume();

@@ -64,6 +64,17 @@ const badge = (page: Page) =>
     .catch(() => "");
 const badgeCoins = async (page: Page) => Number((await badge(page)).match(/(\d+)/)?.[1] ?? NaN);
 
+/** Buy through the UI: the Buy button asks, the dialog's button buys. */
+async function buy(page: Page, slug: string, price: number) {
+  const item = page.locator(`[data-testid="market-item"][data-slug="${slug}"]`);
+  await item.getByRole("button", { name: new RegExp(`Buy for ${price}`) }).click();
+  const dialog = page.getByRole("dialog", { name: /^Buy / });
+  await dialog.waitFor();
+  await dialog.getByRole("button", { name: `Buy for ${price} coins` }).click();
+  await dialog.waitFor({ state: "hidden" });
+  return item;
+}
+
 const go = async (page: Page, view: string) => {
   await page.goto(`/#/${view}`);
   await page.waitForFunction((v) => location.hash === `#/${v}`, view);
@@ -119,7 +130,10 @@ describe("market across a desktop, a second desktop and a phone", () => {
     const expected = 100 + 60 + 20 + 30;
     expect(await balance()).toBe(expected);
     await expect.poll(() => badgeCoins(desktop2), { timeout: 10_000 }).toBe(expected);
-    await expect.poll(() => desktop2.getByTestId("coin-toast").innerText(), { timeout: 10_000 }).toBe("+110 coins");
+    // The change, and what paid it: the minutes and the two achievements by name.
+    const toast = () => desktop2.getByTestId("coin-toast").innerText();
+    await expect.poll(toast, { timeout: 10_000 }).toMatch(/^\+110 coins — /);
+    for (const why of ["60 focused minutes", "First focus", "Deep work"]) expect(await toast()).toContain(why);
     await expect.poll(() => badgeCoins(phone), POLL_WAIT).toBe(expected);
     await expect.poll(() => phone.getByTestId("market-balance").innerText(), POLL_WAIT).toContain(`${expected} coins`);
     // The ledger on the phone lists the earning and the two bonuses.
@@ -128,8 +142,7 @@ describe("market across a desktop, a second desktop and a phone", () => {
 
   it("buying on the phone updates the desktop's inventory and balance", async () => {
     await go(desktop, "market");
-    const forest = phone.locator('[data-testid="market-item"][data-slug="theme-forest"]');
-    await forest.getByRole("button", { name: /Buy for 150/ }).click();
+    const forest = await buy(phone, "theme-forest", 150);
     await expect.poll(() => forest.innerText(), POLL_WAIT).toContain("Owned");
     const after = 210 - 150 + 10; // the first-purchase bonus
     await expect.poll(() => badgeCoins(phone), POLL_WAIT).toBe(after);
@@ -162,30 +175,50 @@ describe("market across a desktop, a second desktop and a phone", () => {
     expect((await api("GET", "/api/settings")).body.accent).toBe("forest");
   });
 
-  it("an offline purchase the balance can't cover: pending, then refused with the reason; the balance never moves", async () => {
+  it("an unaffordable item can't be bought from the UI; an offline queue the balance can't cover is refused in plain words", async () => {
     await go(desktop, "market");
     const before = await badgeCoins(desktop);
+    // 250 coins with 70: the button is disabled and says what is missing.
+    const early = desktop.locator('[data-testid="market-item"][data-slug="treat-early-finish"]');
+    expect(await early.getByRole("button", { name: /Buy for 250/ }).isDisabled()).toBe(true);
+    expect(await early.getByTestId("coins-short").innerText()).toBe(`${250 - before} more coins needed`);
+    // Cancel in the dialog buys nothing.
+    await early
+      .page()
+      .locator('[data-slug="treat-walk"]')
+      .getByRole("button", { name: /Buy for 40/ })
+      .click();
+    await desktop.getByRole("dialog", { name: "Buy Walk outside?" }).getByRole("button", { name: "Cancel" }).click();
+    await desktop.getByRole("dialog").waitFor({ state: "hidden" });
+    expect((await api("GET", "/api/market/purchases")).body.items).toHaveLength(1);
+    // Offline the server can't check the balance: three treats (40 + 25 + 15) with 70 coins queue; the
+    // server takes them in order and refuses the last. A pending item can't be bought twice meanwhile.
     await contexts[0]!.setOffline(true);
     try {
-      const early = desktop.locator('[data-testid="market-item"][data-slug="treat-early-finish"]');
-      await early.getByRole("button", { name: /Buy for 250/ }).click();
-      await early.getByRole("button", { name: /Buying…/ }).waitFor();
+      const walk = await buy(desktop, "treat-walk", 40);
+      await walk.getByRole("button", { name: /Buying…/ }).waitFor();
+      expect(await walk.getByRole("button", { name: /Buy for 40/ }).count()).toBe(0);
+      await buy(desktop, "treat-snack", 25);
+      await buy(desktop, "treat-stretch", 15);
       expect(await badgeCoins(desktop)).toBe(before);
+      expect(await desktop.getByTestId("market-balance").innerText()).toContain("3 purchases waiting for the server");
     } finally {
       await contexts[0]!.setOffline(false);
     }
-    await desktop.getByText(/wasn't saved: You need 250 coins/).waitFor({ timeout: 30_000 });
-    expect(await badgeCoins(desktop)).toBe(before);
-    expect(await balance()).toBe(before);
+    await desktop
+      .getByText(/Buying “Stretch break” didn't go through: This costs 15 coins — more than your balance\./)
+      .waitFor({ timeout: 30_000 });
+    const spent = 40 + 25;
+    await expect.poll(() => badgeCoins(desktop), { timeout: 10_000 }).toBe(before - spent);
+    expect(await balance()).toBe(before - spent);
     const ledger = (await api("GET", "/api/market/transactions?page_size=100")).body.items as any[];
-    expect(ledger.reduce((s, t) => s + t.amount, 0)).toBe(before);
+    expect(ledger.reduce((s, t) => s + t.amount, 0)).toBe(before - spent);
   });
 
   it("an owned soundscape appears in Focus's soundtrack picker and plays, generated in the browser", async () => {
-    await focusFor(desktop, 60); // 70 + 60 = 130
+    await focusFor(desktop, 115); // 5 + 115 = 120
     await go(desktop, "market");
-    const brown = desktop.locator('[data-testid="market-item"][data-slug="sound-brown"]');
-    await brown.getByRole("button", { name: /Buy for 120/ }).click();
+    const brown = await buy(desktop, "sound-brown", 120);
     await expect.poll(() => brown.innerText(), { timeout: 10_000 }).toContain("Owned");
     await go(desktop, "focus");
     const picker = desktop.getByLabel("Soundtrack (optional)");
@@ -198,7 +231,11 @@ describe("market across a desktop, a second desktop and a phone", () => {
     // The Start click is the user gesture the AudioContext needs: it runs.
     await expect.poll(() => player.innerText()).toContain("(playing)");
     await desktop.getByRole("button", { name: "Mute soundscape" }).waitFor();
+    // Abandon asks first.
     await desktop.getByRole("button", { name: "Abandon" }).click();
+    await desktop.getByRole("button", { name: "Keep going" }).click();
+    await desktop.getByRole("button", { name: "Abandon" }).click();
+    await desktop.getByRole("button", { name: "Yes, abandon" }).click();
     await player.waitFor({ state: "detached" });
   });
 });

@@ -298,8 +298,16 @@ describe("one account on a desktop, a second desktop and a phone", () => {
     expect(count(list, theirs)).toBe(1);
     expect(list).not.toContain(mine);
 
-    await notice.getByRole("button", { name: "Dismiss" }).click();
+    // The losing edit was kept: the notice shows it, and "Use mine" puts it back over the winner.
+    expect(await notice.getByTestId("kept-edit").innerText()).toBe(`Yours: title: “${mine}”`);
+    await notice.getByRole("button", { name: "Use mine" }).click();
     await notice.waitFor({ state: "detached" });
+    await expect.poll(() => titles(desktop.page), { timeout: 15_000 }).toContain(mine);
+    await expect
+      .poll(async () => (await serverInbox(token)).find((i) => i.title === mine)?.version, { timeout: 15_000 })
+      .toBe(3);
+    await expect.poll(() => titles(phone.page), { timeout: 45_000 }).toContain(mine);
+    expect(await titles(phone.page)).not.toContain(theirs);
   });
 
   it("captures with the keyboard alone: Ctrl-K from anywhere, type, Enter", async () => {
@@ -400,9 +408,11 @@ describe("every screen, desktop and phone", () => {
       const demoAsked = d.page.waitForResponse((r) => new URL(r.url()).pathname === "/api/demo");
       await d.page.goto("/");
       await d.page.getByLabel("Email or username").waitFor();
-      // No DEMO_LOGIN outside `npm run dev`: the page asked, got a 404 and shows
+      // No DEMO_LOGIN outside `npm run dev`: the page asked, got null and shows
       // no demo login (tests/e2e/dev.test.ts has the other case).
-      expect((await demoAsked).status()).toBe(404);
+      const demoAnswer = await demoAsked;
+      expect(demoAnswer.status()).toBe(200);
+      expect(await demoAnswer.json()).toBeNull();
       if (kind === "desktop") {
         // The checker itself: an unlabeled field must be caught.
         await d.page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<input id="probe">'));

@@ -474,7 +474,17 @@ export async function startStore(h: Harness, user: User = USER): Promise<SyncSto
 /** A whole inbox item, as an optimistic record must be (Mutation<"inbox_item">). */
 export function inboxItem(id: string, title: string, version = 0): InboxItem {
   const at = "2026-01-01T00:00:00.000Z";
-  return { id, version, created_at: at, updated_at: at, title, description: "", tags: [] };
+  return {
+    id,
+    version,
+    created_at: at,
+    updated_at: at,
+    title,
+    description: "",
+    tags: [],
+    done_at: null,
+    archived_at: null,
+  };
 }
 
 export function settingsRecord(sync: { mode?: string; poll_interval_s?: number }): Data {

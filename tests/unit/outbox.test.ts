@@ -166,7 +166,7 @@ describe("rejections", () => {
     expect(h.server.mutations().map((r) => (r.body as { id: string }).id)).toEqual(["bad", "good"]);
     expect(titles(store)).toEqual(["fine"]);
     expect(store.notices()).toEqual([expect.objectContaining({ kind: "rejected" })]);
-    expect(store.notices()[0]!.message).toContain("wasn't saved");
+    expect(store.notices()[0]!.message).toContain("didn't go through");
     // only the accepted one is left, waiting for the feed to reach its cursor
     expect((await h.cache.readOutbox()).map((e) => [e.id, e.state])).toEqual([["good", "committed"]]);
   });
@@ -198,6 +198,19 @@ describe("rejections", () => {
     expect(req.headers.get("if-match")).toBe('"1"');
     expect(store.get("inbox_item", "a")).toMatchObject({ title: "changed elsewhere", version: 2 });
     expect(store.notices()).toEqual([expect.objectContaining({ kind: "conflict" })]);
+    expect(store.status().pending).toBe(0);
+
+    // The losing edit is kept; restoring it sends it again over the winner, guarded by v2.
+    const [notice] = store.notices();
+    expect(notice!.mine).toMatchObject({ entity: "inbox_item", id: "a", method: "PATCH" });
+    expect(notice!.message).toContain("Your version is kept here");
+    await store.restoreMine(notice!.id);
+    expect(store.notices()).toEqual([]);
+    expect(titles(store)).toEqual(["my edit"]);
+    await flush();
+    const again = h.server.mutations()[1]!;
+    expect(again.headers.get("if-match")).toBe('"2"');
+    expect(store.get("inbox_item", "a")).toMatchObject({ title: "my edit", version: 3 });
     expect(store.status().pending).toBe(0);
   });
 

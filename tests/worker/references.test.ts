@@ -114,6 +114,16 @@ describe("references", () => {
     expect(await titles(u, "?q=species%20fifth")).toEqual(["Counterpoint basics"]); // every word
     expect(await titles(u, "?q=caf")).toEqual(["Grocery list"]);
     expect(await titles(u, "?q=mixing")).toEqual(["Mixing checklist"]);
+    // Accents fold both ways; tags and the category are searched too.
+    expect(await titles(u, "?q=cafe%20unicode")).toEqual(["Grocery list"]);
+    await add("Café ☕ playlist notes", "lo-fi", { tags: ["Productivity"], category: "Música" });
+    expect(await titles(u, "?q=cafe")).toEqual(["Café ☕ playlist notes", "Grocery list"]);
+    expect(await titles(u, "?q=" + encodeURIComponent("CAFÉ"))).toHaveLength(2);
+    expect(await titles(u, "?q=productivity")).toEqual(["Café ☕ playlist notes"]);
+    expect(await titles(u, "?q=musica")).toEqual(["Café ☕ playlist notes"]);
+    expect(
+      (await as(u).del(`/api/references/${(await as(u).get("/api/references?q=playlist")).body.items[0].id}`)).status,
+    ).toBe(204);
     expect(await titles(u, "?q=nothing-like-this")).toEqual([]);
     expect(await titles(u, "?q=" + encodeURIComponent("'):* | !(&"))).toHaveLength(4); // no words: no filter, no error
     // Title matches rank above content matches.

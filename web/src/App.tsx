@@ -1,6 +1,7 @@
 import { createEffect, createMemo, createSignal, lazy, Match, onCleanup, onMount, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { api, describeError, HttpError } from "./api/http.ts";
+import { clearCachedReads } from "./api/cached-read.ts";
 import type { User } from "./api/types.ts";
 import { ConnectionIndicator } from "./components/ConnectionIndicator.tsx";
 import { BottomNav, TopNav } from "./components/Nav.tsx";
@@ -13,6 +14,7 @@ import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
 import { SyncContext, useRecords, useSync } from "./ui/sync-context.ts";
 import { screenFromHash, type ScreenProps } from "./screens.ts";
 import { WalletBadge } from "./views/market/WalletBadge.tsx";
+import { FocusWatch } from "./components/FocusWatch.tsx";
 
 // Signed-in visits (the usual case) never need the sign-in form.
 const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));
@@ -38,8 +40,10 @@ export function App() {
     // A new device's first page of records needs only the cookie: asked for beside /me, not after it.
     deps.prefetchFeedStart?.();
     try {
-      const { user } = await api<{ user: User }>("/api/auth/me");
-      await enter(user);
+      // 200 with `null` when signed out (not /me's 401): a signed-out visit logs no console error.
+      const { user } = await api<{ user: User | null }>("/api/auth/session");
+      if (user) await enter(user);
+      else setPhase({ kind: "signed-out" });
     } catch (err) {
       if (err instanceof HttpError && err.status === 401) {
         setPhase({ kind: "signed-out" });
@@ -68,6 +72,7 @@ export function App() {
       /* already signed out or offline: still wipe this device */
     }
     await store.clear();
+    await clearCachedReads();
     setPhase(gone ? { kind: "signed-out", message: gone.message } : { kind: "signed-out" });
   };
 
@@ -155,11 +160,13 @@ function Shell(props: { user: User; onSignOut: ScreenProps["onSignOut"] }) {
           <WalletBadge />
           <ConnectionIndicator />
         </div>
-        <TopNav current={screen().id} user={props.user} onSignOut={props.onSignOut} />
       </header>
+      {/* Tabs under the header on tablets; a side rail from 1024 px (styles.css), so the header stays one row. */}
+      <TopNav current={screen().id} user={props.user} onSignOut={props.onSignOut} />
       <main id="main" ref={(el) => (main = el)} tabindex="-1">
         <Dynamic component={screen().component} settings={settings()} user={props.user} onSignOut={props.onSignOut} />
       </main>
+      <FocusWatch screen={screen().label} settings={settings()} />
       <BottomNav current={screen().id} user={props.user} onSignOut={props.onSignOut} />
       <Notices />
     </div>

@@ -91,6 +91,16 @@ export async function replacePassword(db: Db, userId: string, hash: string, keep
   return result.rows.map((r) => r.id);
 }
 
+/** Names one of the user's device sessions; false when it isn't theirs or isn't a device. */
+export async function renameDevice(db: Db, userId: string, id: string, name: string | null): Promise<boolean> {
+  const rows = await db
+    .update(sessions)
+    .set({ deviceName: name })
+    .where(and(eq(sessions.id, id), eq(sessions.userId, userId), eq(sessions.kind, "device")))
+    .returning({ id: sessions.id });
+  return rows.length > 0;
+}
+
 export async function deleteSession(db: Db, userId: string, id: string): Promise<boolean> {
   const rows = await db
     .delete(sessions)

@@ -115,7 +115,8 @@ export async function recommend(db: Db, userId: string): Promise<Recommendation[
       where ((i.user_id is null and i.active) or (i.user_id = ${userId} and i.active))
         and i.id not in (select item_id from mine)),
     affinity as (
-      select c.id, count(distinct o.id) as shared, min(o.name) as because
+      select c.id, count(distinct o.id) as shared, min(o.name) as because,
+        min((select min(t) from unnest(c.tags) t where t = any(o.tags))) as tag
       from candidates c join owned o on o.tags && c.tags
       group by c.id),
     -- Other users' purchases are out of reach (row-level security): narrow functions return counts only.
@@ -126,7 +127,7 @@ export async function recommend(db: Db, userId: string): Promise<Recommendation[
       select pb.id, pb.buyers from continuum_market_buyers((select coalesce(array_agg(id), '{}') from candidates)) pb)
     select to_jsonb(c) as item,
       round((2 * coalesce(a.shared, 0) + 1.5 * ln(1 + coalesce(co.buyers, 0)) + ln(1 + coalesce(p.buyers, 0)))::numeric, 3)::float8 as score,
-      a.because as tag_because, a.shared, co.because as co_because, co.buyers as co_buyers, p.buyers
+      a.because as tag_because, a.tag as shared_tag, a.shared, co.because as co_because, co.buyers as co_buyers, p.buyers
     from candidates c
     left join affinity a on a.id = c.id
     left join co on co.id = c.id
@@ -141,8 +142,9 @@ export async function recommend(db: Db, userId: string): Promise<Recommendation[
 }
 
 function reasonFor(r: Record<string, unknown>): string {
-  if (r.tag_because) return `Because you own ${String(r.tag_because)}`;
-  if (r.co_because) return `People who bought ${String(r.co_because)} also bought this`;
+  // Say what the two have in common, so the link reads as a reason, not a non sequitur.
+  if (r.tag_because) return `Another ${String(r.shared_tag)} item, like ${String(r.tag_because)}, which you own`;
+  if (r.co_because) return `Often bought by people who also have ${String(r.co_because)}`;
   const buyers = Number(r.buyers ?? 0);
   if (buyers > 0) return `Popular: bought by ${buyers} ${buyers === 1 ? "person" : "people"}`;
   return "New in the market";

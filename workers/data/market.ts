@@ -132,7 +132,7 @@ export const listPurchases = (db: Db, userId: string, q: PageQuery) =>
 // ---- purchases ---------------------------------------------------------------
 
 export const insufficientFunds = (price: number) =>
-  new AppError(409, "insufficient_funds", `You need ${price} coins for this; your balance is too low.`);
+  new AppError(409, "insufficient_funds", `This costs ${price} coins — more than your balance.`);
 export const alreadyOwned = () => new AppError(409, "already_owned", "You already own this item.");
 const idConflict = () => new AppError(409, "id_conflict", "A different record already uses this id.");
 

@@ -13,8 +13,11 @@ const { search: _search, ...listed } = getTableColumns(referenceItems);
  * can't be injected. No words → no text filter.
  */
 export function searchQuery(q: string | undefined): SQL | undefined {
+  // Folded like the column (continuum_unaccent): "Café" and "cafe" are the same word.
   const words = q
-    ?.toLowerCase()
+    ?.normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
     .match(/[\p{L}\p{N}]+/gu)
     ?.slice(0, 16);
   return words?.length ? sql`to_tsquery('simple', ${words.map((w) => `${w}:*`).join(" & ")})` : undefined;

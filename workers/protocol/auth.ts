@@ -37,8 +37,16 @@ export const deviceSessionSchema = z
     name: z.string().nullable(),
     /** `full` (devices, and tokens for any API use) or `mcp` (a token accepted at /mcp only). */
     scope: z.enum(["full", "mcp"]),
+    /** The name the user gave this device (null: none, show the browser and system). */
+    device_name: z.string().nullable(),
   })
   .meta({ id: "DeviceSession" });
+
+/** PUT /api/auth/sessions/{id}: name a device (null clears the name). */
+export const renameDeviceSchema = z.strictObject({
+  device_name: z.union([z.string().trim().min(1).max(60), z.null()]),
+});
+export type RenameDevice = z.infer<typeof renameDeviceSchema>;
 export type DeviceSession = z.infer<typeof deviceSessionSchema>;
 
 export const userToWire = (u: { id: string; email: string; username: string; createdAt: Date }): User => ({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRecord } from "./record";
 import { inboxItems } from "../../db/schema";
-import { pageQuery, recordBase, recordToWire, versionField } from "./common";
+import { iso, pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { LIMITS } from "./rules";
 
 export { normalizeTags } from "./rules";
@@ -17,6 +17,8 @@ export const inboxItemSchema = z
     title: z.string(),
     description: z.string(),
     tags: z.array(z.string()),
+    done_at: z.union([z.string(), z.null()]),
+    archived_at: z.union([z.string(), z.null()]),
   })
   .meta({ id: "InboxItem" });
 export type InboxItem = z.infer<typeof inboxItemSchema>;
@@ -33,6 +35,10 @@ export const updateInboxItemSchema = z.strictObject({
   title: title.optional(),
   description: description.optional(),
   tags: tags.optional(),
+  /** Tick it off (the server stamps the time) or reopen it. */
+  done: z.boolean().optional(),
+  /** Put it away out of the inbox, or bring it back. */
+  archived: z.boolean().optional(),
   ...versionField,
 });
 export type UpdateInboxItem = z.infer<typeof updateInboxItemSchema>;
@@ -40,7 +46,14 @@ export type UpdateInboxItem = z.infer<typeof updateInboxItemSchema>;
 export const listInboxQuery = z.strictObject({ ...pageQuery, tag: tag.optional() });
 
 export function inboxItemToWire(row: typeof inboxItems.$inferSelect): InboxItem {
-  return { ...recordToWire(row), title: row.title, description: row.description, tags: row.tags };
+  return {
+    ...recordToWire(row),
+    title: row.title,
+    description: row.description,
+    tags: row.tags,
+    done_at: iso(row.doneAt),
+    archived_at: iso(row.archivedAt),
+  };
 }
 
 export const inboxItemRecord = defineRecord({

@@ -11,6 +11,7 @@ import {
   listSessions,
   newSessionToken,
   passwordMatches,
+  renameDevice,
 } from "../data/auth";
 import { CONSTRAINT } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
@@ -25,6 +26,7 @@ import {
   deleteAccountSchema,
   deviceSessionSchema,
   loginSchema,
+  renameDeviceSchema,
   signupSchema,
   userSchema,
   userToWire,
@@ -156,6 +158,21 @@ register(
   auth,
   route({
     method: "get",
+    path: "/session",
+    auth: "session-optional",
+    tags,
+    operationId: "currentSession",
+    description:
+      "Who is signed in on this device, or `null`: the app's first request, answered 200 either way so a signed-out visit logs no error.",
+    responses: { 200: jsonContent(z.object({ user: z.union([userSchema, z.null()]) }), "The user, or null") },
+  }),
+  (c) => c.json({ user: c.var.user ? userToWire(c.var.user) : null }),
+);
+
+register(
+  auth,
+  route({
+    method: "get",
     path: "/sessions",
     tags,
     operationId: "listSessions",
@@ -181,8 +198,29 @@ register(
         kind: s.kind,
         name: s.name,
         scope: s.scope,
+        device_name: s.deviceName,
       })),
     });
+  },
+);
+
+register(
+  auth,
+  route({
+    method: "put",
+    path: "/sessions/{id}",
+    tags,
+    operationId: "renameDevice",
+    description: "Gives a signed-in device a name of the user's choosing, so sessions can be told apart.",
+    request: { params: idParam("id"), ...jsonRequest(renameDeviceSchema) },
+    responses: { 204: { description: "Renamed" } },
+    errors: [404, 422],
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { device_name } = c.req.valid("json");
+    if (!isUuid(id) || !(await renameDevice(c.var.db, c.var.user.id, id, device_name))) throw notFound("Device");
+    return c.body(null, 204);
   },
 );
 

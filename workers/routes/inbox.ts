@@ -25,5 +25,11 @@ crudRoutes(inbox, {
   },
   list: listInbox,
   toInsert: (b) => ({ title: b.title, description: b.description ?? "", tags: normalizeTags(b.tags ?? []) }),
-  toUpdate: ({ tags, ...rest }) => ({ ...rest, ...(tags ? { tags: normalizeTags(tags) } : {}) }),
+  toUpdate: ({ tags, done, archived, ...rest }) => ({
+    ...rest,
+    ...(tags ? { tags: normalizeTags(tags) } : {}),
+    // The server stamps the moment: devices' clocks disagree.
+    ...(done === undefined ? {} : { doneAt: done ? new Date() : null }),
+    ...(archived === undefined ? {} : { archivedAt: archived ? new Date() : null }),
+  }),
 });

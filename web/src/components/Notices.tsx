@@ -1,5 +1,17 @@
-import { For } from "solid-js";
+import { For, Show } from "solid-js";
 import { useNotices, useSync } from "../ui/sync-context.ts";
+
+/** What a kept edit changed, in words: `title: “Buy oat milk”`. */
+function describeEdit(body: unknown): string {
+  if (!body || typeof body !== "object") return "";
+  return Object.entries(body as Record<string, unknown>)
+    .filter(([k]) => k !== "version" && k !== "id")
+    .map(([k, v]) => {
+      const text = Array.isArray(v) ? v.join(", ") : typeof v === "string" ? v : JSON.stringify(v);
+      return `${k.replaceAll("_", " ")}: “${text.length > 80 ? `${text.slice(0, 79)}…` : text}”`;
+    })
+    .join(" · ");
+}
 
 /** Sync outcomes the user must hear about (server rejected or overrode a change). */
 export function Notices() {
@@ -11,7 +23,21 @@ export function Notices() {
         <For each={notices()}>
           {(n) => (
             <li class="notice" data-kind={n.kind}>
-              <p>{n.message}</p>
+              <div class="stack tight">
+                <p>{n.message}</p>
+                <Show when={n.mine}>
+                  {(mine) => (
+                    <p class="small" data-testid="kept-edit">
+                      Yours: {describeEdit(mine().body)}
+                    </p>
+                  )}
+                </Show>
+              </div>
+              <Show when={n.mine}>
+                <button type="button" onClick={() => void store.restoreMine(n.id)}>
+                  Use mine
+                </button>
+              </Show>
               <button type="button" class="ghost" onClick={() => store.dismiss(n.id)}>
                 Dismiss
               </button>

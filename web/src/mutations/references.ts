@@ -44,12 +44,15 @@ export function deleteReference(store: SyncStore, ref: Reference) {
  * pinned first, archived hidden unless asked, `q` matches words of title and
  * content by prefix, `tag` case-insensitively, `category` exactly.
  */
+const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
 export function filterReferences(
   all: readonly Reference[],
   f: { q?: string; category?: string; tag?: string; archived?: boolean },
 ): Reference[] {
-  const terms = (f.q ?? "")
-    .toLowerCase()
+  // The server's rules (workers/data/references.ts): accents folded, every
+  // word a prefix of a word in the title, text, tags or category.
+  const terms = fold(f.q ?? "")
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
   const tag = f.tag?.toLowerCase();
@@ -59,7 +62,7 @@ export function filterReferences(
     .filter((r) => !tag || r.tags.some((t) => t.toLowerCase() === tag))
     .filter((r) => {
       if (!terms.length) return true;
-      const words = `${r.title} ${r.content}`.toLowerCase().split(/[^\p{L}\p{N}]+/u);
+      const words = fold(`${r.title} ${r.content} ${r.tags.join(" ")} ${r.category ?? ""}`).split(/[^\p{L}\p{N}]+/u);
       return terms.every((t) => words.some((w) => w.startsWith(t)));
     })
     .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.created_at.localeCompare(a.created_at));

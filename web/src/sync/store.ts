@@ -176,6 +176,30 @@ class Store implements SyncStore {
     this.listeners.emit("notices");
   }
 
+  async restoreMine(noticeId: string): Promise<void> {
+    const mine = this.noticeList.find((n) => n.id === noticeId)?.mine;
+    if (!mine) return;
+    this.dismiss(noticeId);
+    const current = this.get(mine.entity, mine.id) as Data | undefined;
+    if (!current) {
+      this.notice("rejected", `${mine.label} can't be restored — it no longer exists.`);
+      return;
+    }
+    // Over the version that won, guarded by it: a third change meanwhile is a new, visible conflict.
+    const version = Number(current.version);
+    const data = { ...current, ...(mine.body as Data), version: version + 1 } as never;
+    await this.mutate({
+      method: mine.method as Mutation["method"],
+      path: mine.path,
+      body: mine.body,
+      entity: mine.entity,
+      id: mine.id,
+      ifMatch: version,
+      optimistic: { op: "upsert", data },
+      label: mine.label.replace(/^Edit\b/, "Restore"),
+    });
+  }
+
   pullNow(): void {
     void this.transport.pullNow();
   }
@@ -310,12 +334,22 @@ class Store implements SyncStore {
     const hasCurrent = typeof current === "object" && current !== null && typeof (current as Data).id === "string";
     if (hasCurrent) await this.adopt(e.entity, current as Data);
     if (err.code === ErrorCode.version_conflict) {
-      this.notice("conflict", `${e.label} conflicted with a change made elsewhere — server version kept.`);
+      // Keep the losing edit (only a change of fields can be re-applied; a delete is simply refused).
+      const body = e.body && typeof e.body === "object" && e.method !== "DELETE" ? e.body : undefined;
+      const label = e.label ?? "Your change";
+      const mine = body
+        ? { entity: e.entity as EntityName, id: e.id, method: e.method, path: e.path, body, label }
+        : undefined;
+      this.notice(
+        "conflict",
+        `${label} conflicted with a change made elsewhere — server version kept.${mine ? " Your version is kept here." : ""}`,
+        mine,
+      );
     } else if (err.status === 404 && e.method !== "POST") {
       await this.forget(e.entity, e.id);
       this.notice("rejected", `${e.label} wasn't saved — it no longer exists.`);
     } else {
-      this.notice("rejected", `${e.label} wasn't saved: ${err.message}`);
+      this.notice("rejected", `${e.label} didn't go through: ${err.message}`);
     }
   }
 
@@ -354,10 +388,9 @@ class Store implements SyncStore {
 
   // ---- notifications ---------------------------------------------------
 
-  private notice(kind: Notice["kind"], message: string): void {
-    this.noticeList = [...this.noticeList, { id: this.deps.uuid(), kind, message, at: this.deps.now() }].slice(
-      -MAX_NOTICES,
-    );
+  private notice(kind: Notice["kind"], message: string, mine?: Notice["mine"]): void {
+    const n: Notice = { id: this.deps.uuid(), kind, message, at: this.deps.now(), ...(mine ? { mine } : {}) };
+    this.noticeList = [...this.noticeList, n].slice(-MAX_NOTICES);
     this.listeners.emit("notices");
   }
 

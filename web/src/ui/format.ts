@@ -104,7 +104,9 @@ export function describeAgent(ua: string | null): string {
           ? "Chrome"
           : /Safari\//.test(ua)
             ? "Safari"
-            : ua.split(/[\s/]/)[0] || "Unknown client";
+            : /^node\b/.test(ua)
+              ? "Script (Node.js)"
+              : ua.split(/[\s/]/)[0] || "Unknown client";
   const os = /iPhone|iPad|iPod/.test(ua)
     ? "iOS"
     : /Android/.test(ua)

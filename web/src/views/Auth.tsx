@@ -24,8 +24,8 @@ interface DemoLogin {
   password: string;
 }
 
-/** Only a local `npm run dev` has a demo account; elsewhere GET /api/demo is a 404 and nothing shows. */
-const fetchDemo = () => api<DemoLogin>("/api/demo").catch(() => undefined);
+/** Only a local `npm run dev` has a demo account; elsewhere GET /api/demo is null and nothing shows. */
+const fetchDemo = () => api<DemoLogin | null>("/api/demo").catch(() => null);
 
 export function Auth(props: { onAuthed: (user: User) => void; message?: string }) {
   const [mode, setMode] = createSignal<"login" | "signup">("login");

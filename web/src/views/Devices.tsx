@@ -1,4 +1,5 @@
 import { createSignal, For, onMount, Show } from "solid-js";
+import { RenameDevice } from "./RenameDevice.tsx";
 import { api, describeError } from "../api/http.ts";
 import type { DeviceSession } from "../api/types.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
@@ -58,14 +59,23 @@ export default function Devices(props: { onSignOut: () => void }) {
               <li class="card item">
                 <div class="item-main">
                   <h2 class="item-title">
-                    {d.kind === "token" ? `Access token “${d.name}”` : describeAgent(d.user_agent)}
+                    {d.kind === "token" ? `Access token “${d.name}”` : (d.device_name ?? describeAgent(d.user_agent))}
                     <Show when={d.current}>
                       <span class="badge">This device</span>
                     </Show>
                   </h2>
                   <p class="muted small">
+                    <Show when={d.kind === "device" && d.device_name}>{describeAgent(d.user_agent)} · </Show>
                     Last active {relative(d.last_seen_at)} · signed in {dateTime(d.created_at)}
                   </p>
+                  <Show when={d.kind === "device"}>
+                    <RenameDevice
+                      device={d}
+                      onRenamed={(name) =>
+                        setList((l) => l?.map((x) => (x.id === d.id ? { ...x, device_name: name } : x)) ?? null)
+                      }
+                    />
+                  </Show>
                 </div>
                 <div class="item-actions">
                   <Show

@@ -1,7 +1,9 @@
-import { createEffect, createMemo, createSignal, For, lazy, onCleanup, Show } from "solid-js";
+import { createMemo, createSignal, For, lazy, onCleanup, Show } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
-import type { FocusSession } from "../api/types.ts";
+import type { FocusSession, Settings } from "../api/types.ts";
 import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../mutations/focus.ts";
+import { updateSettings } from "../mutations/settings.ts";
+import { createDisclosure } from "../ui/a11y.ts";
 import { clock, dateTime, focusedSeconds, minutes } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
@@ -14,10 +16,11 @@ const PRESETS = [15, 25, 50, 90];
 const MIN_MINUTES = LIMITS.focus.minDurationS / 60;
 const MAX_MINUTES = LIMITS.focus.maxDurationS / 60;
 const HISTORY = 20;
-/** Sessions this tab already asked to complete when their time ran out. */
-const autoCompleted = new Set<string>();
 
-export function Focus() {
+// Completing a session when its time is up, the countdown in the tab title and
+// the "session complete" announcement live in components/FocusWatch.tsx: they
+// work on every screen, not only this one.
+export function Focus(props: { settings: Settings }) {
   const sessions = useRecords("focus_session");
   const running = createMemo(
     () =>
@@ -34,7 +37,7 @@ export function Focus() {
 
   return (
     <Screen id="focus-title" title="Focus">
-      <Show when={running()} fallback={<StartForm />}>
+      <Show when={running()} fallback={<StartForm settings={props.settings} last={sessions()} />}>
         {(s) => <Running session={s()} />}
       </Show>
       <section aria-labelledby="history-title" class="stack">
@@ -65,15 +68,22 @@ export function Focus() {
   );
 }
 
-function StartForm() {
+function StartForm(props: { settings: Settings; last: readonly FocusSession[] }) {
   const store = useSync();
-  const [mins, setMins] = createSignal(25);
+  // Until the user picks: the length of their latest session (on any device), else 25.
+  const latest = createMemo(() => [...props.last].sort((a, b) => b.started_at.localeCompare(a.started_at))[0]);
+  const [picked, setPicked] = createSignal<number | null>(null);
+  const mins = () => picked() ?? (latest() ? Math.round(latest()!.duration_s / 60) : 25);
+  const setMins = (m: number) => setPicked(m);
   const [label, setLabel] = createSignal("");
+  const sound = () => props.settings.ui.focus_sound !== false;
 
   const start = (e: SubmitEvent) => {
     e.preventDefault();
     const m = Math.round(mins());
     if (!(m >= MIN_MINUTES && m <= MAX_MINUTES)) return;
+    // The moment the user wants to know when it ends: ask once (a click is the gesture browsers require).
+    if ("Notification" in window && Notification.permission === "default") void Notification.requestPermission();
     void startFocus(store, m * 60, label().trim());
   };
 
@@ -114,6 +124,21 @@ function StartForm() {
         </Field>
       </div>
       <FocusMusic />
+      <label class="choice">
+        <input
+          type="checkbox"
+          checked={sound()}
+          onChange={(e) =>
+            void updateSettings(store, props.settings, { ui: { focus_sound: e.currentTarget.checked } }, "Focus sound")
+          }
+        />
+        Play a chime when a session ends
+      </label>
+      <p class="small muted">
+        {"Notification" in window && Notification.permission === "denied"
+          ? "Notifications are blocked for this site; you'll see a summary here when a session ends."
+          : "When a session ends you get a notification (if you allow it) and a summary here."}
+      </p>
       <div>
         <button type="submit" class="primary">
           Start focus
@@ -135,23 +160,7 @@ function Running(props: { session: FocusSession }) {
   const done = createMemo(() => s().status === "active" && remaining() <= 0);
   const progress = createMemo(() => Math.min(1, 1 - remaining() / s().duration_s));
 
-  // Time's up: whichever visible device sees it first completes the session.
-  // The key is derived from the session, so several devices doing it at once
-  // replay one request instead of conflicting.
-  createEffect(() => {
-    now(); // re-check each tick: a hidden tab completes once it becomes visible
-    const id = s().id;
-    if (done() && document.visibilityState === "visible" && !autoCompleted.has(id)) {
-      autoCompleted.add(id);
-      void endFocus(store, s(), "complete", { key: `focus-complete-${id}` });
-    }
-  });
-
-  const title = document.title;
-  createEffect(() => {
-    document.title = `${clock(remaining())} · ${s().status === "paused" ? "Paused" : "Focus"} — Continuum`;
-  });
-  onCleanup(() => (document.title = title));
+  const abandon = createDisclosure();
 
   return (
     <div class="card focus-running stack" data-status={s().status}>
@@ -184,9 +193,30 @@ function Running(props: { session: FocusSession }) {
         <button type="button" onClick={() => void endFocus(store, s(), "complete")}>
           Complete
         </button>
-        <button type="button" class="ghost danger" onClick={() => void endFocus(store, s(), "abandon")}>
-          Abandon
-        </button>
+        <Show
+          when={abandon.isOpen()}
+          fallback={
+            <button type="button" class="ghost danger" ref={abandon.opener} onClick={abandon.open}>
+              Abandon
+            </button>
+          }
+        >
+          <span class="confirm row wrap" role="group" aria-label="Confirm: abandon this session">
+            <span class="small">Abandon this session? It ends without coins.</span>
+            <button
+              type="button"
+              class="danger"
+              ref={(el) => queueMicrotask(() => el.focus())}
+              onClick={() => void endFocus(store, s(), "abandon")}
+              onKeyDown={(e) => e.key === "Escape" && abandon.close()}
+            >
+              Yes, abandon
+            </button>
+            <button type="button" class="ghost" onClick={abandon.close}>
+              Keep going
+            </button>
+          </span>
+        </Show>
       </div>
       <FocusMusic session={s()} />
     </div>

@@ -1,56 +1,115 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
-import type { InboxItem } from "../api/types.ts";
+import type { InboxItem, Settings } from "../api/types.ts";
+import { FirstRunGuide } from "./FirstRunGuide.tsx";
+import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { SHORTCUT } from "../components/Omnibar.tsx";
 import { TagList } from "../components/TagList.tsx";
-import { deleteInboxItem, updateInboxItem } from "../mutations/inbox.ts";
+import { deleteInboxItem, setInboxState, updateInboxItem } from "../mutations/inbox.ts";
 import { parseTagList } from "../ui/capture.ts";
 import { createDisclosure } from "../ui/a11y.ts";
 import { count, relative } from "../ui/format.ts";
+import { matches } from "../ui/search.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
 import { Field, FormButtons, TagsField } from "../components/fields.tsx";
 
-export function Inbox() {
+type Shown = "open" | "done" | "archived";
+type Order = "newest" | "oldest" | "title";
+const SHOWN: Record<Shown, { label: string; test: (i: InboxItem) => boolean; noun: string }> = {
+  open: { label: "To do", test: (i) => !i.done_at && !i.archived_at, noun: "open" },
+  done: { label: "Done", test: (i) => !!i.done_at && !i.archived_at, noun: "done" },
+  archived: { label: "Archived", test: (i) => !!i.archived_at, noun: "archived" },
+};
+const ORDER: Record<Order, { label: string; compare: (a: InboxItem, b: InboxItem) => number }> = {
+  newest: { label: "Newest first", compare: (a, b) => b.created_at.localeCompare(a.created_at) },
+  oldest: { label: "Oldest first", compare: (a, b) => a.created_at.localeCompare(b.created_at) },
+  title: { label: "Title A–Z", compare: (a, b) => a.title.localeCompare(b.title, undefined, { sensitivity: "base" }) },
+};
+const items_ = (n: number) => `${count(n)} ${n === 1 ? "item" : "items"}`;
+
+export function Inbox(props: { settings: Settings }) {
   const items = useRecords("inbox_item");
   const [tag, setTag] = createSignal("");
+  const [query, setQuery] = createSignal("");
+  const [shown, setShown] = createSignal<Shown>("open");
+  const [order, setOrder] = createSignal<Order>("newest");
 
-  const sorted = createMemo(() => [...items()].sort((a, b) => b.created_at.localeCompare(a.created_at)));
+  const inView = createMemo(() => items().filter(SHOWN[shown()].test));
   const tagCounts = createMemo(() => {
     const counts = new Map<string, number>();
-    for (const i of items()) for (const t of i.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
-    return [...counts].sort((a, b) => a[0].localeCompare(b[0]));
+    for (const i of inView()) for (const t of i.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    // Natural order: #t2 before #t10.
+    return [...counts].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
   });
-  const visible = createMemo(() => (tag() ? sorted().filter((i) => i.tags.includes(tag())) : sorted()));
+  const visible = createMemo(() =>
+    inView()
+      .filter((i) => (!tag() || i.tags.includes(tag())) && matches(query(), [i.title, i.description, ...i.tags]))
+      .sort(ORDER[order()].compare),
+  );
+  const filtered = () => !!(tag() || query().trim());
 
   return (
     <Screen
       id="inbox-title"
       title="Inbox"
       actions={
+        <a class="small" href="#/assistant">
+          Todos from the assistant →
+        </a>
+      }
+    >
+      <FirstRunGuide settings={props.settings} />
+      <div class="row wrap inbox-tools" role="group" aria-label="Find and sort">
+        <div class="field inline grow">
+          <label for="inbox-search">Search</label>
+          <input
+            id="inbox-search"
+            type="search"
+            placeholder="Words or #tags"
+            value={query()}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
+        </div>
         <div class="field inline">
-          <label for="inbox-tag">Filter by tag</label>
+          <label for="inbox-show">Show</label>
+          <select id="inbox-show" value={shown()} onChange={(e) => setShown(e.currentTarget.value as Shown)}>
+            <For each={Object.entries(SHOWN)}>{([k, v]) => <option value={k}>{v.label}</option>}</For>
+          </select>
+        </div>
+        <div class="field inline">
+          <label for="inbox-sort">Sort</label>
+          <select id="inbox-sort" value={order()} onChange={(e) => setOrder(e.currentTarget.value as Order)}>
+            <For each={Object.entries(ORDER)}>{([k, v]) => <option value={k}>{v.label}</option>}</For>
+          </select>
+        </div>
+        <div class="field inline">
+          <label for="inbox-tag">Tag</label>
           <select id="inbox-tag" value={tag()} onChange={(e) => setTag(e.currentTarget.value)}>
             <option value="">All tags</option>
             <For each={tagCounts()}>{([t, n]) => <option value={t}>{`#${t} (${n})`}</option>}</For>
           </select>
         </div>
-      }
-    >
-      <p class="muted" aria-live="polite">
-        {tag()
-          ? `${count(visible().length)} of ${count(items().length)} items tagged #${tag()}`
-          : `${count(items().length)} items`}
+      </div>
+      <p class="muted" aria-live="polite" data-testid="inbox-count">
+        {filtered()
+          ? `${count(visible().length)} of ${items_(inView().length)}${tag() ? ` tagged #${tag()}` : ""}`
+          : `${items_(inView().length)} ${SHOWN[shown()].noun}`}
       </p>
 
       <Show
         when={visible().length}
         fallback={
           <div class="empty card">
-            <p>{tag() ? `Nothing tagged #${tag()}.` : "Nothing captured yet."}</p>
-            <p class="muted">
-              Press <kbd>{SHORTCUT}</kbd> anywhere, type, and hit Enter. Words like <code>#errands</code> become tags.
-            </p>
+            <Show
+              when={!filtered() && shown() === "open"}
+              fallback={<p>{filtered() ? "Nothing matches." : `Nothing ${SHOWN[shown()].noun}.`}</p>}
+            >
+              <p>{items().length ? "All done. Nice." : "Nothing captured yet."}</p>
+              <p class="muted">
+                Press <kbd>{SHORTCUT}</kbd> anywhere, type, and hit Enter. Words like <code>#errands</code> become tags.
+              </p>
+            </Show>
           </div>
         }
       >
@@ -67,13 +126,22 @@ export function Inbox() {
 function InboxRow(props: { item: InboxItem; onTag: (t: string) => void }) {
   const store = useSync();
   const editor = createDisclosure();
+  const backToList = () => document.getElementById("inbox-title")?.focus();
 
   return (
-    <li class="card item">
+    <li class="card item" data-done={props.item.done_at ? "true" : undefined}>
       <Show
         when={editor.isOpen()}
         fallback={
           <>
+            <input
+              type="checkbox"
+              class="item-check"
+              id={`done-${props.item.id}`}
+              checked={!!props.item.done_at}
+              aria-label={`Done: ${props.item.title}`}
+              onChange={(e) => void setInboxState(store, props.item, { done: e.currentTarget.checked })}
+            />
             <div class="item-main">
               <h2 class="item-title">{props.item.title}</h2>
               <Show when={props.item.description}>
@@ -92,14 +160,22 @@ function InboxRow(props: { item: InboxItem; onTag: (t: string) => void }) {
               </button>
               <button
                 type="button"
-                class="ghost danger"
+                class="ghost"
                 onClick={() => {
-                  void deleteInboxItem(store, props.item);
-                  document.getElementById("inbox-title")?.focus();
+                  void setInboxState(store, props.item, { archived: !props.item.archived_at });
+                  backToList();
                 }}
               >
-                Delete<span class="sr-only"> “{props.item.title}”</span>
+                {props.item.archived_at ? "Unarchive" : "Archive"}
+                <span class="sr-only"> “{props.item.title}”</span>
               </button>
+              <ConfirmDelete
+                what={`“${props.item.title}”`}
+                onConfirm={() => {
+                  void deleteInboxItem(store, props.item);
+                  backToList();
+                }}
+              />
             </div>
           </>
         }

@@ -32,10 +32,17 @@ export default function Assistant() {
   const selected = createMemo(() => picked() || sorted()[0]?.id || "");
 
   const start = async () => {
+    // An untouched conversation is already open: use it rather than pile up empty ones.
+    const current = sorted().find((c) => c.id === selected());
+    if (current && current.version === 1 && current.status === "idle") {
+      document.querySelector<HTMLElement>(".composer textarea")?.focus();
+      return;
+    }
     setCreating(true);
     setError("");
     try {
       const c = await createConversation();
+      store.pullNow(); // into the list now, not at the next poll
       location.hash = `#/assistant/${c.id}`;
     } catch (err) {
       setError(describeError(err));

@@ -6,8 +6,9 @@
 import { createEffect, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
 import { describeError, HttpError } from "../../api/http.ts";
 import type { ConversationState, StateMessage } from "../../api/types.ts";
-import { approveTools, fetchState, sendMessage } from "../../mutations/assistant.ts";
-import { useRecords, useStatus } from "../../ui/sync-context.ts";
+import { approveTools, deleteConversation, fetchState, sendMessage } from "../../mutations/assistant.ts";
+import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
+import { useRecords, useStatus, useSync } from "../../ui/sync-context.ts";
 import { startPoller } from "./state-poller.ts";
 import { CALL_TEXT, STATUS_TEXT, TOOL_TEXT } from "./status.ts";
 import { LIMITS } from "@protocol/rules.ts";
@@ -18,6 +19,7 @@ export function Thread(props: { id: string }) {
   const [sending, setSending] = createSignal(false);
   const [gone, setGone] = createSignal(false);
   const link = useStatus();
+  const store = useSync();
   const conversations = useRecords("conversation");
   let etag: string | null = null;
   let input: HTMLTextAreaElement | undefined;
@@ -67,6 +69,10 @@ export function Thread(props: { id: string }) {
     setError("");
     try {
       adopt(await run());
+      // What the action wrote (a todo, a focus session, this conversation's
+      // place in the list) is in the feed now: fetch it here at once, not at
+      // the next poll — other devices hear it over their sockets.
+      store.pullNow();
     } catch (err) {
       setError(describeError(err));
       poller.nudge();
@@ -98,6 +104,17 @@ export function Thread(props: { id: string }) {
           <h2 id="thread-title" class="panel-title">
             {state()?.conversation.title ?? "Conversation"}
           </h2>
+          <ConfirmDelete
+            what="this conversation"
+            onConfirm={() => {
+              void deleteConversation(props.id)
+                .then(() => {
+                  store.pullNow();
+                  location.hash = "#/assistant";
+                })
+                .catch((err: unknown) => setError(describeError(err)));
+            }}
+          />
           <p class="thread-status" role="status">
             <span class="badge" data-status={state()?.status}>
               {state() ? STATUS_TEXT[state()!.status] : "Loading…"}
@@ -137,7 +154,9 @@ export function Thread(props: { id: string }) {
             rows="2"
             maxLength={LIMITS.assistant.message}
             placeholder={
-              state()?.status === "awaiting_approval" ? "Approve or deny the pending call first" : "add todo buy milk"
+              state()?.status === "awaiting_approval"
+                ? "Approve or deny the pending call first"
+                : "Try: add todo buy milk"
             }
             onKeyDown={(e) => {
               if (e.key === "Enter" && !e.shiftKey) {

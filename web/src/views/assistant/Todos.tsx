@@ -4,6 +4,7 @@ import { createMemo, For, Show } from "solid-js";
 import { createTodo, deleteTodo, updateTodo } from "../../mutations/assistant.ts";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 import { LIMITS } from "@protocol/rules.ts";
+import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 
 export function Todos() {
   const store = useSync();
@@ -26,6 +27,9 @@ export function Todos() {
       <h2 id="todos-title" class="panel-title">
         Todos
       </h2>
+      <p class="small muted">
+        The assistant's list. Captured notes live in the <a href="#/inbox">Inbox</a>.
+      </p>
       <form class="row" onSubmit={add}>
         <label for="todo-new" class="sr-only">
           New todo
@@ -47,9 +51,7 @@ export function Todos() {
                   onChange={(e) => void updateTodo(store, t, { done: e.currentTarget.checked })}
                 />
                 <label for={`todo-${t.id}`}>{t.title}</label>
-                <button type="button" class="ghost danger small" onClick={() => void deleteTodo(store, t)}>
-                  Delete<span class="sr-only"> “{t.title}”</span>
-                </button>
+                <ConfirmDelete what={`“${t.title}”`} onConfirm={() => void deleteTodo(store, t)} />
               </li>
             )}
           </For>

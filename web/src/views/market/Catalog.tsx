@@ -10,6 +10,7 @@ export function Catalog(props: {
   error: unknown;
   balance: number | undefined;
   purchases: readonly ShownPurchase[];
+  onBuy: (item: MarketItem) => void;
 }) {
   const [tag, setTag] = createSignal("");
   const tags = createMemo(() => [...new Set(props.items.flatMap((i) => i.tags))].sort());
@@ -47,7 +48,7 @@ export function Catalog(props: {
                   </p>
                 </div>
                 <div class="item-buy">
-                  <BuyButton item={item} balance={props.balance} purchases={props.purchases} />
+                  <BuyButton item={item} balance={props.balance} purchases={props.purchases} onBuy={props.onBuy} />
                 </div>
               </li>
             )}

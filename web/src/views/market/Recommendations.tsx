@@ -1,5 +1,5 @@
 import { For, Show } from "solid-js";
-import type { Recommendation } from "../../api/types.ts";
+import type { MarketItem, Recommendation } from "../../api/types.ts";
 import type { ShownPurchase } from "../../mutations/market.ts";
 import { BuyButton } from "./BuyButton.tsx";
 
@@ -8,6 +8,7 @@ export function Recommendations(props: {
   error: unknown;
   balance: number | undefined;
   purchases: readonly ShownPurchase[];
+  onBuy: (item: MarketItem) => void;
 }) {
   return (
     <Show when={props.items?.length && !props.error}>
@@ -22,7 +23,7 @@ export function Recommendations(props: {
                   <p class="small muted">{r.reason}</p>
                 </div>
                 <div class="item-buy">
-                  <BuyButton item={r.item} balance={props.balance} purchases={props.purchases} />
+                  <BuyButton item={r.item} balance={props.balance} purchases={props.purchases} onBuy={props.onBuy} />
                 </div>
               </li>
             )}

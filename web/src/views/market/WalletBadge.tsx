@@ -1,17 +1,22 @@
 // The balance in the header (in the initial bundle, so kept tiny): the
 // server-confirmed wallet record, live over the socket or on the next poll,
-// and a short "+N coins" announcement when coins arrive from anywhere.
+// and a short "+N coins — why" note when coins are earned while this page is
+// open. Rows this device already cached are not news, and neither are rows
+// older than the page that the first pull after signing in brings: a reload
+// or a sign-in never replays old earnings.
 import { createEffect, createSignal, onCleanup, Show } from "solid-js";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 
-/** Earnings older than this when they first reach this device are history, not news. */
-const FRESH_MS = 120_000;
+/** Clock slack between this device's estimate of server time and the row's stamp. */
+const SLACK_MS = 5_000;
 
 export function WalletBadge() {
   const store = useSync();
   const wallets = useRecords("wallet");
   const ledger = useRecords("market_transaction");
   const [toast, setToast] = createSignal("");
+  const openedAt = store.serverNow() - SLACK_MS;
+  // What this device already holds (its cache, loaded before the shell renders) is not news either.
   const seen = new Set(ledger().map((t) => t.id));
   let timer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(timer));
@@ -19,16 +24,19 @@ export function WalletBadge() {
   // The list is a reconciled store (stable identity): iterating it tracks new rows.
   createEffect(() => {
     let earned = 0;
+    const why: string[] = [];
     for (const t of ledger()) {
       if (seen.has(t.id)) continue;
       seen.add(t.id);
-      if (t.amount > 0 && t.kind === "earn" && store.serverNow() - Date.parse(t.created_at) < FRESH_MS)
+      if (t.amount > 0 && t.kind === "earn" && Date.parse(t.created_at) >= openedAt) {
         earned += t.amount;
+        why.push(t.description.replace(/^Achievement: /, ""));
+      }
     }
     if (!earned) return;
-    setToast(`+${earned} coins`);
+    setToast(`+${earned} coins — ${why.join(", ")}`);
     clearTimeout(timer);
-    timer = setTimeout(() => setToast(""), 6000);
+    timer = setTimeout(() => setToast(""), 8000);
   });
 
   return (

@@ -52,7 +52,7 @@ export default function References() {
           <input
             id="ref-search"
             type="search"
-            placeholder="Words in the title or text"
+            placeholder="Words, tags or a category"
             value={q()}
             onInput={(e) => setQ(e.currentTarget.value)}
           />

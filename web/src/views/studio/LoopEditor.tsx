@@ -11,6 +11,7 @@ import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { createLoop, deleteLoop, updateLoop } from "../../mutations/studio.ts";
 import { useSync } from "../../ui/sync-context.ts";
 import { Counters, countPlay, PlayButton, RemixOf } from "./common.tsx";
+import { usePlayer } from "./player.ts";
 import { ErrorAlert } from "../../components/ErrorAlert.tsx";
 
 const L = LIMITS.loop;
@@ -45,6 +46,13 @@ export function LoopEditor(props: {
   const [remixable, setRemixable] = createSignal(l?.remixable ?? false);
   const [error, setError] = createSignal("");
 
+  // The step playing now, when this editor's Play is what plays: one step per eighth note, repeating.
+  const player = usePlayer();
+  const activeStep = () => {
+    const beat = player.beat();
+    if (player.playing() !== `editor-${props.loop?.id ?? "new"}` || beat === null || !icons().length) return -1;
+    return Math.floor(beat * 2) % icons().length;
+  };
   const slotCount = () => (perBeat() ? bars() * BEATS_PER_BAR : bars());
   const chords = createMemo(() => {
     const out: string[] = [];
@@ -218,38 +226,53 @@ export function LoopEditor(props: {
         </fieldset>
 
         <fieldset class="stack">
-          <legend>Beat (one icon per eighth note, repeating)</legend>
-          <div class="row wrap" role="group" aria-label="Add to the beat">
+          <legend>Beat (one step per eighth note, repeating)</legend>
+          <div class="row wrap" role="group" aria-label="Add a step">
             <For each={ICONS}>
               {(icon) => (
                 <button
                   type="button"
-                  class="ghost icon-btn"
+                  class="ghost step-add"
                   disabled={icons().length >= MAX_ICONS}
                   onClick={() => setIcons((s) => [...s, icon])}
                 >
-                  <span aria-hidden="true">{icon}</span>
-                  <span class="sr-only">Add {ICON_SOUNDS[icon]}</span>
+                  +{" "}
+                  <span class="step-icon" aria-hidden="true">
+                    {icon}
+                  </span>{" "}
+                  Add {ICON_SOUNDS[icon]}
                 </button>
               )}
             </For>
           </div>
-          <ol class="icon-seq row wrap" role="list" aria-label="Beat">
+          <ol class="step-grid" role="list" aria-label="Beat steps" data-testid="beat-steps">
             <Index each={icons()}>
-              {(icon, i) => (
-                <li>
-                  <button
-                    type="button"
-                    class="ghost icon-btn"
-                    onClick={() => setIcons((s) => s.filter((_, j) => j !== i))}
-                  >
-                    <span aria-hidden="true">{icon()}</span>
-                    <span class="sr-only">
-                      Remove step {i + 1} ({ICON_SOUNDS[icon() as keyof typeof ICON_SOUNDS] ?? icon()})
+              {(icon, i) => {
+                const sound = () => ICON_SOUNDS[icon() as keyof typeof ICON_SOUNDS] ?? icon();
+                return (
+                  <li class="step" data-active={activeStep() === i ? "true" : undefined}>
+                    <span class="step-number small muted" aria-hidden="true">
+                      {i + 1}
                     </span>
-                  </button>
-                </li>
-              )}
+                    <span class="step-name">
+                      <span class="step-icon" aria-hidden="true">
+                        {icon()}
+                      </span>{" "}
+                      {sound()}
+                    </span>
+                    <button
+                      type="button"
+                      class="ghost small step-remove"
+                      onClick={() => setIcons((s) => s.filter((_, j) => j !== i))}
+                    >
+                      <span aria-hidden="true">×</span>
+                      <span class="sr-only">
+                        Remove step {i + 1} ({sound()})
+                      </span>
+                    </button>
+                  </li>
+                );
+              }}
             </Index>
           </ol>
         </fieldset>

@@ -1,7 +1,7 @@
 // #/studio: the loop studio — own loops (#/studio), the public feed
 // (#/studio/feed) and songs (#/studio/songs). Loaded lazily: the audio engine
 // and these views stay out of the initial bundle.
-import { createSignal, Match, onCleanup, onMount, Switch } from "solid-js";
+import { createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import type { User } from "../../api/types.ts";
 import { focusHeadingAfterNav } from "../../ui/a11y.ts";
 import { Feed } from "./Feed.tsx";
@@ -36,14 +36,13 @@ export default function Studio(props: { user: User }) {
           <h1 id="studio-title" tabindex="-1">
             Studio
           </h1>
-          <meter
-            class="studio-meter"
-            aria-label="Output level"
-            data-testid="output-level"
-            min={0}
-            max={1}
-            value={player.level()}
-          />
+          {/* Only while something plays: an idle meter is an empty bar that looks broken. */}
+          <Show when={player.playing()}>
+            <label class="studio-level small">
+              Level
+              <meter class="studio-meter" data-testid="output-level" min={0} max={1} value={player.level()} />
+            </label>
+          </Show>
         </header>
         <nav aria-label="Studio">
           <ul role="list" class="studio-tabs">

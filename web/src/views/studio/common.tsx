@@ -2,26 +2,51 @@
 import { Show } from "solid-js";
 import { api } from "../../api/http.ts";
 import type { Loop } from "../../api/types.ts";
-import type { Pattern } from "../../audio/pattern.ts";
+import { BEATS_PER_BAR, type Pattern } from "../../audio/pattern.ts";
 import { usePlayer } from "./player.ts";
 
 export function PlayButton(props: { id: string; name: string; pattern: () => Pattern; onPlay?: () => void }) {
   const player = usePlayer();
   const on = () => player.playing() === props.id;
   return (
-    <button
-      type="button"
-      class="play"
-      aria-pressed={on()}
-      data-testid="play"
-      onClick={() => {
-        if (!on()) props.onPlay?.();
-        void player.toggle(props.id, props.pattern);
-      }}
-    >
-      <span aria-hidden="true">{on() ? "■" : "▶"}</span> {on() ? "Stop" : "Play"}
-      <span class="sr-only"> {props.name}</span>
-    </button>
+    <span class="play-group">
+      <button
+        type="button"
+        class="play"
+        aria-pressed={on()}
+        data-testid="play"
+        onClick={() => {
+          if (!on()) props.onPlay?.();
+          void player.toggle(props.id, props.pattern);
+        }}
+      >
+        <span aria-hidden="true">{on() ? "■" : "▶"}</span> {on() ? "Stop" : "Play"}
+        <span class="sr-only"> {props.name}</span>
+      </button>
+      <Show when={on()}>
+        <Playhead />
+      </Show>
+    </span>
+  );
+}
+
+/**
+ * Where playback is: a bar that sweeps across one pass and "Bar 2 · beat 3".
+ * Hidden from screen readers (it changes many times a second); the Stop button says it is playing.
+ */
+export function Playhead() {
+  const player = usePlayer();
+  const at = () => player.beat() ?? 0;
+  const whole = () => Math.floor(at());
+  return (
+    <span class="playhead" aria-hidden="true" data-testid="playhead">
+      <span class="playhead-track">
+        <span class="playhead-fill" style={{ transform: `scaleX(${player.beats() ? at() / player.beats() : 0})` }} />
+      </span>
+      <span class="small muted playhead-text">
+        Bar {Math.floor(whole() / BEATS_PER_BAR) + 1} · beat {(whole() % BEATS_PER_BAR) + 1}
+      </span>
+    </span>
   );
 }
 

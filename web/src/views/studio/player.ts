@@ -10,6 +10,10 @@ export interface Player {
   playing: () => string | null;
   /** 0–1 output level while playing. */
   level: () => number;
+  /** The beat now playing within the pass (fractional), or null when stopped. */
+  beat: () => number | null;
+  /** Beats in one pass of what is playing (0 when stopped). */
+  beats: () => number;
   toggle(id: string, pattern: () => Pattern): Promise<void>;
   stop(): void;
 }
@@ -17,14 +21,18 @@ export interface Player {
 export function createPlayer(): Player {
   const [playing, setPlaying] = createSignal<string | null>(null);
   const [lvl, setLvl] = createSignal(0);
+  const [beat, setBeat] = createSignal<number | null>(null);
+  const [beats, setBeats] = createSignal(0);
   let engine: LoopPlayer | null = null;
   let frame = 0;
   const meter = () => {
     if (!engine?.playing) {
       setLvl(0);
+      setBeat(null);
       return;
     }
     setLvl(Math.min(1, level(engine.analyser) * 4));
+    setBeat(engine.position());
     frame = requestAnimationFrame(meter);
   };
   const stop = () => {
@@ -32,18 +40,23 @@ export function createPlayer(): Player {
     cancelAnimationFrame(frame);
     setPlaying(null);
     setLvl(0);
+    setBeat(null);
   };
   onCleanup(stop);
   return {
     playing,
     level: lvl,
+    beat,
+    beats,
     stop,
     async toggle(id, pattern) {
       if (playing() === id) return stop();
       // Created on the click, so the browser lets it make sound.
       engine ??= new LoopPlayer(await audioContext(), () => stop());
       cancelAnimationFrame(frame);
-      engine.play(pattern());
+      const p = pattern();
+      engine.play(p);
+      setBeats(p.beats);
       setPlaying(engine.playing ? id : null);
       frame = requestAnimationFrame(meter);
     },

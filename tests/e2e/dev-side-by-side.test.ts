@@ -1,0 +1,111 @@
+/**
+ * Two checkouts' `npm run dev` side by side, each with its own embedded
+ * Postgres (no DATABASE_URL): the second finds 54329 taken and takes another
+ * port by itself; PG_PORT pins the port (a taken one is one plain line); and
+ * `npm run clean` removes exactly this checkout's cluster, wherever it lives.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/local-db.ts";
+import { ROOT } from "../../scripts/wrangler-dev.ts";
+
+const states = [0, 1].map(() => mkdtempSync(path.join(tmpdir(), "continuum-side-by-side-")));
+const children: ChildProcess[] = [];
+
+async function stop(c: ChildProcess) {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once("exit", r));
+  c.kill("SIGTERM"); // dev.ts stops wrangler, the relay and Postgres
+  await exited;
+}
+
+afterAll(async () => {
+  for (const c of children) await stop(c);
+  for (const s of states) rmSync(s, { recursive: true, force: true });
+});
+
+function run(script: string, env: Record<string, string>) {
+  const { DATABASE_URL: _drop, ...rest } = process.env;
+  const child = spawn(process.execPath, [path.join(ROOT, script)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...rest, ...env },
+  });
+  children.push(child);
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number>((r) => child.once("exit", (code) => r(code ?? 1)));
+  return { child, output: () => out, exited };
+}
+
+const ready = (r: ReturnType<typeof run>) =>
+  expect
+    .poll(() => r.output() + (r.child.exitCode === null ? "" : "\n(exited)"), { timeout: 300_000, interval: 500 })
+    .toMatch(/Continuum is running at http:\/\/localhost:(\d+)|\(exited\)/);
+
+const pgOf = (out: string) => {
+  const m = out.match(/embedded Postgres on port (\d+) \(data in ([^)]+)\)/);
+  if (!m) throw new Error(`no Postgres line in:\n${out}`);
+  return { port: Number(m[1]), dataDir: path.resolve(ROOT, m[2]!) };
+};
+
+describe("two checkouts run npm run dev side by side", () => {
+  it("a taken PG_PORT is one plain line and exit 1", async () => {
+    const holder = createServer();
+    const port = await new Promise<number>((r) =>
+      holder.listen(0, "127.0.0.1", () => r((holder.address() as { port: number }).port)),
+    );
+    try {
+      const r = run("scripts/dev.ts", {
+        DEV_STATE_DIR: states[0]!,
+        PORT: String(await freePort()),
+        PG_PORT: String(port),
+      });
+      expect(await r.exited).toBe(1);
+      expect(r.output()).toContain(`port ${port}`);
+      expect(r.output()).toContain("set PG_PORT to another port");
+      expect(r.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it("both serve, on different Postgres ports; clean removes one checkout's database only", async () => {
+    const a = run("scripts/dev.ts", { DEV_STATE_DIR: states[0]!, PORT: String(await freePort()) });
+    await ready(a);
+    const b = run("scripts/dev.ts", { DEV_STATE_DIR: states[1]!, PORT: String(await freePort()) });
+    await ready(b);
+    const [pa, pb] = [pgOf(a.output()), pgOf(b.output())];
+    expect(pa.port).not.toBe(pb.port);
+    expect(pa.dataDir).not.toBe(pb.dataDir);
+    for (const r of [a, b]) {
+      const url = r.output().match(/Continuum is running at (http:\/\/localhost:\d+)/)![1]!;
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    }
+
+    // clean refuses while dev runs, then removes that checkout's cluster and nothing else.
+    const busy = run("scripts/clean.ts", { DEV_STATE_DIR: states[0]! });
+    expect(await busy.exited).toBe(1);
+    expect(busy.output()).toContain("is running in this checkout");
+    expect(existsSync(pa.dataDir)).toBe(true);
+
+    await stop(a.child);
+    const clean = run("scripts/clean.ts", { DEV_STATE_DIR: states[0]! });
+    expect(await clean.exited).toBe(0);
+    expect(clean.output()).toContain(`removed ${pa.dataDir}`);
+    expect(existsSync(pa.dataDir)).toBe(false);
+    expect(existsSync(pb.dataDir)).toBe(true);
+    const again = run("scripts/clean.ts", { DEV_STATE_DIR: states[0]! });
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toContain("nothing to remove");
+
+    await stop(b.child);
+    expect(await run("scripts/clean.ts", { DEV_STATE_DIR: states[1]! }).exited).toBe(0);
+    expect(existsSync(pb.dataDir)).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+// "Name this device": an inline form on a Devices row, so identical
+// "Chrome on Linux" sessions can be told apart ("Work laptop", "Kitchen iPad").
+import { createSignal, Show } from "solid-js";
+import { api, describeError } from "../api/http.ts";
+import type { DeviceSession } from "../api/types.ts";
+import { createDisclosure } from "../ui/a11y.ts";
+
+const MAX = 60;
+
+export function RenameDevice(props: { device: DeviceSession; onRenamed: (name: string | null) => void }) {
+  const editor = createDisclosure();
+  const [error, setError] = createSignal("");
+  const fieldId = `device-name-${props.device.id}`;
+  const save = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const value = String(new FormData(e.currentTarget as HTMLFormElement).get("name") ?? "").trim();
+    const name = value || null;
+    try {
+      await api<void>(`/api/auth/sessions/${encodeURIComponent(props.device.id)}`, {
+        method: "PUT",
+        body: { device_name: name },
+      });
+      props.onRenamed(name);
+      editor.close();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  return (
+    <Show
+      when={editor.isOpen()}
+      fallback={
+        <button type="button" class="ghost small link-like" ref={editor.opener} onClick={editor.open}>
+          {props.device.device_name ? "Rename" : "Name this device"}
+          <span class="sr-only"> ({props.device.device_name ?? "unnamed"})</span>
+        </button>
+      }
+    >
+      <form class="row wrap" onSubmit={(e) => void save(e)} onKeyDown={(e) => e.key === "Escape" && editor.close()}>
+        <label for={fieldId} class="sr-only">
+          Device name
+        </label>
+        <input
+          id={fieldId}
+          name="name"
+          maxlength={MAX}
+          placeholder="e.g. Work laptop"
+          value={props.device.device_name ?? ""}
+          ref={(el) => queueMicrotask(() => el.focus())}
+        />
+        <button type="submit">Save</button>
+        <button type="button" class="ghost" onClick={editor.close}>
+          Cancel
+        </button>
+        <p class="form-error" role="alert">
+          {error()}
+        </p>
+      </form>
+    </Show>
+  );
+}
