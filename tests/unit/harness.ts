@@ -371,7 +371,8 @@ export class FakeServer {
 /** The fields a server record of `entity` always has (dates at the fake clock's now). */
 function defaultsOf(entity: string, now: number): Data {
   const at = new Date(now).toISOString();
-  if (entity === "inbox_item") return { created_at: at, updated_at: at, description: "", tags: [] };
+  if (entity === "inbox_item")
+    return { created_at: at, updated_at: at, description: "", tags: [], done_at: null, archived_at: null };
   if (entity === "settings") return settingsRecord({});
   return { created_at: at, updated_at: at };
 }

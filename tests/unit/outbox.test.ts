@@ -202,7 +202,7 @@ describe("rejections", () => {
 
     // The losing edit is kept; restoring it sends it again over the winner, guarded by v2.
     const [notice] = store.notices();
-    expect(notice!.mine).toMatchObject({ entity: "inbox_item", id: "a", method: "PATCH" });
+    expect(notice!.mine).toMatchObject({ entity: "inbox_item", id: "a", method: "PUT" });
     expect(notice!.message).toContain("Your version is kept here");
     await store.restoreMine(notice!.id);
     expect(store.notices()).toEqual([]);
