@@ -118,54 +118,64 @@ describe("assistant", () => {
     // Poll every 300 s: whatever shows up within the test came from the phone's own action, not a poll.
     await api("PUT", "/api/settings", { sync: { poll_interval_s: 300 } });
     await phone.reload();
-    await navigate(phone, "assistant");
-    await phone.getByRole("button", { name: "New conversation" }).click();
-    const composer = phone.getByLabel("Message the assistant");
-    await composer.waitFor();
-    // A second "New conversation" on an untouched one reuses it.
-    await phone.getByRole("button", { name: "New conversation" }).click();
-    await expect.poll(async () => (await api("GET", "/api/assistant/conversations")).body.items.length).toBe(1);
-
-    await composer.fill("add todo call mom");
-    await phone.getByRole("button", { name: "Send" }).click();
-    await phone.getByRole("button", { name: /^Approve/ }).click();
-    const todos = phone.locator(".todo-list");
-    await todos.getByText("call mom", { exact: true }).waitFor({ timeout: 10_000 });
-    // …and the conversation is in the phone's list, titled, at once.
-    await expect.poll(() => phone.locator(".conversations li").count(), { timeout: 10_000 }).toBe(1);
-    await screenshot(phone, "assistant-approved-phone");
-
-    // Desktop: a 3 000-letter word wraps inside the thread, over nothing.
-    await navigate(desktop, "assistant");
-    await desktop.locator(".todo-list").getByText("call mom", { exact: true }).waitFor();
-    await desktop.getByLabel("Message the assistant").fill("x".repeat(3000));
-    await desktop.getByRole("button", { name: "Send" }).click();
-    await desktop.locator(".bubble.user", { hasText: "xxxx" }).waitFor();
-    expect(await overflowing(desktop, ".thread, .conversations, .todos, .bubble")).toBe(0);
-    const [thread, todoPanel] = [
-      await desktop.locator(".thread").boundingBox(),
-      await desktop.locator(".todos").boundingBox(),
-    ];
-    expect(thread!.x + thread!.width).toBeLessThanOrEqual(todoPanel!.x);
-    await screenshot(desktop, "assistant-long-desktop");
-
-    // Deleting a todo asks first.
-    await desktop
-      .locator(".todo", { hasText: "call mom" })
-      .getByRole("button", { name: /^Delete/ })
-      .click();
-    await desktop.getByRole("group", { name: "Confirm: delete “call mom”" }).waitFor();
-    await desktop.getByRole("button", { name: "Yes, delete" }).click();
-    await desktop.locator(".todo", { hasText: "call mom" }).waitFor({ state: "detached" });
-
-    // Deleting the conversation asks too, then it is gone from the list.
-    await desktop.getByRole("button", { name: "Delete this conversation" }).click();
-    await desktop.getByRole("button", { name: "Yes, delete" }).click();
-    await expect.poll(() => desktop.locator(".conversations li").count()).toBe(0);
-    expect((await api("GET", "/api/assistant/conversations")).body.items).toEqual([]);
-    await api("PUT", "/api/settings", { sync: { poll_interval_s: 5 } });
+    try {
+      await assistantFlow();
+    } finally {
+      // Back to 5 s; the phone learns it at once only by reloading (its next poll is 300 s away).
+      await api("PUT", "/api/settings", { sync: { poll_interval_s: 5 } });
+      await phone.reload();
+      await phone.getByRole("navigation", { name: "Main" }).waitFor();
+    }
   });
 });
+
+async function assistantFlow() {
+  await navigate(phone, "assistant");
+  await phone.getByRole("button", { name: "New conversation" }).click();
+  const composer = phone.getByLabel("Message the assistant");
+  await composer.waitFor();
+  // A second "New conversation" on an untouched one reuses it.
+  await phone.getByRole("button", { name: "New conversation" }).click();
+  await expect.poll(async () => (await api("GET", "/api/assistant/conversations")).body.items.length).toBe(1);
+
+  await composer.fill("add todo call mom");
+  await phone.getByRole("button", { name: "Send" }).click();
+  await phone.getByRole("button", { name: /^Approve/ }).click();
+  const todos = phone.locator(".todo-list");
+  await todos.getByText("call mom", { exact: true }).waitFor({ timeout: 10_000 });
+  // …and the conversation is in the phone's list, titled, at once.
+  await expect.poll(() => phone.locator(".conversations li").count(), { timeout: 10_000 }).toBe(1);
+  await screenshot(phone, "assistant-approved-phone");
+
+  // Desktop: a 3 000-letter word wraps inside the thread, over nothing.
+  await navigate(desktop, "assistant");
+  await desktop.locator(".todo-list").getByText("call mom", { exact: true }).waitFor();
+  await desktop.getByLabel("Message the assistant").fill("x".repeat(3000));
+  await desktop.getByRole("button", { name: "Send" }).click();
+  await desktop.locator(".bubble.user", { hasText: "xxxx" }).waitFor();
+  expect(await overflowing(desktop, ".thread, .conversations, .todos, .bubble")).toBe(0);
+  const [thread, todoPanel] = [
+    await desktop.locator(".thread").boundingBox(),
+    await desktop.locator(".todos").boundingBox(),
+  ];
+  expect(thread!.x + thread!.width).toBeLessThanOrEqual(todoPanel!.x);
+  await screenshot(desktop, "assistant-long-desktop");
+
+  // Deleting a todo asks first.
+  await desktop
+    .locator(".todo", { hasText: "call mom" })
+    .getByRole("button", { name: /^Delete/ })
+    .click();
+  await desktop.getByRole("group", { name: "Confirm: delete “call mom”" }).waitFor();
+  await desktop.getByRole("button", { name: "Yes, delete" }).click();
+  await desktop.locator(".todo", { hasText: "call mom" }).waitFor({ state: "detached" });
+
+  // Deleting the conversation asks too, then it is gone from the list.
+  await desktop.getByRole("button", { name: "Delete this conversation" }).click();
+  await desktop.getByRole("button", { name: "Yes, delete" }).click();
+  await expect.poll(() => desktop.locator(".conversations li").count()).toBe(0);
+  expect((await api("GET", "/api/assistant/conversations")).body.items).toEqual([]);
+}
 
 describe("studio", () => {
   it("beat steps have names; Play shows a playhead, a labelled level meter and the step that sounds; delete asks", async () => {
@@ -228,7 +238,6 @@ describe("studio", () => {
 
 describe("references", () => {
   it("search ignores accents and finds tags and categories, on the desktop and the phone", async () => {
-    await api("PUT", "/api/settings", { sync: { poll_interval_s: 5 } });
     for (const [title, tags, category] of [
       ["Café ☕ playlist notes", ["productivity"], "music"],
       ["Deep Work", ["books"], "reading"],

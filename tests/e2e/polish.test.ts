@@ -24,7 +24,6 @@ import {
   watchPage,
 } from "./browser.ts";
 
-declare const document: any;
 declare const window: any;
 
 const POLL_WAIT = { timeout: 45_000, interval: 250 };

@@ -28,6 +28,10 @@ const link = (s: Screen, current: () => string, onClick?: () => void) => (
 export function TopNav(props: { current: string; user: User; onSignOut: () => void }) {
   return (
     <nav class="tabs" aria-label="Main">
+      {/* The rail's own brand (wide screens, styles.css); the top bar's is hidden there. */}
+      <a class="brand rail-brand" href="#/inbox" aria-hidden="true" tabindex="-1">
+        Continuum
+      </a>
       <ul role="list">
         <For each={SCREENS}>{(s) => <li>{link({ ...s, icon: undefined }, () => props.current)}</li>}</For>
       </ul>

@@ -31,10 +31,13 @@ export default function Assistant() {
   // The one in the address, else the most recently active one.
   const selected = createMemo(() => picked() || sorted()[0]?.id || "");
 
+  const made = new Set<string>();
   const start = async () => {
-    // An untouched conversation is already open: use it rather than pile up empty ones.
+    // An untouched conversation is already open: use it rather than pile up empty ones
+    // (also one this screen just made, before the feed has brought its record).
     const current = sorted().find((c) => c.id === selected());
-    if (current && current.version === 1 && current.status === "idle") {
+    const untouched = current ? current.version === 1 && current.status === "idle" : made.has(selected());
+    if (untouched) {
       document.querySelector<HTMLElement>(".composer textarea")?.focus();
       return;
     }
@@ -42,6 +45,7 @@ export default function Assistant() {
     setError("");
     try {
       const c = await createConversation();
+      made.add(c.id);
       store.pullNow(); // into the list now, not at the next poll
       location.hash = `#/assistant/${c.id}`;
     } catch (err) {
