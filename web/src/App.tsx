@@ -1,7 +1,6 @@
 import { createEffect, createMemo, createSignal, lazy, Match, onCleanup, onMount, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { api, describeError, HttpError } from "./api/http.ts";
-import { clearCachedReads } from "./api/cached-read.ts";
 import type { User } from "./api/types.ts";
 import { ConnectionIndicator } from "./components/ConnectionIndicator.tsx";
 import { BottomNav, TopNav } from "./components/Nav.tsx";
@@ -72,7 +71,8 @@ export function App() {
       /* already signed out or offline: still wipe this device */
     }
     await store.clear();
-    await clearCachedReads();
+    // Loaded on demand: the market's read cache is nothing the first paint needs.
+    await import("./api/cached-read.ts").then((m) => m.clearCachedReads()).catch(() => undefined);
     setPhase(gone ? { kind: "signed-out", message: gone.message } : { kind: "signed-out" });
   };
 
