@@ -29,9 +29,9 @@ export function TopNav(props: { current: string; user: User; onSignOut: () => vo
   return (
     <nav class="tabs" aria-label="Main">
       {/* The rail's own brand (wide screens, styles.css); the top bar's is hidden there. */}
-      <a class="brand rail-brand" href="#/inbox" aria-hidden="true" tabindex="-1">
+      <span class="brand rail-brand" aria-hidden="true">
         Continuum
-      </a>
+      </span>
       <ul role="list">
         <For each={SCREENS}>{(s) => <li>{link({ ...s, icon: undefined }, () => props.current)}</li>}</For>
       </ul>
