@@ -35,6 +35,7 @@ let app: RunningApp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const errors: string[][] = [];
+const failed: string[] = [];
 let desktop: Page;
 let phone: Page;
 let token: string;
@@ -50,6 +51,11 @@ async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
   contexts.push(ctx);
   const page = await ctx.newPage();
   errors.push(watchPage(page, name).errors);
+  // Which requests failed, for the message when a "Failed to load resource" line shows up.
+  page.on(
+    "response",
+    (r) => r.status() >= 400 && failed.push(`[${name}] ${r.status()} ${r.request().method()} ${r.url()}`),
+  );
   return page;
 }
 
@@ -79,7 +85,7 @@ describe("signed out", () => {
       await page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => {});
       expect(await axeViolations(page, "sign-in")).toEqual([]);
     }
-    expect(errors.flat()).toEqual([]);
+    expect(errors.flat(), failed.join("\n")).toEqual([]);
   });
 });
 
@@ -295,6 +301,6 @@ describe("every screen", () => {
       }
     }
     expect(problems).toEqual([]);
-    expect(errors.flat()).toEqual([]);
+    expect(errors.flat(), failed.join("\n")).toEqual([]);
   });
 });

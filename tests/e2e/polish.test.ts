@@ -173,7 +173,7 @@ describe("focus", () => {
     await desktop.getByRole("button", { name: "Abandon" }).click();
     await desktop.getByRole("group", { name: "Confirm: abandon this session" }).waitFor();
     await desktop.getByRole("button", { name: "Keep going" }).click();
-    expect((await api("GET", "/api/focus/active")).body.session.status).toBe("active");
+    await expect.poll(async () => (await api("GET", "/api/focus/active")).body.session?.status).toBe("active");
     await desktop.getByRole("button", { name: "Abandon" }).click();
     await desktop.getByRole("button", { name: "Yes, abandon" }).click();
     await desktop.getByRole("button", { name: "Start focus" }).waitFor();

@@ -200,8 +200,8 @@ class Store implements SyncStore {
     });
   }
 
-  pullNow(): void {
-    void this.transport.pullNow();
+  pullNow(): Promise<void> {
+    return this.transport.pullNow();
   }
 
   // ---- subscriptions ---------------------------------------------------

@@ -39,8 +39,8 @@ export interface SyncStore {
   dismiss(id: string): void;
   /** A conflict notice's kept edit, sent again over the version that won (guarded by it). */
   restoreMine(noticeId: string): Promise<void>;
-  /** Ask for fresh data now (e.g. a "refresh" button). */
-  pullNow(): void;
+  /** Ask for fresh data now (e.g. a "refresh" button); resolves when that pull is done (or joined one in flight). */
+  pullNow(): Promise<void>;
   /** Best estimate of the server's clock, in ms since epoch. */
   serverNow(): number;
   onRecords(entity: EntityName, fn: () => void): () => void;

@@ -19,7 +19,10 @@ export default function Assistant() {
   const conversations = useRecords("conversation");
   // A polling device may not have heard of a conversation started elsewhere yet: ask now.
   const store = useSync();
-  onMount(() => store.pullNow());
+  // Until that pull lands, a polling device's list may still hold a conversation deleted elsewhere:
+  // don't open one from it on its own (its state would be a 404) — a live device's list is current.
+  const [fresh, setFresh] = createSignal(store.status().mode === "live");
+  onMount(() => void store.pullNow().finally(() => setFresh(true)));
   const [picked, setPicked] = createSignal(selectedFromHash());
   const [error, setError] = createSignal("");
   const [creating, setCreating] = createSignal(false);
@@ -29,7 +32,7 @@ export default function Assistant() {
 
   const sorted = createMemo(() => [...conversations()].sort((a, b) => b.updated_at.localeCompare(a.updated_at)));
   // The one in the address, else the most recently active one.
-  const selected = createMemo(() => picked() || sorted()[0]?.id || "");
+  const selected = createMemo(() => picked() || (fresh() ? sorted()[0]?.id : "") || "");
 
   const made = new Set<string>();
   const start = async () => {
