@@ -159,7 +159,7 @@ register(
   route({
     method: "get",
     path: "/session",
-    auth: "session-optional",
+    session: "optional",
     tags,
     operationId: "currentSession",
     description:
