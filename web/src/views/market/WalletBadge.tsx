@@ -21,10 +21,13 @@ export function WalletBadge() {
   let timer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(timer));
 
+  // Earnings that arrive while the note shows (one completion's minutes and bonuses may come
+  // in separate batches) add up into it.
+  let earned = 0;
+  let why: string[] = [];
   // The list is a reconciled store (stable identity): iterating it tracks new rows.
   createEffect(() => {
-    let earned = 0;
-    const why: string[] = [];
+    const before = earned;
     for (const t of ledger()) {
       if (seen.has(t.id)) continue;
       seen.add(t.id);
@@ -33,10 +36,14 @@ export function WalletBadge() {
         why.push(t.description.replace(/^Achievement: /, ""));
       }
     }
-    if (!earned) return;
+    if (earned === before) return;
     setToast(`+${earned} coins — ${why.join(", ")}`);
     clearTimeout(timer);
-    timer = setTimeout(() => setToast(""), 8000);
+    timer = setTimeout(() => {
+      setToast("");
+      earned = 0;
+      why = [];
+    }, 8000);
   });
 
   return (
