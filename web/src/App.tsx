@@ -36,7 +36,7 @@ export function App() {
   };
 
   onMount(async () => {
-    // A new device's first page of records needs only the cookie: asked for beside /me, not after it.
+    // A new device's first page of records needs only the cookie: asked for beside the session check, not after it.
     deps.prefetchFeedStart?.();
     try {
       // 200 with `null` when signed out (not /me's 401): a signed-out visit logs no console error.
