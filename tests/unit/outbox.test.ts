@@ -4,6 +4,7 @@
 import { describe, expect, test } from "vitest";
 import type { Mutation, SyncStore } from "../../web/src/sync/store.ts";
 import { DESKTOP, errorReply, flush, harness, inboxItem, PHONE, startStore, type Harness } from "./harness.ts";
+import { restoreMine } from "../../web/src/sync/restore-mine.ts";
 
 const create = (id: string, text: string): Mutation<"inbox_item"> => ({
   method: "POST",
@@ -204,7 +205,7 @@ describe("rejections", () => {
     const [notice] = store.notices();
     expect(notice!.mine).toMatchObject({ entity: "inbox_item", id: "a", method: "PUT" });
     expect(notice!.message).toContain("Your version is kept here");
-    await store.restoreMine(notice!.id);
+    await restoreMine(store, notice!.id);
     expect(store.notices()).toEqual([]);
     expect(titles(store)).toEqual(["my edit"]);
     await flush();

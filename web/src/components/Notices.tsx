@@ -34,7 +34,10 @@ export function Notices() {
                 </Show>
               </div>
               <Show when={n.mine}>
-                <button type="button" onClick={() => void store.restoreMine(n.id)}>
+                <button
+                  type="button"
+                  onClick={() => void import("../sync/restore-mine.ts").then((m) => m.restoreMine(store, n.id))}
+                >
                   Use mine
                 </button>
               </Show>

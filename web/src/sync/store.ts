@@ -176,30 +176,6 @@ class Store implements SyncStore {
     this.listeners.emit("notices");
   }
 
-  async restoreMine(noticeId: string): Promise<void> {
-    const mine = this.noticeList.find((n) => n.id === noticeId)?.mine;
-    if (!mine) return;
-    this.dismiss(noticeId);
-    const current = this.get(mine.entity, mine.id) as Data | undefined;
-    if (!current) {
-      this.notice("rejected", `${mine.label} can't be restored — it no longer exists.`);
-      return;
-    }
-    // Over the version that won, guarded by it: a third change meanwhile is a new, visible conflict.
-    const version = Number(current.version);
-    const data = { ...current, ...(mine.body as Data), version: version + 1 } as never;
-    await this.mutate({
-      method: mine.method as Mutation["method"],
-      path: mine.path,
-      body: mine.body,
-      entity: mine.entity,
-      id: mine.id,
-      ifMatch: version,
-      optimistic: { op: "upsert", data },
-      label: mine.label.replace(/^Edit\b/, "Restore"),
-    });
-  }
-
   pullNow(): Promise<void> {
     return this.transport.pullNow();
   }

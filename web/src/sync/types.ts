@@ -19,7 +19,7 @@ export interface Notice {
   at: number;
   /**
    * A conflict: the edit that lost, kept so the user can take it back
-   * (restoreMine) — the request as it was sent, and what it changed, for display.
+   * (restore-mine.ts) — the request as it was sent, and what it changed, for display.
    */
   mine?: { entity: EntityName; id: string; method: string; path: string; body: unknown; label: string };
 }
@@ -37,8 +37,6 @@ export interface SyncStore {
   status(): SyncStatus;
   notices(): readonly Notice[];
   dismiss(id: string): void;
-  /** A conflict notice's kept edit, sent again over the version that won (guarded by it). */
-  restoreMine(noticeId: string): Promise<void>;
   /** Ask for fresh data now (e.g. a "refresh" button); resolves when that pull is done (or joined one in flight). */
   pullNow(): Promise<void>;
   /** Best estimate of the server's clock, in ms since epoch. */
