@@ -7,12 +7,8 @@
 import { createEffect, createSignal, onCleanup, Show } from "solid-js";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 
-/**
- * Clock slack between this device's estimate of server time and the row's
- * stamp. Small: a second device signing in just after the account was made
- * must not announce the welcome grant as news (the first-run guide explains it).
- */
-const SLACK_MS = 1_000;
+/** Clock slack: this device's estimate of server time is good to about a second (Date headers). */
+const SLACK_MS = 5_000;
 
 export function WalletBadge() {
   const store = useSync();
@@ -35,7 +31,8 @@ export function WalletBadge() {
     for (const t of ledger()) {
       if (seen.has(t.id)) continue;
       seen.add(t.id);
-      if (t.amount > 0 && t.kind === "earn" && Date.parse(t.created_at) >= openedAt) {
+      // The welcome grant is the starting balance, not news (the first-run guide explains it).
+      if (t.amount > 0 && t.kind === "earn" && t.source_type !== "welcome" && Date.parse(t.created_at) >= openedAt) {
         earned += t.amount;
         why.push(t.description.replace(/^Achievement: /, ""));
       }
