@@ -310,9 +310,10 @@ describe("inbox", () => {
     await desktop.getByRole("button", { name: "Unarchive “Answer Ana”" }).click();
     await desktop.getByLabel("Show", { exact: true }).selectOption("open");
     await expect.poll(() => titles(desktop)).toEqual(["Café receipts", "Answer Ana"]);
-    const server = (await api("GET", "/api/user/inbox")).body.items as any[];
-    expect(server.find((i) => i.title === "Book the dentist").done_at).not.toBeNull();
-    expect(server.find((i) => i.title === "Answer Ana").archived_at).toBeNull();
+    // On the server too, once the queued toggles are sent.
+    const server = async () => (await api("GET", "/api/user/inbox")).body.items as any[];
+    await expect.poll(async () => (await server()).find((i) => i.title === "Answer Ana").archived_at).toBeNull();
+    expect((await server()).find((i) => i.title === "Book the dentist").done_at).not.toBeNull();
 
     // Delete asks; Cancel keeps it.
     await desktop.getByRole("button", { name: "Delete “Café receipts”" }).click();
