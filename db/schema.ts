@@ -370,7 +370,7 @@ export const referenceItems = pgTable(
     audioId: uuid("audio_id"),
     /**
      * `q` search: title, tags and category weigh more than content; 'simple'
-     * config (no stemming) suits any language; accents folded (migration 0018).
+     * config (no stemming) suits any language; accents folded (migration 0019).
      */
     search: tsvector("search")
       .notNull()
