@@ -58,6 +58,8 @@ describe("trash", () => {
     const row = desk.getByRole("listitem").filter({ hasText: title });
     await row.waitFor();
     await row.getByRole("button", { name: `Delete “${title}”` }).click();
+    // Deletes are confirmed (issue 25): answer the confirm step.
+    await desk.getByRole("button", { name: "Yes, delete" }).click();
     await row.waitFor({ state: "detached" });
 
     const phone = await open("phone");
