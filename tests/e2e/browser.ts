@@ -88,6 +88,18 @@ export interface UnlabeledControl {
  * name (labels, aria-label, aria-labelledby, wrapping <label>), not a guess.
  */
 export async function unlabeledControls(page: Page): Promise<UnlabeledControl[]> {
+  // A re-render between the query and a node's read (a poll landing) removes
+  // the node: scan again from a fresh document rather than skip what vanished.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scanControls(page);
+    } catch (e) {
+      if (attempt >= 5 || !/Could not find node/.test(String(e))) throw e;
+    }
+  }
+}
+
+async function scanControls(page: Page): Promise<UnlabeledControl[]> {
   const cdp = await page.context().newCDPSession(page);
   try {
     await cdp.send("DOM.enable");

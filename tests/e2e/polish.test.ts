@@ -157,8 +157,9 @@ describe("focus", () => {
     const summary = desktop.getByTestId("focus-summary");
     await summary.waitFor({ timeout: 120_000 });
     expect(await summary.innerText()).toContain("1 min of 1 min focused on “Inbox zero”");
-    expect(await desktop.evaluate(() => window.__notes)).toEqual(["Focus session complete"]);
-    expect(await desktop.evaluate(() => window.__oscillators)).toBe(2); // the two-note chime
+    // The notification and chime come from a chunk loaded on demand, after the summary shows.
+    await expect.poll(() => desktop.evaluate(() => window.__notes)).toEqual(["Focus session complete"]);
+    await expect.poll(() => desktop.evaluate(() => window.__oscillators)).toBe(2); // the two-note chime
     await expect.poll(() => desktop.title()).toBe("Settings — Continuum");
     await screenshot(desktop, "focus-complete-desktop");
     // The phone, which saw it running, announces it too.

@@ -214,7 +214,7 @@ register(
     description: "Gives a signed-in device a name of the user's choosing, so sessions can be told apart.",
     request: { params: idParam("id"), ...jsonRequest(renameDeviceSchema) },
     responses: { 204: { description: "Renamed" } },
-    errors: [404, 422],
+    errors: [400, 404, 413, 415, 422],
   }),
   async (c) => {
     const { id } = c.req.valid("param");
