@@ -159,7 +159,7 @@ describe("focus", () => {
     expect(await summary.innerText()).toContain("1 min of 1 min focused on “Inbox zero”");
     // The notification and chime come from a chunk loaded on demand, after the summary shows.
     // A browser without the Notification API (the bundled headless Chromium) gets the summary and chime only.
-    const notifies = await desktop.evaluate(() => "Notification" in window && Notification.permission === "granted");
+    const notifies = await desktop.evaluate(() => (window as any).Notification?.permission === "granted");
     await expect.poll(() => desktop.evaluate(() => window.__notes)).toEqual(notifies ? ["Focus session complete"] : []);
     await expect.poll(() => desktop.evaluate(() => window.__oscillators)).toBe(2); // the two-note chime
     await expect.poll(() => desktop.title()).toBe("Settings — Continuum");

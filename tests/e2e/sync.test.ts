@@ -507,7 +507,9 @@ describe("every screen, desktop and phone", () => {
         await go(d.page, "inbox");
         await expect.poll(() => d.page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
         // Check the settled colours, not a frame of the 0.2 s theme transition.
-        await d.page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))));
+        await d.page.evaluate(() =>
+          Promise.all(document.getAnimations().map((a: { finished: Promise<unknown> }) => a.finished.catch(() => {}))),
+        );
         problems.push(...(await axeViolations(d.page, "desktop inbox (dark)")));
         await screenshot(d.page, "inbox-desktop-dark");
         await d.page.emulateMedia({ colorScheme: "light" });
