@@ -9,7 +9,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // The default AJV validator compiles schemas with `new Function`, which workerd refuses.
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { AppError, asAppError, isDatabaseUnavailable, logFields } from "../errors";
+import { AppError, asAppError, databaseUnavailable, isDatabaseUnavailable, logFields } from "../errors";
 import { findUnstorable } from "../lib/storable";
 import { ErrorCode } from "../protocol/rules";
 import type { Scope } from "../sync/scope";
@@ -55,10 +55,8 @@ export function mcpServer(scope: Scope): McpServer {
 
 /** `<code>: <message>` of the SPEC error an HTTP route would answer for `err`. */
 export function toolErrorText(err: unknown): string {
-  const known = asAppError(err);
+  const known = asAppError(err) ?? (isDatabaseUnavailable(err) ? databaseUnavailable() : undefined);
   if (known) return `${known.code}: ${known.message}`;
-  if (isDatabaseUnavailable(err))
-    return `${ErrorCode.database_unavailable}: The database is unavailable. Please retry shortly.`;
   console.error(JSON.stringify({ level: "error", msg: "mcp tool failed", ...logFields(err) }));
   return `${ErrorCode.internal_error}: Something went wrong on our side.`;
 }

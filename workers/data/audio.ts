@@ -6,7 +6,7 @@
 import { and, asc, count, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { audioFiles, audioUploadParts, audioUploads, CONSTRAINT, focusTracks, referenceItems } from "../../db/schema";
-import { AppError, notFound, uniqueViolation } from "../errors";
+import { AppError, idConflict, notFound, uniqueViolation } from "../errors";
 import { toHex } from "../lib/crypto";
 import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
 import { measured, peek, storeMeasured } from "../lib/streams";
@@ -99,7 +99,7 @@ export async function repeatedUpload(db: Db, userId: string, id: string, filenam
   const existing = await findAudioById(db, userId, id);
   if (!existing) return undefined;
   if (existing.filename === filename && existing.size === size) return existing;
-  throw new AppError(409, ErrorCode.id_conflict, "A different record already uses this id.");
+  throw idConflict();
 }
 
 /** One query: the page and the total (window count). Newest first. */
@@ -186,7 +186,7 @@ export async function startUpload(
 }
 
 export async function findUpload(db: Db, userId: string, id: string): Promise<Upload> {
-  const missing = new AppError(404, ErrorCode.not_found, "Upload not found.");
+  const missing = notFound("Upload");
   if (!isUuid(id)) throw missing;
   const [row] = await db
     .select()

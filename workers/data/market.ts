@@ -18,7 +18,7 @@
 import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT, marketItems, marketTransactions, userMarketPurchases, userWallet } from "../../db/schema";
-import { AppError, notFound, uniqueViolation } from "../errors";
+import { AppError, idConflict, notFound, uniqueViolation } from "../errors";
 import { REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
 import { refusal, writeCall } from "../sync/call";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
@@ -134,7 +134,6 @@ export const listPurchases = (db: Db, userId: string, q: PageQuery) =>
 export const insufficientFunds = (price: number) =>
   new AppError(409, "insufficient_funds", `This costs ${price} coins — more than your balance.`);
 export const alreadyOwned = () => new AppError(409, "already_owned", "You already own this item.");
-const idConflict = () => new AppError(409, "id_conflict", "A different record already uses this id.");
 
 /** The 4xx for a refusal raised by continuum_buy() / continuum_refund(). */
 function marketRefusal(err: unknown): AppError | undefined {

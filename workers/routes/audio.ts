@@ -33,7 +33,7 @@ import {
   uploadParts,
 } from "../data/audio";
 import type { AppEnv } from "../env";
-import { AppError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
 import { getRoute, listRoute } from "../http/crud";
 import { binary, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
@@ -392,7 +392,7 @@ register(
         headers: { "Content-Range": `bytes */${row.size}` },
       });
     const object = await c.env.AUDIO.get(fileKey(row), range ? { range } : {});
-    if (!object) throw new AppError(404, "not_found", "Audio bytes not found.");
+    if (!object) throw notFound("Audio bytes");
     if (!range) {
       c.header("Content-Length", String(row.size));
       return c.body(object.body, 200);

@@ -30,7 +30,7 @@
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT } from "../../db/schema";
-import { AppError, notFound, retryable, uniqueViolation } from "../errors";
+import { AppError, idConflict, notFound, retryable, uniqueViolation } from "../errors";
 import { isUuid } from "../protocol/common";
 import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
@@ -251,8 +251,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
       const [row] = await logged(db, userId, entity, "upsert", q, out, key).catch((err: unknown) => {
         // Ids unique across users (a custom reward's, a loop's): another user took this one,
         // perhaps in a race with a check that found it free. The same 409 as any used id.
-        if (GLOBAL_ID_KEYS.has(uniqueViolation(err) ?? ""))
-          throw new AppError(409, "id_conflict", "A different record already uses this id.");
+        if (GLOBAL_ID_KEYS.has(uniqueViolation(err) ?? "")) throw idConflict();
         throw err;
       });
       if (row) return { row, created: true };
@@ -264,7 +263,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
       const same =
         existing !== undefined &&
         Object.entries(values).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v));
-      if (!same) throw new AppError(409, "id_conflict", "A different record already uses this id.");
+      if (!same) throw idConflict();
       return { row: existing, created: false };
     },
     async update(entity, id, expected, set) {
