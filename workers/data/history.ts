@@ -12,7 +12,7 @@ import type { HistoryEntry, RestorableEntity } from "../protocol/history";
 import { RESTORABLE } from "../protocol/history";
 import { ErrorCode } from "../protocol/rules";
 import { entities } from "../protocol/registry";
-import { rowFromRaw, toWire, type RowOf, type ValuesOf } from "../protocol/row-mapping";
+import { hasValues, rowFromRaw, toWire, type RowOf, type ValuesOf } from "../protocol/row-mapping";
 import { write, type WriteScope } from "../sync/write";
 
 /** Columns a restore never writes: identity, and what the write path sets itself. */
@@ -82,9 +82,6 @@ export async function listTrash(db: Db, userId: string, q: Paged) {
 const contentOf = <E extends RestorableEntity>(row: RowOf<E>) =>
   Object.fromEntries(Object.entries(row as object).filter(([k]) => !NOT_CONTENT.has(k))) as ValuesOf<E>;
 
-const sameContent = (content: object, row: object) =>
-  Object.entries(content).every(([k, v]) => JSON.stringify((row as Record<string, unknown>)[k]) === JSON.stringify(v));
-
 const conflict = <E extends RestorableEntity>(entity: E, current: RowOf<E> | undefined, restoring: RowOf<E>) =>
   new AppError(409, "version_conflict", "The record changed since this version; both are attached.", {
     details: { current: current ? toWire(entity, current) : null, restoring: toWire(entity, restoring) },
@@ -122,7 +119,7 @@ export async function restoreEntry(scope: WriteScope, entryId: string, expected:
   const settle = async (err: unknown) => {
     // Lost a race (or the record moved on): a record now holding this content was restored by the winner.
     const now = await read();
-    if (now && sameContent(content, now)) return { entity, row: now, restored: false };
+    if (now && hasValues(now, content)) return { entity, row: now, restored: false };
     if (err instanceof AppError && err.status === 409) throw conflict(entity, now, old);
     if (pgError(err)?.sqlstate === SQLSTATE.foreignKeyViolation)
       throw new AppError(
@@ -133,7 +130,7 @@ export async function restoreEntry(scope: WriteScope, entryId: string, expected:
     throw err;
   };
   const current = raw.current ? (rowFromRaw(entity, raw.current) as RowOf<typeof entity>) : undefined;
-  if (current && sameContent(content, current)) return { entity, row: current, restored: false };
+  if (current && hasValues(current, content)) return { entity, row: current, restored: false };
   if (raw.op === "update") {
     const want = expected ?? Number(raw.version) + 1;
     if (!current || current.version !== want) throw conflict(entity, current, old);

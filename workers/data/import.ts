@@ -25,6 +25,7 @@ import { AppError, pgError } from "../errors";
 import { findUnstorable } from "../lib/storable";
 import { ZipError, type ZipReader } from "../lib/zip";
 import { entities, isEntity, type EntityName } from "../protocol/registry";
+import { hasValues } from "../protocol/row-mapping";
 import { ErrorCode, LIMITS } from "../protocol/rules";
 import { write, type WriteScope, type Writer } from "../sync/write";
 import { assertQuota, streamToR2 } from "./audio";
@@ -153,7 +154,7 @@ class Importer {
         .select()
         .from(table)
         .where(sql`user_id = ${this.userId}`)) as Row[];
-      const same = now && Object.entries(row).every(([k, v]) => JSON.stringify(now[k]) === JSON.stringify(v));
+      const same = now !== undefined && hasValues(now, row);
       if (!same) await w.updateWhere(entity as "settings", undefined, row);
       this.count(same ? "existing" : "imported", entity, 1);
       return;

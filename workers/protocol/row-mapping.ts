@@ -26,3 +26,7 @@ export function rowFromRaw<E extends EntityName>(entity: E, raw: Record<string, 
 
 export const toWire = <E extends EntityName>(entity: E, row: RowOf<E>) =>
   (entities[entity].toWire as (r: RowOf<E>) => Record<string, unknown>)(row);
+
+/** Whether `row` already holds every value of `values` (compared as JSON: dates, arrays and jsonb alike). */
+export const hasValues = (row: object, values: object): boolean =>
+  Object.entries(values).every(([k, v]) => JSON.stringify((row as Record<string, unknown>)[k]) === JSON.stringify(v));

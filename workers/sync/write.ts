@@ -35,7 +35,7 @@ import { isUuid } from "../protocol/common";
 import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
 import type { Change, ServerMessage } from "../protocol/sync";
-import { rowFromRaw, type RowOf, toWire, type ValuesOf } from "../protocol/row-mapping";
+import { hasValues, rowFromRaw, type RowOf, toWire, type ValuesOf } from "../protocol/row-mapping";
 import { announceAll, type Changes } from "./announce";
 // Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
 type Loose = any;
@@ -260,10 +260,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         .from(t)
         .where(owned(t, userId, id))
         .limit(1);
-      const same =
-        existing !== undefined &&
-        Object.entries(values).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v));
-      if (!same) throw idConflict();
+      if (existing === undefined || !hasValues(existing, values)) throw idConflict();
       return { row: existing, created: false };
     },
     async update(entity, id, expected, set) {
