@@ -22,6 +22,7 @@ import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core
 import type { Db } from "../../db/client";
 import { audioFiles } from "../../db/schema";
 import { AppError, pgError } from "../errors";
+import { nameUuid } from "../lib/crypto";
 import { findUnstorable } from "../lib/storable";
 import { ZipError, type ZipReader } from "../lib/zip";
 import { entities, isEntity, type EntityName } from "../protocol/registry";
@@ -54,13 +55,7 @@ const invalid = (issues: Issue[]) =>
   new AppError(422, ErrorCode.invalid_archive, "The archive's content is not valid.", { details: issues.slice(0, 20) });
 
 /** A deterministic id for a record whose id another user holds: the same archive, the same new ids. */
-export async function remapId(userId: string, id: string): Promise<string> {
-  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${userId}:${id}`)));
-  h[6] = (h[6]! & 0x0f) | 0x80; // version 8: a custom UUID
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = [...h.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+export const remapId = (userId: string, id: string): Promise<string> => nameUuid(`${userId}:${id}`, 8); // version 8: a custom UUID
 
 /** Tables whose `id` is unique across users (not only per user). */
 const globalIds = (table: PgTable) => {

@@ -19,6 +19,7 @@ import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT, marketItems, marketTransactions, userMarketPurchases, userWallet } from "../../db/schema";
 import { AppError, idConflict, notFound, uniqueViolation } from "../errors";
+import { nameUuid } from "../lib/crypto";
 import { REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
 import { refusal, writeCall } from "../sync/call";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
@@ -63,15 +64,8 @@ export async function move(w: Writer, m: Movement) {
 }
 
 /** A stable id per (user, achievement): a second grant collides on the primary key and is a no-op. */
-export async function rewardId(userId: string, achievement: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`market-reward:${userId}:${achievement}`)),
-  );
-  digest[6] = (digest[6]! & 0x0f) | 0x50; // version 5-style (name-based)
-  digest[8] = (digest[8]! & 0x3f) | 0x80; // RFC 4122 variant
-  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+export const rewardId = (userId: string, achievement: string): Promise<string> =>
+  nameUuid(`market-reward:${userId}:${achievement}`, 5); // version 5-style (name-based)
 
 /** Grants achievements (once each) with their bonus, in the caller's transaction. */
 export async function grant(w: Writer, userId: string, earned: readonly Achievement[]) {

@@ -12,6 +12,18 @@ export async function sha256Hex(input: string | ArrayBuffer | Uint8Array): Promi
   return toHex(await crypto.subtle.digest("SHA-256", data));
 }
 
+/**
+ * A UUID derived from `name` (its SHA-256, with the given version nibble and
+ * the RFC 4122 variant): the same name always gives the same id.
+ */
+export async function nameUuid(name: string, version: 5 | 8): Promise<string> {
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(name)));
+  h[6] = (h[6]! & 0x0f) | (version << 4);
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = toHex(h.subarray(0, 16));
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
 /** 32 random bytes, base64url: the session token handed to the client once. */
 export function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
