@@ -66,7 +66,7 @@ export function keyColumn(table: PgTable): PgColumn {
 }
 
 /** The property (drizzle's name) of a table's column. */
-const propOf = (table: PgTable, col: PgColumn) =>
+export const propOf = (table: PgTable, col: PgColumn) =>
   Object.entries(getTableColumns(table)).find(([, c]) => c.name === col.name)![0];
 
 /** A user's rows of one table, in key order, a page at a time (after `after`, when given). */

@@ -31,7 +31,7 @@ import { ErrorCode, LIMITS } from "../protocol/rules";
 import { write, type WriteScope, type Writer } from "../sync/write";
 import { assertQuota, streamToR2 } from "./audio";
 import { EXPORT_FORMAT, EXPORT_VERSION } from "../protocol/your-data";
-import { keyColumn, recordOrder } from "./export";
+import { keyColumn, propOf, recordOrder } from "./export";
 import { IMPORT_RULES, wireToRow, type Row } from "./import-rules";
 
 /** A record file is parsed whole (one at a time); audio is streamed. */
@@ -82,9 +82,6 @@ const globalRefs = (table: PgTable): [PgColumn, PgTable][] =>
         globalIds(r.foreignTable),
     )
     .map((r) => [r.columns[0]!, r.foreignTable]);
-
-const propOf = (table: PgTable, col: PgColumn) =>
-  Object.entries(getTableColumns(table)).find(([, c]) => c.name === col.name)![0];
 
 class Importer {
   readonly report: ImportReport = {
