@@ -4,10 +4,38 @@
  * skips a cursor. Used by write() and by the one-call database functions
  * (sync/call.ts).
  */
+import type { EntityName } from "../protocol/registry";
+import { rowFromRaw, type RowOf, toWire } from "../protocol/row-mapping";
 import type { Change, ServerMessage } from "../protocol/sync";
 
 /** Each user's changes of one write, in statement order (a batch per statement). */
 export type Changes = Map<string, Change[][]>;
+
+/** Adds one statement's changes to `owner`'s batches (nothing for an empty batch). */
+export function addBatch(changes: Changes, owner: string, batch: Change[]): void {
+  if (batch.length === 0) return;
+  if (!changes.has(owner)) changes.set(owner, []);
+  changes.get(owner)!.push(batch);
+}
+
+/**
+ * A logged row (column names; `id` and `version` as logged — a join-table
+ * record returns e.g. `loop_id as id, 1 as version`) as the change the relay
+ * and the feed carry. A delete's tombstone carries the version the deletion
+ * would have had. `row`: the drizzle row, when the caller has it already.
+ */
+export function changeOf<E extends EntityName>(
+  entity: E,
+  op: "upsert" | "delete",
+  cursor: string,
+  raw: Record<string, unknown>,
+  row?: RowOf<E>,
+): Change {
+  const [id, version] = [String(raw.id), Number(raw.version)];
+  return op === "delete"
+    ? { cursor, entity, id, op, version: version + 1, data: null }
+    : { cursor, entity, id, op, version, data: toWire(entity, row ?? rowFromRaw(entity, raw)) };
+}
 
 /** What follows a commit (a `WriteScope`'s after-commit half). */
 export interface Announcer {

@@ -14,9 +14,7 @@
 import type { SQL } from "drizzle-orm";
 import { pgError, retryable, SQLSTATE } from "../errors";
 import { isEntity } from "../protocol/registry";
-import type { Change } from "../protocol/sync";
-import { announceAll, type Changes } from "./announce";
-import { rowFromRaw, toWire } from "../protocol/row-mapping";
+import { addBatch, announceAll, changeOf, type Changes } from "./announce";
 import { type WriteScope } from "./write";
 
 /** One change as continuum_log() returns it. */
@@ -38,21 +36,6 @@ export function refusal(err: unknown): { code: string; detail: string } | undefi
     : { code: pg.message.slice(0, at), detail: pg.message.slice(at + 1) };
 }
 
-function toChange(c: LoggedChange): Change {
-  if (!isEntity(c.entity)) throw new Error(`continuum_log: unknown entity ${c.entity}`);
-  const version = Number(c.row.version);
-  return c.op === "delete"
-    ? { cursor: c.cursor, entity: c.entity, id: String(c.row.id), op: "delete", version: version + 1, data: null }
-    : {
-        cursor: c.cursor,
-        entity: c.entity,
-        id: String(c.row.id),
-        op: "upsert",
-        version,
-        data: toWire(c.entity, rowFromRaw(c.entity, c.row)),
-      };
-}
-
 /**
  * Runs `statement` — `select <function>(…) as r`, whose jsonb result carries
  * `changes` — and announces the changes after it committed (or, given
@@ -71,8 +54,8 @@ export async function writeCall<T extends object>(
       const r = (result.rows[0] as { r: T & { changes: LoggedChange[] } }).r;
       const changes: Changes = collect ?? new Map();
       for (const c of r.changes) {
-        if (!changes.has(c.owner)) changes.set(c.owner, []);
-        changes.get(c.owner)!.push([toChange(c)]);
+        if (!isEntity(c.entity)) throw new Error(`continuum_log: unknown entity ${c.entity}`);
+        addBatch(changes, c.owner, [changeOf(c.entity, c.op, c.cursor, c.row)]);
       }
       if (!collect) announceAll(scope, changes);
       return r;

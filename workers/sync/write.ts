@@ -36,7 +36,7 @@ import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
 import type { Change, ServerMessage } from "../protocol/sync";
 import { hasValues, rowFromRaw, type RowOf, toWire, type ValuesOf } from "../protocol/row-mapping";
-import { announceAll, type Changes } from "./announce";
+import { addBatch, announceAll, changeOf, type Changes } from "./announce";
 // Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
 type Loose = any;
 
@@ -187,20 +187,10 @@ async function logged<E extends EntityName>(
   const batch: Change[] = [];
   const rows = (result.rows as Record<string, unknown>[]).map((raw) => {
     const row = rowFromRaw(entity, raw);
-    const cursor = String(raw.__seq);
-    // From the raw row: a join-table record (no id column) returns e.g. `loop_id as id, 1 as version`.
-    const [id, v] = [String(raw.id), Number(raw.version)];
-    batch.push(
-      op === "delete"
-        ? { cursor, entity, id, op, version: v + 1, data: null }
-        : { cursor, entity, id, op, version: v, data: toWire(entity, row) },
-    );
+    batch.push(changeOf(entity, op, String(raw.__seq), raw, row));
     return row;
   });
-  if (batch.length) {
-    if (!out.has(userId)) out.set(userId, []);
-    out.get(userId)!.push(batch);
-  }
+  addBatch(out, userId, batch);
   return rows;
 }
 
@@ -209,8 +199,6 @@ const GLOBAL_ID_KEYS = new Set<string>([CONSTRAINT.marketItemsPkey, CONSTRAINT.l
 
 /** Every update of a synced record: version +1 and a fresh updated_at. */
 const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
-
-/** Each user's committed change batches, relayed to that user after commit. */
 
 function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolean, key: string | undefined): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
