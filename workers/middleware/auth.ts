@@ -62,7 +62,8 @@ export function setSessionCookie(c: Context, token: string) {
 }
 
 /**
- * Puts the verified session into the context. When the sliding expiry is due
+ * Puts the verified session into the context: its user (and row-level
+ * security: every later query runs as that user). When the sliding expiry is due
  * (once a day per session), it is written before the response, and a
  * cookie-authenticated browser gets a fresh cookie with it (its Max-Age was set
  * at login), so an active user is never signed out.
@@ -72,6 +73,9 @@ export async function establish(
   row: SessionRow,
   cred: { token: string; via: "bearer" | "cookie" },
 ): Promise<void> {
+  const user = userOf(row);
+  c.var.dbHandle.actAs(user.id);
+  c.set("user", user);
   c.set("sessionId", row.session_id);
   c.set("sessionKind", row.kind === "token" ? "token" : "device");
   let expiresAt = new Date(row.expires_at);
@@ -127,10 +131,9 @@ export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   // A personal access token scoped to `mcp` is accepted at /mcp only (routes/mcp.ts), not here.
   // (Such tokens carry no user id, so they never take the pipelined path below.)
   if (!found || found.row.scope !== "full") return false;
-  c.var.dbHandle.actAs(found.user.id); // row-level security: the handler's queries see this user's rows
-  c.set("user", found.user);
-  c.set("confirmSession" as never, (async () => found.user) as never);
   await establish(c, found.row, cred!);
+  const user = c.var.user;
+  c.set("confirmSession" as never, (async () => user) as never);
   if (found.idempotency) c.set("idempotency", found.idempotency);
   return true;
 }
@@ -213,8 +216,6 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
     c.set("idempotency", undefined);
     throw unauthorized();
   }
-  c.set("user", found.user);
-  handle.actAs(found.user.id);
   await establish(c, found.row, cred);
   c.set("idempotency", found.idempotency);
   if (code === KEY_USED || (claim && !found.idempotency?.claimed)) {

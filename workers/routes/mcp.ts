@@ -69,7 +69,6 @@ register(
     const token = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
     const found = token ? await authenticate(c.var.db, token) : null;
     if (!found) throw unauthorized();
-    c.var.dbHandle.actAs(found.user.id);
     const accept = c.req.header("accept") ?? "";
     if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
       throw new AppError(
@@ -77,8 +76,8 @@ register(
         ErrorCode.not_acceptable,
         "MCP clients must accept application/json and text/event-stream.",
       );
-    c.set("user", found.user);
-    // Session bookkeeping as on every route: `last_seen_at` (what Settings shows as "last used") moves.
+    // The user (row-level security) and the session bookkeeping as on every route: `last_seen_at`
+    // (what Settings shows as "last used") moves.
     await establish(c, found.row, { token, via: "bearer" });
     // The body was parsed (and checked to be JSON) by the route's validator; the transport takes it as is.
     return handleMcp(scopeOf(c), c.req.raw, c.req.valid("json" as never));
