@@ -18,7 +18,7 @@ import { write, type WriteScope } from "../sync/write";
 /** Columns a restore never writes: identity, and what the write path sets itself. */
 const NOT_CONTENT = new Set(["id", "userId", "version", "createdAt", "updatedAt", "search"]);
 
-interface RawEntry {
+export interface RawEntry {
   id: string;
   entity: RestorableEntity;
   record_id: string;
@@ -28,7 +28,8 @@ interface RawEntry {
   created_at: string | Date;
 }
 
-function toEntry(raw: RawEntry): HistoryEntry {
+/** A `record_history` row as the API's entry (the record in its wire shape). */
+export function toEntry(raw: RawEntry): HistoryEntry {
   return {
     id: raw.id,
     entity: raw.entity,
@@ -54,18 +55,23 @@ const currentOf = (h: SQL): SQL =>
 
 type Paged = { page: number; page_size: number };
 
-/** A record's replaced versions, newest first. */
+/** A page of entries and the total its rows carry (`count(*) over ()`). */
+const pageOf = (result: { rows: unknown[] }) => {
+  const rows = result.rows as (RawEntry & { total: number })[];
+  return { items: rows, total: Number(rows[0]?.total ?? 0) };
+};
+
+/** A record's replaced versions, newest first (raw: `toEntry` makes each an entry). */
 export async function listHistory(db: Db, userId: string, q: Paged & { entity: RestorableEntity; id: string }) {
   const result = await db.execute(sql`
     select h.*, count(*) over () as total from record_history h
     where h.user_id = ${userId} and h.entity = ${q.entity} and h.record_id = ${q.id}
     order by h.created_at desc, h.version desc
     limit ${q.page_size} offset ${(q.page - 1) * q.page_size}`);
-  const rows = result.rows as unknown as (RawEntry & { total: number })[];
-  return { items: rows.map(toEntry), total: Number(rows[0]?.total ?? 0) };
+  return pageOf(result);
 }
 
-/** Deleted records that are still gone: each record's latest deletion, newest first. */
+/** Deleted records that are still gone: each record's latest deletion, newest first (raw, as listHistory). */
 export async function listTrash(db: Db, userId: string, q: Paged) {
   const result = await db.execute(sql`
     select h.*, count(*) over () as total from (
@@ -75,8 +81,7 @@ export async function listTrash(db: Db, userId: string, q: Paged) {
     where ${currentOf(sql`h`)} is null
     order by h.created_at desc
     limit ${q.page_size} offset ${(q.page - 1) * q.page_size}`);
-  const rows = result.rows as unknown as (RawEntry & { total: number })[];
-  return { items: rows.map(toEntry), total: Number(rows[0]?.total ?? 0) };
+  return pageOf(result);
 }
 
 const contentOf = <E extends RestorableEntity>(row: RowOf<E>) =>

@@ -72,6 +72,8 @@ export function listRoute<Q extends ZodObject>(
   app: Api,
   def: GetNaming & {
     description?: string;
+    /** What the 200 response is (default: a page, newest first unless stated). */
+    pageDescription?: string;
     record: ZodType;
     query: Q;
     list(db: Db, userId: string, q: Body<Q>): Promise<{ items: readonly object[]; total: number }>;
@@ -84,7 +86,7 @@ export function listRoute<Q extends ZodObject>(
       ...getAt(def),
       ...(def.description ? { description: def.description } : {}),
       request: { query: def.query },
-      responses: { 200: jsonContent(paged(def.record), "A page, newest first unless stated") },
+      responses: { 200: jsonContent(paged(def.record), def.pageDescription ?? "A page, newest first unless stated") },
       errors: [400],
     }),
     async (c) => {

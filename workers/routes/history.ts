@@ -2,9 +2,9 @@
  * History, trash and restore (issue 24; workers/data/history.ts). Lists are
  * the user's own entries only; a restore goes through the normal write path.
  */
-import { listHistory, listTrash, restoreEntry } from "../data/history";
+import { listHistory, listTrash, restoreEntry, toEntry } from "../data/history";
+import { listRoute } from "../http/crud";
 import { createApi, idParam, jsonContent, register, route } from "../http/openapi";
-import { paged } from "../protocol/common";
 import { historyEntrySchema, historyQuery, restoreResultSchema, trashQuery } from "../protocol/history";
 import { expectedVersion, requestScope } from "../http/record";
 import { toWire } from "../protocol/row-mapping";
@@ -12,47 +12,33 @@ import { toWire } from "../protocol/row-mapping";
 export const history = createApi();
 const tags = ["History"];
 
-register(
-  history,
-  route({
-    pipelined: true,
-    method: "get",
-    path: "/history",
-    tags,
-    operationId: "listRecordHistory",
-    description:
-      "A record's earlier versions (each replaced by an update, or removed by a delete), newest first, kept for " +
-      "HISTORY_RETENTION_DAYS (30 by default). Todos, inbox items and references only.",
-    request: { query: historyQuery },
-    responses: { 200: jsonContent(paged(historyEntrySchema), "A page of entries, newest first") },
-    errors: [400],
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const { items, total } = await listHistory(c.var.db, c.var.user.id, q);
-    return c.json({ items, page: q.page, page_size: q.page_size, total });
-  },
-);
+listRoute(history, {
+  pipelined: true,
+  path: "/history",
+  tag: "History",
+  operationId: "listRecordHistory",
+  description:
+    "A record's earlier versions (each replaced by an update, or removed by a delete), newest first, kept for " +
+    "HISTORY_RETENTION_DAYS (30 by default). Todos, inbox items and references only.",
+  pageDescription: "A page of entries, newest first",
+  record: historyEntrySchema,
+  query: historyQuery,
+  list: listHistory,
+  toWire: toEntry,
+});
 
-register(
-  history,
-  route({
-    pipelined: true,
-    method: "get",
-    path: "/trash",
-    tags,
-    operationId: "listTrash",
-    description: "Deleted records that can still be restored (each one's latest deletion), newest first.",
-    request: { query: trashQuery },
-    responses: { 200: jsonContent(paged(historyEntrySchema), "A page of deleted records, newest first") },
-    errors: [400],
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
-    const { items, total } = await listTrash(c.var.db, c.var.user.id, q);
-    return c.json({ items, page: q.page, page_size: q.page_size, total });
-  },
-);
+listRoute(history, {
+  pipelined: true,
+  path: "/trash",
+  tag: "History",
+  operationId: "listTrash",
+  description: "Deleted records that can still be restored (each one's latest deletion), newest first.",
+  pageDescription: "A page of deleted records, newest first",
+  record: historyEntrySchema,
+  query: trashQuery,
+  list: listTrash,
+  toWire: toEntry,
+});
 
 register(
   history,
