@@ -28,12 +28,17 @@ export const schemaName = (entity: EntityName): string => {
   return id;
 };
 
+let order: readonly EntityName[] | undefined;
+
 /**
  * The registry's record types, each after the types it references (foreign
  * keys between their tables), so an importer can restore them in file order.
- * Derived: a new record type needs nothing here.
+ * Derived: a new record type needs nothing here. Worked out once per isolate
+ * (an export asks three times, an import once).
  */
-export function recordOrder(): EntityName[] {
+export const recordOrder = (): readonly EntityName[] => (order ??= referencesFirst());
+
+function referencesFirst(): EntityName[] {
   const byTable = new Map<PgTable, EntityName>();
   for (const name of Object.keys(entities) as EntityName[]) byTable.set(entities[name].table, name);
   const deps = new Map<EntityName, Set<EntityName>>();

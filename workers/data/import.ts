@@ -68,7 +68,8 @@ const globalIds = (table: PgTable) => {
   );
 };
 
-const recordTables = () => new Set<PgTable>(Object.values(entities).map((e) => e.table));
+let tables: Set<PgTable> | undefined;
+const recordTables = () => (tables ??= new Set<PgTable>(Object.values(entities).map((e) => e.table)));
 
 /** A table's single-column foreign keys to the id of a record table with global ids: [column, target]. */
 const globalRefs = (table: PgTable): [PgColumn, PgTable][] =>
