@@ -2,6 +2,7 @@
 // applies on this device (the same as GET /api/references).
 import type { Reference, UpdateReference } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
+import { fold } from "../ui/search.ts";
 import { createRecord, deleteRecord, editRecord, newRecord, path, quote, type Fields } from "./record.ts";
 
 export type ReferenceInput = Fields<"reference">;
@@ -44,8 +45,6 @@ export function deleteReference(store: SyncStore, ref: Reference) {
  * pinned first, archived hidden unless asked, `q` matches words of title and
  * content by prefix, `tag` case-insensitively, `category` exactly.
  */
-const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
-
 export function filterReferences(
   all: readonly Reference[],
   f: { q?: string; category?: string; tag?: string; archived?: boolean },
