@@ -3,10 +3,20 @@
 import { LIMITS } from "@protocol/rules.ts";
 import { For, type JSX } from "solid-js";
 
-/** A label and its control (plus anything that belongs to it, like a hint); `for` is the control's id. */
-export function Field(props: { for: string; label: JSX.Element; grow?: boolean; children: JSX.Element }) {
+/**
+ * A label and its control (plus anything that belongs to it, like a hint); `for` is the control's id.
+ * `inline` puts the label beside the control (toolbars), `grow` lets it take the row's free space.
+ */
+export function Field(props: {
+  for: string;
+  label: JSX.Element;
+  inline?: boolean;
+  grow?: boolean;
+  children: JSX.Element;
+}) {
+  const classes = () => ["field", props.inline && "inline", props.grow && "grow"].filter(Boolean).join(" ");
   return (
-    <div class={props.grow ? "field grow" : "field"}>
+    <div class={classes()}>
       <label for={props.for}>{props.label}</label>
       {props.children}
     </div>

@@ -2,6 +2,7 @@
 // entered again) and sign out everywhere else. Both end every other session
 // and access token at once, and their devices' live connections close.
 import { createSignal, Show } from "solid-js";
+import { Field } from "../components/fields.tsx";
 import { api, describeError } from "../api/http.ts";
 
 const MIN_PASSWORD = 10;
@@ -61,12 +62,10 @@ export default function AccountSecurity() {
     <section class="card stack" aria-labelledby="security-title">
       <h2 id="security-title">Password and sessions</h2>
       <form class="stack" onSubmit={(e) => void changePassword(e)}>
-        <div class="field">
-          <label for="current-password">Current password</label>
+        <Field for="current-password" label="Current password">
           <input id="current-password" type="password" autocomplete="current-password" ref={(el) => (current = el)} />
-        </div>
-        <div class="field">
-          <label for="new-password">New password</label>
+        </Field>
+        <Field for="new-password" label="New password">
           <input
             id="new-password"
             type="password"
@@ -78,7 +77,7 @@ export default function AccountSecurity() {
           <p id="new-password-hint" class="muted small">
             At least {MIN_PASSWORD} characters. Every other device and access token is signed out.
           </p>
-        </div>
+        </Field>
         <div class="row">
           <button type="submit" class="primary" disabled={busy()}>
             Change password

@@ -61,8 +61,7 @@ export function Inbox(props: { settings: Settings }) {
     >
       <FirstRunGuide settings={props.settings} />
       <div class="row wrap inbox-tools" role="group" aria-label="Find and sort">
-        <div class="field inline grow">
-          <label for="inbox-search">Search</label>
+        <Field for="inbox-search" label="Search" inline grow>
           <input
             id="inbox-search"
             type="search"
@@ -70,26 +69,23 @@ export function Inbox(props: { settings: Settings }) {
             value={query()}
             onInput={(e) => setQuery(e.currentTarget.value)}
           />
-        </div>
-        <div class="field inline">
-          <label for="inbox-show">Show</label>
+        </Field>
+        <Field for="inbox-show" label="Show" inline>
           <select id="inbox-show" value={shown()} onChange={(e) => setShown(e.currentTarget.value as Shown)}>
             <For each={Object.entries(SHOWN)}>{([k, v]) => <option value={k}>{v.label}</option>}</For>
           </select>
-        </div>
-        <div class="field inline">
-          <label for="inbox-sort">Sort</label>
+        </Field>
+        <Field for="inbox-sort" label="Sort" inline>
           <select id="inbox-sort" value={order()} onChange={(e) => setOrder(e.currentTarget.value as Order)}>
             <For each={Object.entries(ORDER)}>{([k, v]) => <option value={k}>{v.label}</option>}</For>
           </select>
-        </div>
-        <div class="field inline">
-          <label for="inbox-tag">Tag</label>
+        </Field>
+        <Field for="inbox-tag" label="Tag" inline>
           <select id="inbox-tag" value={tag()} onChange={(e) => setTag(e.currentTarget.value)}>
             <option value="">All tags</option>
             <For each={tagCounts()}>{([t, n]) => <option value={t}>{`#${t} (${n})`}</option>}</For>
           </select>
-        </div>
+        </Field>
       </div>
       <p class="muted" aria-live="polite" data-testid="inbox-count">
         {filtered()

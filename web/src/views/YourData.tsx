@@ -4,6 +4,7 @@
 // Settings screen, not the initial bundle.
 import { createSignal, Show } from "solid-js";
 import type { ImportReport } from "@protocol/your-data.ts";
+import { Field } from "../components/fields.tsx";
 import { api, describeError, httpError } from "../api/http.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { createDisclosure } from "../ui/a11y.ts";
@@ -74,8 +75,7 @@ export default function YourData(props: { onDeleted: () => void }) {
             Remixes others made of your public loops stay, credited to "a deleted user". Download your data first if you
             want to keep it.
           </p>
-          <div class="field">
-            <label for="delete-account-password">Your password</label>
+          <Field for="delete-account-password" label="Your password">
             <input
               id="delete-account-password"
               type="password"
@@ -87,7 +87,7 @@ export default function YourData(props: { onDeleted: () => void }) {
               aria-invalid={error() ? "true" : undefined}
               aria-describedby={error() ? "delete-account-error" : undefined}
             />
-          </div>
+          </Field>
           <div id="delete-account-error">
             <ErrorAlert message={error()} />
           </div>
@@ -163,10 +163,9 @@ function ImportArchive() {
         Restores an archive from “Download my data” into this account — for example after moving to a new one. Importing
         the same archive again adds nothing twice.
       </p>
-      <div class="field">
-        <label for="import-file">Archive (.zip)</label>
+      <Field for="import-file" label="Archive (.zip)">
         <input id="import-file" type="file" accept=".zip,application/zip" ref={(el) => (input = el)} />
-      </div>
+      </Field>
       <ErrorAlert message={error()} />
       <p role="status" class="small">
         {status()}

@@ -5,6 +5,7 @@ import { createSignal, For, onMount, Show } from "solid-js";
 import { api, describeError } from "../../api/http.ts";
 import type { DeviceSession, PersonalToken } from "../../api/types.ts";
 import { createAccessToken, revokeAccessToken } from "../../mutations/assistant.ts";
+import { Field } from "../../components/fields.tsx";
 import { relative } from "../../ui/format.ts";
 import "./assistant.css";
 import { LIMITS } from "@protocol/rules.ts";
@@ -76,17 +77,15 @@ export default function AccessTokens() {
         Revoking one stops it at once.
       </p>
       <form class="row" onSubmit={(e) => void create(e)}>
-        <div class="field inline">
-          <label for="token-name">Token name</label>
+        <Field for="token-name" label="Token name" inline>
           <input
             id="token-name"
             ref={(el) => (nameInput = el)}
             maxLength={LIMITS.assistant.tokenName}
             placeholder="Claude Desktop"
           />
-        </div>
-        <div class="field inline">
-          <label for="token-scope">Access</label>
+        </Field>
+        <Field for="token-scope" label="Access" inline>
           <select
             id="token-scope"
             value={scope()}
@@ -95,7 +94,7 @@ export default function AccessTokens() {
             <option value="mcp">MCP only</option>
             <option value="full">Full API</option>
           </select>
-        </div>
+        </Field>
         <button type="submit" class="primary">
           Create token
         </button>

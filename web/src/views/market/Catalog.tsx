@@ -2,6 +2,7 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import type { MarketItem } from "../../api/types.ts";
 import { describeError } from "../../api/http.ts";
 import type { ShownPurchase } from "../../mutations/market.ts";
+import { Field } from "../../components/fields.tsx";
 import { BuyButton } from "./BuyButton.tsx";
 
 export function Catalog(props: {
@@ -19,13 +20,12 @@ export function Catalog(props: {
     <section class="card stack" aria-labelledby="catalog-title">
       <div class="row wrap spread">
         <h2 id="catalog-title">Catalog</h2>
-        <div class="field inline">
-          <label for="market-tag">Filter by tag</label>
+        <Field for="market-tag" label="Filter by tag" inline>
           <select id="market-tag" value={tag()} onChange={(e) => setTag(e.currentTarget.value)}>
             <option value="">All</option>
             <For each={tags()}>{(t) => <option value={t}>{t}</option>}</For>
           </select>
-        </div>
+        </Field>
       </div>
       <Show when={props.error}>
         <p class="small" role="alert">
