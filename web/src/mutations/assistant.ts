@@ -4,7 +4,7 @@
 // with the new state; each carries an Idempotency-Key so a retry after a lost
 // response replays the answer instead of sending the message twice.
 import { api, send, httpError, defaultFetch } from "../api/http.ts";
-import type { Conversation, ConversationState, PersonalToken, Todo, UpdateTodo } from "../api/types.ts";
+import type { Conversation, ConversationState, Todo, UpdateTodo } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
 import { uuid } from "../sync/deps.ts";
 import { createRecord, deleteRecord, editRecord, newRecord, path, quote } from "./record.ts";
@@ -79,10 +79,3 @@ export async function fetchState(
   if (!res.ok) throw httpError(res);
   return { state: res.body as ConversationState, etag: res.headers.get("etag") ?? "" };
 }
-
-// ---- personal access tokens ------------------------------------------------------
-
-export const createAccessToken = (name: string, scope: PersonalToken["scope"]) =>
-  api<PersonalToken>("/api/auth/tokens", { method: "POST", body: { name, scope } });
-
-export const revokeAccessToken = (id: string) => api<void>(path`/api/auth/sessions/${id}`, { method: "DELETE" });

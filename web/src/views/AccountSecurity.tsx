@@ -3,7 +3,8 @@
 // and access token at once, and their devices' live connections close.
 import { createSignal, Show } from "solid-js";
 import { Field } from "../components/fields.tsx";
-import { api, describeError } from "../api/http.ts";
+import { describeError } from "../api/http.ts";
+import { changePassword, signOutOthers } from "../mutations/sessions.ts";
 
 const MIN_PASSWORD = 10;
 
@@ -17,7 +18,7 @@ export default function AccountSecurity() {
   const ended = (n: number) =>
     n === 0 ? "No other device was signed in." : `${n} other ${n === 1 ? "session" : "sessions"} signed out.`;
 
-  const changePassword = async (e: SubmitEvent) => {
+  const submitPassword = async (e: SubmitEvent) => {
     e.preventDefault();
     setError("");
     setDone("");
@@ -32,7 +33,7 @@ export default function AccountSecurity() {
     }
     setBusy(true);
     try {
-      const r = await api<{ revoked: number }>("/api/auth/password", { method: "POST", body });
+      const r = await changePassword(body);
       if (current) current.value = "";
       if (next) next.value = "";
       setDone(`Password changed. ${ended(r.revoked)}`);
@@ -49,7 +50,7 @@ export default function AccountSecurity() {
     if (!confirm("Sign out every other device and revoke every access token?")) return;
     setBusy(true);
     try {
-      const r = await api<{ revoked: number }>("/api/auth/sessions/revoke_others", { method: "POST" });
+      const r = await signOutOthers();
       setDone(ended(r.revoked));
     } catch (err) {
       setError(describeError(err));
@@ -61,7 +62,7 @@ export default function AccountSecurity() {
   return (
     <section class="card stack" aria-labelledby="security-title">
       <h2 id="security-title">Password and sessions</h2>
-      <form class="stack" onSubmit={(e) => void changePassword(e)}>
+      <form class="stack" onSubmit={(e) => void submitPassword(e)}>
         <Field for="current-password" label="Current password">
           <input id="current-password" type="password" autocomplete="current-password" ref={(el) => (current = el)} />
         </Field>

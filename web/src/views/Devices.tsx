@@ -1,6 +1,7 @@
 import { createSignal, For, onMount, Show } from "solid-js";
 import { RenameDevice } from "./RenameDevice.tsx";
-import { api, describeError } from "../api/http.ts";
+import { describeError } from "../api/http.ts";
+import { listSessions, revokeSession } from "../mutations/sessions.ts";
 import type { DeviceSession } from "../api/types.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { dateTime, describeAgent, relative } from "../ui/format.ts";
@@ -15,7 +16,7 @@ export default function Devices(props: { onSignOut: () => void }) {
   const load = async () => {
     setError("");
     try {
-      setList((await api<{ items: DeviceSession[] }>("/api/auth/sessions?page_size=100")).items);
+      setList(await listSessions());
     } catch (err) {
       setError(describeError(err));
     }
@@ -29,7 +30,7 @@ export default function Devices(props: { onSignOut: () => void }) {
     setBusy(d.id);
     setError("");
     try {
-      await api<void>(`/api/auth/sessions/${encodeURIComponent(d.id)}`, { method: "DELETE" });
+      await revokeSession(d.id);
       setList((l) => l?.filter((x) => x.id !== d.id) ?? null);
     } catch (err) {
       setError(describeError(err));

@@ -1,7 +1,8 @@
 // "Name this device": an inline form on a Devices row, so identical
 // "Chrome on Linux" sessions can be told apart ("Work laptop", "Kitchen iPad").
 import { createSignal, Show } from "solid-js";
-import { api, describeError } from "../api/http.ts";
+import { describeError } from "../api/http.ts";
+import { renameDevice } from "../mutations/sessions.ts";
 import type { DeviceSession } from "../api/types.ts";
 import { createDisclosure } from "../ui/a11y.ts";
 
@@ -16,10 +17,7 @@ export function RenameDevice(props: { device: DeviceSession; onRenamed: (name: s
     const value = String(new FormData(e.currentTarget as HTMLFormElement).get("name") ?? "").trim();
     const name = value || null;
     try {
-      await api<void>(`/api/auth/sessions/${encodeURIComponent(props.device.id)}`, {
-        method: "PUT",
-        body: { device_name: name },
-      });
+      await renameDevice(props.device.id, name);
       props.onRenamed(name);
       editor.close();
     } catch (err) {

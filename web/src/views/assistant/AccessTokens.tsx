@@ -2,9 +2,9 @@
 // A new token is shown once (with a copy button); the list and revoking use
 // the same sessions API as devices (tokens are sessions of kind "token").
 import { createSignal, For, onMount, Show } from "solid-js";
-import { api, describeError } from "../../api/http.ts";
+import { describeError } from "../../api/http.ts";
 import type { DeviceSession, PersonalToken } from "../../api/types.ts";
-import { createAccessToken, revokeAccessToken } from "../../mutations/assistant.ts";
+import { createAccessToken, listSessions, revokeSession } from "../../mutations/sessions.ts";
 import { Field } from "../../components/fields.tsx";
 import { relative } from "../../ui/format.ts";
 import "./assistant.css";
@@ -20,8 +20,7 @@ export default function AccessTokens() {
 
   const load = async () => {
     try {
-      const { items } = await api<{ items: DeviceSession[] }>("/api/auth/sessions?page_size=100");
-      setTokens(items.filter((s) => s.kind === "token"));
+      setTokens((await listSessions()).filter((s) => s.kind === "token"));
     } catch (err) {
       setError(describeError(err));
     }
@@ -49,7 +48,7 @@ export default function AccessTokens() {
   const revoke = async (t: DeviceSession) => {
     setError("");
     try {
-      await revokeAccessToken(t.id);
+      await revokeSession(t.id);
       if (fresh()?.id === t.id) setFresh(null);
       setTokens((l) => l?.filter((x) => x.id !== t.id) ?? null);
     } catch (err) {
