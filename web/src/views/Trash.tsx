@@ -2,6 +2,7 @@ import { createSignal, For, onMount, Show } from "solid-js";
 import { api, describeError } from "../api/http.ts";
 import type { HistoryEntry, Page } from "../api/types.ts";
 import { Screen } from "../components/Screen.tsx";
+import { path } from "../mutations/record.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { dateTime, relative } from "../ui/format.ts";
@@ -41,7 +42,7 @@ export default function Trash() {
     setError("");
     setStatus("");
     try {
-      await api(`/api/history/${encodeURIComponent(e.id)}/restore`, { method: "POST" });
+      await api(path`/api/history/${e.id}/restore`, { method: "POST" });
       // This device learns of the restored record at once (a polling device wouldn't until its next poll).
       store.pullNow();
       setList((l) => l?.filter((x) => x.id !== e.id) ?? null);
