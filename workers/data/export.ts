@@ -28,7 +28,7 @@ export const schemaName = (entity: EntityName): string => {
   return id;
 };
 
-let order: readonly EntityName[] | undefined;
+let typesInOrder: readonly EntityName[] | undefined;
 
 /**
  * The registry's record types, each after the types it references (foreign
@@ -36,7 +36,7 @@ let order: readonly EntityName[] | undefined;
  * Derived: a new record type needs nothing here. Worked out once per isolate
  * (an export asks three times, an import once).
  */
-export const recordOrder = (): readonly EntityName[] => (order ??= referencesFirst());
+export const recordOrder = (): readonly EntityName[] => (typesInOrder ??= referencesFirst());
 
 function referencesFirst(): EntityName[] {
   const byTable = new Map<PgTable, EntityName>();
