@@ -4,6 +4,7 @@ import type { Db, Tx } from "../../db/client";
 import { sessions, users } from "../../db/schema";
 import { SESSION_TTL_MS } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "../lib/crypto";
+import { paginate, type PageQuery } from "./paginate";
 
 export async function findUserByLogin(db: Db, login: string) {
   const l = login.trim().toLowerCase();
@@ -49,26 +50,16 @@ export async function createPersonalToken(db: Db, userId: string, name: string, 
 }
 
 /** A page of the user's live sessions and tokens, most recently used first, with the total (one query). */
-export async function listSessions(db: Db, userId: string, q: { page: number; page_size: number }) {
-  const rows = await db
-    .select({ session: sessions, total: sql<number>`(count(*) over ())::int` })
-    .from(sessions)
-    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)))
-    .orderBy(desc(sessions.lastSeenAt), desc(sessions.id))
-    .limit(q.page_size)
-    .offset((q.page - 1) * q.page_size);
-  const total =
-    rows[0]?.total ??
-    (q.page > 1
-      ? (
-          await db
-            .select({ n: sql<number>`count(*)::int` })
-            .from(sessions)
-            .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)))
-        )[0]!.n
-      : 0);
-  return { items: rows.map((r) => r.session), total };
-}
+export const listSessions = (db: Db, userId: string, q: PageQuery) =>
+  paginate(
+    db,
+    sessions,
+    {
+      where: and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)),
+      orderBy: [desc(sessions.lastSeenAt), desc(sessions.id)],
+    },
+    q,
+  );
 
 /** Ends every session and token of the user but `keep` (one statement); returns the ids that ended. */
 export async function deleteOtherSessions(db: Db, userId: string, keep: string): Promise<string[]> {
