@@ -17,7 +17,9 @@ import { DurableObject } from "cloudflare:workers";
 import { and, gt, inArray, sql } from "drizzle-orm";
 import { openDb } from "../../db/client";
 import { sessions } from "../../db/schema";
+import { AppError } from "../errors";
 import { isUuid } from "../protocol/common";
+import { ErrorCode } from "../protocol/rules";
 import { PING, PONG, type ServerMessage } from "../protocol/sync";
 
 /** Kept with each socket across hibernation (small: ids and the expiry). */
@@ -48,16 +50,12 @@ export class UserHub extends DurableObject<Env> {
     // Bounded (README "Limits"): past MAX_SOCKETS a new socket is refused, never an old one
     // dropped (that would make reconnecting clients evict each other); the client polls instead.
     if (this.ctx.getWebSockets().length >= MAX_SOCKETS)
-      return Response.json(
-        {
-          error: {
-            code: "rate_limited",
-            message: `At most ${MAX_SOCKETS} live connections per account; this device will poll instead.`,
-            details: { limit: MAX_SOCKETS },
-          },
-        },
-        { status: 429, headers: { "Retry-After": "60" } },
-      );
+      return new AppError(
+        429,
+        ErrorCode.rate_limited,
+        `At most ${MAX_SOCKETS} live connections per account; this device will poll instead.`,
+        { details: { limit: MAX_SOCKETS }, headers: { "Retry-After": "60" } },
+      ).getResponse();
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     const sessionId = request.headers.get("x-session-id") ?? "";
