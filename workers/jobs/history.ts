@@ -7,6 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { ofUser } from "./prune";
 
 const DAY = 86_400_000;
 /** How many days ahead the hourly run keeps partitions ready. */
@@ -39,9 +40,8 @@ export async function pruneHistory(
     await db.execute(sql`select continuum_history_drop(${name})`);
     dropped++;
   }
-  const scope = opts.userId ? sql`and user_id = ${opts.userId}` : sql``;
   const fallback = await db.execute(sql`
-    with gone as (delete from record_history_default where created_at < ${cutoff} ${scope} returning 1)
+    with gone as (delete from record_history_default where created_at < ${cutoff} and ${ofUser(opts.userId)} returning 1)
     select count(*)::int as n from gone`);
   return {
     partitions_made: Number((made.rows[0] as { n: unknown }).n),

@@ -16,6 +16,10 @@ import { IDEMPOTENCY_TTL_HOURS } from "../protocol/rules";
 
 export const BATCH = 1000;
 
+/** A job's rows of one user when its run is scoped to one (tests, support tools); every row otherwise. */
+export const ofUser = (userId: string | undefined, column: SQL = sql`user_id`): SQL =>
+  userId ? sql`${column} = ${userId}` : sql`true`;
+
 /** Runs `statement` (which removes at most BATCH rows and selects their count as `n`) until a short batch. */
 async function inBatches(db: Db, statement: () => SQL): Promise<number> {
   let total = 0;
@@ -34,8 +38,8 @@ export async function pruneChangeLog(
 ): Promise<{ superseded: number; tombstones: number }> {
   const cutoff = new Date((opts.now ?? new Date()).getTime() - retentionDays * 86_400_000);
   // Tests and support tools can compact a single user.
-  const scope = opts.userId ? sql`user_id = ${opts.userId}` : sql`true`;
-  const scopeC = opts.userId ? sql`c.user_id = ${opts.userId}` : sql`true`;
+  const scope = ofUser(opts.userId);
+  const scopeC = ofUser(opts.userId, sql`c.user_id`);
   const superseded = await inBatches(
     db,
     () => sql`
@@ -80,7 +84,7 @@ export async function pruneExpired(
   /** `userId` scopes a run to one user (tests, support tools); the cron passes none. */
   opts: { userId?: string } = {},
 ): Promise<{ sessions: number; idempotencyKeys: number }> {
-  const scope = opts.userId ? sql`user_id = ${opts.userId}` : sql`true`;
+  const scope = ofUser(opts.userId);
   let sessions = 0;
   for (;;) {
     const result = await db.execute(sql`

@@ -8,6 +8,7 @@ import type { Db } from "../../db/client";
 import { loops } from "../../db/schema";
 import { isUuid } from "../protocol/common";
 import { write, type WriteScope } from "../sync/write";
+import { ofUser } from "./prune";
 
 /** One queued play: `play_id` is minted by the route, so a redelivered message counts once. */
 export interface PlayMessage {
@@ -86,7 +87,7 @@ export async function reconcileStudioCounters(
   opts: { userId?: string } = {},
 ): Promise<Drift[]> {
   const fixed: Drift[] = [];
-  const owner = opts.userId ? sql`user_id = ${opts.userId}` : sql`true`;
+  const owner = ofUser(opts.userId);
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
     const page = await db.execute(
