@@ -57,18 +57,9 @@ const mut = (f: Fixtures, method: string, path: string, body?: unknown): Req => 
 });
 const id = async (res: Promise<Res>, field = "id") => String((await res).json()[field]);
 
-/** An export archive holding one new inbox item. */
-async function smallArchive(): Promise<Uint8Array> {
-  const now = new Date().toISOString();
-  const item = {
-    id: randomUUID(),
-    version: 1,
-    created_at: now,
-    updated_at: now,
-    title: "bench",
-    description: "",
-    tags: [],
-  };
+/** An export archive holding one inbox item new to `user`: `other`'s, as the server writes it (no wire shape restated here). */
+async function smallArchive(f: Fixtures): Promise<Uint8Array> {
+  const item = (await f.api("POST", "/api/user/inbox", { title: "bench" }, f.other)).json();
   const text = (v: unknown) => [new TextEncoder().encode(JSON.stringify(v))];
   const entries = [
     { name: "manifest.json", data: text({ format: EXPORT_FORMAT, version: EXPORT_VERSION }) },
@@ -199,7 +190,9 @@ const ASSISTANT_TWO =
 
 export const FIXTURES: Record<string, OpFixture> = {
   health: { make: () => ({ method: "GET", path: "/api/health" }), status: 200 },
-  getDemoLogin: { make: () => ({ method: "GET", path: "/api/demo" }), status: 404 },
+  // Deployed (no demo account configured): 200 with null, so a signed-out page logs no 404.
+  getDemoLogin: { make: () => ({ method: "GET", path: "/api/demo" }), status: 200 },
+  currentSession: { make: get("/api/auth/session"), status: 200 },
 
   signup: {
     make: (_f, i) => {
@@ -230,13 +223,17 @@ export const FIXTURES: Record<string, OpFixture> = {
       method: "POST",
       path: "/api/import",
       headers: { ...auth(f.user, true), "content-type": "application/zip" },
-      body: await smallArchive(),
+      body: await smallArchive(f),
     }),
     status: 200,
     twoTrips: "an import: the session is checked before the archive is read, the records written after",
   },
   listSessions: { make: get("/api/auth/sessions"), status: 200 },
   revokeSession: { make: async (f) => mut(f, "DELETE", `/api/auth/sessions/${(await sessionOf(f)).id}`), status: 204 },
+  renameDevice: {
+    make: async (f, i) => mut(f, "PUT", `/api/auth/sessions/${(await sessionOf(f)).id}`, { device_name: `Bench ${i}` }),
+    status: 204,
+  },
   deleteAccount: {
     // A fresh account per sample (signed up through the API: a real password hash).
     make: async (f, i) => {
