@@ -212,6 +212,8 @@ register(
     tags,
     operationId: "renameDevice",
     description: "Gives a signed-in device a name of the user's choosing, so sessions can be told apart.",
+    // Its first effect is the update: the session check travels with it.
+    pipelined: true,
     request: { params: idParam("id"), ...jsonRequest(renameDeviceSchema) },
     responses: { 204: { description: "Renamed" } },
     errors: [400, 404, 413, 415, 422],
