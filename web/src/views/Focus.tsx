@@ -3,9 +3,9 @@ import { LIMITS } from "@protocol/rules.ts";
 import type { FocusSession, Settings } from "../api/types.ts";
 import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../mutations/focus.ts";
 import { updateSettings } from "../mutations/settings.ts";
-import { createDisclosure } from "../ui/a11y.ts";
 import { clock, dateTime, focusedSeconds, minutes } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
+import { ConfirmAction } from "../components/ConfirmDelete.tsx";
 import { Screen } from "../components/Screen.tsx";
 import { Field } from "../components/fields.tsx";
 
@@ -160,8 +160,6 @@ function Running(props: { session: FocusSession }) {
   const done = createMemo(() => s().status === "active" && remaining() <= 0);
   const progress = createMemo(() => Math.min(1, 1 - remaining() / s().duration_s));
 
-  const abandon = createDisclosure();
-
   return (
     <div class="card focus-running stack" data-status={s().status}>
       <p class="muted">{s().label || "Focus session"}</p>
@@ -193,30 +191,14 @@ function Running(props: { session: FocusSession }) {
         <button type="button" onClick={() => void endFocus(store, s(), "complete")}>
           Complete
         </button>
-        <Show
-          when={abandon.isOpen()}
-          fallback={
-            <button type="button" class="ghost danger" ref={abandon.opener} onClick={abandon.open}>
-              Abandon
-            </button>
-          }
-        >
-          <span class="confirm row wrap" role="group" aria-label="Confirm: abandon this session">
-            <span class="small">Abandon this session? It ends without coins.</span>
-            <button
-              type="button"
-              class="danger"
-              ref={(el) => queueMicrotask(() => el.focus())}
-              onClick={() => void endFocus(store, s(), "abandon")}
-              onKeyDown={(e) => e.key === "Escape" && abandon.close()}
-            >
-              Yes, abandon
-            </button>
-            <button type="button" class="ghost" onClick={abandon.close}>
-              Keep going
-            </button>
-          </span>
-        </Show>
+        <ConfirmAction
+          opener="Abandon"
+          group="abandon this session"
+          question="Abandon this session? It ends without coins."
+          yes="Yes, abandon"
+          no="Keep going"
+          onConfirm={() => void endFocus(store, s(), "abandon")}
+        />
       </div>
       <FocusMusic session={s()} />
     </div>
