@@ -6,27 +6,20 @@
 // off (settings.ui.focus_sound), and an in-app summary.
 import { createEffect, createMemo, createSignal, lazy, onCleanup, Show } from "solid-js";
 import type { FocusSession, Settings } from "../api/types.ts";
-import { endFocus, remainingNow } from "../mutations/focus.ts";
+import { endFocus, isRunning, remainingNow, runningSession } from "../mutations/focus.ts";
 import { clock } from "../ui/format.ts";
+import { useRecords, useSync } from "../ui/sync-context.ts";
 
 const done = () => import("./FocusDone.tsx");
 const FocusDone = lazy(() => done().then((m) => ({ default: m.FocusDone })));
-import { useRecords, useSync } from "../ui/sync-context.ts";
 
 /** Sessions this tab already asked to complete when their time ran out. */
 const autoCompleted = new Set<string>();
 
-export const isRunning = (s: FocusSession) => s.status === "active" || s.status === "paused";
-
 export function FocusWatch(props: { screen: string; settings: Settings }) {
   const store = useSync();
   const sessions = useRecords("focus_session");
-  const running = createMemo(
-    () =>
-      sessions()
-        .filter(isRunning)
-        .sort((a, b) => b.started_at.localeCompare(a.started_at))[0],
-  );
+  const running = createMemo(() => runningSession(sessions()));
   const [now, setNow] = createSignal(store.serverNow());
   createEffect(() => {
     if (!running()) return;

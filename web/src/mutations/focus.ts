@@ -19,6 +19,12 @@ const clockOf = (s: FocusSession) => ({
 /** Seconds left at `serverNow` (the server clock estimate), from the session's timestamps. */
 export const remainingNow = (s: FocusSession, serverNow: number): number => focusRemainingS(clockOf(s), serverNow);
 
+export const isRunning = (s: FocusSession) => s.status === "active" || s.status === "paused";
+export const newestFirst = (a: FocusSession, b: FocusSession) => b.started_at.localeCompare(a.started_at);
+
+/** The session running now (the latest, should two devices have started one), or undefined. */
+export const runningSession = (sessions: readonly FocusSession[]) => sessions.filter(isRunning).sort(newestFirst)[0];
+
 export function startFocus(store: SyncStore, duration_s: number, label: string) {
   const now = store.serverNow();
   const record = newRecord(

@@ -1,7 +1,15 @@
 import { createMemo, createSignal, For, lazy, onCleanup, Show } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
 import type { FocusSession, Settings } from "../api/types.ts";
-import { endFocus, pauseFocus, remainingNow, resumeFocus, startFocus } from "../mutations/focus.ts";
+import {
+  endFocus,
+  newestFirst,
+  pauseFocus,
+  remainingNow,
+  resumeFocus,
+  runningSession,
+  startFocus,
+} from "../mutations/focus.ts";
 import { updateSettings } from "../mutations/settings.ts";
 import { clock, dateTime, focusedSeconds, minutes } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
@@ -22,16 +30,11 @@ const HISTORY = 20;
 // work on every screen, not only this one.
 export function Focus(props: { settings: Settings }) {
   const sessions = useRecords("focus_session");
-  const running = createMemo(
-    () =>
-      sessions()
-        .filter((s) => s.status === "active" || s.status === "paused")
-        .sort((a, b) => b.started_at.localeCompare(a.started_at))[0],
-  );
+  const running = createMemo(() => runningSession(sessions()));
   const history = createMemo(() =>
     sessions()
       .filter((s) => s.status === "completed" || s.status === "abandoned")
-      .sort((a, b) => b.started_at.localeCompare(a.started_at))
+      .sort(newestFirst)
       .slice(0, HISTORY),
   );
 
@@ -71,7 +74,7 @@ export function Focus(props: { settings: Settings }) {
 function StartForm(props: { settings: Settings; last: readonly FocusSession[] }) {
   const store = useSync();
   // Until the user picks: the length of their latest session (on any device), else 25.
-  const latest = createMemo(() => [...props.last].sort((a, b) => b.started_at.localeCompare(a.started_at))[0]);
+  const latest = createMemo(() => [...props.last].sort(newestFirst)[0]);
   const [picked, setPicked] = createSignal<number | null>(null);
   const mins = () => picked() ?? (latest() ? Math.round(latest()!.duration_s / 60) : 25);
   const setMins = (m: number) => setPicked(m);
