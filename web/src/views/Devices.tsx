@@ -1,43 +1,21 @@
-import { createSignal, For, onMount, Show } from "solid-js";
+import { For, onMount, Show } from "solid-js";
 import { RenameDevice } from "./RenameDevice.tsx";
-import { describeError } from "../api/http.ts";
 import { listSessions, revokeSession } from "../mutations/sessions.ts";
 import type { DeviceSession } from "../api/types.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
+import { createServerList } from "../ui/server-list.ts";
 import { dateTime, describeAgent, relative } from "../ui/format.ts";
 import { Screen } from "../components/Screen.tsx";
 
 /** This account's sessions. Needs the network: device sessions aren't cached. */
 export default function Devices(props: { onSignOut: () => void }) {
-  const [list, setList] = createSignal<DeviceSession[] | null>(null);
-  const [error, setError] = createSignal("");
-  const [busy, setBusy] = createSignal<string | null>(null);
-
-  const load = async () => {
-    setError("");
-    try {
-      setList(await listSessions());
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+  const { items: list, setItems: setList, error, busy, load, act, drop } = createServerList(listSessions);
   onMount(() => {
     focusHeadingAfterNav("devices-title");
     void load();
   });
 
-  const revoke = async (d: DeviceSession) => {
-    setBusy(d.id);
-    setError("");
-    try {
-      await revokeSession(d.id);
-      setList((l) => l?.filter((x) => x.id !== d.id) ?? null);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const revoke = (d: DeviceSession) => act(d.id, () => revokeSession(d.id).then(() => drop(d.id)));
 
   return (
     <Screen

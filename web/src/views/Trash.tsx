@@ -1,9 +1,10 @@
 import { createSignal, For, onMount, Show } from "solid-js";
-import { api, describeError } from "../api/http.ts";
+import { api } from "../api/http.ts";
 import type { HistoryEntry, Page } from "../api/types.ts";
 import { Screen } from "../components/Screen.tsx";
 import { path } from "../mutations/record.ts";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
+import { createServerList } from "../ui/server-list.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { dateTime, relative } from "../ui/format.ts";
 
@@ -17,19 +18,15 @@ const KIND: Record<HistoryEntry["entity"], string> = { todo: "Todo", inbox_item:
  */
 export default function Trash() {
   const store = useSync();
-  const [list, setList] = createSignal<HistoryEntry[] | null>(null);
-  const [error, setError] = createSignal("");
+  const {
+    items: list,
+    error,
+    busy,
+    load,
+    act,
+    drop,
+  } = createServerList(async () => (await api<Page<HistoryEntry>>("/api/trash?page_size=100")).items);
   const [status, setStatus] = createSignal("");
-  const [busy, setBusy] = createSignal<string | null>(null);
-
-  const load = async () => {
-    setError("");
-    try {
-      setList((await api<Page<HistoryEntry>>("/api/trash?page_size=100")).items);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
   onMount(() => {
     focusHeadingAfterNav("trash-title");
     void load();
@@ -37,21 +34,15 @@ export default function Trash() {
 
   const titleOf = (e: HistoryEntry) => String(e.record.title ?? "Untitled");
 
-  const restore = async (e: HistoryEntry) => {
-    setBusy(e.id);
-    setError("");
+  const restore = (e: HistoryEntry) => {
     setStatus("");
-    try {
+    return act(e.id, async () => {
       await api(path`/api/history/${e.id}/restore`, { method: "POST" });
       // This device learns of the restored record at once (a polling device wouldn't until its next poll).
-      store.pullNow();
-      setList((l) => l?.filter((x) => x.id !== e.id) ?? null);
+      void store.pullNow();
+      drop(e.id);
       setStatus(`Restored “${titleOf(e)}”.`);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(null);
-    }
+    });
   };
 
   return (

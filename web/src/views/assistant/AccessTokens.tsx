@@ -7,24 +7,24 @@ import type { DeviceSession, PersonalToken } from "../../api/types.ts";
 import { createAccessToken, listSessions, revokeSession } from "../../mutations/sessions.ts";
 import { Field } from "../../components/fields.tsx";
 import { relative } from "../../ui/format.ts";
+import { createServerList } from "../../ui/server-list.ts";
 import "./assistant.css";
 import { LIMITS } from "@protocol/rules.ts";
 
 export default function AccessTokens() {
-  const [tokens, setTokens] = createSignal<DeviceSession[] | null>(null);
+  const {
+    items: tokens,
+    error,
+    setError,
+    load,
+    act,
+    drop,
+  } = createServerList(async () => (await listSessions()).filter((s) => s.kind === "token"));
   const [fresh, setFresh] = createSignal<PersonalToken | null>(null);
-  const [error, setError] = createSignal("");
   const [copied, setCopied] = createSignal(false);
   const [scope, setScope] = createSignal<PersonalToken["scope"]>("mcp");
   let nameInput: HTMLInputElement | undefined;
 
-  const load = async () => {
-    try {
-      setTokens((await listSessions()).filter((s) => s.kind === "token"));
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
   onMount(() => void load());
 
   const create = async (e: SubmitEvent) => {
@@ -45,16 +45,12 @@ export default function AccessTokens() {
     }
   };
 
-  const revoke = async (t: DeviceSession) => {
-    setError("");
-    try {
+  const revoke = (t: DeviceSession) =>
+    act(t.id, async () => {
       await revokeSession(t.id);
       if (fresh()?.id === t.id) setFresh(null);
-      setTokens((l) => l?.filter((x) => x.id !== t.id) ?? null);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+      drop(t.id);
+    });
 
   const copy = async () => {
     const t = fresh();
