@@ -5,6 +5,7 @@ import { createSignal, Show } from "solid-js";
 import { Field } from "../components/fields.tsx";
 import { describeError } from "../api/http.ts";
 import { changePassword, signOutOthers } from "../mutations/sessions.ts";
+import { ErrorAlert } from "../components/ErrorAlert.tsx";
 
 const MIN_PASSWORD = 10;
 
@@ -90,9 +91,7 @@ export default function AccountSecurity() {
           Sign out everywhere else
         </button>
       </div>
-      <p class="form-error" role="alert">
-        {error()}
-      </p>
+      <ErrorAlert message={error()} />
       <Show when={done()}>
         <p role="status">{done()}</p>
       </Show>

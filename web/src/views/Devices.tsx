@@ -6,6 +6,7 @@ import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { createServerList } from "../ui/server-list.ts";
 import { dateTime, describeAgent, relative } from "../ui/format.ts";
 import { Screen } from "../components/Screen.tsx";
+import { ErrorAlert } from "../components/ErrorAlert.tsx";
 
 /** This account's sessions. Needs the network: device sessions aren't cached. */
 export default function Devices(props: { onSignOut: () => void }) {
@@ -28,9 +29,7 @@ export default function Devices(props: { onSignOut: () => void }) {
       }
     >
       <p class="muted">Everywhere you're signed in. Signing a device out ends its session at once.</p>
-      <p class="form-error" role="alert">
-        {error()}
-      </p>
+      <ErrorAlert message={error()} />
       <Show when={list() || error()} fallback={<p class="muted">Loading…</p>}>
         <ul class="list" role="list">
           <For each={list() ?? []}>

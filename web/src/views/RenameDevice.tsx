@@ -5,6 +5,7 @@ import { describeError } from "../api/http.ts";
 import { renameDevice } from "../mutations/sessions.ts";
 import type { DeviceSession } from "../api/types.ts";
 import { createDisclosure } from "../ui/a11y.ts";
+import { ErrorAlert } from "../components/ErrorAlert.tsx";
 
 const MAX = 60;
 
@@ -50,9 +51,7 @@ export function RenameDevice(props: { device: DeviceSession; onRenamed: (name: s
         <button type="button" class="ghost" onClick={editor.close}>
           Cancel
         </button>
-        <p class="form-error" role="alert">
-          {error()}
-        </p>
+        <ErrorAlert message={error()} />
       </form>
     </Show>
   );

@@ -7,6 +7,7 @@ import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { createServerList } from "../ui/server-list.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { dateTime, relative } from "../ui/format.ts";
+import { ErrorAlert } from "../components/ErrorAlert.tsx";
 
 const KIND: Record<HistoryEntry["entity"], string> = { todo: "Todo", inbox_item: "Inbox item", reference: "Reference" };
 
@@ -56,9 +57,7 @@ export default function Trash() {
       }
     >
       <p class="muted">Deleted todos, inbox items and references stay here for 30 days.</p>
-      <p class="form-error" role="alert">
-        {error()}
-      </p>
+      <ErrorAlert message={error()} />
       <p class="muted" role="status">
         {status()}
       </p>

@@ -10,6 +10,7 @@ import { relative } from "../../ui/format.ts";
 import { createServerList } from "../../ui/server-list.ts";
 import "./assistant.css";
 import { LIMITS } from "@protocol/rules.ts";
+import { ErrorAlert } from "../../components/ErrorAlert.tsx";
 
 export default function AccessTokens() {
   const {
@@ -94,9 +95,7 @@ export default function AccessTokens() {
           Create token
         </button>
       </form>
-      <p class="form-error" role="alert">
-        {error()}
-      </p>
+      <ErrorAlert message={error()} />
       <Show when={fresh()}>
         {(t) => (
           <div class="banner stack" role="status">
