@@ -13,7 +13,6 @@ import {
   type SyncCache,
 } from "./db.ts";
 
-const DB_NAME = CACHE_DB_NAME;
 const IDB_VERSION = 1;
 
 interface CacheDB extends DBSchema {
@@ -24,7 +23,7 @@ interface CacheDB extends DBSchema {
 
 const META_KEYS = ["schema_version", "cursor", "client_id", "user"] as const;
 
-export async function openIdbCache(name = DB_NAME): Promise<SyncCache> {
+export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
   const db: IDBPDatabase<CacheDB> = await openDB<CacheDB>(name, IDB_VERSION, {
     upgrade(d) {
       if (!d.objectStoreNames.contains("records")) d.createObjectStore("records", { keyPath: ["entity", "id"] });
