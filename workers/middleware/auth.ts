@@ -62,9 +62,22 @@ export function setSessionCookie(c: Context, token: string) {
 }
 
 /**
- * Puts the verified session into the context: its user (and row-level
- * security: every later query runs as that user). When the sliding expiry is due
- * (once a day per session), it is written before the response, and a
+ * The verified session into the context: its user (and row-level security:
+ * every later query runs as that user), the session's id, kind and expiry.
+ */
+function enter(c: Context<AppEnv>, row: SessionRow): AuthUser {
+  const user = userOf(row);
+  c.var.dbHandle.actAs(user.id);
+  c.set("user", user);
+  c.set("sessionId", row.session_id);
+  c.set("sessionKind", row.kind === "token" ? "token" : "device");
+  c.set("sessionExpiresAt", new Date(row.expires_at));
+  return user;
+}
+
+/**
+ * Enters the verified session (above). When the sliding expiry is due (once a
+ * day per session), it is written before the response, and a
  * cookie-authenticated browser gets a fresh cookie with it (its Max-Age was set
  * at login), so an active user is never signed out.
  */
@@ -73,25 +86,20 @@ export async function establish(
   row: SessionRow,
   cred: { token: string; via: "bearer" | "cookie" },
 ): Promise<void> {
-  const user = userOf(row);
-  c.var.dbHandle.actAs(user.id);
-  c.set("user", user);
-  c.set("sessionId", row.session_id);
-  c.set("sessionKind", row.kind === "token" ? "token" : "device");
-  let expiresAt = new Date(row.expires_at);
+  enter(c, row);
   // A token's "last used" (Settings) is kept to the hour; a device's to the day, with its sliding expiry.
   const refreshAfter = row.kind === "token" ? TOKEN_SEEN_EVERY_MS : REFRESH_AFTER_MS;
   if (Date.now() - new Date(row.last_seen_at).getTime() > refreshAfter) {
     // Only devices slide; a personal access token (kind `token`) lives until revoked.
     const slides = row.kind === "device";
-    if (slides) expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await c.var.db
       .update(sessions)
       .set({ lastSeenAt: sql`now()`, ...(slides ? { expiresAt } : {}) })
       .where(eq(sessions.id, row.session_id));
+    if (slides) c.set("sessionExpiresAt", expiresAt);
     if (slides && cred.via === "cookie") setSessionCookie(c, cred.token);
   }
-  c.set("sessionExpiresAt", expiresAt);
 }
 
 export async function authenticate(
@@ -169,15 +177,11 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
   const vars = c as unknown as Context<PipelinedEnv>;
   const q = dialect.sqlToQuery(sessionSql(await sha256Hex(token), claim, { refuse: true, userId: claimedUser }));
   let confirmedUser: AuthUser | undefined;
-  const confirm = (row: SessionRow) => {
-    confirmedUser = userOf(row);
-    c.set("user", confirmedUser);
-  };
-  // The user is known as soon as the batch that carried the check returns; later batches then run
-  // as that user (row-level security; the check itself set it for the batch it led).
+  // The session is known as soon as the batch that carried the check returns (what `confirmed(c)`
+  // gives the handler); later batches then run as its user (row-level security; the check itself
+  // set it for the batch it led).
   handle.lead(q.sql, q.params, (r) => {
-    confirm(r.rows[0] as unknown as SessionRow);
-    handle.actAs(claimedUser);
+    confirmedUser = enter(c, r.rows[0] as unknown as SessionRow);
   });
   vars.set("user", { id: claimedUser });
   vars.set("confirmSession", async () => {
@@ -192,9 +196,7 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
 
   const outcome = await handle.settle();
   if (outcome && "ok" in outcome) {
-    const row = outcome.ok.rows[0] as unknown as SessionRow;
-    confirm(row);
-    await establish(c, row, cred);
+    await establish(c, outcome.ok.rows[0] as unknown as SessionRow, cred);
     return;
   }
   // The check did not pass, so the handler's response is thrown away: what is
