@@ -17,7 +17,7 @@ import { CONSTRAINT } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
 import { ErrorCode, SESSION_TTL_MS } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { isKnownDevice, rememberDevice } from "../lib/known-device";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
 import { requireDeviceSession, SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
@@ -172,6 +172,7 @@ register(
 register(
   auth,
   route({
+    pipelined: true,
     method: "get",
     path: "/sessions",
     tags,
@@ -184,6 +185,7 @@ register(
   async (c) => {
     const q = c.req.valid("query");
     const { items, total } = await listSessions(c.var.db, c.var.user.id, q);
+    const { sessionId } = (await confirmed(c)).var; // no round trip: the list query carried the check
     return c.json({
       page: q.page,
       page_size: q.page_size,
@@ -194,7 +196,7 @@ register(
         created_at: s.createdAt.toISOString(),
         last_seen_at: s.lastSeenAt.toISOString(),
         expires_at: s.expiresAt.toISOString(),
-        current: s.id === c.var.sessionId,
+        current: s.id === sessionId,
         kind: s.kind,
         name: s.name,
         scope: s.scope,
@@ -207,6 +209,7 @@ register(
 register(
   auth,
   route({
+    pipelined: true,
     method: "put",
     path: "/sessions/{id}",
     tags,
