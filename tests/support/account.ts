@@ -7,16 +7,7 @@ import { expect } from "vitest";
 import { ZipReader } from "../../workers/lib/zip";
 import { as, type TestUser } from "./api";
 import { uploadAudio, wav } from "./audio";
-import { openOwnerDb } from "./db";
-
-export async function dbRows<T = any>(q: ReturnType<typeof sql>): Promise<T[]> {
-  const handle = openOwnerDb();
-  try {
-    return (await handle.db.execute(q)).rows as T[];
-  } finally {
-    await handle.close();
-  }
-}
+import { dbRows } from "./db";
 
 /** Every table of the public schema with a `user_id` column, from pg_catalog. */
 export async function userTables(): Promise<string[]> {

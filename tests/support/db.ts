@@ -5,6 +5,7 @@
  * superuser, which bypasses it.
  */
 import { env } from "cloudflare:workers";
+import type { SQL } from "drizzle-orm";
 import { openDb } from "../../db/client";
 
 export const ownerEnv = {
@@ -13,3 +14,17 @@ export const ownerEnv = {
 };
 
 export const openOwnerDb = () => openDb(ownerEnv);
+
+/** `fn` on a fresh owner connection, closed after (setup the API can't do: time travel, filling a quota). */
+export async function withOwnerDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
+  const handle = openOwnerDb();
+  try {
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The rows one statement returns, run as the owner. */
+export const dbRows = <T = any>(query: SQL): Promise<T[]> =>
+  withOwnerDb(async (db) => (await db.execute(query)).rows as T[]);

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { as, call, signup } from "../support/api";
-import { dbRows, populate, rowsOf, userTables } from "../support/account";
+import { populate, rowsOf, userTables } from "../support/account";
+import { dbRows } from "../support/db";
 import { openSocket } from "../support/socket";
 
 const deleteAccount = (token: string, password: string, headers: Record<string, string> = {}) =>

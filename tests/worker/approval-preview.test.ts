@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, expect, test } from "vitest";
 import { as, call, signup } from "../support/api";
-import { openOwnerDb } from "../support/db";
+import { dbRows } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
@@ -32,14 +32,7 @@ test("pending calls carry what they will change: the todo's real title, the focu
   expect(del.preview.summary).toBe("Delete the todo “water the plants”");
 
   // A call whose input names another todo than the model described: the card names the real target.
-  const handle = openOwnerDb();
-  try {
-    await handle.db.execute(
-      sql`update tool_calls set input = ${JSON.stringify({ id: keep.id })}::jsonb where id = ${del.id}`,
-    );
-  } finally {
-    await handle.close();
-  }
+  await dbRows(sql`update tool_calls set input = ${JSON.stringify({ id: keep.id })}::jsonb where id = ${del.id}`);
   const state = (await as(u).get(`/api/assistant/conversations/${conv}/state`)).body;
   expect(state.pending_tool_calls[0].preview).toEqual({
     summary: "Delete the todo “file the taxes”",

@@ -8,24 +8,14 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { exports } from "cloudflare:workers";
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
 import { as, BASE, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
-import { openOwnerDb } from "../support/db";
+import { dbRows } from "../support/db";
 
 // The first request loads the Worker's whole module graph (AI SDK, MCP SDK) — slow on a busy machine.
 beforeAll(() => call("GET", "/api/health"), 120_000);
-
-/** Setup the API cannot do (a key's stored response lost, time travel): SQL on the real database. */
-async function db(query: SQL) {
-  const handle = openOwnerDb();
-  try {
-    return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
-  } finally {
-    await handle.close();
-  }
-}
 
 const LOOP = { name: "Night drive", bars: 2, bpm: 96, color: "#3366cc", chord_progression: ["Am7", "F"] };
 
@@ -104,7 +94,7 @@ describe("focus achievements", () => {
 
     // One real focused minute does count.
     const t = (await as(u).post("/api/focus/sessions", { duration_s: 1500 })).body;
-    await db(sql`update focus_sessions set started_at = now() - interval '61 seconds' where id = ${t.id}`);
+    await dbRows(sql`update focus_sessions set started_at = now() - interval '61 seconds' where id = ${t.id}`);
     expect((await as(u).post(`/api/focus/sessions/${t.id}/complete`)).status).toBe(200);
     const after = (await as(u).get("/api/market/rewards")).body.items as any[];
     expect(after.find((r) => r.id === "first_session").earned_at).not.toBeNull();
@@ -165,11 +155,11 @@ describe("Idempotency-Key retries answered from the committed outcome", () => {
     // Wait for the response to be stored (after it was sent), then drop it.
     for (;;) {
       if (age === "stale") break; // already dropped by the "fresh" step
-      const [row] = await db(sql`select status from idempotency_keys where user_id = ${u.id} and key = ${key}`);
+      const [row] = await dbRows(sql`select status from idempotency_keys where user_id = ${u.id} and key = ${key}`);
       if (row?.status != null) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    await db(sql`update idempotency_keys set status = null, headers = null, body = null,
+    await dbRows(sql`update idempotency_keys set status = null, headers = null, body = null,
       created_at = now() - ${age === "fresh" ? "0 seconds" : "30 seconds"}::interval
       where user_id = ${u.id} and key = ${key}`);
   }

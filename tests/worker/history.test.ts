@@ -11,16 +11,7 @@ import { openDb } from "../../db/client";
 import { pruneHistory } from "../../workers/jobs/history";
 import { as, call, signup } from "../support/api";
 import { openSocket } from "../support/socket";
-import { openOwnerDb } from "../support/db";
-
-async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openOwnerDb();
-  try {
-    return await fn(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
+import { withOwnerDb } from "../support/db";
 
 describe("record history", () => {
   test("an update keeps the replaced version; restore writes it back as a new version, once", async () => {
@@ -157,7 +148,7 @@ describe("record history", () => {
     const todo = (await u.post("/api/todos", { title: "gone with the account" })).body;
     await u.put(`/api/todos/${todo.id}`, { title: "edited" });
     const count = () =>
-      withDb((db) => db.execute(sql`select count(*)::int as n from record_history where user_id = ${user.id}`));
+      withOwnerDb((db) => db.execute(sql`select count(*)::int as n from record_history where user_id = ${user.id}`));
     expect((await count()).rows[0]).toMatchObject({ n: 1 });
     const r = await call("DELETE", "/api/auth/account", { token: user.token, json: { password: user.password } });
     expect(r.status).toBe(204);
@@ -167,7 +158,7 @@ describe("record history", () => {
   test("old history goes by dropping its day's partition, not row by row", async () => {
     const u = await signup();
     const old = new Date(Date.UTC(2021, 0, 5, 12));
-    await withDb(async (db) => {
+    await withOwnerDb(async (db) => {
       await db.execute(sql`select continuum_history_partitions('2021-01-05'::date, 1)`);
       await db.execute(sql`insert into record_history (user_id, entity, record_id, op, version, data, created_at)
         values (${u.id}, 'todo', gen_random_uuid(), 'delete', 1, '{}'::jsonb, ${old})`);
@@ -177,7 +168,7 @@ describe("record history", () => {
     jobs.asJobs();
     const report = await pruneHistory(jobs.db, 30, { userId: u.id }).finally(() => jobs.close());
     expect(report.partitions_dropped).toBeGreaterThanOrEqual(1);
-    const left = await withDb((db) =>
+    const left = await withOwnerDb((db) =>
       db.execute(sql`select to_regclass('record_history_p20210105') as t,
         (select count(*)::int from record_history where user_id = ${u.id}) as n`),
     );

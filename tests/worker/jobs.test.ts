@@ -6,28 +6,18 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { openDb } from "../../db/client";
 import worker from "../../workers/index";
 import { BATCH, pruneExpired } from "../../workers/jobs/prune";
 import { runScheduled } from "../../workers/jobs/scheduled";
 import { signup } from "../support/api";
-import { openOwnerDb } from "../support/db";
-
-async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openOwnerDb();
-  try {
-    return await fn(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
+import { withOwnerDb } from "../support/db";
 
 describe("scheduled jobs", () => {
   afterEach(() => vi.restoreAllMocks());
 
   test("a failing job doesn't stop the others; the run reports each job's counts and fails as a whole", async () => {
     const u = await signup();
-    await withDb((db) =>
+    await withOwnerDb((db) =>
       db.execute(sql`update sessions set expires_at = now() - interval '1 hour' where user_id = ${u.id}`),
     );
     const logs: string[] = [];
@@ -47,7 +37,9 @@ describe("scheduled jobs", () => {
     expect(report.expired).toMatchObject({ ok: true });
     const expired = report.expired as { ok: true; counts: Record<string, number> };
     expect(expired.counts.sessions).toBe(1); // the user's one session, and no one else's
-    expect((await withDb((db) => db.execute(sql`select 1 from sessions where user_id = ${u.id}`))).rows.length).toBe(0);
+    expect(
+      (await withOwnerDb((db) => db.execute(sql`select 1 from sessions where user_id = ${u.id}`))).rows.length,
+    ).toBe(0);
     const line = JSON.parse(logs.find((l) => l.includes("scheduled jobs"))!);
     expect(line.jobs.expired.counts.sessions).toBe(expired.counts.sessions);
     expect(JSON.stringify(line)).not.toMatch(/R2 unavailable|delete from|select /i); // codes, not messages
@@ -67,17 +59,17 @@ describe("scheduled jobs", () => {
   test("expired idempotency keys are deleted in batches, every one of them", async () => {
     const u = await signup();
     const n = BATCH * 2 + 17;
-    await withDb((db) =>
+    await withOwnerDb((db) =>
       db.execute(sql`
         insert into idempotency_keys (user_id, key, request_hash, status, created_at)
         select ${u.id}, 'old-' || g, 'h', 204, now() - interval '3 days' from generate_series(1, ${n}) g`),
     );
-    await withDb((db) =>
+    await withOwnerDb((db) =>
       db.execute(sql`insert into idempotency_keys (user_id, key, request_hash) values (${u.id}, 'fresh', 'h')`),
     );
-    const counts = await withDb((db) => pruneExpired(db, new Date(), async () => {}, { userId: u.id }));
+    const counts = await withOwnerDb((db) => pruneExpired(db, new Date(), async () => {}, { userId: u.id }));
     expect(counts.idempotencyKeys).toBe(n);
-    const left = await withDb((db) => db.execute(sql`select key from idempotency_keys where user_id = ${u.id}`));
+    const left = await withOwnerDb((db) => db.execute(sql`select key from idempotency_keys where user_id = ${u.id}`));
     expect(left.rows).toEqual([{ key: "fresh" }]);
   });
 });

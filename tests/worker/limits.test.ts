@@ -4,22 +4,13 @@
  * loop), plays per (user, loop), and login limits that stop one address trying
  * many accounts without letting a stranger lock the owner out.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
 import { as, call, freshRateLimitWindow, signup, unique } from "../support/api";
 import { openSocket } from "../support/socket";
-import { openOwnerDb } from "../support/db";
+import { dbRows } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
-
-async function db(query: SQL) {
-  const handle = openOwnerDb();
-  try {
-    return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
-  } finally {
-    await handle.close();
-  }
-}
 
 const LOOP = { name: "Loop", bars: 1, bpm: 90, color: "#112233", chord_progression: ["C"], visibility: "public" };
 
@@ -29,11 +20,11 @@ describe("likes, remixes and plays reaching another user's log", () => {
     const loop = (await as(owner).post("/api/studio/loops", { ...LOOP, remixable: true })).body;
     for (let i = 0; i < 30; i++)
       expect((await (i % 2 ? as(fan).del : as(fan).put)(`/api/studio/loops/${loop.id}/like`)).status).toBe(200);
-    const ownerLog = await db(
+    const ownerLog = await dbRows(
       sql`select op from change_log where user_id = ${owner.id} and entity = 'loop' and record_id = ${loop.id}`,
     );
     expect(ownerLog).toHaveLength(1);
-    const fanLog = await db(
+    const fanLog = await dbRows(
       sql`select op from change_log where user_id = ${fan.id} and entity = 'loop_like' and record_id = ${loop.id}`,
     );
     expect(fanLog).toEqual([{ op: "delete" }]);
@@ -44,7 +35,7 @@ describe("likes, remixes and plays reaching another user's log", () => {
     ]);
     // Remixes collapse alike: two remixes, one entry for the parent in its owner's log.
     for (let i = 0; i < 2; i++) expect((await as(fan).post(`/api/studio/loops/${loop.id}/remix`, {})).status).toBe(201);
-    const after = await db(
+    const after = await dbRows(
       sql`select count(*)::int as n from change_log where user_id = ${owner.id} and record_id = ${loop.id}`,
     );
     expect(after[0]!.n).toBe(1);
@@ -124,7 +115,7 @@ describe("assistant runs and sockets", () => {
       const convs = [];
       for (let i = 0; i < 4; i++) convs.push((await as(u).post("/api/assistant/conversations", {})).body.id as string);
       // Three runs going (their leases live): a fourth is refused, and nothing is written for it.
-      await db(sql`update conversations set status = 'running', run_id = gen_random_uuid(),
+      await dbRows(sql`update conversations set status = 'running', run_id = gen_random_uuid(),
       lease_until = now() + interval '1 minute' where id in (${sql.join(
         convs.slice(0, 3).map((id) => sql`${id}::uuid`),
         sql`, `,
@@ -136,7 +127,7 @@ describe("assistant runs and sockets", () => {
       expect(busy.body.error).toMatchObject({ code: "rate_limited", details: { limit: 3 } });
       expect((await as(u).get(`/api/assistant/conversations/${convs[3]}/state`)).body.messages).toEqual([]);
       // A run whose lease ran out no longer counts.
-      await db(sql`update conversations set lease_until = now() - interval '1 second' where id = ${convs[0]!}`);
+      await dbRows(sql`update conversations set lease_until = now() - interval '1 second' where id = ${convs[0]!}`);
       expect(
         (await as(u).post(`/api/assistant/conversations/${convs[3]}/actions/send_message`, { content: "list todos" }))
           .status,

@@ -1,17 +1,7 @@
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { as, signup, type TestUser } from "../support/api";
-import { openOwnerDb } from "../support/db";
-
-/** Test setup that the API cannot do (time travel): straight SQL on the real database. */
-async function db(query: SQL) {
-  const handle = openOwnerDb();
-  try {
-    return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
-  } finally {
-    await handle.close();
-  }
-}
+import { dbRows } from "../support/db";
 
 const CATALOG = {
   forest: "00000000-0000-4000-8000-00000000a001",
@@ -37,7 +27,7 @@ async function expectConsistent(u: TestUser) {
 /** A session that has run `minutes` (with `pausedS` of it paused), completed now. */
 async function completeSession(u: TestUser, minutes: number, pausedS = 0) {
   const s = (await as(u).post("/api/focus/sessions", { duration_s: 14_400, label: "deep" })).body;
-  await db(sql`update focus_sessions set started_at = now() - make_interval(secs => ${minutes * 60 + pausedS}),
+  await dbRows(sql`update focus_sessions set started_at = now() - make_interval(secs => ${minutes * 60 + pausedS}),
     paused_total_s = ${pausedS} where id = ${s.id}`);
   return as(u).post(`/api/focus/sessions/${s.id}/complete`);
 }
@@ -72,7 +62,7 @@ describe("market: earning", () => {
     expect((await expectConsistent(u)).balance).toBe(100 + 23 + 20);
 
     const s = (await as(u).post("/api/focus/sessions", { duration_s: 600 })).body;
-    await db(sql`update focus_sessions set started_at = now() - interval '9 minutes' where id = ${s.id}`);
+    await dbRows(sql`update focus_sessions set started_at = now() - interval '9 minutes' where id = ${s.id}`);
     expect((await as(u).post(`/api/focus/sessions/${s.id}/abandon`)).status).toBe(200);
     expect(await ledger(u)).toHaveLength(rows.length);
   });
@@ -83,7 +73,7 @@ describe("market: earning", () => {
     expect((await as(u).put("/api/settings", { time_zone: "Asia/Tokyo" })).body.time_zone).toBe("Asia/Tokyo");
     // Sessions on the two previous local days (Tokyo has no DST, so −24 h is always yesterday).
     for (const daysAgo of [1, 2])
-      await db(sql`insert into focus_sessions (id, user_id, duration_s, status, started_at, ended_at)
+      await dbRows(sql`insert into focus_sessions (id, user_id, duration_s, status, started_at, ended_at)
         values (gen_random_uuid(), ${u.id}, 600, 'completed', now() - make_interval(days => ${daysAgo}, mins => 5),
           now() - make_interval(days => ${daysAgo}))`);
     const before = (await as(u).get("/api/market/rewards")).body.items;
@@ -132,7 +122,7 @@ describe("market: purchases", () => {
     await completeSession(u, 120); // 100 + 120 + 20 + 30 = 270
     const first = (await as(u).post("/api/market/purchases", { item_id: CATALOG.coffee })).body.purchase;
     const s = (await as(u).post("/api/focus/sessions", { duration_s: 3600 })).body;
-    await db(sql`update focus_sessions set started_at = now() - interval '30 minutes' where id = ${s.id}`);
+    await dbRows(sql`update focus_sessions set started_at = now() - interval '30 minutes' where id = ${s.id}`);
     const results = await Promise.all([
       ...Array.from({ length: 12 }, () => as(u).post("/api/market/purchases", { item_id: CATALOG.coffee })),
       as(u).post(`/api/market/purchases/${first.id}/refund`),
@@ -233,7 +223,7 @@ describe("market: purchases", () => {
     expect((await as(u).post("/api/market/purchases", { item_id: CATALOG.forest })).status).toBe(201);
 
     const old = (await as(u).post("/api/market/purchases", { item_id: CATALOG.coffee })).body.purchase;
-    await db(sql`update user_market_purchases set created_at = now() - interval '25 hours' where id = ${old.id}`);
+    await dbRows(sql`update user_market_purchases set created_at = now() - interval '25 hours' where id = ${old.id}`);
     const late = await as(u).post(`/api/market/purchases/${old.id}/refund`);
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe("refund_window_closed");
@@ -242,9 +232,9 @@ describe("market: purchases", () => {
 
   test("the ledger is append-only in the database", async () => {
     const u = await signup();
-    await expect(db(sql`update market_transactions set amount = 1000 where user_id = ${u.id}`)).rejects.toThrow();
-    await expect(db(sql`delete from market_transactions where user_id = ${u.id}`)).rejects.toThrow();
-    await expect(db(sql`update user_wallet set balance = -1 where user_id = ${u.id}`)).rejects.toThrow();
+    await expect(dbRows(sql`update market_transactions set amount = 1000 where user_id = ${u.id}`)).rejects.toThrow();
+    await expect(dbRows(sql`delete from market_transactions where user_id = ${u.id}`)).rejects.toThrow();
+    await expect(dbRows(sql`update user_wallet set balance = -1 where user_id = ${u.id}`)).rejects.toThrow();
     expect((await expectConsistent(u)).balance).toBe(100);
   });
 });

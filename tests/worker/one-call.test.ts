@@ -4,27 +4,17 @@
  * WebSocket connection — and their changes still reach the change feed, the
  * `X-Sync-Cursor` and the other devices' sockets as every write's do.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { as, call, signup, SIGNUP_ENTITIES } from "../support/api";
 import { openSocket } from "../support/socket";
-import { openOwnerDb } from "../support/db";
+import { dbRows } from "../support/db";
 
 const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
 const conns = (r: { headers: Headers }) => Number(r.headers.get("x-db-connections"));
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 const STRETCH = "00000000-0000-4000-8000-00000000c002";
 const FOREST = "00000000-0000-4000-8000-00000000a001";
-
-/** Time travel the API cannot do: straight SQL on the real database. */
-async function db(query: SQL) {
-  const handle = openOwnerDb();
-  try {
-    await handle.db.execute(query);
-  } finally {
-    await handle.close();
-  }
-}
 
 async function feedSince(u: { token: string }, since: string) {
   const r = await as(u).get(`/api/sync/changes?since=${since}`);
@@ -141,7 +131,7 @@ describe("one-call writes", () => {
 
     // 30 focused minutes: 30 coins, and the first-session achievement (+20) by a second call.
     const s = (await as(u).post("/api/focus/sessions", { duration_s: 3600, label: "deep" })).body;
-    await db(sql`update focus_sessions set started_at = now() - interval '30 minutes' where id = ${s.id}`);
+    await dbRows(sql`update focus_sessions set started_at = now() - interval '30 minutes' where id = ${s.id}`);
     const before = (await as(u).get("/api/sync/changes")).body.cursor as string;
     const socket = await openSocket(u.token);
     const done = await as(u).post(`/api/focus/sessions/${s.id}/complete`, undefined, key());

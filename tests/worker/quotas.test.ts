@@ -4,23 +4,13 @@
  * `quota_exceeded` with `{resource, limit}` — exact under concurrency, the
  * same over REST, the assistant and MCP.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
 import { QUOTAS } from "../../workers/protocol/rules";
 import { as, call, signup } from "../support/api";
-import { openOwnerDb } from "../support/db";
+import { dbRows } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
-
-/** Filling a user up to a limit through the API would take thousands of requests: SQL does the setup. */
-async function db(query: SQL) {
-  const handle = openOwnerDb();
-  try {
-    return (await handle.db.execute(query)).rows as Array<Record<string, any>>;
-  } finally {
-    await handle.close();
-  }
-}
 
 const LOOP = { name: "Loop", bars: 1, bpm: 90, color: "#112233", chord_progression: ["C"] };
 
@@ -32,7 +22,7 @@ function expectQuota(r: { status: number; body: any }, resource: string, limit: 
 
 describe("per-user quotas", () => {
   test("the database's triggers carry exactly the numbers the README and the web app show (QUOTAS)", async () => {
-    const rows = await db(sql`
+    const rows = await dbRows(sql`
       select t.tgname, encode(t.tgargs, 'escape') as args
       from pg_trigger t where t.tgname like 'quota\\_%' and not t.tgisinternal`);
     const found: Record<string, number> = {};
@@ -45,7 +35,7 @@ describe("per-user quotas", () => {
 
   test("loops: the last slot is taken, the next is 413 with the limit; other users are unaffected", async () => {
     const [u, other] = await Promise.all([signup(), signup()]);
-    await db(sql`insert into loops (id, user_id, owner_username, name, bars, bpm, color, chord_progression, icon_sequence)
+    await dbRows(sql`insert into loops (id, user_id, owner_username, name, bars, bpm, color, chord_progression, icon_sequence)
       select gen_random_uuid(), ${u.id}, ${u.username}, 'x', 1, 90, '#000000', '["C"]', '[]'
       from generate_series(1, ${QUOTAS.loops - 1})`);
     expect((await as(u).post("/api/studio/loops", LOOP)).status).toBe(201);
@@ -53,13 +43,13 @@ describe("per-user quotas", () => {
     const pub = (await as(other).post("/api/studio/loops", { ...LOOP, visibility: "public", remixable: true })).body;
     expectQuota(await as(u).post(`/api/studio/loops/${pub.id}/remix`, {}), "loops", QUOTAS.loops);
     expect((await as(other).get(`/api/studio/loops/${pub.id}`)).body.remixes_count).toBe(0); // nothing half-done
-    const [{ n }] = await db(sql`select count(*)::int as n from loops where user_id = ${u.id}`);
+    const [{ n }] = await dbRows(sql`select count(*)::int as n from loops where user_id = ${u.id}`);
     expect(n).toBe(QUOTAS.loops);
   });
 
   test("custom rewards: ten racing creates for the last three slots → exactly three 201s, the rest 413", async () => {
     const u = await signup();
-    await db(sql`insert into market_items (id, user_id, name, price, consumable)
+    await dbRows(sql`insert into market_items (id, user_id, name, price, consumable)
       select gen_random_uuid(), ${u.id}, 'r', 1, true from generate_series(1, ${QUOTAS.custom_rewards - 3})`);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => as(u).post("/api/market/items", { name: `reward ${i}`, price: 3 })),
@@ -68,13 +58,13 @@ describe("per-user quotas", () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
     expect(statuses.filter((s) => s === 413)).toHaveLength(7);
     for (const r of results.filter((x) => x.status === 413)) expectQuota(r, "custom_rewards", QUOTAS.custom_rewards);
-    const [{ n }] = await db(sql`select count(*)::int as n from market_items where user_id = ${u.id}`);
+    const [{ n }] = await dbRows(sql`select count(*)::int as n from market_items where user_id = ${u.id}`);
     expect(n).toBe(QUOTAS.custom_rewards);
   });
 
   test("sessions and access tokens: a sign-in over the device limit and a token over its limit are 413", async () => {
     const u = await signup();
-    await db(sql`insert into sessions (user_id, token_hash, expires_at, kind)
+    await dbRows(sql`insert into sessions (user_id, token_hash, expires_at, kind)
       select ${u.id}, md5(random()::text || g), now() + interval '1 day', 'device'
       from generate_series(1, ${QUOTAS.sessions - 1}) g`);
     const login = await call("POST", "/api/auth/login", {
@@ -83,7 +73,7 @@ describe("per-user quotas", () => {
     });
     expectQuota(login, "sessions", QUOTAS.sessions);
     // Expired sessions don't count: one ending frees its slot (one of the filler rows: md5, not sha-256).
-    await db(sql`update sessions set expires_at = now() - interval '1 second'
+    await dbRows(sql`update sessions set expires_at = now() - interval '1 second'
       where id = (select id from sessions where user_id = ${u.id} and length(token_hash) = 32 limit 1)`);
     const again = await call("POST", "/api/auth/login", {
       json: { login: u.username, password: u.password },
@@ -91,7 +81,7 @@ describe("per-user quotas", () => {
     });
     expect(again.status).toBe(200);
 
-    await db(sql`insert into sessions (user_id, token_hash, expires_at, kind, name, scope)
+    await dbRows(sql`insert into sessions (user_id, token_hash, expires_at, kind, name, scope)
       select ${u.id}, md5(random()::text || g), 'infinity', 'token', 't', 'mcp'
       from generate_series(1, ${QUOTAS.access_tokens}) g`);
     expectQuota(await as(u).post("/api/auth/tokens", { name: "one more" }), "access_tokens", QUOTAS.access_tokens);
@@ -100,7 +90,7 @@ describe("per-user quotas", () => {
   test("messages per conversation: a full conversation refuses a new message (413) and stays idle", async () => {
     const u = await signup();
     const conv = (await as(u).post("/api/assistant/conversations", {})).body;
-    await db(sql`insert into messages (id, user_id, conversation_id, seq, role, content)
+    await dbRows(sql`insert into messages (id, user_id, conversation_id, seq, role, content)
       select gen_random_uuid(), ${u.id}, ${conv.id}, g, 'user', 'hi' from generate_series(1, ${QUOTAS.messages}) g`);
     const r = await as(u).post(`/api/assistant/conversations/${conv.id}/actions/send_message`, {
       content: "list todos",

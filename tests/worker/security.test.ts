@@ -7,22 +7,12 @@
 import { exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { openDb } from "../../db/client";
 import { as, BASE, call, freshRateLimitWindow, signup, SIGNUP_ENTITIES, unique } from "../support/api";
 import { nested } from "../support/nasty";
-import { openOwnerDb } from "../support/db";
+import { withOwnerDb } from "../support/db";
 
 const ORIGIN = new URL(BASE).origin;
 const EVIL = "https://evil.example";
-
-async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openOwnerDb();
-  try {
-    return await fn(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
 
 const upgrade = (headers: Record<string, string>) =>
   exports.default.fetch(new Request(`${BASE}/api/sync/ws`, { headers: { Upgrade: "websocket", ...headers } }));
@@ -162,7 +152,7 @@ describe("sessions", () => {
   test("when the expiry slides, a cookie session gets a fresh cookie; a bearer session gets none", async () => {
     const u = await signup();
     const ago = (id: string) =>
-      withDb((db) =>
+      withOwnerDb((db) =>
         db.execute(
           sql`update sessions set last_seen_at = now() - interval '2 days', expires_at = now() + interval '28 days'
               where user_id = ${id}`,
@@ -175,7 +165,7 @@ describe("sessions", () => {
     expect(cookie).toContain(`session=${u.token}`);
     expect(cookie).toMatch(/Max-Age=2592000/);
     expect(cookie).toMatch(/HttpOnly/);
-    const [row] = (await withDb((db) => db.execute(sql`select expires_at from sessions where user_id = ${u.id}`)))
+    const [row] = (await withOwnerDb((db) => db.execute(sql`select expires_at from sessions where user_id = ${u.id}`)))
       .rows as any[];
     expect(new Date(row.expires_at).getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
     // Not again within the day (reads stay read-only), and never for a token.
@@ -194,7 +184,7 @@ describe("sessions", () => {
     const email = `${username}@example.test`;
     const ua = `blip-${username}`;
     // A database blip exactly at the session insert (SQLSTATE 08006: connection failure).
-    await withDb(async (db) => {
+    await withOwnerDb(async (db) => {
       await db.execute(
         sql.raw(`create or replace function test_blip() returns trigger language plpgsql as $$
         begin raise exception 'blip' using errcode = '08006'; end $$`),
@@ -211,13 +201,13 @@ describe("sessions", () => {
         headers: { "user-agent": ua, "cf-connecting-ip": "192.0.2.77" },
       });
       expect(failed.status).toBe(503);
-      const left = await withDb((db) => db.execute(sql`select 1 from users where username = ${username}`));
+      const left = await withOwnerDb((db) => db.execute(sql`select 1 from users where username = ${username}`));
       expect(left.rows.length).toBe(0);
       const retry = await call("POST", "/api/auth/signup", { json, headers: { "cf-connecting-ip": "192.0.2.77" } });
       expect(retry.status).toBe(201);
       expect((await as(retry.body).get("/api/auth/me")).status).toBe(200);
     } finally {
-      await withDb((db) => db.execute(sql.raw(`drop trigger if exists test_blip_${username} on sessions`)));
+      await withOwnerDb((db) => db.execute(sql.raw(`drop trigger if exists test_blip_${username} on sessions`)));
     }
   });
 });
@@ -315,7 +305,7 @@ describe("error logs", () => {
   test("a failed query logs its SQLSTATE, constraint and request id — never SQL text or parameters", async () => {
     const username = unique("l").toLowerCase();
     const ua = `fail-${username}`;
-    await withDb(async (db) => {
+    await withOwnerDb(async (db) => {
       await db.execute(
         sql.raw(`create or replace function test_fail() returns trigger language plpgsql as $$
         begin raise exception 'boom' using errcode = 'P0001'; end $$`),
@@ -346,7 +336,7 @@ describe("error logs", () => {
       // No SQL, no parameters (the token hash, the password hash, the user agent), no message.
       expect(line).not.toMatch(/insert into|token_hash|pbkdf2|params|boom|fail-/i);
     } finally {
-      await withDb((db) => db.execute(sql.raw(`drop trigger if exists test_fail_${username} on sessions`)));
+      await withOwnerDb((db) => db.execute(sql.raw(`drop trigger if exists test_fail_${username} on sessions`)));
     }
   });
 });

@@ -11,7 +11,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
 import { as, BASE, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
-import { openOwnerDb } from "../support/db";
+import { dbRows } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
 
@@ -45,13 +45,8 @@ const device = async (u: TestUser) => {
 };
 
 async function lastSeen(id: string): Promise<number> {
-  const handle = openOwnerDb();
-  try {
-    const rows = (await handle.db.execute(sql`select last_seen_at from sessions where id = ${id}`)).rows;
-    return new Date(rows[0]!.last_seen_at as string).getTime();
-  } finally {
-    await handle.close();
-  }
+  const rows = await dbRows(sql`select last_seen_at from sessions where id = ${id}`);
+  return new Date(rows[0]!.last_seen_at as string).getTime();
 }
 
 describe("personal access token scopes", () => {
@@ -103,12 +98,7 @@ describe("personal access token scopes", () => {
   test("using a token over MCP moves its last_seen_at", async () => {
     const u = await signup();
     const pat = await mint(u);
-    const handle = openOwnerDb();
-    try {
-      await handle.db.execute(sql`update sessions set last_seen_at = now() - interval '2 days' where id = ${pat.id}`);
-    } finally {
-      await handle.close();
-    }
+    await dbRows(sql`update sessions set last_seen_at = now() - interval '2 days' where id = ${pat.id}`);
     const before = await lastSeen(pat.id);
     const client = await connect(pat.token);
     try {

@@ -8,21 +8,11 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import { pruneExpired } from "../../workers/jobs/prune";
 import { endSessionSockets, userHub } from "../../workers/sync/relay";
 import { as, call, signup } from "../support/api";
 import { openSocket } from "../support/socket";
-import { openOwnerDb } from "../support/db";
-
-async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openOwnerDb();
-  try {
-    return await fn(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
+import { withOwnerDb } from "../support/db";
 
 const sessionOf = async (token: string) => {
   const items = (await as({ token }).get("/api/auth/sessions")).body.items as any[];
@@ -38,7 +28,7 @@ describe("sockets end with their session", () => {
     await expiring.next((m) => m.type === "hello");
     await staying.next((m) => m.type === "hello");
     const [expiringId, stayingId] = [await sessionOf(u.token), await sessionOf(other.token)];
-    await withDb(async (db) => {
+    await withOwnerDb(async (db) => {
       await db.execute(sql`update sessions set expires_at = now() - interval '1 second' where id = ${expiringId}`);
       await db.execute(sql`update sessions set expires_at = now() + interval '45 days' where id = ${stayingId}`);
     });
@@ -62,7 +52,7 @@ describe("sockets end with their session", () => {
     const u = await signup();
     const ws = await openSocket(u.token);
     await ws.next((m) => m.type === "hello");
-    await withDb((db) => db.execute(sql`delete from sessions where user_id = ${u.id}`));
+    await withOwnerDb((db) => db.execute(sql`delete from sessions where user_id = ${u.id}`));
     expect(await runDurableObjectAlarm(userHub(env, u.id))).toBe(true);
     expect((await ws.closed).code).toBe(4001);
   });
@@ -84,11 +74,11 @@ describe("sockets end with their session", () => {
     const u = await signup();
     const ws = await openSocket(u.token);
     await ws.next((m) => m.type === "hello");
-    await withDb((db) =>
+    await withOwnerDb((db) =>
       db.execute(sql`update sessions set expires_at = now() - interval '1 hour' where user_id = ${u.id}`),
     );
     const ended: [string, string[]][] = [];
-    const counts = await withDb((db) =>
+    const counts = await withOwnerDb((db) =>
       pruneExpired(
         db,
         new Date(),

@@ -6,7 +6,7 @@ import worker from "../../workers/index";
 import { reconcileStudioCounters } from "../../workers/jobs/studio-counters";
 import { as, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
-import { openOwnerDb } from "../support/db";
+import { dbRows, openOwnerDb } from "../support/db";
 
 const LOOP = {
   name: "Night drive",
@@ -25,19 +25,10 @@ const publicLoop = (u: TestUser, extra: Record<string, unknown> = {}) =>
 
 /** The SQLSTATE a statement fails with (drizzle wraps the driver's error in `cause`). */
 const sqlState = (q: ReturnType<typeof sql>) =>
-  dbQuery(q).then(
+  dbRows(q).then(
     () => "ok",
     (e: any) => e.cause?.code ?? e.code,
   );
-
-async function dbQuery<T = any>(q: ReturnType<typeof sql>): Promise<T[]> {
-  const handle = openOwnerDb();
-  try {
-    return (await handle.db.execute(q)).rows as T[];
-  } finally {
-    await handle.close();
-  }
-}
 
 describe("studio loops: constraints (422, nothing written)", () => {
   const bad: Array<[string, Record<string, unknown>]> = [
@@ -161,7 +152,7 @@ describe("studio likes: counters that never drift", () => {
     const likes = await Promise.all(Array.from({ length: 20 }, () => as(b).put(`/api/studio/loops/${loop.id}/like`)));
     for (const r of likes) expect(r.status).toBe(200);
     expect((await as(a).get(`/api/studio/loops/${loop.id}`)).body.likes_count).toBe(1);
-    expect((await dbQuery(sql`select count(*)::int as n from loop_likes where loop_id = ${loop.id}`))[0].n).toBe(1);
+    expect((await dbRows(sql`select count(*)::int as n from loop_likes where loop_id = ${loop.id}`))[0].n).toBe(1);
 
     expect((await as(b).del(`/api/studio/loops/${loop.id}/like`)).body).toEqual({ liked: false, likes_count: 0 });
     expect((await as(b).del(`/api/studio/loops/${loop.id}/like`)).body).toEqual({ liked: false, likes_count: 0 });
@@ -349,7 +340,7 @@ describe("studio feed", () => {
     const older = await publicLoop(a, { name: "older, liked" });
     const newer = await publicLoop(a, { name: "newer" });
     // Backdate the liked one by 5 days: e^(5 d / 12.5 h) ≫ 2 likes, so recency wins.
-    await dbQuery(sql`update loops set created_at = now() - interval '5 days' where id = ${older.id}`);
+    await dbRows(sql`update loops set created_at = now() - interval '5 days' where id = ${older.id}`);
     await as(b).put(`/api/studio/loops/${older.id}/like`);
     await as(a).put(`/api/studio/loops/${older.id}/like`);
     const remix = (await as(b).post(`/api/studio/loops/${newer.id}/remix`, {})).body;
@@ -367,7 +358,7 @@ describe("studio feed", () => {
     // Same age, more likes ranks higher.
     const fresh1 = await publicLoop(b, { name: "fresh, 1 like" });
     const fresh0 = await publicLoop(b, { name: "fresh, 0 likes" });
-    await dbQuery(sql`update loops set created_at = now() where id in (${fresh1.id}, ${fresh0.id})`);
+    await dbRows(sql`update loops set created_at = now() where id in (${fresh1.id}, ${fresh0.id})`);
     await as(a).put(`/api/studio/loops/${fresh1.id}/like`);
     const ranked = (await as(a).get("/api/studio/feed?sort=top&limit=100")).body.items.map((l: any) => l.id);
     expect(ranked.indexOf(fresh1.id)).toBeLessThan(ranked.indexOf(fresh0.id));
@@ -496,7 +487,7 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
     const loop = await publicLoop(a);
     await as(b).put(`/api/studio/loops/${loop.id}/like`);
     await as(b).post(`/api/studio/loops/${loop.id}/remix`, {});
-    await dbQuery(sql`update loops set likes_count = 7, remixes_count = 0, plays_count = 3 where id = ${loop.id}`);
+    await dbRows(sql`update loops set likes_count = 7, remixes_count = 0, plays_count = 3 where id = ${loop.id}`);
     const handle = openOwnerDb();
     const drift = await reconcileStudioCounters(handle.db, { userId: a.id }); // only this test's loops
     await handle.close();

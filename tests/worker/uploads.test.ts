@@ -9,23 +9,13 @@ import { env, exports } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
-import { openDb } from "../../db/client";
 import worker from "../../workers/index";
 import { as, BASE, signup } from "../support/api";
 import { raw, sha256Hex, uploadAudio, uploadHeaders, wav } from "../support/audio";
-import { openOwnerDb } from "../support/db";
+import { withOwnerDb } from "../support/db";
 
 const objectsOf = async (userId: string) =>
   (await env.AUDIO.list({ prefix: `u/${userId}/` })).objects.map((o) => o.key);
-
-async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>): Promise<T> {
-  const handle = openOwnerDb();
-  try {
-    return await fn(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
 
 /** A request body we feed by hand: `push` bytes, then `end()`. */
 function handFed() {
@@ -50,7 +40,7 @@ describe("upload hardening", () => {
     });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe("id_conflict");
-    const open = await withDb((db) => db.execute(sql`select 1 from audio_uploads where user_id = ${u.id}`));
+    const open = await withOwnerDb((db) => db.execute(sql`select 1 from audio_uploads where user_id = ${u.id}`));
     expect(open.rows.length).toBe(0);
     // Two creates racing for one new id: one wins, the other is a clean 409.
     const id = crypto.randomUUID();
@@ -188,7 +178,7 @@ describe("upload hardening", () => {
     const claimedAt = async () =>
       (
         (
-          await withDb((db) =>
+          await withOwnerDb((db) =>
             db.execute(sql`select created_at from idempotency_keys where user_id = ${u.id} and key = ${key}`),
           )
         ).rows[0] as any
