@@ -4,13 +4,10 @@
  * database can't store, achievements for nothing, a private parent's id, likes
  * vanishing unannounced, and Idempotency-Key retries answered wrongly.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
-import { as, BASE, call, signup, type TestUser } from "../support/api";
+import { as, call, signup, type TestUser } from "../support/api";
+import { connectMcp } from "../support/mcp";
 import { openSocket } from "../support/socket";
 import { dbRows } from "../support/db";
 
@@ -52,20 +49,10 @@ describe("todos: due_at", () => {
 });
 
 describe("MCP tool errors", () => {
-  async function connect(token: string) {
-    const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
-      fetch: (input, init) => exports.default.fetch(new Request(input, init)),
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    });
-    const client = new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-    await client.connect(transport);
-    return client;
-  }
-
   test("input the database refuses is the SPEC's error message, with nothing of Postgres' text", async () => {
     const u = await signup();
     const pat = (await as(u).post("/api/auth/tokens", { name: "mcp" })).body.token as string;
-    const client = await connect(pat);
+    const client = await connectMcp(pat);
     try {
       for (const args of [{ title: "year zero", due_at: "0000-01-01T00:00:00Z" }]) {
         const r: any = await client.callTool({ name: "create_todo", arguments: args });

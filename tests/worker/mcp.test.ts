@@ -3,12 +3,10 @@
  * reaching the Worker in-process (exports.default.fetch), and personal
  * access tokens: create, list, authenticate, revoke.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, test } from "vitest";
 import { as, BASE, call, signup } from "../support/api";
+import { connectMcp } from "../support/mcp";
 
 // The first request loads the Worker's whole module graph (the AI SDK and the MCP SDK included),
 // which on a busy 2-core machine can take longer than one test's timeout.
@@ -25,19 +23,6 @@ const SPEC_TOOLS = {
   focus_status: false,
   start_focus: true,
 };
-
-async function connect(token?: string) {
-  const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
-    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
-    ...(token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
-  });
-  const client = new Client(
-    { name: "continuum-test", version: "1.0.0" },
-    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
-  );
-  await client.connect(transport);
-  return client;
-}
 
 const textOf = (r: any) => JSON.parse(r.content[0].text);
 
@@ -86,7 +71,7 @@ describe("personal access tokens", () => {
 describe("MCP", () => {
   test("listTools: every SPEC tool with its annotations", async () => {
     const u = await signup();
-    const client = await connect((await personalToken(u)).token);
+    const client = await connectMcp((await personalToken(u)).token);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(Object.keys(SPEC_TOOLS).sort());
     for (const tool of tools) {
@@ -103,7 +88,7 @@ describe("MCP", () => {
 
   test("callTool create_todo creates a todo visible over REST; reading tools see it", async () => {
     const u = await signup();
-    const client = await connect(u.token); // a session token works too
+    const client = await connectMcp(u.token); // a session token works too
     const created = await client.callTool({ name: "create_todo", arguments: { title: "from MCP" } });
     expect(created.isError).toBeFalsy();
     const todo = textOf(created);
@@ -132,7 +117,7 @@ describe("MCP", () => {
     const a = await signup();
     const b = await signup();
     const aTodo = (await as(a).post("/api/todos", { title: "A's secret" })).body;
-    const client = await connect((await personalToken(b)).token);
+    const client = await connectMcp((await personalToken(b)).token);
     const listed = textOf(await client.callTool({ name: "list_todos", arguments: {} }));
     expect(listed).toEqual({ items: [], total: 0 });
     const steal = await client.callTool({ name: "complete_todo", arguments: { id: aTodo.id } });
@@ -143,8 +128,8 @@ describe("MCP", () => {
   });
 
   test("no token, a bad token, a cookie, or a revoked token → 401", async () => {
-    await expect(connect()).rejects.toMatchObject({ code: 401 });
-    await expect(connect("not-a-token")).rejects.toMatchObject({ code: 401 });
+    await expect(connectMcp()).rejects.toMatchObject({ code: 401 });
+    await expect(connectMcp("not-a-token")).rejects.toMatchObject({ code: 401 });
     const u = await signup();
     const init = {
       jsonrpc: "2.0",
@@ -168,11 +153,11 @@ describe("MCP", () => {
     expect(((await viaCookie.json()) as any).error.code).toBe("unauthorized");
 
     const pat = await personalToken(u);
-    const client = await connect(pat.token);
+    const client = await connectMcp(pat.token);
     expect((await client.listTools()).tools.length).toBe(9);
     expect((await as(u).del(`/api/auth/sessions/${pat.id}`)).status).toBe(204);
     await expect(client.listTools()).rejects.toMatchObject({ code: 401 });
-    await expect(connect(pat.token)).rejects.toMatchObject({ code: 401 });
+    await expect(connectMcp(pat.token)).rejects.toMatchObject({ code: 401 });
   });
 
   test("GET /mcp → 405 (stateless: no event stream)", async () => {

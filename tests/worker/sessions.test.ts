@@ -3,27 +3,14 @@
  * may do, MCP use counting as use, password change and "sign out everywhere
  * else" closing the other devices' sockets at once, and the paged device list.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
-import { as, BASE, call, signup, type TestUser } from "../support/api";
+import { as, call, signup, type TestUser } from "../support/api";
+import { connectMcp } from "../support/mcp";
 import { openSocket } from "../support/socket";
 import { dbRows } from "../support/db";
 
 beforeAll(() => call("GET", "/api/health"), 120_000);
-
-async function connect(token: string) {
-  const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
-    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
-  });
-  const client = new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-  await client.connect(transport);
-  return client;
-}
 
 const mint = async (u: { token: string }, scope?: "mcp" | "full") => {
   const r = await as(u).post("/api/auth/tokens", { name: "client", ...(scope ? { scope } : {}) });
@@ -54,7 +41,7 @@ describe("personal access token scopes", () => {
     const u = await signup();
     const mcpOnly = await mint(u);
     expect(mcpOnly.scope).toBe("mcp");
-    const client = await connect(mcpOnly.token);
+    const client = await connectMcp(mcpOnly.token);
     try {
       expect((await client.listTools()).tools.length).toBeGreaterThan(0);
     } finally {
@@ -100,7 +87,7 @@ describe("personal access token scopes", () => {
     const pat = await mint(u);
     await dbRows(sql`update sessions set last_seen_at = now() - interval '2 days' where id = ${pat.id}`);
     const before = await lastSeen(pat.id);
-    const client = await connect(pat.token);
+    const client = await connectMcp(pat.token);
     try {
       await client.callTool({ name: "list_todos", arguments: {} });
     } finally {
@@ -160,7 +147,7 @@ describe("password change and sign out everywhere else", () => {
     expect(r.body).toEqual({ revoked: 3 });
     for (const s of sockets) expect((await s.closed).code).toBe(4001);
     for (const o of others) expect((await as(o).get("/api/auth/me")).status).toBe(401);
-    await expect(connect(pat.token)).rejects.toMatchObject({ code: 401 });
+    await expect(connectMcp(pat.token)).rejects.toMatchObject({ code: 401 });
     const left = (await as(u).get("/api/auth/sessions")).body;
     expect(left.total).toBe(1);
     expect(left.items[0].current).toBe(true);
