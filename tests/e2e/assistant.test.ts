@@ -5,69 +5,44 @@
  * (socket) shows the executed call, the reply and the todo. Then Settings →
  * Access tokens: create (shown once), use as a bearer, revoke.
  */
-import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   apiAs,
-  desktopContext,
-  launchBrowser,
+  e2eRig,
   navigate,
-  phoneContext,
+  newCreds,
   screenshot,
   sessionToken,
   signIn,
   signUp,
   statusText,
   unlabeledControls,
-  watchPage,
 } from "./browser.ts";
 
 declare const location: { hash: string };
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const errors: string[][] = [];
+const rig = e2eRig({ timeout: 20_000 });
+const { errors } = rig;
 
-const creds = (() => {
-  const username = `e2e_as_${randomUUID().slice(0, 8)}`;
-  return { email: `${username}@example.test`, username, password: "assistant-pass-123" };
-})();
-
-async function open(kind: "desktop" | "phone", name: string): Promise<Page> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(20_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  errors.push(watchPage(page, name).errors);
-  return page;
-}
+const creds = newCreds("e2e_as");
 
 async function go(page: Page, view: string, heading: string) {
   await navigate(page, view); // on a phone, Assistant sits in the "More" sheet
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
 
-beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
-});
+beforeAll(() => rig.start());
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
-});
+afterAll(() => rig.stop());
 
 describe("assistant on a desktop and a phone of one account", () => {
   let desktop: Page;
   let phone: Page;
 
   it("send on the desktop, approve on the phone, the desktop shows the executed call and the todo", async () => {
-    desktop = await open("desktop", "desktop");
-    phone = await open("phone", "phone");
+    desktop = (await rig.open("desktop", "desktop")).page;
+    phone = (await rig.open("phone", "phone")).page;
     await signUp(desktop, creds);
     await signIn(phone, creds.username, creds.password);
     await expect.poll(() => statusText(desktop)).toBe("Live");
@@ -106,7 +81,7 @@ describe("assistant on a desktop and a phone of one account", () => {
     const token = await sessionToken(desktop.context());
     await expect
       .poll(async () =>
-        (await apiAs(app.url, token, "GET", "/api/todos")).body.items.map((t: any) => [t.title, t.done]),
+        (await apiAs(rig.app.url, token, "GET", "/api/todos")).body.items.map((t: any) => [t.title, t.done]),
       )
       .toEqual([["buy milk", true]]);
   });
@@ -125,13 +100,13 @@ describe("assistant on a desktop and a phone of one account", () => {
       .getByRole("list", { name: "Access tokens" })
       .locator(".item-title", { hasText: "MCP laptop" })
       .waitFor();
-    expect((await apiAs(app.url, secret, "GET", "/api/auth/me")).body.user.username).toBe(creds.username);
+    expect((await apiAs(rig.app.url, secret, "GET", "/api/auth/me")).body.user.username).toBe(creds.username);
 
     await section.getByRole("button", { name: "Done" }).click();
     expect(await section.getByTestId("new-token").count()).toBe(0);
     await section.getByRole("button", { name: "Revoke MCP laptop" }).click();
     await expect.poll(() => section.getByText("No tokens.").count()).toBe(1);
-    expect((await apiAs(app.url, secret, "GET", "/api/auth/me")).status).toBe(401);
+    expect((await apiAs(rig.app.url, secret, "GET", "/api/auth/me")).status).toBe(401);
     // (Console 401s from the signed-out first load are expected; uncaught errors are not.)
     expect(errors.flat().filter((e) => e.includes("pageerror"))).toEqual([]);
   });

@@ -7,19 +7,15 @@
  * reference with a recording, a fake ".mp3" refused with the 415 message, and
  * the media screens captured on desktop and phone.
  */
-import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, CDPSession, Page, Response } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
+import type { BrowserContext, CDPSession, Page, Response } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   apiAs,
   axeViolations,
-  desktopContext,
-  launchBrowser,
+  e2eRig,
   navigate,
-  phoneContext,
+  newCreds,
   screenshot,
-  sessionToken,
   signIn,
   signUp,
   statusText,
@@ -58,10 +54,8 @@ function sineWav(seconds: number, hz = 440, rate = 44_100): Buffer {
   return b;
 }
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
+const rig = e2eRig();
+const { pageErrors } = rig;
 
 interface AudioHit {
   url: string;
@@ -82,13 +76,9 @@ interface Device {
 }
 
 async function device(name: string, kind: "desktop" | "phone"): Promise<Device> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
+  const { ctx, page } = await rig.open(kind, name);
   const d: Device = { name, ctx, page, frames: [], audioHits: [], uploads: [] };
   page.on("websocket", (ws) => ws.on("framereceived", (f) => d.frames.push(String(f.payload))));
-  page.on("pageerror", (err) => pageErrors.push(`[${name}] ${err.message}`));
   page.on("response", (res: Response) => {
     const url = new URL(res.url());
     const req = res.request();
@@ -106,7 +96,7 @@ async function device(name: string, kind: "desktop" | "phone"): Promise<Device> 
 }
 
 const api = <T = any>(token: string, method: string, path: string, json?: unknown) =>
-  apiAs<T>(app.url, token, method, path, json);
+  apiAs<T>(rig.app.url, token, method, path, json);
 
 /** Through the nav, like a user; resolves once the view's heading is up. */
 async function go(page: Page, view: string, heading: string) {
@@ -155,10 +145,7 @@ const media = (page: Page, title: string) =>
     error: el.error ? String(el.error.code) : null,
   }));
 
-const creds = (() => {
-  const username = `e2e_au_${randomUUID().replaceAll("-", "").slice(0, 8)}`;
-  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
-})();
+const creds = newCreds("e2e_au");
 
 /** Long enough that the browser doesn't fetch it all before the seek. */
 const TONE_S = 40;
@@ -174,23 +161,15 @@ let b: Device;
 let token: string;
 let toneId: string;
 
-beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
-});
+beforeAll(() => rig.start());
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
-});
+afterAll(() => rig.stop());
 
 describe("audio, libraries and references on two desktops of one account", () => {
   it("uploads a WAV made in the test: progress reaches 100 %, the file lists on both desktops", async () => {
     a = await device("desktop-a", "desktop");
     b = await device("desktop-b", "desktop");
-    await signUp(a.page, creds);
-    token = await sessionToken(a.ctx);
+    token = await signUp(a.page, creds);
     await signIn(b.page, creds.username, creds.password);
     await expect.poll(() => statusText(a.page)).toBe("Live");
     await expect.poll(() => statusText(b.page)).toBe("Live");
@@ -480,7 +459,7 @@ describe("an upload cancelled midway", () => {
     const listed = async () =>
       (await api<{ items: Array<{ filename: string; size: number }> }>(token, "GET", "/api/audio")).body.items;
     const before = (await listed()).length;
-    const dropped = () => app.logs().split("Network connection lost").length;
+    const dropped = () => rig.app.logs().split("Network connection lost").length;
     const droppedBefore = dropped();
     await throttleUploads(page, 300_000);
     const row = uploadRow(page, file.name);

@@ -5,9 +5,12 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { inject } from "vitest";
 import { launchChromium } from "../../scripts/chromium.ts";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
+import { startApp, type RunningApp } from "./app.ts";
 
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
 declare const document: any;
@@ -55,6 +58,63 @@ export function watchPage(page: Page, name: string): { errors: string[] } {
     if (msg.type() === "error") errors.push(`[${name}] console: ${msg.text()}`);
   });
   return { errors };
+}
+
+export type DeviceKind = "desktop" | "phone";
+
+/**
+ * One e2e file's app (wrangler dev on the run's database) and Chromium, and
+ * every context the file opens: `start()` in beforeAll, `stop()` in afterAll.
+ */
+export function e2eRig(opts: { timeout?: number } = {}) {
+  let app: RunningApp | undefined;
+  let browser: Browser | undefined;
+  const started = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error("e2eRig: start() first");
+    return x;
+  };
+  const rig = {
+    get app(): RunningApp {
+      return started(app);
+    },
+    contexts: [] as BrowserContext[],
+    /** Each opened page's watchPage list (uncaught errors and console errors). */
+    errors: [] as string[][],
+    /** Uncaught page errors of every opened page, `[name] message`. */
+    pageErrors: [] as string[],
+    async start(): Promise<void> {
+      app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
+      browser = await launchBrowser();
+    },
+    /** A fresh desktop or phone context (`prepare` runs before its page opens) with one watched page. */
+    async open(
+      kind: DeviceKind,
+      name: string,
+      prepare?: (ctx: BrowserContext) => Promise<void>,
+    ): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
+      const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(started(browser), rig.app.url);
+      ctx.setDefaultTimeout(opts.timeout ?? 15_000);
+      rig.contexts.push(ctx);
+      await prepare?.(ctx);
+      const page = await ctx.newPage();
+      page.on("pageerror", (err) => rig.pageErrors.push(`[${name}] ${err.message}`));
+      const { errors } = watchPage(page, name);
+      rig.errors.push(errors);
+      return { ctx, page, errors };
+    },
+    async stop(): Promise<void> {
+      for (const c of rig.contexts) await c.close().catch(() => {});
+      await browser?.close().catch(() => {});
+      await app?.stop();
+    },
+  };
+  return rig;
+}
+
+/** A new account's sign-up fields: `<prefix>_` and 10 random hex digits. */
+export function newCreds(prefix: string) {
+  const username = `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
+  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
 }
 
 const SHOTS = path.join(ROOT, "test-results", "screenshots");
@@ -128,8 +188,11 @@ async function scanControls(page: Page): Promise<UnlabeledControl[]> {
 /** The sync status line's text ("Live", "Polling every 30 s", "Offline — 3 changes waiting"). */
 export const statusText = (page: Page) => page.getByTestId("connection-status").innerText();
 
-/** Creates an account through the sign-up form; resolves on the Inbox. */
-export async function signUp(page: Page, creds: { email: string; username: string; password: string }) {
+/** Creates an account through the sign-up form; resolves on the Inbox with the new session's token. */
+export async function signUp(
+  page: Page,
+  creds: { email: string; username: string; password: string },
+): Promise<string> {
   await page.goto("/");
   await page.getByRole("group", { name: "Account" }).getByRole("button", { name: "Create account" }).click();
   await page.getByLabel("Email", { exact: true }).fill(creds.email);
@@ -137,6 +200,7 @@ export async function signUp(page: Page, creds: { email: string; username: strin
   await page.getByLabel("Password", { exact: true }).fill(creds.password);
   await page.locator("form button[type=submit]").click();
   await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+  return sessionToken(page.context());
 }
 
 /** Signs in through the form; resolves on the Inbox. */

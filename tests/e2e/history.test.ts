@@ -5,56 +5,26 @@
  * phone (with an entry in it).
  */
 import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
-import {
-  apiAs,
-  axeViolations,
-  desktopContext,
-  launchBrowser,
-  navigate,
-  phoneContext,
-  sessionToken,
-  signIn,
-  signUp,
-} from "./browser.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiAs, axeViolations, e2eRig, navigate, newCreds, signIn, signUp } from "./browser.ts";
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
+const rig = e2eRig();
+const { pageErrors } = rig;
 
-async function open(kind: "desktop" | "phone"): Promise<Page> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.on("pageerror", (err) => pageErrors.push(`[${kind}] ${err.message}`));
-  return page;
-}
-
-beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
-});
+beforeAll(() => rig.start());
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
+  await rig.stop();
   expect(pageErrors).toEqual([]);
 });
 
 describe("trash", () => {
   it("deleted on one device, restored from the trash on another, back on both", async () => {
-    const username = `tr_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-    const creds = { email: `${username}@example.test`, username, password: "e2e-password-123" };
-    const desk = await open("desktop");
-    await signUp(desk, creds);
-    const token = await sessionToken(contexts[0]!);
+    const creds = newCreds("tr");
+    const { page: desk } = await rig.open("desktop", "desktop");
+    const token = await signUp(desk, creds);
     const title = `Trash me ${randomUUID().slice(0, 6)}`;
-    expect((await apiAs(app.url, token, "POST", "/api/user/inbox", { title })).status).toBe(201);
+    expect((await apiAs(rig.app.url, token, "POST", "/api/user/inbox", { title })).status).toBe(201);
     const row = desk.getByRole("listitem").filter({ hasText: title });
     await row.waitFor();
     await row.getByRole("button", { name: `Delete “${title}”` }).click();
@@ -62,7 +32,7 @@ describe("trash", () => {
     await desk.getByRole("button", { name: "Yes, delete" }).click();
     await row.waitFor({ state: "detached" });
 
-    const phone = await open("phone");
+    const { page: phone } = await rig.open("phone", "phone");
     await signIn(phone, creds.username, creds.password);
     await navigate(phone, "trash");
     await phone.getByRole("heading", { level: 1, name: "Trash" }).waitFor();

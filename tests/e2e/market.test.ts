@@ -5,21 +5,9 @@
  * buy (an accent theme) follows the account. Flows share the account and run
  * in order; waits are event-driven and bounded (no timed asserts).
  */
-import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
-import {
-  apiAs,
-  desktopContext,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-  sessionToken,
-  signIn,
-  signUp,
-  unlabeledControls,
-} from "./browser.ts";
+import { apiAs, e2eRig, newCreds, screenshot, signIn, signUp, unlabeledControls } from "./browser.ts";
 import { testDb } from "./db.ts";
 
 declare const document: any;
@@ -30,31 +18,17 @@ declare const location: { hash: string };
 const POLL_WAIT = { timeout: 45_000, interval: 250 };
 const FOREST = "00000000-0000-4000-8000-00000000a001";
 
-let app: RunningApp;
-let browser: Browser;
+const rig = e2eRig();
+const { contexts, pageErrors } = rig;
 let db: ReturnType<typeof testDb>;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 let desktop: Page;
 let desktop2: Page;
 let phone: Page;
 let token: string;
 
-const creds = (() => {
-  const username = `mkt_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
-})();
+const creds = newCreds("mkt");
 
-async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.on("pageerror", (err) => pageErrors.push(`[${name}] ${err.message}`));
-  return page;
-}
-
-const api = <T = any>(method: string, path: string, json?: unknown) => apiAs<T>(app.url, token, method, path, json);
+const api = <T = any>(method: string, path: string, json?: unknown) => apiAs<T>(rig.app.url, token, method, path, json);
 const balance = async () => (await api<{ balance: number }>("GET", "/api/market/wallet")).body.balance;
 /** The header's balance, as a user (or screen reader) sees it. */
 const badge = (page: Page) =>
@@ -98,26 +72,22 @@ async function focusFor(page: Page, minutes: number) {
 }
 
 beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
+  await rig.start();
   db = testDb(inject("ownerDatabaseUrl"), inject("wsProxy"));
 });
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
   await db?.close();
-  await app?.stop();
+  await rig.stop();
   expect(pageErrors).toEqual([]);
 });
 
 describe("market across a desktop, a second desktop and a phone", () => {
   it("signs in everywhere; every device shows the 100-coin welcome", async () => {
-    desktop = await open("desktop", "desktop");
-    desktop2 = await open("desktop2", "desktop");
-    phone = await open("phone", "phone");
-    await signUp(desktop, creds);
-    token = await sessionToken(contexts[0]!);
+    desktop = (await rig.open("desktop", "desktop")).page;
+    desktop2 = (await rig.open("desktop", "desktop2")).page;
+    phone = (await rig.open("phone", "phone")).page;
+    token = await signUp(desktop, creds);
     await api("PUT", "/api/settings", { sync: { poll_interval_s: 5 } });
     await signIn(desktop2, creds.username, creds.password);
     await signIn(phone, creds.email, creds.password);

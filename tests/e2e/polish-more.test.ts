@@ -8,49 +8,25 @@
  * devices can be named. Then every screen, signed out and in: axe-clean and
  * without a console error.
  */
-import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
-import {
-  apiAs,
-  axeViolations,
-  desktopContext,
-  launchBrowser,
-  navigate,
-  navScreens,
-  phoneContext,
-  screenshot,
-  sessionToken,
-  signIn,
-  signUp,
-  watchPage,
-} from "./browser.ts";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiAs, axeViolations, e2eRig, navigate, navScreens, newCreds, screenshot, signIn, signUp } from "./browser.ts";
 
 declare const document: any;
 
 const POLL_WAIT = { timeout: 45_000, interval: 250 };
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const errors: string[][] = [];
+const rig = e2eRig();
+const { errors } = rig;
 const failed: string[] = [];
 let desktop: Page;
 let phone: Page;
 let token: string;
 
-const creds = (() => {
-  const username = `pm_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
-})();
+const creds = newCreds("pm");
 
 async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  errors.push(watchPage(page, name).errors);
+  const { page } = await rig.open(kind, name);
   // Which requests failed, for the message when a "Failed to load resource" line shows up.
   page.on(
     "response",
@@ -59,23 +35,18 @@ async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
   return page;
 }
 
-const api = <T = any>(method: string, path: string, json?: unknown) => apiAs<T>(app.url, token, method, path, json);
+const api = <T = any>(method: string, path: string, json?: unknown) => apiAs<T>(rig.app.url, token, method, path, json);
 /** Nothing inside `selector` sticks out sideways (a long word wraps). */
 const overflowing = (page: Page, selector: string) =>
   page.locator(selector).evaluateAll((els) => els.filter((e: any) => e.scrollWidth > e.clientWidth + 1).length);
 
 beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
+  await rig.start();
   desktop = await open("desktop", "desktop");
   phone = await open("phone", "phone");
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
-});
+afterAll(() => rig.stop());
 
 describe("signed out", () => {
   it("the sign-in page logs no console error (no 401, no 404) and is axe-clean", async () => {
@@ -98,8 +69,7 @@ describe("signed out", () => {
 
 describe("first run", () => {
   it("a new account gets a guide it can step through or skip; skipping sticks on every device", async () => {
-    await signUp(desktop, creds);
-    token = await sessionToken(contexts[0]!);
+    token = await signUp(desktop, creds);
     await api("PUT", "/api/settings", { sync: { poll_interval_s: 5 } });
     const guide = desktop.getByTestId("first-run-guide");
     await guide.waitFor();

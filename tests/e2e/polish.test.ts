@@ -6,43 +6,25 @@
  * has done/archive/search/sort, the header is one row, the coin toast tells a
  * real change and why, and the market works offline. No console error anywhere.
  */
-import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
 import { testDb } from "./db.ts";
-import {
-  apiAs,
-  desktopContext,
-  launchBrowser,
-  navigate,
-  phoneContext,
-  screenshot,
-  sessionToken,
-  signIn,
-  signUp,
-  watchPage,
-} from "./browser.ts";
+import { apiAs, e2eRig, navigate, newCreds, screenshot, signIn, signUp } from "./browser.ts";
 
 declare const window: any;
 
 const POLL_WAIT = { timeout: 45_000, interval: 250 };
 const SNACK = "00000000-0000-4000-8000-00000000c005";
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const errors: string[][] = [];
+const rig = e2eRig();
+const { contexts, errors } = rig;
 let prefetch401 = 0;
 let desktop: Page;
 let phone: Page;
 let token: string;
 let db: ReturnType<typeof testDb>;
 
-const creds = (() => {
-  const username = `pol_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
-})();
+const creds = newCreds("pol");
 
 /** Records what the page announces: notifications shown, chimes played (oscillators started). */
 const SPY = () => {
@@ -67,13 +49,10 @@ const SPY = () => {
 };
 
 async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  await ctx.grantPermissions(["notifications"]);
-  await ctx.addInitScript(SPY);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  errors.push(watchPage(page, name).errors);
+  const { page } = await rig.open(kind, name, async (ctx) => {
+    await ctx.grantPermissions(["notifications"]);
+    await ctx.addInitScript(SPY);
+  });
   // Main's cold-start prefetch of the first feed page (a device with no cache yet) is a 401 when signed out.
   page.on("response", (r) => {
     if (r.status() === 401 && /\/api\/sync\/changes/.test(r.url())) prefetch401++;
@@ -81,29 +60,25 @@ async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
   return page;
 }
 
-const api = <T = any>(method: string, path: string, json?: unknown) => apiAs<T>(app.url, token, method, path, json);
+const api = <T = any>(method: string, path: string, json?: unknown) => apiAs<T>(rig.app.url, token, method, path, json);
 const titles = (page: Page) => page.locator("main .item-title").allInnerTexts();
 const headerHeight = (page: Page) =>
   page.locator("header.topbar").evaluate((h: any) => h.getBoundingClientRect().height);
 
 beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
+  await rig.start();
   db = testDb(inject("databaseUrl"), inject("wsProxy"));
   desktop = await open("desktop", "desktop");
   phone = await open("phone", "phone");
-  await signUp(desktop, creds);
-  token = await sessionToken(contexts[0]!);
+  token = await signUp(desktop, creds);
   // The phone polls every 5 s (the minimum) so waits for it stay short.
   await api("PUT", "/api/settings", { sync: { poll_interval_s: 5 } });
   await signIn(phone, creds.username, creds.password);
 });
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
   await db?.close();
-  await app?.stop();
+  await rig.stop();
 });
 
 describe("the header", () => {

@@ -3,58 +3,28 @@
  * Postgres) in Chromium. One account on a desktop (socket) and a phone
  * (polling); a second account acts through the API.
  */
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
-import {
-  apiAs,
-  desktopContext,
-  launchBrowser,
-  navigate,
-  phoneContext,
-  screenshot,
-  sessionToken,
-  signIn,
-  signUp,
-  unlabeledControls,
-  watchPage,
-} from "./browser.ts";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiAs, e2eRig, navigate, newCreds, screenshot, signIn, signUp, unlabeledControls } from "./browser.ts";
 
 declare const location: { hash: string };
 
 const POLL_WAIT = { timeout: 45_000, interval: 250 };
 const LIVE_WAIT = { timeout: 10_000, interval: 50 };
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
+const rig = e2eRig();
+const { pageErrors } = rig;
 
-const user = () => {
-  const username = `st_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
-};
-const a = user();
-const b = user();
+const a = newCreds("st");
+const b = newCreds("st");
 let desktop: Page;
 let phone: Page;
 let aToken: string;
 let bToken: string;
 
-async function open(kind: "desktop" | "phone"): Promise<Page> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.on("pageerror", (err) => pageErrors.push(`[${kind}] ${err.message}`));
-  watchPage(page, kind);
-  return page;
-}
-
 const api = <T = any>(token: string, method: string, path: string, json?: unknown) =>
-  apiAs<T>(app.url, token, method, path, json);
+  apiAs<T>(rig.app.url, token, method, path, json);
 
 const toStudio = async (page: Page, panel = "") => {
   await navigate(page, "studio");
@@ -69,14 +39,12 @@ const loopRow = (page: Page, name: string) =>
 const outputLevel = (page: Page) => page.getByTestId("output-level").evaluate((m: any) => Number(m.value));
 
 beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
-  desktop = await open("desktop");
-  await signUp(desktop, a);
-  aToken = await sessionToken(desktop.context());
-  phone = await open("phone");
+  await rig.start();
+  desktop = (await rig.open("desktop", "desktop")).page;
+  aToken = await signUp(desktop, a);
+  phone = (await rig.open("phone", "phone")).page;
   await signIn(phone, a.username, a.password);
-  const r = await fetch(`${app.url}/api/auth/signup`, {
+  const r = await fetch(`${rig.app.url}/api/auth/signup`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(b),
@@ -85,11 +53,7 @@ beforeAll(async () => {
   bToken = ((await r.json()) as { token: string }).token;
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
-});
+afterAll(() => rig.stop());
 
 describe("studio in the browser", () => {
   it("a loop made on the desktop appears on the phone", async () => {

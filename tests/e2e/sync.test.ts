@@ -9,25 +9,22 @@
  * bounded waits.
  */
 import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
 import { seedDemo } from "../../scripts/seed-demo.ts";
 import {
   apiAs,
   axeViolations,
-  desktopContext,
-  launchBrowser,
+  e2eRig,
   navigate,
   navScreens,
-  phoneContext,
+  newCreds,
   screenshot,
   sessionToken,
   signIn,
   signUp,
   statusText,
   unlabeledControls,
-  watchPage,
 } from "./browser.ts";
 
 // Browser globals, for the callbacks that run inside pages (this project compiles without the DOM lib).
@@ -38,10 +35,8 @@ declare const localStorage: Record<string, string>;
 const POLL_WAIT = { timeout: 45_000, interval: 250 };
 const THEME_HINT_KEY = "continuum.theme-hint";
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
+const rig = e2eRig();
+const { contexts, pageErrors } = rig;
 
 interface Device {
   name: string;
@@ -53,23 +48,18 @@ interface Device {
 }
 
 async function device(name: string, kind: "desktop" | "phone"): Promise<Device> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
+  const { ctx, page } = await rig.open(kind, name);
   const sockets: string[] = [];
   const frames: string[] = [];
   page.on("websocket", (ws) => {
     sockets.push(ws.url());
     ws.on("framereceived", (f) => frames.push(String(f.payload)));
   });
-  page.on("pageerror", (err) => pageErrors.push(`[${name}] ${err.message}`));
-  watchPage(page, name);
   return { name, ctx, page, sockets, frames };
 }
 
 const api = <T = any>(token: string, method: string, path: string, json?: unknown) =>
-  apiAs<T>(app.url, token, method, path, json);
+  apiAs<T>(rig.app.url, token, method, path, json);
 
 interface InboxItem {
   id: string;
@@ -99,26 +89,16 @@ const row = (p: Page, title: string) =>
   p.locator("main li.item").filter({ has: p.locator(".item-title", { hasText: title }) });
 const count = (list: string[], t: string) => list.filter((x) => x === t).length;
 
-const creds = (() => {
-  const username = `e2e_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
-})();
+const creds = newCreds("e2e");
 
 let desktop: Device;
 let desktop2: Device;
 let phone: Device;
 let token: string;
 
-beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
-});
+beforeAll(() => rig.start());
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
-});
+afterAll(() => rig.stop());
 
 describe("one account on a desktop, a second desktop and a phone", () => {
   // A failed offline flow must not leave the desktop offline for the next ones.
@@ -131,8 +111,7 @@ describe("one account on a desktop, a second desktop and a phone", () => {
     phone = await device("phone", "phone");
     desktop2 = await device("desktop2", "desktop");
 
-    await signUp(desktop.page, creds);
-    token = await sessionToken(desktop.ctx);
+    token = await signUp(desktop.page, creds);
     await signIn(phone.page, creds.username, creds.password);
     await signIn(desktop2.page, creds.email, creds.password);
 
@@ -383,14 +362,14 @@ describe("every screen, desktop and phone", () => {
     const password = "e2e-password-123";
     const account = { email: `${username}@example.test`, username, password };
     const seeded = await seedDemo({
-      baseUrl: app.url,
+      baseUrl: rig.app.url,
       account,
       databaseUrl: inject("ownerDatabaseUrl"),
       wsProxy: inject("wsProxy"),
       done: new Set(),
     });
     expect(seeded).toEqual(expect.arrayContaining(["inbox", "focus", "library", "references"]));
-    const login = await fetch(`${app.url}/api/auth/login`, {
+    const login = await fetch(`${rig.app.url}/api/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ login: username, password }),

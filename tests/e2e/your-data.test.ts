@@ -3,43 +3,16 @@
  * deleting the account takes the password, works from the keyboard, is
  * axe-clean on a desktop and a phone, and signs every device out.
  */
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZipReader } from "../../workers/lib/zip.ts";
-import { startApp, type RunningApp } from "./app.ts";
-import {
-  apiAs,
-  axeViolations,
-  desktopContext,
-  launchBrowser,
-  navigate,
-  phoneContext,
-  sessionToken,
-  signUp,
-} from "./browser.ts";
+import { apiAs, axeViolations, e2eRig, navigate, newCreds, sessionToken, signUp } from "./browser.ts";
 
 declare const document: any;
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-const newCreds = () => {
-  const username = `yd_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  return { email: `${username}@example.test`, username, password: "e2e-password-123" };
-};
-
-async function open(kind: "desktop" | "phone"): Promise<Page> {
-  const ctx = await (kind === "desktop" ? desktopContext : phoneContext)(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.on("pageerror", (err) => pageErrors.push(`[${kind}] ${err.message}`));
-  return page;
-}
+const rig = e2eRig();
+const { pageErrors } = rig;
 
 export async function unzip(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
   const zip = new ZipReader(new Blob([bytes]).stream());
@@ -58,25 +31,19 @@ async function yourData(page: Page) {
   return section;
 }
 
-beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
-});
+beforeAll(() => rig.start());
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
+  await rig.stop();
   expect(pageErrors).toEqual([]);
 });
 
 describe("Your data", () => {
   it("downloads the archive from Settings", async () => {
-    const creds = newCreds();
-    const page = await open("desktop");
-    await signUp(page, creds);
-    const token = await sessionToken(page.context());
-    const item = await apiAs(app.url, token, "POST", "/api/user/inbox", { title: "exported from the UI" });
+    const creds = newCreds("yd");
+    const { page } = await rig.open("desktop", "desktop");
+    const token = await signUp(page, creds);
+    const item = await apiAs(rig.app.url, token, "POST", "/api/user/inbox", { title: "exported from the UI" });
     expect(item.status).toBe(201);
 
     const section = await yourData(page);
@@ -93,11 +60,10 @@ describe("Your data", () => {
   });
 
   it("export → import from Settings into a new account → export again: the same records", async () => {
-    const creds = newCreds();
-    const page = await open("desktop");
-    await signUp(page, creds);
-    const token = await sessionToken(page.context());
-    const api = (method: string, path: string, body?: unknown) => apiAs(app.url, token, method, path, body);
+    const creds = newCreds("yd");
+    const { page } = await rig.open("desktop", "desktop");
+    const token = await signUp(page, creds);
+    const api = (method: string, path: string, body?: unknown) => apiAs(rig.app.url, token, method, path, body);
     await api("POST", "/api/user/inbox", { title: "carried over", tags: ["moving"] });
     await api("POST", "/api/todos", { title: "unpack" });
     const loop = await api("POST", "/api/studio/loops", { name: "Mine", bars: 1, bpm: 90, color: "#112233" });
@@ -116,8 +82,8 @@ describe("Your data", () => {
     };
     const archive = await download(page);
 
-    const next = await open("desktop");
-    await signUp(next, newCreds());
+    const { page: next } = await rig.open("desktop", "desktop");
+    await signUp(next, newCreds("yd"));
     const section = await yourData(next);
     await section.getByLabel("Archive (.zip)").setInputFiles(archive);
     await section.getByRole("button", { name: "Import", exact: true }).click();
@@ -147,12 +113,14 @@ describe("Your data", () => {
   });
 
   it("deletes the account with the password, by keyboard, axe-clean; every device is signed out", async () => {
-    const creds = newCreds();
-    const page = await open("desktop");
+    const creds = newCreds("yd");
+    const { page } = await rig.open("desktop", "desktop");
     await signUp(page, creds);
-    const other = await open("desktop");
+    const { page: other } = await rig.open("desktop", "desktop");
     // A second device of the same account, to see it signed out too.
-    await other.context().addCookies([{ name: "session", value: await sessionToken(page.context()), url: app.url }]);
+    await other
+      .context()
+      .addCookies([{ name: "session", value: await sessionToken(page.context()), url: rig.app.url }]);
     const section = await yourData(page);
 
     // Keyboard: the opener, Escape closes and returns focus, Enter opens with focus in the password field.
@@ -168,14 +136,14 @@ describe("Your data", () => {
     await page.keyboard.type("not my password");
     await page.keyboard.press("Enter");
     await expect(section.getByRole("alert").innerText()).resolves.toBe("The password is incorrect.");
-    expect((await apiAs(app.url, await sessionToken(page.context()), "GET", "/api/auth/me")).status).toBe(200);
+    expect((await apiAs(rig.app.url, await sessionToken(page.context()), "GET", "/api/auth/me")).status).toBe(200);
 
     await page.getByLabel("Your password").fill(creds.password);
     await section.getByRole("button", { name: "Delete my account permanently" }).click();
     await page.getByText("Your account and all its data were deleted.").waitFor();
     await page.getByRole("button", { name: "Sign in" }).first().waitFor();
 
-    const login = await fetch(`${app.url}/api/auth/login`, {
+    const login = await fetch(`${rig.app.url}/api/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ login: creds.username, password: creds.password }),
@@ -187,8 +155,8 @@ describe("Your data", () => {
   });
 
   it("the delete step is axe-clean on a phone", async () => {
-    const page = await open("phone");
-    await signUp(page, newCreds());
+    const { page } = await rig.open("phone", "phone");
+    await signUp(page, newCreds("yd"));
     const section = await yourData(page);
     await section.getByRole("button", { name: "Delete my account…" }).click();
     await page.getByLabel("Your password").waitFor();
