@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZipReader } from "../../workers/lib/zip.ts";
+import { readArchive } from "../support/archive.ts";
 import { apiAs, axeViolations, e2eRig, navigate, newCreds, sessionToken, signUp } from "./browser.ts";
 
 declare const document: any;
@@ -14,12 +14,6 @@ declare const document: any;
 const rig = e2eRig();
 const { pageErrors } = rig;
 
-export async function unzip(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const zip = new ZipReader(new Blob([bytes]).stream());
-  const files = new Map<string, Uint8Array>();
-  for (let e = await zip.next(); e; e = await zip.next()) files.set(e.name, await zip.readAll(e, 1 << 28));
-  return files;
-}
 const json = (b: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(b));
 
 /** Settings, scrolled to "Your data" (the section loads with the screen). */
@@ -52,7 +46,7 @@ describe("Your data", () => {
       section.getByRole("button", { name: "Download my data" }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(new RegExp(`^continuum-${creds.username}-.*\\.zip$`));
-    const files = await unzip(new Uint8Array(await readFile((await download.path())!)));
+    const files = await readArchive(new Uint8Array(await readFile((await download.path())!)));
     expect(json(files.get("manifest.json")).user.username).toBe(creds.username);
     expect(json(files.get("records/inbox_item.json")).map((i: any) => i.id)).toEqual([item.body.id]);
     // Still on Settings: the download didn't navigate away.
@@ -101,8 +95,8 @@ describe("Your data", () => {
     await expect.poll(() => again.getByRole("status").innerText()).toMatch(/^Imported: 0 new records/);
 
     // Export again: the same records (the loop got a new id; the song follows it).
-    const before = await unzip(new Uint8Array(await readFile(archive)));
-    const after = await unzip(new Uint8Array(await readFile(await download(next))));
+    const before = await readArchive(new Uint8Array(await readFile(archive)));
+    const after = await readArchive(new Uint8Array(await readFile(await download(next))));
     const strip = (r: any) => ({ ...r, id: undefined });
     for (const e of ["inbox_item", "todo"])
       expect(json(after.get(`records/${e}.json`)), e).toEqual(json(before.get(`records/${e}.json`)));

@@ -4,7 +4,6 @@
  */
 import { sql } from "drizzle-orm";
 import { expect } from "vitest";
-import { ZipReader } from "../../workers/lib/zip";
 import { as, type TestUser } from "./api";
 import { uploadAudio, wav } from "./audio";
 import { dbRows } from "./db";
@@ -94,13 +93,4 @@ export async function populate(u: TestUser, other: TestUser) {
   await ok(as(other).put(`/api/studio/loops/${loop.id}/like`), 200);
   const theirRemix = await ok(as(other).post(`/api/studio/loops/${loop.id}/remix`, {}));
   return { audio: audio.body, loop, theirs, myRemix, theirRemix, conversation };
-}
-
-/** Every entry of an archive, buffered (tests only). */
-export async function readArchive(body: ReadableStream<Uint8Array> | ArrayBuffer) {
-  const stream = body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
-  const zip = new ZipReader(stream);
-  const files = new Map<string, Uint8Array>();
-  for (let e = await zip.next(); e; e = await zip.next()) files.set(e.name, await zip.readAll(e, 1 << 28));
-  return files;
 }

@@ -6,7 +6,8 @@ import { recordOrder } from "../../workers/data/export";
 import { entities, type EntityName } from "../../workers/protocol/registry";
 import { as, BASE, call, signup, type TestUser } from "../support/api";
 import { checkResponse } from "../support/contract";
-import { populate, readArchive } from "../support/account";
+import { populate } from "../support/account";
+import { readArchive } from "../support/archive";
 import { dbRows } from "../support/db";
 import { wav } from "../support/audio";
 

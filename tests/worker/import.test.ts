@@ -9,7 +9,8 @@ import { remapId } from "../../workers/data/import";
 import { IMPORT_RULES } from "../../workers/data/import-rules";
 import { zipStream } from "../../workers/lib/zip";
 import { as, BASE, signup, type TestUser } from "../support/api";
-import { populate, readArchive, rowsOf } from "../support/account";
+import { populate, rowsOf } from "../support/account";
+import { readArchive } from "../support/archive";
 import { wav } from "../support/audio";
 import { checkResponse } from "../support/contract";
 
