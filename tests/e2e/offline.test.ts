@@ -5,47 +5,35 @@
  * and reaches the server exactly once when the network returns. The service
  * worker never answers /api/* and Cache Storage never holds an API response.
  */
-import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, Page, Response } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type RunningApp } from "./app.ts";
-import { apiAs, desktopContext, launchBrowser, sessionToken, signUp, statusText, watchPage } from "./browser.ts";
+import type { BrowserContext, Page, Response } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiAs, e2eRig, newCreds, sessionToken, signUp, statusText } from "./browser.ts";
 
 declare const navigator: any;
 declare const caches: any;
 declare const indexedDB: any;
 
-let app: RunningApp;
-let browser: Browser;
+const rig = e2eRig();
 let ctx: BrowserContext;
 let page: Page;
 const responses: Response[] = [];
 let errors: string[] = [];
 
 beforeAll(async () => {
-  app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
-  browser = await launchBrowser();
-  ctx = await desktopContext(browser, app.url);
-  ctx.setDefaultTimeout(15_000);
-  page = await ctx.newPage();
+  await rig.start();
+  ({ ctx, page, errors } = await rig.open("desktop", "desktop"));
   page.on("response", (r) => responses.push(r));
-  errors = watchPage(page, "desktop").errors;
 });
 
-afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.stop();
-});
+afterAll(() => rig.stop());
 
 const titles = () => page.locator("main .item-title").allInnerTexts();
 
 describe("offline cold start (PWA)", () => {
   it("is installable: a manifest with icons, and a service worker that takes over", async () => {
-    const username = `off_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
-    await signUp(page, { email: `${username}@example.test`, username, password: "e2e-password-123" });
+    await signUp(page, newCreds("off"));
 
-    const manifest: any = await (await fetch(`${app.url}/manifest.webmanifest`)).json();
+    const manifest: any = await (await fetch(`${rig.app.url}/manifest.webmanifest`)).json();
     expect(manifest).toMatchObject({ name: "Continuum", display: "standalone", start_url: "/" });
     expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toEqual(
       expect.arrayContaining(["192x192", "512x512"]),
@@ -61,7 +49,7 @@ describe("offline cold start (PWA)", () => {
   it("reloads cold with no network: the cached inbox renders and a capture waits in the outbox", async () => {
     const token = await sessionToken(ctx);
     for (const title of ["cached one", "cached two"])
-      expect((await apiAs(app.url, token, "POST", "/api/user/inbox", { title })).status).toBe(201);
+      expect((await apiAs(rig.app.url, token, "POST", "/api/user/inbox", { title })).status).toBe(201);
     await expect.poll(titles).toEqual(expect.arrayContaining(["cached one", "cached two"]));
 
     await ctx.setOffline(true);
@@ -86,8 +74,8 @@ describe("offline cold start (PWA)", () => {
     await ctx.setOffline(false);
     await expect.poll(() => statusText(page), { timeout: 30_000 }).toBe("Live");
     const server = async () =>
-      (await apiAs<{ items: Array<{ title: string }> }>(app.url, token, "GET", "/api/user/inbox?page_size=100")).body
-        .items;
+      (await apiAs<{ items: Array<{ title: string }> }>(rig.app.url, token, "GET", "/api/user/inbox?page_size=100"))
+        .body.items;
     await expect.poll(async () => (await server()).filter((i) => i.title === "captured offline").length).toBe(1);
     expect((await titles()).filter((t) => t === "captured offline")).toHaveLength(1);
   });
@@ -153,7 +141,7 @@ describe("offline cold start (PWA)", () => {
     await expect.poll(() => statusText(page), { timeout: 30_000 }).toBe("Live");
     const server = async () =>
       (
-        await apiAs<{ items: Array<{ title: string }> }>(app.url, token, "GET", "/api/user/inbox?page_size=100")
+        await apiAs<{ items: Array<{ title: string }> }>(rig.app.url, token, "GET", "/api/user/inbox?page_size=100")
       ).body.items.map((i) => i.title);
     await expect
       .poll(server)
