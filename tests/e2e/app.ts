@@ -4,7 +4,7 @@
  * the run's embedded Postgres through the relay — the same way `npm run dev`
  * (scripts/dev.ts) runs it, on a free port with its own --persist-to dir.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -111,4 +111,42 @@ export async function startApp(opts: {
     rmSync(persist, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** A repo script (scripts/dev.ts, scripts/clean.ts) running as a child, its output kept. */
+export interface ScriptRun {
+  child: ChildProcess;
+  output(): string;
+  /** The exit code (1 when killed by a signal). */
+  exited: Promise<number>;
+}
+
+/** Runs repo scripts under `env` and stops the ones still running (SIGTERM, then their exit) — for afterAll. */
+export function scriptRunner() {
+  const children: ChildProcess[] = [];
+  const stop = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM"); // dev.ts stops wrangler (its own process group), the relay and Postgres
+    await exited;
+  };
+  return {
+    run(script: string, env: NodeJS.ProcessEnv): ScriptRun {
+      const child = spawn(process.execPath, [path.join(ROOT, script)], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+        env,
+      });
+      children.push(child);
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      const exited = new Promise<number>((r) => child.once("exit", (code) => r(code ?? 1)));
+      return { child, output: () => out, exited };
+    },
+    stop,
+    async stopAll(): Promise<void> {
+      for (const c of children) await stop(c);
+    },
+  };
 }

@@ -4,7 +4,6 @@
  * port by itself; PG_PORT pins the port (a taken one is one plain line); and
  * `npm run clean` removes exactly this checkout's cluster, wherever it lives.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,38 +11,24 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/local-db.ts";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
+import { scriptRunner, type ScriptRun } from "./app.ts";
 
 const states = [0, 1].map(() => mkdtempSync(path.join(tmpdir(), "continuum-side-by-side-")));
-const children: ChildProcess[] = [];
-
-async function stop(c: ChildProcess) {
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  const exited = new Promise((r) => c.once("exit", r));
-  c.kill("SIGTERM"); // dev.ts stops wrangler, the relay and Postgres
-  await exited;
-}
+const scripts = scriptRunner();
+const { stop } = scripts;
 
 afterAll(async () => {
-  for (const c of children) await stop(c);
+  await scripts.stopAll();
   for (const s of states) rmSync(s, { recursive: true, force: true });
 });
 
+/** A script as a checkout with no DATABASE_URL runs it (its own embedded Postgres). */
 function run(script: string, env: Record<string, string>) {
   const { DATABASE_URL: _drop, ...rest } = process.env;
-  const child = spawn(process.execPath, [path.join(ROOT, script)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...rest, ...env },
-  });
-  children.push(child);
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number>((r) => child.once("exit", (code) => r(code ?? 1)));
-  return { child, output: () => out, exited };
+  return scripts.run(script, { ...rest, ...env });
 }
 
-const ready = (r: ReturnType<typeof run>) =>
+const ready = (r: ScriptRun) =>
   expect
     .poll(() => r.output() + (r.child.exitCode === null ? "" : "\n(exited)"), { timeout: 300_000, interval: 500 })
     .toMatch(/Continuum is running at http:\/\/localhost:(\d+)|\(exited\)/);

@@ -7,7 +7,6 @@
  * the demo login from GET /api/demo. A restart adds nothing, even when every
  * seed runs again.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,36 +14,25 @@ import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../scripts/local-db.ts";
 import { DEMO } from "../../scripts/seed-demo.ts";
-import { ROOT } from "../../scripts/wrangler-dev.ts";
+import { scriptRunner, type ScriptRun } from "./app.ts";
 import { launchBrowser, phoneContext } from "./browser.ts";
 
 const state = mkdtempSync(path.join(tmpdir(), "continuum-devtest-"));
-const children: ChildProcess[] = [];
+const scripts = scriptRunner();
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode !== null || c.signalCode !== null) continue;
-    const exited = new Promise((r) => c.once("exit", r));
-    c.kill("SIGTERM"); // dev.ts stops wrangler (its own process group) and the relay
-    await exited;
-  }
+  await scripts.stopAll();
   rmSync(state, { recursive: true, force: true });
 });
 
 /** Runs scripts/dev.ts against the test run's database (a loopback URL → just the relay). */
-function dev(port: number) {
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts/dev.ts")], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), DATABASE_URL: inject("ownerDatabaseUrl"), DEV_STATE_DIR: state },
+const dev = (port: number) =>
+  scripts.run("scripts/dev.ts", {
+    ...process.env,
+    PORT: String(port),
+    DATABASE_URL: inject("ownerDatabaseUrl"),
+    DEV_STATE_DIR: state,
   });
-  children.push(child);
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number>((r) => child.once("exit", (code) => r(code ?? 1)));
-  return { child, output: () => out, exited };
-}
 
 async function api<T = any>(port: number, method: string, p: string, token?: string, body?: unknown) {
   const res = await fetch(`http://127.0.0.1:${port}${p}`, {
@@ -59,17 +47,13 @@ async function api<T = any>(port: number, method: string, p: string, token?: str
 }
 
 /** Waits for dev.ts to say it is running (or to exit); returns when either happened. */
-async function untilRunning(run: ReturnType<typeof dev>) {
+async function untilRunning(run: ScriptRun) {
   await expect
     .poll(() => run.output() + (run.child.exitCode === null ? "" : "\n(exited)"), { timeout: 300_000, interval: 500 })
     .toMatch(/Continuum is running at http:\/\/localhost:(\d+)|\(exited\)/);
 }
 
-async function stop(run: ReturnType<typeof dev>) {
-  if (run.child.exitCode !== null) return;
-  run.child.kill("SIGTERM"); // dev.ts stops wrangler (its own process group) and the relay
-  await run.exited;
-}
+const stop = (run: ScriptRun) => scripts.stop(run.child);
 
 /** How many records the demo account holds in each domain (every list here is below its page size). */
 async function demoCounts(port: number, token: string): Promise<Record<string, number>> {
