@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveBinaries, stagedDataDir } from "./postgres.ts";
+import { pidAlive } from "./process-group.ts";
 
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 const STATE = process.env.DEV_STATE_DIR || ".data";
@@ -18,13 +19,7 @@ const WRANGLER_STATE = process.env.DEV_STATE_DIR ? path.join(STATE, "wrangler-st
 const alive = (pidFile: string) => {
   if (!existsSync(pidFile)) return false;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return !!pid && pidAlive(pid);
 };
 
 function size(p: string): number {

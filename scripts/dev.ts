@@ -25,7 +25,7 @@ import {
   workerDatabaseUrl,
 } from "./local-db.ts";
 import { describeError, isLoopbackUrl, migrate } from "./migrate.ts";
-import { killGroup, sleep, stopGroup } from "./process-group.ts";
+import { killGroup, pidAlive, sleep, stopGroup } from "./process-group.ts";
 import { DEMO, DEMO_SEEDS, seedDemo } from "./seed-demo.ts";
 
 const DEFAULT_PORT = 8787;
@@ -42,14 +42,6 @@ mkdirSync(STATE, { recursive: true });
 const log = (m: string) => console.log(`\x1b[36m[dev]\x1b[0m ${m}`);
 const until = async (ok: () => boolean) => {
   while (!ok()) await sleep(50);
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 /**
@@ -120,11 +112,11 @@ async function stopOrphanWrangler(): Promise<void> {
     cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
   } catch {}
   rmSync(WRANGLER_PID, { force: true });
-  if (!pid || (alive(pid) && !cmd.includes("wrangler"))) return; // pid reused by something else
-  if (alive(pid)) {
+  if (!pid || (pidAlive(pid) && !cmd.includes("wrangler"))) return; // pid reused by something else
+  if (pidAlive(pid)) {
     log(`stopping wrangler left over from a previous run (pid ${pid})`);
     killGroup(pid, "SIGTERM");
-    for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+    for (let i = 0; i < 50 && pidAlive(pid); i++) await sleep(100);
   }
   killGroup(pid, "SIGKILL"); // stragglers (workerd) in that group, if any
 }

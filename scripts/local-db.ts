@@ -14,6 +14,7 @@ import ws from "ws";
 import { configureDriver } from "../db/client.ts";
 import { initdb, LocalDbError, placeDataDir, resolveBinaries, startPostmaster, type Postmaster } from "./postgres.ts";
 import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.ts";
+import { pidAlive, sleep } from "./process-group.ts";
 import { startRelay, type Relay, type RelayStats } from "./relay.ts";
 
 export { LocalDbError } from "./postgres.ts";
@@ -93,20 +94,11 @@ async function stopOrphan(dataDir: string): Promise<void> {
   const pidFile = path.join(dataDir, "postmaster.pid");
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-  if (!pid) return;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return; // stale pid file: Postgres itself copes with that
-  }
+  if (!pid || !pidAlive(pid)) return; // stale pid file: Postgres itself copes with that
   process.kill(pid, "SIGINT");
   for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    await sleep(100);
+    if (!pidAlive(pid)) return;
   }
   process.kill(pid, "SIGKILL");
 }

@@ -23,6 +23,16 @@ export function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
 
 export const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Stops a group: `sig` first, SIGKILL after `graceMs` if the leader has not
  * exited, and SIGKILL to the group in any case (workerd may outlive wrangler).
