@@ -131,7 +131,7 @@ export function resolveChromium(): Promise<ResolvedChromium> {
     const wanted = process.env.CHROMIUM_PATH?.trim();
     if (wanted === "bundled") return { executablePath: await bundled(), source: "bundled" };
     if (wanted) {
-      if (!existsSync(wanted) || !executable(wanted))
+      if (!executable(wanted))
         throw new NoBrowserError(
           `No Chromium for the browser tests: CHROMIUM_PATH=${wanted} is not an executable file — point it at a Chromium or unset it`,
         );
