@@ -209,7 +209,6 @@ register(
 register(
   auth,
   route({
-    pipelined: true,
     method: "put",
     path: "/sessions/{id}",
     tags,
