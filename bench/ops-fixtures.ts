@@ -74,9 +74,8 @@ async function smallArchive(f: Fixtures): Promise<Uint8Array> {
 }
 
 /** A 1 s, 8 kHz mono PCM WAV (the smallest format the server sniffs without doubt). */
-export function wav(seed = 7): Uint8Array {
+function wav(): Uint8Array {
   const data = randomBytes(16000);
-  data[0] = seed;
   const h = Buffer.alloc(44);
   h.write("RIFF", 0);
   h.writeUInt32LE(36 + data.length, 4);
@@ -164,10 +163,7 @@ export async function prepare(f: Fixtures): Promise<void> {
   ids.conversation = await newConversation(f);
   ids.focus = await startFocus(f);
   ids.audio = await id(f.run(wavUpload(f)));
-  ids.upload = await id(
-    f.api("POST", "/api/audio/uploads", { filename: "bench.wav", content_type: "audio/wav", size: 16044 }),
-    "upload_id",
-  );
+  ids.upload = await newUpload(f);
   ids.cursor = String((await f.api("GET", "/api/sync/changes?limit=1000")).json().cursor);
 }
 
