@@ -16,6 +16,17 @@ export default function AccountSecurity() {
   let current: HTMLInputElement | undefined;
   let next: HTMLInputElement | undefined;
 
+  /** Both actions: the buttons wait, and the answer (what was signed out) or the error shows. */
+  const run = async (action: () => Promise<string>) => {
+    setBusy(true);
+    try {
+      setDone(await action());
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
   const ended = (n: number) =>
     n === 0 ? "No other device was signed in." : `${n} other ${n === 1 ? "session" : "sessions"} signed out.`;
 
@@ -32,32 +43,19 @@ export default function AccountSecurity() {
       setError(`The new password needs at least ${MIN_PASSWORD} characters.`);
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const r = await changePassword(body);
       if (current) current.value = "";
       if (next) next.value = "";
-      setDone(`Password changed. ${ended(r.revoked)}`);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+      return `Password changed. ${ended(r.revoked)}`;
+    });
   };
 
   const signOutElsewhere = async () => {
     setError("");
     setDone("");
     if (!confirm("Sign out every other device and revoke every access token?")) return;
-    setBusy(true);
-    try {
-      const r = await signOutOthers();
-      setDone(ended(r.revoked));
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => ended((await signOutOthers()).revoked));
   };
 
   return (
