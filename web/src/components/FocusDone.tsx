@@ -3,6 +3,7 @@
 // them, a short chime unless turned off, and the in-app summary.
 import type { FocusSession } from "../api/types.ts";
 import { focusedSeconds, minutes } from "../ui/format.ts";
+import "./focus-done.css";
 
 /** The chime: two soft sine notes made in the page (no audio file to fetch). */
 function chime() {
