@@ -1,0 +1,127 @@
+/**
+ * The data generator (bench/scale/generate.ts, issue #22) at its `small`
+ * profile, in the shared test database: what it writes must be data the app
+ * accepts as its own — cursors consistent with the log, ledgers that sum to
+ * the wallet, quotas kept, a big account that signs in and whose change feed
+ * from the start rebuilds exactly its tables, and a cursor older than the
+ * retention answered 410.
+ */
+import { env } from "cloudflare:workers";
+import { Pool, type PoolClient } from "@neondatabase/serverless";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { fillScale, type FillReport } from "../../bench/scale/generate";
+import { profileNamed } from "../../bench/scale/profiles";
+import { configureDriver } from "../../db/client";
+import { entities, isEntity } from "../../workers/protocol/registry";
+import { QUOTAS } from "../../workers/protocol/rules";
+import { as, call } from "../support/api";
+
+const ownerUrl = (env as unknown as { OWNER_DATABASE_URL: string }).OWNER_DATABASE_URL;
+let pool: Pool;
+let client: PoolClient;
+let report: FillReport;
+const q = async (text: string, params: unknown[] = []) => (await client.query(text, params)).rows as any[];
+
+beforeAll(async () => {
+  configureDriver(env);
+  pool = new Pool({ connectionString: ownerUrl, max: 1 });
+  client = await pool.connect();
+  report = await fillScale(client, profileNamed("small"));
+}, 180_000);
+
+afterAll(async () => {
+  client?.release();
+  await pool?.end();
+});
+
+/** The generated users (and no one else's): their usernames share the fill's tag. */
+const ours = () => `username like '${report.big!.username.replace(/_big$/, "")}\\_%'`;
+
+describe("data generator (small profile)", () => {
+  test("every user's cursor is its log's last entry, with no gap; the cursor floor is below it", async () => {
+    const bad = await q(`
+      select u.username, u.change_seq, u.change_floor, count(c.seq) as n, max(c.seq) as last
+      from users u left join change_log c on c.user_id = u.id
+      where ${ours()}
+      group by u.id
+      having u.change_seq <> coalesce(max(c.seq), 0) or count(c.seq) <> u.change_seq or u.change_floor > u.change_seq`);
+    expect(bad).toEqual([]);
+    const [{ users }] = await q(`select count(*)::int as users from users where ${ours()}`);
+    expect(users).toBe(report.users);
+  });
+
+  test("every wallet is its ledger's sum and its last balance_after; nothing is below zero", async () => {
+    const bad = await q(`
+      select u.username, w.balance, sum(t.amount) as ledger
+      from users u join user_wallet w on w.user_id = u.id join market_transactions t on t.user_id = u.id
+      where ${ours()}
+      group by u.id, w.balance
+      having w.balance <> sum(t.amount)
+        or w.balance <> (array_agg(t.balance_after order by t.created_at desc, t.balance_after))[1]
+        or min(t.balance_after) < 0`);
+    expect(bad).toEqual([]);
+  });
+
+  test("ordinary users stay within every per-user quota", async () => {
+    const [over] = await q(`
+      select max((select count(*) from inbox_items i where i.user_id = u.id)) as inbox,
+             max((select count(*) from todos t where t.user_id = u.id)) as todos,
+             max((select count(*) from reference_items r where r.user_id = u.id)) as refs,
+             max((select count(*) from loops l where l.user_id = u.id)) as loops
+      from users u where ${ours()}`);
+    expect(Number(over.inbox)).toBeLessThanOrEqual(QUOTAS.inbox_items);
+    expect(Number(over.todos)).toBeLessThanOrEqual(QUOTAS.todos);
+    expect(Number(over.refs)).toBeLessThanOrEqual(QUOTAS.references);
+    expect(Number(over.loops)).toBeLessThanOrEqual(QUOTAS.loops);
+  });
+
+  test("the big account signs in with its password, and its feed from the start rebuilds its tables", async () => {
+    const big = report.big!;
+    const login = await call("POST", "/api/auth/login", {
+      json: { login: big.username, password: big.password },
+      headers: { "cf-connecting-ip": "198.51.100.222" },
+    });
+    expect(login.status).toBe(200);
+    const me = { token: login.body.token as string };
+
+    const state = new Map<string, number>(); // entity:id → version
+    let since: string | undefined;
+    let cursor = "";
+    for (;;) {
+      const page = await as(me).get(`/api/sync/changes?limit=1000${since ? `&since=${since}` : ""}`);
+      expect(page.status).toBe(200);
+      for (const c of page.body.changes) {
+        if (c.op === "delete") state.delete(`${c.entity}:${c.id}`);
+        else state.set(`${c.entity}:${c.id}`, c.version);
+      }
+      cursor = page.body.cursor;
+      if (!page.body.has_more) break;
+      since = cursor;
+    }
+    expect(Number(cursor)).toBe(big.cursor);
+
+    // What the tables hold for this user, entity by entity (versions included).
+    const expected = new Map<string, number>();
+    for (const [name, record] of Object.entries(entities)) {
+      if (!isEntity(name)) continue;
+      const table = (record.table as any)[Symbol.for("drizzle:Name")] as string;
+      const idColumn = name === "loop_like" ? "loop_id" : "id";
+      const version = name === "loop_like" ? "1" : "version";
+      for (const r of await q(`select ${idColumn} as id, ${version} as v from ${table} where user_id = $1`, [big.id]))
+        expected.set(`${name}:${r.id}`, Number(r.v));
+    }
+    expect(state.size).toBe(expected.size);
+    expect(new Map([...state].sort())).toEqual(new Map([...expected].sort()));
+  });
+
+  test("a cursor older than the retention gets 410 cursor_expired; one at the floor does not", async () => {
+    const big = report.big!;
+    const [{ change_floor: floor }] = await q(`select change_floor from users where id = $1`, [big.id]);
+    expect(Number(floor)).toBeGreaterThan(1);
+    const old = await as(big).get(`/api/sync/changes?since=1`);
+    expect(old.status).toBe(410);
+    expect(old.body.error.code).toBe("cursor_expired");
+    const fresh = await as(big).get(`/api/sync/changes?since=${floor}&limit=5`);
+    expect(fresh.status).toBe(200);
+  });
+});
