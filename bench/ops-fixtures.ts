@@ -487,8 +487,6 @@ export const FIXTURES: Record<string, OpFixture> = {
       return mut(f, "POST", `/api/history/${trash.items.find((e) => e.record_id === todo)!.id}/restore`);
     },
     status: 200,
-    twoTrips:
-      "a restore reads the entry with the record as it is now, then writes through the write path (a one-call PL/pgSQL restore would make it one)",
   },
 
   createConversation: { make: (f) => mut(f, "POST", "/api/assistant/conversations", { title: "bench" }), status: 201 },

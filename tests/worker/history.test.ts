@@ -10,6 +10,7 @@ import { describe, expect, test } from "vitest";
 import { openDb } from "../../db/client";
 import { pruneHistory } from "../../workers/jobs/history";
 import { as, call, signup } from "../support/api";
+import { uploadAudio, wav } from "../support/audio";
 import { openSocket } from "../support/socket";
 import { withOwnerDb } from "../support/db";
 
@@ -173,5 +174,55 @@ describe("record history", () => {
         (select count(*)::int from record_history where user_id = ${u.id}) as n`),
     );
     expect(left.rows[0]).toMatchObject({ t: null, n: 0 });
+  });
+});
+
+describe("restore is one database call", () => {
+  const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
+  const key = () => ({ "idempotency-key": crypto.randomUUID() });
+
+  test("undoing an edit and a delete is one round trip each; the change is in the feed up to X-Sync-Cursor", async () => {
+    const u = as(await signup());
+    const item = (await u.post("/api/user/inbox", { title: "before", tags: ["a", "b"] })).body;
+    await u.put(`/api/user/inbox/${item.id}`, { title: "after", tags: ["a"] });
+    const [edit] = (await u.get(`/api/history?entity=inbox_item&id=${item.id}`)).body.items;
+    const undone = await u.post(`/api/history/${edit.id}/restore`, undefined, key());
+    expect(undone.status).toBe(200);
+    expect(q(undone)).toBe(1);
+    expect(undone.body.record).toMatchObject({ title: "before", tags: ["a", "b"], version: 3 });
+    const feed = (await u.get(`/api/sync/changes?since=0`)).body.changes as { id: string; cursor: string }[];
+    expect(undone.headers.get("x-sync-cursor")).toBe(feed.at(-1)!.cursor);
+    expect(feed.at(-1)).toMatchObject({ id: item.id, op: "upsert", version: 3, data: { title: "before" } });
+
+    // A subset of tags is not "the same content": containment must not pass for equality.
+    await u.put(`/api/user/inbox/${item.id}`, { tags: ["a", "b", "c"] });
+    const [grown] = (await u.get(`/api/history?entity=inbox_item&id=${item.id}`)).body.items;
+    const back = await u.post(`/api/history/${grown.id}/restore`, undefined, key());
+    expect(back.body).toMatchObject({ restored: true, record: { tags: ["a", "b"], version: 5 } });
+
+    await u.del(`/api/user/inbox/${item.id}`);
+    const gone = (await u.get("/api/trash")).body.items[0];
+    const again = await u.post(`/api/history/${gone.id}/restore`, undefined, key());
+    expect([again.status, q(again), again.body.restored]).toEqual([200, 1, true]);
+    expect(again.body.record).toMatchObject({ id: item.id, title: "before", version: 7 });
+    // A conflict is decided in the same call: nothing written.
+    const items = (await u.get(`/api/history?entity=inbox_item&id=${item.id}`)).body.items;
+    const v2 = items.find((e: { version: number }) => e.version === 2); // "after", replaced by the first undo
+    const conflict = await u.post(`/api/history/${v2.id}/restore`, undefined, key());
+    expect([conflict.status, q(conflict), conflict.body.error.code]).toEqual([409, 1, "version_conflict"]);
+  });
+
+  test("a reference whose audio is gone can't come back: 409 restore_blocked, nothing written", async () => {
+    const user = await signup();
+    const u = as(user);
+    const audio = await uploadAudio(user.token, wav(1), "rain.wav");
+    expect(audio.status).toBe(201);
+    const ref = (await u.post("/api/references", { title: "with audio", audio_id: audio.body.id })).body;
+    expect((await u.del(`/api/references/${ref.id}`)).status).toBe(204);
+    expect((await u.del(`/api/audio/${audio.body.id}`)).status).toBe(204);
+    const entry = (await u.get("/api/trash")).body.items[0];
+    const r = await u.post(`/api/history/${entry.id}/restore`);
+    expect([r.status, r.body.error.code]).toEqual([409, "restore_blocked"]);
+    expect((await u.get(`/api/references/${ref.id}`)).status).toBe(404);
   });
 });
