@@ -28,6 +28,8 @@ import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
 import { paginateOwnNewest } from "./paginate";
 
 type Loop = RowOf<"loop">;
+/** The CHECK that holds chords ≤ bars × 4 (db/schema.ts loops). */
+const LOOPS_CHORDS = "loops_chords";
 const FORBIDDEN = () => new AppError(403, ErrorCode.forbidden, "Only the loop's owner can change it.");
 const readable = (userId: string): SQL => or(eq(loops.visibility, "public"), eq(loops.userId, userId))!;
 
@@ -90,7 +92,12 @@ const chordsIssue = () =>
     details: [{ path: "chord_progression", code: "too_big", message: "At most bars × 4 chords." }],
   });
 
-/** An update of the owner's loop; the bars/chords rule is checked against the stored other half. */
+/**
+ * An update of the owner's loop, in one statement: the bars/chords rule is the
+ * `loops_chords` CHECK against the stored other half (a breach is the same 422
+ * as zod's). Only a miss reads again, to tell 403 (someone else's public loop)
+ * from 404 and 409.
+ */
 export async function updateLoop(
   w: Writer,
   userId: string,
@@ -99,16 +106,20 @@ export async function updateLoop(
   patch: UpdateLoop,
 ) {
   const { version: _v, chord_progression, icon_sequence, ...rest } = patch;
-  // Also the 403 for someone else's public loop (w.update alone would say 404).
-  const current = await ownLoop(w.db, userId, id);
-  if (!chordsFit((chord_progression ?? current.chordProgression).length, patch.bars ?? current.bars))
+  if (chord_progression && patch.bars !== undefined && !chordsFit(chord_progression.length, patch.bars))
     throw chordsIssue();
   const set = {
     ...rest,
     ...(chord_progression ? { chordProgression: chord_progression } : {}),
     ...(icon_sequence ? { iconSequence: icon_sequence } : {}),
   };
-  return w.update("loop", id, expected, set).catch(checkViolationAs422);
+  return w.update("loop", id, expected, set).catch(async (err: unknown) => {
+    const pg = pgError(err);
+    if (pg?.sqlstate === SQLSTATE.checkViolation && pg.constraint === LOOPS_CHORDS) throw chordsIssue();
+    // Not the caller's loop (or not there): another user's public loop is 403, not 404.
+    if (err instanceof AppError && err.status === 404) await ownLoop(w.db, userId, id);
+    return checkViolationAs422(err);
+  });
 }
 
 /** Delete the owner's loop: refused while an own song uses it; its parent's remixes_count drops with it. */
@@ -240,22 +251,32 @@ export async function remix(
   return { row, created };
 }
 
-/** Ancestors of a readable loop, oldest first; ancestors the caller may not read are left out. */
+/**
+ * Ancestors of a readable loop, oldest first; ancestors the caller may not
+ * read are left out. One statement: the loop itself comes back as depth 0
+ * when the caller may read it (404 otherwise) and is dropped here.
+ */
 export async function lineage(db: Db, userId: string, id: string): Promise<Loop[]> {
-  await readableLoop(db, userId, id);
+  assertId("loop", id);
   // The walk passes through ancestors the caller can't read (a narrow function: ids only); the join
   // then reads the loops under the caller's own row-level security, and the filter says so explicitly.
   const result = await db.execute(sql`
-    select l.*, (l.parent_loop_id is not null and not exists (
+    select l.*, anc.depth as __depth, (l.parent_loop_id is not null and not exists (
         select 1 from loops p where p.id = l.parent_loop_id and (p.visibility = 'public' or p.user_id = ${userId})))
         as parent_hidden
-    from continuum_loop_ancestors(${id}::uuid) anc join loops l on l.id = anc.id
+    from (select a.id, a.depth from continuum_loop_ancestors(${id}::uuid) a
+          union all select ${id}::uuid, 0) anc
+      join loops l on l.id = anc.id
     where l.visibility = 'public' or l.user_id = ${userId}
     order by anc.depth desc`);
-  return (result.rows as Record<string, unknown>[]).map((r) => {
-    const row = rowFromRaw("loop", r);
-    return r.parent_hidden ? { ...row, parentLoopId: null } : row;
-  });
+  const rows = result.rows as Record<string, unknown>[];
+  if (!rows.some((r) => Number(r.__depth) === 0)) throw notFound("Loop");
+  return rows
+    .filter((r) => Number(r.__depth) > 0)
+    .map((r) => {
+      const row = rowFromRaw("loop", r);
+      return r.parent_hidden ? { ...row, parentLoopId: null } : row;
+    });
 }
 
 // ---- the public feed ---------------------------------------------------

@@ -19,7 +19,7 @@ import {
 } from "../data/studio";
 import type { PlayMessage } from "../jobs/studio-counters";
 import { crudRoutes, listRoute } from "../http/crud";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { limitPlay, limitSocial } from "../lib/rate-limit";
 import {
   createLoopSchema,
@@ -46,7 +46,7 @@ const byId = { params: idParam("id") };
 const tx = { transaction: true };
 
 listRoute(studio, {
-  pipelined: false,
+  pipelined: true,
   path: "/loops",
   tag: "Studio",
   operationId: "listLoops",
@@ -95,6 +95,7 @@ register(
   route({
     method: "get",
     path: "/loops/{id}",
+    pipelined: true,
     tags,
     operationId: "getLoop",
     description: "An own loop, or any user's public loop.",
@@ -110,6 +111,7 @@ register(
   route({
     method: "put",
     path: "/loops/{id}",
+    pipelined: true,
     tags,
     operationId: "updateLoop",
     description: "Owner only: another user's public loop is 403. Counters are not part of `version`.",
@@ -174,6 +176,7 @@ register(
   route({
     method: "get",
     path: "/loops/{id}/lineage",
+    pipelined: true,
     tags,
     operationId: "getLoopLineage",
     description: "The loop's ancestors (without the loop), oldest first; ones the caller may not read are left out.",
@@ -211,6 +214,7 @@ register(
   route({
     method: "post",
     path: "/loops/{id}/plays",
+    pipelined: true,
     tags,
     operationId: "countLoopPlay",
     description:
@@ -221,8 +225,9 @@ register(
     },
     errors: [400, 404, 429],
   }),
-  async (c) => {
-    const target = await readableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
+  async (p) => {
+    const target = await readableLoop(p.var.db, p.var.user.id, p.req.valid("param").id);
+    const c = await confirmed(p); // no round trip: the read carried the session check
     await limitPlay(c.env, c.var.user.id, target.id);
     if (target.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id);
     const play: PlayMessage = { play_id: crypto.randomUUID(), loop_id: target.id, user_id: c.var.user.id };
@@ -236,6 +241,7 @@ register(
   route({
     method: "get",
     path: "/feed",
+    pipelined: true,
     tags,
     operationId: "getStudioFeed",
     description:
@@ -251,7 +257,7 @@ register(
 export const studioSongs = createApi();
 
 crudRoutes(studioSongs, {
-  pipelined: false,
+  pipelined: true,
   entity: "song",
   tag: "Studio",
   name: "Song",
