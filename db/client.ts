@@ -38,6 +38,18 @@ import * as schema from "./schema.ts";
 export type Db = NeonDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/**
+ * Several independent queries as ONE non-interactive transaction over the HTTP
+ * path: one round trip (a queued lead — the session check — travels first).
+ * For reads that don't depend on each other's results; not inside `transaction()`.
+ */
+export function batch<const Q extends readonly PromiseLike<unknown>[]>(
+  db: Db,
+  queries: Q,
+): Promise<{ -readonly [K in keyof Q]: Awaited<Q[K]> }> {
+  return (db as unknown as { batch(q: Q): Promise<never> }).batch(queries);
+}
+
 export interface DbEnv {
   DATABASE_URL: string;
   /** `host:port/v1` of the local stand-in for Neon's proxy; unset in production. */

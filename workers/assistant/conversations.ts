@@ -87,9 +87,9 @@ export const deleteConversation = (scope: Scope, id: string, expected: number | 
     { transaction: true },
   );
 
-/** The conversation, and whether its run's lease ran out (by the database clock). */
-export async function readConversation(db: Db | Tx, userId: string, id: string) {
-  const [found] = await db
+/** The conversation, and whether its run's lease ran out (by the database clock): the query, unsent. */
+export const conversationQuery = (db: Db | Tx, userId: string, id: string) =>
+  db
     .select({
       row: conversations,
       expired: sql<boolean>`${conversations.status} = 'running' and ${conversations.leaseUntil} < now()`,
@@ -97,6 +97,10 @@ export async function readConversation(db: Db | Tx, userId: string, id: string) 
     .from(conversations)
     .where(and(eq(conversations.id, id), eq(conversations.userId, userId)))
     .limit(1);
+
+/** The conversation (404 if not the user's), and whether its run's lease ran out. */
+export async function readConversation(db: Db | Tx, userId: string, id: string) {
+  const [found] = await conversationQuery(db, userId, id);
   if (!found) throw notFound("Conversation");
   return found;
 }
@@ -113,6 +117,16 @@ export async function expireLease(scope: Scope, id: string): Promise<Conversatio
   return row ?? (await findOwned(scope.db, "conversation", scope.userId, id));
 }
 
+/** The latest `limit` messages, newest first, each tool message with its call: the query, unsent. */
+export const historyQuery = (db: Db | Tx, userId: string, conversationId: string, limit = STATE_MESSAGES) =>
+  db
+    .select({ message: messages, call: toolCalls })
+    .from(messages)
+    .leftJoin(toolCalls, and(eq(toolCalls.userId, messages.userId), eq(toolCalls.id, messages.toolCallId)))
+    .where(messagesOf(userId, conversationId))
+    .orderBy(desc(messages.seq))
+    .limit(limit);
+
 /** Messages in order, each tool message with its call (the latest `limit`). */
 export async function readHistory(
   db: Db | Tx,
@@ -120,14 +134,7 @@ export async function readHistory(
   conversationId: string,
   limit = STATE_MESSAGES,
 ): Promise<HistoryRow[]> {
-  const rows = await db
-    .select({ message: messages, call: toolCalls })
-    .from(messages)
-    .leftJoin(toolCalls, and(eq(toolCalls.userId, messages.userId), eq(toolCalls.id, messages.toolCallId)))
-    .where(messagesOf(userId, conversationId))
-    .orderBy(desc(messages.seq))
-    .limit(limit);
-  return rows.reverse();
+  return (await historyQuery(db, userId, conversationId, limit)).reverse();
 }
 
 /** The next position in a conversation, computed inside the insert (no extra round trip). */

@@ -13,12 +13,16 @@ import {
   deleteConversation,
   expireLease,
   listConversations,
+  conversationQuery,
+  historyQuery,
   readConversation,
-  readHistory,
   type ConversationRow,
+  type HistoryRow,
 } from "../assistant/conversations";
 import { modelFromEnv } from "../assistant/model";
-import { previewCalls } from "../assistant/preview";
+import { pendingTodosQuery, previewsFrom } from "../assistant/preview";
+import { batch, type Db } from "../../db/client";
+import { notFound } from "../errors";
 import { run } from "../assistant/run";
 import type { AppEnv, IdempotencyOutcome } from "../env";
 import { scopeOf } from "../http/record";
@@ -48,12 +52,12 @@ const leaseSeconds = (c: Context<AppEnv>) => Number(c.env.ASSISTANT_LEASE_SECOND
 /** `"<conversation version>"`: every change to its messages or calls bumps it. */
 const etagOf = (row: ConversationRow) => `"${row.version}"`;
 
-async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<ConversationState> {
-  const rows = await readHistory(c.var.db, conv.userId, conv.id);
+type NamedTodo = { id: string; title: string; done: boolean };
+
+/** The state from what was read: the history (oldest first) and the todos its pending calls name. */
+function stateOf(conv: ConversationRow, rows: HistoryRow[], named: NamedTodo[]): ConversationState {
   const pending = rows.flatMap(({ call }) => (call?.status === "pending_approval" ? [call] : []));
-  const previews = new Map(
-    (await previewCalls(c.var.db, conv.userId, pending)).map((p, i) => [pending[i]!.id, p] as const),
-  );
+  const previews = new Map(previewsFrom(pending, named).map((p, i) => [pending[i]!.id, p] as const));
   return {
     conversation: conversationToWire(conv),
     messages: rows.map(({ message, call }) =>
@@ -73,6 +77,17 @@ async function buildState(c: Context<AppEnv>, conv: ConversationRow): Promise<Co
   };
 }
 
+/** The conversation, its history and what its pending calls name: one round trip. */
+async function readState(db: Db, userId: string, id: string) {
+  const [found, history, named] = await batch(db, [
+    conversationQuery(db, userId, id),
+    historyQuery(db, userId, id),
+    pendingTodosQuery(db, userId, id),
+  ]);
+  if (!found[0]) throw notFound("Conversation");
+  return { ...found[0], rows: history.reverse(), named };
+}
+
 /**
  * send_message / approve_tools answered again from the committed outcome: the
  * conversation as the run left it, with its history. Every change to a
@@ -84,17 +99,17 @@ async function rebuildState(c: Context<AppEnv>, outcome: IdempotencyOutcome): Pr
   const raw = outcome.rows?.conversation;
   if (!raw) throw new Error("run outcome without its conversation");
   const written = rowFromRaw("conversation", raw);
-  const { row: now } = await readConversation(c.var.db, c.var.user.id, written.id);
-  const row = now.version === written.version ? written : now;
+  const now = await readState(c.var.db, c.var.user.id, written.id);
+  const row = now.row.version === written.version ? written : now.row;
   c.header("ETag", etagOf(row));
-  return c.json(await buildState(c, row));
+  return c.json(stateOf(row, now.rows, now.named));
 }
 
 /** The state after a transition, read back from the database. */
 async function respondState(c: Context<AppEnv>, id: string) {
-  const { row } = await readConversation(c.var.db, c.var.user.id, id);
+  const { row, rows, named } = await readState(c.var.db, c.var.user.id, id);
   c.header("ETag", etagOf(row));
-  return c.json(await buildState(c, row));
+  return c.json(stateOf(row, rows, named));
 }
 
 function startRun(c: Context<AppEnv>) {
@@ -140,6 +155,7 @@ register(
   route({
     method: "post",
     path: "/conversations",
+    pipelined: true,
     tags,
     operationId: "createConversation",
     request: jsonRequest(createConversationSchema),
@@ -153,7 +169,7 @@ register(
 );
 
 listRoute(assistant, {
-  pipelined: false,
+  pipelined: true,
   path: "/conversations",
   tag: "Assistant",
   operationId: "listConversations",
@@ -169,6 +185,7 @@ register(
   route({
     method: "get",
     path: "/conversations/{id}",
+    pipelined: true,
     tags,
     operationId: "getConversation",
     request: byId,
@@ -208,6 +225,7 @@ register(
   route({
     method: "get",
     path: "/conversations/{id}/state",
+    pipelined: true,
     tags,
     operationId: "getConversationState",
     description:
@@ -219,7 +237,7 @@ register(
   async (c) => {
     const id = c.req.param("id")!;
     assertId("conversation", id);
-    const found = await readConversation(c.var.db, c.var.user.id, id);
+    const found = await readState(c.var.db, c.var.user.id, id);
     // A dead run's lease is noticed here too, so every device sees `error` rather than a stuck `running`.
     const row = found.expired ? await expireLease(scopeOf(c), id) : found.row;
     const etag = etagOf(row);
@@ -227,7 +245,7 @@ register(
     c.header("Cache-Control", "no-cache");
     const inm = c.req.header("if-none-match");
     if (inm && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) return c.body(null, 304);
-    return c.json(await buildState(c, row));
+    return c.json(stateOf(row, found.rows, found.named));
   },
 );
 
