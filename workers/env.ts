@@ -39,7 +39,10 @@ export interface AuthUser {
   changeFloor: number;
 }
 
-/** A mutation's Idempotency-Key and the fingerprint of its request. */
+/**
+ * Idempotency-Key (middleware/idempotency.ts, the whole concept): a
+ * mutation's key and the fingerprint of its request.
+ */
 export interface IdempotencyRequest {
   key: string;
   requestHash: string;
@@ -47,8 +50,8 @@ export interface IdempotencyRequest {
 
 /**
  * What a request's writes committed, recorded on its key by each write
- * statement (sync/write.ts): the last row written, its cursor, and the last
- * row of each entity (what a route's `rebuild` answers from).
+ * statement: the last row written, its cursor, and the last row of each
+ * entity (what a route's `rebuild` answers from).
  */
 export interface IdempotencyOutcome {
   entity: string;
@@ -57,17 +60,23 @@ export interface IdempotencyOutcome {
   rows?: Record<string, Record<string, unknown>>;
 }
 
+/**
+ * The request's claimed key as the write path sees it (a `WriteScope`'s
+ * `idempotency`): each write statement embeds `outcome()`, and the one-call
+ * database functions take `key` (continuum_log() records the same outcome).
+ */
+export interface KeyClaim {
+  key: string;
+  /** The CTE recording the outcome of a statement whose logged rows are `numbered` (sync/write.ts). */
+  outcome(userId: string, entity: string): import("drizzle-orm").SQL;
+}
+
 /** A route's own answer rebuilt from its committed outcome (see route({ rebuild })). */
 export type Rebuild = (c: import("hono").Context<AppEnv>, outcome: IdempotencyOutcome) => Promise<Response>;
 
-/** What the session query found for that key: claimed now, or an earlier use. */
+/** What the session check found for the key: claimed now, or an earlier use. */
 export interface IdempotencyState {
   claimed: boolean;
-  /**
-   * Claimed by the statement that leads the request's first batch
-   * (middleware/auth.ts): known to be claimed only once that batch commits.
-   */
-  pipelined?: boolean;
   prior: {
     requestHash: string;
     status: number | null;

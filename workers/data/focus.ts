@@ -117,7 +117,7 @@ export async function endFocus(
   const r = await writeCall<{ session: Raw | null; current?: Raw | null; stats?: RawStats }>(
     scope,
     sql`select continuum_end_focus(${scope.userId}, ${id}, ${status}, ${expected ?? null}::integer,
-      ${scope.idempotencyKey ?? null}) as r`,
+      ${scope.idempotency?.key ?? null}) as r`,
     changes,
   );
   if (r.stats) await grantAfterSession(scope, r.stats, changes);

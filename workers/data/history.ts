@@ -113,7 +113,7 @@ export async function restoreEntry(scope: WriteScope, entryId: string, expected:
     r = await writeCall(
       scope,
       sql`select continuum_restore(${scope.userId}, ${entryId}, ${expected ?? null}::integer,
-        ${scope.idempotencyKey ?? null}) as r`,
+        ${scope.idempotency?.key ?? null}) as r`,
     );
   } catch (err) {
     const code = refusal(err)?.code;

@@ -64,7 +64,7 @@ export async function grantAfterSession(scope: WriteScope, raw: RawStats, collec
   );
   await writeCall(
     scope,
-    sql`select continuum_grant(${scope.userId}, ${JSON.stringify(rewards)}::jsonb, ${scope.idempotencyKey ?? null}) as r`,
+    sql`select continuum_grant(${scope.userId}, ${JSON.stringify(rewards)}::jsonb, ${scope.idempotency?.key ?? null}) as r`,
     collect,
   ).catch((err: unknown) =>
     console.warn(JSON.stringify({ level: "warn", msg: "granting achievements failed", ...logFields(err) })),

@@ -182,7 +182,7 @@ export async function buy(
   firstPurchase: Achievement,
 ): Promise<PurchaseResult> {
   const id = req.id ?? crypto.randomUUID();
-  const key = scope.idempotencyKey ?? null;
+  const key = scope.idempotency?.key ?? null;
   try {
     const r = await writeCall<RawPurchase>(
       scope,
@@ -207,7 +207,7 @@ export async function refund(scope: WriteScope, id: string): Promise<Omit<Purcha
   try {
     const r = await writeCall<RawPurchase>(
       scope,
-      sql`select continuum_refund(${scope.userId}, ${id}, ${scope.idempotencyKey ?? null},
+      sql`select continuum_refund(${scope.userId}, ${id}, ${scope.idempotency?.key ?? null},
         ${REFUND_WINDOW_MS / 1000}) as r`,
     );
     return purchaseOf(r);

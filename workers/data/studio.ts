@@ -199,7 +199,7 @@ export async function setLike(scope: WriteScope, loopId: string, like: boolean) 
   try {
     const r = await writeCall<{ liked: boolean; likes_count: number }>(
       scope,
-      sql`select continuum_like(${scope.userId}, ${loopId}, ${like}, ${scope.idempotencyKey ?? null}) as r`,
+      sql`select continuum_like(${scope.userId}, ${loopId}, ${like}, ${scope.idempotency?.key ?? null}) as r`,
     );
     return { liked: r.liked, likes_count: Number(r.likes_count) };
   } catch (err) {

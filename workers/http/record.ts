@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import type { PipelinedEnv } from "../env";
 import { AppError } from "../errors";
+import { keyClaim } from "../middleware/idempotency";
 import type { EntityName } from "../protocol/registry";
 import { type RowOf, toWire } from "../protocol/row-mapping";
 import { relayChanges } from "../sync/relay";
@@ -38,7 +39,7 @@ export function requestScope(c: Context, userId?: string): WriteScope {
     userId: userId ?? v.user.id,
     relay: (user, message) => c.executionCtx.waitUntil(relayChanges(c.env as Env, user, message)),
     committed: (cursor) => c.header("X-Sync-Cursor", cursor),
-    idempotencyKey: v.idempotency?.claimed ? v.idempotencyRequest?.key : undefined,
+    idempotency: keyClaim(c),
   };
 }
 

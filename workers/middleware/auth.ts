@@ -27,11 +27,11 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { sessions } from "../../db/schema";
 import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv } from "../env";
-import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, unauthorized } from "../errors";
+import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, SQLSTATE, unauthorized } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { ErrorCode, SESSION_TTL_MS } from "../protocol/rules";
-import { idempotencyRefusal } from "./idempotency";
-import { idempotencyOf, KEY_USED, SESSION_REFUSED, sessionSql, tokenUserId, userOf, type SessionRow } from "./session";
+import { afterUncommittedBatch, claimPipelined, claimState, dropClaim } from "./idempotency";
+import { sessionSql, tokenUserId, userOf, type SessionRow } from "./session";
 
 export const SESSION_COOKIE = "session";
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
@@ -114,7 +114,7 @@ export async function authenticate(
     row,
     user: userOf(row),
     sessionId: row.session_id,
-    ...(claim ? { idempotency: idempotencyOf(row) } : {}),
+    ...(claim ? { idempotency: claimState(row) } : {}),
   };
 }
 
@@ -191,7 +191,7 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
     // Refused (or the database is down): settled below, after the handler, into 401/503/a replay.
     throw outcome?.err ?? unauthorized();
   });
-  if (claim) c.set("idempotency", { claimed: true, pipelined: true, prior: null });
+  claimPipelined(c);
   await next();
 
   const outcome = await handle.settle();
@@ -203,26 +203,22 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
   // thrown here replaces it (onError), and nothing is stored under the key.
   const err = outcome?.err;
   const code = pgError(err)?.sqlstate;
-  if (code === SESSION_REFUSED) {
-    c.set("idempotency", undefined);
+  if (code === SQLSTATE.sessionRefused) {
+    dropClaim(c);
     throw unauthorized();
   }
   if (isDatabaseUnavailable(err)) {
-    c.set("idempotency", undefined);
+    dropClaim(c);
     throw databaseUnavailable();
   }
   // Either the key was used before (replay it, or refuse), or the handler's own
   // statement failed and took the check down with it: ask again, on its own.
   const found = await authenticate(c.var.db, token, claim).catch(() => null);
   if (!found || found.user.id !== claimedUser) {
-    c.set("idempotency", undefined);
+    dropClaim(c);
     throw unauthorized();
   }
   await establish(c, found.row, cred);
-  c.set("idempotency", found.idempotency);
-  if (code === KEY_USED || (claim && !found.idempotency?.claimed)) {
-    // The handler's response came from a batch that did not commit: answer for the key instead.
-    c.set("idempotency", { ...found.idempotency!, claimed: false });
-    c.res = await idempotencyRefusal(c, found.idempotency!);
-  }
+  const answer = await afterUncommittedBatch(c, code, found.idempotency);
+  if (answer) c.res = answer;
 });

@@ -1,34 +1,43 @@
 /**
- * Idempotency-Key for every authenticated mutation (SPEC §3). The key is
- * claimed in Postgres by the session check itself (./auth.ts, ./session.ts),
- * so the claim costs no extra round trip; the request's write statement
- * records its outcome on the key in the same statement (sync/write.ts); the
- * finished response (status, body and the headers a client needs) is stored
- * after it has been sent (waitUntil: off the request's latency) and replayed
- * exactly.
+ * Idempotency-Key for every signed-in mutation (SPEC §3): the whole concept,
+ * in the order a request meets it.
  *
- *  - same key, same request, finished → stored response + `Idempotent-Replayed: true`
- *  - same key, other request           → 422 idempotency_key_reused
- *  - same key, first still running     → 409 idempotency_in_progress
- *  - same key, write committed but the response never stored (the database
- *    went away in between) → the response rebuilt from the committed outcome;
- *    the write never runs twice
- *
- * 5xx responses release the key so a retry can run again. A claim older than
- * STALE_MS whose request never wrote anything (the isolate died) is taken over;
- * a request that is still running (a long upload) renews its claim every
- * RENEW_MS, so it is never taken over while alive.
- * Keys are kept ≥ 24 h (pruned by the cron job after that).
+ *  1. Fingerprint (before authentication): SHA-256 of the method, path and
+ *     query, If-Match and the body as sent.
+ *  2. Claim: the session check claims the key in the same statement
+ *     (continuum_session(), db/migrations/0018; ./session.ts embeds
+ *     `claimArgs()` and reads the result with `claimState()`), so the claim
+ *     costs no round trip. Pipelined, a used key raises (CN409), so the write
+ *     batched after the check never commits.
+ *  3. Outcome: every write statement records what it wrote on the claimed key
+ *     in the same statement — `keyClaim(c).outcome()` is the CTE that
+ *     sync/write.ts embeds; the one-call database functions get `key` and do
+ *     the same in continuum_log(). "The write committed" and "the key knows
+ *     it" can never disagree.
+ *  4. Answer for a used key — awaited (`idempotencyGate`) or after a
+ *     pipelined batch refused (`afterUncommittedBatch`, called by ./auth.ts):
+ *       - same request, finished       → the stored response + `Idempotent-Replayed: true`
+ *       - another request              → 422 idempotency_key_reused
+ *       - first still running          → 409 idempotency_in_progress (Retry-After: 1)
+ *       - committed, response not stored (the database went away in between)
+ *                                      → rebuilt from the outcome; the write never runs twice
+ *       - claimed, nothing written, older than STALE_MS (the isolate died)
+ *                                      → taken over (awaited) or released for a retry (pipelined)
+ *  5. Storage: after the response has been sent (waitUntil: off the request's
+ *     latency); a 5xx releases a key without an outcome so a retry runs again.
+ *     A running request renews its claim every RENEW_MS, so a long upload is
+ *     never taken over while alive. Keys are kept ≥ IDEMPOTENCY_TTL_HOURS
+ *     (pruned by jobs/prune.ts).
  */
-import { and, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/schema";
-import type { AppEnv, IdempotencyOutcome, IdempotencyState } from "../env";
-import { AppError, idempotencyInProgress, idempotencyKeyReused } from "../errors";
+import type { AppEnv, IdempotencyOutcome, IdempotencyRequest, IdempotencyState, KeyClaim } from "../env";
+import { AppError, idempotencyInProgress, idempotencyKeyReused, SQLSTATE } from "../errors";
+import { sha256Hex } from "../lib/crypto";
 import type { EntityName } from "../protocol/registry";
 import { rowFromRaw, toWire } from "../protocol/row-mapping";
-import { sha256Hex } from "../lib/crypto";
 import { ErrorCode } from "../protocol/rules";
 import { JSON_TYPE } from "./content-type";
 
@@ -36,6 +45,10 @@ const STALE_MS = 15_000;
 const RENEW_MS = 5_000;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const REPLAYED_HEADERS = ["content-type", "etag", "location", "x-sync-cursor"];
+
+const keyRow = (userId: string, key: string) => and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
+
+// ── 1. Fingerprint ──────────────────────────────────────────────────────────
 
 /**
  * JSON bodies are hashed as sent. Other bodies are binary streams (audio
@@ -47,67 +60,81 @@ const bodyFingerprint = async (c: Context): Promise<string> =>
     ? c.req.text()
     : `stream\n${["content-type", "content-length", "x-filename", "x-audio-id"].map((h) => c.req.header(h) ?? "").join("\n")}`;
 
-/**
- * Outer half (before authentication): fingerprints the request for the
- * session query to claim, and afterwards stores the response — or releases
- * the key after a 5xx so a retry can run again.
- */
-export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
-  const key = c.req.header("idempotency-key");
-  if (key === undefined || !MUTATING.has(c.req.method)) return next();
+async function fingerprint(c: Context, key: string): Promise<IdempotencyRequest> {
   if (key.length < 1 || key.length > 255)
     throw new AppError(400, ErrorCode.invalid_idempotency_key, "Idempotency-Key must be 1–255 characters.");
   const url = new URL(c.req.url);
   const requestHash = await sha256Hex(
     `${c.req.method} ${url.pathname}${url.search}\n${c.req.header("if-match") ?? ""}\n${await bodyFingerprint(c)}`,
   );
-  c.set("idempotencyRequest", { key, requestHash });
-  const claimOf = () => and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key));
+  return { key, requestHash };
+}
 
-  const renew = setInterval(() => {
-    if (!c.var.idempotency?.claimed) return;
-    c.var.db
-      .update(idempotencyKeys)
-      .set({ createdAt: sql`now()` })
-      .where(and(claimOf(), isNull(idempotencyKeys.status)))
-      .catch(() => {}); // the next tick tries again; a dead request's claim goes stale
-  }, RENEW_MS);
-  try {
-    await next();
-  } finally {
-    clearInterval(renew);
-  }
+// ── 2. Claim (inside the session check) ─────────────────────────────────────
 
-  const state = c.var.idempotency;
-  if (!state?.claimed) return;
-  const db = c.var.db;
-  const where = claimOf();
-  const res = c.res;
-  if (res.status >= 500) {
-    // If this fails too (database down), the claim goes stale and is taken over later.
-    c.var.dbHandle.later(() => db.delete(idempotencyKeys).where(and(where, isNull(idempotencyKeys.outcome))));
-    return;
-  }
-  const headers: Record<string, string> = {};
-  for (const h of REPLAYED_HEADERS) {
-    const v = res.headers.get(h);
-    if (v !== null) headers[h] = v;
-  }
-  const stored = res.status === 204 || res.status === 304 ? null : await res.clone().text();
-  // After the response: the write and its outcome are already committed, so a
-  // retry in between waits for this, or is answered from the outcome.
-  c.var.dbHandle.later(() =>
-    db
-      .update(idempotencyKeys)
-      .set({ status: res.status, headers, body: stored })
-      .where(where)
-      .catch((err: unknown) =>
-        console.warn(
-          JSON.stringify({ level: "warn", msg: "storing the idempotent response failed", error: String(err) }),
-        ),
-      ),
-  );
-});
+/** continuum_session()'s key arguments: `p_key, p_request_hash` (both null without a key). */
+export const claimArgs = (claim: IdempotencyRequest | undefined): SQL =>
+  sql`${claim?.key ?? null}::text, ${claim?.requestHash ?? null}::text`;
+
+/** The columns continuum_session() returns about the key: claimed now, or what an earlier use left. */
+export interface ClaimColumns {
+  claimed: boolean;
+  k_request_hash?: string | null;
+  k_status?: number | null;
+  k_headers?: Record<string, string> | null;
+  k_body?: string | null;
+  k_outcome?: IdempotencyOutcome | null;
+  k_age_ms?: number | string | null;
+}
+
+export function claimState(row: ClaimColumns): IdempotencyState {
+  const prior =
+    row.k_request_hash == null
+      ? null
+      : {
+          requestHash: row.k_request_hash,
+          status: row.k_status ?? null,
+          headers: row.k_headers ?? null,
+          body: row.k_body ?? null,
+          outcome: row.k_outcome ?? null,
+          ageMs: Number(row.k_age_ms ?? 0),
+        };
+  return { claimed: row.claimed, prior };
+}
+
+/** The key a pipelined check claims (known to be claimed once the batch it leads commits). */
+export function claimPipelined(c: Context<AppEnv>): void {
+  if (c.var.idempotencyRequest) c.set("idempotency", { claimed: true, prior: null });
+}
+
+/** The check did not pass (401, 503): the batch that claimed the key never committed; nothing to store. */
+export const dropClaim = (c: Context<AppEnv>): void => c.set("idempotency", undefined);
+
+// ── 3. Outcome (inside each write statement) ────────────────────────────────
+
+/**
+ * The `outcome` CTE of a write statement whose logged rows are the CTE
+ * `numbered` (with their cursor `__seq`): the last row, its cursor, and the
+ * last row of each entity (what a route's `rebuild` answers from).
+ * continuum_log() writes the same object for the one-call functions.
+ */
+const outcomeCte = (userId: string, key: string, entity: string): SQL => sql`
+      update idempotency_keys set outcome = jsonb_build_object(
+        'entity', ${entity}::text,
+        'cursor', (select max(__seq) from numbered)::text,
+        'row', (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1),
+        'rows', coalesce(idempotency_keys.outcome->'rows', '{}'::jsonb) || jsonb_build_object(${entity}::text,
+          (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1)))
+      where user_id = ${userId} and key = ${key} and status is null and exists (select 1 from numbered)`;
+
+/** The request's claimed key, as its writes record their outcome on it (http/record.ts requestScope). */
+export function keyClaim(c: Context): KeyClaim | undefined {
+  const v = c.var as Partial<AppEnv["Variables"]>;
+  const key = v.idempotency?.claimed ? v.idempotencyRequest?.key : undefined;
+  return key === undefined ? undefined : { key, outcome: (userId, entity) => outcomeCte(userId, key, entity) };
+}
+
+// ── 4. Answer for a used key ────────────────────────────────────────────────
 
 const replay = (status: number, headers: HeadersInit, body: string | null) => {
   const h = new Headers(headers);
@@ -168,7 +195,7 @@ async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Pr
           ageMs: sql<string>`extract(epoch from now() - ${idempotencyKeys.createdAt}) * 1000`,
         })
         .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key)));
+        .where(keyRow(c.var.user.id, key));
       if (!row) throw idempotencyInProgress(); // released after a 5xx: the client retries and runs it
       if (row.status != null) return replay(row.status, row.headers ?? {}, row.body);
       outcome = row.outcome ?? outcome;
@@ -185,36 +212,16 @@ async function answerForUsedKey(c: Context<AppEnv>, state: IdempotencyState): Pr
 
 const staleClaim = (userId: string, key: string) =>
   and(
-    eq(idempotencyKeys.userId, userId),
-    eq(idempotencyKeys.key, key),
+    keyRow(userId, key),
     isNull(idempotencyKeys.status),
     isNull(idempotencyKeys.outcome),
     lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_MS)),
   );
 
 /**
- * For a pipelined request (./auth.ts) whose batch did not commit because its
- * key was used before: the answer for that key. A dead claim is released and
- * the client asked to retry at once (its handler has already returned).
- */
-export async function idempotencyRefusal(c: Context<AppEnv>, state: IdempotencyState): Promise<Response> {
-  const { key } = c.var.idempotencyRequest!;
-  const retry = async (release: Promise<unknown>): Promise<never> => {
-    await release;
-    throw idempotencyInProgress(0);
-  };
-  const where = and(eq(idempotencyKeys.userId, c.var.user.id), eq(idempotencyKeys.key, key));
-  // Claimed just now by the second look: ours to release, nothing ran under it.
-  if (state.claimed) return retry(c.var.db.delete(idempotencyKeys).where(where));
-  return (
-    (await answerForUsedKey(c, state)) ?? retry(c.var.db.delete(idempotencyKeys).where(staleClaim(c.var.user.id, key)))
-  );
-}
-
-/**
- * Inner half (after an awaited authentication): a key the session query
- * could not claim was used before — replay it, refuse a different request, or
- * report it still running (taking over a claim whose request died long ago).
+ * Awaited authentication: a key the session query could not claim was used
+ * before — replay it, refuse a different request, or report it still running
+ * (taking over a claim whose request died long ago).
  */
 export const idempotencyGate = createMiddleware<AppEnv>(async (c, next) => {
   const state = c.var.idempotency;
@@ -230,4 +237,93 @@ export const idempotencyGate = createMiddleware<AppEnv>(async (c, next) => {
   if (takenOver.length === 0) throw idempotencyInProgress();
   c.set("idempotency", { claimed: true, prior: null });
   return next();
+});
+
+/**
+ * Pipelined authentication (./auth.ts) whose batch did not commit though the
+ * session is valid: `state` is what the check, asked again on its own, found
+ * for the key. Either the claim raised (the key was used before: answer for
+ * it), or the handler's own statement failed and took the claim down with it
+ * (the check just claimed it again, so the handler's error is stored as usual).
+ * Returns the response that replaces the handler's, if any.
+ */
+export async function afterUncommittedBatch(
+  c: Context<AppEnv>,
+  sqlstate: string | undefined,
+  state: IdempotencyState | undefined,
+): Promise<Response | undefined> {
+  c.set("idempotency", state);
+  if (!state || (sqlstate !== SQLSTATE.keyUsed && state.claimed)) return undefined;
+  // The handler's response came from a batch that did not commit: answer for the key instead.
+  c.set("idempotency", { ...state, claimed: false });
+  const { key } = c.var.idempotencyRequest!;
+  const retry = async (release: Promise<unknown>): Promise<never> => {
+    await release; // its handler has already returned: the client is asked to run it again, at once
+    throw idempotencyInProgress(0);
+  };
+  // Claimed just now by the second look: ours to release, nothing ran under it.
+  if (state.claimed) return retry(c.var.db.delete(idempotencyKeys).where(keyRow(c.var.user.id, key)));
+  return (
+    (await answerForUsedKey(c, state)) ?? retry(c.var.db.delete(idempotencyKeys).where(staleClaim(c.var.user.id, key)))
+  );
+}
+
+// ── 5. Storage (after the response) ─────────────────────────────────────────
+
+/** The response under the claimed key, after it has been sent; a 5xx releases a key without an outcome. */
+async function storeResponse(c: Context<AppEnv>, key: string): Promise<void> {
+  const db = c.var.db;
+  const where = keyRow(c.var.user.id, key);
+  const res = c.res;
+  if (res.status >= 500) {
+    // If this fails too (database down), the claim goes stale and is taken over later.
+    c.var.dbHandle.later(() => db.delete(idempotencyKeys).where(and(where, isNull(idempotencyKeys.outcome))));
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const h of REPLAYED_HEADERS) {
+    const v = res.headers.get(h);
+    if (v !== null) headers[h] = v;
+  }
+  const body = res.status === 204 || res.status === 304 ? null : await res.clone().text();
+  // After the response: the write and its outcome are already committed, so a
+  // retry in between waits for this, or is answered from the outcome.
+  c.var.dbHandle.later(() =>
+    db
+      .update(idempotencyKeys)
+      .set({ status: res.status, headers, body })
+      .where(where)
+      .catch((err: unknown) =>
+        console.warn(
+          JSON.stringify({ level: "warn", msg: "storing the idempotent response failed", error: String(err) }),
+        ),
+      ),
+  );
+}
+
+/**
+ * The outer half, around authentication and the handler: fingerprints the
+ * request (1) for the session check to claim (2), keeps a running claim
+ * fresh, and stores the response (5).
+ */
+export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("idempotency-key");
+  if (header === undefined || !MUTATING.has(c.req.method)) return next();
+  const request = await fingerprint(c, header);
+  c.set("idempotencyRequest", request);
+  const { key } = request;
+  const renew = setInterval(() => {
+    if (!c.var.idempotency?.claimed) return;
+    c.var.db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now()` })
+      .where(and(keyRow(c.var.user.id, key), isNull(idempotencyKeys.status)))
+      .catch(() => {}); // the next tick tries again; a dead request's claim goes stale
+  }, RENEW_MS);
+  try {
+    await next();
+  } finally {
+    clearInterval(renew);
+  }
+  if (c.var.idempotency?.claimed) await storeResponse(c, key);
 });

@@ -14,18 +14,15 @@
  *    it in the same transaction never commits.
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { AuthUser, IdempotencyRequest, IdempotencyState } from "../env";
-import { SQLSTATE } from "../errors";
-
-/** SQLSTATEs raised by the leading session check (errors.ts SQLSTATE). */
-export const SESSION_REFUSED = SQLSTATE.sessionRefused;
-export const KEY_USED = SQLSTATE.keyUsed;
+import type { AuthUser, IdempotencyRequest } from "../env";
+import { claimArgs, type ClaimColumns } from "./idempotency";
 
 /** Session tokens are `<user id>.<secret>`; the id lets a request's first query be sent with the check. */
 const TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{20,}$/;
 export const tokenUserId = (token: string): string | undefined => TOKEN.exec(token)?.[1];
 
-export interface SessionRow {
+/** A session, its user and (./idempotency.ts) what the check did with the key. */
+export interface SessionRow extends ClaimColumns {
   session_id: string;
   /** `device` (signed in; slides) or `token` (a personal access token; lives until revoked). */
   kind: string;
@@ -38,13 +35,6 @@ export interface SessionRow {
   created_at: string | Date;
   change_seq: string | number;
   change_floor: string | number;
-  claimed: boolean;
-  k_request_hash?: string | null;
-  k_status?: number | null;
-  k_headers?: Record<string, string> | null;
-  k_body?: string | null;
-  k_outcome?: NonNullable<IdempotencyState["prior"]>["outcome"];
-  k_age_ms?: number | string | null;
 }
 
 export function sessionSql(
@@ -55,7 +45,7 @@ export function sessionSql(
   const refuse = "refuse" in mode;
   // continuum_session() (db/migrations/0018_row_level_security.sql) also sets the request's user for
   // row-level security: the statements after it in the same transaction see only that user's rows.
-  return sql`select * from continuum_session(${tokenHash}, ${refuse ? mode.userId : null}::uuid, ${claim?.key ?? null}::text, ${claim?.requestHash ?? null}::text, ${refuse})`;
+  return sql`select * from continuum_session(${tokenHash}, ${refuse ? mode.userId : null}::uuid, ${claimArgs(claim)}, ${refuse})`;
 }
 
 export const userOf = (row: SessionRow): AuthUser => ({
@@ -66,18 +56,3 @@ export const userOf = (row: SessionRow): AuthUser => ({
   changeSeq: Number(row.change_seq),
   changeFloor: Number(row.change_floor),
 });
-
-export function idempotencyOf(row: SessionRow): IdempotencyState {
-  const prior =
-    row.k_request_hash == null
-      ? null
-      : {
-          requestHash: row.k_request_hash,
-          status: row.k_status ?? null,
-          headers: row.k_headers ?? null,
-          body: row.k_body ?? null,
-          outcome: row.k_outcome ?? null,
-          ageMs: Number(row.k_age_ms ?? 0),
-        };
-  return { claimed: row.claimed, prior };
-}

@@ -30,6 +30,7 @@
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT } from "../../db/schema";
+import type { KeyClaim } from "../env";
 import { AppError, idConflict, notFound, retryable, uniqueViolation } from "../errors";
 import { isUuid } from "../protocol/common";
 import type { SyncedTable as Synced } from "../protocol/record";
@@ -136,8 +137,8 @@ async function logged<E extends EntityName>(
   op: "upsert" | "delete",
   statement: SQLWrapper,
   out: Changes,
-  /** The requester's claimed Idempotency-Key, when this statement writes the requester's own log. */
-  key: string | undefined,
+  /** The request's claimed Idempotency-Key, when this statement writes the requester's own log. */
+  claim: KeyClaim | undefined,
   /** Drop the log's earlier entries for the same records (see Writer.log). */
   collapse = false,
 ): Promise<RowOf<E>[]> {
@@ -171,17 +172,10 @@ async function logged<E extends EntityName>(
         and record_id in (select id from numbered) and seq < (select min(__seq) from numbered))`
           : sql``
       }${
-        key === undefined
+        claim === undefined
           ? sql``
           : sql`,
-    outcome as (
-      update idempotency_keys set outcome = jsonb_build_object(
-        'entity', ${entity}::text,
-        'cursor', (select max(__seq) from numbered)::text,
-        'row', (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1),
-        'rows', coalesce(idempotency_keys.outcome->'rows', '{}'::jsonb) || jsonb_build_object(${entity}::text,
-          (select to_jsonb(numbered) - '__seq' from numbered order by __seq desc limit 1)))
-      where user_id = ${userId} and key = ${key} and status is null and exists (select 1 from numbered))`
+    outcome as (${claim.outcome(userId, entity)})`
       }
     select * from numbered order by __seq`);
   const batch: Change[] = [];
@@ -200,7 +194,13 @@ const GLOBAL_ID_KEYS = new Set<string>([CONSTRAINT.marketItemsPkey, CONSTRAINT.l
 /** Every update of a synced record: version +1 and a fresh updated_at. */
 const bump = (t: Synced) => ({ version: sql`${t.version} + 1`, updatedAt: sql`now()` });
 
-function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolean, key: string | undefined): Writer {
+function writer(
+  db: Db | Tx,
+  userId: string,
+  out: Changes,
+  transactional: boolean,
+  claim: KeyClaim | undefined,
+): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
   const locked = new Set<string>();
   const self: Writer = {
@@ -225,7 +225,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
     async log(entity, op, statement, opts = {}) {
       const owner = opts.owner ?? userId;
       if (owner !== userId && !locked.has(owner)) throw new Error("lockLogs([owner]) before logging to another user");
-      return logged(db, owner, entity, op, statement, out, owner === userId ? key : undefined, opts.collapse);
+      return logged(db, owner, entity, op, statement, out, owner === userId ? claim : undefined, opts.collapse);
     },
     async insert(entity, values) {
       const t = tableOf(entity);
@@ -236,7 +236,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         // Keys are (user_id, id): only this user's own records can conflict.
         .onConflictDoNothing({ target: [t.userId, t.id] })
         .returning();
-      const [row] = await logged(db, userId, entity, "upsert", q, out, key).catch((err: unknown) => {
+      const [row] = await logged(db, userId, entity, "upsert", q, out, claim).catch((err: unknown) => {
         // Ids unique across users (a custom reward's, a loop's): another user took this one,
         // perhaps in a race with a check that found it free. The same 409 as any used id.
         if (GLOBAL_ID_KEYS.has(uniqueViolation(err) ?? "")) throw idConflict();
@@ -260,7 +260,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         .set({ ...set, ...bump(t) })
         .where(where)
         .returning();
-      const [row] = await logged(db, userId, entity, "upsert", q, out, key);
+      const [row] = await logged(db, userId, entity, "upsert", q, out, claim);
       if (row) return row;
       throw versionConflict(entity, await findOwned(db, entity, userId, id)); // or 404: not there / not yours
     },
@@ -271,7 +271,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         .set({ ...set, ...bump(t) })
         .where(scoped(t, where))
         .returning();
-      return logged(db, userId, entity, "upsert", q, out, key);
+      return logged(db, userId, entity, "upsert", q, out, claim);
     },
     async remove(entity, id, expected) {
       assertId(entity, id);
@@ -284,7 +284,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         "delete",
         (db as Loose).delete(t).where(where).returning(),
         out,
-        key,
+        claim,
       );
       if (row) return row;
       throw versionConflict(entity, await findOwned(db, entity, userId, id));
@@ -298,7 +298,7 @@ function writer(db: Db | Tx, userId: string, out: Changes, transactional: boolea
         "delete",
         (db as Loose).delete(t).where(scoped(t, where)).returning(),
         out,
-        key,
+        claim,
       );
     },
   };
@@ -315,11 +315,11 @@ export interface WriteScope {
   /** After commit: the cursor that contains this write. */
   committed?(cursor: string): void;
   /**
-   * The request's claimed Idempotency-Key: each write statement records its
-   * outcome on it in the same statement, so "the write committed" and "the key
-   * knows it" can never disagree (middleware/idempotency.ts).
+   * The request's claimed Idempotency-Key: each write statement embeds its
+   * outcome (middleware/idempotency.ts), so "the write committed" and "the key
+   * knows it" can never disagree; a one-call database function takes its `key`.
    */
-  idempotencyKey?: string;
+  idempotency?: KeyClaim;
 }
 
 export async function write<T>(
@@ -332,8 +332,8 @@ export async function write<T>(
     const changes: Changes = new Map();
     try {
       const result = opts.transaction
-        ? await db.transaction((tx) => work(writer(tx, userId, changes, true, scope.idempotencyKey)))
-        : await work(writer(db, userId, changes, false, scope.idempotencyKey));
+        ? await db.transaction((tx) => work(writer(tx, userId, changes, true, scope.idempotency)))
+        : await work(writer(db, userId, changes, false, scope.idempotency));
       announceAll(scope, changes);
       return result;
     } catch (err) {
