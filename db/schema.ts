@@ -27,6 +27,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { LIMITS } from "../workers/protocol/rules";
 
 /**
  * Constraint names the code decides on (workers/errors.ts `pgError()` reports
@@ -45,7 +46,29 @@ export const CONSTRAINT = {
   transactionSource: "market_transactions_source_key",
 } as const;
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+/**
+ * A text column's length CHECK, its limit the one the zod schemas use (LIMITS,
+ * workers/protocol/rules.ts), so the two cannot drift: `char_length between
+ * min and max`, or `<= max` when any length up to it will do. A null passes.
+ */
+const lengthCheck = (name: string, col: AnyPgColumn, max: number, min = 0) =>
+  check(
+    name,
+    min > 0
+      ? sql`char_length(${col}) between ${sql.raw(String(min))} and ${sql.raw(String(max))}`
+      : sql`char_length(${col}) <= ${sql.raw(String(max))}`,
+  );
+
+/** A number column lies in [min, max] (LIMITS). */
+const rangeCheck = (name: string, col: AnyPgColumn, min: number, max: number) =>
+  check(name, sql`${col} between ${sql.raw(String(min))} and ${sql.raw(String(max))}`);
+
+/** An array column holds at most `max` elements (LIMITS). */
+const cardinalityCheck = (name: string, col: AnyPgColumn, max: number) =>
+  check(name, sql`cardinality(${col}) <= ${sql.raw(String(max))}`);
+
+/** Generic in the name so a row type keeps its column names (the wire keys, protocol/declare.ts). */
+const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: "date" });
 
 /** A synced table's primary key (see recordColumns). */
 export const recordKey = (t: { userId: AnyPgColumn; id: AnyPgColumn }) => primaryKey({ columns: [t.userId, t.id] });
@@ -202,10 +225,7 @@ export const inboxItems = pgTable(
     ...recordColumns(),
     title: text("title").notNull(),
     description: text("description").notNull().default(""),
-    tags: text("tags")
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    tags: text("tags").array().notNull().default([]),
     /** When it was ticked off (null: open). */
     doneAt: ts("done_at"),
     /** When it was put away (null: in the inbox). */
@@ -215,6 +235,9 @@ export const inboxItems = pgTable(
     recordKey(t),
     index("inbox_items_user_created_idx").on(t.userId, t.createdAt),
     index("inbox_items_tags_idx").using("gin", t.tags),
+    lengthCheck("inbox_items_title_length", t.title, LIMITS.inbox.title, 1),
+    lengthCheck("inbox_items_description_length", t.description, LIMITS.inbox.description),
+    cardinalityCheck("inbox_items_tags_count", t.tags, LIMITS.tagsPerRecord),
   ],
 );
 
@@ -361,10 +384,7 @@ export const referenceItems = pgTable(
     content: text("content").notNull().default(""),
     url: text("url"),
     category: text("category"),
-    tags: text("tags")
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    tags: text("tags").array().notNull().default([]),
     pinned: boolean("pinned").notNull().default(false),
     archived: boolean("archived").notNull().default(false),
     audioId: uuid("audio_id"),
@@ -385,6 +405,11 @@ export const referenceItems = pgTable(
     index("reference_items_search_idx").using("gin", t.search),
     index("reference_items_tags_idx").using("gin", t.tags),
     index("reference_items_audio_idx").on(t.userId, t.audioId),
+    lengthCheck("reference_items_title_length", t.title, LIMITS.reference.title, 1),
+    lengthCheck("reference_items_content_length", t.content, LIMITS.reference.content),
+    lengthCheck("reference_items_url_length", t.url, LIMITS.url),
+    lengthCheck("reference_items_category_length", t.category, LIMITS.reference.category, 1),
+    cardinalityCheck("reference_items_tags_count", t.tags, LIMITS.tagsPerRecord),
   ],
 );
 
@@ -400,7 +425,7 @@ export const todos = pgTable(
   (t) => [
     recordKey(t),
     index("todos_user_created_idx").on(t.userId, t.createdAt),
-    check("todos_title_length", sql`char_length(${t.title}) between 1 and 500`),
+    lengthCheck("todos_title_length", t.title, LIMITS.todo.title, 1),
   ],
 );
 
@@ -543,9 +568,9 @@ export const loops = pgTable(
     index("loops_feed_top_idx")
       .on(t.hotScore, t.id)
       .where(sql`visibility = 'public'`),
-    check("loops_name_len", sql`char_length(${t.name}) between 1 and 100`),
-    check("loops_bars", sql`${t.bars} in (1, 2, 4, 8)`),
-    check("loops_bpm", sql`${t.bpm} between 40 and 300`),
+    lengthCheck("loops_name_len", t.name, LIMITS.loop.name, 1),
+    check("loops_bars", sql`${t.bars} in (${sql.raw(LIMITS.loop.bars.join(", "))})`),
+    rangeCheck("loops_bpm", t.bpm, LIMITS.loop.minBpm, LIMITS.loop.maxBpm),
     check("loops_color", sql`${t.color} ~ '^#[0-9a-fA-F]{6}$'`),
     check(
       "loops_chords",
@@ -618,10 +643,13 @@ export const songs = pgTable(
     index("songs_user_created_idx").on(t.userId, t.createdAt),
     // "Which of my songs use this loop?" (loop_in_use) is a containment query.
     index("songs_timeline_idx").using("gin", sql`${t.timeline} jsonb_path_ops`),
-    check("songs_title_len", sql`char_length(${t.title}) between 1 and 200`),
-    check("songs_bpm", sql`${t.bpm} between 40 and 300`),
+    lengthCheck("songs_title_len", t.title, LIMITS.song.title, 1),
+    rangeCheck("songs_bpm", t.bpm, LIMITS.loop.minBpm, LIMITS.loop.maxBpm),
     check("songs_time_signature", sql`${t.timeSignature} in ('4/4', '3/4')`),
-    check("songs_timeline", sql`jsonb_typeof(${t.timeline}) = 'array' and jsonb_array_length(${t.timeline}) <= 256`),
+    check(
+      "songs_timeline",
+      sql`jsonb_typeof(${t.timeline}) = 'array' and jsonb_array_length(${t.timeline}) <= ${sql.raw(String(LIMITS.song.timeline))}`,
+    ),
     check("songs_visibility", sql`${t.visibility} in ('private', 'public')`),
   ],
 );

@@ -7,6 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, test } from "vitest";
 import { remapId } from "../../workers/data/import";
 import { IMPORT_RULES } from "../../workers/data/import-rules";
+import { LIMITS } from "../../workers/protocol/rules";
 import { zipStream } from "../../workers/lib/zip";
 import { as, BASE, signup, type TestUser } from "../support/api";
 import { populate, rowsOf } from "../support/account";
@@ -179,6 +180,7 @@ describe("import", () => {
   test("bad content: 422 naming the file, record and field; nothing is written", async () => {
     const [a, b] = [await signup(), await signup()];
     await as(a).post("/api/user/inbox", { title: "fine" });
+    await as(a).post("/api/todos", { title: "fine" });
     const files = await exportOf(a);
     const before = await rowsOf(b.id);
 
@@ -188,6 +190,18 @@ describe("import", () => {
     const r = await importInto(b, await zip(bad));
     expect(r.status).toBe(422);
     expect(r.body.error.details[0]).toMatchObject({ file: "records/inbox_item.json", record: 0, path: "title" });
+
+    // Over a limit (LIMITS: the API's numbers are the database CHECKs'): the CHECK refuses it, a 422 naming the rule.
+    for (const [file, field, limit] of [
+      ["records/inbox_item.json", "title", LIMITS.inbox.title],
+      ["records/todo.json", "title", LIMITS.todo.title],
+    ] as const) {
+      const records = json(files.get(file));
+      records[0][field] = "x".repeat(limit + 1);
+      const long = await importInto(b, await zip(new Map(files).set(file, enc(records))));
+      expect(long.status).toBe(422);
+      expect(long.body.error.details[0]).toMatchObject({ file, message: expect.stringContaining(`_${field}_length`) });
+    }
 
     const notJson = new Map(files).set("records/todo.json", enc("{oops"));
     expect((await importInto(b, await zip(notJson))).body.error.details[0].message).toMatch(/JSON/);

@@ -13,7 +13,7 @@ import type { Db } from "../../db/client";
 import type { PageQuery } from "../data/paginate";
 import type { Scope } from "../sync/scope";
 import { focusSessionToWire } from "../protocol/focus";
-import { inboxItemToWire, normalizeTags } from "../protocol/inbox";
+import { inboxItemRecord, inboxItemToWire } from "../protocol/inbox";
 import { referenceToWire } from "../protocol/references";
 import { LIMITS } from "../protocol/rules";
 import { dueAt, todoToWire } from "../protocol/todos";
@@ -138,12 +138,7 @@ export const TOOLS: readonly ToolDef[] = [
     changesData: true,
     async run(scope, input, { recordId }) {
       const { row } = await scope.write((w) =>
-        w.insert("inbox_item", {
-          ...(recordId ? { id: recordId } : {}),
-          title: input.title,
-          description: input.description ?? "",
-          tags: normalizeTags(input.tags ?? []),
-        }),
+        w.insert("inbox_item", { ...(recordId ? { id: recordId } : {}), ...inboxItemRecord.toInsert(input) }),
       );
       return inboxItemToWire(row);
     },

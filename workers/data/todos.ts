@@ -6,8 +6,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { todos } from "../../db/schema";
-import type { CreateTodo, UpdateTodo } from "../protocol/todos";
-import type { ValuesOf } from "../protocol/row-mapping";
+import { type CreateTodo, todoRecord, type UpdateTodo } from "../protocol/todos";
 import type { Writer } from "../sync/write";
 import { paginate } from "./paginate";
 
@@ -26,19 +25,10 @@ export async function listTodos(
   return paginate(db, todos, { where, orderBy: order }, q);
 }
 
-/** A create or update body as column values (only the fields it has). */
-export function todoValues(b: Partial<Omit<CreateTodo | UpdateTodo, "id" | "version">>): ValuesOf<"todo"> {
-  return {
-    ...(b.title === undefined ? {} : { title: b.title }),
-    ...(b.done === undefined ? {} : { done: b.done }),
-    ...(b.due_at === undefined ? {} : { dueAt: b.due_at === null ? null : new Date(b.due_at) }),
-  };
-}
-
-export const createTodo = (w: Writer, body: CreateTodo) =>
-  w.insert("todo", { ...(body.id ? { id: body.id } : {}), done: false, ...todoValues(body) });
+export const createTodo = (w: Writer, { id, ...body }: CreateTodo) =>
+  w.insert("todo", { ...(id ? { id } : {}), ...todoRecord.toInsert(body) });
 
 export const updateTodo = (w: Writer, id: string, expected: number | undefined, body: Omit<UpdateTodo, "version">) =>
-  w.update("todo", id, expected, todoValues(body));
+  w.update("todo", id, expected, todoRecord.toUpdate(body));
 
 export const removeTodo = (w: Writer, id: string, expected: number | undefined) => w.remove("todo", id, expected);

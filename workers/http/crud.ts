@@ -127,6 +127,33 @@ export function getRoute<E extends EntityName>(
   );
 }
 
+/** A declared record type's part of a CrudDef (protocol/declare.ts): entity, names, schemas and body mapping. */
+export function declaredCrud<
+  D extends {
+    entity: EntityName;
+    component: string;
+    schema: ZodType;
+    create: ZodType;
+    update: ZodType;
+    toInsert(body: never): object;
+    toUpdate(body: never): object;
+  },
+  Q extends ZodObject,
+>(record: D, list: Q) {
+  return {
+    entity: record.entity as D["entity"],
+    name: record.component,
+    schemas: {
+      record: record.schema,
+      create: record.create as D["create"],
+      update: record.update as D["update"],
+      list,
+    },
+    toInsert: record.toInsert as (body: Body<D["create"]>) => ValuesOf<D["entity"]>,
+    toUpdate: record.toUpdate as (body: Omit<Body<D["update"]>, "version">) => ValuesOf<D["entity"]>,
+  };
+}
+
 export function crudRoutes<E extends EntityName, C extends ZodType, U extends ZodType, Q extends ZodObject>(
   app: Api,
   def: CrudDef<E, C, U, Q>,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { todos } from "../../db/schema";
-import { iso, pageQuery, recordBase, recordToWire, versionField } from "./common";
-import { defineRecord } from "./record";
+import { pageQuery } from "./common";
+import { declareRecord } from "./declare";
 import { LIMITS } from "./rules";
 
 const title = z.string().trim().min(1).max(LIMITS.todo.title);
@@ -14,45 +14,22 @@ export const dueAt = z.iso.datetime({ offset: true }).refine(
   { message: `Due dates must fall in the years ${LIMITS.todo.dueYears.min}–${LIMITS.todo.dueYears.max}` },
 );
 
-export const todoSchema = z
-  .object({
-    ...recordBase,
-    title: z.string(),
-    done: z.boolean(),
-    due_at: z.string().nullable(),
-  })
-  .meta({ id: "Todo" });
+export const todoRecord = declareRecord({
+  entity: "todo",
+  table: todos,
+  label: "Todo",
+  component: "Todo",
+  fields: { title, done: z.boolean(), due_at: dueAt.nullable() },
+  required: ["title"],
+});
+
+export const todoSchema = todoRecord.schema;
 export type Todo = z.infer<typeof todoSchema>;
-
-export const createTodoSchema = z.strictObject({
-  id: z.uuid().optional(),
-  title,
-  done: z.boolean().optional(),
-  due_at: dueAt.nullable().optional(),
-});
-export type CreateTodo = z.infer<typeof createTodoSchema>;
-
-export const updateTodoSchema = z.strictObject({
-  title: title.optional(),
-  done: z.boolean().optional(),
-  due_at: dueAt.nullable().optional(),
-  ...versionField,
-});
-export type UpdateTodo = z.infer<typeof updateTodoSchema>;
+export type CreateTodo = z.infer<typeof todoRecord.create>;
+export type UpdateTodo = z.infer<typeof todoRecord.update>;
+export const todoToWire = todoRecord.toWire;
 
 export const listTodosQuery = z.strictObject({
   ...pageQuery,
   done: z.enum(["true", "false"]).optional(),
-});
-
-export function todoToWire(row: typeof todos.$inferSelect): Todo {
-  return { ...recordToWire(row), title: row.title, done: row.done, due_at: iso(row.dueAt) };
-}
-
-export const todoRecord = defineRecord({
-  entity: "todo",
-  table: todos,
-  toWire: todoToWire,
-  schema: todoSchema,
-  label: "Todo",
 });

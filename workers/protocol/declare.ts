@@ -1,0 +1,192 @@
+/**
+ * One declaration per plain record type. A domain's protocol module names
+ * its table (db/schema.ts) and the fields a client may write, each with its
+ * checks (limits from ./rules.ts); everything else is derived here:
+ *
+ * - the wire schema: every column except `user_id` (and any `hidden`), keyed
+ *   by the column's SQL name — the wire is snake_case because the columns are;
+ * - the create schema: strict, an optional client `id`, the writable fields
+ *   (optional unless `required`);
+ * - the update schema: strict, every writable field optional, plus `version`;
+ * - `toWire`: dates as ISO-8601 strings, everything else as stored;
+ * - `toInsert` / `toUpdate`: a body as column values. A field a create leaves
+ *   out takes its column's default (so a repeated create compares whole
+ *   records), a date string becomes a Date, and `toColumns` covers fields that
+ *   are not simply their column (normalised tags, a server-stamped time).
+ *
+ * Why our own derivation and not drizzle-zod: docs/ARCHITECTURE.md ("Record
+ * declarations").
+ */
+import { getTableColumns, is, SQL, type Column } from "drizzle-orm";
+import { z } from "zod";
+import { recordBase, versionField } from "./common";
+import { defineRecord, type SyncedTable } from "./record";
+
+type Shape = Record<string, z.ZodType>;
+type Cols<T extends SyncedTable> = T["_"]["columns"];
+type WireValue<C extends Column> =
+  (C["_"]["data"] extends Date ? string : C["_"]["data"]) | (C["_"]["notNull"] extends true ? never : null);
+
+/** A row of `T` on the wire: columns by SQL name, dates as strings, without `user_id` and the hidden ones. */
+export type WireOf<T extends SyncedTable, H extends string = never> = {
+  [K in keyof Cols<T> as K extends "userId" | H ? never : Cols<T>[K]["_"]["name"]]: WireValue<Cols<T>[K]>;
+};
+
+type CreateShape<F extends Shape, R extends keyof F, U extends keyof F> = {
+  id: z.ZodOptional<z.ZodUUID>;
+} & { [K in Exclude<keyof F, U>]: K extends R ? F[K] : z.ZodOptional<F[K]> };
+type UpdateShape<F extends Shape> = { [K in keyof F]: z.ZodOptional<F[K]> } & typeof versionField;
+
+type Body<F extends Shape> = { [K in keyof F]?: z.output<F[K]> };
+
+export interface RecordDeclaration<
+  Name extends string,
+  T extends SyncedTable,
+  F extends Shape,
+  R extends keyof F & string,
+  U extends keyof F & string,
+  H extends string,
+> {
+  /** The entity name in the change feed, e.g. "todo". */
+  entity: Name;
+  table: T;
+  /** A human name for errors ("Todo not found"). */
+  label: string;
+  /** The OpenAPI component of the wire record and the stem of operation ids, e.g. "Todo". */
+  component: string;
+  /** Every field a client may write, by wire name (the column's SQL name unless `toColumns` maps it). */
+  fields: F;
+  /** The fields a create must carry. */
+  required: readonly R[];
+  /** Fields only an update may carry (actions such as inbox `done`), mapped by `toColumns`. */
+  updateOnly?: readonly U[];
+  /** Columns (by property name) that are not on the wire, e.g. a generated search vector. */
+  hidden?: readonly H[];
+  /** Wire schemas for columns whose type alone doesn't say (jsonb), by wire name. */
+  wire?: Shape;
+  /** A written field as column values, when it is not simply its own column. */
+  toColumns?: { [K in keyof F]?: (v: z.output<F[K]>) => Partial<T["$inferInsert"]> };
+}
+
+/** The wire schema of a column, from its type (a `wire` entry overrides it). */
+function columnWire(col: Column): z.ZodType {
+  const of = (c: Column): z.ZodType => {
+    switch (c.columnType) {
+      case "PgText":
+        return c.enumValues?.length ? z.enum(c.enumValues as [string, ...string[]]) : z.string();
+      case "PgUUID":
+        return z.uuid();
+      case "PgBoolean":
+        return z.boolean();
+      case "PgTimestamp":
+        return z.string();
+      case "PgInteger":
+        return z.number().int();
+      case "PgReal":
+      case "PgDoublePrecision":
+        return z.number();
+      case "PgArray":
+        return z.array(of((c as unknown as { baseColumn: Column }).baseColumn));
+      default:
+        throw new Error(`${c.name}: no wire schema for ${c.columnType}; declare it in \`wire\``);
+    }
+  };
+  const base = of(col);
+  return col.notNull ? base : base.nullable();
+}
+
+/** What a create that leaves the column out stores: its literal default, `[]`/null, or the database's own. */
+function columnDefault(col: Column): unknown {
+  if (col.default !== undefined && !is(col.default, SQL)) return col.default;
+  if (!col.notNull && !col.hasDefault) return null;
+  return undefined;
+}
+
+const toColumnValue = (col: Column, v: unknown) =>
+  col.columnType === "PgTimestamp" && typeof v === "string" ? new Date(v) : v;
+
+export function declareRecord<
+  const Name extends string,
+  T extends SyncedTable,
+  F extends Shape,
+  const R extends keyof F & string,
+  const U extends keyof F & string = never,
+  const H extends string = never,
+>(def: RecordDeclaration<Name, T, F, R, U, H>) {
+  const hidden: readonly string[] = def.hidden ?? [];
+  const updateOnly: readonly string[] = def.updateOnly ?? [];
+  const required: readonly string[] = def.required;
+  const mappers = (def.toColumns ?? {}) as Record<string, ((v: unknown) => object) | undefined>;
+  const columns = Object.entries(getTableColumns(def.table) as Record<string, Column>);
+  const onWire = columns.filter(([key]) => key !== "userId" && !hidden.includes(key));
+  const byWireName = new Map(columns.map(([key, col]) => [col.name, { key, col }]));
+
+  for (const name of Object.keys(def.fields))
+    if (!mappers[name] && !byWireName.has(name))
+      throw new Error(`${def.entity}.${name}: not a column of its table, and no toColumns entry maps it`);
+
+  const wireShape: Shape = { ...recordBase };
+  for (const [, col] of onWire) wireShape[col.name] ??= def.wire?.[col.name] ?? columnWire(col);
+  const schema = z.object(wireShape).meta({ id: def.component }) as unknown as z.ZodType<WireOf<T, H>>;
+
+  const createShape: Shape = { id: z.uuid().optional() };
+  for (const [name, s] of Object.entries(def.fields))
+    if (!updateOnly.includes(name)) createShape[name] = required.includes(name) ? s : s.optional();
+  const create = z.strictObject(createShape) as unknown as z.ZodObject<CreateShape<F, R, U>, z.core.$strict>;
+
+  const updateShape: Shape = {};
+  for (const [name, s] of Object.entries(def.fields)) updateShape[name] = s.optional();
+  const update = z.strictObject({ ...updateShape, ...versionField }) as unknown as z.ZodObject<
+    UpdateShape<F>,
+    z.core.$strict
+  >;
+
+  /** One written field as column values. */
+  const valuesOf = (name: string, v: unknown): object => {
+    const map = mappers[name];
+    if (map) return map(v);
+    const { key, col } = byWireName.get(name)!;
+    return { [key]: toColumnValue(col, v) };
+  };
+
+  /** A create body (without `id`) as column values; absent fields take their column's default. */
+  function toInsert(body: Body<F>): Partial<T["$inferInsert"]> {
+    const values = {};
+    for (const name of Object.keys(def.fields)) {
+      if (updateOnly.includes(name)) continue;
+      const given = (body as Record<string, unknown>)[name];
+      const col = byWireName.get(name)?.col;
+      const v = given === undefined && col ? columnDefault(col) : given;
+      if (v !== undefined) Object.assign(values, valuesOf(name, v));
+    }
+    return values;
+  }
+
+  /** An update body (without `version`) as column values: only the fields it has. */
+  function toUpdate(body: Body<F>): Partial<T["$inferInsert"]> {
+    const values = {};
+    for (const [name, v] of Object.entries(body)) if (v !== undefined) Object.assign(values, valuesOf(name, v));
+    return values;
+  }
+
+  function toWire(row: Omit<T["$inferSelect"], H>): WireOf<T, H> {
+    const out: Record<string, unknown> = {};
+    const r = row as Record<string, unknown>;
+    for (const [key, col] of onWire) {
+      const v = r[key];
+      out[col.name] = v instanceof Date ? v.toISOString() : v;
+    }
+    return out as WireOf<T, H>;
+  }
+
+  return {
+    ...defineRecord({ entity: def.entity, table: def.table, toWire, schema, label: def.label }),
+    // Its own type: it also takes a row without the hidden columns (a list that skips them).
+    toWire,
+    component: def.component,
+    create,
+    update,
+    toInsert,
+    toUpdate,
+  };
+}
