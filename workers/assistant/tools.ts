@@ -12,6 +12,7 @@ import { createTodo, listTodos, removeTodo, updateTodo } from "../data/todos";
 import type { Db } from "../../db/client";
 import type { PageQuery } from "../data/paginate";
 import type { Scope } from "../sync/scope";
+import { pageResponse } from "../protocol/common";
 import { focusSessionToWire } from "../protocol/focus";
 import { inboxItemRecord, inboxItemToWire } from "../protocol/inbox";
 import { referenceToWire } from "../protocol/references";
@@ -48,7 +49,8 @@ const readDb = (scope: Scope) => scope.db as Db;
 
 /**
  * What a listing tool answers: the first page of the same list query the REST
- * route uses, as wire records, with the full total so the model can say there is more.
+ * route uses, as wire records cut to the same byte cap, with the full total so
+ * the model can say there is more.
  */
 async function firstPage<F extends object, R>(
   scope: Scope,
@@ -57,8 +59,17 @@ async function firstPage<F extends object, R>(
   toWire: (row: R) => unknown,
   pageSize = LIST_LIMIT,
 ) {
-  const { items, total } = await list(readDb(scope), scope.userId, { page: 1, page_size: pageSize, ...filters });
-  return { items: items.map((row) => toWire(row)), total };
+  const q = { page: 1, page_size: pageSize };
+  const { items, total } = await list(readDb(scope), scope.userId, { ...q, ...filters });
+  // Bounded in bytes like the REST page (LIST_PAGE_BYTES): an MCP client gets no megabyte answer either.
+  return {
+    items: pageResponse(
+      q,
+      items.map((row) => toWire(row)),
+      total,
+    ).items,
+    total,
+  };
 }
 
 export const TOOLS: readonly ToolDef[] = [

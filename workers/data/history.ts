@@ -7,7 +7,8 @@
 import { getTableName, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../errors";
-import { isUuid } from "../protocol/common";
+import { isUuid, pageOffset } from "../protocol/common";
+import type { PageQuery } from "./paginate";
 import type { HistoryEntry, RestorableEntity } from "../protocol/history";
 import { RESTORABLE } from "../protocol/history";
 import { ErrorCode } from "../protocol/rules";
@@ -51,7 +52,7 @@ const currentOf = (h: SQL): SQL =>
     sql`, `,
   )})`;
 
-type Paged = { page: number; page_size: number };
+type Paged = PageQuery;
 
 /** A page of entries and the total its rows carry (`count(*) over ()`). */
 const pageOf = (result: { rows: unknown[] }) => {
@@ -65,7 +66,7 @@ export async function listHistory(db: Db, userId: string, q: Paged & { entity: R
     select h.*, count(*) over () as total from record_history h
     where h.user_id = ${userId} and h.entity = ${q.entity} and h.record_id = ${q.id}
     order by h.created_at desc, h.version desc
-    limit ${q.page_size} offset ${(q.page - 1) * q.page_size}`);
+    limit ${q.page_size} offset ${pageOffset(q)}`);
   return pageOf(result);
 }
 
@@ -78,7 +79,7 @@ export async function listTrash(db: Db, userId: string, q: Paged) {
       order by entity, record_id, created_at desc) h
     where ${currentOf(sql`h`)} is null
     order by h.created_at desc
-    limit ${q.page_size} offset ${(q.page - 1) * q.page_size}`);
+    limit ${q.page_size} offset ${pageOffset(q)}`);
   return pageOf(result);
 }
 

@@ -1,10 +1,13 @@
 import { desc, eq, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
+import { pageOffset } from "../protocol/common";
 
 export interface PageQuery {
   page: number;
   page_size: number;
+  /** A `next_cursor` (SPEC §3 lists cut short by bytes): overrides `page`. */
+  cursor?: string | undefined;
 }
 
 /**
@@ -24,8 +27,8 @@ export async function paginate<T extends PgTable, R = T["$inferSelect"]>(
     .where(opts.where)
     .orderBy(...opts.orderBy)
     .limit(q.page_size)
-    .offset((q.page - 1) * q.page_size);
-  const total = rows[0]?.total ?? (q.page > 1 ? await db.$count(table, opts.where) : 0);
+    .offset(pageOffset(q));
+  const total = rows[0]?.total ?? (pageOffset(q) > 0 ? await db.$count(table, opts.where) : 0);
   return { items: rows.map((r) => r.item as R), total };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The plain CRUD shape of a synced record type (SPEC §3), declared once:
  *
- *   GET    {base}        a page of the user's records   → {items, page, page_size, total}
+ *   GET    {base}        a page of the user's records   → {items, page, page_size, total, next_cursor}
  *   POST   {base}        create (client `id` allowed)   → 201, or 200 for a repeated id with the same content
  *   GET    {base}/{id}   one record                     → ETag: "<version>"
  *   PUT    {base}/{id}   partial update, If-Match or body `version`
@@ -14,7 +14,8 @@
 import type { Context } from "hono";
 import type { z, ZodObject, ZodType } from "zod";
 import type { Db } from "../../db/client";
-import { paged } from "../protocol/common";
+import { paged, pageResponse } from "../protocol/common";
+import type { PageQuery } from "../data/paginate";
 import type { EntityName } from "../protocol/registry";
 import { expectedVersion, requestScope, sendRecord } from "./record";
 import { findOwned, write, type Writer } from "../sync/write";
@@ -90,14 +91,15 @@ export function listRoute<Q extends ZodObject>(
       errors: [400],
     }),
     async (c) => {
-      const q = c.req.valid("query" as never) as Body<Q> & { page: number; page_size: number };
+      const q = c.req.valid("query" as never) as Body<Q> & PageQuery;
       const { items, total } = await def.list(c.var.db, c.var.user.id, q);
-      return c.json({
-        items: items.map((row) => def.toWire(row as never)),
-        page: q.page,
-        page_size: q.page_size,
-        total,
-      });
+      return c.json(
+        pageResponse(
+          q,
+          items.map((row) => def.toWire(row as never)),
+          total,
+        ),
+      );
     },
   );
 }

@@ -39,17 +39,46 @@ export function recordToWire(row: RecordRow) {
   };
 }
 
-/** `?page=1&page_size=50` (max 100). */
+/**
+ * `?page=1&page_size=50` (max 100), or `?cursor=<next_cursor>` to go on where a
+ * page was cut short by bytes (LIST_PAGE_BYTES): a cursor names the first row
+ * of the next response and overrides `page`.
+ */
 export const pageQuery = {
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z
+    .string()
+    .regex(/^o\d{1,9}$/, "a next_cursor from a list response")
+    .optional()
+    .describe("A `next_cursor` from a previous page; overrides `page`"),
 };
+
+/**
+ * A list response holds at most this many bytes of items (and at least one
+ * item, however large): one page of 100 references of 100 000 characters would
+ * otherwise be megabytes. A page cut short still says where to go on: `next_cursor`.
+ */
+export const LIST_PAGE_BYTES = 1_000_000;
+
+/** The first row (0-based) a page query asks for. */
+export const pageOffset = (q: { page: number; page_size: number; cursor?: string | undefined }): number =>
+  q.cursor ? Number(q.cursor.slice(1)) : (q.page - 1) * q.page_size;
 
 /** A client may send `version` in the body instead of `If-Match`. */
 export const versionField = { version: z.number().int().min(1).optional() };
 
 export const paged = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), page: z.number(), page_size: z.number(), total: z.number() });
+  z.object({
+    items: z.array(item),
+    page: z.number(),
+    page_size: z.number(),
+    total: z.number(),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe("Where the next page starts (pass it as `cursor`), or null after the last item"),
+  });
 
 export const errorSchema = z.object({
   error: z.object({
@@ -66,4 +95,34 @@ export interface Page<T> {
   page: number;
   page_size: number;
   total: number;
+  next_cursor: string | null;
+}
+
+/**
+ * A §3 list response from one page of wire items: the items that fit in
+ * `maxBytes` of JSON (at least one), and the cursor of the first item left out.
+ */
+export function pageResponse<T>(
+  q: { page: number; page_size: number; cursor?: string | undefined },
+  items: readonly T[],
+  total: number,
+  maxBytes = LIST_PAGE_BYTES,
+): Page<T> {
+  const fit = fitBytes(items, maxBytes);
+  const next = pageOffset(q) + fit.length;
+  return { items: fit, page: q.page, page_size: q.page_size, total, next_cursor: next < total ? `o${next}` : null };
+}
+
+const encoder = new TextEncoder();
+
+/** The leading items whose JSON (as an array) stays within `maxBytes`; never fewer than one. */
+export function fitBytes<T>(items: readonly T[], maxBytes: number): T[] {
+  let bytes = 2; // the brackets
+  let n = 0;
+  for (const item of items) {
+    bytes += encoder.encode(JSON.stringify(item)).length + (n > 0 ? 1 : 0);
+    if (n > 0 && bytes > maxBytes) break;
+    n++;
+  }
+  return items.slice(0, n);
 }

@@ -31,7 +31,7 @@ import {
   userSchema,
   userToWire,
 } from "../protocol/auth";
-import { isUuid, pageQuery, paged } from "../protocol/common";
+import { isUuid, pageQuery, paged, pageResponse } from "../protocol/common";
 import { WELCOME_COINS } from "../protocol/market-rules";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { closeSessionSockets, endSessionSockets } from "../sync/relay";
@@ -186,23 +186,24 @@ register(
     const q = c.req.valid("query");
     const { items, total } = await listSessions(c.var.db, c.var.user.id, q);
     const { sessionId } = (await confirmed(c)).var; // no round trip: the list query carried the check
-    return c.json({
-      page: q.page,
-      page_size: q.page_size,
-      total,
-      items: items.map((s) => ({
-        id: s.id,
-        user_agent: s.userAgent,
-        created_at: s.createdAt.toISOString(),
-        last_seen_at: s.lastSeenAt.toISOString(),
-        expires_at: s.expiresAt.toISOString(),
-        current: s.id === sessionId,
-        kind: s.kind,
-        name: s.name,
-        scope: s.scope,
-        device_name: s.deviceName,
-      })),
-    });
+    return c.json(
+      pageResponse(
+        q,
+        items.map((s) => ({
+          id: s.id,
+          user_agent: s.userAgent,
+          created_at: s.createdAt.toISOString(),
+          last_seen_at: s.lastSeenAt.toISOString(),
+          expires_at: s.expiresAt.toISOString(),
+          current: s.id === sessionId,
+          kind: s.kind,
+          name: s.name,
+          scope: s.scope,
+          device_name: s.deviceName,
+        })),
+        total,
+      ),
+    );
   },
 );
 
