@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	AUTH_LIMITER: RateLimit;
 	ACCOUNT_LIMITER: RateLimit;
 	SOCIAL_LIMITER: RateLimit;
+	SOCIAL_PAIR_LIMITER: RateLimit;
 	PLAY_LIMITER: RateLimit;
 	LOGIN_IP_LIMITER: RateLimit;
 	ASSISTANT_LIMITER: RateLimit;

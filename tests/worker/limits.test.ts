@@ -41,20 +41,68 @@ describe("likes, remixes and plays reaching another user's log", () => {
     expect(after[0]!.n).toBe(1);
   });
 
-  test("likes past the per-user rate are 429 with Retry-After", { timeout: 120_000 }, async () => {
-    const [owner, fan] = await Promise.all([signup(), signup()]);
-    const loop = (await as(owner).post("/api/studio/loops", LOOP)).body;
-    await freshRateLimitWindow(40_000);
-    let first429: any;
-    for (let i = 0; i < 121 && !first429; i++) {
-      const r = await as(fan).put(`/api/studio/loops/${loop.id}/like`);
-      if (r.status === 429) first429 = { i, r };
-      else expect(r.status).toBe(200);
-    }
-    expect(first429?.i).toBe(120);
-    expect(first429.r.headers.get("retry-after")).toBe("60");
-    expect(first429.r.body.error.code).toBe("rate_limited");
-  });
+  test(
+    "a storm on one owner's loop is 429 for that owner only: the actor still reaches others, the owner's own writes go on, one log entry",
+    { timeout: 120_000 },
+    async () => {
+      const [owner, fan, other] = await Promise.all([signup(), signup(), signup()]);
+      const loop = (await as(owner).post("/api/studio/loops", { ...LOOP, remixable: true })).body;
+      const elsewhere = (await as(other).post("/api/studio/loops", { ...LOOP, remixable: true })).body;
+      await freshRateLimitWindow(40_000);
+      let first429: any;
+      for (let i = 0; i < 61 && !first429; i++) {
+        const r = await (i % 2 ? as(fan).del : as(fan).put)(`/api/studio/loops/${loop.id}/like`);
+        if (r.status === 429) first429 = { i, r };
+        else expect(r.status).toBe(200);
+      }
+      expect(first429?.i).toBe(60);
+      expect(first429.r.headers.get("retry-after")).toBe("60");
+      expect(first429.r.body.error).toMatchObject({
+        code: "rate_limited",
+        message: expect.stringMatching(/this user/),
+      });
+      // The storm left one entry for the loop in the owner's log.
+      const log = await dbRows(
+        sql`select count(*)::int as n from change_log where user_id = ${owner.id} and record_id = ${loop.id}`,
+      );
+      expect(log[0]!.n).toBe(1);
+      // Every write reaching this owner is refused now: a remix and a play too.
+      expect((await as(fan).post(`/api/studio/loops/${loop.id}/remix`, {})).status).toBe(429);
+      expect((await as(fan).post(`/api/studio/loops/${loop.id}/plays`)).status).toBe(429);
+      // The fan still acts on another owner's loop.
+      expect((await as(fan).put(`/api/studio/loops/${elsewhere.id}/like`)).status).toBe(200);
+      expect((await as(fan).post(`/api/studio/loops/${elsewhere.id}/remix`, {})).status).toBe(201);
+      // The owner's own writes are not the fan's budget: liking, playing and editing their loop go on.
+      expect((await as(owner).put(`/api/studio/loops/${loop.id}/like`)).status).toBe(200);
+      expect((await as(owner).post(`/api/studio/loops/${loop.id}/plays`)).status).toBe(202);
+      expect((await as(owner).put(`/api/studio/loops/${loop.id}`, { name: "Mine" })).status).toBe(200);
+      expect((await as(owner).put(`/api/studio/loops/${elsewhere.id}/like`)).status).toBe(200);
+    },
+  );
+
+  test(
+    "across owners, one actor's likes past 120 a minute are 429 with Retry-After",
+    { timeout: 120_000 },
+    async () => {
+      const owners = await Promise.all([signup(), signup(), signup()]);
+      const fan = await signup();
+      const loops = await Promise.all(owners.map(async (o) => (await as(o).post("/api/studio/loops", LOOP)).body));
+      await freshRateLimitWindow(40_000);
+      let first429: any;
+      for (let i = 0; i < 121 && !first429; i++) {
+        // 40 per owner: under the per-owner 60, so the 121st is the actor's own budget.
+        const r = await as(fan).put(`/api/studio/loops/${loops[i % 3].id}/like`);
+        if (r.status === 429) first429 = { i, r };
+        else expect(r.status).toBe(200);
+      }
+      expect(first429?.i).toBe(120);
+      expect(first429.r.headers.get("retry-after")).toBe("60");
+      expect(first429.r.body.error).toMatchObject({
+        code: "rate_limited",
+        message: expect.stringMatching(/other people/),
+      });
+    },
+  );
 
   test("plays: at most 10 a minute per user and loop", async () => {
     const [owner, fan] = await Promise.all([signup(), signup()]);

@@ -208,6 +208,30 @@ export async function setLike(scope: WriteScope, loopId: string, like: boolean) 
   }
 }
 
+/**
+ * The owner of a loop the caller may read, or null (then the like itself
+ * answers 404). Only a rate-limit key depends on it (limitSocial), and a
+ * loop's owner never changes, so answers are kept per (caller, loop) in this
+ * isolate: a toggle storm costs no extra query after its first like.
+ */
+export async function likedLoopOwner(db: Db, userId: string, loopId: string): Promise<string | null> {
+  assertId("loop", loopId);
+  const key = `${userId}:${loopId}`;
+  const cached = ownerCache.get(key);
+  if (cached) return cached;
+  const [found] = await db
+    .select({ owner: loops.userId })
+    .from(loops)
+    .where(and(eq(loops.id, loopId), readable(userId)))
+    .limit(1);
+  if (!found) return null;
+  if (ownerCache.size >= OWNER_CACHE_SIZE) ownerCache.delete(ownerCache.keys().next().value!);
+  ownerCache.set(key, found.owner);
+  return found.owner;
+}
+const OWNER_CACHE_SIZE = 10_000;
+const ownerCache = new Map<string, string>();
+
 /** Own loops may always be remixed; another user's only when public and remixable (else 404, like a private one). */
 export async function remixableLoop(db: Db, userId: string, id: string): Promise<Loop> {
   const row = await readableLoop(db, userId, id);

@@ -12,12 +12,14 @@ import { ErrorCode } from "../protocol/rules";
 const WINDOW_S = 60; // the period of every limiter in wrangler.toml
 
 /** 429 with Retry-After when `key` is over `limiter`'s budget. */
-export async function enforceRateLimit(limiter: RateLimit, key: string): Promise<void> {
+export async function enforceRateLimit(
+  limiter: RateLimit,
+  key: string,
+  message = "Too many attempts. Please wait a minute and try again.",
+): Promise<void> {
   const { success } = await limiter.limit({ key });
   if (!success)
-    throw new AppError(429, ErrorCode.rate_limited, "Too many attempts. Please wait a minute and try again.", {
-      headers: { "Retry-After": String(WINDOW_S) },
-    });
+    throw new AppError(429, ErrorCode.rate_limited, message, { headers: { "Retry-After": String(WINDOW_S) } });
 }
 
 export const clientIp = (req: { header(n: string): string | undefined }) =>
@@ -45,9 +47,24 @@ export async function limitLogin(
 }
 
 /**
- * Writes that reach another user's change log: per acting user (SOCIAL_LIMITER,
- * README "Limits"); a play also per (user, loop) (PLAY_LIMITER).
+ * Writes that reach another user's change log (README "Limits"): per (actor,
+ * owner) in SOCIAL_PAIR_LIMITER — a storm on one owner's loops is stopped for
+ * that owner only, and the owner's own writes never share the actor's budget —
+ * then per actor across all owners (SOCIAL_LIMITER). The pair is checked first
+ * so a refused storm doesn't also spend the actor's budget for everyone else.
  */
-export const limitSocial = (env: Env, actor: string) => enforceRateLimit(env.SOCIAL_LIMITER, `social:${actor}`);
+export async function limitSocial(env: Env, actor: string, owner: string): Promise<void> {
+  await enforceRateLimit(
+    env.SOCIAL_PAIR_LIMITER,
+    `social:${actor}:${owner}`,
+    "Too many likes, remixes or plays of this user's loops. Please wait a minute and try again.",
+  );
+  await enforceRateLimit(
+    env.SOCIAL_LIMITER,
+    `social:${actor}`,
+    "Too many likes, remixes or plays of other people's loops. Please wait a minute and try again.",
+  );
+}
+/** Plays per (user, loop) (PLAY_LIMITER), on top of limitSocial for another user's loop. */
 export const limitPlay = (env: Env, actor: string, loopId: string) =>
   enforceRateLimit(env.PLAY_LIMITER, `play:${actor}:${loopId}`);

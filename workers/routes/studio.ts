@@ -14,6 +14,7 @@ import {
   remixableLoop,
   removeLoop,
   setLike,
+  likedLoopOwner,
   songValues,
   updateLoop,
 } from "../data/studio";
@@ -165,7 +166,7 @@ register(
   }),
   async (c) => {
     const parent = await remixableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
-    if (parent.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id);
+    if (parent.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id, parent.userId);
     const { row, created } = await write(requestScope(c), (w) => remix(w, c.var.user, parent, c.req.valid("json")), tx);
     return sendRecord(c, "loop", row, created ? 201 : 200);
   },
@@ -204,8 +205,11 @@ for (const method of ["put", "delete"] as const)
       errors: [400, 404, 429],
     }),
     async (c) => {
-      await limitSocial(c.env, c.var.user.id);
-      return c.json(await setLike(requestScope(c), c.req.valid("param").id, method === "put"));
+      const id = c.req.valid("param").id;
+      // A like of one's own loop reaches no other log: only another owner's is limited (a missing loop 404s below).
+      const owner = await likedLoopOwner(c.var.db, c.var.user.id, id);
+      if (owner && owner !== c.var.user.id) await limitSocial(c.env, c.var.user.id, owner);
+      return c.json(await setLike(requestScope(c), id, method === "put"));
     },
   );
 
@@ -229,7 +233,7 @@ register(
     const target = await readableLoop(p.var.db, p.var.user.id, p.req.valid("param").id);
     const c = await confirmed(p); // no round trip: the read carried the session check
     await limitPlay(c.env, c.var.user.id, target.id);
-    if (target.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id);
+    if (target.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id, target.userId);
     const play: PlayMessage = { play_id: crypto.randomUUID(), loop_id: target.id, user_id: c.var.user.id };
     await c.env.STUDIO_PLAYS.send(play);
     return c.json({ queued: true as const, play_id: play.play_id }, 202);
