@@ -67,6 +67,27 @@ describe("market: earning", () => {
     expect(await ledger(u)).toHaveLength(rows.length);
   });
 
+  test("a session whose time ran out is completed by the next start, and earns like any completion", async () => {
+    const u = await signup();
+    const s = (await as(u).post("/api/focus/sessions", { duration_s: 600, label: "ran out" })).body;
+    await dbRows(sql`update focus_sessions set started_at = now() - interval '12 minutes' where id = ${s.id}`);
+    const next = await as(u).post("/api/focus/sessions", { duration_s: 600 });
+    expect(next.status).toBe(201);
+    expect((await as(u).get(`/api/focus/sessions/${s.id}`)).body.status).toBe("completed");
+    const rows = await ledger(u);
+    // Its 10 minutes (the duration caps the 12 that passed) and the first-session achievement.
+    expect(rows.filter((r) => r.source_type === "focus_session")).toEqual([
+      expect.objectContaining({
+        amount: 10,
+        kind: "earn",
+        source_id: s.id,
+        description: "10 focused minutes — ran out",
+      }),
+    ]);
+    expect(rows.filter((r) => r.source_type === "achievement").map((r) => r.amount)).toEqual([20]);
+    expect((await expectConsistent(u)).balance).toBe(100 + 10 + 20);
+  });
+
   test("achievements: granted once each with their bonus; streaks count the user's local days", async () => {
     const u = await signup();
     expect((await as(u).put("/api/settings", { time_zone: "Mars/Olympus" })).status).toBe(422);

@@ -113,7 +113,7 @@ export const TOOLS: readonly ToolDef[] = [
         title: input.title,
         ...(input.due_at ? { due_at: input.due_at } : {}),
       };
-      const { row } = await scope.write((w) => createTodo(w, body));
+      const { row } = await createTodo(scope, body);
       return todoToWire(row);
     },
   }),
@@ -124,7 +124,7 @@ export const TOOLS: readonly ToolDef[] = [
     input: z.strictObject({ id: todoId }),
     changesData: true,
     async run(scope, input) {
-      return todoToWire(await scope.write((w) => updateTodo(w, input.id, undefined, { done: true })));
+      return todoToWire(await updateTodo(scope, input.id, undefined, { done: true }));
     },
   }),
   define({
@@ -134,7 +134,7 @@ export const TOOLS: readonly ToolDef[] = [
     input: z.strictObject({ id: todoId }),
     changesData: true,
     async run(scope, input) {
-      return todoToWire(await scope.write((w) => removeTodo(w, input.id, undefined)));
+      return todoToWire(await removeTodo(scope, input.id, undefined));
     },
   }),
   define({

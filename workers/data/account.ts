@@ -17,8 +17,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { audioUploads, sessions, users } from "../../db/schema";
-import type { WriteScope } from "../sync/write";
-import { write } from "../sync/write";
+import type { Scope } from "../sync/scope";
 import { uploadKey } from "./audio";
 
 interface Related {
@@ -61,15 +60,14 @@ export const sessionIds = (db: Db, userId: string) =>
     .then((rows) => rows.map((r) => r.id));
 
 /** Removes every row of the user; returns the multipart uploads that were open (to abort in R2). */
-export async function deleteAccountRows(scope: WriteScope): Promise<{ uploads: { key: string; uploadId: string }[] }> {
+export async function deleteAccountRows(scope: Scope): Promise<{ uploads: { key: string; uploadId: string }[] }> {
   const userId = scope.userId;
   // Read outside the transaction: someone liking a loop meanwhile is caught by the cascade (just not logged).
   const related = await relatedUsers(scope.db, userId);
   const others = [
     ...new Set([...related.remixOwners, ...related.likedOwners, ...related.parentOwners, ...related.likers]),
   ];
-  return write(
-    scope,
+  return scope.write(
     async (w) => {
       await w.lockLogs(others);
       for (const owner of related.remixOwners)

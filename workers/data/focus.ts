@@ -8,11 +8,10 @@ import { CONSTRAINT, focusSessions } from "../../db/schema";
 import { AppError, uniqueViolation } from "../errors";
 import type { Scope } from "../sync/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
-import { writeCall } from "../sync/call";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
-import { announceAll, type Changes } from "../sync/announce";
-import { type Writer, type WriteScope } from "../sync/write";
-import { earnForSession, grantAfterSession, type RawStats } from "./market-insights";
+import type { Writer } from "../sync/write";
+import { grantDueAchievements } from "./market";
+import type { RawStats } from "./market-insights";
 import { paginateOwnNewest, type PageQuery } from "./paginate";
 
 const isRunning = inArray(focusSessions.status, ["active", "paused"]);
@@ -28,38 +27,51 @@ export async function findRunning(db: Db | Tx, userId: string) {
   return row;
 }
 
-export async function pause(w: Writer) {
-  const [row] = await w.updateWhere("focus_session", eq(focusSessions.status, "active"), {
-    status: "paused",
-    pausedAt: sql`now()`,
+/** Pauses the active session (every device shows it paused); undefined when none is active. */
+export const pause = (scope: Scope) =>
+  scope.write(async (w) => {
+    const [row] = await w.updateWhere("focus_session", eq(focusSessions.status, "active"), {
+      status: "paused",
+      pausedAt: sql`now()`,
+    });
+    return row;
   });
-  return row;
-}
 
-export async function resume(w: Writer) {
-  const [row] = await w.updateWhere("focus_session", eq(focusSessions.status, "paused"), {
-    status: "active",
-    pausedTotalS: sql`${focusSessions.pausedTotalS} + ${openPause}`,
-    pausedAt: null,
+/** Resumes the paused session; undefined when none is paused. */
+export const resume = (scope: Scope) =>
+  scope.write(async (w) => {
+    const [row] = await w.updateWhere("focus_session", eq(focusSessions.status, "paused"), {
+      status: "active",
+      pausedTotalS: sql`${focusSessions.pausedTotalS} + ${openPause}`,
+      pausedAt: null,
+    });
+    return row;
   });
-  return row;
-}
-
-/** Ends a running session (completed or abandoned); `expected` is the optional version precondition. */
-export async function finish(w: Writer, id: string, status: "completed" | "abandoned", expected?: number) {
-  const [row] = await w.updateWhere(
-    "focus_session",
-    and(eq(focusSessions.id, id), isRunning, expected === undefined ? undefined : eq(focusSessions.version, expected)),
-    { status, endedAt: sql`now()`, pausedTotalS: sql`${focusSessions.pausedTotalS} + ${openPause}`, pausedAt: null },
-  );
-  return row;
-}
 
 export const history = (db: Db, userId: string, q: PageQuery) =>
   paginateOwnNewest(db, focusSessions, focusSessions.startedAt, userId, q);
 
 const running409 = () =>
   new AppError(409, "focus_session_running", "A focus session is already running. Complete or abandon it first.");
+
+type Raw = Record<string, unknown>;
+type Ended = { session: Raw | null; current?: Raw | null; stats?: RawStats };
+
+/**
+ * Completes or abandons a running session in ONE call (continuum_end_focus(),
+ * db/migrations/0012_one_call_focus.sql): the update, the coins a completion
+ * earns, and the stats after it; the achievements they show due are granted
+ * by a second call, only when there are any (data/market.ts). Every path that
+ * ends a session — the route, the expiry on start, the assistant — goes
+ * through here, so a completion always earns the same way.
+ */
+async function end(w: Writer, userId: string, id: string, status: "completed" | "abandoned", expected?: number) {
+  const r = await w.call<Ended>(
+    sql`select continuum_end_focus(${userId}, ${id}, ${status}, ${expected ?? null}::integer, ${w.idempotencyKey}) as r`,
+  );
+  if (r.stats) await grantDueAchievements(w, userId, r.stats);
+  return r;
+}
 
 /**
  * Starts a session (POST /api/focus/sessions and the assistant's start_focus).
@@ -84,11 +96,8 @@ export async function startFocus(scope: Scope, body: StartFocus) {
   try {
     return await scope.write(
       async (w) => {
-        if (current) {
-          // Completed on the user's behalf: it earns like any completion, in this transaction.
-          const done = await finish(w, current.id, "completed");
-          if (done) await earnForSession(w, scope.userId, done);
-        }
+        // Completed on the user's behalf: it earns like any completion, in this transaction.
+        if (current) await end(w, scope.userId, current.id, "completed");
         return insert(w);
       },
       { transaction: current !== undefined },
@@ -100,29 +109,18 @@ export async function startFocus(scope: Scope, body: StartFocus) {
 }
 
 /**
- * Completes or abandons a running session in ONE call (continuum_end_focus(),
- * db/migrations/0012_one_call_focus.sql): the update, the coins a completion
- * earns, and the stats after it; the achievements they show due are granted
- * by a second call, only when there are any. `session` is null when nothing
- * changed (`current`: the session as it is, if the user has it).
+ * Ends a running session (POST /api/focus/sessions/{id}/{action}); `expected`
+ * is the optional version precondition. `session` is null when nothing changed
+ * (`current`: the session as it is, if the user has it). The completion's
+ * changes and its achievements' go out as one live message (one "+N coins").
  */
 export async function endFocus(
-  scope: WriteScope,
+  scope: Scope,
   id: string,
   status: "completed" | "abandoned",
   expected: number | undefined,
 ): Promise<{ session: RowOf<"focus_session"> | null; current: RowOf<"focus_session"> | null }> {
-  // The completion's changes and its achievements' go out as one live message (one "+N coins").
-  const changes: Changes = new Map();
-  const r = await writeCall<{ session: Raw | null; current?: Raw | null; stats?: RawStats }>(
-    scope,
-    sql`select continuum_end_focus(${scope.userId}, ${id}, ${status}, ${expected ?? null}::integer,
-      ${scope.idempotency?.key ?? null}) as r`,
-    changes,
-  );
-  if (r.stats) await grantAfterSession(scope, r.stats, changes);
-  announceAll(scope, changes);
+  const r = await scope.write((w) => end(w, scope.userId, id, status, expected));
   const row = (raw: Raw | null | undefined) => (raw ? rowFromRaw("focus_session", raw) : null);
   return { session: row(r.session), current: row(r.current) };
 }
-type Raw = Record<string, unknown>;

@@ -14,8 +14,8 @@ import { RESTORABLE } from "../protocol/history";
 import { ErrorCode } from "../protocol/rules";
 import { entities } from "../protocol/registry";
 import { rowFromRaw, toWire, type RowOf } from "../protocol/row-mapping";
-import { refusal, writeCall } from "../sync/call";
-import type { WriteScope } from "../sync/write";
+import { refusal } from "../sync/call";
+import type { Scope } from "../sync/scope";
 
 export interface RawEntry {
   id: string;
@@ -100,7 +100,7 @@ type Raw = Record<string, unknown>;
  * record that already has the entry's content is returned as it is
  * (`restored: false`) — a repeated or racing restore writes nothing more.
  */
-export async function restoreEntry(scope: WriteScope, entryId: string, expected: number | undefined) {
+export async function restoreEntry(scope: Scope, entryId: string, expected: number | undefined) {
   if (!isUuid(entryId)) throw notFound("History entry");
   let r: {
     entity: RestorableEntity;
@@ -111,10 +111,11 @@ export async function restoreEntry(scope: WriteScope, entryId: string, expected:
     restoring?: Raw;
   };
   try {
-    r = await writeCall(
-      scope,
-      sql`select continuum_restore(${scope.userId}, ${entryId}, ${expected ?? null}::integer,
-        ${scope.idempotency?.key ?? null}) as r`,
+    r = await scope.write((w) =>
+      w.call(
+        sql`select continuum_restore(${scope.userId}, ${entryId}, ${expected ?? null}::integer,
+          ${w.idempotencyKey}) as r`,
+      ),
     );
   } catch (err) {
     const code = refusal(err)?.code;

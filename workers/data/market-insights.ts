@@ -1,19 +1,15 @@
 /**
- * What the market derives from a user's history: achievement stats (one
- * query) and recommendations (one query, computed on read — always current,
- * no table to keep fresh).
+ * What the market derives from a user's history, read-only: achievement
+ * stats (one query) and recommendations (one query, computed on read — always
+ * current, no table to keep fresh). Granting what the stats show due is a
+ * write: data/market.ts `grantDueAchievements()`.
  */
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { ACHIEVEMENTS, coinsForSession, newlyEarned, progressOf, type MarketStats } from "../protocol/market-rules";
+import { ACHIEVEMENTS, progressOf, type MarketStats } from "../protocol/market-rules";
 import type { AchievementStatus, Recommendation } from "../protocol/market";
 import { marketItemToWire } from "../protocol/market";
-import { logFields } from "../errors";
-import { writeCall } from "../sync/call";
-import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
-import type { Changes } from "../sync/announce";
-import { type WriteScope, type Writer } from "../sync/write";
-import { grant, move, rewardId } from "./market";
+import { rowFromRaw } from "../protocol/row-mapping";
 
 /** The raw stats continuum_market_stats() returns (db/migrations/0012_one_call_focus.sql). */
 export interface RawStats {
@@ -44,37 +40,6 @@ export function statsOf(r: RawStats): { stats: MarketStats; earned: Record<strin
 export async function readStats(db: Db | Tx, userId: string) {
   const result = await db.execute(sql`select continuum_market_stats(${userId}) as r`);
   return statsOf((result.rows[0] as { r: RawStats }).r);
-}
-
-/** Session achievements the stats show earned and not yet granted. */
-const dueAfterSession = ({ stats, earned }: ReturnType<typeof statsOf>) =>
-  newlyEarned(stats, new Set(Object.keys(earned))).filter((a) => a.id !== "first_purchase");
-
-/**
- * After a completion made by continuum_end_focus() (which returns the stats
- * after it): grants what is due, once each, in a second call — only when
- * something is due, a handful of times per account. Best effort: if it fails,
- * the completion stands and the next completion grants what is still due.
- */
-export async function grantAfterSession(scope: WriteScope, raw: RawStats, collect?: Changes): Promise<void> {
-  const due = dueAfterSession(statsOf(raw));
-  if (due.length === 0) return;
-  const rewards = await Promise.all(
-    due.map(async (a) => ({ id: await rewardId(scope.userId, a.id), achievement: a.id, bonus: a.bonus, name: a.name })),
-  );
-  await writeCall(
-    scope,
-    sql`select continuum_grant(${scope.userId}, ${JSON.stringify(rewards)}::jsonb, ${scope.idempotency?.key ?? null}) as r`,
-    collect,
-  ).catch((err: unknown) =>
-    console.warn(JSON.stringify({ level: "warn", msg: "granting achievements failed", ...logFields(err) })),
-  );
-}
-
-/** After a completed session: grant what it earned (inside the completion's transaction). */
-export async function grantSessionAchievements(w: Writer, userId: string) {
-  const due = dueAfterSession(await readStats(w.db, userId));
-  if (due.length) await grant(w, userId, due);
 }
 
 export async function achievementStatus(db: Db, userId: string): Promise<AchievementStatus[]> {
@@ -148,22 +113,4 @@ function reasonFor(r: Record<string, unknown>): string {
   const buyers = Number(r.buyers ?? 0);
   if (buyers > 0) return `Popular: bought by ${buyers} ${buyers === 1 ? "person" : "people"}`;
   return "New in the market";
-}
-
-/**
- * A completed focus session's earnings: 1 coin per focused minute (from the
- * stored timestamps) and any achievements it completes — in the completion's
- * own transaction, so it happens exactly when the completion does.
- */
-export async function earnForSession(w: Writer, userId: string, session: RowOf<"focus_session">) {
-  const coins = coinsForSession(session);
-  if (coins > 0)
-    await move(w, {
-      amount: coins,
-      kind: "earn",
-      sourceType: "focus_session",
-      sourceId: session.id,
-      description: `${coins} focused ${coins === 1 ? "minute" : "minutes"}${session.label ? ` — ${session.label}` : ""}`,
-    });
-  await grantSessionAchievements(w, userId);
 }

@@ -1,10 +1,10 @@
 /**
- * The market's money movements. Every change of a balance is a wallet update
- * and a ledger row written in the same statement or transaction as the event
- * that causes it — signup, a completed focus session, a purchase, a refund:
- * one database call each (continuum_move() in db/migrations/0011, used by
- * continuum_signup/buy/refund/end_focus/grant), or `move()` below inside an
- * interactive transaction — so a balance is always the sum of its ledger, and
+ * The market's money movements and the rules other domains follow. Every
+ * change of a balance is a wallet update and a ledger row written in the same
+ * statement as the event that causes it — signup, a completed focus session,
+ * an achievement, a purchase, a refund: one database call each
+ * (continuum_move() in db/migrations/0011, used by continuum_signup/buy/
+ * refund/end_focus/grant) — so a balance is always the sum of its ledger, and
  * the change log carries both to the user's devices.
  *
  * Guarantees and where they live:
@@ -14,77 +14,64 @@
  * - nothing credited twice: unique (user_id, source_type, source_id) on the ledger;
  * - a non-consumable owned once: a partial unique index on purchases;
  * - history never rewritten: a trigger refuses UPDATE/DELETE on the ledger.
+ *
+ * Cross-domain rules, each here once:
+ * - earning for a completed focus session: the coins in continuum_end_focus()
+ *   (data/focus.ts `end()` is its one caller), the achievements it completes
+ *   in `grantDueAchievements()` below;
+ * - an accent is applied only while owned: `ownsAccent()` guards the settings
+ *   update (data/settings.ts), continuum_refund() clears it.
  */
-import { and, asc, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { CONSTRAINT, marketItems, marketTransactions, userMarketPurchases, userWallet } from "../../db/schema";
-import { AppError, idConflict, notFound, uniqueViolation } from "../errors";
+import {
+  CONSTRAINT,
+  marketItems,
+  marketTransactions,
+  settings,
+  userMarketPurchases,
+  userWallet,
+} from "../../db/schema";
+import { AppError, idConflict, logFields, notFound, uniqueViolation } from "../errors";
 import { nameUuid } from "../lib/crypto";
-import { REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
-import { refusal, writeCall } from "../sync/call";
+import { newlyEarned, REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
+import { refusal } from "../sync/call";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
-import { type WriteScope, type Writer } from "../sync/write";
+import type { Scope } from "../sync/scope";
+import type { Writer } from "../sync/write";
+import { statsOf, type RawStats } from "./market-insights";
 import { paginate, paginateOwnNewest, type PageQuery } from "./paginate";
-
-type Kind = RowOf<"market_transaction">["kind"];
-type Source = RowOf<"market_transaction">["sourceType"];
-
-export interface Movement {
-  amount: number;
-  kind: Kind;
-  sourceType: Source;
-  sourceId: string;
-  description: string;
-}
-
-/**
- * Moves coins: one wallet update and one ledger row (two statements; call it
- * inside a transaction). A debit that the balance can't cover returns null and
- * writes nothing.
- */
-export async function move(w: Writer, m: Movement) {
-  const debit = m.amount < 0;
-  const [wallet] = await w.updateWhere("wallet", debit ? gte(userWallet.balance, -m.amount) : undefined, {
-    balance: sql`${userWallet.balance} + ${m.amount}`,
-    ...(m.kind === "earn" ? { lifetimeEarned: sql`${userWallet.lifetimeEarned} + ${m.amount}` } : {}),
-  });
-  if (!wallet) return null;
-  const { row: entry } = await w.insert("market_transaction", {
-    amount: m.amount,
-    balanceAfter: wallet.balance,
-    kind: m.kind,
-    sourceType: m.sourceType,
-    sourceId: m.sourceId,
-    description: m.description,
-    // Several rows of one transaction still sort in the order they were written.
-    createdAt: sql`clock_timestamp()` as unknown as Date,
-    updatedAt: sql`clock_timestamp()` as unknown as Date,
-  });
-  return { wallet, entry };
-}
 
 /** A stable id per (user, achievement): a second grant collides on the primary key and is a no-op. */
 export const rewardId = (userId: string, achievement: string): Promise<string> =>
   nameUuid(`market-reward:${userId}:${achievement}`, 5); // version 5-style (name-based)
 
-/** Grants achievements (once each) with their bonus, in the caller's transaction. */
-export async function grant(w: Writer, userId: string, earned: readonly Achievement[]) {
-  for (const a of earned) {
-    const { row, created } = await w.insert("market_reward", {
-      id: await rewardId(userId, a.id),
-      achievement: a.id,
-      bonus: a.bonus,
-    });
-    if (created)
-      await move(w, {
-        amount: a.bonus,
-        kind: "earn",
-        sourceType: "achievement",
-        sourceId: row.id,
-        description: `Achievement: ${a.name}`,
-      });
-  }
+/**
+ * After a focus session's completion (whose call returns the stats after it):
+ * grants the session achievements now due, once each with their bonus, in one
+ * call (continuum_grant()) — only when something is due, a handful of times
+ * per account. Best effort outside a transaction: if it fails, the completion
+ * stands and the next completion grants what is still due.
+ */
+export async function grantDueAchievements(w: Writer, userId: string, raw: RawStats): Promise<void> {
+  const { stats, earned } = statsOf(raw);
+  const due = newlyEarned(stats, new Set(Object.keys(earned))).filter((a) => a.id !== "first_purchase");
+  if (due.length === 0) return;
+  const rewards = await Promise.all(
+    due.map(async (a) => ({ id: await rewardId(userId, a.id), achievement: a.id, bonus: a.bonus, name: a.name })),
+  );
+  await w
+    .call(sql`select continuum_grant(${userId}, ${JSON.stringify(rewards)}::jsonb, ${w.idempotencyKey}) as r`)
+    .catch((err: unknown) =>
+      console.warn(JSON.stringify({ level: "warn", msg: "granting achievements failed", ...logFields(err) })),
+    );
 }
+
+/** An accent may only be applied while the user owns (and hasn't refunded) a theme with it. */
+export const ownsAccent = (accent: string) => sql`exists (
+  select 1 from ${userMarketPurchases} p
+  where p.user_id = ${settings.userId} and p.refunded_at is null
+    and p.effect->>'kind' = 'accent' and p.effect->>'accent' = ${accent})`;
 
 export async function findWallet(db: Db | Tx, userId: string) {
   const [row] = await db.select().from(userWallet).where(eq(userWallet.userId, userId)).limit(1);
@@ -177,18 +164,18 @@ const purchaseOf = (r: RawPurchase) => ({
  * commits; a repeated client id returns the first purchase (`created` false).
  */
 export async function buy(
-  scope: WriteScope,
+  scope: Scope,
   req: { itemId: string; id?: string | undefined },
   firstPurchase: Achievement,
 ): Promise<PurchaseResult> {
   const id = req.id ?? crypto.randomUUID();
-  const key = scope.idempotency?.key ?? null;
+  const reward = await rewardId(scope.userId, firstPurchase.id);
   try {
-    const r = await writeCall<RawPurchase>(
-      scope,
-      sql`select continuum_buy(${scope.userId}, ${req.itemId}, ${id}, ${key},
-        ${await rewardId(scope.userId, firstPurchase.id)}, ${firstPurchase.id}, ${firstPurchase.bonus},
-        ${firstPurchase.name}) as r`,
+    const r = await scope.write((w) =>
+      w.call<RawPurchase>(
+        sql`select continuum_buy(${scope.userId}, ${req.itemId}, ${id}, ${w.idempotencyKey},
+          ${reward}, ${firstPurchase.id}, ${firstPurchase.bonus}, ${firstPurchase.name}) as r`,
+      ),
     );
     return { created: r.created === true, ...purchaseOf(r) };
   } catch (err) {
@@ -203,12 +190,12 @@ export async function buy(
  * marks it refunded and credits the price back with a correcting ledger row;
  * an applied accent it bought is switched off in the same statement.
  */
-export async function refund(scope: WriteScope, id: string): Promise<Omit<PurchaseResult, "created">> {
+export async function refund(scope: Scope, id: string): Promise<Omit<PurchaseResult, "created">> {
   try {
-    const r = await writeCall<RawPurchase>(
-      scope,
-      sql`select continuum_refund(${scope.userId}, ${id}, ${scope.idempotency?.key ?? null},
-        ${REFUND_WINDOW_MS / 1000}) as r`,
+    const r = await scope.write((w) =>
+      w.call<RawPurchase>(
+        sql`select continuum_refund(${scope.userId}, ${id}, ${w.idempotencyKey}, ${REFUND_WINDOW_MS / 1000}) as r`,
+      ),
     );
     return purchaseOf(r);
   } catch (err) {

@@ -36,7 +36,7 @@ import { WELCOME_COINS } from "../protocol/market-rules";
 import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { closeSessionSockets, endSessionSockets } from "../sync/relay";
 import { writeCall } from "../sync/call";
-import { requestScope } from "../http/record";
+import { requestScope, scopeOf } from "../http/record";
 
 const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 
@@ -278,7 +278,7 @@ register(
     // docs/ARCHITECTURE.md "Isolation in the database").
     c.var.dbHandle.asJobs();
     const ended = await sessionIds(c.var.db, userId);
-    const { uploads } = await deleteAccountRows(requestScope(c));
+    const { uploads } = await deleteAccountRows(scopeOf(c));
     await deleteAccountObjects(c.env.AUDIO, userId, uploads);
     // Not best effort: every device of the account loses its live feed now (the hub's alarm is the backstop).
     await endSessionSockets(c.env, userId, ended);

@@ -5,10 +5,9 @@ import { endFocus, findRunning, history, pause, resume, startFocus } from "../da
 import { AppError, notFound } from "../errors";
 import { getRoute, listRoute } from "../http/crud";
 import { createApi, jsonContent, jsonRequest, register, route } from "../http/openapi";
-import { scopeOf } from "../http/record";
+import { expectedVersion, scopeOf } from "../http/record";
 import { focusHistoryQuery, focusSessionSchema, focusSessionToWire, startFocusSchema } from "../protocol/focus";
-import { assertId, versionConflict, write } from "../sync/write";
-import { expectedVersion, requestScope } from "../http/record";
+import { assertId, versionConflict } from "../sync/write";
 import { type RowOf } from "../protocol/row-mapping";
 
 /** Focus responses report remaining time as of now (the change feed's, as of `updated_at`). */
@@ -77,7 +76,7 @@ for (const [action, change, state] of [
       errors: [400],
     }),
     async (c) => {
-      const row = await write(requestScope(c), change);
+      const row = await change(scopeOf(c));
       if (!row) throw notRunning(state);
       return respond(c, row);
     },
@@ -104,7 +103,7 @@ register(
     assertId("focus_session", id);
     const expected = expectedVersion(c);
     // Completing earns coins (and maybe achievements); abandoning earns nothing.
-    const { session, current } = await endFocus(requestScope(c), id, status, expected);
+    const { session, current } = await endFocus(scopeOf(c), id, status, expected);
     if (session) return respond(c, session);
     if (!current) throw notFound("Focus session");
     if (expected !== undefined && current.version !== expected) throw versionConflict("focus_session", current);

@@ -6,7 +6,7 @@ import { listHistory, listTrash, restoreEntry, toEntry } from "../data/history";
 import { listRoute } from "../http/crud";
 import { createApi, idParam, jsonContent, register, route } from "../http/openapi";
 import { historyEntrySchema, historyQuery, restoreResultSchema, trashQuery } from "../protocol/history";
-import { expectedVersion, requestScope } from "../http/record";
+import { expectedVersion, scopeOf } from "../http/record";
 import { toWire } from "../protocol/row-mapping";
 
 export const history = createApi();
@@ -59,7 +59,7 @@ register(
     errors: [400, 404, 409, 413],
   }),
   async (c) => {
-    const out = await restoreEntry(requestScope(c), c.req.valid("param").entry, expectedVersion(c));
+    const out = await restoreEntry(scopeOf(c), c.req.valid("param").entry, expectedVersion(c));
     c.header("ETag", `"${(out.row as { version: number }).version}"`);
     return c.json({ entity: out.entity, record: toWire(out.entity, out.row as never), restored: out.restored });
   },

@@ -29,7 +29,7 @@ import {
 } from "../protocol/market";
 import { ACHIEVEMENTS } from "../protocol/market-rules";
 import { assertId } from "../sync/write";
-import { requestScope } from "../http/record";
+import { scopeOf } from "../http/record";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
 
 const FIRST_PURCHASE = ACHIEVEMENTS.find((a) => a.id === "first_purchase")!;
@@ -120,7 +120,7 @@ register(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    const result = await buy(requestScope(c), { itemId: body.item_id, id: body.id }, FIRST_PURCHASE);
+    const result = await buy(scopeOf(c), { itemId: body.item_id, id: body.id }, FIRST_PURCHASE);
     return sendPurchase(c, result, result.created ? 201 : 200);
   },
 );
@@ -164,7 +164,7 @@ register(
   async (c) => {
     const { id } = c.req.valid("param");
     assertId("market_purchase", id);
-    return sendPurchase(c, await refund(requestScope(c), id));
+    return sendPurchase(c, await refund(scopeOf(c), id));
   },
 );
 

@@ -4,7 +4,7 @@
  * skips a cursor. Used by write() and by the one-call database functions
  * (sync/call.ts).
  */
-import type { EntityName } from "../protocol/registry";
+import { isEntity, type EntityName } from "../protocol/registry";
 import { rowFromRaw, type RowOf, toWire } from "../protocol/row-mapping";
 import type { Change, ServerMessage } from "../protocol/sync";
 
@@ -35,6 +35,23 @@ export function changeOf<E extends EntityName>(
   return op === "delete"
     ? { cursor, entity, id, op, version: version + 1, data: null }
     : { cursor, entity, id, op, version, data: toWire(entity, row ?? rowFromRaw(entity, raw)) };
+}
+
+/** One change as continuum_log() returns it (the one-call database functions, ./call.ts). */
+export interface LoggedChange {
+  owner: string;
+  cursor: string;
+  entity: string;
+  op: "upsert" | "delete";
+  row: Record<string, unknown>;
+}
+
+/** A one-call function's changes, each in its owner's batches. */
+export function addLogged(changes: Changes, logged: readonly LoggedChange[]): void {
+  for (const c of logged) {
+    if (!isEntity(c.entity)) throw new Error(`continuum_log: unknown entity ${c.entity}`);
+    addBatch(changes, c.owner, [changeOf(c.entity, c.op, c.cursor, c.row)]);
+  }
 }
 
 /** What follows a commit (a `WriteScope`'s after-commit half). */

@@ -12,19 +12,9 @@
  * (`code` or `code:detail`); `refusal()` reads it for the caller to map.
  */
 import type { SQL } from "drizzle-orm";
-import { pgError, retryable, SQLSTATE } from "../errors";
-import { isEntity } from "../protocol/registry";
-import { addBatch, announceAll, changeOf, type Changes } from "./announce";
-import { type WriteScope } from "./write";
-
-/** One change as continuum_log() returns it. */
-interface LoggedChange {
-  owner: string;
-  cursor: string;
-  entity: string;
-  op: "upsert" | "delete";
-  row: Record<string, unknown>;
-}
+import { pgError, SQLSTATE } from "../errors";
+import type { LoggedChange } from "./announce";
+import { write, type WriteScope } from "./write";
 
 /** The refusal a database function raised (SQLSTATE CNAPP), if `err` is one. */
 export function refusal(err: unknown): { code: string; detail: string } | undefined {
@@ -38,29 +28,11 @@ export function refusal(err: unknown): { code: string; detail: string } | undefi
 
 /**
  * Runs `statement` — `select <function>(…) as r`, whose jsonb result carries
- * `changes` — and announces the changes after it committed (or, given
- * `collect`, adds them there for the caller to announce with a later call's:
- * one live message for what the user sees as one event). A deadlock or
- * serialization failure rolled the one statement back whole, so it is retried.
+ * `changes` — as a write of its own, announced after it committed (the same as
+ * `write(scope, (w) => w.call(statement))`; domain code calls `w.call` inside
+ * its `scope.write`, so several calls make one live message).
  */
-export async function writeCall<T extends object>(
-  scope: WriteScope,
-  statement: SQL,
-  collect?: Changes,
-): Promise<T & { changes: LoggedChange[] }> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const result = await scope.db.execute(statement);
-      const r = (result.rows[0] as { r: T & { changes: LoggedChange[] } }).r;
-      const changes: Changes = collect ?? new Map();
-      for (const c of r.changes) {
-        if (!isEntity(c.entity)) throw new Error(`continuum_log: unknown entity ${c.entity}`);
-        addBatch(changes, c.owner, [changeOf(c.entity, c.op, c.cursor, c.row)]);
-      }
-      if (!collect) announceAll(scope, changes);
-      return r;
-    } catch (err) {
-      if (!(retryable(err) && attempt < 3)) throw err;
-    }
-  }
-}
+export const writeCall = <T extends object>(scope: WriteScope, statement: SQL) =>
+  write(scope, (w) => w.call<T>(statement));
+
+export type { LoggedChange };

@@ -1,8 +1,14 @@
 /**
- * What domain code needs to read and write for one user outside a route
- * handler's own body (the assistant's tools, MCP): a database handle and the
- * one write path, bound to a `WriteScope` (workers/sync/write.ts). Nothing in
- * it outlives the request or job that made it.
+ * The one context a domain command takes (`data/*.ts`, the assistant's
+ * conversations and tools): whose records, a database handle for reads, and
+ * the one write path — `scope.write(w => …)`, where `w.call(…)` runs a
+ * one-call database function. A route builds it with `scopeOf(c)`
+ * (http/record.ts), a job or test with `scopeFrom(writeScope)`, a tool inside
+ * an open write with `withinWrite()`; the command never knows which, and it
+ * decides itself whether it needs a transaction. The `WriteScope` underneath
+ * (workers/sync/write.ts: relay, cursor, the idempotency claim) is plumbing
+ * that only those builders see. Nothing in it outlives the request or job
+ * that made it.
  */
 import type { Db, Tx } from "../../db/client";
 import { write, type WriteScope, type Writer } from "./write";

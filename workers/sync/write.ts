@@ -37,7 +37,7 @@ import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
 import type { Change, ServerMessage } from "../protocol/sync";
 import { hasValues, rowFromRaw, type RowOf, toWire, type ValuesOf } from "../protocol/row-mapping";
-import { addBatch, announceAll, changeOf, type Changes } from "./announce";
+import { addBatch, addLogged, announceAll, changeOf, type Changes, type LoggedChange } from "./announce";
 // Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
 type Loose = any;
 
@@ -125,6 +125,16 @@ export interface Writer {
    * serializes those writes).
    */
   lockLogs(others: string[]): Promise<void>;
+  /**
+   * A write done by one database function (./call.ts): `statement` is
+   * `select <function>(…) as r`, whose jsonb result carries the `changes` it
+   * logged with continuum_log(); they are announced with this write's. A
+   * deadlock outside a transaction rolled the one statement back whole, so it
+   * is retried. Refusals raise SQLSTATE CNAPP (`refusal()` in ./call.ts).
+   */
+  call<T extends object>(statement: SQL): Promise<T & { changes: LoggedChange[] }>;
+  /** The request's claimed Idempotency-Key, for a database function's `p_key` (it records the outcome). */
+  idempotencyKey: string | null;
   /** Reads inside the same transaction (when there is one). */
   db: Db | Tx;
 }
@@ -205,6 +215,19 @@ function writer(
   const locked = new Set<string>();
   const self: Writer = {
     db,
+    idempotencyKey: claim?.key ?? null,
+    async call<T extends object>(statement: SQL) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await db.execute(statement);
+          const r = (result.rows[0] as { r: T & { changes: LoggedChange[] } }).r;
+          addLogged(out, r.changes);
+          return r;
+        } catch (err) {
+          if (transactional || !(retryable(err) && attempt < 3)) throw err;
+        }
+      }
+    },
     async lockLogs(others) {
       if (!transactional) throw new Error("lockLogs needs write(…, { transaction: true })");
       if (out.size > 0 || locked.size > 0) throw new Error("lockLogs must be the transaction's first write");
