@@ -27,7 +27,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { LIMITS } from "../workers/protocol/rules";
+import { LIMITS, type SoundscapeKind } from "../workers/protocol/rules";
 
 /**
  * Constraint names the code decides on (workers/errors.ts `pgError()` reports
@@ -657,8 +657,7 @@ export const songs = pgTable(
 // ---- Market (SPEC §5): coins earned by focusing, spent on catalog items and custom rewards ----
 
 /** What owning an item does in the app; null for custom rewards (their effect is in the user's life). */
-export type MarketEffect =
-  { kind: "accent"; accent: string } | { kind: "soundscape"; sound: "brown" | "rain" | "cafe" };
+export type MarketEffect = { kind: "accent"; accent: string } | { kind: "soundscape"; sound: SoundscapeKind };
 
 /**
  * The catalog (rows with `user_id` null, seeded by the market custom migration)

@@ -10,6 +10,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { entities } from "../../workers/protocol/registry";
 import { domains } from "../../workers/routes/index";
 import { as, call, signup, type TestUser } from "../support/api";
 import { openapiDocument, operations, type Operation } from "../support/contract";
@@ -28,19 +29,29 @@ async function bodyKeys(op: Operation): Promise<string[] | null> {
 const queryKeys = (op: Operation): string[] =>
   (op.op.parameters ?? []).filter((p: any) => p.in === "query").map((p: any) => p.name as string);
 
+/** Declared record types (workers/protocol/declare.ts): each one's base path and a valid create body. */
+const declared = Object.values(entities).flatMap((r) => ("api" in r ? [{ path: r.api.path, sample: r.sample }] : []));
+
+/** Id paths that stay random UUIDs on purpose (404 paths), and why. Any other id path must be seeded. */
+const UNSEEDED: Record<string, string> = {
+  "/api/audio/{id}": "an audio record needs uploaded bytes; uploads are seeded instead",
+  "/api/history/{entry}": "history entries appear only after an update or delete",
+};
+
 /** One record of each kind the user owns, so path ids reach real rows (others get a random UUID: 404 paths). */
 async function seed(user: TestUser): Promise<Record<string, string>> {
   const api = as(user);
+  const ids: Record<string, string> = {};
+  for (const { path, sample } of declared) ids[`${path}/{id}`] = (await api.post(path, sample)).body.id;
   const library = (await api.post("/api/focus/libraries", { name: "seed" })).body.id;
   const track = (
     await api.post(`/api/focus/libraries/${library}/tracks`, { title: "t", url: "https://example.test/a.mp3" })
   ).body.id;
-  const ids: Record<string, string> = {
-    "/api/user/inbox/{id}": (await api.post("/api/user/inbox", { title: "seed" })).body.id,
+  Object.assign(ids, {
+    "/api/assistant/conversations/{id}": (await api.post("/api/assistant/conversations", { title: "seed" })).body.id,
     "/api/focus/sessions/{id}": (await api.post("/api/focus/sessions", { duration_s: 600 })).body.id,
     "/api/focus/libraries/{id}": library,
     "{trackId}": track,
-    "/api/references/{id}": (await api.post("/api/references", { title: "seed" })).body.id,
     "/api/audio/uploads/{id}": (
       await api.post("/api/audio/uploads", { filename: "a.mp3", content_type: "audio/mpeg", size: 6_000_000 })
     ).body.upload_id,
@@ -53,20 +64,27 @@ async function seed(user: TestUser): Promise<Record<string, string>> {
     "/api/market/purchases/{id}": (
       await api.post("/api/market/purchases", { item_id: "00000000-0000-4000-8000-00000000c002" })
     ).body.purchase.id,
-  };
+  });
   expect(Object.values(ids).every(Boolean)).toBe(true);
   return ids;
+}
+
+/** Each path parameter of a template with what fills it: a seeded id, a fixed value, or undefined (a random UUID). */
+function params(template: string, ids: Record<string, string>): Array<[param: string, upTo: string, value?: string]> {
+  return (template.match(/\{[^}]+\}/g) ?? []).map((param) => {
+    const upTo = template.slice(0, template.indexOf(param) + param.length);
+    return [
+      param,
+      upTo,
+      ids[upTo] ?? ids[param] ?? (param === "{action}" ? "complete" : param === "{n}" ? "1" : undefined),
+    ];
+  });
 }
 
 /** A concrete path for a template: the seeded id whose template is the longest prefix, else a random UUID. */
 function fill(template: string, ids: Record<string, string>): string {
   let path = template;
-  for (const param of template.match(/\{[^}]+\}/g) ?? []) {
-    const upTo = template.slice(0, template.indexOf(param) + param.length);
-    const value =
-      ids[upTo] ?? ids[param] ?? (param === "{action}" ? "complete" : param === "{n}" ? "1" : crypto.randomUUID());
-    path = path.replace(param, value);
-  }
+  for (const [param, , value] of params(template, ids)) path = path.replace(param, value ?? crypto.randomUUID());
   return path;
 }
 
@@ -105,6 +123,12 @@ test("every route the Worker serves is in /api/openapi.json", () => {
   );
   expect(served.length).toBeGreaterThan(30);
   expect(served.filter((s) => !documented.has(s))).toEqual([]);
+});
+
+test("every id path of the document reaches a seeded record, unless UNSEEDED says why not", async () => {
+  const ids = await seed(await signup());
+  const random = ops.flatMap((op) => params(op.template, ids).filter(([, , value]) => value === undefined));
+  expect([...new Set(random.map(([, upTo]) => upTo))].filter((upTo) => !UNSEEDED[upTo]).sort()).toEqual([]);
 });
 
 describe("arbitrary bodies never cause a 5xx; a refusal writes nothing", () => {

@@ -134,6 +134,7 @@ export function declaredCrud<
   D extends {
     entity: EntityName;
     component: string;
+    api: { tag: string };
     schema: ZodType;
     create: ZodType;
     update: ZodType;
@@ -144,6 +145,7 @@ export function declaredCrud<
 >(record: D, list: Q) {
   return {
     entity: record.entity as D["entity"],
+    tag: record.api.tag,
     name: record.component,
     schemas: {
       record: record.schema,

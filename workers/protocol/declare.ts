@@ -39,6 +39,12 @@ type UpdateShape<F extends Shape> = { [K in keyof F]: z.ZodOptional<F[K]> } & ty
 
 type Body<F extends Shape> = { [K in keyof F]?: z.output<F[K]> };
 
+/** Where a declared type's CRUD routes live (SPEC §3 shape), and its OpenAPI tag. */
+export interface RecordApi<P extends string = string> {
+  path: P;
+  tag: string;
+}
+
 export interface RecordDeclaration<
   Name extends string,
   T extends SyncedTable,
@@ -46,6 +52,7 @@ export interface RecordDeclaration<
   R extends keyof F & string,
   U extends keyof F & string,
   H extends string,
+  P extends string,
 > {
   /** The entity name in the change feed, e.g. "todo". */
   entity: Name;
@@ -66,6 +73,16 @@ export interface RecordDeclaration<
   wire?: Shape;
   /** A written field as column values, when it is not simply its own column. */
   toColumns?: { [K in keyof F]?: (v: z.output<F[K]>) => Partial<T["$inferInsert"]> };
+  /**
+   * The CRUD routes' base path and tag. A type with no route module of its own
+   * is mounted there by workers/routes/index.ts (listed newest first); the web's
+   * record client and the property tests find it there too.
+   */
+  api: RecordApi<P>;
+  /** Fields holding the id of another of the user's records, by entity: a write must name one the user owns. */
+  refs?: { [K in keyof F]?: string };
+  /** A small valid create body: what the property tests and the bench seed a record of this type with. */
+  sample: { [K in R]: z.input<F[K]> } & { [K in Exclude<keyof F, U | R>]?: z.input<F[K]> };
 }
 
 /** The wire schema of a column, from its type (a `wire` entry overrides it). */
@@ -112,7 +129,8 @@ export function declareRecord<
   const R extends keyof F & string,
   const U extends keyof F & string = never,
   const H extends string = never,
->(def: RecordDeclaration<Name, T, F, R, U, H>) {
+  const P extends string = string,
+>(def: RecordDeclaration<Name, T, F, R, U, H, P>) {
   const hidden: readonly string[] = def.hidden ?? [];
   const updateOnly: readonly string[] = def.updateOnly ?? [];
   const required: readonly string[] = def.required;
@@ -184,6 +202,9 @@ export function declareRecord<
     // Its own type: it also takes a row without the hidden columns (a list that skips them).
     toWire,
     component: def.component,
+    api: def.api,
+    refs: (def.refs ?? {}) as Readonly<Record<string, string>>,
+    sample: def.sample,
     create,
     update,
     toInsert,

@@ -23,6 +23,8 @@ export const inboxItemRecord = declareRecord({
     archived: z.boolean(),
   },
   required: ["title"],
+  api: { path: "/api/user/inbox", tag: "Inbox" },
+  sample: { title: "An idea" },
   updateOnly: ["done", "archived"],
   toColumns: {
     tags: (tags) => ({ tags: normalizeTags(tags) }),

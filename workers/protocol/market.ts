@@ -10,6 +10,7 @@ import {
 } from "../../db/schema";
 import { iso, pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { REFUND_WINDOW_MS } from "./market-rules";
+import { SOUNDSCAPES } from "./rules";
 import { defineRecord } from "./record";
 
 export type { MarketEffect };
@@ -17,7 +18,7 @@ export type { MarketEffect };
 const effectSchema = z
   .union([
     z.object({ kind: z.literal("accent"), accent: z.string() }),
-    z.object({ kind: z.literal("soundscape"), sound: z.enum(["brown", "rain", "cafe"]) }),
+    z.object({ kind: z.literal("soundscape"), sound: z.enum(SOUNDSCAPES) }),
   ])
   .nullable();
 

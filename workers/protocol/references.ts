@@ -25,6 +25,8 @@ export const referenceRecord = declareRecord({
     audio_id: z.uuid().nullable(),
   },
   required: ["title"],
+  api: { path: "/api/references", tag: "References" },
+  sample: { title: "A note" },
   hidden: ["search"],
   toColumns: { tags: (tags) => ({ tags: normalizeTags(tags) }) },
 });

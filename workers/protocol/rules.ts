@@ -159,6 +159,10 @@ export const normalizeTags = (tags: readonly string[]) => [...new Set(tags.map(n
 
 // ---- focus sessions -------------------------------------------------------------
 
+/** The soundscapes the web generates (web/src/audio/soundscapes.ts), sold in the Market. */
+export const SOUNDSCAPES = ["brown", "rain", "cafe"] as const;
+export type SoundscapeKind = (typeof SOUNDSCAPES)[number];
+
 /** A focus session's clock, as times in ms since the epoch (null: not paused / not ended). */
 export interface FocusClock {
   durationS: number;

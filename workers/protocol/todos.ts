@@ -21,6 +21,8 @@ export const todoRecord = declareRecord({
   component: "Todo",
   fields: { title, done: z.boolean(), due_at: dueAt.nullable() },
   required: ["title"],
+  api: { path: "/api/todos", tag: "Todos" },
+  sample: { title: "Water the plants" },
 });
 
 export const todoSchema = todoRecord.schema;

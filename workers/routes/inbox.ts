@@ -6,4 +6,4 @@ import { inboxItemRecord, listInboxQuery } from "../protocol/inbox";
 
 export const inbox = createApi();
 
-crudRoutes(inbox, { ...declaredCrud(inboxItemRecord, listInboxQuery), pipelined: true, tag: "Inbox", list: listInbox });
+crudRoutes(inbox, { ...declaredCrud(inboxItemRecord, listInboxQuery), pipelined: true, list: listInbox });

@@ -5,6 +5,11 @@
  * order of this list does not matter.
  */
 import type { Api } from "../http/openapi";
+import { type Declared, plainCrud } from "../http/plain-crud";
+import { entities } from "../protocol/registry";
+import { inboxItemRecord } from "../protocol/inbox";
+import { referenceRecord } from "../protocol/references";
+import { todoRecord } from "../protocol/todos";
 import { assistant } from "./assistant";
 import { audio } from "./audio";
 import { auth } from "./auth";
@@ -25,22 +30,22 @@ import { tokens } from "./tokens";
 import { yourData } from "./your-data";
 import { sessionRoutes } from "./sessions";
 
-export const domains: ReadonlyArray<{ path: string; app: Api }> = [
+const modules: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/health", app: health },
   { path: "/api/demo", app: demo },
   { path: "/api/auth", app: auth },
   { path: "/api/settings", app: settingsRoutes },
-  { path: "/api/user/inbox", app: inbox },
+  { path: inboxItemRecord.api.path, app: inbox },
   { path: "/api/focus", app: focus },
   { path: "/api/focus/libraries", app: libraries },
   { path: "/api/audio", app: audio },
-  { path: "/api/references", app: references },
+  { path: referenceRecord.api.path, app: references },
   { path: "/api/studio", app: studio },
   { path: "/api/studio/songs", app: studioSongs },
   { path: "/api/market/items", app: marketItems },
   { path: "/api/market", app: market },
   { path: "/api/sync", app: sync },
-  { path: "/api/todos", app: todoRoutes },
+  { path: todoRecord.api.path, app: todoRoutes },
   { path: "/api/assistant", app: assistant },
   { path: "/api/auth/tokens", app: tokens },
   { path: "/api", app: yourData },
@@ -48,3 +53,10 @@ export const domains: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/auth", app: sessionRoutes },
   { path: "/mcp", app: mcp },
 ];
+
+/** Declared record types (protocol/declare.ts) without a module above: the plain CRUD shape at their `api.path`. */
+const plain = Object.values(entities)
+  .filter((r): r is typeof r & Declared => "api" in r && !modules.some((m) => m.path === r.api.path))
+  .map((r) => ({ path: r.api.path, app: plainCrud(r) }));
+
+export const domains: ReadonlyArray<{ path: string; app: Api }> = [...modules, ...plain];

@@ -10,7 +10,7 @@ export const references = createApi();
 crudRoutes(references, {
   ...declaredCrud(referenceRecord, listReferencesQuery),
   pipelined: true,
-  tag: "References",
+
   list: listReferences,
   // A referenced recording must be the user's; the row lock keeps it from being deleted meanwhile.
   check: {

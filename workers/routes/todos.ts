@@ -9,6 +9,6 @@ export const todoRoutes = createApi();
 crudRoutes(todoRoutes, {
   ...declaredCrud(todoRecord, listTodosQuery),
   pipelined: true,
-  tag: "Todos",
+
   list: (db, userId, q) => listTodos(db, userId, { ...q, done: q.done === undefined ? undefined : q.done === "true" }),
 });

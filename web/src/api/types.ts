@@ -39,9 +39,18 @@ export type { PersonalToken } from "@protocol/auth.ts";
  */
 export type { EntityMap, EntityName } from "@protocol/registry.ts";
 
-import type { EntityMap, EntityName } from "@protocol/registry.ts";
+import type { EntityMap, EntityName, entities } from "@protocol/registry.ts";
+import type { input, ZodType } from "zod";
 /** Any synced record. */
 export type AnyRecord = EntityMap[EntityName];
+type Def<E extends EntityName> = (typeof entities)[E];
+/** Record types declared with CRUD routes (workers/protocol/declare.ts `api`). */
+export type DeclaredEntity = { [E in EntityName]: Def<E> extends { api: { path: string } } ? E : never }[EntityName];
+/** A declared type's base path, as the server mounts it. */
+export type ApiPathOf<E extends DeclaredEntity> = Def<E> extends { api: { path: infer P extends string } } ? P : never;
+/** A declared type's create body. */
+export type CreateOf<E extends DeclaredEntity> =
+  Def<E> extends { create: infer S } ? input<Extract<S, ZodType>> : never;
 export type {
   CreateLoop,
   CreateSong,

@@ -5,7 +5,8 @@
 // "two clocks" pattern. The building blocks (noise buffers, the scheduler) are
 // exported for other generated audio, e.g. the studio.
 
-export type SoundscapeKind = "brown" | "rain" | "cafe";
+export type { SoundscapeKind } from "@protocol/rules.ts";
+import type { SoundscapeKind } from "@protocol/rules.ts";
 
 export interface Soundscape {
   /** 0–1. */

@@ -2,7 +2,7 @@
 // (newRecord), how paths encode ids (path``), and when If-Match is sent
 // (updateRecord's `guarded`). The domain modules next to this file only say
 // what their writes mean.
-import type { EntityMap, EntityName } from "../api/types.ts";
+import type { ApiPathOf, CreateOf, DeclaredEntity, EntityMap, EntityName } from "../api/types.ts";
 import { uuid } from "../sync/deps.ts";
 import type { Mutation, SyncStore } from "../sync/store.ts";
 
@@ -131,4 +131,31 @@ export function deleteRecord<E extends EntityName>(
     optimistic: { op: "delete" },
     label: opts.label,
   });
+}
+
+/**
+ * Create, edit and delete for a declared record type (workers/protocol/declare.ts):
+ * `base` is the server's path for it (the type accepts only that one), notices
+ * name the record by `title`. A plain type needs no mutations file of its own.
+ */
+export function recordClient<E extends DeclaredEntity>(
+  entity: E,
+  base: ApiPathOf<E>,
+  names: { noun: string; title: (r: EntityMap[E]) => string },
+) {
+  const at = (r: EntityMap[E]) => `${base}${path`/${r.id}`}`;
+  const quoted = (r: EntityMap[E]) => quote(names.title(r));
+  return {
+    /** `fields` is the optimistic record; the body sent is `body`, by default the same fields. */
+    create(store: SyncStore, fields: Fields<E>, body: Omit<CreateOf<E>, "id"> = fields as never) {
+      const record = newRecord(store, entity, fields);
+      return createRecord(store, entity, { path: base, record, body, label: `Create ${names.noun} ${quoted(record)}` });
+    },
+    edit(store: SyncStore, current: EntityMap[E], patch: Partial<Fields<E>>, label = `Edit ${quoted(current)}`) {
+      return editRecord(store, entity, { path: at(current), current, patch: patch as Partial<EntityMap[E]>, label });
+    },
+    remove(store: SyncStore, current: EntityMap[E]) {
+      return deleteRecord(store, entity, { path: at(current), current, label: `Delete ${quoted(current)}` });
+    },
+  };
 }

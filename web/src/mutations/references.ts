@@ -3,41 +3,22 @@
 import type { Reference, UpdateReference } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
 import { fold } from "../ui/search.ts";
-import { createRecord, deleteRecord, editRecord, newRecord, path, quote, type Fields } from "./record.ts";
+import { recordClient, type Fields } from "./record.ts";
 
 export type ReferenceInput = Fields<"reference">;
 
-export function createReference(store: SyncStore, input: ReferenceInput) {
-  const record = newRecord(store, "reference", input);
-  return createRecord(store, "reference", {
-    path: "/api/references",
-    record,
-    body: input,
-    label: `Create reference ${quote(record.title)}`,
-  });
-}
+const client = recordClient("reference", "/api/references", { noun: "reference", title: (r) => r.title });
 
-export function updateReference(
+export const createReference = (store: SyncStore, input: ReferenceInput) => client.create(store, input);
+
+export const updateReference = (
   store: SyncStore,
   ref: Reference,
   patch: Omit<UpdateReference, "version">,
   label?: string,
-) {
-  return editRecord(store, "reference", {
-    path: path`/api/references/${ref.id}`,
-    current: ref,
-    patch,
-    label: label ?? `Edit ${quote(ref.title)}`,
-  });
-}
+) => client.edit(store, ref, patch, label);
 
-export function deleteReference(store: SyncStore, ref: Reference) {
-  return deleteRecord(store, "reference", {
-    path: path`/api/references/${ref.id}`,
-    current: ref,
-    label: `Delete ${quote(ref.title)}`,
-  });
-}
+export const deleteReference = (store: SyncStore, ref: Reference) => client.remove(store, ref);
 
 /**
  * The references list, filtered on this device from the synced cache (so it
