@@ -176,10 +176,20 @@ describe("database round trips (counted by the driver, reported in X-Db-Queries)
 
   test("an interactive transaction pays the WebSocket connection; nothing runs before the session check", async () => {
     const u = await signup();
-    const lib = await as(u).post("/api/focus/libraries", { name: "tx" });
-    const removed = await as(u).del(`/api/focus/libraries/${lib.body.id}`);
-    expect(removed.status).toBe(204);
-    expect(conns(removed)).toBe(1);
+    // A song with a timeline checks its loops are the user's under the user-row lock, in an interactive
+    // transaction (a library delete was this route's example until it became one database call).
+    const loop = await as(u).post("/api/studio/loops", {
+      name: "tx",
+      bars: 2,
+      bpm: 96,
+      color: "#3366cc",
+      chord_progression: ["Am7", "F", "C", "G"],
+    });
+    expect(loop.status).toBe(201);
+    const timeline = [{ loop_id: loop.body.id, start_bar: 0, repeat: 1 }];
+    const song = await as(u).post("/api/studio/songs", { title: "tx", bpm: 100, timeline });
+    expect(song.status).toBe(201);
+    expect(conns(song)).toBe(1);
     const other = await signup();
     const forged = `${u.id}.${other.token.split(".")[1]}`; // right user id, someone else's secret
     const refused = await as({ token: forged }).post(
@@ -191,7 +201,7 @@ describe("database round trips (counted by the driver, reported in X-Db-Queries)
     expect((await as(u).get("/api/user/inbox")).body.items.map((i: { title: string }) => i.title)).not.toContain(
       "forged",
     );
-    const refusedTx = await as({ token: forged }).del(`/api/focus/libraries/${crypto.randomUUID()}`);
+    const refusedTx = await as({ token: forged }).post("/api/studio/songs", { title: "forged", bpm: 100, timeline });
     expect([refusedTx.status, conns(refusedTx)]).toEqual([401, 0]);
   });
 });

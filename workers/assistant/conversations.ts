@@ -19,7 +19,8 @@ import { paginateOwnNewest, type PageQuery } from "../data/paginate";
 import { AppError, notFound } from "../errors";
 import type { Scope } from "../sync/scope";
 import type { ApproveTools } from "../protocol/assistant";
-import { findOwned, type Writer } from "../sync/write";
+import { findOwned, versionConflict, type Writer, type WriteScope } from "../sync/write";
+import { refusal, writeCall } from "../sync/call";
 import { type RowOf } from "../protocol/row-mapping";
 import { ErrorCode } from "../protocol/rules";
 
@@ -75,17 +76,24 @@ export const createConversation = (scope: Scope, body: { id?: string | undefined
 export const listConversations = (db: Db, userId: string, q: PageQuery) =>
   paginateOwnNewest(db, conversations, conversations.updatedAt, userId, q);
 
-/** Messages and calls are removed through the write path too, so every device drops them. */
-export const deleteConversation = (scope: Scope, id: string, expected: number | undefined) =>
-  scope.write(
-    async (w) => {
-      await findOwned(w.db, "conversation", scope.userId, id);
-      await w.removeWhere("message", messagesOf(scope.userId, id));
-      await w.removeWhere("tool_call", callsOf(scope.userId, id));
-      return w.remove("conversation", id, expected);
-    },
-    { transaction: true },
-  );
+/**
+ * Messages and calls are removed with the conversation, each with its change-log
+ * tombstone so every device drops them: one call (continuum_delete_conversation,
+ * db/migrations/0022), one round trip.
+ */
+export async function deleteConversation(scope: WriteScope, id: string, expected: number | undefined) {
+  await writeCall(
+    scope,
+    sql`select continuum_delete_conversation(${scope.userId}, ${id}, ${expected ?? null},
+      ${scope.idempotency?.key ?? null}) as r`,
+  ).catch(async (err: unknown) => {
+    const code = refusal(err)?.code;
+    if (code === "conversation_not_found") throw notFound("Conversation");
+    if (code === "version_conflict")
+      throw versionConflict("conversation", await findOwned(scope.db, "conversation", scope.userId, id));
+    throw err;
+  });
+}
 
 /** The conversation, and whether its run's lease ran out (by the database clock): the query, unsent. */
 export const conversationQuery = (db: Db | Tx, userId: string, id: string) =>

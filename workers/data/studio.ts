@@ -12,7 +12,6 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT, loops, songs, type TimelineEntry } from "../../db/schema";
 import { AppError, idConflict, notFound, pgError, SQLSTATE } from "../errors";
-import type { AuthUser } from "../env";
 import {
   chordsFit,
   loopToWire,
@@ -23,7 +22,7 @@ import {
 } from "../protocol/studio";
 import { ErrorCode } from "../protocol/rules";
 import { refusal, writeCall } from "../sync/call";
-import { assertId, type Writer, type WriteScope } from "../sync/write";
+import { assertId, versionConflict, type Writer, type WriteScope } from "../sync/write";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
 import { paginateOwnNewest } from "./paginate";
 
@@ -122,69 +121,31 @@ export async function updateLoop(
   });
 }
 
-/** Delete the owner's loop: refused while an own song uses it; its parent's remixes_count drops with it. */
-export async function removeLoop(w: Writer, user: AuthUser, loop: Loop, related: Related, expected?: number) {
-  // The user-row lock serializes this with song writes (which take it first too), so the check below holds.
-  await w.lockLogs([...(related.parentOwner ? [related.parentOwner] : []), ...related.remixOwners, ...related.likers]);
-  const using = await w.db
-    .select({ id: songs.id })
-    .from(songs)
-    .where(and(eq(songs.userId, user.id), sql`${songs.timeline} @> ${JSON.stringify([{ loop_id: loop.id }])}::jsonb`))
-    .limit(20);
-  if (using.length)
-    throw new AppError(409, ErrorCode.loop_in_use, "A song of yours uses this loop; take it out of the song first.", {
-      details: { songs: using.map((s) => s.id) },
-    });
-  // Remixes stay, parentless, and their owners' devices hear so. (A remix made between reading the
-  // owners and taking the locks is still cleared by the FK's ON DELETE SET NULL, just not logged.)
-  for (const owner of related.remixOwners)
-    await w.log(
-      "loop",
-      "upsert",
-      sql`update loops set parent_loop_id = null where parent_loop_id = ${loop.id} and user_id = ${owner} returning *`,
-      { owner },
+/**
+ * Delete the owner's loop (continuum_delete_loop, db/migrations/0022: one call):
+ * refused while an own song uses it; remixes stay, parentless, and their
+ * owners' devices hear so; likes go with it (a tombstone in each liker's log);
+ * its parent's remixes_count drops. The users whose logs it touches are locked
+ * in id order inside the call, which also orders it against song writes.
+ */
+export async function removeLoop(scope: WriteScope, id: string, expected?: number) {
+  assertId("loop", id);
+  try {
+    await writeCall(
+      scope,
+      sql`select continuum_delete_loop(${scope.userId}, ${id}, ${expected ?? null}, ${scope.idempotency?.key ?? null}) as r`,
     );
-  // Likes go with the loop; each liker's devices hear that their like record is gone. (A like
-  // committed between reading the likers and taking the locks is still removed by the FK's
-  // ON DELETE CASCADE, just not logged: the owner's lock, held now, keeps any new one out.)
-  for (const liker of related.likers)
-    await w.log(
-      "loop_like",
-      "delete",
-      sql`delete from loop_likes where loop_id = ${loop.id} and user_id = ${liker}
-          returning *, loop_id as id, 1 as version`,
-      { owner: liker },
-    );
-  const row = await w.remove("loop", loop.id, expected);
-  if (row.parentLoopId && related.parentOwner)
-    await w.log(
-      "loop",
-      "upsert",
-      sql`update loops set remixes_count = remixes_count - 1
-          where id = ${row.parentLoopId} and remixes_count > 0 returning *`,
-      { owner: related.parentOwner },
-    );
-  return row;
-}
-
-export interface Related {
-  parentOwner: string | null;
-  remixOwners: string[];
-  /** Users who like the loop (the owner's own like included: it is logged like any other). */
-  likers: string[];
-}
-
-/** Whose change logs a loop's deletion touches: its parent's owner, its remixes' owners, its likers. */
-export async function relatedOwners(db: Db, loop: Loop): Promise<Related> {
-  // Remixes may be private and likes are their likers' rows (row-level security hides both): a narrow
-  // function returns just the users.
-  const rows = await db.execute<{
-    parent_owner: string | null;
-    remix_owners: string[] | null;
-    likers: string[] | null;
-  }>(sql`select parent_owner, remix_owners, likers from continuum_loop_relations(${loop.id}::uuid)`);
-  const r = rows.rows[0];
-  return { parentOwner: r?.parent_owner ?? null, remixOwners: r?.remix_owners ?? [], likers: r?.likers ?? [] };
+  } catch (err) {
+    const r = refusal(err);
+    if (r?.code === "loop_not_found") throw notFound("Loop");
+    if (r?.code === "forbidden") throw FORBIDDEN();
+    if (r?.code === "loop_in_use")
+      throw new AppError(409, ErrorCode.loop_in_use, "A song of yours uses this loop; take it out of the song first.", {
+        details: { songs: r.detail.split(",") },
+      });
+    if (r?.code === "version_conflict") throw versionConflict("loop", await ownLoop(scope.db, scope.userId, id));
+    throw err;
+  }
 }
 
 /**
@@ -232,47 +193,41 @@ export async function likedLoopOwner(db: Db, userId: string, loopId: string): Pr
 const OWNER_CACHE_SIZE = 10_000;
 const ownerCache = new Map<string, string>();
 
-/** Own loops may always be remixed; another user's only when public and remixable (else 404, like a private one). */
-export async function remixableLoop(db: Db, userId: string, id: string): Promise<Loop> {
-  const row = await readableLoop(db, userId, id);
-  if (row.userId !== userId && !row.remixable) throw notFound("Loop");
-  return row;
-}
-
-/** A new private loop of the caller copying the parent; the parent's remixes_count rises with it. */
+/**
+ * A new private loop of the caller copying a parent it may remix (own, or
+ * public and remixable; else 404), in one call (continuum_remix). Remixing
+ * another user's loop counts against the social rate limit: the call says
+ * so before writing anything, and `chargeSocial` runs before the second call.
+ */
 export async function remix(
-  w: Writer,
-  user: AuthUser,
-  parent: Loop,
+  scope: WriteScope,
+  parentId: string,
   body: { id?: string | undefined; name?: string | undefined },
+  chargeSocial: (owner: string) => Promise<void>,
 ) {
-  await w.lockLogs([parent.userId]);
-  const { row, created } = await w
-    .insert("loop", {
-      ...(body.id ? { id: body.id } : {}),
-      ownerUsername: user.username,
-      name: body.name ?? parent.name,
-      bars: parent.bars,
-      bpm: parent.bpm,
-      color: parent.color,
-      chordProgression: parent.chordProgression,
-      iconSequence: parent.iconSequence,
-      visibility: "private",
-      remixable: false,
-      parentLoopId: parent.id,
-    })
-    .catch((err: unknown) => {
-      if (pgError(err)?.sqlstate === SQLSTATE.foreignKeyViolation) throw notFound("Loop"); // the parent was deleted meanwhile
-      throw idTaken(err);
-    });
-  if (created)
-    await w.log(
-      "loop",
-      "upsert",
-      sql`update loops set remixes_count = remixes_count + 1 where id = ${parent.id} returning *`,
-      { owner: parent.userId, collapse: true },
+  assertId("loop", parentId);
+  const call = (socialChecked: boolean) =>
+    writeCall<{ row: Record<string, unknown>; created: boolean; same: boolean }>(
+      scope,
+      sql`select continuum_remix(${scope.userId}, ${parentId}, ${body.id ?? null}, ${body.name ?? null},
+        ${socialChecked}, ${scope.idempotency?.key ?? null}) as r`,
     );
-  return { row, created };
+  const mapped = (err: unknown): never => {
+    if (refusal(err)?.code === "loop_not_found") throw notFound("Loop");
+    if (pgError(err)?.sqlstate === SQLSTATE.foreignKeyViolation) throw notFound("Loop"); // the parent was deleted meanwhile
+    throw idTaken(err);
+  };
+  let r;
+  try {
+    r = await call(false);
+  } catch (err) {
+    const refused = refusal(err);
+    if (refused?.code !== "social_limit_needed") mapped(err);
+    await chargeSocial(refused!.detail);
+    r = await call(true).catch(mapped);
+  }
+  if (!r.created && !r.same) throw idConflict();
+  return { row: rowFromRaw("loop", r.row), created: r.created };
 }
 
 /**

@@ -43,7 +43,7 @@ import {
   type ConversationState,
 } from "../protocol/assistant";
 import { assertId } from "../sync/write";
-import { expectedVersion, sendRecord } from "../http/record";
+import { expectedVersion, requestScope, sendRecord } from "../http/record";
 import { rowFromRaw } from "../protocol/row-mapping";
 import { z } from "zod";
 
@@ -205,6 +205,7 @@ register(
   route({
     method: "delete",
     path: "/conversations/{id}",
+    pipelined: true,
     tags,
     operationId: "deleteConversation",
     description: "Deletes the conversation with its messages and tool calls (If-Match optional).",
@@ -215,7 +216,7 @@ register(
   async (c) => {
     const id = c.req.param("id")!;
     assertId("conversation", id);
-    await deleteConversation(scopeOf(c), id, expectedVersion(c));
+    await deleteConversation(requestScope(c), id, expectedVersion(c));
     return c.body(null, 204);
   },
 );

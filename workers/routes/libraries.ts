@@ -1,7 +1,15 @@
 /** SPEC §5 Focus libraries and their tracks (mounted at /api/focus/libraries). */
 import { sql } from "drizzle-orm";
 import { focusLibraries } from "../../db/schema";
-import { addTrack, editTrack, listLibraries, removeLibrary, removeTrack, tracksOf } from "../data/libraries";
+import {
+  addTrack,
+  editTrack,
+  libraryQuery,
+  listLibraries,
+  removeLibrary,
+  removeTrack,
+  tracksOf,
+} from "../data/libraries";
 import { listRoute } from "../http/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
@@ -17,7 +25,10 @@ import {
   updateTrackSchema,
 } from "../protocol/libraries";
 import { expectedVersion, requestScope, sendRecord } from "../http/record";
-import { findOwned, write } from "../sync/write";
+import { write } from "../sync/write";
+import { batch } from "../../db/client";
+import { notFound } from "../errors";
+import { isUuid } from "../protocol/common";
 
 export const libraries = createApi();
 const tags = ["Focus libraries"];
@@ -77,8 +88,14 @@ register(
     errors: [404],
   }),
   async (c) => {
-    const row = await findOwned(c.var.db, "focus_library", c.var.user.id, c.req.valid("param").id);
-    const tracks = await tracksOf(c.var.db, c.var.user.id, row.id);
+    const { id } = c.req.valid("param");
+    if (!isUuid(id)) throw notFound("Focus library");
+    // The library and its tracks in one round trip (one batch).
+    const [[row], tracks] = await batch(c.var.db, [
+      libraryQuery(c.var.db, c.var.user.id, id),
+      tracksOf(c.var.db, c.var.user.id, id),
+    ]);
+    if (!row) throw notFound("Focus library");
     c.header("ETag", `"${row.version}"`);
     return c.json({ ...focusLibraryToWire(row), tracks: tracks.map(focusTrackToWire) });
   },
@@ -119,9 +136,7 @@ register(
   }),
   async (c) => {
     const expected = expectedVersion(c);
-    await write(requestScope(c), (w) => removeLibrary(w, c.var.user.id, c.req.valid("param").id, expected), {
-      transaction: true,
-    });
+    await removeLibrary(requestScope(c), c.req.valid("param").id, expected);
     return c.body(null, 204);
   },
 );
@@ -162,11 +177,7 @@ register(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    const { row, created } = await write(
-      requestScope(c),
-      (w) => addTrack(w, c.var.user.id, c.req.valid("param").id, body),
-      { transaction: true },
-    );
+    const { row, created } = await addTrack(requestScope(c), c.req.valid("param").id, body);
     return sendRecord(c, "focus_track", row, created ? 201 : 200);
   },
 );
@@ -188,9 +199,7 @@ register(
     const { version, ...patch } = c.req.valid("json");
     const expected = expectedVersion(c, version);
     const { id, trackId } = c.req.valid("param");
-    const row = await write(requestScope(c), (w) => editTrack(w, c.var.user.id, id, trackId, expected, patch), {
-      transaction: true,
-    });
+    const row = await editTrack(requestScope(c), id, trackId, expected, patch);
     return sendRecord(c, "focus_track", row);
   },
 );
@@ -210,7 +219,7 @@ register(
   async (c) => {
     const expected = expectedVersion(c);
     const { id, trackId } = c.req.valid("param");
-    await write(requestScope(c), (w) => removeTrack(w, c.var.user.id, id, trackId, expected), { transaction: true });
+    await removeTrack(requestScope(c), id, trackId, expected);
     return c.body(null, 204);
   },
 );

@@ -7,11 +7,8 @@ import {
   lineage,
   listOwnLoops,
   listOwnSongs,
-  ownLoop,
   readableLoop,
-  relatedOwners,
   remix,
-  remixableLoop,
   removeLoop,
   setLike,
   likedLoopOwner,
@@ -44,7 +41,6 @@ export const studio = createApi();
 const tags = ["Studio"];
 const loop = jsonContent(loopSchema, "The loop");
 const byId = { params: idParam("id") };
-const tx = { transaction: true };
 
 listRoute(studio, {
   pipelined: true,
@@ -135,6 +131,7 @@ register(
   route({
     method: "delete",
     path: "/loops/{id}",
+    pipelined: true,
     tags,
     operationId: "deleteLoop",
     description: "Owner only. 409 `loop_in_use` while an own song uses it; remixes stay, with `parent_loop_id` null.",
@@ -143,10 +140,7 @@ register(
     errors: [400, 403, 404],
   }),
   async (c) => {
-    const expected = expectedVersion(c);
-    const target = await ownLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
-    const related = await relatedOwners(c.var.db, target);
-    await write(requestScope(c), (w) => removeLoop(w, c.var.user, target, related, expected), tx);
+    await removeLoop(requestScope(c), c.req.valid("param").id, expectedVersion(c));
     return c.body(null, 204);
   },
 );
@@ -156,6 +150,7 @@ register(
   route({
     method: "post",
     path: "/loops/{id}/remix",
+    pipelined: true,
     tags,
     operationId: "remixLoop",
     description:
@@ -164,11 +159,14 @@ register(
     responses: { 201: loop, 200: jsonContent(loopSchema, "The same remix again: the existing loop") },
     errors: [400, 404, 413, 415, 429],
   }),
-  async (c) => {
-    const parent = await remixableLoop(c.var.db, c.var.user.id, c.req.valid("param").id);
-    if (parent.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id, parent.userId);
-    const { row, created } = await write(requestScope(c), (w) => remix(w, c.var.user, parent, c.req.valid("json")), tx);
-    return sendRecord(c, "loop", row, created ? 201 : 200);
+  async (p) => {
+    // Another user's parent: the call refuses before writing, the social limit is charged, then the call again.
+    const charge = async (owner: string) => {
+      const c = await confirmed(p);
+      await limitSocial(c.env, c.var.user.id, owner);
+    };
+    const { row, created } = await remix(requestScope(p), p.req.valid("param").id, p.req.valid("json"), charge);
+    return sendRecord(p, "loop", row, created ? 201 : 200);
   },
 );
 
