@@ -104,7 +104,7 @@ export const SQLSTATE = {
   checkViolation: "23514",
   deadlock: "40P01",
   serializationFailure: "40001",
-  /** Raised by the leading session check (middleware/session.ts, continuum_refuse()). */
+  /** Raised by the leading session check (middleware/auth.ts, continuum_refuse()). */
   sessionRefused: "CN401",
   keyUsed: "CN409",
   /** A per-user quota trigger (db/migrations/0014_quotas.sql). */
@@ -197,7 +197,7 @@ export function onError(err: Error, c: Context): Response {
 /** Driver failures with a known answer. */
 function fromDriver(err: unknown): AppError | undefined {
   const state = pgError(err)?.sqlstate;
-  // The leading session check refused the batch (middleware/session.ts): the
+  // The leading session check refused the batch (middleware/auth.ts): the
   // auth middleware decides the final answer; this is only its placeholder.
   if (state === SQLSTATE.sessionRefused || state === SQLSTATE.keyUsed) return unauthorized();
   if (isDatabaseUnavailable(err)) return databaseUnavailable();

@@ -1,6 +1,6 @@
 /**
  * Session authentication, on every request, against Postgres (no cache: the
- * Worker is stateless), in one of two ways (the SQL is in ./session.ts):
+ * Worker is stateless), in one of two ways (the SQL is below):
  *
  *  - **Pipelined** (routes declared `pipelined: true` in `route()`, when the token names its user): the session
  *    check — with the Idempotency-Key claim — is queued to lead the request's
@@ -19,7 +19,7 @@
  * and the database only; `confirmed(c)` gives it the rest once the check has
  * passed.
  */
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -30,8 +30,74 @@ import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedE
 import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, SQLSTATE, unauthorized } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { ErrorCode, SESSION_TTL_MS } from "../protocol/rules";
-import { afterUncommittedBatch, claimPipelined, claimState, dropClaim } from "./idempotency";
-import { sessionSql, tokenUserId, userOf, type SessionRow } from "./session";
+import {
+  afterUncommittedBatch,
+  claimArgs,
+  claimPipelined,
+  claimState,
+  dropClaim,
+  type ClaimColumns,
+} from "./idempotency";
+
+/*
+ * ── The session check as SQL ──
+ * One statement (the function continuum_session) reads the session and its
+ * user (with the sync cursor, so an idle poll needs nothing more), sets the
+ * user for row-level security for the rest of the transaction and, for a
+ * mutation with an Idempotency-Key, claims the key (./idempotency.ts).
+ *
+ * Two forms:
+ *  - `inspect`: returns the row (none = not signed in) and what an earlier use
+ *    of the key left behind — for requests that await authentication first;
+ *  - `refuse`: the statement that leads a request's first database batch
+ *    (pipelinedAuth below). It names the user the token claims to belong to
+ *    and raises (continuum_refuse(), db/migrations/0008_latency_custom.sql)
+ *    when the session is not valid (CN401) or the key was used before
+ *    (CN409), so whatever was batched after it in the same transaction never
+ *    commits.
+ */
+
+/** Session tokens are `<user id>.<secret>`; the id lets a request's first query be sent with the check. */
+const TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{20,}$/;
+export const tokenUserId = (token: string): string | undefined => TOKEN.exec(token)?.[1];
+
+/** A session, its user and (./idempotency.ts) what the check did with the key. */
+export interface SessionRow extends ClaimColumns {
+  session_id: string;
+  /** `device` (signed in; slides) or `token` (a personal access token; lives until revoked). */
+  kind: string;
+  scope: string;
+  last_seen_at: string | Date;
+  expires_at: string | Date;
+  id: string;
+  email: string;
+  username: string;
+  created_at: string | Date;
+  change_seq: string | number;
+  change_floor: string | number;
+}
+
+export function sessionSql(
+  tokenHash: string,
+  claim: IdempotencyRequest | undefined,
+  mode: { inspect: true } | { refuse: true; userId: string },
+): SQL {
+  const refuse = "refuse" in mode;
+  // continuum_session() (db/migrations/0018_row_level_security.sql) also sets the request's user for
+  // row-level security: the statements after it in the same transaction see only that user's rows.
+  return sql`select * from continuum_session(${tokenHash}, ${refuse ? mode.userId : null}::uuid, ${claimArgs(claim)}, ${refuse})`;
+}
+
+export const userOf = (row: SessionRow): AuthUser => ({
+  id: row.id,
+  email: row.email,
+  username: row.username,
+  createdAt: new Date(row.created_at),
+  changeSeq: Number(row.change_seq),
+  changeFloor: Number(row.change_floor),
+});
+
+// ── Signing in ──
 
 export const SESSION_COOKIE = "session";
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */

@@ -5,7 +5,7 @@
  *  1. Fingerprint (before authentication): SHA-256 of the method, path and
  *     query, If-Match and the body as sent.
  *  2. Claim: the session check claims the key in the same statement
- *     (continuum_session(), db/migrations/0018; ./session.ts embeds
+ *     (continuum_session(), db/migrations/0018; ./auth.ts embeds
  *     `claimArgs()` and reads the result with `claimState()`), so the claim
  *     costs no round trip. Pipelined, a used key raises (CN409), so the write
  *     batched after the check never commits.

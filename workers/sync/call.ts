@@ -13,7 +13,7 @@
  */
 import type { SQL } from "drizzle-orm";
 import { pgError, SQLSTATE } from "../errors";
-import type { LoggedChange } from "./announce";
+import type { LoggedChange } from "./relay";
 import { write, type WriteScope } from "./write";
 
 /** The refusal a database function raised (SQLSTATE CNAPP), if `err` is one. */

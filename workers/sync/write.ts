@@ -37,7 +37,7 @@ import type { SyncedTable as Synced } from "../protocol/record";
 import { entities, type EntityName } from "../protocol/registry";
 import type { Change, ServerMessage } from "../protocol/sync";
 import { hasValues, rowFromRaw, type RowOf, toWire, type ValuesOf } from "../protocol/row-mapping";
-import { addBatch, addLogged, announceAll, changeOf, type Changes, type LoggedChange } from "./announce";
+import { addBatch, addLogged, announceAll, changeOf, type Changes, type LoggedChange } from "./relay";
 // Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
 type Loose = any;
 
