@@ -13,7 +13,9 @@ import { measured, peek, storeMeasured } from "../lib/streams";
 import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
 import type { ValuesOf } from "../protocol/row-mapping";
-import type { Writer } from "../sync/write";
+import { findOwned, versionConflict, type Writer, type WriteScope } from "../sync/write";
+import { refusal, writeCall } from "../sync/call";
+import { rowFromRaw } from "../protocol/row-mapping";
 import { paginate } from "./paginate";
 import { ErrorCode } from "../protocol/rules";
 
@@ -185,16 +187,53 @@ export async function startUpload(
   }
 }
 
-export async function findUpload(db: Db, userId: string, id: string): Promise<Upload> {
-  const missing = notFound("Upload");
-  if (!isUuid(id)) throw missing;
-  const [row] = await db
+/** The user's upload (no rows if not theirs): the query, unsent. */
+export const uploadQuery = (db: Db, userId: string, id: string) =>
+  db
     .select()
     .from(audioUploads)
     .where(and(eq(audioUploads.id, id), eq(audioUploads.userId, userId)))
     .limit(1);
+
+export async function findUpload(db: Db, userId: string, id: string): Promise<Upload> {
+  const missing = notFound("Upload");
+  if (!isUuid(id)) throw missing;
+  const [row] = await uploadQuery(db, userId, id);
   if (!row) throw missing;
   return row;
+}
+
+/**
+ * Deletes the user's audio record unless a track or reference plays it (409
+ * `audio_in_use` with the counts): one call (continuum_delete_audio, migration
+ * 0024) under the file's row lock. Returns the deleted row (its R2 key).
+ */
+export async function removeAudio(scope: WriteScope, id: string, expected: number | undefined) {
+  if (!isUuid(id)) throw notFound("Audio");
+  try {
+    const r = await writeCall<{ row: Record<string, unknown> }>(
+      scope,
+      sql`select continuum_delete_audio(${scope.userId}, ${id}, ${expected ?? null}, ${scope.idempotency?.key ?? null}) as r`,
+    );
+    return rowFromRaw("audio", r.row);
+  } catch (err) {
+    const r = refusal(err);
+    if (r?.code === "audio_not_found") throw notFound("Audio");
+    if (r?.code === "audio_in_use") {
+      const [tracks, references] = r.detail.split(",").map(Number);
+      throw new AppError(
+        409,
+        "audio_in_use",
+        "This audio is used by tracks or references; remove it from them first.",
+        {
+          details: { tracks, references },
+        },
+      );
+    }
+    if (r?.code === "version_conflict")
+      throw versionConflict("audio", await findOwned(scope.db, "audio", scope.userId, id));
+    throw err;
+  }
 }
 
 export const uploadParts = (db: Db | Tx, uploadId: string) =>

@@ -14,16 +14,16 @@ import {
   assembly,
   assertQuota,
   attemptKey,
-  audioUsage,
   completeInR2,
   compositeChecksum,
   deleteUploads,
   fileKey,
   findUpload,
+  removeAudio,
+  uploadQuery,
   startUpload,
   uploadKey,
   listAudio,
-  lockAudio,
   recordAudio,
   repeatedUpload,
   streamToR2,
@@ -36,7 +36,8 @@ import type { AppEnv } from "../env";
 import { AppError, notFound } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
 import { getRoute, listRoute } from "../http/crud";
-import { binary, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import { binary, confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import { batch } from "../../db/client";
 import {
   MAX_DIRECT_UPLOAD_BYTES,
   MAX_PART_BYTES,
@@ -112,7 +113,7 @@ const audioRecord = jsonContent(audioSchema, "The audio record");
 const uploadRecord = jsonContent(uploadSchema, "The multipart upload");
 
 listRoute(audio, {
-  pipelined: false,
+  pipelined: true,
   path: "/",
   tag: "Audio",
   operationId: "listAudio",
@@ -223,13 +224,21 @@ register(
     path: "/uploads/{id}",
     tags,
     operationId: "getUpload",
+    pipelined: true,
     request: { params: idParam("id") },
     responses: { 200: uploadRecord },
     errors: [404],
   }),
   async (c) => {
-    const upload = await findUpload(c.var.db, c.var.user.id, c.req.valid("param").id);
-    return c.json(uploadToWire(upload, await uploadParts(c.var.db, upload.id)));
+    const { id } = c.req.valid("param");
+    if (!isUuid(id)) throw notFound("Upload");
+    // The upload and its parts in one round trip (the parts see through the upload's row-level security).
+    const [[upload], parts] = await batch(c.var.db, [
+      uploadQuery(c.var.db, c.var.user.id, id),
+      uploadParts(c.var.db, id),
+    ]);
+    if (!upload) throw notFound("Upload");
+    return c.json(uploadToWire(upload, parts));
   },
 );
 
@@ -344,7 +353,7 @@ register(
 );
 
 getRoute(audio, {
-  pipelined: false,
+  pipelined: true,
   path: "/{id}/meta",
   tag: "Audio",
   operationId: "getAudioMeta",
@@ -357,6 +366,7 @@ register(
   route({
     method: "get",
     path: "/{id}",
+    pipelined: true,
     tags,
     operationId: "streamAudio",
     description: "The bytes, with `Accept-Ranges: bytes`; `Range` → 206 with `Content-Range`; `If-None-Match` → 304.",
@@ -375,8 +385,9 @@ register(
     },
     errors: [404, 416],
   }),
-  async (c) => {
-    const row = await findOwned(c.var.db, "audio", c.var.user.id, c.req.valid("param").id);
+  async (p) => {
+    const row = await findOwned(p.var.db, "audio", p.var.user.id, p.req.valid("param").id);
+    const c = await confirmed(p); // no round trip: the read carried the session check
     c.header("Accept-Ranges", "bytes");
     c.header("ETag", row.etag);
     c.header("Content-Type", row.contentType);
@@ -408,31 +419,16 @@ register(
   route({
     method: "delete",
     path: "/{id}",
+    pipelined: true,
     tags,
     operationId: "deleteAudio",
     request: { params: idParam("id") },
     responses: { 204: { description: "Deleted" } },
     errors: [400, 404],
   }),
-  async (c) => {
-    const userId = c.var.user.id;
-    const expected = expectedVersion(c);
-    const row = await write(
-      requestScope(c),
-      async (w) => {
-        const current = await lockAudio(w.db, userId, c.req.valid("param").id, "update");
-        const usage = await audioUsage(w.db, userId, current.id);
-        if (usage.tracks + usage.references > 0)
-          throw new AppError(
-            409,
-            "audio_in_use",
-            "This audio is used by tracks or references; remove it from them first.",
-            { details: usage },
-          );
-        return w.remove("audio", current.id, expected);
-      },
-      { transaction: true },
-    );
+  async (p) => {
+    const row = await removeAudio(requestScope(p), p.req.valid("param").id, expectedVersion(p));
+    const c = await confirmed(p);
     await c.env.AUDIO.delete(fileKey(row)); // if this fails, the cleanup job removes the orphan
     return c.body(null, 204);
   },
