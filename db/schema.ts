@@ -27,7 +27,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { LIMITS, type SoundscapeKind } from "../workers/protocol/rules";
+import { LIMITS, type SoundscapeKind } from "../workers/protocol/rules.ts";
 
 /**
  * Constraint names the code decides on (workers/errors.ts `pgError()` reports
