@@ -16,12 +16,17 @@ const { values: opt } = parseArgs({
     only: { type: "string" },
     "ops-json": { type: "string" },
     samples: { type: "string" },
+    scale: { type: "string" },
   },
   allowPositionals: false,
 });
 
 export const QUICK = opt.quick;
-export const WRITE = !opt["no-write"] && !opt["network-only"] && !opt.ops && !opt.cold;
+/** `--scale <profile>`: only the cost-as-data-grows run (bench/scale/bench.ts); writes its own section. */
+export const SCALE = opt.scale;
+export const WRITE = !opt["no-write"] && !opt["network-only"] && !opt.ops && !opt.cold && !opt.scale;
+/** Whether a --scale run may write its section into docs/BENCHMARKS.md. */
+export const SCALE_WRITE = !opt["no-write"];
 export const SKIP_DEV = opt["skip-dev"] || process.env.BENCH_SKIP_DEV === "1";
 /** Only the simulated-network table (prints, never writes docs/BENCHMARKS.md). */
 export const NETWORK_ONLY = opt["network-only"];

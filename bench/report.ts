@@ -17,6 +17,7 @@ import {
 } from "./config.ts";
 import type { fanOut } from "./fanout.ts";
 import { fmt, queriesLabel, ratio, type Summary } from "./lib.ts";
+import { scaleSection } from "./scale/report.ts";
 import { networkTargets, pass, renderNetwork, table } from "./network-report.ts";
 import type { NetworkRun } from "./network.ts";
 import { renderOps, withinBudget, type OpsRun } from "./ops.ts";
@@ -218,6 +219,8 @@ ${renderOps(rep.ops)}
 ## Cold start on a new device (\`npm run bench -- --cold\`)
 
 ${rep.cold ? renderColdStart(rep.cold) : "Not measured (the web build failed)."}
+
+${scaleSection(ROOT) || "## Cost as data grows\n\nNot measured yet: `npm run bench -- --scale large`."}
 
 ## API latency and throughput
 

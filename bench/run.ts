@@ -15,6 +15,7 @@
  *   npm run bench -- --skip-dev     # don't time `npm run dev` start-up
  *   npm run bench -- --network-only # only the simulated-network table (prints)
  *   npm run bench -- --rtt 0,50,150 # other round-trip times for that table
+ *   npm run bench -- --scale large  # cost as data grows (bench/scale/bench.ts): ≈ 15 min
  *
  * Sections: bench/api.ts, fanout.ts, network.ts, sizes.ts, startup.ts;
  * rendering: report.ts, network-report.ts; the stack: stack.ts.
@@ -32,6 +33,8 @@ import {
   NETWORK_RTTS,
   OPS_JSON,
   OPS_MODE,
+  SCALE,
+  SCALE_WRITE,
   started,
   WRITE,
 } from "./config.ts";
@@ -45,6 +48,8 @@ import { render, type Report } from "./report.ts";
 import { buildWeb, machine, pkgVersion, workerSize, type Sizes } from "./sizes.ts";
 import { bundleWorker, ROOT, runNode, startStack } from "./stack.ts";
 import { bareWorkerdStart, devStart } from "./startup.ts";
+import { scaleBench } from "./scale/bench.ts";
+import { renderScale, writeScale } from "./scale/report.ts";
 
 armHardStop();
 const loadAtStart = loadavg();
@@ -54,6 +59,35 @@ async function main() {
   const scratch = path.join(tmpdir(), `continuum-bench-out-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
   process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
+
+  if (SCALE) {
+    const bundleDir = path.join(scratch, "worker");
+    const b = await bundleWorker(bundleDir);
+    if (!b.ok) throw new Error(`wrangler deploy --dry-run failed:\n${b.out.slice(-2000)}`);
+    const run = await scaleBench(SCALE, bundleDir);
+    const md = renderScale(run, new Date().toISOString().replace(/\.\d+Z$/, "Z"));
+    process.stdout.write("\n" + md + "\n");
+    if (SCALE_WRITE) {
+      writeScale(ROOT, md);
+      await runNode(
+        [
+          path.join(ROOT, "node_modules/prettier/bin/prettier.cjs"),
+          "--write",
+          path.join(ROOT, "docs/BENCHMARKS.md"),
+          path.join(ROOT, "bench/scale/results.md"),
+        ],
+        { timeoutMs: 60_000 },
+      );
+      log("wrote bench/scale/results.md and its section of docs/BENCHMARKS.md");
+    }
+    const failures = [
+      ...run.plans.seqScans.map((x) => `sequential scan of ${x.tables.join(", ")}: ${x.query.slice(0, 200)}`),
+      ...run.jobs.filter((j) => !j.ok).map((j) => `job ${j.job} failed: ${j.error}`),
+      ...(run.reset.status410 === 410 ? [] : [`an expired cursor got ${run.reset.status410}, not 410`]),
+    ];
+    if (failures.length) throw new Error(`scale bench:\n${failures.join("\n")}`);
+    return;
+  }
 
   log("building the web app (vite build) and the Worker bundle (wrangler deploy --dry-run)");
   const webSizes = await buildWeb(path.join(scratch, "web"));

@@ -110,6 +110,8 @@ export async function startStack(
     onDatabase?: (db: LocalDatabase, dir: string) => Promise<void>;
     /** Simulated round-trip time between the Worker and the database (DB_LATENCY_MS). */
     latencyMs?: number;
+    /** Every chunk Postgres logs (bench/scale reads auto_explain's plans from it). */
+    onServerLog?: (chunk: string) => void;
   } = {},
 ): Promise<Stack> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`[stack] ${m}\n`));
@@ -159,7 +161,12 @@ export async function startStack(
       `starting embedded Postgres + Neon stand-in${opts.latencyMs ? ` (${opts.latencyMs} ms RTT to the Worker)` : ""}`,
     );
     const tp = performance.now();
-    db = await startLocalDatabase({ dataDir: path.join(dir, "pg"), quiet: true, latencyMs: opts.latencyMs });
+    db = await startLocalDatabase({
+      dataDir: path.join(dir, "pg"),
+      quiet: true,
+      latencyMs: opts.latencyMs,
+      onServerLog: opts.onServerLog,
+    });
     const postgres = performance.now() - tp;
     const tm = performance.now();
     await applyMigrations(db.url, db.directWsProxy);

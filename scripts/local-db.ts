@@ -121,6 +121,8 @@ export async function startLocalDatabase(opts: {
   quiet?: boolean;
   /** Simulated round-trip time between the Worker and the database (`DB_LATENCY_MS`). */
   latencyMs?: number;
+  /** Every chunk the server logs (e.g. auto_explain's plans for the scale bench). */
+  onServerLog?: (chunk: string) => void;
 }): Promise<LocalDatabase> {
   const database = opts.database ?? "continuum";
   const log = opts.quiet ? () => {} : (m: string) => process.stderr.write(`[postgres] ${m}`);
@@ -138,6 +140,7 @@ export async function startLocalDatabase(opts: {
   // Cleartext password on loopback (initdb --auth=password), like Neon's proxy
   // (over TLS there): SCRAM would add a slow key derivation to every connection.
   const onLog = (m: string) => {
+    opts.onServerLog?.(m);
     if (/FATAL|PANIC/.test(m)) log(m);
   };
   let postmaster: Postmaster | undefined;

@@ -57,7 +57,7 @@ const PLAN_COLUMNS = `n int primary key, id uuid not null, username text not nul
   born timestamptz not null, inbox int not null, todos int not null, refs int not null, ref_bytes int not null,
   loops int not null, libs int not null, tracks int not null, convs int not null, msgs int not null, txs int not null,
   sess int not null, keys int not null, likes int not null, plays int not null, ghosts int not null,
-  edits_mean float8 not null, public_share float8 not null`;
+  edits_mean float8 not null, public_share float8 not null, rewards int not null`;
 
 /** An ordinary user's count for `rate` per unit of weight: stochastic rounding of rate × w. */
 const scaled = (rate: number) => `floor(${Number(rate)} * w + random())::int`;
@@ -76,7 +76,7 @@ async function planOrdinary(client: SqlClient, p: ScaleProfile, tag: string, at:
       ${scaled(r.inbox)}, ${scaled(r.todos)}, ${scaled(r.references)}, ${Number(r.refBytes)}, ${scaled(r.loops)},
       ${scaled(r.libraries)}, ${Number(r.tracksPerLibrary)}, ${scaled(r.conversations)}, ${Number(r.messagesPerConversation)},
       ${scaled(r.transactions)}, least(5, 1 + ${scaled(r.sessions)}), ${scaled(r.keys)}, ${scaled(r.likes)},
-      ${scaled(r.plays)}, ${scaled(r.ghosts)}, ${Number(r.editsMean)}, ${Number(p.publicShare)}
+      ${scaled(r.plays)}, ${scaled(r.ghosts)}, ${Number(r.editsMean)}, ${Number(p.publicShare)}, ${scaled(r.rewards)}
     from (select g, least(${Number(p.cap)}, power(1 - random(), -0.7)) as w from generate_series(1, ${p.users}) g) s`);
 }
 
@@ -92,7 +92,7 @@ async function planBig(
     `insert into scale_plan values (0, $1, $2, $3, $4::timestamptz - interval '3 years',
       ${n(s.inbox)}, ${n(s.todos)}, ${n(s.references)}, ${n(s.refBytes)}, ${n(s.loops)}, ${n(s.libraries)},
       ${n(s.tracksPerLibrary)}, ${n(s.conversations)}, ${n(s.messagesPerConversation)}, ${n(s.transactions)},
-      ${n(s.sessions)}, ${n(s.keys)}, ${n(s.likes)}, ${n(s.plays)}, ${n(s.ghosts)}, ${Number(s.editsMean)}, ${Number(publicShare)})`,
+      ${n(s.sessions)}, ${n(s.keys)}, ${n(s.likes)}, ${n(s.plays)}, ${n(s.ghosts)}, ${Number(s.editsMean)}, ${Number(publicShare)}, ${n(s.rewards)})`,
     [who.id, who.username, who.passwordHash, at],
   );
 }
@@ -192,6 +192,7 @@ export const overQuota = (s: AccountSizes) =>
   s.loops > QUOTAS.loops ||
   s.conversations > QUOTAS.conversations ||
   s.messagesPerConversation > QUOTAS.messages ||
+  s.rewards > QUOTAS.custom_rewards ||
   s.sessions + 1 > QUOTAS.sessions;
 
 const randomTag = () => `s${Math.random().toString(36).slice(2, 8)}`;

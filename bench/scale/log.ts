@@ -20,6 +20,8 @@ const LATEST: [table: string, entity: string][] = [
   ["user_wallet", "wallet"],
   ["market_transactions", "market_transaction"],
   ["user_market_purchases", "market_purchase"],
+  ["user_rewards", "market_reward"],
+  ["market_items", "market_item"],
   ["focus_libraries", "focus_library"],
   ["focus_tracks", "focus_track"],
   ["audio_files", "audio"],

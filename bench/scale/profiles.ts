@@ -20,6 +20,8 @@ export interface AccountSizes {
   tracksPerLibrary: number;
   conversations: number;
   messagesPerConversation: number;
+  /** Custom rewards (the user's own market items). */
+  rewards: number;
   /** Ledger rows after the welcome grant (alternating earns and purchases). */
   transactions: number;
   sessions: number;
@@ -68,6 +70,7 @@ export const BIG_ACCOUNT: AccountSizes = {
   conversations: 200,
   messagesPerConversation: 10,
   transactions: 400,
+  rewards: 50,
   sessions: 3,
   keys: 500,
   likes: 300,
@@ -87,12 +90,13 @@ const ORDINARY: AccountSizes = {
   conversations: 0.2,
   messagesPerConversation: 4,
   transactions: 2,
+  rewards: 0.3,
   sessions: 0.5,
   keys: 3,
   likes: 2,
   plays: 3,
   ghosts: 0.5,
-  editsMean: 2.2,
+  editsMean: 3,
 };
 
 export const PROFILES: Record<string, ScaleProfile> = {
@@ -114,6 +118,7 @@ export const PROFILES: Record<string, ScaleProfile> = {
       tracksPerLibrary: 5,
       conversations: 5,
       transactions: 20,
+      rewards: 10,
       keys: 20,
       likes: 20,
       plays: 20,
@@ -124,7 +129,7 @@ export const PROFILES: Record<string, ScaleProfile> = {
   /** Locally (`npm run bench -- --scale large`): ≥ 10 M change-log rows. */
   large: {
     name: "large",
-    users: 100_000,
+    users: 110_000,
     batch: 5_000,
     rate: ORDINARY,
     cap: 300,

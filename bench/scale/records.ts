@@ -38,6 +38,9 @@ export function rowsOf(count: string, lo: number, hi: number, at: string): strin
 /** The anchor (fill start) as a one-row relation `A(at)`, so every statement shares one "now". */
 export const anchor = (at: string) => `(select '${at}'::timestamptz as at) A`;
 
+/** The balance after ledger row i (welcome 100, then +25 / −15 alternately). */
+const BALANCE = (i: string) => `(100 + 25 * ((${i} + 1) / 2) - 15 * (${i} / 2))`;
+
 const TAGS = `case g % 5 when 0 then '{work}'::text[] when 1 then '{home,later}'::text[] when 2 then '{idea}'::text[]
   when 3 then '{reading,work}'::text[] else '{}'::text[] end`;
 const WORDS = `(array['focus','music','study','design','garden','travel','kitchen','budget'])`;
@@ -70,37 +73,54 @@ export const RECORD_STEPS: TableStep[] = [
   },
   {
     // The ledger: the welcome grant, then earns (+25) and purchases (−15, each with its purchase row)
-    // alternately, so balance_after stays ≥ 0 and the wallet is the ledger's sum.
+    // alternately, so balance_after stays ≥ 0; a user with any focus earned also holds the "first
+    // session" achievement (+20, last). The wallet is the ledger's sum.
     table: "market_transactions",
     quotaTriggers: {},
     sql: (lo, hi, at) => `
       with base as materialized (
-        select p.id as user_id, p.txs, i, gen_random_uuid() as rid,
-          p.born + (A.at - p.born) * (i::float8 / (p.txs + 1)) as at
-        from scale_plan p cross join lateral generate_series(0, p.txs) i, ${anchor(at)}
+        select p.id as user_id, p.txs, i, i = p.txs + 1 as ach, gen_random_uuid() as rid,
+          p.born + (A.at - p.born) * (i::float8 / (p.txs + 2)) as at,
+          ${BALANCE("least(i, p.txs)")} + case when i = p.txs + 1 then 20 else 0 end as balance_after
+        from scale_plan p cross join lateral generate_series(0, p.txs + (p.txs >= 1)::int) i, ${anchor(at)}
         where p.n between ${lo} and ${hi}),
       purchases as (
         insert into user_market_purchases (id, user_id, item_id, item_name, price, consumable, created_at, updated_at)
         select rid, user_id, '00000000-0000-4000-8000-00000000c002', 'Stretch break', 15, true, at, at
-        from base where i > 0 and i % 2 = 0
+        from base where i > 0 and i % 2 = 0 and not ach
+        returning 1),
+      rewards as (
+        insert into user_rewards (id, user_id, achievement, bonus, earned_at, created_at, updated_at)
+        select rid, user_id, 'first_session', 20, at, at, at from base where ach
         returning 1),
       wallets as (
         insert into user_wallet (id, user_id, balance, lifetime_earned, version, created_at, updated_at)
-        select gen_random_uuid(), user_id, 100 + 25 * ((txs + 1) / 2) - 15 * (txs / 2), 100 + 25 * ((txs + 1) / 2),
-          1 + txs, min(at), max(at)
+        select gen_random_uuid(), user_id, (array_agg(balance_after order by i desc))[1],
+          100 + 25 * ((txs + 1) / 2) + case when bool_or(ach) then 20 else 0 end, 1 + max(i), min(at), max(at)
         from base group by user_id, txs
         returning 1)
       insert into market_transactions (id, user_id, amount, balance_after, kind, source_type, source_id, description,
         created_at, updated_at)
       select gen_random_uuid(), user_id,
-        case when i = 0 then 100 when i % 2 = 1 then 25 else -15 end,
-        100 + 25 * ((i + 1) / 2) - 15 * (i / 2),
-        case when i = 0 or i % 2 = 1 then 'earn' else 'purchase' end,
-        case when i = 0 then 'welcome' when i % 2 = 1 then 'focus_session' else 'purchase' end,
-        case when i = 0 then user_id when i % 2 = 1 then gen_random_uuid() else rid end,
-        case when i = 0 then 'Welcome to the market' when i % 2 = 1 then '25 focused minutes' else 'Stretch break' end,
+        case when ach then 20 when i = 0 then 100 when i % 2 = 1 then 25 else -15 end,
+        balance_after,
+        case when ach or i = 0 or i % 2 = 1 then 'earn' else 'purchase' end,
+        case when ach then 'achievement' when i = 0 then 'welcome' when i % 2 = 1 then 'focus_session' else 'purchase' end,
+        case when ach then rid when i = 0 then user_id when i % 2 = 1 then gen_random_uuid() else rid end,
+        case when ach then 'Achievement: First focus' when i = 0 then 'Welcome to the market'
+             when i % 2 = 1 then '25 focused minutes' else 'Stretch break' end,
         at, at
       from base`,
+  },
+  {
+    // Custom rewards: the user's own market items (always consumable, no slug).
+    table: "market_items",
+    quotaTriggers: { market_items: ["quota_custom_rewards"] },
+    sql: (lo, hi, at) => `
+      insert into market_items (id, user_id, name, description, price, tags, consumable, version, created_at, updated_at)
+      select gen_random_uuid(), user_id, 'Treat ' || g, 'Something nice after ' || ${WORDS}[1 + g % 8], 10 + (g * 37) % 500,
+        '{treat}', true, version, c, u
+      from ${rowsOf("rewards", lo, hi, at)}`,
   },
   {
     table: "inbox_items",

@@ -10,6 +10,7 @@ import { env } from "cloudflare:workers";
 import { Pool, type PoolClient } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fillScale, type FillReport } from "../../bench/scale/generate";
+import { growingSeqScans, type PlanNode } from "../../bench/scale/plans";
 import { profileNamed } from "../../bench/scale/profiles";
 import { configureDriver } from "../../db/client";
 import { entities, isEntity } from "../../workers/protocol/registry";
@@ -123,5 +124,78 @@ describe("data generator (small profile)", () => {
     expect(old.body.error.code).toBe("cursor_expired");
     const fresh = await as(big).get(`/api/sync/changes?since=${floor}&limit=5`);
     expect(fresh.status).toBe(200);
+  });
+
+  /**
+   * The statements behind the hot routes and the hourly jobs, as the code
+   * writes them (workers/data/changes.ts, paginate.ts, studio.ts,
+   * middleware/session.ts → continuum_session, jobs/prune.ts). On a small
+   * database the planner may rightly prefer a sequential scan, so this asks
+   * whether an index path EXISTS: with seq scans disabled, one remains only
+   * when no index can serve the statement. `npm run bench -- --scale large`
+   * checks the plans the Worker really gets, at size, from auto_explain.
+   */
+  test("every hot statement has an index path (no sequential scan of a growing table when one is discouraged)", async () => {
+    const big = report.big!;
+    const cutoff = "now() - interval '30 days'";
+    const statements: [string, string, unknown[]][] = [
+      [
+        "change-feed page",
+        `select c.*, sum(coalesce(octet_length(c.data::text), 0)) over (order by c.seq rows between unbounded preceding and current row)
+         from change_log c where c.user_id = $1 and c.seq > $2 order by c.seq limit 101`,
+        [big.id, 10],
+      ],
+      [
+        "session check",
+        `select x.id, u.change_seq from sessions x join users u on u.id = x.user_id
+         where x.token_hash = $1 and x.expires_at > now() and u.id = $2 limit 1`,
+        ["0".repeat(64), big.id],
+      ],
+      ["idempotency claim", `select * from idempotency_keys where user_id = $1 and key = $2`, [big.id, "k"]],
+      [
+        "inbox page",
+        `select i.*, count(*) over () from inbox_items i where i.user_id = $1 order by i.created_at desc, i.id desc limit 50`,
+        [big.id],
+      ],
+      [
+        "studio feed new",
+        `select * from loops where visibility = 'public' and (created_at, id) < (now(), $1::uuid)
+         order by created_at desc, id desc limit 21`,
+        [big.id],
+      ],
+      [
+        "studio feed top",
+        `select * from loops where visibility = 'public' and (hot_score, id) < (1e9::float8, $1::uuid)
+         order by hot_score desc, id desc limit 21`,
+        [big.id],
+      ],
+      ["wallet", `select * from user_wallet where user_id = $1`, [big.id]],
+      [
+        "compaction: superseded entries",
+        `select c.user_id, c.seq from change_log c where c.created_at < ${cutoff}
+           and exists (select 1 from change_log n where n.user_id = c.user_id and n.entity = c.entity
+                       and n.record_id = c.record_id and n.seq > c.seq) limit 1000`,
+        [],
+      ],
+      ["session expiry", `select id from sessions where expires_at < now() limit 1000`, []],
+      [
+        "idempotency expiry",
+        `select user_id, key from idempotency_keys where created_at < now() - interval '24 hours' limit 1000`,
+        [],
+      ],
+    ];
+    const found: string[] = [];
+    for (const [name, text, params] of statements) {
+      await client.query("begin");
+      try {
+        await client.query("set local enable_seqscan = off");
+        const [row] = await q(`explain (format json) ${text}`, params);
+        const plan = (row["QUERY PLAN"] as { Plan: PlanNode }[])[0]!.Plan;
+        for (const s of growingSeqScans([{ query: name, plan }])) found.push(`${name}: ${s.tables.join(", ")}`);
+      } finally {
+        await client.query("rollback");
+      }
+    }
+    expect(found).toEqual([]);
   });
 });

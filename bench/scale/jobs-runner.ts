@@ -1,0 +1,34 @@
+/**
+ * Runs ONE hourly job (workers/jobs/*) from Node, exactly as the Cron Trigger
+ * runs it (same functions, same driver, role continuum_jobs), and prints
+ * `{ ms, counts }` as JSON. Started by bench/scale/jobs.ts under tsx (the
+ * Worker's modules import without extensions, which plain Node can't resolve).
+ *
+ *   tsx bench/scale/jobs-runner.ts <job> <owner url> <ws proxy> <sql endpoint>
+ */
+import { neonConfig } from "@neondatabase/serverless";
+import ws from "ws";
+import { openDb } from "../../db/client";
+import { pruneHistory } from "../../workers/jobs/history";
+import { pruneChangeLog, pruneExpired } from "../../workers/jobs/prune";
+import { reconcileStudioCounters } from "../../workers/jobs/studio-counters";
+
+const [job, url, wsProxy, sqlEndpoint] = process.argv.slice(2) as [string, string, string, string];
+neonConfig.webSocketConstructor = ws;
+const handle = openDb({ DATABASE_URL: url, LOCAL_WS_PROXY: wsProxy, LOCAL_SQL_ENDPOINT: sqlEndpoint });
+handle.asJobs();
+const RETENTION_DAYS = 30; // wrangler.toml CHANGE_LOG_RETENTION_DAYS and HISTORY_RETENTION_DAYS
+const jobs: Record<string, () => Promise<Record<string, number>>> = {
+  change_log: () => pruneChangeLog(handle.db, RETENTION_DAYS),
+  expired: () => pruneExpired(handle.db),
+  studio_counters: async () => ({ drift_fixed: (await reconcileStudioCounters(handle.db)).length }),
+  history: () => pruneHistory(handle.db, RETENTION_DAYS),
+};
+const run = jobs[job];
+if (!run) throw new Error(`unknown job ${job}`);
+const t0 = performance.now();
+const counts = await run();
+const ms = performance.now() - t0;
+await handle.close();
+process.stdout.write(JSON.stringify({ ms, counts }) + "\n");
+process.exit(0);
