@@ -141,6 +141,8 @@ export const sessions = pgTable(
   (t) => [
     uniqueIndex("sessions_token_hash_key").on(t.tokenHash),
     index("sessions_user_idx").on(t.userId),
+    // The hourly expiry finds the expired sessions by range, not by reading them all (issue 22).
+    index("sessions_expires_idx").on(t.expiresAt),
     check("sessions_kind", sql`${t.kind} in ('device', 'token')`),
     check("sessions_token_named", sql`(${t.kind} = 'token') = (${t.name} is not null)`),
     check("sessions_scope", sql`${t.scope} in ('full', 'mcp') and (${t.kind} = 'token' or ${t.scope} = 'full')`),
