@@ -8,21 +8,26 @@
  */
 import { neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
-import { openDb } from "../../db/client";
-import { pruneHistory } from "../../workers/jobs/history";
-import { pruneChangeLog, pruneExpired } from "../../workers/jobs/prune";
-import { reconcileStudioCounters } from "../../workers/jobs/studio-counters";
+import { openDb, type Db } from "../../db/client";
+
+// Loaded by path, not typed through: the jobs' modules reach Worker-only types
+// (Env, Ai) that this Node-side project does not declare. The functions are the Worker's own.
+const load = (p: string): Promise<Record<string, (...args: any[]) => Promise<any>>> => import(p);
+const { pruneChangeLog, pruneExpired } = await load("../../workers/jobs/prune");
+const { pruneHistory } = await load("../../workers/jobs/history");
+const { reconcileStudioCounters } = await load("../../workers/jobs/studio-counters");
 
 const [job, url, wsProxy, sqlEndpoint] = process.argv.slice(2) as [string, string, string, string];
 neonConfig.webSocketConstructor = ws;
 const handle = openDb({ DATABASE_URL: url, LOCAL_WS_PROXY: wsProxy, LOCAL_SQL_ENDPOINT: sqlEndpoint });
 handle.asJobs();
 const RETENTION_DAYS = 30; // wrangler.toml CHANGE_LOG_RETENTION_DAYS and HISTORY_RETENTION_DAYS
+const db: Db = handle.db;
 const jobs: Record<string, () => Promise<Record<string, number>>> = {
-  change_log: () => pruneChangeLog(handle.db, RETENTION_DAYS),
-  expired: () => pruneExpired(handle.db),
-  studio_counters: async () => ({ drift_fixed: (await reconcileStudioCounters(handle.db)).length }),
-  history: () => pruneHistory(handle.db, RETENTION_DAYS),
+  change_log: () => pruneChangeLog!(db, RETENTION_DAYS),
+  expired: () => pruneExpired!(db),
+  studio_counters: async () => ({ drift_fixed: ((await reconcileStudioCounters!(db)) as unknown[]).length }),
+  history: () => pruneHistory!(db, RETENTION_DAYS),
 };
 const run = jobs[job];
 if (!run) throw new Error(`unknown job ${job}`);
