@@ -153,7 +153,6 @@ export async function prepare(f: Fixtures): Promise<void> {
   ids.inbox = await id(f.api("POST", "/api/user/inbox", { title: "bench" }));
   ids.library = await id(f.api("POST", "/api/focus/libraries", { name: "bench" }));
   ids.track = await id(f.api("POST", `/api/focus/libraries/${ids.library}/tracks`, TRACK));
-  ids.reference = await id(f.api("POST", "/api/references", { title: "bench", content: "bench" }));
   ids.todo = await id(f.api("POST", "/api/todos", { title: "bench" }));
   ids.loop = await newLoop(f);
   ids.othersLoop = await newLoop(f, f.other, "public");
@@ -183,6 +182,40 @@ const TRACK = { title: "bench", url: "https://example.com/bench.mp3" };
 
 const ASSISTANT_TWO =
   "an assistant message: the history is read, then the model is asked, then its answer committed — the model call sits between two database round trips";
+
+/**
+ * The five operations of a declared record type's plain CRUD routes
+ * (workers/protocol/declare.ts `api`), from its OpenAPI name, path, a valid
+ * create body and an edit per sample. With `table`, each create sample first
+ * removes the user's earlier ones (untimed, in Postgres), so a small quota
+ * never runs out.
+ */
+function crudFixtures(
+  name: string,
+  path: string,
+  opts: { sample: object; edit: (i: number) => object; table?: string },
+): Record<string, OpFixture> {
+  let shared: Promise<string> | undefined;
+  const one = (f: Fixtures) => (shared ??= id(f.api("POST", path, opts.sample)));
+  return {
+    [`list${name}s`]: { make: get(path), status: 200 },
+    [`create${name}`]: {
+      async make(f) {
+        const kept = await one(f);
+        if (opts.table)
+          await f.pool.query(`delete from ${opts.table} where user_id = $1 and id <> $2`, [f.user.id, kept]);
+        return mut(f, "POST", path, { id: randomUUID(), ...opts.sample });
+      },
+      status: 201,
+    },
+    [`get${name}`]: { make: async (f) => get(`${path}/${await one(f)}`)(f), status: 200 },
+    [`update${name}`]: { make: async (f, i) => mut(f, "PUT", `${path}/${await one(f)}`, opts.edit(i)), status: 200 },
+    [`delete${name}`]: {
+      make: async (f) => mut(f, "DELETE", `${path}/${await id(f.api("POST", path, opts.sample))}`),
+      status: 204,
+    },
+  };
+}
 
 export const FIXTURES: Record<string, OpFixture> = {
   health: { make: () => ({ method: "GET", path: "/api/health" }), status: 200 },
@@ -389,18 +422,10 @@ export const FIXTURES: Record<string, OpFixture> = {
     status: 204,
   },
 
-  listReferences: { make: get("/api/references"), status: 200 },
-  createReference: { make: (f) => mut(f, "POST", "/api/references", { title: "bench", content: "b" }), status: 201 },
-  getReference: { make: getId((x) => `/api/references/${x.reference}`), status: 200 },
-  updateReference: {
-    make: (f, i) => mut(f, "PUT", `/api/references/${f.ids.reference}`, { title: `bench ${i}` }),
-    status: 200,
-  },
-  deleteReference: {
-    make: async (f) =>
-      mut(f, "DELETE", `/api/references/${await id(f.api("POST", "/api/references", { title: "x" }))}`),
-    status: 204,
-  },
+  ...crudFixtures("Reference", "/api/references", {
+    sample: { title: "bench", content: "b" },
+    edit: (i) => ({ title: `bench ${i}` }),
+  }),
 
   listLoops: { make: get("/api/studio/loops"), status: 200 },
   createLoop: {

@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { expect } from "vitest";
+import { entities } from "../../workers/protocol/registry";
 import { as, type TestUser } from "./api";
 import { uploadAudio, wav } from "./audio";
 import { dbRows } from "./db";
@@ -77,6 +78,9 @@ export async function populate(u: TestUser, other: TestUser) {
     a.post("/api/studio/songs", { title: "Song", bpm: 90, timeline: [{ loop_id: loop.id, start_bar: 0, repeat: 2 }] }),
   );
   await ok(a.post("/api/auth/tokens", { name: "laptop" }));
+  // Every other declared record type (workers/protocol/declare.ts): one record from its sample, so a new type is covered here by itself.
+  for (const r of Object.values(entities))
+    if ("api" in r && (await a.get(r.api.path)).body.total === 0) await ok(a.post(r.api.path, r.sample));
 
   const theirs = await ok(
     as(other).post("/api/studio/loops", {

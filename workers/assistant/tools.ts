@@ -12,7 +12,7 @@ import { createTodo, listTodos, removeTodo, updateTodo } from "../data/todos";
 import type { Db } from "../../db/client";
 import type { PageQuery } from "../data/paginate";
 import type { Scope } from "../sync/scope";
-import { pageResponse } from "../protocol/common";
+import { pageResponse, tagSchema, tagsSchema } from "../protocol/common";
 import { focusSessionToWire } from "../protocol/focus";
 import { inboxItemRecord, inboxItemToWire } from "../protocol/inbox";
 import { referenceToWire } from "../protocol/references";
@@ -144,7 +144,7 @@ export const TOOLS: readonly ToolDef[] = [
     input: z.strictObject({
       title: z.string().trim().min(1).max(LIMITS.inbox.title).describe("The note"),
       description: z.string().max(LIMITS.inbox.description).optional(),
-      tags: z.array(z.string().trim().min(1).max(LIMITS.tag)).max(LIMITS.tagsPerRecord).optional(),
+      tags: tagsSchema.optional(),
     }),
     changesData: true,
     async run(scope, input, { recordId }) {
@@ -158,7 +158,7 @@ export const TOOLS: readonly ToolDef[] = [
     name: "list_inbox",
     title: "List inbox",
     description: "List the user's inbox items, newest first, optionally by tag.",
-    input: z.strictObject({ tag: z.string().trim().min(1).max(LIMITS.tag).optional() }),
+    input: z.strictObject({ tag: tagSchema.optional() }),
     changesData: false,
     run: (scope, input) => firstPage(scope, listInbox, { tag: input.tag }, inboxItemToWire),
   }),

@@ -3,7 +3,7 @@
  * `@protocol/*`). Field names are snake_case; timestamps ISO-8601 UTC.
  */
 import { z } from "zod";
-import { ErrorCode } from "./rules";
+import { ErrorCode, LIMITS, normalizeTags } from "./rules";
 
 export const uuid = z.uuid();
 
@@ -12,6 +12,12 @@ export const UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 const UUID = new RegExp(`^${UUID_PATTERN}$`, "i");
 /** The one UUID check for path ids: anything else cannot exist (404), and never reaches Postgres. */
 export const isUuid = (id: string): boolean => UUID.test(id);
+
+/** A tag as a client writes it (stored lowercased: `normalizeTags`), and a record's tags. */
+export const tagSchema = z.string().trim().min(1).max(LIMITS.tag);
+export const tagsSchema = z.array(tagSchema).max(LIMITS.tagsPerRecord);
+/** A declared record's `toColumns` entry for `tags` (protocol/declare.ts). */
+export const tagsToColumns = (tags: string[]) => ({ tags: normalizeTags(tags) });
 
 /** Fields every synced record carries on the wire. */
 export const recordBase = {

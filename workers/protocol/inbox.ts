@@ -1,12 +1,10 @@
 import { z } from "zod";
 import { inboxItems } from "../../db/schema";
-import { pageQuery } from "./common";
+import { pageQuery, tagSchema, tagsSchema, tagsToColumns } from "./common";
 import { declareRecord } from "./declare";
-import { LIMITS, normalizeTags } from "./rules";
+import { LIMITS } from "./rules";
 
 export { normalizeTags } from "./rules";
-
-const tag = z.string().trim().min(1).max(LIMITS.tag);
 
 export const inboxItemRecord = declareRecord({
   entity: "inbox_item",
@@ -16,7 +14,7 @@ export const inboxItemRecord = declareRecord({
   fields: {
     title: z.string().trim().min(1).max(LIMITS.inbox.title),
     description: z.string().max(LIMITS.inbox.description),
-    tags: z.array(tag).max(LIMITS.tagsPerRecord),
+    tags: tagsSchema,
     /** Tick it off (the server stamps the time) or reopen it. */
     done: z.boolean(),
     /** Put it away out of the inbox, or bring it back. */
@@ -27,7 +25,7 @@ export const inboxItemRecord = declareRecord({
   sample: { title: "An idea" },
   updateOnly: ["done", "archived"],
   toColumns: {
-    tags: (tags) => ({ tags: normalizeTags(tags) }),
+    tags: tagsToColumns,
     // The server stamps the moment: devices' clocks disagree.
     done: (done) => ({ doneAt: done ? new Date() : null }),
     archived: (archived) => ({ archivedAt: archived ? new Date() : null }),
@@ -40,4 +38,4 @@ export type CreateInboxItem = z.infer<typeof inboxItemRecord.create>;
 export type UpdateInboxItem = z.infer<typeof inboxItemRecord.update>;
 export const inboxItemToWire = inboxItemRecord.toWire;
 
-export const listInboxQuery = z.strictObject({ ...pageQuery, tag: tag.optional() });
+export const listInboxQuery = z.strictObject({ ...pageQuery, tag: tagSchema.optional() });

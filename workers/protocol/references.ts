@@ -1,12 +1,11 @@
 import { z } from "zod";
 import { referenceItems } from "../../db/schema";
-import { pageQuery } from "./common";
+import { pageQuery, tagSchema, tagsSchema, tagsToColumns } from "./common";
 import { declareRecord } from "./declare";
 import { httpUrl } from "./libraries";
-import { LIMITS, normalizeTags } from "./rules";
+import { LIMITS } from "./rules";
 
 const category = z.string().trim().min(1).max(LIMITS.reference.category);
-const tag = z.string().trim().min(1).max(LIMITS.tag);
 
 /** `null` in an update clears `url`, `category` and `audio_id`. */
 export const referenceRecord = declareRecord({
@@ -19,7 +18,7 @@ export const referenceRecord = declareRecord({
     content: z.string().max(LIMITS.reference.content),
     url: httpUrl.nullable(),
     category: category.nullable(),
-    tags: z.array(tag).max(LIMITS.tagsPerRecord),
+    tags: tagsSchema,
     pinned: z.boolean(),
     archived: z.boolean(),
     audio_id: z.uuid().nullable(),
@@ -28,7 +27,7 @@ export const referenceRecord = declareRecord({
   api: { path: "/api/references", tag: "References" },
   sample: { title: "A note" },
   hidden: ["search"],
-  toColumns: { tags: (tags) => ({ tags: normalizeTags(tags) }) },
+  toColumns: { tags: tagsToColumns },
 });
 
 export const referenceSchema = referenceRecord.schema;
@@ -46,7 +45,7 @@ export const referenceToWire = referenceRecord.toWire;
 export const listReferencesQuery = z.strictObject({
   ...pageQuery,
   category: category.optional(),
-  tag: tag.optional(),
+  tag: tagSchema.optional(),
   q: z.string().trim().max(LIMITS.reference.query).optional(),
   archived: z.enum(["true", "false", "all"]).default("false"),
 });
