@@ -36,14 +36,21 @@ export function filterReferences(
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
   const tag = f.tag?.toLowerCase();
-  return all
-    .filter((r) => (f.archived ? true : !r.archived))
-    .filter((r) => !f.category || r.category === f.category)
-    .filter((r) => !tag || r.tags.some((t) => t.toLowerCase() === tag))
-    .filter((r) => {
-      if (!terms.length) return true;
-      const words = fold(`${r.title} ${r.content} ${r.tags.join(" ")} ${r.category ?? ""}`).split(/[^\p{L}\p{N}]+/u);
-      return terms.every((t) => words.some((w) => w.startsWith(t)));
-    })
-    .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.created_at.localeCompare(a.created_at));
+  return (
+    all
+      .filter((r) => (f.archived ? true : !r.archived))
+      .filter((r) => !f.category || r.category === f.category)
+      .filter((r) => !tag || r.tags.some((t) => t.toLowerCase() === tag))
+      .filter((r) => {
+        if (!terms.length) return true;
+        const words = fold(`${r.title} ${r.content} ${r.tags.join(" ")} ${r.category ?? ""}`).split(/[^\p{L}\p{N}]+/u);
+        return terms.every((t) => words.some((w) => w.startsWith(t)));
+      })
+      // ISO timestamps order as plain strings (no locale collation over thousands of references).
+      .sort(
+        (a, b) =>
+          Number(b.pinned) - Number(a.pinned) ||
+          (b.created_at < a.created_at ? -1 : b.created_at > a.created_at ? 1 : 0),
+      )
+  );
 }

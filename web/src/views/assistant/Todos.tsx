@@ -1,17 +1,22 @@
 // The todos the assistant reads and writes — ordinary synced records, so they
 // change live here whether the assistant, MCP or this list changed them.
-import { createMemo, For, Show } from "solid-js";
+import { createMemo, Show } from "solid-js";
 import { createTodo, deleteTodo, updateTodo } from "../../mutations/assistant.ts";
 import { useRecords, useSync } from "../../ui/sync-context.ts";
 import { LIMITS } from "@protocol/rules.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
+import { VirtualList } from "../../components/VirtualList.tsx";
 
 export function Todos() {
   const store = useSync();
   const todos = useRecords("todo");
   // Open first, then newest.
   const sorted = createMemo(() =>
-    [...todos()].sort((a, b) => Number(a.done) - Number(b.done) || b.created_at.localeCompare(a.created_at)),
+    // ISO timestamps order as plain strings (no locale collation: thousands of todos).
+    [...todos()].sort(
+      (a, b) =>
+        Number(a.done) - Number(b.done) || (b.created_at < a.created_at ? -1 : b.created_at > a.created_at ? 1 : 0),
+    ),
   );
   const add = (e: SubmitEvent) => {
     e.preventDefault();
@@ -40,22 +45,26 @@ export function Todos() {
         </button>
       </form>
       <Show when={sorted().length} fallback={<p class="muted small">No todos yet.</p>}>
-        <ul role="list" class="todo-list">
-          <For each={sorted()}>
-            {(t) => (
-              <li class="todo" data-done={t.done}>
-                <input
-                  type="checkbox"
-                  id={`todo-${t.id}`}
-                  checked={t.done}
-                  onChange={(e) => void updateTodo(store, t, { done: e.currentTarget.checked })}
-                />
-                <label for={`todo-${t.id}`}>{t.title}</label>
-                <ConfirmDelete what={`“${t.title}”`} onConfirm={() => void deleteTodo(store, t)} />
-              </li>
-            )}
-          </For>
-        </ul>
+        <VirtualList items={sorted()} estimate={44} class="todo-list" aria-label="Todos" data-testid="todo-list">
+          {(t, index) => (
+            <li
+              class="todo"
+              data-done={t.done}
+              data-index={index()}
+              aria-posinset={index() + 1}
+              aria-setsize={sorted().length}
+            >
+              <input
+                type="checkbox"
+                id={`todo-${t.id}`}
+                checked={t.done}
+                onChange={(e) => void updateTodo(store, t, { done: e.currentTarget.checked })}
+              />
+              <label for={`todo-${t.id}`}>{t.title}</label>
+              <ConfirmDelete what={`“${t.title}”`} onConfirm={() => void deleteTodo(store, t)} />
+            </li>
+          )}
+        </VirtualList>
       </Show>
     </section>
   );

@@ -15,6 +15,9 @@ const PREVIEW = 280;
 
 export function ReferenceRow(props: {
   item: Reference;
+  /** Its place in the (windowed) list. */
+  index: number;
+  size: number;
   audio: Audio | undefined;
   allAudio: readonly Audio[];
   categories: string[];
@@ -36,6 +39,9 @@ export function ReferenceRow(props: {
       data-reference-id={r().id}
       data-pinned={r().pinned ? "" : undefined}
       data-archived={r().archived ? "" : undefined}
+      data-index={props.index}
+      aria-posinset={props.index + 1}
+      aria-setsize={props.size}
     >
       <Show
         when={!editor.isOpen()}

@@ -10,6 +10,7 @@ import { ReferenceRow } from "./Detail.tsx";
 import { ReferenceForm } from "./Form.tsx";
 import { Screen } from "../../components/Screen.tsx";
 import { Field } from "../../components/fields.tsx";
+import { VirtualList } from "../../components/VirtualList.tsx";
 
 export default function References() {
   const refs = useRecords("reference");
@@ -98,20 +99,21 @@ export default function References() {
           </div>
         }
       >
-        <ul class="list" role="list" aria-label="References" data-testid="reference-list">
-          <For each={visible()}>
-            {(r) => (
-              <ReferenceRow
-                item={r}
-                audio={r.audio_id ? audioById().get(r.audio_id) : undefined}
-                allAudio={audio()}
-                categories={categories()}
-                onTag={setTag}
-                onCategory={setCategory}
-              />
-            )}
-          </For>
-        </ul>
+        {/* Only the rows near the viewport are in the DOM (a library can hold thousands). */}
+        <VirtualList items={visible()} estimate={140} aria-label="References" data-testid="reference-list">
+          {(r, index) => (
+            <ReferenceRow
+              item={r}
+              index={index()}
+              size={visible().length}
+              audio={r.audio_id ? audioById().get(r.audio_id) : undefined}
+              allAudio={audio()}
+              categories={categories()}
+              onTag={setTag}
+              onCategory={setCategory}
+            />
+          )}
+        </VirtualList>
       </Show>
     </Screen>
   );

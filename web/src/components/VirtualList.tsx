@@ -1,0 +1,184 @@
+// A list that renders only the rows near the viewport (windowing), so a list
+// of 50 000 records keeps a few dozen rows in the DOM. The page itself
+// scrolls (no inner scroll box): the rows before and after the window are
+// padding on the <ul>, sized from measured heights (ResizeObserver) or an
+// estimate. Rows are keyed by their record object (useRecords keeps it while
+// the record changes), so scrolling and edits never remount a visible row.
+//
+// Own code rather than a virtualizer library: ~2 KB in the screens' lazy
+// chunks, and it keeps the list in the page's flow (the browser's scroll
+// anchoring absorbs height corrections above the viewport).
+//
+// Keyboard: Tab walks the rendered rows (a focused row scrolls into view and
+// the window follows it); ArrowUp/ArrowDown move between rows, Home/End jump
+// to the first/last record, rendering it first. Screen readers hear each
+// row's place in the whole list (aria-posinset / aria-setsize).
+import { createEffect, createMemo, createSignal, For, onCleanup, onMount, type JSX } from "solid-js";
+
+/** Rows rendered beyond each edge of the viewport. */
+const OVERSCAN_PX = 800;
+/** A hard cap, whatever the estimates say. */
+export const MAX_ROWS = 60;
+
+export function VirtualList<T extends object>(props: {
+  items: readonly T[];
+  /** A typical row's height in px (before it is measured). */
+  estimate: number;
+  children: (item: T, index: () => number) => JSX.Element;
+  class?: string;
+  "aria-label"?: string;
+  "data-testid"?: string;
+}) {
+  let ul: HTMLUListElement | undefined;
+  const heights = new WeakMap<T, number>();
+  const itemOf = new WeakMap<Element, T>();
+  const [measured, setMeasured] = createSignal(0);
+  const [view, setView] = createSignal({ top: 0, bottom: 1200 });
+  const [gap, setGap] = createSignal(0);
+
+  // offsets[i] = where row i starts, in px from the list's top; offsets[n] = the whole height.
+  const offsets = createMemo(() => {
+    measured();
+    const items = props.items;
+    const g = gap();
+    const out = new Float64Array(items.length + 1);
+    for (let i = 0; i < items.length; i++) out[i + 1] = out[i]! + (heights.get(items[i]!) ?? props.estimate) + g;
+    return out;
+  });
+
+  const range = createMemo(() => {
+    const o = offsets();
+    const n = props.items.length;
+    const { top, bottom } = view();
+    const start = Math.max(0, Math.min(n, firstAfter(o, top - OVERSCAN_PX) - 1));
+    const end = Math.min(n, Math.max(start + 1, firstAfter(o, bottom + OVERSCAN_PX)), start + MAX_ROWS);
+    return { start, end };
+  });
+  const shown = createMemo(() => props.items.slice(range().start, range().end));
+
+  const observer = new ResizeObserver((entries) => {
+    let changed = false;
+    for (const e of entries) {
+      const item = itemOf.get(e.target);
+      const h = e.borderBoxSize?.[0]?.blockSize ?? (e.target as HTMLElement).offsetHeight;
+      if (item && h > 0 && heights.get(item) !== h) {
+        heights.set(item, h);
+        changed = true;
+      }
+    }
+    if (changed) setMeasured((v) => v + 1);
+  });
+
+  let frame = 0;
+  const readView = () => {
+    frame = 0;
+    if (!ul) return;
+    const top = -ul.getBoundingClientRect().top;
+    setView({ top, bottom: top + window.innerHeight });
+  };
+  const onScroll = () => {
+    if (!frame) frame = requestAnimationFrame(readView);
+  };
+
+  onMount(() => {
+    setGap(parseFloat(getComputedStyle(ul!).rowGap) || 0);
+    readView();
+    window.addEventListener("scroll", onScroll, { passive: true });
+    window.addEventListener("resize", onScroll);
+  });
+  onCleanup(() => {
+    window.removeEventListener("scroll", onScroll);
+    window.removeEventListener("resize", onScroll);
+    if (frame) cancelAnimationFrame(frame);
+    observer.disconnect();
+  });
+
+  // Rows come and go as the window moves: watch the ones in the DOM.
+  createEffect(() => {
+    shown();
+    if (!ul) return;
+    for (const li of ul.children) {
+      if (itemOf.has(li)) continue;
+      const item = props.items[Number((li as HTMLElement).dataset.index)];
+      if (!item) continue;
+      itemOf.set(li, item);
+      observer.observe(li);
+    }
+  });
+
+  // ---- keyboard ------------------------------------------------------------
+  let wanted: number | null = null;
+  const focusRow = (index: number) => {
+    const li = ul?.querySelector<HTMLElement>(`:scope > [data-index="${index}"]`);
+    const target = li?.querySelector<HTMLElement>("input, button, a[href], select, textarea, [tabindex]");
+    if (!target) return false;
+    target.focus();
+    return true;
+  };
+  // A row asked for before it was rendered: focus it once it is.
+  createEffect(() => {
+    shown();
+    if (wanted !== null && focusRow(wanted)) wanted = null;
+  });
+  const goTo = (index: number) => {
+    if (focusRow(index)) return;
+    wanted = index;
+    // Scroll there: the window follows, renders the row, and the effect above focuses it.
+    const listTop = ul!.getBoundingClientRect().top + window.scrollY;
+    window.scrollTo({ top: listTop + offsets()[index]! - 80 });
+    readView();
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    const t = e.target as HTMLElement;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    // Text entry (an open editor) keeps its keys.
+    if (t.matches("textarea, select, input:not([type=checkbox]):not([type=radio])")) return;
+    const li = t.closest<HTMLElement>(":scope > [data-index]");
+    if (!li || li.parentElement !== ul) return;
+    const at = Number(li.dataset.index);
+    const n = props.items.length;
+    const to =
+      e.key === "ArrowDown"
+        ? at + 1
+        : e.key === "ArrowUp"
+          ? at - 1
+          : e.key === "Home"
+            ? 0
+            : e.key === "End"
+              ? n - 1
+              : -1;
+    if (to < 0 || to >= n || to === at) return;
+    e.preventDefault();
+    goTo(to);
+  };
+
+  return (
+    <ul
+      ref={ul}
+      class={props.class ?? "list"}
+      role="list"
+      aria-label={props["aria-label"]}
+      data-testid={props["data-testid"]}
+      data-virtual=""
+      style={{
+        "padding-top": `${offsets()[range().start]}px`,
+        "padding-bottom": `${Math.max(0, offsets()[props.items.length]! - offsets()[range().end]! - gap())}px`,
+      }}
+      onKeyDown={onKeyDown}
+    >
+      <For each={shown()}>{(item, i) => props.children(item, () => range().start + i())}</For>
+    </ul>
+  );
+}
+
+/** The first i with offsets[i] > y (binary search; offsets ascend). */
+function firstAfter(offsets: Float64Array, y: number): number {
+  let lo = 0;
+  let hi = offsets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid]! > y) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
