@@ -488,6 +488,7 @@ export const FIXTURES: Record<string, OpFixture> = {
   listRecommendations: { make: get("/api/market/recommendations"), status: 200 },
 
   listChanges: { make: getId((x) => `/api/sync/changes?since=${Number(x.cursor) - 3}`), status: 200 },
+  listSnapshot: { make: get("/api/sync/snapshot?limit=500"), status: 200 },
   openSyncSocket: { make: get("/api/sync/ws"), status: 101, socket: true },
 
   listTodos: { make: get("/api/todos"), status: 200 },

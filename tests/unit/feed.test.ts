@@ -25,25 +25,49 @@ const titles = (store: { records(e: "inbox_item"): readonly { title: string }[] 
     .sort();
 
 describe("initial sync", () => {
-  test("a fresh client pulls from the start with no cursor", async () => {
+  test("a fresh client loads the snapshot, then follows the feed from the snapshot's cursor", async () => {
     const h = harness({ device: PHONE });
     h.server.upsert("inbox_item", "a", { title: "one" });
     const store = await startStore(h);
+    const [snap] = h.server.snapshots();
+    expect(snap!.query.has("before")).toBe(false);
     const [first] = h.server.pulls();
-    expect(first!.query.has("since")).toBe(false);
-    expect(first!.headers.has("if-none-match")).toBe(false);
+    expect(first!.query.get("since")).toBe("1");
     expect(titles(store)).toEqual(["one"]);
     expect((await h.cache.load()).meta.cursor).toBe("1");
   });
 
-  test("pages with has_more are followed until the feed is complete", async () => {
+  test("snapshot pages are followed newest first until complete; older entries of a record lose", async () => {
     const h = harness({ device: PHONE });
     h.server.maxPage = 2;
     for (const t of ["a", "b", "c", "d", "e"]) h.server.upsert("inbox_item", t, { title: t });
+    h.server.upsert("inbox_item", "a", { title: "a2" }); // 6: a's newest entry, met first
+    h.server.commit("inbox_item", "b", "delete", null); // 7: b's tombstone, met before its upsert
     const store = await startStore(h);
-    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual([null, "2", "4"]);
-    expect(titles(store)).toEqual(["a", "b", "c", "d", "e"]);
-    expect((await h.cache.load()).meta.cursor).toBe("5");
+    expect(h.server.snapshots().map((r) => r.query.get("before"))).toEqual([null, "6", "4", "2"]);
+    expect(titles(store)).toEqual(["a2", "c", "d", "e"]);
+    expect((await h.cache.load()).meta.cursor).toBe("7");
+    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["7"]);
+  });
+
+  test("an interrupted load starts over: records the server no longer has leave, the rest stay", async () => {
+    const cache = memoryCache();
+    // A previous session got some records in, but never a cursor.
+    await cache.commit(
+      [
+        { entity: "inbox_item", id: "gone", version: 1, data: { ...inboxItem("gone", "gone", 1) } },
+        { entity: "inbox_item", id: "a", version: 1, data: { ...inboxItem("a", "a", 1) } },
+      ],
+      [],
+    );
+    const h = harness({ device: PHONE, cache });
+    h.server.upsert("inbox_item", "a", { title: "a" });
+    h.server.upsert("inbox_item", "b", { title: "b" });
+    const store = await startStore(h);
+    expect(titles(store)).toEqual(["a", "b"]);
+    const snap = await cache.load();
+    expect(snap.meta.cursor).toBe("2");
+    expect(snap.records.map((r) => r.id).sort()).toEqual(["a", "b"]);
   });
 
   test("a cached client resumes from its cursor", async () => {
@@ -76,7 +100,7 @@ describe("pulling", () => {
     expect(titles(store)).toEqual(["one"]);
   });
 
-  test("410 cursor_expired clears the cache and reloads everything from no cursor", async () => {
+  test("410 cursor_expired reloads everything from the snapshot, then follows the feed", async () => {
     const h = harness({ device: PHONE });
     h.server.upsert("inbox_item", "a", { title: "gone" });
     h.server.upsert("inbox_item", "b", { title: "kept" });
@@ -89,9 +113,10 @@ describe("pulling", () => {
     store.pullNow();
     await flush();
 
-    const [expired, reload] = h.server.pulls().slice(-2);
+    const [expired, after] = h.server.pulls().slice(-2);
     expect(expired!.query.get("since")).toBe("2");
-    expect(reload!.query.has("since")).toBe(false);
+    expect(h.server.snapshots()).toHaveLength(2); // the first start, and the reload
+    expect(after!.query.get("since")).toBe("4");
     expect(titles(store)).toEqual(["kept", "new"]);
     const snap = await h.cache.load();
     expect(snap.meta.cursor).toBe("4");

@@ -11,6 +11,8 @@ import type { Change, InboxItem, ServerMessage, User } from "../../web/src/api/t
 import { memoryCache, type Data, type SyncCache } from "../../web/src/sync/db.ts";
 import type { DeviceTraits, EnvEvent, SocketLike, SyncDeps } from "../../web/src/sync/deps.ts";
 import { createSyncStore, type SyncStore } from "../../web/src/sync/store.ts";
+// The store loads this chunk on demand (a device with no cursor); loaded here, its import settles within flush().
+import "../../web/src/sync/bootstrap.ts";
 import { operationFor, requestBodyProblem, responseProblem } from "./contract.ts";
 
 export const DESKTOP: DeviceTraits = { coarse: false, narrow: false, saveData: false };
@@ -241,6 +243,11 @@ export class FakeServer {
     return this.requestsTo("/api/sync/changes");
   }
 
+  /** Pages of GET /api/sync/snapshot (a device with no cursor loads everything from it). */
+  snapshots(): RecordedRequest[] {
+    return this.requestsTo("/api/sync/snapshot");
+  }
+
   mutations(): RecordedRequest[] {
     return this.requests.filter((r) => r.method !== "GET");
   }
@@ -292,6 +299,7 @@ export class FakeServer {
       return error(404, "not_found");
     }
     if (req.path === "/api/sync/changes" && req.method === "GET") return this.changes(req);
+    if (req.path === "/api/sync/snapshot" && req.method === "GET") return this.snapshot(req);
     // As the real Worker: a body its schema refuses → 422, before anything runs.
     if (requestBodyProblem(op, req.body ?? {})) return error(422, "validation_failed");
     const key = req.headers.get("idempotency-key");
@@ -319,6 +327,16 @@ export class FakeServer {
     const hasMore = after.length > limit;
     const cursor = hasMore ? page.at(-1)!.cursor : current;
     return { status: 200, body: { changes: page, cursor, has_more: hasMore }, headers: { ETag: `"${cursor}"` } };
+  }
+
+  /** GET /api/sync/snapshot: the log newest first, below `before`. */
+  private snapshot(req: RecordedRequest): Reply {
+    const before = Number(req.query.get("before") ?? Number.MAX_SAFE_INTEGER);
+    const limit = Math.min(Number(req.query.get("limit") ?? 1000), this.maxPage);
+    const below = this.log.filter((c) => Number(c.cursor) < before).reverse();
+    const page = below.slice(0, limit);
+    const next = below.length > limit ? page.at(-1)!.cursor : null;
+    return { status: 200, body: { changes: page, cursor: this.cursor(), next } };
   }
 
   private mutate(req: RecordedRequest): Reply {

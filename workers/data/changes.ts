@@ -49,3 +49,64 @@ export async function changesSince(
     })),
   };
 }
+
+/** A snapshot page holds at most this many bytes of record data (at least one entry). */
+export const SNAPSHOT_PAGE_BYTES = 4_000_000;
+
+/**
+ * The user's records read from the change log NEWEST FIRST (descending
+ * cursor): a new device's bootstrap, which shows the newest records after the
+ * first page instead of the last. A record's newest entry is met first, so the
+ * reader keeps the first entry it sees per record (a tombstone included) and
+ * skips older ones. `head` is the user's cursor read in the same statement: the
+ * feed position the whole walk is consistent with (every entry up to it exists
+ * or was compacted away; entries after it are the forward feed's).
+ */
+export async function snapshotBefore(
+  db: Db,
+  userId: string,
+  before: number | undefined,
+  limit: number,
+  maxBytes = SNAPSHOT_PAGE_BYTES,
+): Promise<{ head: number; changes: Change[]; next: number | null }> {
+  const below = before ?? Number.MAX_SAFE_INTEGER;
+  // One statement: the user's cursor and the page are read from the same snapshot.
+  const result = await db.execute(sql`
+    select u.change_seq as head, c.seq, c.entity, c.record_id, c.op, c.version, c.data, c.up_to
+    from users u left join lateral (
+      select l.seq, l.entity, l.record_id, l.op, l.version, l.data,
+        sum(coalesce(octet_length(l.data::text), 0)) over (order by l.seq desc
+          rows between unbounded preceding and current row) as up_to
+      from change_log l
+      where l.user_id = u.id and l.seq < ${below}
+      order by l.seq desc
+      limit ${limit + 1}) c on true
+    where u.id = ${userId}
+    order by c.seq desc`);
+  type Row = {
+    head: string | number;
+    seq: string | number | null;
+    entity: string;
+    record_id: string;
+    op: "upsert" | "delete";
+    version: number;
+    data: Record<string, unknown> | null;
+    up_to: string | number;
+  };
+  const rows = (result.rows as Row[]).filter((r) => r.seq !== null);
+  const head = Number((result.rows[0] as Row | undefined)?.head ?? 0);
+  const fit = rows.filter((r, i) => i === 0 || Number(r.up_to) <= maxBytes).slice(0, limit);
+  const more = rows.length > fit.length;
+  return {
+    head,
+    next: more ? Number(fit.at(-1)!.seq) : null,
+    changes: fit.map((r) => ({
+      cursor: String(r.seq),
+      entity: r.entity,
+      id: r.record_id,
+      op: r.op,
+      version: Number(r.version),
+      data: r.data && isEntity(r.entity) ? toWire(r.entity, rowFromRaw(r.entity, r.data)) : r.data,
+    })),
+  };
+}

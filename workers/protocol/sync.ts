@@ -36,3 +36,18 @@ export type ServerMessage =
 /** Client → server; ping is answered by the DO's auto-response without waking it. */
 export const PING = JSON.stringify({ type: "ping" });
 export const PONG = JSON.stringify({ type: "pong" });
+
+export const snapshotQuery = z.strictObject({
+  before: cursorSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+
+export const snapshotResponseSchema = z.object({
+  /** Newest first: keep the first entry per (entity, id), a tombstone included. */
+  changes: z.array(changeSchema),
+  /** The feed position this walk is consistent with: pull `/changes?since=` it once the walk is done. */
+  cursor: z.string(),
+  /** `before` for the next page; null: the walk is complete. */
+  next: z.union([z.string(), z.null()]),
+});
+export type SnapshotResponse = z.infer<typeof snapshotResponseSchema>;

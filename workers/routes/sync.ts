@@ -1,9 +1,9 @@
 /** SPEC §4: the change feed (pull by cursor) and the live WebSocket. */
 import { z } from "zod";
-import { changesSince } from "../data/changes";
+import { changesSince, snapshotBefore } from "../data/changes";
 import { AppError } from "../errors";
 import { confirmed, createApi, jsonContent, register, route } from "../http/openapi";
-import { changesQuery, changesResponseSchema } from "../protocol/sync";
+import { changesQuery, changesResponseSchema, snapshotQuery, snapshotResponseSchema } from "../protocol/sync";
 import { userHub } from "../sync/relay";
 
 export const sync = createApi();
@@ -53,6 +53,41 @@ register(
     const cursor = String(hasMore ? last : Math.max(last, user.changeSeq));
     c.header("ETag", `"${cursor}"`);
     return c.json({ changes, cursor, has_more: hasMore });
+  },
+);
+
+register(
+  sync,
+  route({
+    pipelined: true,
+    method: "get",
+    path: "/snapshot",
+    tags,
+    operationId: "listSnapshot",
+    description:
+      "Every record of the user, read from the change log newest first (a new device's bootstrap, and the " +
+      "recovery after a 410): keep the first entry per (entity, id), a tombstone included. Page with " +
+      "`before=<next>` until `next` is null, then follow `/changes?since=<cursor of the first page>`. " +
+      "Pages hold up to `limit` entries and about 4 MB of record data.",
+    request: { query: snapshotQuery },
+    responses: { 200: jsonContent(snapshotResponseSchema, "A page of the snapshot, newest first") },
+    errors: [400],
+  }),
+  async (c) => {
+    const { before, limit } = c.req.valid("query");
+    const page = await snapshotBefore(
+      c.var.db,
+      c.var.user.id,
+      before === undefined ? undefined : Number(before),
+      limit,
+    );
+    await confirmed(c); // no round trip: the read carried the session check
+    c.header("Cache-Control", "private, no-store");
+    return c.json({
+      changes: page.changes,
+      cursor: String(page.head),
+      next: page.next === null ? null : String(page.next),
+    });
   },
 );
 

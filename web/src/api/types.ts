@@ -5,7 +5,7 @@ export type { ApiError as ErrorBody, Page } from "@protocol/common.ts";
 export type { FocusSession, StartFocus } from "@protocol/focus.ts";
 export type { CreateInboxItem, InboxItem, UpdateInboxItem } from "@protocol/inbox.ts";
 export type { Accessibility, Settings, SyncMode, SyncPrefs, Theme, UpdateSettings } from "@protocol/settings.ts";
-export type { Change, ChangesResponse, ServerMessage } from "@protocol/sync.ts";
+export type { Change, ChangesResponse, ServerMessage, SnapshotResponse } from "@protocol/sync.ts";
 export type { Audio, Upload } from "@protocol/audio.ts";
 export type { CreateTrack, FocusLibrary, FocusTrack, UpdateTrack } from "@protocol/libraries.ts";
 export type { CreateReference, Reference, UpdateReference } from "@protocol/references.ts";

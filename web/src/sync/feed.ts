@@ -3,15 +3,22 @@
 // answer means for its records.
 import { httpError, send, type FetchFn } from "../api/http.ts";
 import type { ChangesResponse } from "../api/types.ts";
-import type { CachedRecord } from "./db.ts";
 
 export const PULL_PAGE = 500;
 
 const changesPath = (since: string | null) =>
   `/api/sync/changes?${since === null ? "" : `since=${encodeURIComponent(since)}&`}limit=${PULL_PAGE}`;
 
-/** The first page a new device pulls: the feed from its start. */
-export const FEED_START = changesPath(null);
+/** Snapshot pages after the first (GET /api/sync/snapshot, newest first; ./bootstrap.ts). */
+export const SNAPSHOT_PAGE = 5000;
+export const snapshotPath = (before: string | null, limit: number) =>
+  `/api/sync/snapshot?${before === null ? "" : `before=${encodeURIComponent(before)}&`}limit=${limit}`;
+
+/**
+ * The first page a new device pulls: the newest records, a small page so the
+ * first screen shows them soon (deps.ts may ask for it before sign-in is confirmed).
+ */
+export const FEED_START = snapshotPath(null, 300);
 
 export type FeedAnswer =
   | { kind: "changes"; body: ChangesResponse }
@@ -32,23 +39,4 @@ export async function fetchChanges(fetch: FetchFn, since: string | null): Promis
   if (res.status === 401) return { kind: "unauthorized" };
   if (!res.ok) throw httpError(res);
   return { kind: "changes", body: res.body as ChangesResponse };
-}
-
-/** Every live record, read from the start of the feed, and the cursor that snapshot ends at. */
-export async function fetchSnapshot(fetch: FetchFn): Promise<{ records: CachedRecord[]; cursor: string | null }> {
-  const fresh = new Map<string, CachedRecord>();
-  let cursor: string | null = null;
-  for (;;) {
-    const res = await send(fetch, changesPath(cursor));
-    if (!res.ok) throw httpError(res);
-    const body = res.body as ChangesResponse;
-    for (const c of body.changes) {
-      const k = `${c.entity}\u0000${c.id}`;
-      if (c.op === "upsert" && c.data) fresh.set(k, { entity: c.entity, id: c.id, version: c.version, data: c.data });
-      else fresh.delete(k);
-    }
-    cursor = body.cursor;
-    if (!body.has_more) break;
-  }
-  return { records: [...fresh.values()], cursor };
 }

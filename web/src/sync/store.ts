@@ -10,7 +10,7 @@ import { ServerClock } from "./clock.ts";
 import { reached } from "./cursor.ts";
 import type { CachedRecord, Data, OutboxEntry, SyncCache } from "./db.ts";
 import type { SyncDeps } from "./deps.ts";
-import { fetchChanges, fetchSnapshot } from "./feed.ts";
+import { FEED_START, fetchChanges, SNAPSHOT_PAGE, snapshotPath } from "./feed.ts";
 import { Listeners } from "./listeners.ts";
 import { Outbox, type Mutation } from "./outbox.ts";
 import { overlay } from "./overlay.ts";
@@ -155,6 +155,10 @@ class Store implements SyncStore {
     return this.lastStatus;
   }
 
+  loaded(): boolean {
+    return this.cursor !== null;
+  }
+
   notices(): readonly Notice[] {
     return this.noticeList;
   }
@@ -217,14 +221,21 @@ class Store implements SyncStore {
 
   private async pullInner(): Promise<boolean> {
     let changed = false;
-    for (;;) {
+    for (let loads = 0; ;) {
+      // No cursor (a new device, or an interrupted load): every record first, newest first.
+      if (this.cursor === null) {
+        // A cursor expired again right after a full load is the server's problem: try on the next pull.
+        if (loads++ > 1) break;
+        await this.loadEverything();
+        changed = true;
+      }
       const since = this.cursor;
       const answer = await fetchChanges(this.deps.fetch, since);
       if (answer.kind === "unchanged") break;
       if (answer.kind === "expired") {
-        await this.reloadAll();
-        changed = true;
-        break;
+        // Our cursor fell out of retention: load everything again (the outbox stays), then carry on.
+        this.cursor = null;
+        continue;
       }
       if (answer.kind === "unauthorized") {
         this.unauthorized();
@@ -238,17 +249,18 @@ class Store implements SyncStore {
     return changed;
   }
 
-  /** 410: our cursor fell out of retention. Fetch a fresh snapshot, then swap it in whole. */
-  private async reloadAll(): Promise<void> {
-    const { records, cursor } = await fetchSnapshot(this.deps.fetch);
-    for (const e of this.base.keys()) this.markDirty(e);
-    this.base.clear();
-    for (const r of records) {
-      this.baseMap(r.entity).set(r.id, r);
-      this.markDirty(r.entity);
-    }
+  /** Every record from the snapshot (./bootstrap.ts, a chunk of its own), then the cursor it ends at. */
+  private async loadEverything(): Promise<void> {
+    const { bootstrap } = await import("./bootstrap.ts");
+    const cursor = await bootstrap({
+      fetch: this.deps.fetch,
+      base: this.base,
+      cache: this.cache,
+      changed: (e) => this.markDirty(e),
+      first: FEED_START,
+      after: (before) => snapshotPath(before, SNAPSHOT_PAGE),
+    });
     this.cursor = cursor;
-    await this.cache?.replaceRecords(records, cursor);
     await this.retire();
   }
 

@@ -35,6 +35,8 @@ export interface SyncStore {
   get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined;
   mutate<E extends EntityName>(m: Mutation<E>): Promise<void>;
   status(): SyncStatus;
+  /** Every record has been loaded once (the device holds a cursor); false while a new device loads. */
+  loaded(): boolean;
   notices(): readonly Notice[];
   dismiss(id: string): void;
   /** Ask for fresh data now (e.g. a "refresh" button); resolves when that pull is done (or joined one in flight). */
