@@ -60,6 +60,7 @@ export const SCREENS: Screen[] = [
     bar: true,
     icon: "M6 3h12v18l-6-4-6 4z",
   },
+  { id: "search", label: "Search", component: named(() => import("./views/Search.tsx"), "Search") },
   { id: "market", label: "Market", component: lazy(() => import("./views/market/Market.tsx")) },
   { id: "audio", label: "Audio", component: lazy(() => import("./views/AudioFiles.tsx")) },
   { id: "studio", label: "Studio", component: lazy(() => import("./views/studio/Studio.tsx")) },
