@@ -13,6 +13,7 @@ const { values: opt } = parseArgs({
     rtt: { type: "string" },
     ops: { type: "boolean", default: false },
     cold: { type: "boolean", default: false },
+    big: { type: "boolean", default: false },
     only: { type: "string" },
     "ops-json": { type: "string" },
     samples: { type: "string" },
@@ -24,7 +25,7 @@ const { values: opt } = parseArgs({
 export const QUICK = opt.quick;
 /** `--scale <profile>`: only the cost-as-data-grows run (bench/scale/bench.ts); writes its own section. */
 export const SCALE = opt.scale;
-export const WRITE = !opt["no-write"] && !opt["network-only"] && !opt.ops && !opt.cold && !opt.scale;
+export const WRITE = !opt["no-write"] && !opt["network-only"] && !opt.ops && !opt.cold && !opt.scale && !opt.big;
 /** Whether a --scale run may write its section into docs/BENCHMARKS.md. */
 export const SCALE_WRITE = !opt["no-write"];
 export const SKIP_DEV = opt["skip-dev"] || process.env.BENCH_SKIP_DEV === "1";
@@ -34,6 +35,8 @@ export const NETWORK_ONLY = opt["network-only"];
 export const OPS_MODE = opt.ops;
 /** Only the cold-start row (bench/cold-start.ts; prints). */
 export const COLD_MODE = opt.cold;
+/** Only the big account in the browser (bench/browser-big.ts; prints). */
+export const BIG_MODE = opt.big;
 /** `--only a,b`: just these operationIds in the per-operation table. */
 export const OPS_ONLY = opt.only
   ?.split(",")

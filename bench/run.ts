@@ -26,6 +26,7 @@ import path from "node:path";
 import { apiMatrix, idlePolling, roundTrips, selectOneBaselines } from "./api.ts";
 import {
   armHardStop,
+  BIG_MODE,
   COLD_MODE,
   CONCURRENCY,
   log,
@@ -44,6 +45,7 @@ import { renderNetwork } from "./network-report.ts";
 import { networkTable } from "./network.ts";
 import { assertComplete, opsTable, renderOps, type OpsRun } from "./ops.ts";
 import { coldStart, renderColdStart } from "./cold-start.ts";
+import { browserBig, renderBrowserBig } from "./browser-big.ts";
 import { render, type Report } from "./report.ts";
 import { buildWeb, machine, pkgVersion, workerSize, type Sizes } from "./sizes.ts";
 import { bundleWorker, ROOT, runNode, startStack } from "./stack.ts";
@@ -104,6 +106,13 @@ async function main() {
     if (!webSizes.ok) throw new Error(`cold start needs the web build: ${webSizes.note}`);
     const cold = await coldStart(coldRtt, bundleDir, path.join(scratch, "web"));
     process.stdout.write("\n" + renderColdStart(cold) + "\n");
+    return;
+  }
+
+  if (BIG_MODE) {
+    if (!webSizes.ok) throw new Error(`the browser bench needs the web build: ${webSizes.note}`);
+    const big = await browserBig(coldRtt, bundleDir, path.join(scratch, "web"));
+    process.stdout.write("\n" + renderBrowserBig(big) + "\n");
     return;
   }
 

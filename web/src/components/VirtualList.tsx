@@ -133,7 +133,7 @@ export function VirtualList<T extends object>(props: {
     if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     // Text entry (an open editor) keeps its keys.
     if (t.matches("textarea, select, input:not([type=checkbox]):not([type=radio])")) return;
-    const li = t.closest<HTMLElement>(":scope > [data-index]");
+    const li = t.closest<HTMLElement>("[data-index]");
     if (!li || li.parentElement !== ul) return;
     const at = Number(li.dataset.index);
     const n = props.items.length;

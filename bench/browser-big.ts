@@ -1,0 +1,359 @@
+/**
+ * The big account in the browser (issue #22 items 3–6): Chromium against the
+ * real local stack with `DB_LATENCY_MS` between the Worker and the database,
+ * and bench/scale's big account (50 000 inbox items, 10 000 references of
+ * ~2 KB, 5 000 todos, …; BIG_SCALE=0.1 for a tenth of it).
+ *
+ *   npm run bench -- --big            # ≈ 5 min; prints the "In the browser" table
+ *
+ * Measured, on one new device then the same device again:
+ *  - new device: the newest inbox item on screen (from navigation, and from the
+ *    shell's first /api request), every record loaded (the bootstrap's
+ *    `continuum:snapshot-loaded` mark), /api bytes over the wire (what Chromium
+ *    received; the snapshot pages gzipped, as an edge would send them), bytes in
+ *    IndexedDB (navigator.storage usageDetails);
+ *  - scrolling the 50 000-row inbox: the longest task (PerformanceObserver longtask);
+ *  - an edit (ticking an item done): click → row gone, and the longest task;
+ *  - offline search: p50/p95 of the Search screen's own `continuum:search` measure;
+ *  - warm start: a reload with everything cached → the newest item on screen;
+ *  - 30 days away: a queued offline edit, the floor raised past the cursor
+ *    (as retention does), back online → 410 → reloaded and the edit landed.
+ */
+import { gzipSync } from "node:zlib";
+import pg from "pg";
+import { chromium, type Page } from "playwright-core";
+import { fillBigAccount } from "./scale/generate.ts";
+import { BIG_ACCOUNT, type AccountSizes } from "./scale/profiles.ts";
+import { log } from "./config.ts";
+import { fmt } from "./lib.ts";
+import { startStack } from "./stack.ts";
+
+// Browser globals for callbacks that run in the page (no DOM lib in this tsconfig).
+declare const document: any;
+declare const window: any;
+declare const navigator: any;
+declare const location: { hash: string };
+declare const performance: {
+  now(): number;
+  getEntriesByName(n: string): Array<{ duration: number; startTime: number }>;
+  getEntriesByType(t: string): any[];
+};
+declare const PerformanceObserver: any;
+declare function requestAnimationFrame(cb: () => void): number;
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCALE = Number(process.env.BIG_SCALE ?? 1) || 1;
+const QUERIES = [
+  "garden",
+  "travel note",
+  "#idea",
+  "kitchen budget",
+  "note 4242",
+  "part 777",
+  "looks",
+  "zebra",
+  "#work design",
+  "Friday",
+];
+
+export interface BigBrowser {
+  rtt: number;
+  sizes: AccountSizes;
+  records: number;
+  newDevice: {
+    firstMs: number;
+    firstAfterShellMs: number;
+    loadedMs: number;
+    apiWireBytes: number;
+    snapshotGzBytes: number;
+    snapshotRawBytes: number;
+    snapshotPages: number;
+    idbBytes: number;
+  };
+  scroll: { frames: number; longestTaskMs: number; tasksOver50: number; maxRows: number };
+  edit: { ms: number; longestTaskMs: number };
+  search: { n: number; p50: number; p95: number; max: number };
+  warm: { firstMs: number; loadedMs: number };
+  away: { recoveredMs: number; editLanded: boolean };
+}
+
+const scaled = (s: AccountSizes): AccountSizes =>
+  SCALE === 1
+    ? s
+    : (Object.fromEntries(
+        Object.entries(s).map(([k, v]) => [k, k === "refBytes" ? v : Math.max(1, Math.round(v * SCALE))]),
+      ) as unknown as AccountSizes);
+
+/** Long tasks from page start (buffered), and the marks the app leaves. */
+const INIT = () => {
+  (window as any).__long = [];
+  try {
+    new PerformanceObserver((l: any) => {
+      for (const e of l.getEntries()) (window as any).__long.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: "longtask", buffered: true });
+  } catch {
+    /* no longtask support */
+  }
+};
+
+const longestSince = (page: Page, since: number) =>
+  page.evaluate((t: number) => {
+    const l = (window as any).__long.filter((e: any) => e.start + e.duration >= t);
+    return { max: Math.max(0, ...l.map((e: any) => e.duration)), over50: l.filter((e: any) => e.duration > 50).length };
+  }, since);
+
+/** performance.now() in the page (ms since its navigation) when `title` is on screen. */
+const shownAt = async (page: Page, title: string) =>
+  Number(
+    await (
+      await page.waitForFunction((t: string) => document.body.innerText.includes(t) && performance.now(), title, {
+        polling: "raf",
+        timeout: 120_000,
+      })
+    ).jsonValue(),
+  );
+
+const loadedAt = async (page: Page, nth: number) =>
+  Number(
+    await (
+      await page.waitForFunction(
+        (n: number) => performance.getEntriesByName("continuum:snapshot-loaded")[n - 1]?.startTime ?? false,
+        nth,
+        { polling: 100, timeout: 300_000 },
+      )
+    ).jsonValue(),
+  );
+
+export async function browserBig(rtt: number, bundleDir: string, webDir: string): Promise<BigBrowser> {
+  const sizes = scaled(BIG_ACCOUNT);
+  log(
+    `big account in the browser: ${rtt} ms RTT, inbox ${sizes.inbox}, references ${sizes.references}, todos ${sizes.todos}`,
+  );
+  const stack = await startStack({ bundleDir, assetsDir: webDir, latencyMs: rtt, log });
+  const db = new pg.Client({ connectionString: stack.db.url });
+  await db.connect();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    timeout: 60_000,
+  });
+  try {
+    const big = await fillBigAccount(db, { sizes, log });
+    log(`  filled in ${fmt(big.ms / 1000, 1)} s`);
+    const q1 = async (sql: string) => (await db.query(sql, [big.id])).rows[0];
+    const records = Number(
+      (await q1(`select count(*)::int as n from change_log where user_id = $1 and op = 'upsert'`)).n,
+    );
+    const newest = String(
+      (
+        await q1(
+          `select title from inbox_items where user_id = $1 and done_at is null and archived_at is null order by created_at desc limit 1`,
+        )
+      ).title,
+    );
+
+    // ---- the snapshot as an edge would send it: gzip of each page ------------------------------
+    let snapshotGzBytes = 0;
+    let snapshotRawBytes = 0;
+    let snapshotPages = 0;
+    for (let before: string | null = null, first = true; first || before !== null; first = false) {
+      const url = `${stack.baseUrl}/api/sync/snapshot?${before ? `before=${before}&` : ""}limit=${first ? 300 : 5000}`;
+      const res = await fetch(url, { headers: { authorization: `Bearer ${big.token}` } });
+      const buf = Buffer.from(await res.arrayBuffer());
+      snapshotRawBytes += buf.length;
+      snapshotGzBytes += gzipSync(buf, { level: 6 }).length;
+      snapshotPages++;
+      before = (JSON.parse(buf.toString("utf8")) as { next: string | null }).next;
+    }
+
+    // ---- a new device ------------------------------------------------------------------------
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await ctx.addCookies([{ name: "session", value: big.token, url: stack.baseUrl }]);
+    await ctx.addInitScript(INIT);
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send("Network.enable");
+    const apiIds = new Set<string>();
+    let apiWireBytes = 0;
+    cdp.on("Network.responseReceived", (e: any) => {
+      if (new URL(e.response.url).pathname.startsWith("/api/")) apiIds.add(e.requestId);
+    });
+    cdp.on("Network.loadingFinished", (e: any) => {
+      if (apiIds.has(e.requestId)) apiWireBytes += e.encodedDataLength;
+    });
+    await page.goto(stack.baseUrl + "/", { waitUntil: "commit" });
+    const firstMs = await shownAt(page, newest);
+    const firstApi = await page.evaluate(
+      () =>
+        performance.getEntriesByType("resource").find((r: any) => new URL(r.name).pathname.startsWith("/api/"))
+          ?.startTime ?? 0,
+    );
+    const loadedMs = await loadedAt(page, 1);
+    const idbBytes = Number(
+      await page.evaluate(async () => (await navigator.storage.estimate()).usageDetails?.indexedDB ?? -1),
+    );
+    log(
+      `  new device: newest item at ${fmt(firstMs)} ms (${fmt(firstMs - firstApi)} ms after the shell's first /api request), all loaded at ${fmt(loadedMs)} ms`,
+    );
+
+    // ---- scrolling the inbox -----------------------------------------------------------------
+    await page.waitForFunction(() => document.querySelector('[data-testid="inbox-list"] > li'));
+    const t0 = await page.evaluate(() => performance.now());
+    const scroll = await page.evaluate(
+      () =>
+        new Promise<{ frames: number; maxRows: number }>((resolve) => {
+          let frames = 0;
+          let maxRows = 0;
+          const step = () => {
+            window.scrollBy(0, 600);
+            maxRows = Math.max(maxRows, document.querySelectorAll('[data-testid="inbox-list"] > li').length);
+            if (++frames < 300) requestAnimationFrame(step);
+            else resolve({ frames, maxRows });
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+    const scrollLong = await longestSince(page, t0);
+    log(
+      `  scroll: ${scroll.frames} frames, longest task ${fmt(scrollLong.max)} ms, ≤ ${scroll.maxRows} rows in the DOM`,
+    );
+
+    // ---- an edit: tick the top item done (it leaves the open list) ----------------------------
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const edit = await page.evaluate(
+      () =>
+        new Promise<{ ms: number; start: number }>((resolve) => {
+          const box = document.querySelector('[data-testid="inbox-list"] > li input[type=checkbox]');
+          const li = box.closest("li");
+          const start = performance.now();
+          const obs = new (window as any).MutationObserver(() => {
+            if (!li.isConnected) {
+              obs.disconnect();
+              resolve({ ms: performance.now() - start, start });
+            }
+          });
+          obs.observe(document.body, { childList: true, subtree: true });
+          box.click();
+        }),
+    );
+    await page.waitForTimeout(500); // let the write's follow-up work (outbox, IndexedDB) land in the long-task log
+    const editLong = await longestSince(page, edit.start);
+    log(`  edit: row gone after ${fmt(edit.ms)} ms, longest task ${fmt(editLong.max)} ms`);
+
+    // ---- search --------------------------------------------------------------------------------
+    await page.evaluate(() => (location.hash = "#/search"));
+    const box = page.getByLabel("Search the inbox, references and todos");
+    await box.waitFor();
+    await page.waitForFunction(() => !document.body.innerText.includes("Getting ready"), undefined, {
+      timeout: 120_000,
+    });
+    for (let round = 0; round < 3; round++)
+      for (const q of QUERIES) {
+        await box.fill(q);
+        await page.waitForFunction(() =>
+          /match/.test(document.querySelector('[data-testid="search-count"]').innerText),
+        );
+        await box.fill("");
+      }
+    const durations = (
+      await page.evaluate(() => performance.getEntriesByName("continuum:search").map((e) => e.duration))
+    ).sort((a, b) => a - b);
+    const pct = (p: number) => durations[Math.min(durations.length - 1, Math.floor((p / 100) * durations.length))]!;
+    const search = { n: durations.length, p50: pct(50), p95: pct(95), max: durations.at(-1)! };
+    log(`  search: ${search.n} queries, p50 ${fmt(search.p50, 1)} ms, p95 ${fmt(search.p95, 1)} ms`);
+
+    // ---- warm start ------------------------------------------------------------------------------
+    await page.evaluate(() => (location.hash = "#/inbox"));
+    await page.reload({ waitUntil: "commit" });
+    const warmFirst = await shownAt(page, newest === "" ? "Inbox" : newest);
+    const warmLoaded = await page.evaluate(() => performance.now());
+    log(`  warm start: newest item at ${fmt(warmFirst)} ms from navigation`);
+
+    // ---- 30 days away ----------------------------------------------------------------------------
+    await page.waitForFunction(() => document.body.innerText.includes("Live"), undefined, { timeout: 60_000 });
+    await ctx.setOffline(true);
+    await page.waitForFunction(() => document.body.innerText.includes("Offline"));
+    const omnibar = page.getByLabel("Capture to inbox");
+    await omnibar.fill("queued while away for a month");
+    await omnibar.press("Enter");
+    await page.waitForFunction(() => document.body.innerText.includes("1 change waiting"));
+    await fetch(`${stack.baseUrl}/api/user/inbox`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${big.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ title: "made elsewhere meanwhile" }),
+    });
+    await db.query(`update users set change_floor = change_seq where id = $1`, [big.id]);
+    const tBack = performance.now();
+    await ctx.setOffline(false);
+    await loadedAt(page, 1); // this page's (reloaded) first walk is its 410 recovery
+    await page.waitForFunction(
+      () => document.body.innerText.includes("Live") && !document.body.innerText.includes("waiting"),
+      undefined,
+      { timeout: 300_000 },
+    );
+    const recoveredMs = performance.now() - tBack;
+    const landed = Number(
+      (
+        await db.query(
+          `select count(*)::int as n from inbox_items where user_id = $1 and title = 'queued while away for a month'`,
+          [big.id],
+        )
+      ).rows[0].n,
+    );
+    log(`  30 days away: recovered in ${fmt(recoveredMs)} ms; the queued capture on the server ${landed}×`);
+    await ctx.close();
+
+    return {
+      rtt,
+      sizes,
+      records,
+      newDevice: {
+        firstMs,
+        firstAfterShellMs: firstMs - firstApi,
+        loadedMs,
+        apiWireBytes,
+        snapshotGzBytes,
+        snapshotRawBytes,
+        snapshotPages,
+        idbBytes,
+      },
+      scroll: {
+        frames: scroll.frames,
+        longestTaskMs: scrollLong.max,
+        tasksOver50: scrollLong.over50,
+        maxRows: scroll.maxRows,
+      },
+      edit: { ms: edit.ms, longestTaskMs: editLong.max },
+      search,
+      warm: { firstMs: warmFirst, loadedMs: warmLoaded },
+      away: { recoveredMs, editLanded: landed === 1 },
+    };
+  } finally {
+    await browser.close().catch(() => {});
+    await db.end().catch(() => {});
+    await stack.stop();
+  }
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const pass = (ok: boolean) => (ok ? "✅" : "❌");
+
+/** The "In the browser" table, as markdown. */
+export function renderBrowserBig(b: BigBrowser): string {
+  const s = b.sizes;
+  return [
+    `Chromium (Debian's), \`DB_LATENCY_MS=${b.rtt}\`, the big account from bench/scale (${s.inbox} inbox items, ${s.references} references of ~${s.refBytes} B, ${s.todos} todos, ${s.libraries} libraries × ${s.tracksPerLibrary} tracks, ${s.loops} loops, ${s.conversations} conversations: ${b.records} live change-log entries). \`npm run bench -- --big\`.`,
+    "",
+    "| What | Figure | Target |",
+    "| --- | --- | --- |",
+    `| New device: newest inbox item on screen | ${fmt(b.newDevice.firstMs)} ms from navigation, **${fmt(b.newDevice.firstAfterShellMs)} ms after the shell's first /api request** | ${pass(b.newDevice.firstAfterShellMs <= 1000)} ≤ 1 s after the shell |`,
+    `| New device: every record loaded (cursor set) | **${fmt(b.newDevice.loadedMs / 1000, 1)} s** from navigation | ${pass(b.newDevice.loadedMs <= 10_000)} ≤ 10 s |`,
+    `| Snapshot over the wire | ${b.newDevice.snapshotPages} pages, ${mb(b.newDevice.snapshotRawBytes)} raw, **${mb(b.newDevice.snapshotGzBytes)} gzipped** (as an edge compresses JSON); Chromium received ${mb(b.newDevice.apiWireBytes)} of /api bodies from \`wrangler dev\`, which does not compress | — |`,
+    `| Bytes in IndexedDB | **${mb(b.newDevice.idbBytes)}** (navigator.storage usageDetails) | — |`,
+    `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
+    `| An edit (tick the top item done) | row gone after **${fmt(b.edit.ms)} ms**; longest task ${fmt(b.edit.longestTaskMs)} ms | instant |`,
+    `| Offline search, ${b.search.n} queries over every record | p50 ${fmt(b.search.p50, 1)} ms, **p95 ${fmt(b.search.p95, 1)} ms**, max ${fmt(b.search.max, 1)} ms | ${pass(b.search.p95 <= 50)} ≤ 50 ms p95 |`,
+    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
+    `| 30 days away (cursor below the floor, 1 edit queued) | back online → 410 → reloaded and the edit sent: **${fmt(b.away.recoveredMs / 1000, 1)} s**; edit on the server exactly once: ${b.away.editLanded ? "yes" : "NO"} | bounded, no loss |`,
+  ].join("\n");
+}
