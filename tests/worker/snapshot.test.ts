@@ -30,7 +30,9 @@ async function walk(u: { token: string }, limit: number) {
   let cursor: string | undefined;
   let pages = 0;
   for (;;) {
-    const page = await as(u).get(`/api/sync/snapshot?limit=${limit}${before ? `&before=${before}` : ""}`);
+    const page: { status: number; body: any } = await as(u).get(
+      `/api/sync/snapshot?limit=${limit}${before ? `&before=${before}` : ""}`,
+    );
     expect(page.status).toBe(200);
     pages++;
     cursor ??= page.body.cursor;

@@ -154,7 +154,7 @@ export function VirtualList<T extends object>(props: {
 
   return (
     <ul
-      ref={ul}
+      ref={(el) => (ul = el)}
       class={props.class ?? "list"}
       role="list"
       aria-label={props["aria-label"]}
