@@ -72,7 +72,7 @@ export interface BigBrowser {
   };
   scroll: { frames: number; longestTaskMs: number; tasksOver50: number; maxRows: number };
   edit: { ms: number; longestTaskMs: number };
-  search: { n: number; p50: number; p95: number; max: number };
+  search: { n: number; p50: number; p95: number; max: number; indexMs: number };
   warm: { firstMs: number; loadedMs: number };
   away: { recoveredMs: number; editLanded: boolean };
 }
@@ -244,9 +244,12 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     await page.evaluate(() => (location.hash = "#/search"));
     const box = page.getByLabel("Search the inbox, references and todos");
     await box.waitFor();
-    await page.waitForFunction(() => !document.body.innerText.includes("Getting ready"), undefined, {
+    await page.waitForFunction(() => document.querySelector('[data-testid="search-count"][data-indexed]'), undefined, {
       timeout: 120_000,
     });
+    const indexMs = await page.evaluate(
+      () => performance.getEntriesByName("continuum:search-index")[0]?.duration ?? NaN,
+    );
     for (let round = 0; round < 3; round++)
       for (const q of QUERIES) {
         await box.fill(q);
@@ -259,13 +262,21 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       await page.evaluate(() => performance.getEntriesByName("continuum:search").map((e) => e.duration))
     ).sort((a, b) => a - b);
     const pct = (p: number) => durations[Math.min(durations.length - 1, Math.floor((p / 100) * durations.length))]!;
-    const search = { n: durations.length, p50: pct(50), p95: pct(95), max: durations.at(-1)! };
+    const search = { n: durations.length, p50: pct(50), p95: pct(95), max: durations.at(-1)!, indexMs };
     log(`  search: ${search.n} queries, p50 ${fmt(search.p50, 1)} ms, p95 ${fmt(search.p95, 1)} ms`);
 
     // ---- warm start ------------------------------------------------------------------------------
     await page.evaluate(() => (location.hash = "#/inbox"));
+    // The top row now (the edit above ticked the newest one done).
+    const top = String(
+      await (
+        await page.waitForFunction(
+          () => document.querySelector('[data-testid="inbox-list"] > li .item-title')?.innerText,
+        )
+      ).jsonValue(),
+    );
     await page.reload({ waitUntil: "commit" });
-    const warmFirst = await shownAt(page, newest === "" ? "Inbox" : newest);
+    const warmFirst = await shownAt(page, top);
     const warmLoaded = await page.evaluate(() => performance.now());
     log(`  warm start: newest item at ${fmt(warmFirst)} ms from navigation`);
 
@@ -352,7 +363,7 @@ export function renderBrowserBig(b: BigBrowser): string {
     `| Bytes in IndexedDB | **${mb(b.newDevice.idbBytes)}** (navigator.storage usageDetails) | — |`,
     `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
     `| An edit (tick the top item done) | row gone after **${fmt(b.edit.ms)} ms**; longest task ${fmt(b.edit.longestTaskMs)} ms | instant |`,
-    `| Offline search, ${b.search.n} queries over every record | p50 ${fmt(b.search.p50, 1)} ms, **p95 ${fmt(b.search.p95, 1)} ms**, max ${fmt(b.search.max, 1)} ms | ${pass(b.search.p95 <= 50)} ≤ 50 ms p95 |`,
+    `| Offline search, ${b.search.n} queries over every record | p50 ${fmt(b.search.p50, 1)} ms, **p95 ${fmt(b.search.p95, 1)} ms**, max ${fmt(b.search.max, 1)} ms (the index: built in ${fmt(b.search.indexMs)} ms of slices after the screen opens) | ${pass(b.search.p95 <= 50)} ≤ 50 ms p95 |`,
     `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
     `| 30 days away (cursor below the floor, 1 edit queued) | back online → 410 → reloaded and the edit sent: **${fmt(b.away.recoveredMs / 1000, 1)} s**; edit on the server exactly once: ${b.away.editLanded ? "yes" : "NO"} | bounded, no loss |`,
   ].join("\n");

@@ -59,7 +59,7 @@ describe("signed out", () => {
     // Known and left to its owner: on a device that never had the app's cache, App.tsx prefetches
     // the first feed page beside the session check (cold-start round trips); signed out, that one
     // request is a 401 the browser logs. Nothing else may fail.
-    const prefetch = failed.filter((f) => /401 GET .*\/api\/sync\/changes/.test(f));
+    const prefetch = failed.filter((f) => /401 GET .*\/api\/sync\/snapshot/.test(f));
     expect(failed.filter((f) => !prefetch.includes(f))).toEqual([]);
     expect(errors.flat().length, failed.join("\n")).toBe(prefetch.length);
     failed.length = 0;
@@ -282,7 +282,7 @@ describe("every screen", () => {
     }
     expect(problems).toEqual([]);
     // As on the sign-in page: only main's signed-out cold-start prefetch (before this device had a cache) may have failed.
-    const prefetch = failed.filter((f) => /401 GET .*\/api\/sync\/changes/.test(f));
+    const prefetch = failed.filter((f) => /401 GET .*\/api\/sync\/snapshot/.test(f));
     expect(failed.filter((f) => !prefetch.includes(f))).toEqual([]);
     expect(errors.flat().length, failed.join("\n")).toBe(prefetch.length);
   });

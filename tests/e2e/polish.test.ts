@@ -55,7 +55,7 @@ async function open(name: string, kind: "desktop" | "phone"): Promise<Page> {
   });
   // Main's cold-start prefetch of the first feed page (a device with no cache yet) is a 401 when signed out.
   page.on("response", (r) => {
-    if (r.status() === 401 && /\/api\/sync\/changes/.test(r.url())) prefetch401++;
+    if (r.status() === 401 && /\/api\/sync\/snapshot/.test(r.url())) prefetch401++;
   });
   return page;
 }

@@ -1,6 +1,6 @@
 // Solid bindings for the framework-free sync store.
 import { createContext, createSignal, onCleanup, useContext, type Accessor } from "solid-js";
-import { createStore, reconcile } from "solid-js/store";
+import { createStore, reconcile, unwrap } from "solid-js/store";
 import type { EntityMap, EntityName } from "../api/types.ts";
 import type { Notice, SyncStatus, SyncStore } from "../sync/store.ts";
 
@@ -24,10 +24,23 @@ function recordList<E extends EntityName>(store: SyncStore, entity: E): RecordLi
   if (have) return have as RecordList<E>;
   // reconcile() writes into the store's objects in place, so the store gets
   // copies: the sync client's records (and its outbox) must stay untouched.
-  const read = () => structuredClone(store.records(entity)) as EntityMap[E][];
-  const [list, setList] = createStore<EntityMap[E][]>(read());
+  // Only records whose object changed since the last read are copied; the
+  // others are handed back as the store's own object, which reconcile() skips
+  // (an edit in a list of 50 000 costs one copy, not 50 000).
+  let copied = new Map<string, unknown>();
+  const read = (current: readonly EntityMap[E][]) => {
+    const mine = new Map(current.map((r) => [r.id, r]));
+    const records = store.records(entity);
+    const next = records.map((r) => {
+      const have = mine.get(r.id);
+      return have && copied.get(r.id) === r ? have : (structuredClone(r) as EntityMap[E]);
+    });
+    copied = new Map(records.map((r) => [r.id, r]));
+    return next;
+  };
+  const [list, setList] = createStore<EntityMap[E][]>(read([]));
   // Lives as long as the sync store (it holds the listener, we hold the list).
-  store.onRecords(entity, () => setList(reconcile(read(), { key: "id" })));
+  store.onRecords(entity, () => setList(reconcile(read(unwrap(list)), { key: "id" })));
   byEntity.set(entity, list);
   return list;
 }

@@ -4,14 +4,14 @@
 // full-text search of references (GET /api/references?q=) fills in what the
 // device doesn't hold yet. Lazy like every screen: none of it is in the
 // initial bundle.
-import { createMemo, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { api } from "../api/http.ts";
 import type { Reference } from "../api/types.ts";
 import { Screen } from "../components/Screen.tsx";
 import { Field } from "../components/fields.tsx";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { count, relative } from "../ui/format.ts";
-import { prepare, search, type Kind, type Searchable } from "../ui/search-index.ts";
+import { buildIndex, search, type Index, type Kind, type Searchable } from "../ui/search-index.ts";
 import { useSync } from "../ui/sync-context.ts";
 
 const KINDS: Record<Kind, { label: string; href: string }> = {
@@ -45,7 +45,7 @@ export function Search() {
   const store = useSync();
   const [query, setQuery] = createSignal("");
   const [version, setVersion] = createSignal(0);
-  const [ready, setReady] = createSignal(false);
+  const [index, setIndex] = createSignal<Index | null>(null);
   const bump = () => setVersion((v) => v + 1);
   const offs = (["inbox_item", "reference", "todo"] as const).map((e) => store.onRecords(e, bump));
   onCleanup(() => offs.forEach((off) => off()));
@@ -57,14 +57,31 @@ export function Search() {
       (store.records(kind) as unknown as Raw[]).map((r) => searchable(kind, r)),
     );
   });
-  // Fold everything once, in slices, before the first query needs it.
-  onMount(() => void prepare(all()).then(() => setReady(true)));
+  // The index is built once, in slices; what changes after is scanned, until
+  // so much has that building it again is worth it.
+  let building = false;
+  const rebuild = () => {
+    if (building) return;
+    building = true;
+    const t0 = performance.now();
+    void buildIndex(all()).then((built) => {
+      performance.measure("continuum:search-index", { start: t0, end: performance.now() });
+      building = false;
+      setIndex(built);
+    });
+  };
+  onMount(rebuild);
+  createEffect(() => {
+    const built = index();
+    if (built && stale(built) > 2000) rebuild();
+  });
+  const stale = (built: Index) => all().filter((s) => !built.held.has(s)).length;
 
   const local = createMemo(() => {
     const q = query();
     if (!q.trim()) return null;
     const t0 = performance.now();
-    const result = search(all(), q);
+    const result = search(all(), q, index());
     performance.measure("continuum:search", { start: t0, end: performance.now() });
     return result;
   });
@@ -102,11 +119,9 @@ export function Search() {
           />
         </Field>
       </div>
-      <p class="muted" aria-live="polite" data-testid="search-count">
+      <p class="muted" aria-live="polite" data-testid="search-count" data-indexed={index() ? "" : undefined}>
         {!query().trim()
-          ? ready()
-            ? `${count(all().length)} records on this device.`
-            : "Getting ready…"
+          ? `${count(all().length)} records on this device.`
           : `${count(total())} ${total() === 1 ? "match" : "matches"}${total() > hits().length ? ` — the best ${hits().length} shown` : ""}.`}
       </p>
       <Show when={hits().length}>
