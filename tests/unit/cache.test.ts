@@ -177,6 +177,58 @@ describe("IndexedDB cache", () => {
   });
 });
 
+describe("warm start", () => {
+  const rec = (id: string, created: string, entity = "inbox_item") => ({
+    entity,
+    id,
+    version: 1,
+    data: { ...inboxItem(id, id, 1), created_at: created },
+  });
+
+  test("load({ newest }) answers the newest records and the settings first, and every record after", async () => {
+    const name = dbName();
+    const c1 = await openIdbCache(name);
+    const old = Array.from({ length: 30 }, (_, i) =>
+      rec(`old${i}`, `2025-01-${String(i + 1).padStart(2, "0")}T00:00:00Z`),
+    );
+    await c1.commit(
+      [
+        ...old,
+        rec("new1", "2026-06-01T00:00:00Z"),
+        rec("new2", "2026-06-02T00:00:00Z", "reference"),
+        { entity: "settings", id: "s", version: 3, data: { id: "s", version: 3, created_at: "2024-01-01T00:00:00Z" } },
+      ],
+      [],
+      "9",
+    );
+    c1.close();
+    const c2 = await openIdbCache(name);
+    const snap = await c2.load({ newest: 2 });
+    expect(snap.records.map((r) => r.id)).toEqual(["s", "new2", "new1"]);
+    expect((await snap.rest!).map((r) => r.id).sort()).toEqual([...old.map((r) => r.id), "new1", "new2", "s"].sort());
+    c2.close();
+  });
+
+  test("a store started from it ends with every record, and pulls from the cached cursor once they are in", async () => {
+    const name = dbName();
+    const c1 = await openIdbCache(name);
+    await c1.commit(
+      Array.from({ length: 250 }, (_, i) => rec(`r${i}`, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString())),
+      [],
+      "5",
+    );
+    await c1.setMeta({ user: USER });
+    c1.close();
+    const h = harness({ device: PHONE, cache: await openIdbCache(name) });
+    for (let i = 0; i < 5; i++) h.server.upsert("inbox_item", `x${i}`, { title: "server" });
+    h.server.seq = 5;
+    const store = await startStore(h);
+    await flush();
+    expect(store.records("inbox_item")).toHaveLength(250);
+    expect(h.server.pulls()[0]!.query.get("since")).toBe("5");
+  });
+});
+
 describe("no localStorage", () => {
   const g = globalThis as { localStorage?: unknown };
   afterEach(() => {

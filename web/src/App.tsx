@@ -13,7 +13,10 @@ import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
 import { SyncContext, useRecords, useSync } from "./ui/sync-context.ts";
 import { screenFromHash, type ScreenProps } from "./screens.ts";
 import { WalletBadge } from "./views/market/WalletBadge.tsx";
-import { FocusWatch } from "./components/FocusWatch.tsx";
+
+// The running session's watcher (tab-title countdown, completion, announcement) is a chunk of
+// its own: loaded right after the first paint, it keeps the initial bundle in budget.
+const FocusWatch = lazy(() => import("./components/FocusWatch.tsx").then((m) => ({ default: m.FocusWatch })));
 
 // Signed-in visits (the usual case) never need the sign-in form.
 const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));
@@ -36,22 +39,29 @@ export function App() {
   };
 
   onMount(async () => {
+    // 200 with `null` when signed out (not /me's 401): a signed-out visit logs no console error.
+    const session = api<{ user: User | null }>("/api/auth/session");
+    session.catch(() => undefined);
     // A new device's first page of records needs only the cookie: asked for beside the session check, not after it.
-    deps.prefetchFeedStart?.();
+    // A device with a cache opens on it at once (warm start); the session check's answer follows.
+    const cached = (await deps.prefetchFeedStart?.()) !== false ? await cachedUser(deps).catch(() => null) : null;
+    if (cached) await enter(cached);
+    const leave = (message?: string) => {
+      const p = phase();
+      if (p.kind === "signed-in") p.store.stop();
+      setPhase({ kind: "signed-out", message });
+    };
     try {
-      // 200 with `null` when signed out (not /me's 401): a signed-out visit logs no console error.
-      const { user } = await api<{ user: User | null }>("/api/auth/session");
-      if (user) await enter(user);
-      else setPhase({ kind: "signed-out" });
-    } catch (err) {
-      if (err instanceof HttpError && err.status === 401) {
-        setPhase({ kind: "signed-out" });
-        return;
+      const { user } = await session;
+      if (!user) leave();
+      else if (user.id !== cached?.id) {
+        if (cached) leave();
+        await enter(user);
       }
-      // Server unreachable: open with what this device cached last time.
-      const user = await cachedUser(deps).catch(() => null);
-      if (user) await enter(user);
-      else setPhase({ kind: "signed-out", message: describeError(err) });
+    } catch (err) {
+      // 401, or unreachable with nothing cached; unreachable with a cache: keep working offline.
+      if ((err instanceof HttpError && err.status === 401) || !cached)
+        leave(err instanceof HttpError && err.status === 401 ? undefined : describeError(err));
     }
   });
 

@@ -1,5 +1,5 @@
-// A running focus session, watched from every screen (in the shell, so in the
-// initial bundle: keep it small). It keeps the countdown in the tab title,
+// A running focus session, watched from every screen (in the shell, a chunk of
+// its own loaded right after the first paint). It keeps the countdown in the tab title,
 // completes the session when its time is up (whichever visible device sees it
 // first), and announces a finished session (FocusDone.tsx, loaded then): a
 // system notification when the user allowed them, a short chime unless turned

@@ -81,13 +81,20 @@ export interface CacheSnapshot {
   meta: Meta;
   records: CachedRecord[];
   outbox: OutboxEntry[];
+  /**
+   * Asked with `newest`, a cache may answer `records` with only the newest
+   * records (and the settings) and read the rest meanwhile: every record, here.
+   */
+  rest?: Promise<CachedRecord[]>;
 }
 
 /** The IndexedDB database of the offline cache (sync/idb-cache.ts). */
 export const CACHE_DB_NAME = "continuum";
 
 export interface SyncCache {
-  load(): Promise<CacheSnapshot>;
+  /** `newest`: the first screen needs only this many of the newest records at once (see CacheSnapshot.rest). */
+  load(opts?: { newest?: number }): Promise<CacheSnapshot>;
+  meta(): Promise<Meta>;
   readOutbox(): Promise<OutboxEntry[]>;
   /** Applies upserts and deletes and moves the cursor in one transaction. */
   commit(puts: CachedRecord[], deletes: Array<[entity: string, id: string]>, cursor?: string | null): Promise<void>;
@@ -126,6 +133,9 @@ export function memoryCache(): SyncCache {
         records: [...records.values()].map(clone),
         outbox: [...outbox.values()].map(clone),
       };
+    },
+    async meta() {
+      return clone(meta);
     },
     async readOutbox() {
       return [...outbox.values()].map(clone);

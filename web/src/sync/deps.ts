@@ -43,7 +43,7 @@ export interface SyncDeps {
    * start; it needs only the session cookie) now, beside /api/auth/me rather
    * than after it; the store's first `fetch` of that page takes the answer.
    */
-  prefetchFeedStart?(): void;
+  prefetchFeedStart?(): Promise<boolean>;
 }
 
 /** crypto.randomUUID needs a secure context; phones on a LAN IP over http don't have one. */
@@ -83,16 +83,17 @@ export function browserDeps(): SyncDeps {
       const fresh = () => globalThis.fetch(input, init);
       return early ? early.then((res) => (res.ok ? res : fresh()), fresh) : fresh();
     },
-    prefetchFeedStart() {
+    /** Resolves true when this device has a cache database (then nothing is prefetched). */
+    async prefetchFeedStart() {
       // No cache database yet = a new device (where `databases()` is missing, nothing is started).
-      void indexedDB
-        ?.databases?.()
-        .then((dbs) => {
-          if (fetched || dbs.some((d) => d.name === CACHE_DB_NAME)) return;
-          feedStart = globalThis.fetch(FEED_START, { headers: { Accept: "application/json" } });
-          feedStart.catch(() => undefined); // the pull that takes it reports failures
-        })
-        .catch(() => undefined);
+      const dbs = await indexedDB?.databases?.().catch(() => undefined);
+      if (!dbs) return true; // unknown: look in the cache
+      if (dbs.some((d) => d.name === CACHE_DB_NAME)) return true;
+      if (!fetched) {
+        feedStart = globalThis.fetch(FEED_START, { headers: { Accept: "application/json" } });
+        feedStart.catch(() => undefined); // the pull that takes it reports failures
+      }
+      return false;
     },
     openSocket(path) {
       const proto = location.protocol === "https:" ? "wss:" : "ws:";

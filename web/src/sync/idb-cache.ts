@@ -13,10 +13,11 @@ import {
   type SyncCache,
 } from "./db.ts";
 
-const IDB_VERSION = 1;
+/** 2: the records' "recent" index (by created_at), so a warm start reads the newest first. */
+const IDB_VERSION = 2;
 
 interface CacheDB extends DBSchema {
-  records: { key: [string, string]; value: CachedRecord };
+  records: { key: [string, string]; value: CachedRecord; indexes: { recent: string } };
   outbox: { key: number; value: OutboxEntry };
   meta: { key: string; value: unknown };
 }
@@ -25,8 +26,10 @@ const META_KEYS = ["schema_version", "cursor", "client_id", "user"] as const;
 
 export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
   const db: IDBPDatabase<CacheDB> = await openDB<CacheDB>(name, IDB_VERSION, {
-    upgrade(d) {
+    upgrade(d, _old, _new, tx) {
       if (!d.objectStoreNames.contains("records")) d.createObjectStore("records", { keyPath: ["entity", "id"] });
+      const records = tx.objectStore("records");
+      if (!records.indexNames.contains("recent")) records.createIndex("recent", "data.created_at");
       if (!d.objectStoreNames.contains("outbox"))
         d.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
       if (!d.objectStoreNames.contains("meta")) d.createObjectStore("meta");
@@ -86,12 +89,21 @@ export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
   if (stored !== CACHE_SCHEMA_VERSION) await upgradeFormat(stored);
 
   return {
-    async load() {
+    async load(opts) {
       const meta = await readMeta();
-      const records = await db.getAll("records");
       const outbox = await db.getAll("outbox");
-      return { meta, records, outbox };
+      if (!opts?.newest) return { meta, records: await db.getAll("records"), outbox };
+      // The newest records (any entity) and the settings first; everything else is read after.
+      const tx = db.transaction("records");
+      const records = await tx.store.getAll(IDBKeyRange.bound(["settings", ""], ["settings", "\uffff"]));
+      let cursor = await tx.store.index("recent").openCursor(null, "prev");
+      for (let n = 0; cursor && n < opts.newest; n++) {
+        if (cursor.value.entity !== "settings") records.push(cursor.value);
+        cursor = await cursor.continue();
+      }
+      return { meta, records, outbox, rest: db.getAll("records") };
     },
+    meta: readMeta,
     readOutbox: () => db.getAll("outbox"),
     async commit(puts, deletes, cursor) {
       const tx = db.transaction(["records", "meta"], "readwrite");

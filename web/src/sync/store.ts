@@ -22,12 +22,14 @@ export type { LinkMode } from "./transport.ts";
 export type { Notice, SyncStatus, SyncStore } from "./types.ts";
 
 const MAX_NOTICES = 20;
+/** Records a warm start shows before reading the rest of the cache. */
+const FIRST_SCREEN = 200;
 
 /** Reads the user a previous session cached, so the app can open offline. */
 export async function cachedUser(deps: SyncDeps): Promise<User | null> {
   const cache = await deps.openCache();
   try {
-    return (await cache.load()).meta.user;
+    return (await cache.meta()).user;
   } finally {
     cache.close();
   }
@@ -57,6 +59,8 @@ class Store implements SyncStore {
   private reachable = true;
   private lastStatus: SyncStatus = { mode: "polling", poll_interval_s: DEFAULT_PREFS.poll_interval_s, pending: 0 };
   private chain: Promise<unknown> = Promise.resolve();
+  /** Set while the rest of the cached records are read (start() returns after the newest ones). */
+  private ready: Promise<void> | null = null;
   private queuedPull: Promise<boolean> | null = null;
   private offs: Array<() => void> = [];
   /** Per entity. */
@@ -83,7 +87,7 @@ class Store implements SyncStore {
 
   async start(user: User): Promise<void> {
     const cache = (this.cache = await this.deps.openCache());
-    let snap = await cache.load();
+    let snap = await cache.load({ newest: FIRST_SCREEN });
     if (snap.meta.user && snap.meta.user.id !== user.id) {
       await cache.clear();
       snap = await cache.load();
@@ -108,11 +112,24 @@ class Store implements SyncStore {
     this.outbox.load(snap.outbox);
 
     for (const e of [...this.base.keys(), ...snap.outbox.map((o) => o.entity)]) this.markDirty(e);
-    this.configureTransport();
-    this.offs.push(this.deps.on("online", () => this.outbox?.kick()));
-    this.transport.start();
-    this.outbox.kick();
-    this.emitStatus();
+    // The newest records are shown now; the rest joins before anything may change the
+    // cache (a pull, a send, an edit), or a record deleted meanwhile could come back from it.
+    const joined = (all: CachedRecord[]) => {
+      this.ready = null;
+      if (this.cache !== cache) return; // stopped (or signed out) meanwhile
+      for (const r of all) {
+        const have = this.base.get(r.entity)?.get(r.id);
+        if (!have || have.version < r.version) this.baseMap(r.entity).set(r.id, r);
+        this.markDirty(r.entity);
+      }
+      this.configureTransport();
+      this.offs.push(this.deps.on("online", () => this.outbox?.kick()));
+      this.transport.start();
+      this.outbox?.kick();
+      this.emitStatus();
+    };
+    if (snap.rest) this.ready = snap.rest.catch(() => []).then(joined);
+    else joined([]);
   }
 
   stop(): void {
@@ -170,6 +187,7 @@ class Store implements SyncStore {
   // ---- writing ---------------------------------------------------------
 
   async mutate<E extends EntityName>(m: Mutation<E>): Promise<void> {
+    if (this.ready) await this.ready; // only during a warm start's first moments
     if (!this.outbox) throw new Error("sync store not started");
     this.transport.nudge();
     await this.outbox.enqueue(m);
