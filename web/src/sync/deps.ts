@@ -92,6 +92,7 @@ export function browserDeps(): SyncDeps {
       if (!fetched) {
         feedStart = globalThis.fetch(FEED_START, { headers: { Accept: "application/json" } });
         feedStart.catch(() => undefined); // the pull that takes it reports failures
+        import("./bootstrap.ts").catch(() => undefined); // the code that will read it
       }
       return false;
     },

@@ -32,8 +32,8 @@ function recordList<E extends EntityName>(store: SyncStore, entity: E): RecordLi
     const mine = new Map(current.map((r) => [r.id, r]));
     const records = store.records(entity);
     const next = records.map((r) => {
-      const have = mine.get(r.id);
-      return have && copied.get(r.id) === r ? have : (structuredClone(r) as EntityMap[E]);
+      const held = mine.get(r.id);
+      return held && copied.get(r.id) === r ? held : (structuredClone(r) as EntityMap[E]);
     });
     copied = new Map(records.map((r) => [r.id, r]));
     return next;
