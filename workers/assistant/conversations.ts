@@ -12,7 +12,7 @@
  * Every write that touches a conversation's messages or tool calls also
  * bumps the conversation's version, which is therefore the state's ETag.
  */
-import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { conversations, messages, toolCalls } from "../../db/schema";
 import { paginateOwnNewest, type PageQuery } from "../data/paginate";
@@ -21,6 +21,7 @@ import type { Scope } from "../sync/scope";
 import type { ApproveTools } from "../protocol/assistant";
 import { findOwned, versionConflict, type Writer, type WriteScope } from "../sync/write";
 import { refusal, writeCall } from "../sync/call";
+import { rowFromRaw } from "../protocol/row-mapping";
 import { type RowOf } from "../protocol/row-mapping";
 import { ErrorCode } from "../protocol/rules";
 
@@ -59,7 +60,6 @@ export const leaseLost = () =>
 export const LEASE_EXPIRED_MESSAGE =
   "The assistant stopped before finishing (its run was interrupted). Send a message to retry.";
 
-const leaseUntil = (seconds: number) => sql`now() + ${seconds} * interval '1 second'`;
 /** A conversation's calls. Ids are per user, so a child is always found by (user, parent id), never the id alone. */
 const callsOf = (userId: string, id: string) => and(eq(toolCalls.userId, userId), eq(toolCalls.conversationId, id));
 const messagesOf = (userId: string, id: string) => and(eq(messages.userId, userId), eq(messages.conversationId, id));
@@ -145,78 +145,82 @@ export async function readHistory(
   return (await historyQuery(db, userId, conversationId, limit)).reverse();
 }
 
-/** The next position in a conversation, computed inside the insert (no extra round trip). */
-const nextSeq = (userId: string, conversationId: string) =>
-  sql<number>`(select coalesce(max(${messages.seq}), 0) + 1 from ${messages} where ${messagesOf(userId, conversationId)})`;
-
 /** Assistant runs one user may have going at once (README "Limits"). */
 export const MAX_CONCURRENT_RUNS = 3;
+/** How many of the latest messages a claim returns for the run (run.ts HISTORY_MESSAGES). */
+export const CLAIM_HISTORY = 60;
 
-/**
- * First in a claim's transaction: the user-row lock serializes the user's
- * claims, so the count of live runs holds until this one is running; at
- * MAX_CONCURRENT_RUNS → 429 (a run ends within its lease).
- */
-async function holdRunSlot(w: Writer, userId: string) {
-  await w.lockLogs([]);
-  const [{ n }] = (
-    await w.db.execute<{ n: number }>(sql`select count(*)::int as n from conversations
-      where user_id = ${userId} and status = 'running' and lease_until > now()`)
-  ).rows as [{ n: number }];
-  if (n >= MAX_CONCURRENT_RUNS)
-    throw new AppError(
-      429,
-      ErrorCode.rate_limited,
-      `${MAX_CONCURRENT_RUNS} assistant runs are already going; send again when one has finished.`,
-      { headers: { "Retry-After": "5" }, details: { limit: MAX_CONCURRENT_RUNS } },
-    );
+const tooManyRuns = () =>
+  new AppError(
+    429,
+    ErrorCode.rate_limited,
+    `${MAX_CONCURRENT_RUNS} assistant runs are already going; send again when one has finished.`,
+    { headers: { "Retry-After": "5" }, details: { limit: MAX_CONCURRENT_RUNS } },
+  );
+
+/** A claim's or a finish's refusal (db/migrations/0025) as the API error. */
+function claimRefused(err: unknown): never {
+  switch (refusal(err)?.code) {
+    case "conversation_not_found":
+      throw notFound("Conversation");
+    case "conversation_busy":
+      throw busy();
+    case "too_many_runs":
+      throw tooManyRuns();
+    case "tool_call_not_found":
+      throw notFound("Tool call");
+    case "tool_call_not_pending":
+      throw notPending();
+    case "lease_expired":
+      throw leaseLost();
+  }
+  throw err;
 }
+
+/** What a claim or a finish returns: the conversation and its latest history (oldest first). */
+interface RawState {
+  conversation: Record<string, unknown>;
+  history: { message: Record<string, unknown>; call: Record<string, unknown> | null }[];
+  named?: { id: string; title: string; done: boolean }[];
+}
+export interface ClaimedState {
+  conversation: ConversationRow;
+  history: HistoryRow[];
+  /** The todos the pending calls name (a finish only). */
+  named: { id: string; title: string; done: boolean }[];
+}
+const claimed = (r: RawState): ClaimedState => ({
+  conversation: rowFromRaw("conversation", r.conversation),
+  history: r.history.map((h) => ({
+    message: rowFromRaw("message", h.message),
+    call: h.call ? rowFromRaw("tool_call", h.call) : null,
+  })),
+  named: r.named ?? [],
+});
 
 /**
  * send_message's claim: idle or error (or running with an expired lease) →
- * running, and the user's message, in one transaction.
+ * running, and the user's message — at most MAX_CONCURRENT_RUNS live runs per
+ * user (429), counted under the user-row lock. One call
+ * (continuum_claim_send), which also returns the history the run reads next.
  */
 export function claimForSend(scope: Scope, id: string, content: string, runId: string, leaseSeconds: number) {
-  return scope.write(
-    async (w) => {
-      await holdRunSlot(w, scope.userId);
-      const [conv] = await w.updateWhere(
-        "conversation",
-        and(
-          eq(conversations.id, id),
-          or(
-            inArray(conversations.status, ["idle", "error"]),
-            and(eq(conversations.status, "running"), lt(conversations.leaseUntil, sql`now()`)),
-          ),
-        ),
-        {
-          status: "running",
-          runId,
-          leaseUntil: leaseUntil(leaseSeconds),
-          lastError: null,
-          title: sql`case when ${conversations.title} = ${DEFAULT_TITLE} and not exists (select 1 from ${messages} where ${messagesOf(scope.userId, id)}) then ${content.slice(0, TITLE_FROM_MESSAGE)} else ${conversations.title} end`,
-        },
-      );
-      if (!conv) {
-        await findOwned(w.db, "conversation", scope.userId, id); // 404 when not there or not yours
-        throw busy();
-      }
-      await w.insert("message", {
-        conversationId: id,
-        seq: nextSeq(scope.userId, id) as unknown as number,
-        role: "user",
-        content,
-      });
-      return conv;
-    },
-    { transaction: true },
-  );
+  return scope
+    .write((w) =>
+      w.call<RawState>(
+        sql`select continuum_claim_send(${scope.userId}, ${id}, ${content}, ${runId}, ${leaseSeconds},
+          ${MAX_CONCURRENT_RUNS}, ${DEFAULT_TITLE}, ${content.slice(0, TITLE_FROM_MESSAGE)}, ${CLAIM_HISTORY},
+          ${w.idempotencyKey}) as r`,
+      ),
+    )
+    .then(claimed, claimRefused);
 }
 
 /**
  * approve_tools' claim: awaiting_approval → running; each named call
  * pending_approval → approved | denied, all or nothing. A call that is not
- * pending (decided already, or by a parallel request) → 409.
+ * pending (decided already, or by a parallel request) → 409. One call
+ * (continuum_claim_approve), returning the history.
  */
 export function claimForApproval(
   scope: Scope,
@@ -225,41 +229,19 @@ export function claimForApproval(
   runId: string,
   leaseSeconds: number,
 ) {
-  return scope.write(
-    async (w) => {
-      await holdRunSlot(w, scope.userId);
-      const [conv] = await w.updateWhere(
-        "conversation",
-        and(eq(conversations.id, id), eq(conversations.status, "awaiting_approval")),
-        { status: "running", runId, leaseUntil: leaseUntil(leaseSeconds), lastError: null },
-      );
-      if (!conv) {
-        await findOwned(w.db, "conversation", scope.userId, id);
-        throw notPending();
-      }
-      const decide = (approved: boolean) => {
-        const ids = approvals.filter((a) => a.approved === approved).map((a) => a.tool_call_id);
-        if (ids.length === 0) return Promise.resolve([]);
-        return w.updateWhere(
-          "tool_call",
-          and(callsOf(scope.userId, id), inArray(toolCalls.id, ids), eq(toolCalls.status, "pending_approval")),
-          approved ? { status: "approved" } : { status: "denied", result: { reason: "Denied by the user." } },
-        );
-      };
-      const decided = [...(await decide(true)), ...(await decide(false))];
-      if (decided.length !== approvals.length) {
-        const ids = approvals.map((a) => a.tool_call_id);
-        const known = await w.db
-          .select({ id: toolCalls.id })
-          .from(toolCalls)
-          .where(and(callsOf(scope.userId, id), inArray(toolCalls.id, ids)));
-        if (known.length < ids.length) throw notFound("Tool call");
-        throw notPending();
-      }
-      return conv;
-    },
-    { transaction: true },
-  );
+  const ids = (approved: boolean) =>
+    `{${approvals
+      .filter((a) => a.approved === approved)
+      .map((a) => a.tool_call_id)
+      .join(",")}}`;
+  return scope
+    .write((w) =>
+      w.call<RawState>(
+        sql`select continuum_claim_approve(${scope.userId}, ${id}, ${ids(true)}::uuid[], ${ids(false)}::uuid[],
+          ${runId}, ${leaseSeconds}, ${MAX_CONCURRENT_RUNS}, ${CLAIM_HISTORY}, ${w.idempotencyKey}) as r`,
+      ),
+    )
+    .then(claimed, claimRefused);
 }
 
 /** Calls left pending by an interrupted approval are void once the user sends a new message (rare). */
@@ -307,9 +289,13 @@ export interface NewMessage {
   toolCallId?: string;
 }
 
+/** How many of the latest messages the state after a run shows (as GET …/state). */
+export const FINISH_STATE_MESSAGES = STATE_MESSAGES;
+
 /**
- * The end of a run: its messages, tool calls and the next status in one
- * transaction, guarded by the claim (a run that lost it commits nothing).
+ * The end of a run: its messages, tool calls and the next status in one call
+ * (continuum_finish_run), guarded by the claim (a run that lost it commits
+ * nothing: 409 lease_expired). Returns the state the response shows.
  */
 export function finishRun(
   scope: Scope,
@@ -323,27 +309,14 @@ export function finishRun(
     /** The first new message's position: the run knows it from the history it read under the claim. */
     seq?: number;
   },
-) {
-  return scope.write(
-    async (w) => {
-      const [conv] = await w.updateWhere(
-        "conversation",
-        and(eq(conversations.id, id), eq(conversations.runId, runId), eq(conversations.status, "running")),
-        { status: outcome.status, runId: null, leaseUntil: null, lastError: outcome.error ?? null },
-      );
-      if (!conv) throw leaseLost();
-      for (const call of outcome.calls) await w.insert("tool_call", { ...call, conversationId: id });
-      let seq = outcome.seq;
-      for (const m of outcome.messages)
-        await w.insert("message", {
-          conversationId: id,
-          seq: seq === undefined ? (nextSeq(scope.userId, id) as unknown as number) : seq++,
-          role: m.role,
-          content: m.content,
-          toolCallId: m.toolCallId ?? null,
-        });
-      return conv;
-    },
-    { transaction: true },
-  );
+): Promise<ClaimedState> {
+  return scope
+    .write((w) =>
+      w.call<RawState>(
+        sql`select continuum_finish_run(${scope.userId}, ${id}, ${runId}, ${outcome.status}, ${outcome.error ?? null},
+          ${JSON.stringify(outcome.calls)}::jsonb, ${JSON.stringify(outcome.messages)}::jsonb, ${outcome.seq ?? null},
+          ${FINISH_STATE_MESSAGES}, ${w.idempotencyKey}) as r`,
+      ),
+    )
+    .then(claimed, claimRefused);
 }

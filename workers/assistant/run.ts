@@ -16,6 +16,7 @@ import {
   voidPending,
   holdClaim,
   readHistory,
+  type ClaimedState,
   type HistoryRow,
   type NewMessage,
   type NewToolCall,
@@ -36,6 +37,8 @@ export interface RunOptions {
   mode: "send" | "approve";
   /** When the claim's lease runs out (ms since epoch); model calls are aborted before it. */
   deadline: number;
+  /** The history the claim returned (read again when not given). */
+  history?: HistoryRow[];
 }
 
 const errorResult = (err: AppError) => ({ error: { code: err.code, message: err.message } });
@@ -160,8 +163,8 @@ function describeModelError(err: unknown): string {
 }
 
 /** The history under the claim, after executing approved calls (and, on a send, voiding undecided ones). */
-async function prepare(scope: Scope, id: string, runId: string, mode: RunOptions["mode"]) {
-  let stored = await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES);
+async function prepare(scope: Scope, id: string, runId: string, mode: RunOptions["mode"], claimed?: HistoryRow[]) {
+  let stored = claimed ?? (await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES));
   const has = (status: string) => stored.some((r) => r.call?.status === status);
   // Both are rare on a send (left by an interrupted run); an approval always has the first.
   if (has("approved")) await executeApproved(scope, id, runId);
@@ -171,12 +174,11 @@ async function prepare(scope: Scope, id: string, runId: string, mode: RunOptions
   return stored;
 }
 
-export async function run(scope: Scope, id: string, runId: string, opts: RunOptions): Promise<void> {
-  const stored = await prepare(scope, id, runId, opts.mode);
-  if (stored.some((r) => r.call?.status === "pending_approval")) {
-    await finishRun(scope, id, runId, { status: "awaiting_approval", calls: [], messages: [] });
-    return;
-  }
+/** One run; returns the state its end committed (what the response shows). */
+export async function run(scope: Scope, id: string, runId: string, opts: RunOptions): Promise<ClaimedState> {
+  const stored = await prepare(scope, id, runId, opts.mode, opts.history);
+  if (stored.some((r) => r.call?.status === "pending_approval"))
+    return finishRun(scope, id, runId, { status: "awaiting_approval", calls: [], messages: [] });
   const seq = (stored.at(-1)?.message.seq ?? 0) + 1;
   const history = trimHistory(stored);
   const calls: NewToolCall[] = [];
@@ -244,16 +246,15 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
   } catch (err) {
     if (err instanceof AppError) throw err;
     // A model failure keeps the user's message; the conversation is `error` and a new send retries.
-    await finishRun(scope, id, runId, { status: "error", error: describeModelError(err), calls: [], messages: [] });
-    return;
+    return finishRun(scope, id, runId, { status: "error", error: describeModelError(err), calls: [], messages: [] });
   }
   try {
-    await finishRun(scope, id, runId, { status, calls, messages: produced, seq });
+    return await finishRun(scope, id, runId, { status, calls, messages: produced, seq });
   } catch (err) {
     const quota = quotaExceeded(err);
     if (!quota) throw err;
     // The conversation is full (QUOTAS.messages): nothing of this run is stored; it says so.
-    await finishRun(scope, id, runId, { status: "error", error: quota.message, calls: [], messages: [] });
+    return finishRun(scope, id, runId, { status: "error", error: quota.message, calls: [], messages: [] });
   }
 }
 

@@ -16,6 +16,7 @@ import {
   conversationQuery,
   historyQuery,
   readConversation,
+  type ClaimedState,
   type ConversationRow,
   type HistoryRow,
 } from "../assistant/conversations";
@@ -105,13 +106,6 @@ async function rebuildState(c: Context<AppEnv>, outcome: IdempotencyOutcome): Pr
   return c.json(stateOf(row, now.rows, now.named));
 }
 
-/** The state after a transition, read back from the database. */
-async function respondState(c: Context<AppEnv>, id: string) {
-  const { row, rows, named } = await readState(c.var.db, c.var.user.id, id);
-  c.header("ETag", etagOf(row));
-  return c.json(stateOf(row, rows, named));
-}
-
 function startRun(c: Context<AppEnv>) {
   // Resolve the model before claiming: a misconfigured provider is a 503 that changes nothing.
   const model = modelFromEnv(c.env);
@@ -128,17 +122,19 @@ function startRun(c: Context<AppEnv>) {
 async function claimAndRun(
   c: Context<AppEnv>,
   mode: "send" | "approve",
-  claim: (scope: Scope, id: string, runId: string, leaseSeconds: number) => Promise<unknown>,
+  claim: (scope: Scope, id: string, runId: string, leaseSeconds: number) => Promise<ClaimedState>,
 ) {
   const id = c.req.param("id")!;
   assertId("conversation", id);
-  // Runs cost model calls: 20 a minute per user (and at most 3 at once: holdRunSlot in the claim).
+  // Runs cost model calls: 20 a minute per user (and at most 3 at once: the run slot in the claim).
   await enforceRateLimit(c.env.ASSISTANT_LIMITER, `assistant:${c.var.user.id}`);
   const r = startRun(c);
   const scope = scopeOf(c);
-  await claim(scope, id, r.runId, r.seconds);
-  await run(scope, id, r.runId, { ...r, mode });
-  return respondState(c, id);
+  // The claim returns the history the run reads; the run's end returns the state to answer with.
+  const claimed = await claim(scope, id, r.runId, r.seconds);
+  const done = await run(scope, id, r.runId, { ...r, mode, history: claimed.history });
+  c.header("ETag", etagOf(done.conversation));
+  return c.json(stateOf(done.conversation, done.history, done.named));
 }
 
 export const assistant = createApi();
