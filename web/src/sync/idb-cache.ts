@@ -101,7 +101,9 @@ export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
         if (cursor.value.entity !== "settings") records.push(cursor.value);
         cursor = await cursor.continue();
       }
-      return { meta, records, outbox, rest: db.getAll("records") };
+      // The rest after a task: the first screen renders before a big read's deserializing blocks the thread.
+      const rest = new Promise((r) => setTimeout(r, 0)).then(() => db.getAll("records"));
+      return { meta, records, outbox, rest };
     },
     meta: readMeta,
     readOutbox: () => db.getAll("outbox"),

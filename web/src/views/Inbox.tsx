@@ -10,7 +10,7 @@ import { parseTagList } from "../ui/capture.ts";
 import { createDisclosure } from "../ui/a11y.ts";
 import { count, relative } from "../ui/format.ts";
 import { matches } from "../ui/search.ts";
-import { useRecords, useSync } from "../ui/sync-context.ts";
+import { useRecordsRaw, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
 import { VirtualList } from "../components/VirtualList.tsx";
 import { Field, FormButtons, TagsField } from "../components/fields.tsx";
@@ -33,24 +33,42 @@ const ORDER: Record<Order, { label: string; compare: (a: InboxItem, b: InboxItem
 const items_ = (n: number) => `${count(n)} ${n === 1 ? "item" : "items"}`;
 
 export function Inbox(props: { settings: Settings }) {
-  const items = useRecords("inbox_item");
+  // Filters, counts and the sort run over the plain records (tens of thousands: no
+  // subscription per field read); only the rows rendered get the reactive record.
+  const items = useRecordsRaw("inbox_item");
   const [tag, setTag] = createSignal("");
   const [query, setQuery] = createSignal("");
   const [shown, setShown] = createSignal<Shown>("open");
   const [order, setOrder] = createSignal<Order>("newest");
 
-  const inView = createMemo(() => items().filter(SHOWN[shown()].test));
+  /** Indexes into the records of the ones the chosen state shows. */
+  const inView = createMemo(() => {
+    const { raw } = items();
+    const test = SHOWN[shown()].test;
+    const out: number[] = [];
+    raw.forEach((r, i) => test(r) && out.push(i));
+    return out;
+  });
   const tagCounts = createMemo(() => {
+    const { raw } = items();
     const counts = new Map<string, number>();
-    for (const i of inView()) for (const t of i.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const i of inView()) for (const t of raw[i]!.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
     // Natural order: #t2 before #t10.
     return [...counts].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
   });
-  const visible = createMemo(() =>
-    inView()
-      .filter((i) => (!tag() || i.tags.includes(tag())) && matches(query(), [i.title, i.description, ...i.tags]))
-      .sort(ORDER[order()].compare),
-  );
+  const visible = createMemo(() => {
+    const { raw, live } = items();
+    const t = tag();
+    const q = query();
+    const compare = ORDER[order()].compare;
+    return inView()
+      .filter((i) => {
+        const r = raw[i]!;
+        return (!t || r.tags.includes(t)) && matches(q, [r.title, r.description, ...r.tags]);
+      })
+      .sort((a, b) => compare(raw[a]!, raw[b]!))
+      .map(live);
+  });
   const filtered = () => !!(tag() || query().trim());
 
   return (
@@ -105,7 +123,7 @@ export function Inbox(props: { settings: Settings }) {
               when={!filtered() && shown() === "open"}
               fallback={<p>{filtered() ? "Nothing matches." : `Nothing ${SHOWN[shown()].noun}.`}</p>}
             >
-              <p>{items().length ? "All done. Nice." : "Nothing captured yet."}</p>
+              <p>{items().raw.length ? "All done. Nice." : "Nothing captured yet."}</p>
               <p class="muted">
                 Press <kbd>{SHORTCUT}</kbd> anywhere, type, and hit Enter. Words like <code>#errands</code> become tags.
               </p>

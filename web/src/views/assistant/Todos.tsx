@@ -2,22 +2,29 @@
 // change live here whether the assistant, MCP or this list changed them.
 import { createMemo, Show } from "solid-js";
 import { createTodo, deleteTodo, updateTodo } from "../../mutations/assistant.ts";
-import { useRecords, useSync } from "../../ui/sync-context.ts";
+import { useRecordsRaw, useSync } from "../../ui/sync-context.ts";
 import { LIMITS } from "@protocol/rules.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { VirtualList } from "../../components/VirtualList.tsx";
 
 export function Todos() {
   const store = useSync();
-  const todos = useRecords("todo");
-  // Open first, then newest.
-  const sorted = createMemo(() =>
-    // ISO timestamps order as plain strings (no locale collation: thousands of todos).
-    [...todos()].sort(
-      (a, b) =>
-        Number(a.done) - Number(b.done) || (b.created_at < a.created_at ? -1 : b.created_at > a.created_at ? 1 : 0),
-    ),
-  );
+  // Sorted over the plain records (no subscription per field read); rendered rows get the reactive record.
+  const todos = useRecordsRaw("todo");
+  // Open first, then newest (ISO timestamps order as plain strings).
+  const sorted = createMemo(() => {
+    const { raw, live } = todos();
+    return raw
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const x = raw[a]!;
+        const y = raw[b]!;
+        return (
+          Number(x.done) - Number(y.done) || (y.created_at < x.created_at ? -1 : y.created_at > x.created_at ? 1 : 0)
+        );
+      })
+      .map(live);
+  });
   const add = (e: SubmitEvent) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;

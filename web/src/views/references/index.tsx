@@ -5,7 +5,7 @@
 import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import { filterReferences } from "../../mutations/references.ts";
 import { createDisclosure, focusHeadingAfterNav } from "../../ui/a11y.ts";
-import { useRecords } from "../../ui/sync-context.ts";
+import { useRecords, useRecordsRaw } from "../../ui/sync-context.ts";
 import { ReferenceRow } from "./Detail.tsx";
 import { ReferenceForm } from "./Form.tsx";
 import { Screen } from "../../components/Screen.tsx";
@@ -13,7 +13,10 @@ import { Field } from "../../components/fields.tsx";
 import { VirtualList } from "../../components/VirtualList.tsx";
 
 export default function References() {
-  const refs = useRecords("reference");
+  // Filters and the sort run over the plain records (no subscription per field read);
+  // only the rows rendered get the reactive record.
+  const all = useRecordsRaw("reference");
+  const refs = () => all().raw;
   const audio = useRecords("audio");
   const [q, setQ] = createSignal("");
   const [category, setCategory] = createSignal("");
@@ -26,9 +29,13 @@ export default function References() {
     [...new Set(refs().flatMap((r) => (r.category ? [r.category] : [])))].sort((a, b) => a.localeCompare(b)),
   );
   const tags = createMemo(() => [...new Set(refs().flatMap((r) => r.tags))].sort((a, b) => a.localeCompare(b)));
-  const visible = createMemo(() =>
-    filterReferences(refs(), { q: q(), category: category(), tag: tag(), archived: archived() }),
-  );
+  const visible = createMemo(() => {
+    const { raw, live } = all();
+    const at = new Map(raw.map((r, i) => [r, i]));
+    return filterReferences(raw, { q: q(), category: category(), tag: tag(), archived: archived() }).map((r) =>
+      live(at.get(r)!),
+    );
+  });
   const audioById = createMemo(() => new Map(audio().map((a) => [a.id, a])));
   const filtering = () => Boolean(q().trim() || category() || tag());
 
