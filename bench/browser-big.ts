@@ -20,6 +20,8 @@
  *    (as retention does), back online → 410 → reloaded and the edit landed.
  */
 import { cpus, loadavg } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { chromium, type Page } from "playwright-core";
@@ -374,4 +376,28 @@ export function renderBrowserBig(b: BigBrowser): string {
     `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
     `| 30 days away (cursor below the floor, 1 edit queued) | back online → 410 → reloaded and the edit sent: **${fmt(b.away.recoveredMs / 1000, 1)} s**; edit on the server exactly once: ${b.away.editLanded ? "yes" : "NO"} | bounded, no loss |`,
   ].join("\n");
+}
+
+/** Its own section, right after the server half ("## Cost as data grows", bench/scale/report.ts). */
+export const BIG_SECTION = "## In the browser, as data grows (`npm run bench -- --big`)";
+const RESULTS = "bench/browser-big-results.md";
+
+/** Writes bench/browser-big-results.md and replaces (or adds) the section in docs/BENCHMARKS.md. */
+export function writeBrowserBig(root: string, table: string): void {
+  const md = `${BIG_SECTION}\n\n${table.trim()}\n`;
+  writeFileSync(path.join(root, RESULTS), md);
+  const doc = path.join(root, "docs/BENCHMARKS.md");
+  const text = readFileSync(doc, "utf8");
+  const start = text.indexOf(BIG_SECTION);
+  const end = start >= 0 ? text.indexOf("\n## ", start + BIG_SECTION.length) : -1;
+  const at = start >= 0 ? start : text.indexOf("\n## API latency");
+  const before = start >= 0 ? text.slice(0, start) : at >= 0 ? text.slice(0, at + 1) : `${text.trimEnd()}\n\n`;
+  const after = start >= 0 ? (end >= 0 ? text.slice(end + 1) : "") : at >= 0 ? text.slice(at + 1) : "";
+  writeFileSync(doc, `${before}${md}\n${after}`);
+}
+
+/** For bench/report.ts: the last --big run's section, if one was recorded. */
+export function browserBigSection(root: string): string {
+  const f = path.join(root, RESULTS);
+  return existsSync(f) ? readFileSync(f, "utf8").trim() : "";
 }

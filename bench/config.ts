@@ -35,7 +35,9 @@ export const NETWORK_ONLY = opt["network-only"];
 export const OPS_MODE = opt.ops;
 /** Only the cold-start row (bench/cold-start.ts; prints). */
 export const COLD_MODE = opt.cold;
-/** Only the big account in the browser (bench/browser-big.ts; prints). */
+/** `--no-write`: print only. */
+export const NO_WRITE = opt["no-write"];
+/** Only the big account in the browser (bench/browser-big.ts; prints, and writes its section unless --no-write). */
 export const BIG_MODE = opt.big;
 /** `--only a,b`: just these operationIds in the per-operation table. */
 export const OPS_ONLY = opt.only

@@ -18,6 +18,7 @@ import {
 import type { fanOut } from "./fanout.ts";
 import { fmt, queriesLabel, ratio, type Summary } from "./lib.ts";
 import { scaleSection } from "./scale/report.ts";
+import { BIG_SECTION, browserBigSection } from "./browser-big.ts";
 import { networkTargets, pass, renderNetwork, table } from "./network-report.ts";
 import type { NetworkRun } from "./network.ts";
 import { renderOps, withinBudget, type OpsRun } from "./ops.ts";
@@ -221,6 +222,8 @@ ${renderOps(rep.ops)}
 ${rep.cold ? renderColdStart(rep.cold) : "Not measured (the web build failed)."}
 
 ${scaleSection(ROOT) || "## Cost as data grows\n\nNot measured yet: `npm run bench -- --scale large`."}
+
+${browserBigSection(ROOT) || `${BIG_SECTION}\n\nNot measured yet: \`npm run bench -- --big\`.`}
 
 ## API latency and throughput
 

@@ -27,6 +27,7 @@ import { apiMatrix, idlePolling, roundTrips, selectOneBaselines } from "./api.ts
 import {
   armHardStop,
   BIG_MODE,
+  NO_WRITE,
   COLD_MODE,
   CONCURRENCY,
   log,
@@ -45,7 +46,7 @@ import { renderNetwork } from "./network-report.ts";
 import { networkTable } from "./network.ts";
 import { assertComplete, opsTable, renderOps, type OpsRun } from "./ops.ts";
 import { coldStart, renderColdStart } from "./cold-start.ts";
-import { browserBig, renderBrowserBig } from "./browser-big.ts";
+import { browserBig, renderBrowserBig, writeBrowserBig } from "./browser-big.ts";
 import { render, type Report } from "./report.ts";
 import { buildWeb, machine, pkgVersion, workerSize, type Sizes } from "./sizes.ts";
 import { bundleWorker, ROOT, runNode, startStack } from "./stack.ts";
@@ -112,7 +113,20 @@ async function main() {
   if (BIG_MODE) {
     if (!webSizes.ok) throw new Error(`the browser bench needs the web build: ${webSizes.note}`);
     const big = await browserBig(coldRtt, bundleDir, path.join(scratch, "web"));
-    process.stdout.write("\n" + renderBrowserBig(big) + "\n");
+    const table = renderBrowserBig(big);
+    process.stdout.write("\n" + table + "\n");
+    if (!NO_WRITE) {
+      writeBrowserBig(ROOT, table);
+      await runNode(
+        [
+          path.join(ROOT, "node_modules/prettier/bin/prettier.cjs"),
+          "--write",
+          "docs/BENCHMARKS.md",
+          "bench/browser-big-results.md",
+        ],
+        { timeoutMs: 60_000 },
+      );
+    }
     return;
   }
 
