@@ -19,8 +19,8 @@ import { paginateOwnNewest, type PageQuery } from "../data/paginate";
 import { AppError, notFound } from "../errors";
 import type { Scope } from "../sync/scope";
 import type { ApproveTools } from "../protocol/assistant";
-import { findOwned, versionConflict, type Writer, type WriteScope } from "../sync/write";
-import { refusal, writeCall } from "../sync/call";
+import { findOwned, versionConflict, type Writer } from "../sync/write";
+import { refusal } from "../sync/call";
 import { rowFromRaw } from "../protocol/row-mapping";
 import { type RowOf } from "../protocol/row-mapping";
 import { ErrorCode } from "../protocol/rules";
@@ -81,18 +81,19 @@ export const listConversations = (db: Db, userId: string, q: PageQuery) =>
  * tombstone so every device drops them: one call (continuum_delete_conversation,
  * db/migrations/0022), one round trip.
  */
-export async function deleteConversation(scope: WriteScope, id: string, expected: number | undefined) {
-  await writeCall(
-    scope,
-    sql`select continuum_delete_conversation(${scope.userId}, ${id}, ${expected ?? null},
-      ${scope.idempotency?.key ?? null}) as r`,
-  ).catch(async (err: unknown) => {
-    const code = refusal(err)?.code;
-    if (code === "conversation_not_found") throw notFound("Conversation");
-    if (code === "version_conflict")
-      throw versionConflict("conversation", await findOwned(scope.db, "conversation", scope.userId, id));
-    throw err;
-  });
+export async function deleteConversation(scope: Scope, id: string, expected: number | undefined) {
+  await scope
+    .call(
+      sql`select continuum_delete_conversation(${scope.userId}, ${id}, ${expected ?? null},
+      ${scope.idempotencyKey}) as r`,
+    )
+    .catch(async (err: unknown) => {
+      const code = refusal(err)?.code;
+      if (code === "conversation_not_found") throw notFound("Conversation");
+      if (code === "version_conflict")
+        throw versionConflict("conversation", await findOwned(scope.db, "conversation", scope.userId, id));
+      throw err;
+    });
 }
 
 /** The conversation, and whether its run's lease ran out (by the database clock): the query, unsent. */

@@ -111,11 +111,9 @@ export async function restoreEntry(scope: Scope, entryId: string, expected: numb
     restoring?: Raw;
   };
   try {
-    r = await scope.write((w) =>
-      w.call(
-        sql`select continuum_restore(${scope.userId}, ${entryId}, ${expected ?? null}::integer,
-          ${w.idempotencyKey}) as r`,
-      ),
+    r = await scope.call(
+      sql`select continuum_restore(${scope.userId}, ${entryId}, ${expected ?? null}::integer,
+          ${scope.idempotencyKey}) as r`,
     );
   } catch (err) {
     const code = refusal(err)?.code;

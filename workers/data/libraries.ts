@@ -10,8 +10,9 @@ import type { Db, Tx } from "../../db/client";
 import { focusLibraries, focusTracks } from "../../db/schema";
 import { AppError, idConflict, notFound } from "../errors";
 import { MAX_TRACKS, type CreateTrack, type UpdateTrack } from "../protocol/libraries";
-import { refusal, writeCall } from "../sync/call";
-import { findOwned, versionConflict, type WriteScope } from "../sync/write";
+import { refusal } from "../sync/call";
+import type { Scope } from "../sync/scope";
+import { findOwned, versionConflict } from "../sync/write";
 import { isUuid } from "../protocol/common";
 import { rowFromRaw } from "../protocol/row-mapping";
 import { paginate } from "./paginate";
@@ -44,7 +45,7 @@ export const tracksOf = (db: Db | Tx, userId: string, libraryId: string) =>
  * API error; a version conflict reads the current record (that path only).
  */
 async function refused(
-  scope: WriteScope,
+  scope: Scope,
   err: unknown,
   conflict?: { entity: "focus_track" | "focus_library"; id: string },
 ): Promise<never> {
@@ -64,7 +65,6 @@ async function refused(
   throw err;
 }
 
-const key = (scope: WriteScope) => scope.idempotency?.key ?? null;
 const idOrNull = (id: string) => (isUuid(id) ? id : null);
 
 /**
@@ -72,20 +72,21 @@ const idOrNull = (id: string) => (isUuid(id) ? id : null);
  * One call (continuum_add_track): the library's row lock, the count, the shift
  * and the insert in one statement.
  */
-export async function addTrack(scope: WriteScope, libraryId: string, t: CreateTrack) {
+export async function addTrack(scope: Scope, libraryId: string, t: CreateTrack) {
   if (!isUuid(libraryId)) throw notFound("Focus library");
-  const r = await writeCall<{ row: Record<string, unknown>; created: boolean; same: boolean }>(
-    scope,
-    sql`select continuum_add_track(${scope.userId}, ${libraryId}, ${t.id ?? null}, ${t.title}, ${t.audio_id ?? null},
-      ${t.url ?? null}, ${t.duration_s ?? null}, ${t.position ?? null}, ${MAX_TRACKS}, ${key(scope)}) as r`,
-  ).catch((err: unknown) => refused(scope, err));
+  const r = await scope
+    .call<{ row: Record<string, unknown>; created: boolean; same: boolean }>(
+      sql`select continuum_add_track(${scope.userId}, ${libraryId}, ${t.id ?? null}, ${t.title}, ${t.audio_id ?? null},
+      ${t.url ?? null}, ${t.duration_s ?? null}, ${t.position ?? null}, ${MAX_TRACKS}, ${scope.idempotencyKey}) as r`,
+    )
+    .catch((err: unknown) => refused(scope, err));
   if (!r.created && !r.same) throw idConflict();
   return { row: rowFromRaw("focus_track", r.row), created: r.created };
 }
 
 /** Edits a track; a new `position` (clamped to the end) moves it and shifts the ones in between. One call. */
 export async function editTrack(
-  scope: WriteScope,
+  scope: Scope,
   libraryId: string,
   trackId: string,
   expected: number | undefined,
@@ -94,32 +95,35 @@ export async function editTrack(
   if (!isUuid(libraryId)) throw notFound("Focus library");
   if (!idOrNull(trackId)) throw notFound("Track");
   const has = (k: keyof typeof patch) => patch[k] !== undefined;
-  const r = await writeCall<{ row: Record<string, unknown> }>(
-    scope,
-    sql`select continuum_edit_track(${scope.userId}, ${libraryId}, ${trackId}, ${expected ?? null},
+  const r = await scope
+    .call<{ row: Record<string, unknown> }>(
+      sql`select continuum_edit_track(${scope.userId}, ${libraryId}, ${trackId}, ${expected ?? null},
       ${has("title")}, ${patch.title ?? null}, ${has("audio_id")}, ${patch.audio_id ?? null},
       ${has("url")}, ${patch.url ?? null}, ${has("duration_s")}, ${patch.duration_s ?? null},
-      ${patch.position ?? null}, ${key(scope)}) as r`,
-  ).catch((err: unknown) => refused(scope, err, { entity: "focus_track", id: trackId }));
+      ${patch.position ?? null}, ${scope.idempotencyKey}) as r`,
+    )
+    .catch((err: unknown) => refused(scope, err, { entity: "focus_track", id: trackId }));
   return rowFromRaw("focus_track", r.row);
 }
 
 /** Deletes a track and closes the gap. One call. */
-export async function removeTrack(scope: WriteScope, libraryId: string, trackId: string, expected: number | undefined) {
+export async function removeTrack(scope: Scope, libraryId: string, trackId: string, expected: number | undefined) {
   if (!isUuid(libraryId)) throw notFound("Focus library");
   if (!idOrNull(trackId)) throw notFound("Track");
-  await writeCall(
-    scope,
-    sql`select continuum_remove_track(${scope.userId}, ${libraryId}, ${trackId}, ${expected ?? null}, ${MAX_TRACKS},
-      ${key(scope)}) as r`,
-  ).catch((err: unknown) => refused(scope, err, { entity: "focus_track", id: trackId }));
+  await scope
+    .call(
+      sql`select continuum_remove_track(${scope.userId}, ${libraryId}, ${trackId}, ${expected ?? null}, ${MAX_TRACKS},
+      ${scope.idempotencyKey}) as r`,
+    )
+    .catch((err: unknown) => refused(scope, err, { entity: "focus_track", id: trackId }));
 }
 
 /** Deletes a library and its tracks (each track gets its own tombstone). One call. */
-export async function removeLibrary(scope: WriteScope, libraryId: string, expected: number | undefined) {
+export async function removeLibrary(scope: Scope, libraryId: string, expected: number | undefined) {
   if (!isUuid(libraryId)) throw notFound("Focus library");
-  await writeCall(
-    scope,
-    sql`select continuum_remove_library(${scope.userId}, ${libraryId}, ${expected ?? null}, ${key(scope)}) as r`,
-  ).catch((err: unknown) => refused(scope, err, { entity: "focus_library", id: libraryId }));
+  await scope
+    .call(
+      sql`select continuum_remove_library(${scope.userId}, ${libraryId}, ${expected ?? null}, ${scope.idempotencyKey}) as r`,
+    )
+    .catch((err: unknown) => refused(scope, err, { entity: "focus_library", id: libraryId }));
 }

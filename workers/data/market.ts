@@ -171,11 +171,9 @@ export async function buy(
   const id = req.id ?? crypto.randomUUID();
   const reward = await rewardId(scope.userId, firstPurchase.id);
   try {
-    const r = await scope.write((w) =>
-      w.call<RawPurchase>(
-        sql`select continuum_buy(${scope.userId}, ${req.itemId}, ${id}, ${w.idempotencyKey},
+    const r = await scope.call<RawPurchase>(
+      sql`select continuum_buy(${scope.userId}, ${req.itemId}, ${id}, ${scope.idempotencyKey},
           ${reward}, ${firstPurchase.id}, ${firstPurchase.bonus}, ${firstPurchase.name}) as r`,
-      ),
     );
     return { created: r.created === true, ...purchaseOf(r) };
   } catch (err) {
@@ -192,10 +190,8 @@ export async function buy(
  */
 export async function refund(scope: Scope, id: string): Promise<Omit<PurchaseResult, "created">> {
   try {
-    const r = await scope.write((w) =>
-      w.call<RawPurchase>(
-        sql`select continuum_refund(${scope.userId}, ${id}, ${w.idempotencyKey}, ${REFUND_WINDOW_MS / 1000}) as r`,
-      ),
+    const r = await scope.call<RawPurchase>(
+      sql`select continuum_refund(${scope.userId}, ${id}, ${scope.idempotencyKey}, ${REFUND_WINDOW_MS / 1000}) as r`,
     );
     return purchaseOf(r);
   } catch (err) {

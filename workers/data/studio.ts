@@ -21,8 +21,9 @@ import {
   type UpdateLoop,
 } from "../protocol/studio";
 import { ErrorCode } from "../protocol/rules";
-import { refusal, writeCall } from "../sync/call";
-import { assertId, versionConflict, type Writer, type WriteScope } from "../sync/write";
+import { refusal } from "../sync/call";
+import type { Scope } from "../sync/scope";
+import { assertId, versionConflict, type Writer } from "../sync/write";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
 import { paginateOwnNewest } from "./paginate";
 
@@ -128,12 +129,11 @@ export async function updateLoop(
  * its parent's remixes_count drops. The users whose logs it touches are locked
  * in id order inside the call, which also orders it against song writes.
  */
-export async function removeLoop(scope: WriteScope, id: string, expected?: number) {
+export async function removeLoop(scope: Scope, id: string, expected?: number) {
   assertId("loop", id);
   try {
-    await writeCall(
-      scope,
-      sql`select continuum_delete_loop(${scope.userId}, ${id}, ${expected ?? null}, ${scope.idempotency?.key ?? null}) as r`,
+    await scope.call(
+      sql`select continuum_delete_loop(${scope.userId}, ${id}, ${expected ?? null}, ${scope.idempotencyKey}) as r`,
     );
   } catch (err) {
     const r = refusal(err);
@@ -155,12 +155,11 @@ export async function removeLoop(scope: WriteScope, id: string, expected?: numbe
  * owner's log gets the new count. Idempotent by nature; 404 if the loop is not
  * (or no longer) readable.
  */
-export async function setLike(scope: WriteScope, loopId: string, like: boolean) {
+export async function setLike(scope: Scope, loopId: string, like: boolean) {
   assertId("loop", loopId);
   try {
-    const r = await writeCall<{ liked: boolean; likes_count: number }>(
-      scope,
-      sql`select continuum_like(${scope.userId}, ${loopId}, ${like}, ${scope.idempotency?.key ?? null}) as r`,
+    const r = await scope.call<{ liked: boolean; likes_count: number }>(
+      sql`select continuum_like(${scope.userId}, ${loopId}, ${like}, ${scope.idempotencyKey}) as r`,
     );
     return { liked: r.liked, likes_count: Number(r.likes_count) };
   } catch (err) {
@@ -200,17 +199,16 @@ const ownerCache = new Map<string, string>();
  * so before writing anything, and `chargeSocial` runs before the second call.
  */
 export async function remix(
-  scope: WriteScope,
+  scope: Scope,
   parentId: string,
   body: { id?: string | undefined; name?: string | undefined },
   chargeSocial: (owner: string) => Promise<void>,
 ) {
   assertId("loop", parentId);
   const call = (socialChecked: boolean) =>
-    writeCall<{ row: Record<string, unknown>; created: boolean; same: boolean }>(
-      scope,
+    scope.call<{ row: Record<string, unknown>; created: boolean; same: boolean }>(
       sql`select continuum_remix(${scope.userId}, ${parentId}, ${body.id ?? null}, ${body.name ?? null},
-        ${socialChecked}, ${scope.idempotency?.key ?? null}) as r`,
+        ${socialChecked}, ${scope.idempotencyKey}) as r`,
     );
   const mapped = (err: unknown): never => {
     if (refusal(err)?.code === "loop_not_found") throw notFound("Loop");

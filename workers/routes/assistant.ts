@@ -26,7 +26,6 @@ import { batch, type Db } from "../../db/client";
 import { notFound } from "../errors";
 import { run } from "../assistant/run";
 import type { AppEnv, IdempotencyOutcome } from "../env";
-import { scopeOf } from "../http/record";
 import { type Scope } from "../sync/scope";
 import { listRoute } from "../http/crud";
 import { enforceRateLimit } from "../lib/rate-limit";
@@ -44,7 +43,7 @@ import {
   type ConversationState,
 } from "../protocol/assistant";
 import { assertId } from "../sync/write";
-import { expectedVersion, requestScope, sendRecord } from "../http/record";
+import { expectedVersion, scopeOf, sendRecord } from "../http/record";
 import { rowFromRaw } from "../protocol/row-mapping";
 import { z } from "zod";
 
@@ -212,7 +211,7 @@ register(
   async (c) => {
     const id = c.req.param("id")!;
     assertId("conversation", id);
-    await deleteConversation(requestScope(c), id, expectedVersion(c));
+    await deleteConversation(scopeOf(c), id, expectedVersion(c));
     return c.body(null, 204);
   },
 );

@@ -24,7 +24,7 @@ import {
   updateLibrarySchema,
   updateTrackSchema,
 } from "../protocol/libraries";
-import { expectedVersion, requestScope, sendRecord } from "../http/record";
+import { expectedVersion, requestScope, scopeOf, sendRecord } from "../http/record";
 import { write } from "../sync/write";
 import { batch } from "../../db/client";
 import { notFound } from "../errors";
@@ -136,7 +136,7 @@ register(
   }),
   async (c) => {
     const expected = expectedVersion(c);
-    await removeLibrary(requestScope(c), c.req.valid("param").id, expected);
+    await removeLibrary(scopeOf(c), c.req.valid("param").id, expected);
     return c.body(null, 204);
   },
 );
@@ -177,7 +177,7 @@ register(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    const { row, created } = await addTrack(requestScope(c), c.req.valid("param").id, body);
+    const { row, created } = await addTrack(scopeOf(c), c.req.valid("param").id, body);
     return sendRecord(c, "focus_track", row, created ? 201 : 200);
   },
 );
@@ -199,7 +199,7 @@ register(
     const { version, ...patch } = c.req.valid("json");
     const expected = expectedVersion(c, version);
     const { id, trackId } = c.req.valid("param");
-    const row = await editTrack(requestScope(c), id, trackId, expected, patch);
+    const row = await editTrack(scopeOf(c), id, trackId, expected, patch);
     return sendRecord(c, "focus_track", row);
   },
 );
@@ -219,7 +219,7 @@ register(
   async (c) => {
     const expected = expectedVersion(c);
     const { id, trackId } = c.req.valid("param");
-    await removeTrack(requestScope(c), id, trackId, expected);
+    await removeTrack(scopeOf(c), id, trackId, expected);
     return c.body(null, 204);
   },
 );

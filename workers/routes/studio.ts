@@ -34,7 +34,7 @@ import {
   updateLoopSchema,
   updateSongSchema,
 } from "../protocol/studio";
-import { expectedVersion, requestScope, sendRecord } from "../http/record";
+import { expectedVersion, requestScope, scopeOf, sendRecord } from "../http/record";
 import { write } from "../sync/write";
 
 export const studio = createApi();
@@ -140,7 +140,7 @@ register(
     errors: [400, 403, 404],
   }),
   async (c) => {
-    await removeLoop(requestScope(c), c.req.valid("param").id, expectedVersion(c));
+    await removeLoop(scopeOf(c), c.req.valid("param").id, expectedVersion(c));
     return c.body(null, 204);
   },
 );
@@ -165,7 +165,7 @@ register(
       const c = await confirmed(p);
       await limitSocial(c.env, c.var.user.id, owner);
     };
-    const { row, created } = await remix(requestScope(p), p.req.valid("param").id, p.req.valid("json"), charge);
+    const { row, created } = await remix(scopeOf(p), p.req.valid("param").id, p.req.valid("json"), charge);
     return sendRecord(p, "loop", row, created ? 201 : 200);
   },
 );
@@ -207,7 +207,7 @@ for (const method of ["put", "delete"] as const)
       // A like of one's own loop reaches no other log: only another owner's is limited (a missing loop 404s below).
       const owner = await likedLoopOwner(c.var.db, c.var.user.id, id);
       if (owner && owner !== c.var.user.id) await limitSocial(c.env, c.var.user.id, owner);
-      return c.json(await setLike(requestScope(c), id, method === "put"));
+      return c.json(await setLike(scopeOf(c), id, method === "put"));
     },
   );
 

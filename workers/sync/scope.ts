@@ -11,6 +11,8 @@
  * that made it.
  */
 import type { Db, Tx } from "../../db/client";
+import type { SQL } from "drizzle-orm";
+import type { LoggedChange } from "./relay";
 import { write, type WriteScope, type Writer } from "./write";
 
 export interface Scope {
@@ -18,6 +20,13 @@ export interface Scope {
   userId: string;
   /** `write()` on this scope: logs, versions and relays every change. */
   write<T>(work: (w: Writer) => Promise<T>, opts?: { transaction?: boolean }): Promise<T>;
+  /**
+   * A one-call database function (`select <function>(…) as r`, ./call.ts) as
+   * a write of its own: `scope.write((w) => w.call(statement))`.
+   */
+  call<T extends object>(statement: SQL): Promise<T & { changes: LoggedChange[] }>;
+  /** The request's claimed Idempotency-Key (null without one), for a database function's `p_key`. */
+  idempotencyKey: string | null;
   /** Inside an open transaction (withinWrite): a failed statement would abort it, so read before writing. */
   inTransaction?: true;
 }
@@ -26,6 +35,8 @@ export const scopeFrom = (ws: WriteScope): Scope => ({
   db: ws.db,
   userId: ws.userId,
   write: (work, opts) => write(ws, work, opts ?? {}),
+  call: (statement) => write(ws, (w) => w.call(statement)),
+  idempotencyKey: ws.idempotency?.key ?? null,
 });
 
 /** The same scope inside an open write: reads and nested writes join that transaction. */
@@ -33,5 +44,7 @@ export const withinWrite = (scope: Scope, w: Writer): Scope => ({
   db: w.db,
   userId: scope.userId,
   write: (work) => work(w),
+  call: (statement) => w.call(statement),
+  idempotencyKey: w.idempotencyKey,
   inTransaction: true,
 });
