@@ -36,7 +36,10 @@ export async function bootstrap(t: BootstrapTarget): Promise<string | null> {
   const seen = new Set<string>();
   let cursor: string | null = null;
   let next: Promise<Awaited<ReturnType<typeof send>>> = send(t.fetch, t.first);
-  for (;;) {
+  // The views hear of the first page (the newest records, at once) and then of the rest when it is
+  // all in: re-deriving a list of 50 000 for every page in between only slows the load down.
+  const touched = new Set<string>();
+  for (let first = true; ; first = false) {
     const res = await next;
     if (!res.ok) throw httpError(res);
     const page = res.body as SnapshotResponse;
@@ -60,7 +63,11 @@ export async function bootstrap(t: BootstrapTarget): Promise<string | null> {
         map.delete(c.id);
         dels.push([c.entity, c.id]);
       } else continue;
-      t.changed(c.entity);
+      touched.add(c.entity);
+    }
+    if (first) {
+      touched.forEach((e) => t.changed(e));
+      touched.clear();
     }
     await t.cache?.commit(puts, dels);
     if (page.next === null) break;
@@ -72,8 +79,9 @@ export async function bootstrap(t: BootstrapTarget): Promise<string | null> {
       if (!seen.has(keyOf(entity, id))) {
         map.delete(id);
         stale.push([entity, id]);
-        t.changed(entity);
+        touched.add(entity);
       }
+  touched.forEach((e) => t.changed(e));
   await t.cache?.commit([], stale, cursor);
   // For the bench (bench/browser-big.ts): when everything was in.
   performance.mark("continuum:snapshot-loaded");

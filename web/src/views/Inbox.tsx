@@ -61,13 +61,15 @@ export function Inbox(props: { settings: Settings }) {
     const t = tag();
     const q = query();
     const compare = ORDER[order()].compare;
-    return inView()
-      .filter((i) => {
-        const r = raw[i]!;
-        return (!t || r.tags.includes(t)) && matches(q, [r.title, r.description, ...r.tags]);
-      })
-      .sort((a, b) => compare(raw[a]!, raw[b]!))
-      .map(live);
+    // No filter: the records in view as they are (no per-record match to run).
+    const picked =
+      !t && !q.trim()
+        ? inView().slice()
+        : inView().filter((i) => {
+            const r = raw[i]!;
+            return (!t || r.tags.includes(t)) && matches(q, [r.title, r.description, ...r.tags]);
+          });
+    return picked.sort((a, b) => compare(raw[a]!, raw[b]!)).map(live);
   });
   const filtered = () => !!(tag() || query().trim());
 
