@@ -124,7 +124,7 @@ const loadedAt = async (page: Page, nth: number) =>
       await page.waitForFunction(
         (n: number) => performance.getEntriesByName("continuum:snapshot-loaded")[n - 1]?.startTime ?? false,
         nth,
-        { polling: 100, timeout: 300_000 },
+        { polling: 250, timeout: 900_000 },
       )
     ).jsonValue(),
   );
