@@ -515,6 +515,31 @@ export const FIXTURES: Record<string, OpFixture> = {
     status: 200,
   },
 
+  undoChange: {
+    // Each sample undoes an edit made just before (untimed): the history lookup, the restore and its log entry.
+    make: async (f) => {
+      const todo = await id(f.api("POST", "/api/todos", { title: "undo me" }));
+      const edited = (await f.api("PUT", `/api/todos/${todo}`, { title: "edited" })).json() as { version: number };
+      return mut(f, "POST", "/api/history/undo", { entity: "todo", id: todo, version: edited.version });
+    },
+    status: 200,
+  },
+  undoToolCall: {
+    // Each sample undoes an approved "add todo" (made untimed): the todo is deleted, the call marked undone.
+    make: async (f) => {
+      const conv = await newConversation(f);
+      const state = (
+        await f.api("POST", `/api/assistant/conversations/${conv}/actions/send_message`, { content: "add todo bench" })
+      ).json();
+      const call = state.pending_tool_calls[0].id as string;
+      await f.api("POST", `/api/assistant/conversations/${conv}/actions/approve_tools`, {
+        approvals: [{ tool_call_id: call, approved: true }],
+      });
+      return mut(f, "POST", `/api/assistant/tool-calls/${call}/undo`);
+    },
+    status: 200,
+  },
+
   createConversation: { make: (f) => mut(f, "POST", "/api/assistant/conversations", { title: "bench" }), status: 201 },
   listConversations: { make: get("/api/assistant/conversations"), status: 200 },
   getConversation: { make: getId((x) => `/api/assistant/conversations/${x.conversation}`), status: 200 },

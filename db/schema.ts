@@ -473,6 +473,8 @@ export const toolCalls = pgTable(
     input: jsonb("input").$type<Record<string, unknown>>().notNull(),
     status: text("status", { enum: ["pending_approval", "approved", "denied", "executed", "failed"] }).notNull(),
     result: jsonb("result"),
+    /** When the user undid what this executed call changed (issue 24); null while it stands. */
+    undoneAt: ts("undone_at"),
   },
   (t) => [
     recordKey(t),

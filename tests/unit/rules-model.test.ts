@@ -17,13 +17,16 @@ describe("rules grammar", () => {
     ["focus 25", { kind: "tool", name: "start_focus", input: { minutes: 25 } }],
     ["focus 1 minute", { kind: "tool", name: "start_focus", input: { minutes: 1 } }],
     ["Focus 240 min", { kind: "tool", name: "start_focus", input: { minutes: 240 } }],
+    ["recent changes", { kind: "tool", name: "list_recent_changes", input: {} }],
+    ["Undo", { kind: "tool", name: "undo_last_action", input: {} }],
+    ["undo the last change", { kind: "tool", name: "undo_last_action", input: {} }],
   ])("%s", (text, expected) => expect(parseCommand(text)).toEqual(expected));
 
   test.each(["focus 0", "focus 241", "focus 99999"])("%s is out of range", (text) =>
     expect(parseCommand(text)).toEqual({ kind: "text", text: "A focus session is 1 to 240 minutes long." }),
   );
 
-  test.each(["", "hello", "add todo", "todo add x", "list todo", "focus", "focus -5", "find"])(
+  test.each(["", "hello", "undo everything", "add todo", "todo add x", "list todo", "focus", "focus -5", "find"])(
     "%j gets the help text",
     (text) => expect(parseCommand(text)).toEqual({ kind: "text", text: RULES_HELP }),
   );

@@ -79,9 +79,11 @@ describe("state machine with a mock model", () => {
       "delete_todo",
       "focus_status",
       "list_inbox",
+      "list_recent_changes",
       "list_todos",
       "search_references",
       "start_focus",
+      "undo_last_action",
     ]);
   });
 

@@ -36,6 +36,8 @@ const declared = Object.values(entities).flatMap((r) => ("api" in r ? [{ path: r
 const UNSEEDED: Record<string, string> = {
   "/api/audio/{id}": "an audio record needs uploaded bytes; uploads are seeded instead",
   "/api/history/{entry}": "history entries appear only after an update or delete",
+  "/api/assistant/tool-calls/{id}":
+    "a tool call is made by a conversation's run (tests/worker/undo.test.ts undoes real ones)",
 };
 
 /** One record of each kind the user owns, so path ids reach real rows (others get a random UUID: 404 paths). */

@@ -7,8 +7,9 @@
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { todos } from "../../db/schema";
+import { conversations, todos } from "../../db/schema";
 import type { ToolCallPreview } from "../protocol/assistant";
+import { recentChangeOf, recentChanges, type RawRecentChange, type RecentChange } from "../data/undo";
 
 interface PendingCall {
   name: string;
@@ -32,7 +33,9 @@ export async function previewCalls(db: Db | Tx, userId: string, calls: PendingCa
         .from(todos)
         .where(and(eq(todos.userId, userId), inArray(todos.id, ids)))
     : [];
-  return previewsFrom(calls, found);
+  // undo_last_action: the change it would undo now (approving later undoes whatever is latest then).
+  const [latest] = calls.some((c) => c.name === "undo_last_action") ? await recentChanges(db, userId, 1) : [];
+  return previewsFrom(calls, found, latest);
 }
 
 const UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
@@ -54,13 +57,43 @@ export const pendingTodosQuery = (db: Db, userId: string, conversationId: string
       ),
     );
 
-/** Previews for the pending calls, given the todos they name (read already). */
-export function previewsFrom(calls: PendingCall[], found: { id: string; title: string; done: boolean }[]) {
+/**
+ * The user's latest change when the conversation has a pending undo_last_action
+ * (what approving it would undo now), as a query for the same batch; no rows otherwise.
+ */
+export const pendingUndoQuery = (db: Db, userId: string, conversationId: string) =>
+  db
+    .select({ changes: sql<RawRecentChange[]>`continuum_recent_changes(${userId}, 1)` })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.userId, userId),
+        eq(conversations.id, conversationId),
+        sql`exists (select 1 from tool_calls tc where tc.user_id = ${userId} and tc.conversation_id = ${conversationId}
+          and tc.status = 'pending_approval' and tc.name = 'undo_last_action')`,
+      ),
+    );
+
+/** What pendingUndoQuery read, as the change it names. */
+export const latestOf = (rows: { changes: RawRecentChange[] }[]) => rows[0]?.changes.map(recentChangeOf)[0];
+
+/** Previews for the pending calls, given the todos they name and the latest change (read already). */
+export function previewsFrom(
+  calls: PendingCall[],
+  found: { id: string; title: string; done: boolean }[],
+  latest?: RecentChange,
+) {
   const byId = new Map(found.map((t) => [t.id, t]));
-  return calls.map((c) => previewOf(c, byId));
+  return calls.map((c) => previewOf(c, byId, latest));
 }
 
-function previewOf(c: PendingCall, todosById: Map<string, { id: string; title: string; done: boolean }>) {
+const ENTITY_NAMES = { todo: "todo", inbox_item: "inbox item", reference: "reference" } as const;
+
+function previewOf(
+  c: PendingCall,
+  todosById: Map<string, { id: string; title: string; done: boolean }>,
+  latest: RecentChange | undefined,
+) {
   switch (c.name) {
     case "create_todo": {
       const due = str(c.input.due_at);
@@ -81,6 +114,12 @@ function previewOf(c: PendingCall, todosById: Map<string, { id: string; title: s
       const minutes = Number(c.input.minutes);
       const label = str(c.input.label);
       return { summary: `Start a ${minutes}-minute focus session${label ? ` (${quoted(label)})` : ""}`, minutes };
+    }
+    case "undo_last_action": {
+      if (!latest) return { summary: "Undo the latest change (there is none yet)" };
+      const what = `the ${ENTITY_NAMES[latest.entity]}${latest.title === null ? "" : ` ${quoted(latest.title)}`}`;
+      const verb = { created: "Delete", edited: "Undo the last edit of", deleted: "Bring back" }[latest.kind];
+      return { summary: `${verb} ${what}` };
     }
     default:
       return { summary: `Run ${c.name}` };

@@ -6,6 +6,7 @@
  *
  *   add todo <title> · list todos · complete todo <title> · delete todo <title>
  *   capture <text> · list inbox · find <words> · focus status · focus <minutes>
+ *   recent changes · undo
  *
  * `complete`/`delete` act on the oldest open todo with that title: the model
  * first calls the reading tool list_todos and decides on its result (no
@@ -24,7 +25,7 @@ import { LIMITS } from "../protocol/rules";
 
 export const RULES_HELP =
   'I understand: "add todo <title>", "list todos", "complete todo <title>", "delete todo <title>", ' +
-  '"capture <text>", "list inbox", "find <words>", "focus status" and "focus <minutes>".';
+  '"capture <text>", "list inbox", "find <words>", "focus status", "focus <minutes>", "recent changes" and "undo".';
 
 type Command =
   | { kind: "tool"; name: string; input: Record<string, unknown> }
@@ -46,6 +47,9 @@ export function parseCommand(raw: string): Command {
   if ((m = /^find (.+)$/i.exec(text)))
     return { kind: "tool", name: "search_references", input: { query: m[1]!.slice(0, LIMITS.reference.query) } };
   if (/^focus status$/i.test(text)) return { kind: "tool", name: "focus_status", input: {} };
+  if (/^(?:list )?recent changes$/i.test(text)) return { kind: "tool", name: "list_recent_changes", input: {} };
+  if (/^undo(?: (?:the )?last (?:action|change))?$/i.test(text))
+    return { kind: "tool", name: "undo_last_action", input: {} };
   if ((m = /^focus (\d{1,6})(?: ?(?:min|mins|minutes?))?$/i.exec(text))) {
     const minutes = Number(m[1]);
     const max = LIMITS.assistant.focusMinutes;
@@ -106,6 +110,18 @@ export function describeResult(toolName: string, output: LanguageModelV4ToolResu
       if (!s) return "No focus session is running.";
       const minutes = Math.ceil(Number(s.remaining_s) / 60);
       return `Your focus session is ${s.status} with ${minutes} minute${minutes === 1 ? "" : "s"} left.`;
+    }
+    case "list_recent_changes": {
+      const rows = ((v?.changes ?? []) as { kind: string; title: string | null; entity: string }[]).map(
+        (c) => `${c.kind} ${c.title === null ? c.entity.replace("_", " ") : quote(c.title)}`,
+      );
+      return rows.length ? `Your latest changes: ${rows.join(", ")}.` : "No changes to todos, inbox or references yet.";
+    }
+    case "undo_last_action": {
+      const what = v?.undid
+        ? `${v.undid.op === "delete" ? "the deletion of" : "the last change to"} ${v.undid.entity.replace("_", " ")}`
+        : "the last change";
+      return v?.changed === false ? `${what} was already undone.` : `Undid ${what}.`;
     }
     case "start_focus":
       return `Started a ${Math.round(Number(v?.duration_s) / 60)}-minute focus session.`;

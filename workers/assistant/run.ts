@@ -278,4 +278,5 @@ const fakeCall = (c: NewToolCall, now: Date): NonNullable<HistoryRow["call"]> =>
   version: 1,
   createdAt: now,
   updatedAt: now,
+  undoneAt: null,
 });

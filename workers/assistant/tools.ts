@@ -9,6 +9,7 @@ import { findRunning, startFocus } from "../data/focus";
 import { listInbox } from "../data/inbox";
 import { listReferences } from "../data/references";
 import { createTodo, listTodos, removeTodo, updateTodo } from "../data/todos";
+import { recentChanges, undoLast } from "../data/undo";
 import type { Db } from "../../db/client";
 import type { PageQuery } from "../data/paginate";
 import type { Scope } from "../sync/scope";
@@ -198,6 +199,30 @@ export const TOOLS: readonly ToolDef[] = [
         ...(input.label ? { label: input.label } : {}),
       });
       return focusSessionToWire(row, new Date());
+    },
+  }),
+  define({
+    name: "list_recent_changes",
+    title: "List recent changes",
+    description:
+      "The user's latest changes to todos, inbox items and references, newest first: what was created, edited or " +
+      "deleted, and when (from any device, the assistant included).",
+    input: z.strictObject({ limit: z.number().int().min(1).max(LIST_LIMIT).optional() }),
+    changesData: false,
+    async run(scope, input) {
+      return { changes: await recentChanges(scope.db, scope.userId, input.limit ?? 10) };
+    },
+  }),
+  define({
+    name: "undo_last_action",
+    title: "Undo the last change",
+    description:
+      "Undo the user's latest change to a todo, inbox item or reference (see list_recent_changes): an edit or a " +
+      "delete is restored, a creation is deleted. Calling it again undoes the undo.",
+    input: z.strictObject({}),
+    changesData: true,
+    async run(scope) {
+      return scope.write((w) => undoLast(w, scope.userId));
     },
   }),
 ];

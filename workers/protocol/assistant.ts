@@ -29,6 +29,8 @@ export const toolCallSchema = z
     input: z.record(z.string(), z.unknown()),
     status: toolCallStatus,
     result: z.unknown().nullable(),
+    /** When the user undid what this executed call changed; null while it stands. */
+    undone_at: z.string().nullable(),
   })
   .meta({ id: "ToolCall" });
 export type ToolCall = z.infer<typeof toolCallSchema>;
@@ -66,6 +68,8 @@ export const stateMessageSchema = messageSchema
     input: z.record(z.string(), z.unknown()).optional(),
     status: toolCallStatus.optional(),
     result: z.unknown().optional(),
+    /** When the user undid what the call changed (tool messages only); null while it stands. */
+    undone_at: z.string().nullable().optional(),
     preview: toolCallPreviewSchema.optional(),
   })
   .meta({ id: "StateMessage" });
@@ -116,6 +120,7 @@ export const toolCallToWire = (row: typeof toolCalls.$inferSelect): ToolCall => 
   input: row.input,
   status: row.status,
   result: row.result ?? null,
+  undone_at: row.undoneAt?.toISOString() ?? null,
 });
 
 export const messageToWire = (row: typeof messages.$inferSelect): Message => ({

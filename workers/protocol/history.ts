@@ -49,3 +49,26 @@ export const restoreResultSchema = z
     restored: z.boolean(),
   })
   .meta({ id: "RestoreResult" });
+
+/** A change to undo, named as the change feed names it. */
+export const undoChangeSchema = z
+  .strictObject({
+    entity: z.enum(RESTORABLE),
+    id: z.uuid(),
+    /** The version the change produced; for a delete, the tombstone's (the deleted version + 1), as in the feed. */
+    version: z.number().int().min(1).max(2_147_483_647),
+  })
+  .meta({ id: "UndoChange" });
+export type UndoChange = z.infer<typeof undoChangeSchema>;
+
+export const undoResultSchema = z
+  .object({
+    entity: z.enum(RESTORABLE),
+    id: z.uuid(),
+    /** The record after the undo; null when the undo deleted it (it undid a creation). */
+    record: z.union([z.record(z.string(), z.unknown()), z.null()]),
+    /** False when the change was already undone: nothing was written. */
+    changed: z.boolean(),
+  })
+  .meta({ id: "UndoResult" });
+export type UndoResult = z.infer<typeof undoResultSchema>;

@@ -37,6 +37,8 @@ export const ErrorCode = {
   version_conflict: "version_conflict",
   id_conflict: "id_conflict",
   restore_blocked: "restore_blocked",
+  nothing_to_undo: "nothing_to_undo",
+  not_undoable: "not_undoable",
   idempotency_key_reused: "idempotency_key_reused",
   idempotency_in_progress: "idempotency_in_progress",
   cursor_expired: "cursor_expired",

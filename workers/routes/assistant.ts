@@ -21,10 +21,12 @@ import {
   type HistoryRow,
 } from "../assistant/conversations";
 import { modelFromEnv } from "../assistant/model";
-import { pendingTodosQuery, previewsFrom } from "../assistant/preview";
+import { latestOf, pendingTodosQuery, pendingUndoQuery, previewsFrom } from "../assistant/preview";
+import { recentChanges, type RecentChange } from "../data/undo";
 import { batch, type Db } from "../../db/client";
 import { notFound } from "../errors";
 import { run } from "../assistant/run";
+import { undoToolCall } from "../assistant/undo-call";
 import type { AppEnv, IdempotencyOutcome } from "../env";
 import { type Scope } from "../sync/scope";
 import { listRoute } from "../http/crud";
@@ -39,6 +41,7 @@ import {
   listConversationsQuery,
   messageToWire,
   sendMessageSchema,
+  toolCallSchema,
   toolCallToWire,
   type ConversationState,
 } from "../protocol/assistant";
@@ -55,9 +58,14 @@ const etagOf = (row: ConversationRow) => `"${row.version}"`;
 type NamedTodo = { id: string; title: string; done: boolean };
 
 /** The state from what was read: the history (oldest first) and the todos its pending calls name. */
-function stateOf(conv: ConversationRow, rows: HistoryRow[], named: NamedTodo[]): ConversationState {
+function stateOf(
+  conv: ConversationRow,
+  rows: HistoryRow[],
+  named: NamedTodo[],
+  latest: RecentChange | undefined,
+): ConversationState {
   const pending = rows.flatMap(({ call }) => (call?.status === "pending_approval" ? [call] : []));
-  const previews = new Map(previewsFrom(pending, named).map((p, i) => [pending[i]!.id, p] as const));
+  const previews = new Map(previewsFrom(pending, named, latest).map((p, i) => [pending[i]!.id, p] as const));
   return {
     conversation: conversationToWire(conv),
     messages: rows.map(({ message, call }) =>
@@ -68,6 +76,7 @@ function stateOf(conv: ConversationRow, rows: HistoryRow[], named: NamedTodo[]):
             input: call.input,
             status: call.status,
             result: call.result ?? null,
+            undone_at: call.undoneAt?.toISOString() ?? null,
             ...(previews.has(call.id) ? { preview: previews.get(call.id)! } : {}),
           }
         : messageToWire(message),
@@ -79,13 +88,14 @@ function stateOf(conv: ConversationRow, rows: HistoryRow[], named: NamedTodo[]):
 
 /** The conversation, its history and what its pending calls name: one round trip. */
 async function readState(db: Db, userId: string, id: string) {
-  const [found, history, named] = await batch(db, [
+  const [found, history, named, undo] = await batch(db, [
     conversationQuery(db, userId, id),
     historyQuery(db, userId, id),
     pendingTodosQuery(db, userId, id),
+    pendingUndoQuery(db, userId, id),
   ]);
   if (!found[0]) throw notFound("Conversation");
-  return { ...found[0], rows: history.reverse(), named };
+  return { ...found[0], rows: history.reverse(), named, latest: latestOf(undo) };
 }
 
 /**
@@ -102,7 +112,7 @@ async function rebuildState(c: Context<AppEnv>, outcome: IdempotencyOutcome): Pr
   const now = await readState(c.var.db, c.var.user.id, written.id);
   const row = now.row.version === written.version ? written : now.row;
   c.header("ETag", etagOf(row));
-  return c.json(stateOf(row, now.rows, now.named));
+  return c.json(stateOf(row, now.rows, now.named, now.latest));
 }
 
 function startRun(c: Context<AppEnv>) {
@@ -132,8 +142,13 @@ async function claimAndRun(
   // The claim returns the history the run reads; the run's end returns the state to answer with.
   const claimed = await claim(scope, id, r.runId, r.seconds);
   const done = await run(scope, id, r.runId, { ...r, mode, history: claimed.history });
+  // A pending undo_last_action's card names the change it would undo: read only then (one query more).
+  const undoWaits = done.history.some(
+    (h) => h.call?.status === "pending_approval" && h.call.name === "undo_last_action",
+  );
+  const [latest] = undoWaits ? await recentChanges(c.var.db, scope.userId, 1) : [];
   c.header("ETag", etagOf(done.conversation));
-  return c.json(stateOf(done.conversation, done.history, done.named));
+  return c.json(stateOf(done.conversation, done.history, done.named, latest));
 }
 
 export const assistant = createApi();
@@ -241,7 +256,7 @@ register(
     c.header("Cache-Control", "no-cache");
     const inm = c.req.header("if-none-match");
     if (inm && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) return c.body(null, 304);
-    return c.json(stateOf(row, found.rows, found.named));
+    return c.json(stateOf(row, found.rows, found.named, found.latest));
   },
 );
 
@@ -283,4 +298,29 @@ register(
     claimAndRun(c, "approve", (scope, id, runId, seconds) =>
       claimForApproval(scope, id, c.req.valid("json").approvals, runId, seconds),
     ),
+);
+
+register(
+  assistant,
+  route({
+    pipelined: true,
+    method: "post",
+    path: "/tool-calls/{id}/undo",
+    tags,
+    operationId: "undoToolCall",
+    description:
+      "Undoes what an executed tool call changed: a created todo or captured note is deleted, a completed or " +
+      "deleted todo comes back as it was, a started focus session is abandoned, an undo_last_action is undone. " +
+      "Version-checked (409 `version_conflict` with both versions when the record changed since) and idempotent " +
+      "(an undone call is returned as it is). 409 `not_undoable` for a call that changed nothing undoable. " +
+      "Answers with the tool call, `undone_at` set.",
+    request: byId,
+    responses: { 200: jsonContent(toolCallSchema, "The tool call, undone") },
+    errors: [400, 404, 409],
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    assertId("tool_call", id);
+    return sendRecord(c, "tool_call", await undoToolCall(scopeOf(c), id));
+  },
 );

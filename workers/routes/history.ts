@@ -4,8 +4,16 @@
  */
 import { listHistory, listTrash, restoreEntry, toEntry } from "../data/history";
 import { listRoute } from "../http/crud";
-import { createApi, idParam, jsonContent, register, route } from "../http/openapi";
-import { historyEntrySchema, historyQuery, restoreResultSchema, trashQuery } from "../protocol/history";
+import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import {
+  historyEntrySchema,
+  historyQuery,
+  restoreResultSchema,
+  trashQuery,
+  undoChangeSchema,
+  undoResultSchema,
+} from "../protocol/history";
+import { undoChange } from "../data/undo";
 import { expectedVersion, scopeOf } from "../http/record";
 import { toWire } from "../protocol/row-mapping";
 
@@ -62,5 +70,30 @@ register(
     const out = await restoreEntry(scopeOf(c), c.req.valid("param").entry, expectedVersion(c));
     c.header("ETag", `"${(out.row as { version: number }).version}"`);
     return c.json({ entity: out.entity, record: toWire(out.entity, out.row as never), restored: out.restored });
+  },
+);
+
+register(
+  history,
+  route({
+    pipelined: true,
+    method: "post",
+    path: "/history/undo",
+    tags,
+    operationId: "undoChange",
+    description:
+      "Undoes one change of a todo, inbox item or reference, named as the change feed names it (entity, id and the " +
+      "version it produced; a delete's tombstone version): an edit or a delete by restoring what it replaced, a " +
+      "creation by deleting the record. One database round trip. Version-checked: the record must still be what " +
+      "the change left, else 409 `version_conflict` with `details.current` and `details.restoring`. Idempotent: " +
+      "undoing an undone change answers `changed: false` and writes nothing.",
+    request: jsonRequest(undoChangeSchema),
+    responses: { 200: jsonContent(undoResultSchema, "The record after the undo (null if it was deleted)") },
+    errors: [400, 404, 409, 413, 415, 422],
+  }),
+  async (c) => {
+    const scope = scopeOf(c);
+    const out = await scope.write((w) => undoChange(w, scope.userId, c.req.valid("json")));
+    return c.json({ entity: out.entity, id: out.id, record: out.record, changed: out.changed });
   },
 );
