@@ -1,6 +1,6 @@
 /**
  * "Undo" on an executed assistant tool call (issue 24), in ONE database call
- * (continuum_undo_call(), db/migrations/0025_undo.sql): a created
+ * (continuum_undo_call(), db/migrations/0028_undo.sql): a created
  * todo or captured note is deleted, a completed or deleted todo comes back as
  * it was, a started focus session is abandoned, an undo_last_action is undone
  * in turn. The change is named from the call's own result (the record it

@@ -2,7 +2,7 @@
  * Undo (issue 24): a change of a restorable record, named as the change log
  * names it — (entity, id, the version it produced; a delete's is its
  * tombstone's) — is undone in ONE database call (continuum_undo(),
- * db/migrations/0025_undo.sql): an edit or a delete by restoring what it
+ * db/migrations/0028_undo.sql): an edit or a delete by restoring what it
  * replaced, a creation by deleting what it made. Both are version-checked (the
  * record must still be what the change left: otherwise 409 with both versions)
  * and idempotent (undoing twice writes once).

@@ -1,0 +1,1 @@
+ALTER TABLE "tool_calls" ADD COLUMN "undone_at" timestamp with time zone;
