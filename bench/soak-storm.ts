@@ -26,10 +26,10 @@ export interface Storm {
   done: Promise<void>;
 }
 
-const auth = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
+export const auth = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 
 /** One request with the soak's rules: a 500 is a violation; 503 (Postgres down) and 429 are waited out. */
-async function request(agent: http.Agent, req: Req, what: string): Promise<number> {
+export async function request(agent: http.Agent, req: Req, what: string): Promise<number> {
   for (;;) {
     const res = await send(world.stack.baseUrl, agent, req).catch(() => null);
     if (!res) {
@@ -65,7 +65,15 @@ export async function startStorm(tag: string): Promise<Storm> {
     method: "POST",
     path: "/api/studio/loops",
     headers: auth(owner),
-    body: { name: "Storm", bars: 1, bpm: 120, color: "#aa3366", chord_progression: ["C"], visibility: "public" },
+    body: {
+      name: "Storm",
+      bars: 1,
+      bpm: 120,
+      color: "#aa3366",
+      chord_progression: ["C"],
+      visibility: "public",
+      remixable: true,
+    },
   });
   if (loop.status !== 201) throw new Error(`storm: loop create ${loop.status} ${loop.text}`);
   const loopId = (loop.json() as { id: string }).id;

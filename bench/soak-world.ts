@@ -103,6 +103,11 @@ export const counts = {
   stormQuotaHits: 0,
   /** Entries for the storm's loop in its owner's change log at the end (collapsed: 1). */
   stormOwnerLogEntries: 0,
+  /** bench/soak-studio.ts: remixes of the storm loop, assistant messages answered, approvals, todos the tools made. */
+  studioRemixes: 0,
+  assistantMessages: 0,
+  assistantApprovals: 0,
+  assistantTodos: 0,
 };
 export const violations: string[] = [];
 export const violate = (m: string) => {

@@ -52,20 +52,24 @@ import {
 } from "./soak-world.ts";
 import { sleep, startStack } from "./stack.ts";
 import { checkStorm, startStorm } from "./soak-storm.ts";
+import { checkStudio, startStudio } from "./soak-studio.ts";
 
 // ---- the run -----------------------------------------------------------------------------
 async function serverState(u: UserCtx): Promise<Map<string, Wire> | null> {
   const d = u.devices[0]!;
   const state = new Map<string, Wire>();
-  for (let page = 1; page <= 100; page++) {
-    const res = await d.http({ method: "GET", path: `/api/user/inbox?page=${page}&page_size=100`, headers: d.auth() });
+  // Page by next_cursor: a page may be cut short by bytes (SPEC §3) as well as by rows.
+  let cursor: string | null = "";
+  for (let pages = 0; cursor !== null && pages < 1000; pages++) {
+    const path: string = `/api/user/inbox?page_size=100${cursor ? `&cursor=${cursor}` : ""}`;
+    const res = await d.http({ method: "GET", path, headers: d.auth() });
     if (res.status !== 200) return null;
-    const body = res.json() as { items: Wire[]; total: number };
+    const body = res.json() as { items: Wire[]; next_cursor: string | null };
     for (const it of body.items) {
       if (state.has(`inbox_item:${it.id}`)) violate(`user ${u.idx}: item ${it.id} listed twice`);
       state.set(`inbox_item:${it.id}`, it);
     }
-    if (body.items.length < 100) break;
+    cursor = body.next_cursor;
   }
   const s = await d.http({ method: "GET", path: "/api/settings", headers: d.auth() });
   if (s.status !== 200) return null;
@@ -160,6 +164,8 @@ async function run(): Promise<void> {
 
   // Beside the devices: a like/unlike storm on one loop and a race past a quota (bench/soak-storm.ts).
   const storm = await startStorm(tag);
+  // And studio and assistant actions (bench/soak-studio.ts), remixing the storm's loop.
+  const studio = await startStudio(tag, storm.loopId);
   // Mutation phase, with Postgres restart(s) spread over it.
   log("mutation phase");
   const loops = devices.flatMap((d) => [d.outboxLoop(), d.pollLoop()]);
@@ -184,6 +190,7 @@ async function run(): Promise<void> {
   await acting;
   await restarts;
   await checkStorm(storm);
+  await checkStudio(studio);
 
   // Drain: everyone online, every outbox empty.
   log("draining outboxes");
