@@ -21,7 +21,7 @@
  */
 import { eq, sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
@@ -29,7 +29,7 @@ import { sessions } from "../../db/schema";
 import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv } from "../env";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, SQLSTATE, unauthorized } from "../errors";
 import { sha256Hex } from "../lib/crypto";
-import { ErrorCode, SESSION_TTL_MS } from "../protocol/rules";
+import { ErrorCode, SESSION_TTL_MS, SIGNED_IN_COOKIE } from "../protocol/rules";
 import {
   afterUncommittedBatch,
   claimArgs,
@@ -116,15 +116,20 @@ function readCredential(c: Context): { token: string; via: "bearer" | "cookie" }
   return token ? { token, via: "cookie" } : undefined;
 }
 
-/** The session cookie, valid as long as the session (re-set whenever the expiry slides). */
+/**
+ * The session cookie, valid as long as the session (re-set whenever the expiry
+ * slides), and beside it the readable `signed_in` marker with the same life.
+ */
 export function setSessionCookie(c: Context, token: string) {
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    secure: true,
-    sameSite: "Lax",
-    path: "/",
-    maxAge: SESSION_TTL_MS / 1000,
-  });
+  const life = { secure: true, sameSite: "Lax", path: "/", maxAge: SESSION_TTL_MS / 1000 } as const;
+  setCookie(c, SESSION_COOKIE, token, { ...life, httpOnly: true });
+  setCookie(c, SIGNED_IN_COOKIE, "1", life);
+}
+
+/** Both cookies gone: signed out, or the browser's session no longer exists. */
+export function clearSessionCookies(c: Context) {
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+  deleteCookie(c, SIGNED_IN_COOKIE, { path: "/", secure: true });
 }
 
 /**

@@ -90,6 +90,14 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 // ---- lifetimes ------------------------------------------------------------------
 
+/**
+ * A readable cookie (not HttpOnly, no secret: its value is "1") set and
+ * cleared with the HttpOnly `session` cookie: the app reads it to know a
+ * session may exist before asking, so a signed-out load makes no request that
+ * would 401 (web/src/sync/deps.ts prefetchFeedStart).
+ */
+export const SIGNED_IN_COOKIE = "signed_in";
+
 /** A device session lives this long after its last use (sliding; middleware/auth.ts). */
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Idempotency keys and their stored responses are kept at least this long (pruned by jobs/prune.ts). */

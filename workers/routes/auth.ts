@@ -1,7 +1,6 @@
 /** SPEC §5 Auth: signup, login, logout, me, devices (sessions) and revoke. */
 import { sql } from "drizzle-orm";
-import { deleteCookie } from "hono/cookie";
-import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import { deleteAccountObjects, deleteAccountRows, sessionIds } from "../data/account";
 import {
@@ -15,12 +14,12 @@ import {
 } from "../data/auth";
 import { CONSTRAINT } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
-import { ErrorCode, SESSION_TTL_MS } from "../protocol/rules";
+import { ErrorCode, SESSION_TTL_MS, SIGNED_IN_COOKIE } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
 import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { isKnownDevice, rememberDevice } from "../lib/known-device";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
-import { requireDeviceSession, SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
+import { clearSessionCookies, requireDeviceSession, SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
 import {
   authResponseSchema,
   deleteAccountSchema,
@@ -37,8 +36,6 @@ import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { closeSessionSockets, endSessionSockets } from "../sync/relay";
 import { writeCall } from "../sync/call";
 import { requestScope, scopeOf } from "../http/record";
-
-const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 
 export const auth = createApi();
 const tags = ["Auth"];
@@ -137,7 +134,7 @@ register(
       await deleteSession(c.var.db, user.id, sessionId);
       closeSessionSockets(c, user.id, [sessionId]);
     }
-    clearSessionCookie(c);
+    clearSessionCookies(c);
     return c.body(null, 204);
   },
 );
@@ -166,7 +163,12 @@ register(
       "Who is signed in on this device, or `null`: the app's first request, answered 200 either way so a signed-out visit logs no error.",
     responses: { 200: jsonContent(z.object({ user: z.union([userSchema, z.null()]) }), "The user, or null") },
   }),
-  (c) => c.json({ user: c.var.user ? userToWire(c.var.user) : null }),
+  (c) => {
+    // A cookie that names no live session (expired, revoked elsewhere): both cookies go, so the app's
+    // next load knows it is signed out without asking.
+    if (!c.var.user && (getCookie(c, SESSION_COOKIE) || getCookie(c, SIGNED_IN_COOKIE))) clearSessionCookies(c);
+    return c.json({ user: c.var.user ? userToWire(c.var.user) : null });
+  },
 );
 
 register(
@@ -247,7 +249,7 @@ register(
     const { id } = c.req.valid("param");
     if (!isUuid(id) || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
     closeSessionSockets(c, c.var.user.id, [id]);
-    if (id === c.var.sessionId) clearSessionCookie(c);
+    if (id === c.var.sessionId) clearSessionCookies(c);
     return c.body(null, 204);
   },
 );
@@ -282,7 +284,7 @@ register(
     await deleteAccountObjects(c.env.AUDIO, userId, uploads);
     // Not best effort: every device of the account loses its live feed now (the hub's alarm is the backstop).
     await endSessionSockets(c.env, userId, ended);
-    clearSessionCookie(c);
+    clearSessionCookies(c);
     return c.body(null, 204);
   },
 );

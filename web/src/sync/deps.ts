@@ -3,6 +3,7 @@
 import type { FetchFn } from "../api/http.ts";
 import { CACHE_DB_NAME, memoryCache, type SyncCache } from "./db.ts";
 import { FEED_START } from "./feed.ts";
+import { SIGNED_IN_COOKIE } from "@protocol/rules.ts";
 
 /** The part of WebSocket the transport uses. */
 export interface SocketLike {
@@ -89,7 +90,10 @@ export function browserDeps(): SyncDeps {
       const dbs = await indexedDB?.databases?.().catch(() => undefined);
       if (!dbs) return true; // unknown: look in the cache
       if (dbs.some((d) => d.name === CACHE_DB_NAME)) return true;
-      if (!fetched) {
+      // Only with a session to ask for: the readable marker set and cleared with the HttpOnly
+      // session cookie. Signed out, asking would only earn a 401 the browser logs.
+      const signedIn = document.cookie.split("; ").includes(`${SIGNED_IN_COOKIE}=1`);
+      if (!fetched && signedIn) {
         feedStart = globalThis.fetch(FEED_START, { headers: { Accept: "application/json" } });
         feedStart.catch(() => undefined); // the pull that takes it reports failures
         import("./bootstrap.ts").catch(() => undefined); // the code that will read it
