@@ -57,7 +57,7 @@ describe("export", () => {
     expect(names[0]).toBe("manifest.json");
     expect(manifest).toMatchObject({
       format: "continuum-export",
-      version: 1,
+      version: 2,
       user: { id: u.id, username: u.username },
     });
     // One file per record type of the registry, in dependency order, each documented by a schema of the API document.

@@ -131,6 +131,35 @@ describe("import", () => {
     expect(remix.body.parent_loop_id).toBe(made.theirs.id);
   });
 
+  test("an archive of export version 1 lacking fields added since imports, nullable ones as null; version 2 must carry them", async () => {
+    const [a, other, b, c] = [await signup(), await signup(), await signup(), await signup()];
+    await populate(a, other);
+    const current = await exportOf(a);
+    expect(json(current.get("manifest.json")).version).toBe(2);
+    // What an older build wrote: version 1, inbox items from before done_at/archived_at existed.
+    const inbox = json(current.get("records/inbox_item.json")) as Record<string, unknown>[];
+    expect(inbox.length).toBeGreaterThan(0);
+    const old = new Map(current)
+      .set("manifest.json", enc({ ...json(current.get("manifest.json")), version: 1 }))
+      .set("records/inbox_item.json", enc(inbox.map(({ done_at: _d, archived_at: _a, ...rest }) => rest)));
+    const r = await importInto(b, await zip(old));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.imported.inbox_item).toBe(inbox.length);
+    for (const item of inbox) {
+      const got = (await as(b).get(`/api/user/inbox/${item.id}`)).body;
+      expect(got).toMatchObject({ id: item.id, title: item.title, done_at: null, archived_at: null });
+    }
+
+    // The same records claiming today's version are refused: a version 2 archive carries every field.
+    const claimsCurrent = new Map(old).set("manifest.json", current.get("manifest.json")!);
+    const refused = await importInto(c, await zip(claimsCurrent));
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details[0]).toMatchObject({ file: "records/inbox_item.json", path: "done_at" });
+    // A version this build doesn't know is refused whole.
+    const future = new Map(current).set("manifest.json", enc({ ...json(current.get("manifest.json")), version: 3 }));
+    expect((await importInto(c, await zip(future))).status).toBe(422);
+  });
+
   test("idempotent: the same archive again adds nothing; the same Idempotency-Key replays", async () => {
     const [a, other, b] = [await signup(), await signup(), await signup()];
     await populate(a, other);

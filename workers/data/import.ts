@@ -18,6 +18,7 @@
  * there (records, and audio whose bytes are already in R2) and does the rest.
  */
 import { getTableColumns, sql } from "drizzle-orm";
+import { z } from "zod";
 import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { audioFiles } from "../../db/schema";
@@ -30,7 +31,7 @@ import { hasValues } from "../protocol/row-mapping";
 import { ErrorCode, LIMITS } from "../protocol/rules";
 import { write, type WriteScope, type Writer } from "../sync/write";
 import { assertQuota, streamToR2 } from "./audio";
-import { EXPORT_FORMAT, EXPORT_VERSION } from "../protocol/your-data";
+import { EXPORT_FORMAT, IMPORT_VERSIONS } from "../protocol/your-data";
 import { keyColumn, propOf, recordOrder } from "./export";
 import { IMPORT_RULES, wireToRow, type Row } from "./import-rules";
 
@@ -278,6 +279,23 @@ function constraintIssue(err: unknown, file: string): unknown {
   return invalid([{ file, message: `a record breaks the rule "${pg.constraint ?? pg.sqlstate}"` }]);
 }
 
+/**
+ * An older archive's records in today's wire shape (EXPORT_VERSION's comment):
+ * from version 1, a field today's schema allows to be null and the record
+ * lacks is null. Anything else still goes through validation as it is.
+ */
+export function upgrade(entity: EntityName, version: number, records: unknown): unknown {
+  if (version >= 2 || !Array.isArray(records)) return records;
+  const schema = entities[entity].schema;
+  const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
+  const nullable = Object.keys(shape).filter((k) => shape[k]!.safeParse(null).success);
+  return records.map((rec: unknown) =>
+    rec && typeof rec === "object" && !Array.isArray(rec)
+      ? { ...Object.fromEntries(nullable.filter((k) => !(k in rec)).map((k) => [k, null])), ...rec }
+      : rec,
+  );
+}
+
 /** Reads the archive from `zip` into the scope's user; see the file comment. */
 export async function importArchive(
   scope: WriteScope,
@@ -290,9 +308,13 @@ export async function importArchive(
     const first = await zip.next();
     if (first?.name !== "manifest.json") throw invalid([{ file: "manifest.json", message: "must be the first file" }]);
     const manifest = parseJson(await zip.readAll(first, 1 << 20), "manifest.json") as Row | null;
-    if (manifest?.format !== EXPORT_FORMAT || manifest.version !== EXPORT_VERSION)
+    const version = manifest?.version;
+    if (manifest?.format !== EXPORT_FORMAT || typeof version !== "number" || !IMPORT_VERSIONS.includes(version))
       throw invalid([
-        { file: "manifest.json", message: `not a ${EXPORT_FORMAT} archive of version ${EXPORT_VERSION}` },
+        {
+          file: "manifest.json",
+          message: `not a ${EXPORT_FORMAT} archive of version ${IMPORT_VERSIONS.join(" or ")}`,
+        },
       ]);
 
     const order = recordOrder();
@@ -308,7 +330,8 @@ export async function importArchive(
           if (!isEntity(name)) throw invalid([{ file, message: "not a record type of this version" }]);
           if (order.indexOf(name) <= at) throw invalid([{ file, message: "out of order (see manifest.json)" }]);
           at = order.indexOf(name);
-          const records = imp.validate(name, file, parseJson(await zip.readAll(entry, MAX_RECORD_FILE_BYTES), file));
+          const parsed = parseJson(await zip.readAll(entry, MAX_RECORD_FILE_BYTES), file);
+          const records = imp.validate(name, file, upgrade(name, version, parsed));
           await imp.apply(w, name, file, records);
         }
         await imp.finish(w);

@@ -1,9 +1,19 @@
 /** SPEC §5 "Your data": the archive's format name and version, and what POST /api/import answers. */
 import { z } from "zod";
 
-/** manifest.json's `format` and `version` (README, Your data); an import reads exactly these. */
+/** manifest.json's `format` and `version` (README, Your data). */
 export const EXPORT_FORMAT = "continuum-export";
-export const EXPORT_VERSION = 1;
+/**
+ * The version this build writes. 2: every record carries every wire field
+ * (nullable ones as null). Version 1 archives were written while fields were
+ * still being added (an inbox item's `done_at`/`archived_at`, a device's
+ * name…), so one may lack a field that is nullable now: an import fills it
+ * with null. A later field that is not nullable, or a renamed one, needs a new
+ * version and its own fill (data/import.ts `upgrade`).
+ */
+export const EXPORT_VERSION = 2;
+/** The versions an import reads. */
+export const IMPORT_VERSIONS: readonly number[] = [1, 2];
 
 const perType = z.record(z.string(), z.number());
 
