@@ -284,7 +284,11 @@ export const pipelinedAuth = createMiddleware<AppEnv>(async (c, next) => {
   }
   // Either the key was used before (replay it, or refuse), or the handler's own
   // statement failed and took the check down with it: ask again, on its own.
-  const found = await authenticate(c.var.db, token, claim).catch(() => null);
+  // A database going down between the two is a 503, not a 401 (the soak's Postgres restart met it).
+  const found = await authenticate(c.var.db, token, claim).catch((e: unknown) => {
+    dropClaim(c);
+    throw isDatabaseUnavailable(e) || isDatabaseUnavailable(err) ? databaseUnavailable() : e;
+  });
   if (!found || found.user.id !== claimedUser) {
     dropClaim(c);
     throw unauthorized();
