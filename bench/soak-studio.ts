@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { makeAgent, nodePool, seedUsers, send, type TestUser } from "./lib.ts";
 import { auth, request } from "./soak-storm.ts";
-import { counts, log, phase, violate, world } from "./soak-world.ts";
+import { ASSISTANT, counts, log, phase, violate, world } from "./soak-world.ts";
 import { sleep } from "./stack.ts";
 
 export interface Studio {
@@ -46,6 +46,7 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
           "loop",
         );
         if (s === 201 || s === 200) own.push(id);
+        else if (s === 409) counts.inProgress409++;
         else if (s !== 413 && s !== 429) violate(`studio: loop create answered ${s}`);
       } else if (r < 0.55) {
         const id = own[Math.floor(Math.random() * own.length)]!;
@@ -55,7 +56,8 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
           { method: "PUT", path: `/api/studio/loops/${id}`, headers: keyed(maker), body },
           "loop edit",
         );
-        if (s !== 200 && s !== 404) violate(`studio: loop edit answered ${s}`);
+        if (s === 409) counts.inProgress409++;
+        else if (s !== 200 && s !== 404) violate(`studio: loop edit answered ${s}`);
       } else if (r < 0.75) {
         const s = await request(
           agent,
@@ -68,6 +70,8 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
           "remix",
         );
         if (s === 201) counts.studioRemixes++;
+        // 409 idempotency_in_progress: a retry of a key whose first run died with Postgres (taken over later).
+        else if (s === 409) counts.inProgress409++;
         else if (s !== 429) violate(`studio: remix answered ${s}`);
       } else {
         const s = await request(
@@ -126,8 +130,10 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
     }
   };
 
-  const done = Promise.all([make(), talk()]).then(() => agent.destroy());
-  log("studio: a maker creating, editing, playing and remixing loops; an assistant user approving tool calls");
+  const done = Promise.all([make(), ...(ASSISTANT ? [talk()] : [])]).then(() => agent.destroy());
+  log(
+    `studio: a maker creating, editing, playing and remixing loops${ASSISTANT ? "; an assistant user approving tool calls" : ""}`,
+  );
   return { maker, talker, loopId: stormLoopId, done };
 
   async function fetchJson(a: typeof agent, path: string, u: TestUser): Promise<Record<string, unknown> | null> {
