@@ -306,6 +306,10 @@ npm run bench -- --rtt 0,50,150 # other round-trip times for that table (DB_LATE
 npm run bench -- --ops          # only the per-operation table, printed (≈ 3–5 min)
 npm run bench -- --cold         # only the cold-start row (Chromium, a new device), printed (≈ 1 min)
 npm run bench -- --ops --only buyMarketItem,likeLoop --samples 9   # some operations
+npm run bench -- --scale large  # cost as data grows: fills 110 000 users (≥ 10 M change-log rows), writes its section
+npm run bench -- --scale small  # the same at CI size (≈ 4 min, mostly stack start-up and the interleaved cells)
+npm run scale:fill -- --profile small            # the data generator alone, into a throw-away database (prints sizes)
+npm run scale:fill -- --big --url <owner url>    # the big account alone, into a migrated database (prints its login)
 
 npm run soak -- --seconds 20    # short convergence soak (what CI runs; ≈ 1–1.5 min)
 npm run soak -- --seconds 1800 --users 8 --devices 4 --restarts 10   # long soak: 30 min, a Postgres restart every ≈ 3 min

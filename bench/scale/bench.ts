@@ -97,6 +97,8 @@ async function cursorOf(stack: Stack, user: TestUser): Promise<string> {
       path: `/api/sync/changes?limit=1000${since ? `&since=${since}` : ""}`,
       headers: { authorization: `Bearer ${user.token}` },
     });
+    // A cursor read that fails must say so, not hand "undefined" to the poll cell.
+    if (res.status !== 200) throw new Error(`cursor read: ${res.status} ${res.text.slice(0, 300)}`);
     const body = res.json();
     since = body.cursor;
     if (!body.has_more) break;
@@ -253,7 +255,7 @@ export async function scaleBench(profileName: string, bundleDir: string): Promis
     );
     await owner!.query("checkpoint");
     // The fill left autovacuum work behind: let it finish before timing (production has it done long since).
-    await owner!.query("vacuum (analyze)");
+    await owner!.query("vacuum");
 
     const bigUser: TestUser = { id: fill.big!.id, username: fill.big!.username, token: fill.big!.token };
     const bigWho = [{ user: bigUser, cursor: await cursorOf(stack, bigUser) }];

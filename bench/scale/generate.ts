@@ -122,7 +122,7 @@ async function step(client: SqlClient, text: string, triggers: Record<string, st
 async function runSteps(
   client: SqlClient,
   ranges: [number, number][],
-  opts: { at: string; bypass: boolean; log: Log; steps: Record<string, number> },
+  opts: { at: string; bypass: boolean; log: Log; steps: Record<string, number>; rebuild?: string[] },
 ): Promise<void> {
   const timed = async (name: string, fn: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -147,6 +147,12 @@ async function runSteps(
     });
     opts.log(`change log: users ${lo}..${hi}`);
   }
+  if (opts.rebuild?.length)
+    await timed("indexes", async () => {
+      await client.query("set maintenance_work_mem = '1GB'");
+      for (const q of opts.rebuild!) await client.query(q);
+      opts.log("indexes rebuilt");
+    });
   await timed("analyze", () => client.query("analyze"));
 }
 
@@ -176,6 +182,26 @@ async function bigLogin(client: SqlClient, username: string, password: string): 
     token: await session(client, String(u.id)),
     cursor: Number(u.change_seq),
   };
+}
+
+/** Tables whose indexes a `rebuildIndexes` fill drops first and builds after. */
+const REBUILT = ["change_log", "inbox_items", "reference_items", "todos", "idempotency_keys"];
+
+/**
+ * Drops the tables' indexes that no constraint owns, and the change log's
+ * primary key (nothing refers to it); returns the statements that rebuild them.
+ */
+async function dropIndexes(client: SqlClient): Promise<string[]> {
+  const { rows } = await client.query(
+    `select i.indexname, i.indexdef from pg_indexes i
+     where i.schemaname = 'public' and i.tablename = any($1)
+       and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
+    [REBUILT],
+  );
+  const rebuild = (rows as { indexname: string; indexdef: string }[]).map((r) => r.indexdef);
+  for (const r of rows as { indexname: string }[]) await client.query(`drop index "${r.indexname}"`);
+  await client.query(`alter table change_log drop constraint change_log_user_id_seq_pk`);
+  return [`alter table change_log add constraint change_log_user_id_seq_pk primary key (user_id, seq)`, ...rebuild];
 }
 
 const ranges = (first: number, last: number, size: number): [number, number][] => {
@@ -216,6 +242,8 @@ export async function fillScale(
   const tag = opts.tag ?? randomTag();
   await resetPlan(client);
   await planOrdinary(client, profile, tag, at);
+  // Row counts for the planner: the per-batch joins then walk the records by their keys, not by scanning.
+  await client.query("analyze scale_plan");
   const password = opts.bigPassword ?? DEFAULT_BIG_PASSWORD;
   const bigName = opts.bigUsername ?? `${tag}_big`;
   if (profile.big)
@@ -227,11 +255,13 @@ export async function fillScale(
       at,
     );
   const steps: Record<string, number> = {};
+  const rebuild = profile.rebuildIndexes ? await dropIndexes(client) : [];
   await runSteps(client, ranges(profile.big ? 0 : 1, profile.users, profile.batch), {
     at,
     bypass: profile.bypassQuotas,
     log,
     steps,
+    rebuild,
   });
   const big = profile.big ? await bigLogin(client, bigName, password) : null;
   return {
