@@ -526,16 +526,25 @@ export const FIXTURES: Record<string, OpFixture> = {
   },
   undoToolCall: {
     // Each sample undoes an approved "add todo" (made untimed): the todo is deleted, the call marked undone.
+    // As `other`: its two runs per sample must not spend `user`'s assistant rate limit (sendMessage, approveTools).
     make: async (f) => {
-      const conv = await newConversation(f);
+      const conv = await id(f.api("POST", "/api/assistant/conversations", { title: "bench" }, f.other));
       const state = (
-        await f.api("POST", `/api/assistant/conversations/${conv}/actions/send_message`, { content: "add todo bench" })
+        await f.api(
+          "POST",
+          `/api/assistant/conversations/${conv}/actions/send_message`,
+          { content: "add todo bench" },
+          f.other,
+        )
       ).json();
       const call = state.pending_tool_calls[0].id as string;
-      await f.api("POST", `/api/assistant/conversations/${conv}/actions/approve_tools`, {
-        approvals: [{ tool_call_id: call, approved: true }],
-      });
-      return mut(f, "POST", `/api/assistant/tool-calls/${call}/undo`);
+      await f.api(
+        "POST",
+        `/api/assistant/conversations/${conv}/actions/approve_tools`,
+        { approvals: [{ tool_call_id: call, approved: true }] },
+        f.other,
+      );
+      return { method: "POST", path: `/api/assistant/tool-calls/${call}/undo`, headers: auth(f.other, true) };
     },
     status: 200,
   },
