@@ -96,8 +96,8 @@ describe("one-call writes", () => {
     const bBefore = (await as(b).get("/api/sync/changes")).body.cursor as string;
     const liked = await as(b).put(`/api/studio/loops/${loop.id}/like`, undefined, key());
     expect([liked.status, liked.body]).toEqual([200, { liked: true, likes_count: 1 }]);
-    // The session check is awaited here (its own round trip): the per-user like rate limit must count
-    // only confirmed users, or a forged token could spend someone else's budget.
+    // Two queries: the loop's owner (for the (actor, owner) limit), which carries the session check, then
+    // the like. The limit runs after that check, so a forged token can't spend someone else's budget.
     expect([q(liked), conns(liked)]).toEqual([2, 0]);
     const own = await feedSince(b, bBefore);
     expect(own.map((c) => [c.entity, c.op, c.id])).toEqual([["loop_like", "upsert", loop.id]]);

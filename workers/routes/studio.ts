@@ -195,6 +195,7 @@ for (const method of ["put", "delete"] as const)
     route({
       method,
       path: "/loops/{id}/like",
+      pipelined: true,
       tags,
       operationId: method === "put" ? "likeLoop" : "unlikeLoop",
       description: "Idempotent: a user likes a loop at most once. The owner's devices see the new count live.",
@@ -202,10 +203,12 @@ for (const method of ["put", "delete"] as const)
       responses: { 200: jsonContent(likeResponseSchema, "The caller's like state and the loop's count") },
       errors: [400, 404, 429],
     }),
-    async (c) => {
-      const id = c.req.valid("param").id;
+    async (p) => {
+      const id = p.req.valid("param").id;
       // A like of one's own loop reaches no other log: only another owner's is limited (a missing loop 404s below).
-      const owner = await likedLoopOwner(c.var.db, c.var.user.id, id);
+      // The owner read carries the session check, so only a confirmed user is counted.
+      const owner = await likedLoopOwner(p.var.db, p.var.user.id, id);
+      const c = await confirmed(p);
       if (owner && owner !== c.var.user.id) await limitSocial(c.env, c.var.user.id, owner);
       return c.json(await setLike(scopeOf(c), id, method === "put"));
     },
