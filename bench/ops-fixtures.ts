@@ -422,6 +422,11 @@ export const FIXTURES: Record<string, OpFixture> = {
     status: 204,
   },
 
+  ...crudFixtures("FocusPreset", "/api/focus/presets", {
+    sample: { name: "bench", minutes: 25 },
+    edit: (i) => ({ minutes: 1 + (i % 240) }),
+    table: "focus_presets",
+  }),
   ...crudFixtures("Reference", "/api/references", {
     sample: { title: "bench", content: "b" },
     edit: (i) => ({ title: `bench ${i}` }),

@@ -27,7 +27,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { LIMITS, type SoundscapeKind } from "../workers/protocol/rules.ts";
+import { LIMITS, SOUNDSCAPES, type SoundscapeKind } from "../workers/protocol/rules.ts";
 
 /**
  * Constraint names the code decides on (workers/errors.ts `pgError()` reports
@@ -62,6 +62,10 @@ const lengthCheck = (name: string, col: AnyPgColumn, max: number, min = 0) =>
 /** A number column lies in [min, max] (LIMITS). */
 const rangeCheck = (name: string, col: AnyPgColumn, min: number, max: number) =>
   check(name, sql`${col} between ${sql.raw(String(min))} and ${sql.raw(String(max))}`);
+
+/** A text column holds one of `values` (or null). */
+const oneOfCheck = (name: string, col: AnyPgColumn, values: readonly string[]) =>
+  check(name, sql`${col} in (${sql.raw(values.map((v) => `'${v}'`).join(", "))})`);
 
 /** An array column holds at most `max` elements (LIMITS). */
 const cardinalityCheck = (name: string, col: AnyPgColumn, max: number) =>
@@ -350,6 +354,25 @@ export const focusLibraries = pgTable(
     favorite: boolean("favorite").notNull().default(false),
   },
   (t) => [recordKey(t), index("focus_libraries_user_idx").on(t.userId, t.favorite, t.createdAt)],
+);
+
+/** A saved focus length with an optional soundtrack (protocol/focus-presets.ts). */
+export const focusPresets = pgTable(
+  "focus_presets",
+  {
+    ...recordColumns(),
+    name: text("name").notNull(),
+    minutes: integer("minutes").notNull(),
+    soundscape: text("soundscape", { enum: SOUNDSCAPES }),
+    libraryId: uuid("library_id"),
+  },
+  (t) => [
+    recordKey(t),
+    index("focus_presets_user_created_idx").on(t.userId, t.createdAt),
+    lengthCheck("focus_presets_name_length", t.name, LIMITS.focusPreset.name, 1),
+    rangeCheck("focus_presets_minutes", t.minutes, LIMITS.focus.minDurationS / 60, LIMITS.focus.maxDurationS / 60),
+    oneOfCheck("focus_presets_soundscape", t.soundscape, SOUNDSCAPES),
+  ],
 );
 
 /** A track plays an uploaded audio file or an external URL (exactly one). `position` is dense, 0-based. */

@@ -6,6 +6,7 @@
 import { conversationRecord, messageRecord, toolCallRecord } from "./assistant";
 import { audioRecord } from "./audio";
 import { focusSessionRecord } from "./focus";
+import { focusPresetRecord } from "./focus-presets";
 import { inboxItemRecord } from "./inbox";
 import { focusLibraryRecord, focusTrackRecord } from "./libraries";
 import { marketItemRecord, purchaseRecord, rewardRecord, transactionRecord, walletRecord } from "./market";
@@ -18,6 +19,7 @@ const records = [
   settingsRecord,
   inboxItemRecord,
   focusSessionRecord,
+  focusPresetRecord,
   audioRecord,
   focusLibraryRecord,
   focusTrackRecord,

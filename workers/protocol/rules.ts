@@ -115,6 +115,7 @@ export const LIMITS = {
   library: { name: 200, description: 2_000, tracks: 500 },
   track: { title: 300, durationS: 86_400 },
   focus: { label: 200, minDurationS: 60, maxDurationS: 14_400 },
+  focusPreset: { name: 60 },
   /** `due_at` years: Postgres has no year 0, and a due date outside these is a typo, not a plan. */
   todo: { title: 500, dueYears: { min: 1900, max: 9999 } },
   assistant: { message: 4_000, conversationTitle: 200, approvals: 20, tokenName: 100, focusMinutes: 240 },
@@ -139,6 +140,7 @@ export const QUOTAS = {
   custom_rewards: 200,
   sessions: 100,
   access_tokens: 50,
+  focus_presets: 50,
 } as const;
 export type QuotaResource = keyof typeof QUOTAS;
 

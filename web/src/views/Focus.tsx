@@ -19,6 +19,7 @@ import { Field } from "../components/fields.tsx";
 
 // The soundtrack picker/player loads on demand (keeps the initial bundle small).
 const FocusMusic = lazy(() => import("../components/FocusMusic.tsx"));
+const FocusPresets = lazy(() => import("./FocusPresets.tsx"));
 
 const PRESETS = [15, 25, 50, 90];
 const MIN_MINUTES = LIMITS.focus.minDurationS / 60;
@@ -102,6 +103,7 @@ function StartForm(props: { settings: Settings; last: readonly FocusSession[] })
           )}
         </For>
       </div>
+      <FocusPresets minutes={Math.round(mins())} onPick={(p) => setMins(p.minutes)} />
       <div class="row wrap">
         <Field for="focus-minutes" label="Minutes">
           <input
