@@ -195,8 +195,8 @@ function crudFixtures(
   path: string,
   opts: { sample: object; edit: (i: number) => object; table?: string },
 ): Record<string, OpFixture> {
-  let shared: Promise<string> | undefined;
-  const one = (f: Fixtures) => (shared ??= id(f.api("POST", path, opts.sample)));
+  // One shared record per stack (each stack has its own user), kept with the stack's other ids.
+  const one = async (f: Fixtures) => (f.ids[`crud ${path}`] ??= await id(f.api("POST", path, opts.sample)));
   return {
     [`list${name}s`]: { make: get(path), status: 200 },
     [`create${name}`]: {
