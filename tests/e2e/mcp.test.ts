@@ -67,6 +67,8 @@ describe("an MCP client over HTTP with a personal access token", () => {
       search_references: false,
       focus_status: false,
       start_focus: true,
+      list_recent_changes: false,
+      undo_last_action: true,
     });
     const create = tools.find((t) => t.name === "create_todo")!;
     expect(create.inputSchema).toMatchObject({ type: "object", properties: { title: { type: "string" } } });
