@@ -223,7 +223,9 @@ describe("warm start", () => {
     for (let i = 0; i < 5; i++) h.server.upsert("inbox_item", `x${i}`, { title: "server" });
     h.server.seq = 5;
     const store = await startStore(h);
-    await flush();
+    // The first pull is the sign that the rest of the cache was read (it waits for it); how many
+    // macrotasks fake-indexeddb takes for 250 records varies with the machine's load.
+    while (h.server.pulls().length === 0) await flush();
     expect(store.records("inbox_item")).toHaveLength(250);
     expect(h.server.pulls()[0]!.query.get("since")).toBe("5");
   });
