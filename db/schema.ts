@@ -27,7 +27,13 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { LIMITS, SOUNDSCAPES, type SoundscapeKind } from "../workers/protocol/rules.ts";
+import {
+  DEFAULT_TIME_SIGNATURE,
+  LIMITS,
+  SOUNDSCAPES,
+  TIME_SIGNATURES,
+  type SoundscapeKind,
+} from "../workers/protocol/rules.ts";
 
 /**
  * Constraint names the code decides on (workers/errors.ts `pgError()` reports
@@ -657,9 +663,7 @@ export const songs = pgTable(
     ...recordColumns(),
     title: text("title").notNull(),
     bpm: integer("bpm").notNull(),
-    timeSignature: text("time_signature", { enum: ["4/4", "3/4"] })
-      .notNull()
-      .default("4/4"),
+    timeSignature: text("time_signature", { enum: TIME_SIGNATURES }).notNull().default(DEFAULT_TIME_SIGNATURE),
     timeline: jsonb("timeline").$type<TimelineEntry[]>().notNull(),
     visibility: text("visibility", { enum: ["private", "public"] })
       .notNull()
@@ -672,7 +676,7 @@ export const songs = pgTable(
     index("songs_timeline_idx").using("gin", sql`${t.timeline} jsonb_path_ops`),
     lengthCheck("songs_title_len", t.title, LIMITS.song.title, 1),
     rangeCheck("songs_bpm", t.bpm, LIMITS.loop.minBpm, LIMITS.loop.maxBpm),
-    check("songs_time_signature", sql`${t.timeSignature} in ('4/4', '3/4')`),
+    oneOfCheck("songs_time_signature", t.timeSignature, TIME_SIGNATURES),
     check(
       "songs_timeline",
       sql`jsonb_typeof(${t.timeline}) = 'array' and jsonb_array_length(${t.timeline}) <= ${sql.raw(String(LIMITS.song.timeline))}`,

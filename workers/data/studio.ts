@@ -20,7 +20,7 @@ import {
   type FeedQuery,
   type UpdateLoop,
 } from "../protocol/studio";
-import { ErrorCode } from "../protocol/rules";
+import { DEFAULT_TIME_SIGNATURE, ErrorCode } from "../protocol/rules";
 import { refusal } from "../sync/call";
 import type { Scope } from "../sync/scope";
 import { assertId, versionConflict, type Writer } from "../sync/write";
@@ -366,7 +366,7 @@ export const songValues = (b: CreateSong & { timeline: TimelineEntry[] }) => ({
   ...(b.id ? { id: b.id } : {}),
   title: b.title,
   bpm: b.bpm,
-  timeSignature: b.time_signature ?? "4/4",
+  timeSignature: b.time_signature ?? DEFAULT_TIME_SIGNATURE,
   timeline: b.timeline,
   visibility: b.visibility ?? "private",
 });

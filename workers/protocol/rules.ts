@@ -173,6 +173,20 @@ export const normalizeTags = (tags: readonly string[]) => [...new Set(tags.map(n
 
 /** The soundscapes the web generates (web/src/audio/soundscapes.ts), sold in the Market. */
 export const SOUNDSCAPES = ["brown", "rain", "cafe"] as const;
+
+/** A song's time signatures; the first is the default. */
+export const TIME_SIGNATURES = ["4/4", "3/4"] as const;
+export type TimeSignature = (typeof TIME_SIGNATURES)[number];
+export const DEFAULT_TIME_SIGNATURE: TimeSignature = TIME_SIGNATURES[0];
+
+/** The chord qualities the SPEC allows ("" is major), in the order a picker lists them. */
+export const CHORD_QUALITIES = ["", "m", "7", "m7", "maj7", "dim", "aug", "sus2", "sus4"] as const;
+export type ChordQuality = (typeof CHORD_QUALITIES)[number];
+export const CHORD_PATTERN = new RegExp(
+  `^([A-G])([#b]?)(${CHORD_QUALITIES.filter(Boolean)
+    .sort((a, b) => b.length - a.length)
+    .join("|")})?$`,
+);
 export type SoundscapeKind = (typeof SOUNDSCAPES)[number];
 
 /** A focus session's clock, as times in ms since the epoch (null: not paused / not ended). */

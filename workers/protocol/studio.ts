@@ -3,12 +3,10 @@ import { z } from "zod";
 import { loopLikes, loops, songs } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { defineJoinRecord, defineRecord } from "./record";
-import { LIMITS } from "./rules";
+import { CHORD_PATTERN, DEFAULT_TIME_SIGNATURE, LIMITS, TIME_SIGNATURES } from "./rules";
 
 const L = LIMITS.loop;
 const S = LIMITS.song;
-/** A root A–G, an optional #/b, an optional quality: `Am7`, `F#dim`, `Bb`. */
-export const CHORD_PATTERN = /^[A-G][#b]?(m|7|m7|maj7|dim|aug|sus2|sus4)?$/;
 
 const name = z.string().trim().min(1).max(L.name);
 const bars = z.union(L.bars.map((b) => z.literal(b)));
@@ -92,7 +90,7 @@ const timelineEntry = z.strictObject({
 });
 const timeline = z.array(timelineEntry).max(S.timeline);
 const title = z.string().trim().min(1).max(S.title);
-const timeSignature = z.enum(["4/4", "3/4"]);
+const timeSignature = z.enum(TIME_SIGNATURES);
 
 export const songSchema = z
   .object({
@@ -110,7 +108,7 @@ export const createSongSchema = z.strictObject({
   id: z.uuid().optional(),
   title,
   bpm,
-  time_signature: timeSignature.default("4/4"),
+  time_signature: timeSignature.default(DEFAULT_TIME_SIGNATURE),
   timeline: timeline.default([]),
   visibility: visibility.default("private"),
 });

@@ -1,12 +1,14 @@
 // Loops and songs as a list of timed events (in beats), independent of any
 // audio API: the scheduler (./loop-engine.ts) turns them into Web Audio nodes,
 // and tests can check them without a browser.
-import { LIMITS } from "@protocol/rules.ts";
+import { CHORD_PATTERN, CHORD_QUALITIES, LIMITS, type ChordQuality } from "@protocol/rules.ts";
 import type { Loop, Song } from "../api/types.ts";
 
 const NOTE_INDEX: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
-/** Semitones above the root for each chord quality the SPEC allows. */
-const QUALITY: Record<string, number[]> = {
+export const ROOTS = ["C", "C#", "Db", "D", "Eb", "E", "F", "F#", "Gb", "G", "Ab", "A", "Bb", "B"] as const;
+export const QUALITIES = CHORD_QUALITIES;
+/** Semitones above the root for each quality. */
+const SEMITONES: Record<ChordQuality, readonly number[]> = {
   "": [0, 4, 7],
   m: [0, 3, 7],
   "7": [0, 4, 7, 10],
@@ -17,18 +19,14 @@ const QUALITY: Record<string, number[]> = {
   sus2: [0, 2, 7],
   sus4: [0, 5, 7],
 };
-const CHORD = /^([A-G])([#b]?)(m7|maj7|m|7|dim|aug|sus2|sus4)?$/;
-
-export const ROOTS = ["C", "C#", "Db", "D", "Eb", "E", "F", "F#", "Gb", "G", "Ab", "A", "Bb", "B"] as const;
-export const QUALITIES = ["", "m", "7", "m7", "maj7", "dim", "aug", "sus2", "sus4"] as const;
 
 /** Frequencies (Hz) of a chord symbol's notes, voiced around C4; null for anything else. */
 export function chordFrequencies(symbol: string): number[] | null {
-  const m = CHORD.exec(symbol);
+  const m = CHORD_PATTERN.exec(symbol);
   if (!m) return null;
   const root = NOTE_INDEX[m[1]!]! + (m[2] === "#" ? 1 : m[2] === "b" ? -1 : 0);
   // MIDI 48 = C3: roots sit in C3–B3, so chords stay in a comfortable middle register.
-  return QUALITY[m[3] ?? ""]!.map((st) => 440 * 2 ** ((48 + ((root + 12) % 12) + st - 69) / 12));
+  return SEMITONES[(m[3] ?? "") as ChordQuality].map((st) => 440 * 2 ** ((48 + ((root + 12) % 12) + st - 69) / 12));
 }
 
 /** Percussion the icon sequence plays, one icon per eighth note. */

@@ -2,6 +2,7 @@
 // its Idempotency-Key): loops, likes, remixes and songs. Views call these and
 // never fetch writes themselves.
 import type { CreateLoop, CreateSong, Loop, LoopLike, Song, UpdateLoop, UpdateSong, User } from "../api/types.ts";
+import { DEFAULT_TIME_SIGNATURE } from "@protocol/rules.ts";
 import { uuid } from "../sync/deps.ts";
 import type { SyncStore } from "../sync/store.ts";
 import { createRecord, deleteRecord, editRecord, iso, newRecord, path, quote } from "./record.ts";
@@ -103,7 +104,7 @@ export function createSong(store: SyncStore, input: Omit<CreateSong, "id">): str
   const song = newRecord(store, "song", {
     title: input.title,
     bpm: input.bpm,
-    time_signature: input.time_signature ?? "4/4",
+    time_signature: input.time_signature ?? DEFAULT_TIME_SIGNATURE,
     timeline: input.timeline ?? [],
     visibility: input.visibility ?? "private",
   });

@@ -1,6 +1,6 @@
 // Songs: own loops arranged on bars (start bar + repeats), played through.
 import { createMemo, createSignal, For, Index, Show } from "solid-js";
-import { LIMITS } from "@protocol/rules.ts";
+import { DEFAULT_TIME_SIGNATURE, LIMITS, TIME_SIGNATURES, type TimeSignature } from "@protocol/rules.ts";
 import type { Loop, Song } from "../../api/types.ts";
 import { songPattern } from "../../audio/pattern.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
@@ -73,7 +73,7 @@ function SongEditor(props: {
   const s = props.song;
   const [title, setTitle] = createSignal(s?.title ?? "New song");
   const [bpm, setBpm] = createSignal(s?.bpm ?? 100);
-  const [sig, setSig] = createSignal<"4/4" | "3/4">(s?.time_signature ?? "4/4");
+  const [sig, setSig] = createSignal<TimeSignature>(s?.time_signature ?? DEFAULT_TIME_SIGNATURE);
   const [timeline, setTimeline] = createSignal<Entry[]>(s?.timeline ?? []);
   const byId = createMemo(() => new Map(props.loops.map((l) => [l.id, l])));
   const totalBars = createMemo(() =>
@@ -134,9 +134,8 @@ function SongEditor(props: {
           </div>
           <div class="field">
             <label for={`ssig-${idp}`}>Time signature</label>
-            <select id={`ssig-${idp}`} value={sig()} onChange={(e) => setSig(e.currentTarget.value as "4/4")}>
-              <option value="4/4">4/4</option>
-              <option value="3/4">3/4</option>
+            <select id={`ssig-${idp}`} value={sig()} onChange={(e) => setSig(e.currentTarget.value as TimeSignature)}>
+              <For each={TIME_SIGNATURES}>{(t) => <option value={t}>{t}</option>}</For>
             </select>
           </div>
         </div>
