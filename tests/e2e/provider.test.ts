@@ -118,9 +118,11 @@ describe("assistant with an OpenAI-compatible provider", () => {
           "delete_todo",
           "focus_status",
           "list_inbox",
+          "list_recent_changes",
           "list_todos",
           "search_references",
           "start_focus",
+          "undo_last_action",
         ].sort(),
       );
     }
