@@ -209,7 +209,11 @@ describe("30 days away: the 410 path", () => {
     // (the floor rises past this device's cursor, as after 30 days of compaction).
     const other = await apiAs(rig.app.url, big.token, "POST", "/api/user/inbox", { title: "made elsewhere meanwhile" });
     expect(other.status).toBe(201);
-    await db.query(`update users set change_floor = change_seq where id = $1`, [big.id]);
+    // The floor goes one past the last cursor handed out: Playwright's offline mode leaves an open
+    // WebSocket open, so the write above may already have reached this device (its cursor = change_seq).
+    await db.query(`update users set change_seq = change_seq + 1, change_floor = change_seq + 1 where id = $1`, [
+      big.id,
+    ]);
     const floor = Number(
       (await db.query(`select change_floor from users where id = $1`, [big.id])).rows[0].change_floor,
     );
@@ -223,9 +227,13 @@ describe("30 days away: the 410 path", () => {
     await ctx.setOffline(false);
     await expect.poll(() => statusText(page), { timeout: 60_000 }).toBe("Live");
     // It was told 410, then walked the snapshot again.
-    await expect.poll(() => statuses.some(([p, s]) => p === "/api/sync/changes" && s === 410)).toBe(true);
+    // "Live" can show before the pull that meets the 410 (the socket is up first): wait for the pull
+    // itself, as long as the other waits here (expect.poll's default is one second).
     await expect
-      .poll(() => statuses.findIndex(([p]) => p === "/api/sync/snapshot"))
+      .poll(() => statuses.some(([p, s]) => p === "/api/sync/changes" && s === 410), { timeout: 60_000 })
+      .toBe(true);
+    await expect
+      .poll(() => statuses.findIndex(([p]) => p === "/api/sync/snapshot"), { timeout: 60_000 })
       .toBeGreaterThan(statuses.findIndex(([p, s]) => p === "/api/sync/changes" && s === 410));
     await expect.poll(async () => Number(await cachedCursor(page)), { timeout: 60_000 }).toBeGreaterThanOrEqual(floor);
 
