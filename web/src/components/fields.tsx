@@ -23,6 +23,30 @@ export function Field(props: {
   );
 }
 
+/** A labelled search box whose text is a signal (filters as the user types). */
+export function SearchField(props: {
+  id: string;
+  label: string;
+  placeholder: string;
+  value: string;
+  onInput: (value: string) => void;
+  inline?: boolean;
+  autocomplete?: "off";
+}) {
+  return (
+    <Field for={props.id} label={props.label} inline={props.inline} grow>
+      <input
+        id={props.id}
+        type="search"
+        placeholder={props.placeholder}
+        autocomplete={props.autocomplete}
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </Field>
+  );
+}
+
 /** Tags as "#a #b" text; parse the submitted value with ui/capture.ts parseTagList. */
 export function TagsField(props: { id: string; name: string; tags: readonly string[] }) {
   const hint = () => `${props.id}-hint`;

@@ -13,7 +13,7 @@ import { matches } from "../ui/search.ts";
 import { useRecordsRaw, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
 import { VirtualList } from "../components/VirtualList.tsx";
-import { Field, FormButtons, TagsField } from "../components/fields.tsx";
+import { Field, FormButtons, SearchField, TagsField } from "../components/fields.tsx";
 
 type Shown = "open" | "done" | "archived";
 type Order = "newest" | "oldest" | "title";
@@ -85,15 +85,14 @@ export function Inbox(props: { settings: Settings }) {
     >
       <FirstRunGuide settings={props.settings} />
       <div class="row wrap inbox-tools" role="group" aria-label="Find and sort">
-        <Field for="inbox-search" label="Search" inline grow>
-          <input
-            id="inbox-search"
-            type="search"
-            placeholder="Words or #tags"
-            value={query()}
-            onInput={(e) => setQuery(e.currentTarget.value)}
-          />
-        </Field>
+        <SearchField
+          id="inbox-search"
+          label="Search"
+          inline
+          placeholder="Words or #tags"
+          value={query()}
+          onInput={setQuery}
+        />
         <Field for="inbox-show" label="Show" inline>
           <select id="inbox-show" value={shown()} onChange={(e) => setShown(e.currentTarget.value as Shown)}>
             <For each={Object.entries(SHOWN)}>{([k, v]) => <option value={k}>{v.label}</option>}</For>

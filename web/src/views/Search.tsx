@@ -8,7 +8,7 @@ import { createEffect, createMemo, createResource, createSignal, For, onCleanup,
 import { api } from "../api/http.ts";
 import type { Reference } from "../api/types.ts";
 import { Screen } from "../components/Screen.tsx";
-import { Field } from "../components/fields.tsx";
+import { SearchField } from "../components/fields.tsx";
 import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { count, relative } from "../ui/format.ts";
 import { buildIndex, search, type Index, type Kind, type Searchable } from "../ui/search-index.ts";
@@ -108,16 +108,14 @@ export function Search() {
   return (
     <Screen id="search-title" title="Search">
       <div class="card" role="search" aria-label="Search everything">
-        <Field for="search-all" label="Search the inbox, references and todos" grow>
-          <input
-            id="search-all"
-            type="search"
-            placeholder="Words or #tags"
-            autocomplete="off"
-            value={query()}
-            onInput={(e) => setQuery(e.currentTarget.value)}
-          />
-        </Field>
+        <SearchField
+          id="search-all"
+          label="Search the inbox, references and todos"
+          placeholder="Words or #tags"
+          autocomplete="off"
+          value={query()}
+          onInput={setQuery}
+        />
       </div>
       <p class="muted" aria-live="polite" data-testid="search-count" data-indexed={index() ? "" : undefined}>
         {!query().trim()

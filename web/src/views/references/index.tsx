@@ -9,7 +9,7 @@ import { useRecords, useRecordsRaw } from "../../ui/sync-context.ts";
 import { ReferenceRow } from "./Detail.tsx";
 import { ReferenceForm } from "./Form.tsx";
 import { Screen } from "../../components/Screen.tsx";
-import { Field } from "../../components/fields.tsx";
+import { Field, SearchField } from "../../components/fields.tsx";
 import { VirtualList } from "../../components/VirtualList.tsx";
 
 export default function References() {
@@ -56,15 +56,13 @@ export default function References() {
       </Show>
 
       <div class="card filters" role="search" aria-label="Filter references">
-        <Field for="ref-search" label="Search" grow>
-          <input
-            id="ref-search"
-            type="search"
-            placeholder="Words, tags or a category"
-            value={q()}
-            onInput={(e) => setQ(e.currentTarget.value)}
-          />
-        </Field>
+        <SearchField
+          id="ref-search"
+          label="Search"
+          placeholder="Words, tags or a category"
+          value={q()}
+          onInput={setQ}
+        />
         <Field for="ref-category" label="Category">
           <select id="ref-category" value={category()} onChange={(e) => setCategory(e.currentTarget.value)}>
             <option value="">All categories</option>
