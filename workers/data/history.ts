@@ -90,6 +90,10 @@ const conflict = <E extends RestorableEntity>(entity: E, current: RowOf<E> | und
 
 type Raw = Record<string, unknown>;
 
+/** 409 restore_blocked: a record the restored content points to is gone (a restore's or an undo's refusal). */
+export const restoreBlocked = (verb: "restored" | "undone") =>
+  new AppError(409, ErrorCode.restore_blocked, `Something this record pointed to is gone; it can't be ${verb}.`);
+
 /**
  * Restores a history entry in ONE call (continuum_restore(),
  * db/migrations/0021_one_call_restore.sql): the entry, the record as it is
@@ -118,12 +122,7 @@ export async function restoreEntry(scope: Scope, entryId: string, expected: numb
   } catch (err) {
     const code = refusal(err)?.code;
     if (code === "history_not_found") throw notFound("History entry");
-    if (code === ErrorCode.restore_blocked)
-      throw new AppError(
-        409,
-        ErrorCode.restore_blocked,
-        "Something this record pointed to is gone; it can't be restored.",
-      );
+    if (code === ErrorCode.restore_blocked) throw restoreBlocked("restored");
     throw err;
   }
   const entity = r.entity;

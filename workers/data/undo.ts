@@ -14,6 +14,7 @@ import { ErrorCode } from "../protocol/rules";
 import { rowFromRaw, toWire, type RowOf } from "../protocol/row-mapping";
 import { refusal } from "../sync/call";
 import type { Writer } from "../sync/write";
+import { restoreBlocked } from "./history";
 
 type Raw = Record<string, unknown>;
 
@@ -61,12 +62,7 @@ export const undoConflict = (r: Pick<RawUndo, "entity" | "current" | "restoring"
 /** An undo function's refusal (SQLSTATE CNAPP) as the API's error; anything else as it was. */
 export function undoRefusal(err: unknown): unknown {
   const code = refusal(err)?.code;
-  if (code === ErrorCode.restore_blocked)
-    return new AppError(
-      409,
-      ErrorCode.restore_blocked,
-      "Something this record pointed to is gone; it can't be undone.",
-    );
+  if (code === ErrorCode.restore_blocked) return restoreBlocked("undone");
   if (code === ErrorCode.nothing_to_undo)
     return new AppError(
       404,
