@@ -106,6 +106,19 @@ const ORDINARY: AccountSizes = {
   editsMean: 3,
 };
 
+/** `large`; `medium` is the same shape with fewer users. */
+const LARGE: ScaleProfile = {
+  name: "large",
+  users: 110_000,
+  batch: 5_000,
+  rate: ORDINARY,
+  cap: 300,
+  publicShare: 0.4,
+  big: BIG_ACCOUNT,
+  bypassQuotas: true,
+  rebuildIndexes: true,
+};
+
 export const PROFILES: Record<string, ScaleProfile> = {
   /** CI: a few hundred users and a scaled-down big account (within quotas): seconds. */
   small: {
@@ -135,29 +148,9 @@ export const PROFILES: Record<string, ScaleProfile> = {
     rebuildIndexes: false,
   },
   /** A fifth of `large` (≈ 2 M change-log rows): what a busy 2-core machine fills in minutes. */
-  medium: {
-    name: "medium",
-    users: 20_000,
-    batch: 5_000,
-    rate: ORDINARY,
-    cap: 300,
-    publicShare: 0.4,
-    big: BIG_ACCOUNT,
-    bypassQuotas: true,
-    rebuildIndexes: true,
-  },
+  medium: { ...LARGE, name: "medium", users: 20_000 },
   /** Locally (`npm run bench -- --scale large`): ≥ 10 M change-log rows. */
-  large: {
-    name: "large",
-    users: 110_000,
-    batch: 5_000,
-    rate: ORDINARY,
-    cap: 300,
-    publicShare: 0.4,
-    big: BIG_ACCOUNT,
-    bypassQuotas: true,
-    rebuildIndexes: true,
-  },
+  large: LARGE,
 };
 
 export function profileNamed(name: string): ScaleProfile {
