@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT, startWranglerDev } from "../../scripts/wrangler-dev.ts";
@@ -111,6 +112,15 @@ export async function startApp(opts: {
     rmSync(persist, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Holds a free local port (something else already listening there) until `holder.close()`. */
+export async function holdPort(): Promise<{ holder: Server; port: number }> {
+  const holder = createServer();
+  const port = await new Promise<number>((r) =>
+    holder.listen(0, "127.0.0.1", () => r((holder.address() as { port: number }).port)),
+  );
+  return { holder, port };
 }
 
 /** A repo script (scripts/dev.ts, scripts/clean.ts) running as a child, its output kept. */

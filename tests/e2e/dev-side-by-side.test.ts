@@ -5,13 +5,12 @@
  * `npm run clean` removes exactly this checkout's cluster, wherever it lives.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/local-db.ts";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
-import { scriptRunner, type ScriptRun } from "./app.ts";
+import { holdPort, scriptRunner, type ScriptRun } from "./app.ts";
 
 const states = [0, 1].map(() => mkdtempSync(path.join(tmpdir(), "continuum-side-by-side-")));
 const scripts = scriptRunner();
@@ -41,10 +40,7 @@ const pgOf = (out: string) => {
 
 describe("two checkouts run npm run dev side by side", () => {
   it("a taken PG_PORT is one plain line and exit 1", async () => {
-    const holder = createServer();
-    const port = await new Promise<number>((r) =>
-      holder.listen(0, "127.0.0.1", () => r((holder.address() as { port: number }).port)),
-    );
+    const { holder, port } = await holdPort();
     try {
       const r = run("scripts/dev.ts", {
         DEV_STATE_DIR: states[0]!,

@@ -8,13 +8,12 @@
  * seed runs again.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../scripts/local-db.ts";
 import { DEMO } from "../../scripts/seed-demo.ts";
-import { scriptRunner, type ScriptRun } from "./app.ts";
+import { holdPort, scriptRunner, type ScriptRun } from "./app.ts";
 import { launchBrowser, phoneContext } from "./browser.ts";
 
 const state = mkdtempSync(path.join(tmpdir(), "continuum-devtest-"));
@@ -92,10 +91,7 @@ let counts: Record<string, number> | undefined;
 
 describe("npm run dev", () => {
   it("says plainly that a taken PORT is taken, and exits 1", async () => {
-    const holder = createServer();
-    const taken = await new Promise<number>((r) =>
-      holder.listen(0, "127.0.0.1", () => r((holder.address() as { port: number }).port)),
-    );
+    const { holder, port: taken } = await holdPort();
     try {
       const run = dev(taken);
       expect(await run.exited).toBe(1);
