@@ -82,7 +82,7 @@ export async function buildIndex(items: readonly Searchable[], slice = 500): Pro
     if (i % slice === slice - 1) await new Promise((r) => setTimeout(r, 0));
   }
   const words = [...postings.keys()].sort();
-  return { items, held: new Set(items), postings, words };
+  return { items, held: setOf(items), postings, words };
 }
 
 /** Indexes into `index.items` of the records with a word starting with `prefix`. */
