@@ -78,16 +78,13 @@ export async function startStorm(tag: string): Promise<Storm> {
   if (loop.status !== 201) throw new Error(`storm: loop create ${loop.status} ${loop.text}`);
   const loopId = (loop.json() as { id: string }).id;
   // Close to the custom-reward quota: filled in SQL (the API would take minutes), the last slots raced over the API.
-  const pool = nodePool(world.stack.db.url);
-  try {
-    await pool.query(
+  await withDb((q) =>
+    q(
       `insert into market_items (id, user_id, name, price, consumable)
        select gen_random_uuid(), $1, 'filler', 1, true from generate_series(1, $2)`,
       [quotaUser.id, QUOTAS.custom_rewards - QUOTA_HEADROOM],
-    );
-  } finally {
-    await pool.end().catch(() => {});
-  }
+    ),
+  );
 
   const fan = async (u: TestUser) => {
     while (phase.running) {
@@ -126,9 +123,7 @@ export async function startStorm(tag: string): Promise<Storm> {
 /** The storm's end state (after the mutation phase): counters, collapsed logs, the quota held. */
 export async function checkStorm(s: Storm): Promise<void> {
   await s.done;
-  const pool = nodePool(world.stack.db.url);
-  try {
-    const q = async (text: string, params: unknown[]) => (await pool.query(text, params)).rows[0] as any;
+  await withDb(async (q) => {
     const counters = await q(
       `select likes_count, (select count(*)::int from loop_likes where loop_id = $1) as rows from loops where id = $1`,
       [s.loopId],
@@ -153,6 +148,14 @@ export async function checkStorm(s: Storm): Promise<void> {
     if (rewards.n !== QUOTAS.custom_rewards)
       violate(`storm: the quota user holds ${rewards.n} custom rewards (quota ${QUOTAS.custom_rewards})`);
     if (counts.stormQuotaHits === 0) violate("storm: the quota was never hit");
+  });
+}
+
+/** A one-connection pool on the soak's database for `fn`, closed after; `q` answers a query's first row. */
+export async function withDb<T>(fn: (q: (text: string, params: unknown[]) => Promise<any>) => Promise<T>): Promise<T> {
+  const pool = nodePool(world.stack.db.url);
+  try {
+    return await fn(async (text, params) => (await pool.query(text, params)).rows[0]);
   } finally {
     await pool.end().catch(() => {});
   }

@@ -10,8 +10,8 @@
  *   - no 500 (request() counts them as violations).
  */
 import { randomUUID } from "node:crypto";
-import { makeAgent, nodePool, seedUsers, send, type TestUser } from "./lib.ts";
-import { auth, request } from "./soak-storm.ts";
+import { makeAgent, seedUsers, send, type TestUser } from "./lib.ts";
+import { auth, request, withDb } from "./soak-storm.ts";
 import { ASSISTANT, counts, log, phase, violate, world } from "./soak-world.ts";
 import { sleep } from "./stack.ts";
 
@@ -150,9 +150,7 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
 /** After the mutation phase: counters match their rows, and no tool ran twice. */
 export async function checkStudio(s: Studio): Promise<void> {
   await s.done;
-  const pool = nodePool(world.stack.db.url);
-  try {
-    const q = async (text: string, params: unknown[]) => (await pool.query(text, params)).rows[0] as any;
+  await withDb(async (q) => {
     const loop = await q(
       `select remixes_count, (select count(*)::int from loops where parent_loop_id = $1) as rows from loops where id = $1`,
       [s.loopId],
@@ -167,7 +165,5 @@ export async function checkStudio(s: Studio): Promise<void> {
     counts.assistantTodos = tools.todos;
     if (tools.executed !== tools.todos)
       violate(`assistant: ${tools.executed} executed create_todo calls but ${tools.todos} todos`);
-  } finally {
-    await pool.end().catch(() => {});
-  }
+  });
 }
