@@ -170,27 +170,19 @@ export async function setLike(scope: Scope, loopId: string, like: boolean) {
 
 /**
  * The owner of a loop the caller may read, or null (then the like itself
- * answers 404). Only a rate-limit key depends on it (limitSocial), and a
- * loop's owner never changes, so answers are kept per (caller, loop) in this
- * isolate: a toggle storm costs no extra query after its first like.
+ * answers 404). Only a rate-limit key depends on it (limitSocial). The like
+ * route is pipelined, so this read carries the session check: it costs no
+ * round trip of its own.
  */
 export async function likedLoopOwner(db: Db, userId: string, loopId: string): Promise<string | null> {
   assertId("loop", loopId);
-  const key = `${userId}:${loopId}`;
-  const cached = ownerCache.get(key);
-  if (cached) return cached;
   const [found] = await db
     .select({ owner: loops.userId })
     .from(loops)
     .where(and(eq(loops.id, loopId), readable(userId)))
     .limit(1);
-  if (!found) return null;
-  if (ownerCache.size >= OWNER_CACHE_SIZE) ownerCache.delete(ownerCache.keys().next().value!);
-  ownerCache.set(key, found.owner);
-  return found.owner;
+  return found?.owner ?? null;
 }
-const OWNER_CACHE_SIZE = 10_000;
-const ownerCache = new Map<string, string>();
 
 /**
  * A new private loop of the caller copying a parent it may remix (own, or
