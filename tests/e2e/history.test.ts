@@ -57,4 +57,34 @@ describe("trash", () => {
     await navigate(phone, "inbox");
     await phone.getByRole("listitem").filter({ hasText: title }).waitFor();
   });
+
+  it("pages through a trash longer than one page with Load more", async () => {
+    const creds = newCreds("tp");
+    const { page } = await rig.open("desktop", "trash pages");
+    const token = await signUp(page, creds);
+    // 103 deletions: a page is 100, so three only show after "Load more".
+    const ids = Array.from({ length: 103 }, () => randomUUID());
+    for (let i = 0; i < ids.length; i += 10) {
+      await Promise.all(
+        ids.slice(i, i + 10).map(async (id, j) => {
+          const title = `Paged ${String(i + j).padStart(3, "0")}`;
+          expect((await apiAs(rig.app.url, token, "POST", "/api/user/inbox", { id, title })).status).toBe(201);
+          expect((await apiAs(rig.app.url, token, "DELETE", `/api/user/inbox/${id}`)).status).toBe(204);
+        }),
+      );
+    }
+    await navigate(page, "trash");
+    const rows = page.getByRole("main").getByRole("listitem");
+    await rows.nth(99).waitFor();
+    expect(await rows.count()).toBe(100);
+    const more = page.getByRole("button", { name: "Load more" });
+    await more.focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("status").filter({ hasText: "3 more shown." }).waitFor();
+    expect(await rows.count()).toBe(103);
+    const titles = await rows.getByRole("heading").allInnerTexts();
+    expect(new Set(titles).size).toBe(103);
+    await more.waitFor({ state: "detached" });
+    expect(await axeViolations(page, "trash, two pages (desktop)")).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { createSignal, For, onMount, Show } from "solid-js";
-import { api } from "../api/http.ts";
+import { api, describeError } from "../api/http.ts";
 import type { HistoryEntry, Page } from "../api/types.ts";
 import { Screen } from "../components/Screen.tsx";
 import { path } from "../mutations/record.ts";
@@ -8,6 +8,9 @@ import { createServerList } from "../ui/server-list.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { dateTime, relative } from "../ui/format.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
+
+/** Rows per request (the server's maximum). */
+const PAGE = 100;
 
 const KIND: Record<HistoryEntry["entity"], string> = { todo: "Todo", inbox_item: "Inbox item", reference: "Reference" };
 
@@ -19,15 +22,48 @@ const KIND: Record<HistoryEntry["entity"], string> = { todo: "Todo", inbox_item:
  */
 export default function Trash() {
   const store = useSync();
+  // Where the next page starts (null after the last), and how many rows left the trash since
+  // (restored): the cursor is an offset, so it moves back by as many.
+  const [next, setNext] = createSignal<string | null>(null);
+  let restored = 0;
+  const page = async (cursor: string | null) => {
+    const p = await api<Page<HistoryEntry>>(`/api/trash?page_size=${PAGE}${cursor ? `&cursor=${cursor}` : ""}`);
+    setNext(p.next_cursor);
+    return p.items;
+  };
   const {
     items: list,
+    setItems,
     error,
+    setError,
     busy,
     load,
     act,
     drop,
-  } = createServerList(async () => (await api<Page<HistoryEntry>>("/api/trash?page_size=100")).items);
+  } = createServerList(() => {
+    restored = 0;
+    return page(null);
+  });
   const [status, setStatus] = createSignal("");
+  const [more, setMore] = createSignal(false);
+  const loadMore = async () => {
+    const cursor = next();
+    if (!cursor) return;
+    setMore(true);
+    setError("");
+    try {
+      const at = Math.max(0, Number(cursor.slice(1)) - restored);
+      const items = await page(`o${at}`);
+      restored = 0;
+      const seen = new Set((list() ?? []).map((e) => e.id));
+      setItems([...(list() ?? []), ...items.filter((e) => !seen.has(e.id))]);
+      setStatus(`${items.length} more shown.`);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setMore(false);
+    }
+  };
   onMount(() => {
     focusHeadingAfterNav("trash-title");
     void load();
@@ -42,6 +78,7 @@ export default function Trash() {
       // This device learns of the restored record at once (a polling device wouldn't until its next poll).
       void store.pullNow();
       drop(e.id);
+      restored++;
       setStatus(`Restored “${titleOf(e)}”.`);
     });
   };
@@ -82,6 +119,11 @@ export default function Trash() {
               )}
             </For>
           </ul>
+          <Show when={next()}>
+            <button type="button" class="ghost" disabled={more()} onClick={() => void loadMore()}>
+              {more() ? "Loading…" : "Load more"}
+            </button>
+          </Show>
         </Show>
       </Show>
     </Screen>
