@@ -208,6 +208,12 @@ export const changeLog = pgTable(
   (t) => [
     primaryKey({ columns: [t.userId, t.seq] }),
     index("change_log_record_idx").on(t.userId, t.entity, t.recordId, t.seq),
+    // The hourly compaction walks only the last window's entries by time (workers/jobs/prune.ts),
+    // keyset by (created_at, user_id, seq); due tombstones have their own small index.
+    index("change_log_created_idx").on(t.createdAt, t.userId, t.seq),
+    index("change_log_tombstone_idx")
+      .on(t.createdAt)
+      .where(sql`op = 'delete'`),
   ],
 );
 
@@ -766,6 +772,10 @@ export const userMarketPurchases = pgTable(
     recordKey(t),
     index("user_market_purchases_user_idx").on(t.userId, t.createdAt),
     index("user_market_purchases_item_idx").on(t.itemId),
+    // Recommendations sample an item's most recent buyers (continuum_market_co_buyers / _buyers).
+    index("user_market_purchases_item_recent_idx")
+      .on(t.itemId, t.createdAt.desc(), t.userId)
+      .where(sql`${t.refundedAt} is null`),
     uniqueIndex(CONSTRAINT.purchaseOwnedOnce)
       .on(t.userId, t.itemId)
       .where(sql`not ${t.consumable} and ${t.refundedAt} is null`),

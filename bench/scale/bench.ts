@@ -21,9 +21,9 @@ import { log } from "../config.ts";
 import { load, makeAgent, send, seedUsers, summarize, type Req, type Summary, type TestUser } from "../lib.ts";
 import type { LocalDatabase } from "../../scripts/local-db.ts";
 import { startStack, type Stack } from "../stack.ts";
-import { fillScale, type FillReport } from "./generate.ts";
+import { bulkLoadSettings, fillScale, type FillReport } from "./generate.ts";
 import { runJobs, type JobRun } from "./jobs.ts";
-import { growingSeqScans, parsePlans, unboundedIndexScans } from "./plans.ts";
+import { classifySeqScans, parsePlans, relationSizes, SMALL_TABLE_PAGES, unboundedIndexScans } from "./plans.ts";
 import { profileNamed } from "./profiles.ts";
 import { tableSizes, type TableSize } from "./sizes.ts";
 
@@ -43,6 +43,8 @@ export interface ScaleRun {
   plans: {
     statements: number;
     seqScans: { query: string; tables: string[] }[];
+    /** Seq scans of growing tables still under SMALL_TABLE_PAGES at this profile: "table (pages, rows)". */
+    smallSeqScans: { query: string; tables: string[] }[];
     unboundedIndexScans: { query: string; tables: string[] }[];
   };
   jobs: JobRun[];
@@ -247,7 +249,18 @@ export async function scaleBench(profileName: string, bundleDir: string): Promis
     const who = await benchUsers(stack, owner!);
 
     log(`filling profile ${profile.name} (${profile.users} users + the big account)`);
-    const fill = await fillScale(owner as never, profile, { log: (m) => log(`  ${m}`) });
+    // A database of its own: fsync and full-page writes are off for the load only (bulkLoadSettings).
+    await bulkLoadSettings(owner as never, true);
+    const fill = await fillScale(owner as never, profile, {
+      log: (m) => log(`  ${m}`),
+      connect: async () => {
+        const c = new pg.Client({ connectionString: stack!.db.url });
+        c.on("error", () => {});
+        await c.connect();
+        return c as never;
+      },
+    });
+    await bulkLoadSettings(owner as never, false);
     log(`filled in ${(fill.ms / 1000).toFixed(0)} s`);
     const sizes = await tableSizes(owner as never);
     const databaseBytes = Number(
@@ -281,9 +294,17 @@ export async function scaleBench(profileName: string, bundleDir: string): Promis
     capturing = false;
     await explainAll(owner!, false);
     const captured = parsePlans(serverLog);
-    const seqScans = growingSeqScans(captured);
+    const relSizes = await relationSizes(owner!);
+    const { failing: seqScans, small } = classifySeqScans(captured, relSizes);
+    const sized = (t: string) => {
+      const r = relSizes.get(t);
+      return r ? `${t} (${r.pages} pages, ${Math.round(r.rows)} rows)` : t;
+    };
+    const smallSeqScans = small.map((x) => ({ query: x.query, tables: x.tables.map(sized) }));
     log(`plans: ${captured.length} statements, ${seqScans.length} with a sequential scan of a growing table`);
-    for (const x of seqScans) log(`  SEQ SCAN of ${x.tables.join(", ")}: ${x.query.slice(0, 300)}`);
+    for (const x of seqScans) log(`  SEQ SCAN of ${x.tables.map(sized).join(", ")}: ${x.query.slice(0, 300)}`);
+    for (const x of smallSeqScans)
+      log(`  (small table, < ${SMALL_TABLE_PAGES} pages) ${x.tables.join(", ")}: ${x.query.slice(0, 120)}`);
 
     log("item 6: a cursor older than the retention, then the reset pull of the big account");
     const reset = await resetPath(stack, bigUser);
@@ -310,7 +331,12 @@ export async function scaleBench(profileName: string, bundleDir: string): Promis
       sizes,
       databaseBytes,
       routes,
-      plans: { statements: captured.length, seqScans, unboundedIndexScans: unboundedIndexScans(captured) },
+      plans: {
+        statements: captured.length,
+        seqScans: seqScans.map((x) => ({ query: x.query, tables: x.tables.map(sized) })),
+        smallSeqScans,
+        unboundedIndexScans: unboundedIndexScans(captured),
+      },
       jobs,
       reset,
       load: { start: loadStart, end: loadavg() },

@@ -3,6 +3,7 @@
  *
  *   node bench/scale/fill.ts --profile small                 # a throw-away embedded Postgres: fill, report, remove
  *   node bench/scale/fill.ts --profile large --keep          # …and keep it running (prints its URL; Ctrl-C stops)
+ *   node bench/scale/fill.ts --profile large --users 3000    # a big profile's shape with fewer users
  *   node bench/scale/fill.ts --profile small --url <owner url>  # into an existing, migrated database
  *   node bench/scale/fill.ts --big --url <owner url> [--username u --password p]  # just the big account
  *
@@ -16,7 +17,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { startLocalDatabase } from "../../scripts/local-db.ts";
 import { migrate } from "../../scripts/migrate.ts";
-import { fillBigAccount, fillScale, type SqlClient } from "./generate.ts";
+import { bulkLoadSettings, fillBigAccount, fillScale, type SqlClient } from "./generate.ts";
 import { profileNamed } from "./profiles.ts";
 import { renderSizes, tableSizes } from "./sizes.ts";
 
@@ -28,6 +29,8 @@ const { values: opt } = parseArgs({
     username: { type: "string" },
     password: { type: "string" },
     keep: { type: "boolean", default: false },
+    /** Override the profile's user count (a quick run of a big profile's shape). */
+    users: { type: "string" },
   },
 });
 const log = (m: string) => process.stderr.write(`[scale] ${m}\n`);
@@ -52,11 +55,20 @@ try {
     log(`big account filled in ${(big.ms / 1000).toFixed(1)} s`);
     process.stdout.write(JSON.stringify(big, null, 2) + "\n");
   } else {
-    const report = await fillScale(c, profileNamed(opt.profile!), {
+    // Only into the throw-away database: fsync off for the load (bulkLoadSettings), restored after.
+    if (!opt.url) await bulkLoadSettings(c, true);
+    const profile = profileNamed(opt.profile!);
+    const report = await fillScale(c, opt.users ? { ...profile, users: Number(opt.users) } : profile, {
       log,
       bigUsername: opt.username,
       bigPassword: opt.password,
+      connect: async () => {
+        const extra = new pg.Client({ connectionString: url });
+        await extra.connect();
+        return extra as unknown as SqlClient & { end(): Promise<void> };
+      },
     });
+    if (!opt.url) await bulkLoadSettings(c, false);
     process.stdout.write(renderSizes(await tableSizes(c)) + "\n");
     process.stdout.write(
       `filled profile ${report.profile}: ${report.users} users in ${(report.ms / 1000).toFixed(1)} s\n` +

@@ -62,9 +62,18 @@ const PLAN_COLUMNS = `n int primary key, id uuid not null, username text not nul
 /** An ordinary user's count for `rate` per unit of weight: stochastic rounding of rate × w. */
 const scaled = (rate: number) => `floor(${Number(rate)} * w + random())::int`;
 
-async function resetPlan(client: SqlClient): Promise<void> {
-  await client.query(`create temp table if not exists scale_plan (${PLAN_COLUMNS})`);
-  await client.query(`truncate scale_plan`);
+/**
+ * The plan: a temp table of the session, or (`shared`, a database of its own
+ * only) an unlogged table every connection of a parallel fill reads.
+ */
+async function resetPlan(client: SqlClient, shared = false): Promise<void> {
+  if (shared) {
+    await client.query(`drop table if exists scale_plan`);
+    await client.query(`create unlogged table scale_plan (${PLAN_COLUMNS})`);
+  } else {
+    await client.query(`create temp table if not exists scale_plan (${PLAN_COLUMNS})`);
+    await client.query(`truncate scale_plan`);
+  }
 }
 
 async function planOrdinary(client: SqlClient, p: ScaleProfile, tag: string, at: string): Promise<void> {
@@ -119,34 +128,58 @@ async function step(client: SqlClient, text: string, triggers: Record<string, st
   }
 }
 
+/** Runs `work` on every range, each client taking the next range when it is free. */
+async function overRanges(
+  clients: SqlClient[],
+  ranges: [number, number][],
+  work: (c: SqlClient, range: [number, number]) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (next < ranges.length) await work(c, ranges[next++]!);
+    }),
+  );
+}
+
 async function runSteps(
-  client: SqlClient,
+  clients: SqlClient[],
   ranges: [number, number][],
   opts: { at: string; bypass: boolean; log: Log; steps: Record<string, number>; rebuild?: string[] },
 ): Promise<void> {
+  const client = clients[0]!;
+  // Per step: the summed time of its statements (with parallel clients, more than the wall time).
   const timed = async (name: string, fn: () => Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
     opts.steps[name] = (opts.steps[name] ?? 0) + (performance.now() - t0);
   };
-  for (const [lo, hi] of ranges) {
-    for (const s of RECORD_STEPS) {
-      await timed(s.table, () => step(client, s.sql(lo, hi, opts.at), s.quotaTriggers, opts.bypass));
-    }
-    opts.log(`records: users ${lo}..${hi}`);
-  }
+  const wall = async (name: string, fn: () => Promise<void>) => {
+    const t0 = performance.now();
+    await fn();
+    opts.steps[`${name} (wall)`] = performance.now() - t0;
+  };
+  await wall("records", () =>
+    overRanges(clients, ranges, async (c, [lo, hi]) => {
+      for (const s of RECORD_STEPS)
+        await timed(s.table, () => step(c, s.sql(lo, hi, opts.at), s.quotaTriggers, opts.bypass));
+      opts.log(`records: users ${lo}..${hi}`);
+    }),
+  );
   await timed("likes+plays", async () => {
     for (const q of PUBLIC_LOOPS_SQL) await client.query(q);
     const n = Number((await client.query(`select count(*)::int as n from scale_pub`)).rows[0].n);
     for (const q of likesAndPlaysSql(opts.at, n)) await step(client, q);
   });
   opts.log("likes and plays");
-  for (const [lo, hi] of ranges) {
-    await timed("change_log", async () => {
-      for (const q of changeLogSql(lo, hi, opts.at)) await step(client, q);
-    });
-    opts.log(`change log: users ${lo}..${hi}`);
-  }
+  await wall("change_log", () =>
+    overRanges(clients, ranges, async (c, [lo, hi]) => {
+      await timed("change_log", async () => {
+        for (const q of changeLogSql(lo, hi, opts.at)) await step(c, q);
+      });
+      opts.log(`change log: users ${lo}..${hi}`);
+    }),
+  );
   if (opts.rebuild?.length)
     await timed("indexes", async () => {
       await client.query("set maintenance_work_mem = '1GB'");
@@ -204,6 +237,13 @@ async function dropIndexes(client: SqlClient): Promise<string[]> {
   return [`alter table change_log add constraint change_log_user_id_seq_pk primary key (user_id, seq)`, ...rebuild];
 }
 
+/** Every quota trigger the record steps name, on or off for the whole fill (a database of its own only). */
+async function quotaTriggers(client: SqlClient, on: boolean): Promise<void> {
+  for (const s of RECORD_STEPS)
+    for (const [table, names] of Object.entries(s.quotaTriggers))
+      for (const t of names) await client.query(`alter table ${table} ${on ? "enable" : "disable"} trigger ${t}`);
+}
+
 const ranges = (first: number, last: number, size: number): [number, number][] => {
   const out: [number, number][] = [];
   for (let lo = first; lo <= last; lo += size) out.push([lo, Math.min(last, lo + size - 1)]);
@@ -230,17 +270,45 @@ async function prepare(client: SqlClient): Promise<string> {
   return String((await client.query("select now()::text as at")).rows[0].at);
 }
 
+/**
+ * Server settings for a bulk load into a database of its own (the bench's,
+ * or fill.ts's throw-away one): no fsync and no full-page images while the
+ * fill runs, restored (and a checkpoint taken) before anything is measured.
+ * A crash mid-fill would corrupt the cluster — acceptable for a throw-away
+ * database, never for one that holds anything else. Needs a superuser.
+ */
+export async function bulkLoadSettings(client: SqlClient, on: boolean): Promise<void> {
+  for (const [name, value] of [
+    ["fsync", on ? "off" : "on"],
+    ["full_page_writes", on ? "off" : "on"],
+  ])
+    await client.query(`alter system set ${name} = ${value}`);
+  await client.query("select pg_reload_conf()");
+  if (!on) await client.query("checkpoint");
+}
+
 /** Many users (the profile) plus its big account; returns timings and the big account's login. */
 export async function fillScale(
   client: SqlClient,
   profile: ScaleProfile,
-  opts: { log?: Log; tag?: string; bigUsername?: string; bigPassword?: string } = {},
+  opts: {
+    log?: Log;
+    tag?: string;
+    bigUsername?: string;
+    bigPassword?: string;
+    /**
+     * More connections for a `rebuildIndexes` (own database) profile: batches
+     * of users go to whichever is free (profile.parallel in all).
+     */
+    connect?: () => Promise<SqlClient & { end(): Promise<void> }>;
+  } = {},
 ): Promise<FillReport> {
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
   const at = await prepare(client);
   const tag = opts.tag ?? randomTag();
-  await resetPlan(client);
+  const own = profile.rebuildIndexes;
+  await resetPlan(client, own);
   await planOrdinary(client, profile, tag, at);
   // Row counts for the planner: the per-batch joins then walk the records by their keys, not by scanning.
   await client.query("analyze scale_plan");
@@ -255,14 +323,29 @@ export async function fillScale(
       at,
     );
   const steps: Record<string, number> = {};
-  const rebuild = profile.rebuildIndexes ? await dropIndexes(client) : [];
-  await runSteps(client, ranges(profile.big ? 0 : 1, profile.users, profile.batch), {
-    at,
-    bypass: profile.bypassQuotas,
-    log,
-    steps,
-    rebuild,
-  });
+  const rebuild = own ? await dropIndexes(client) : [];
+  // A database of its own: the quota triggers are off for the whole fill (no per-step table lock to contend on).
+  if (own && profile.bypassQuotas) await quotaTriggers(client, false);
+  const extra: (SqlClient & { end(): Promise<void> })[] = [];
+  try {
+    if (own && opts.connect)
+      for (let i = 1; i < profile.parallel; i++) {
+        const c = await opts.connect();
+        extra.push(c);
+        await prepare(c);
+      }
+    await runSteps([client, ...extra], ranges(profile.big ? 0 : 1, profile.users, profile.batch), {
+      at,
+      bypass: profile.bypassQuotas && !own,
+      log,
+      steps,
+      rebuild,
+    });
+  } finally {
+    await Promise.all(extra.map((c) => c.end().catch(() => {})));
+  }
+  if (own && profile.bypassQuotas) await quotaTriggers(client, true);
+  if (own) await client.query(`drop table scale_plan`);
   const big = profile.big ? await bigLogin(client, bigName, password) : null;
   return {
     profile: profile.name,
@@ -295,6 +378,6 @@ export async function fillBigAccount(
     0.4,
     at,
   );
-  await runSteps(client, [[0, 0]], { at, bypass: overQuota(sizes), log: opts.log ?? (() => {}), steps: {} });
+  await runSteps([client], [[0, 0]], { at, bypass: overQuota(sizes), log: opts.log ?? (() => {}), steps: {} });
   return { ...(await bigLogin(client, username, password)), ms: performance.now() - t0 };
 }

@@ -13,7 +13,9 @@ import { openDb, type Db } from "../../db/client";
 // Loaded by path, not typed through: the jobs' modules reach Worker-only types
 // (Env, Ai) that this Node-side project does not declare. The functions are the Worker's own.
 const load = (p: string): Promise<Record<string, (...args: any[]) => Promise<any>>> => import(p);
-const { pruneChangeLog, pruneExpired } = await load("../../workers/jobs/prune");
+const prune = await load("../../workers/jobs/prune");
+const { pruneChangeLog, pruneExpired } = prune;
+const windowMs = (prune as unknown as { COMPACTION_WINDOW_MS: number }).COMPACTION_WINDOW_MS;
 const { pruneHistory } = await load("../../workers/jobs/history");
 const { reconcileStudioCounters } = await load("../../workers/jobs/studio-counters");
 
@@ -24,7 +26,10 @@ handle.asJobs();
 const RETENTION_DAYS = 30; // wrangler.toml CHANGE_LOG_RETENTION_DAYS and HISTORY_RETENTION_DAYS
 const db: Db = handle.db;
 const jobs: Record<string, () => Promise<Record<string, number>>> = {
-  change_log: () => pruneChangeLog!(db, RETENTION_DAYS),
+  // What the Cron Trigger runs (scheduled.ts): the last window's changes only.
+  change_log: () => pruneChangeLog!(db, RETENTION_DAYS, { windowMs }),
+  // The full pass (the hourly algorithm before issue #22, now the catch-up mode): O(whole log).
+  change_log_full: () => pruneChangeLog!(db, RETENTION_DAYS),
   expired: () => pruneExpired!(db),
   studio_counters: async () => ({ drift_fixed: ((await reconcileStudioCounters!(db)) as unknown[]).length }),
   history: () => pruneHistory!(db, RETENTION_DAYS),

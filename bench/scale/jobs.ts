@@ -12,7 +12,8 @@ import pg from "pg";
 import { makeAgent, send, summarize, type Summary, type TestUser } from "../lib.ts";
 import { ROOT, runNode, type Stack } from "../stack.ts";
 
-export const JOBS = ["change_log", "expired", "studio_counters", "history"] as const;
+/** change_log (windowed, as the cron runs it) first, then the full pass over what it left: before/after at size. */
+export const JOBS = ["change_log", "change_log_full", "expired", "studio_counters", "history"] as const;
 
 export interface JobRun {
   job: string;

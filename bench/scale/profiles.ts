@@ -63,6 +63,8 @@ export interface ScaleProfile {
    * database of its own (other sessions would see the tables unindexed).
    */
   rebuildIndexes: boolean;
+  /** Connections filling batches of users at once (only with `rebuildIndexes`: a database of its own). */
+  parallel: number;
 }
 
 /** The issue's big account (#22): what a person who captured for years might hold. */
@@ -117,6 +119,7 @@ const LARGE: ScaleProfile = {
   big: BIG_ACCOUNT,
   bypassQuotas: true,
   rebuildIndexes: true,
+  parallel: 2,
 };
 
 export const PROFILES: Record<string, ScaleProfile> = {
@@ -146,6 +149,7 @@ export const PROFILES: Record<string, ScaleProfile> = {
     },
     bypassQuotas: false,
     rebuildIndexes: false,
+    parallel: 1,
   },
   /** A fifth of `large` (≈ 2 M change-log rows): what a busy 2-core machine fills in minutes. */
   medium: { ...LARGE, name: "medium", users: 20_000 },

@@ -220,7 +220,7 @@ describe("buying", () => {
     // Recommendation reasons say what the items share.
     for (const reason of await desktop.getByTestId("recommendation").locator("p.small").allInnerTexts())
       expect(reason).toMatch(
-        /^(Another \S+ item, like .+, which you own|Often bought by people who also have .+|Popular: bought by \d+ (person|people)|New in the market)$/,
+        /^(Another \S+ item, like .+, which you own|Often bought by people who also have .+|Popular: bought by \d+\+? (person|people)|New in the market)$/,
       );
   });
 

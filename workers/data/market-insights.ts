@@ -66,8 +66,11 @@ export const RECOMMENDATION_LIMIT = 6;
  * never another user's), scored by
  *   2 × owned items sharing a tag  +  1.5 × ln(1 + co-buyers)  +  ln(1 + buyers)
  * where co-buyers are other users who bought an item this user owns and this
- * one too, and buyers all users who bought it. Refunded purchases don't count.
- * Ties break by id, so the order is stable across calls.
+ * one too, and buyers the users who bought it. Refunded purchases don't count.
+ * Both are counted over a bounded sample of each item's most recent purchases
+ * (db/migrations/0032_recommendations_sampled.sql), so a request costs the
+ * same whether an item has ten buyers or a million. Ties break by id, so the
+ * order is stable across calls.
  */
 export async function recommend(db: Db, userId: string): Promise<Recommendation[]> {
   const result = await db.execute(sql`
@@ -89,10 +92,11 @@ export async function recommend(db: Db, userId: string): Promise<Recommendation[
       select cb.id, cb.buyers, (select min(o.name) from owned o where o.id = any(cb.via)) as because
       from continuum_market_co_buyers((select coalesce(array_agg(item_id), '{}') from mine)) cb),
     popular as (
-      select pb.id, pb.buyers from continuum_market_buyers((select coalesce(array_agg(id), '{}') from candidates)) pb)
+      select pb.id, pb.buyers, pb.sampled from continuum_market_buyers((select coalesce(array_agg(id), '{}') from candidates)) pb)
     select to_jsonb(c) as item,
       round((2 * coalesce(a.shared, 0) + 1.5 * ln(1 + coalesce(co.buyers, 0)) + ln(1 + coalesce(p.buyers, 0)))::numeric, 3)::float8 as score,
-      a.because as tag_because, a.tag as shared_tag, a.shared, co.because as co_because, co.buyers as co_buyers, p.buyers
+      a.because as tag_because, a.tag as shared_tag, a.shared, co.because as co_because, co.buyers as co_buyers, p.buyers,
+      p.sampled
     from candidates c
     left join affinity a on a.id = c.id
     left join co on co.id = c.id
@@ -111,6 +115,8 @@ function reasonFor(r: Record<string, unknown>): string {
   if (r.tag_because) return `Another ${String(r.shared_tag)} item, like ${String(r.tag_because)}, which you own`;
   if (r.co_because) return `Often bought by people who also have ${String(r.co_because)}`;
   const buyers = Number(r.buyers ?? 0);
+  // A full sample means more buyers than it counted: say so rather than state a smaller number as exact.
+  if (buyers > 0 && r.sampled) return `Popular: bought by ${buyers}+ people`;
   if (buyers > 0) return `Popular: bought by ${buyers} ${buyers === 1 ? "person" : "people"}`;
   return "New in the market";
 }

@@ -31,29 +31,116 @@ async function inBatches(db: Db, statement: () => SQL): Promise<number> {
   }
 }
 
+/**
+ * How far back the hourly compaction looks (two runs' worth: one missed run
+ * is caught up by the next). A longer gap leaves superseded entries behind —
+ * harmless to clients (a pull from the start ends in the same state, it just
+ * carries a few more changes) — until a full pass (no `windowMs`) clears them.
+ */
+export const COMPACTION_WINDOW_MS = 2 * 3_600_000;
+
+/** The keyset position of a walk through change_log_created_idx (created_at, user_id, seq). */
+type Key = { at: string; user: string; seq: string } | null;
+const after = (k: Key): SQL =>
+  k ? sql`(c.created_at, c.user_id, c.seq) > (${k.at}::timestamptz, ${k.user}::uuid, ${k.seq}::bigint)` : sql`true`;
+
+/**
+ * Walks the entries of `[from, to)` in change_log_created_idx order, BATCH at
+ * a time (keyset: each statement reads only its own BATCH index entries), and
+ * for each batch runs `drop` over them as `w`; returns the rows it removed.
+ */
+async function walkWindow(db: Db, from: Date, to: Date, scope: SQL, drop: (w: SQL) => SQL): Promise<number> {
+  let key: Key = null;
+  let total = 0;
+  for (;;) {
+    const result = await db.execute(sql`
+      with w as materialized (
+        select c.user_id, c.seq, c.entity, c.record_id, c.created_at from change_log c
+        where c.created_at >= ${from} and c.created_at < ${to} and ${scope} and ${after(key)}
+        order by c.created_at, c.user_id, c.seq limit ${BATCH}),
+      dropped as (${drop(sql`w`)} returning 1),
+      last as (select created_at, user_id, seq from w order by created_at desc, user_id desc, seq desc limit 1)
+      select (select count(*) from dropped)::int as n, (select count(*) from w)::int as walked,
+        (select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from last) as at,
+        (select user_id::text from last) as user, (select seq::text from last) as seq`);
+    const r = result.rows[0] as { n: number; walked: number; at: string; user: string; seq: string };
+    total += Number(r.n);
+    if (Number(r.walked) < BATCH) return total;
+    key = { at: r.at, user: r.user, seq: r.seq };
+  }
+}
+
+/**
+ * Compacts the change log: an entry older than the retention that a later
+ * entry of the same record supersedes is dropped (so a pull from the start is
+ * a snapshot), then tombstones older than the retention, raising the user's
+ * `change_floor`.
+ *
+ * With `windowMs` (the Cron Trigger), the superseded entries are found from
+ * the last window's changes only, each half an index range of
+ * change_log_created_idx: (a) entries that crossed the cutoff within the
+ * window and have a later entry, (b) entries older than the cutoff that an
+ * entry written within the window superseded (found by
+ * change_log_record_idx). Every older superseded entry was dropped by an
+ * earlier run, so the cost is the window's changes, not the whole log.
+ * Without it, a full pass (tests, support tools, a catch-up after the cron
+ * was down longer than the window): every entry older than the cutoff is
+ * checked — O(the whole log), or of one user's log with `userId`.
+ */
 export async function pruneChangeLog(
   db: Db,
   retentionDays: number,
-  opts: { now?: Date; userId?: string } = {},
+  opts: { now?: Date; userId?: string; windowMs?: number } = {},
 ): Promise<{ superseded: number; tombstones: number }> {
-  const cutoff = new Date((opts.now ?? new Date()).getTime() - retentionDays * 86_400_000);
+  const now = opts.now ?? new Date();
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   // Tests and support tools can compact a single user.
   const scope = ofUser(opts.userId);
   const scopeC = ofUser(opts.userId, sql`c.user_id`);
-  const superseded = await inBatches(
-    db,
-    () => sql`
-      with dropped as (
-        delete from change_log where (user_id, seq) in (
-          select c.user_id, c.seq from change_log c
-          where c.created_at < ${cutoff} and ${scopeC}
-            and exists (select 1 from change_log n
-                        where n.user_id = c.user_id and n.entity = c.entity
-                          and n.record_id = c.record_id and n.seq > c.seq)
-          limit ${BATCH})
-        returning 1)
-      select count(*)::int as n from dropped`,
-  );
+  let superseded: number;
+  if (opts.windowMs !== undefined) {
+    const w = opts.windowMs;
+    // (a) crossed the cutoff within the window, and a later entry of the same record exists.
+    superseded = await walkWindow(
+      db,
+      new Date(cutoff.getTime() - w),
+      cutoff,
+      scopeC,
+      (win) => sql`
+        delete from change_log d using ${win}
+        where d.user_id = w.user_id and d.seq = w.seq
+          and exists (select 1 from change_log n
+                      where n.user_id = w.user_id and n.entity = w.entity
+                        and n.record_id = w.record_id and n.seq > w.seq)`,
+    );
+    // (b) older than the cutoff, superseded by an entry written within the window.
+    superseded += await walkWindow(
+      db,
+      new Date(now.getTime() - w),
+      new Date(now.getTime() + 86_400_000),
+      scopeC,
+      (win) => sql`
+        delete from change_log d using ${win}
+        where d.user_id = w.user_id and d.entity = w.entity and d.record_id = w.record_id
+          and d.seq < w.seq and d.created_at < ${cutoff}`,
+    );
+  } else {
+    superseded = await inBatches(
+      db,
+      () => sql`
+        with dropped as (
+          delete from change_log where (user_id, seq) in (
+            select c.user_id, c.seq from change_log c
+            where c.created_at < ${cutoff} and ${scopeC}
+              and exists (select 1 from change_log n
+                          where n.user_id = c.user_id and n.entity = c.entity
+                            and n.record_id = c.record_id and n.seq > c.seq)
+            limit ${BATCH})
+          returning 1)
+        select count(*)::int as n from dropped`,
+    );
+  }
+  // Due tombstones only, through their own partial index (change_log_tombstone_idx): each one read is removed.
   const tombstones = await inBatches(
     db,
     () => sql`
@@ -61,6 +148,7 @@ export async function pruneChangeLog(
         delete from change_log where (user_id, seq) in (
           select user_id, seq from change_log
           where op = 'delete' and created_at < ${cutoff} and ${scope}
+          order by created_at
           limit ${BATCH})
         returning user_id, seq),
       floor as (

@@ -8,7 +8,7 @@ import { logFields } from "../errors";
 import { endSessionSockets } from "../sync/relay";
 import { cleanupAudio } from "./audio-cleanup";
 import { pruneHistory } from "./history";
-import { pruneChangeLog, pruneExpired } from "./prune";
+import { COMPACTION_WINDOW_MS, pruneChangeLog, pruneExpired } from "./prune";
 import { reconcileStudioCounters } from "./studio-counters";
 
 export type JobReport = Record<string, { ok: true; counts: Record<string, number> } | { ok: false; error: object }>;
@@ -27,7 +27,13 @@ export async function runScheduled(
   const handle = openDb(env);
   handle.asJobs(); // the jobs work across users: role continuum_jobs (db/migrations/0018_row_level_security.sql)
   const jobs: Record<string, () => Promise<Record<string, number>>> = {
-    change_log: () => pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), { now, ...scope }),
+    // The last window's changes only (index ranges), not the whole log: see pruneChangeLog.
+    change_log: () =>
+      pruneChangeLog(handle.db, Number(env.CHANGE_LOG_RETENTION_DAYS), {
+        now,
+        windowMs: COMPACTION_WINDOW_MS,
+        ...scope,
+      }),
     history: () => pruneHistory(handle.db, Number(env.HISTORY_RETENTION_DAYS ?? 30), { now, ...scope }),
     expired: () => pruneExpired(handle.db, now, (userId, ids) => endSessionSockets(env, userId, ids), scope),
     audio: () => cleanupAudio(handle.db, env.AUDIO, { now, ...scope }),

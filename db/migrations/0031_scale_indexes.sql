@@ -1,0 +1,3 @@
+CREATE INDEX "change_log_created_idx" ON "change_log" USING btree ("created_at","user_id","seq");--> statement-breakpoint
+CREATE INDEX "change_log_tombstone_idx" ON "change_log" USING btree ("created_at") WHERE op = 'delete';--> statement-breakpoint
+CREATE INDEX "user_market_purchases_item_recent_idx" ON "user_market_purchases" USING btree ("item_id","created_at" DESC NULLS LAST,"user_id") WHERE "user_market_purchases"."refunded_at" is null;
