@@ -11,9 +11,13 @@ export interface PageQuery {
 }
 
 /**
- * One page of `table` rows and the total, in one query (a window count). Only
- * a page past the end needs a second query for the total. `columns` narrows the
- * selection (e.g. to leave out a search vector).
+ * One page of `table` rows and the total, in one query. The total is a scalar
+ * subquery, not a window count: `count(*) over ()` made Postgres fetch every
+ * matching row (all 50 000 of a big inbox, content included) before the LIMIT,
+ * while the subquery counts from the user's index alone (an index-only scan)
+ * and the page reads just its rows. Still O(the user's collection) in index
+ * entries — docs/SCALING.md names the counter that would make it O(1).
+ * `columns` narrows the selection (e.g. to leave out a search vector).
  */
 export async function paginate<T extends PgTable, R = T["$inferSelect"]>(
   db: Db,
@@ -22,7 +26,10 @@ export async function paginate<T extends PgTable, R = T["$inferSelect"]>(
   q: PageQuery,
 ): Promise<{ items: R[]; total: number }> {
   const rows = await db
-    .select({ item: (opts.columns ?? table) as never, total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .select({
+      item: (opts.columns ?? table) as never,
+      total: sql<number>`(select count(*) from ${table} where ${opts.where ?? sql`true`})`.mapWith(Number),
+    })
     .from(table as PgTable)
     .where(opts.where)
     .orderBy(...opts.orderBy)
