@@ -1,6 +1,6 @@
 /**
  * Deleting an account (SPEC §5 "Your data"). Postgres first, in one
- * transaction: every row of the user goes with the `users` row (every table's
+ * database call: every row of the user goes with the `users` row (every table's
  * `user_id` cascades; `loop_plays.user_id` is set null — a play stays counted,
  * anonymous). What other users see of the deleted user's actions is corrected
  * in the same transaction and logged to *their* change logs, so their devices
@@ -14,107 +14,30 @@
  * failure there leaves objects no record points at, which the hourly audio
  * cleanup (jobs/audio-cleanup.ts) deletes.
  */
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { audioUploads, sessions, users } from "../../db/schema";
+import { sql } from "drizzle-orm";
 import type { Scope } from "../sync/scope";
-import { uploadKey } from "./audio";
+import { audioKey } from "./audio";
 
-interface Related {
-  /** Owners of other users' remixes of the user's loops. */
-  remixOwners: string[];
-  /** Owners of loops the user liked. */
-  likedOwners: string[];
-  /** Owners of loops the user remixed. */
-  parentOwners: string[];
-  /** Other users who like the user's loops. */
-  likers: string[];
-}
-
-async function relatedUsers(db: Db, userId: string): Promise<Related> {
-  const { rows } = await db.execute<{ [K in keyof Related]: string[] | null }>(sql`
-    select
-      (select array_agg(distinct r.user_id) from loops r join loops p on p.id = r.parent_loop_id
-        where p.user_id = ${userId} and r.user_id <> ${userId}) as "remixOwners",
-      (select array_agg(distinct l.user_id) from loop_likes k join loops l on l.id = k.loop_id
-        where k.user_id = ${userId} and l.user_id <> ${userId}) as "likedOwners",
-      (select array_agg(distinct p.user_id) from loops r join loops p on p.id = r.parent_loop_id
-        where r.user_id = ${userId} and p.user_id <> ${userId}) as "parentOwners",
-      (select array_agg(distinct k.user_id) from loop_likes k join loops l on l.id = k.loop_id
-        where l.user_id = ${userId} and k.user_id <> ${userId}) as "likers"`);
-  const r = rows[0]!;
-  return {
-    remixOwners: r.remixOwners ?? [],
-    likedOwners: r.likedOwners ?? [],
-    parentOwners: r.parentOwners ?? [],
-    likers: r.likers ?? [],
-  };
-}
-
-/** The user's sessions (devices and tokens) whose sockets must close. */
-export const sessionIds = (db: Db, userId: string) =>
-  db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(eq(sessions.userId, userId))
-    .then((rows) => rows.map((r) => r.id));
-
-/** Removes every row of the user; returns the multipart uploads that were open (to abort in R2). */
-export async function deleteAccountRows(scope: Scope): Promise<{ uploads: { key: string; uploadId: string }[] }> {
-  const userId = scope.userId;
-  // Read outside the transaction: someone liking a loop meanwhile is caught by the cascade (just not logged).
-  const related = await relatedUsers(scope.db, userId);
-  const others = [
-    ...new Set([...related.remixOwners, ...related.likedOwners, ...related.parentOwners, ...related.likers]),
-  ];
-  return scope.write(
-    async (w) => {
-      await w.lockLogs(others);
-      for (const owner of related.remixOwners)
-        await w.log(
-          "loop",
-          "upsert",
-          sql`update loops set parent_loop_id = null, parent_owner_deleted = true
-              where user_id = ${owner} and parent_loop_id in (select id from loops where user_id = ${userId})
-              returning *`,
-          { owner },
-        );
-      for (const owner of related.likedOwners)
-        await w.log(
-          "loop",
-          "upsert",
-          sql`update loops set likes_count = greatest(likes_count - 1, 0)
-              where user_id = ${owner} and id in (select loop_id from loop_likes where user_id = ${userId})
-              returning *`,
-          { owner },
-        );
-      for (const owner of related.parentOwners)
-        await w.log(
-          "loop",
-          "upsert",
-          sql`update loops p set remixes_count = greatest(p.remixes_count - c.n, 0)
-              from (select parent_loop_id, count(*)::int as n from loops
-                    where user_id = ${userId} and parent_loop_id is not null group by parent_loop_id) c
-              where p.id = c.parent_loop_id and p.user_id = ${owner}
-              returning p.*`,
-          { owner },
-        );
-      for (const liker of related.likers)
-        await w.log(
-          "loop_like",
-          "delete",
-          sql`delete from loop_likes where user_id = ${liker}
-              and loop_id in (select id from loops where user_id = ${userId})
-              returning *, loop_id as id, 1 as version`,
-          { owner: liker },
-        );
-      const uploads = await w.db.select().from(audioUploads).where(eq(audioUploads.userId, userId));
-      // Everything else of the user cascades from here (db/schema.ts: every user_id references users on delete cascade).
-      await w.db.delete(users).where(eq(users.id, userId));
-      return { uploads: uploads.map((u) => ({ key: uploadKey(u), uploadId: u.r2UploadId })) };
-    },
-    { transaction: true },
+/**
+ * Removes every row of the user in one database call (continuum_delete_account(),
+ * db/migrations/0033_one_call_delete_account.sql; the scope must run as the jobs role: it corrects
+ * other users' rows). Returns the user's sessions (whose sockets must close) and the multipart
+ * uploads that were open (to abort in R2).
+ */
+export async function deleteAccountRows(
+  scope: Scope,
+): Promise<{ sessions: string[]; uploads: { key: string; uploadId: string }[] }> {
+  type Upload = { user_id: string; audio_id: string; r2_key: string | null; r2_upload_id: string };
+  const r = await scope.call<{ sessions: string[]; uploads: Upload[] }>(
+    sql`select continuum_delete_account(${scope.userId}) as r`,
   );
+  return {
+    sessions: r.sessions,
+    uploads: r.uploads.map((u) => ({
+      key: u.r2_key ?? audioKey(u.user_id, u.audio_id), // as uploadKey() (./audio.ts) on a row
+      uploadId: u.r2_upload_id,
+    })),
+  };
 }
 
 /** Every R2 object of the user (`u/<user>/…`) and their open multipart uploads; returns how many objects went. */

@@ -1,5 +1,5 @@
 /** Data access for accounts and sessions. */
-import { and, desc, eq, gt, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { sessions, users } from "../../db/schema";
 import { SESSION_TTL_MS } from "../protocol/rules";
@@ -40,13 +40,31 @@ export async function createSession(db: Db | Tx, userId: string, userAgent: stri
 /** Personal access tokens live until revoked (no sliding expiry; see middleware/auth.ts). */
 const NEVER = new Date("9999-12-31T00:00:00Z");
 
-export async function createPersonalToken(db: Db, userId: string, name: string, scope: "full" | "mcp") {
+/**
+ * "The request's own session is a signed-in device", as SQL: minting tokens and revoking sessions
+ * carry it in their statement, so a pipelined route (its first query carries the session check)
+ * needs no round trip to learn the session's kind first. `tokenHash` is the request's
+ * (middleware/auth.ts `sessionTokenHash`); row-level security limits it to the user's sessions.
+ */
+const byDevice = (tokenHash: string) =>
+  sql`exists (select 1 from ${sessions} me where me.token_hash = ${tokenHash} and me.kind = 'device')`;
+
+/** A new personal access token, only when the request comes from a signed-in device; undefined otherwise. */
+export async function createPersonalToken(
+  db: Db,
+  userId: string,
+  name: string,
+  scope: "full" | "mcp",
+  requester: string,
+) {
   const token = randomToken();
-  const [row] = await db
-    .insert(sessions)
-    .values({ userId, tokenHash: await sha256Hex(token), kind: "token", name, scope, expiresAt: NEVER })
-    .returning({ id: sessions.id, createdAt: sessions.createdAt });
-  return { token, id: row!.id, createdAt: row!.createdAt };
+  const { rows } = await db.execute<{ id: string; created_at: string }>(sql`
+    insert into ${sessions} (user_id, token_hash, kind, name, scope, expires_at)
+    select ${userId}, ${await sha256Hex(token)}, 'token', ${name}, ${scope}, ${NEVER.toISOString()}::timestamptz
+    where ${byDevice(requester)}
+    returning id, created_at`);
+  const row = rows[0];
+  return row && { token, id: row.id, createdAt: new Date(row.created_at) };
 }
 
 /** A page of the user's live sessions and tokens, most recently used first, with the total (one query). */
@@ -61,25 +79,54 @@ export const listSessions = (db: Db, userId: string, q: PageQuery) =>
     q,
   );
 
-/** Ends every session and token of the user but `keep` (one statement); returns the ids that ended. */
-export async function deleteOtherSessions(db: Db, userId: string, keep: string): Promise<string[]> {
-  const rows = await db
-    .delete(sessions)
-    .where(and(eq(sessions.userId, userId), ne(sessions.id, keep)))
-    .returning({ id: sessions.id });
-  return rows.map((r) => r.id);
+/**
+ * Ends every session and token of the user but the requester's own, when the requester is a
+ * signed-in device (one statement); returns the ids that ended, or undefined when it is not a device.
+ */
+export async function deleteOtherSessions(db: Db, userId: string, requester: string): Promise<string[] | undefined> {
+  const { rows } = await db.execute<{ device: boolean; id: string | null }>(sql`
+    with device as (select ${byDevice(requester)} as ok),
+    ended as (delete from ${sessions} where user_id = ${userId} and token_hash <> ${requester}
+      and (select ok from device) returning id)
+    select (select ok from device) as device, ended.id from device left join ended on true`);
+  if (!rows[0]?.device) return undefined;
+  return rows.flatMap((r) => (r.id ? [r.id] : []));
+}
+
+/** The stored password hash, for "enter your password again" (undefined: no such user). */
+export async function storedPasswordHash(db: Db, userId: string): Promise<string | undefined> {
+  const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1);
+  return row?.hash;
 }
 
 /**
- * Sets a new password hash and ends every other session and token, in one
- * statement (both or neither); returns the ids that ended.
+ * Checks a password entered again against the hash read before (PBKDF2, in the Worker); a missing
+ * user costs the same work.
  */
-export async function replacePassword(db: Db, userId: string, hash: string, keep: string): Promise<string[]> {
-  const result = await db.execute<{ id: string }>(sql`
-    with pw as (update users set password_hash = ${hash} where id = ${userId} returning id),
-    ended as (delete from sessions where user_id = (select id from pw) and id <> ${keep} returning id)
-    select id from ended`);
-  return result.rows.map((r) => r.id);
+export async function passwordVerifies(password: string, stored: string | undefined): Promise<boolean> {
+  const ok = await verifyPassword(password, stored ?? DUMMY_PASSWORD_HASH);
+  return ok && stored !== undefined;
+}
+
+/**
+ * Sets a new password hash — only if the stored one is still `previous` (the one just checked) —
+ * and ends every other session and token of the user, in one statement (both or neither).
+ * Returns the ids that ended, or undefined when the password had changed meanwhile.
+ */
+export async function replacePassword(
+  db: Db,
+  userId: string,
+  previous: string,
+  hash: string,
+  requester: string,
+): Promise<string[] | undefined> {
+  const { rows } = await db.execute<{ changed: boolean; id: string | null }>(sql`
+    with pw as (update ${users} set password_hash = ${hash} where id = ${userId} and password_hash = ${previous}
+      returning id),
+    ended as (delete from ${sessions} where user_id = (select id from pw) and token_hash <> ${requester} returning id)
+    select exists (select 1 from pw) as changed, ended.id from (select 1) one left join ended on true`);
+  if (!rows[0]?.changed) return undefined;
+  return rows.flatMap((r) => (r.id ? [r.id] : []));
 }
 
 /** Names one of the user's device sessions; false when it isn't theirs or isn't a device. */
@@ -92,20 +139,16 @@ export async function renameDevice(db: Db, userId: string, id: string, name: str
   return rows.length > 0;
 }
 
-export async function deleteSession(db: Db, userId: string, id: string): Promise<boolean> {
-  const rows = await db
-    .delete(sessions)
-    .where(and(eq(sessions.id, id), eq(sessions.userId, userId)))
-    .returning({ id: sessions.id });
-  return rows.length > 0;
-}
-
-/**
- * "Enter your password again" for a signed-in user (account deletion, password
- * change): the stored hash is read fresh; a missing user costs the same work.
- */
-export async function passwordMatches(db: Db, userId: string, password: string): Promise<boolean> {
-  const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1);
-  const ok = await verifyPassword(password, row?.hash ?? DUMMY_PASSWORD_HASH);
-  return ok && row !== undefined;
+/** Ends one of the user's sessions or tokens, when the request comes from a signed-in device. */
+export async function revokeSession(
+  db: Db,
+  userId: string,
+  id: string,
+  requester: string,
+): Promise<{ device: boolean; ended: boolean }> {
+  const { rows } = await db.execute<{ device: boolean; id: string | null }>(sql`
+    with device as (select ${byDevice(requester)} as ok),
+    ended as (delete from ${sessions} where id = ${id} and user_id = ${userId} and (select ok from device) returning id)
+    select (select ok from device) as device, ended.id from device left join ended on true`);
+  return { device: rows[0]?.device === true, ended: rows.some((r) => r.id !== null) };
 }

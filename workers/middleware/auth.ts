@@ -26,7 +26,7 @@ import { createMiddleware } from "hono/factory";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { sessions } from "../../db/schema";
-import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv } from "../env";
+import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv, PublicEnv } from "../env";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, SQLSTATE, unauthorized } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { ErrorCode, SESSION_TTL_MS, SIGNED_IN_COOKIE } from "../protocol/rules";
@@ -187,6 +187,48 @@ export async function authenticate(
     sessionId: row.session_id,
     ...(claim ? { idempotency: claimState(row) } : {}),
   };
+}
+
+/**
+ * SHA-256 of the request's session token: how a statement names "this session" (e.g. "only if it
+ * is a device", data/auth.ts) without waiting for the check to say which session it is.
+ */
+export async function sessionTokenHash(c: Context): Promise<string> {
+  const cred = readCredential(c);
+  return cred ? sha256Hex(cred.token) : "";
+}
+
+/**
+ * Ends the request's own session (logout), if it is live: one round trip — the session check
+ * leads the delete (db/client.ts `lead()`), so only the holder of a live token ends it, and a
+ * token that is not valid ends nothing (raised by the check: nothing commits). Tokens that do not
+ * name their user (personal access tokens) are checked first. Returns what ended.
+ */
+export async function endOwnSession(c: Context<PublicEnv>): Promise<{ userId: string; sessionId: string } | undefined> {
+  const cred = readCredential(c);
+  if (!cred) return undefined;
+  const hash = await sha256Hex(cred.token);
+  const claimedUser = tokenUserId(cred.token);
+  const { db, dbHandle } = c.var;
+  try {
+    let userId = claimedUser;
+    if (claimedUser) {
+      const q = dialect.sqlToQuery(sessionSql(hash, undefined, { refuse: true, userId: claimedUser }));
+      dbHandle.lead(q.sql, q.params);
+    } else {
+      const found = await authenticate(db, cred.token);
+      // A token scoped to `mcp` is accepted at /mcp only (as in signIn).
+      if (!found || found.row.scope !== "full") return undefined;
+      dbHandle.actAs(found.user.id);
+      userId = found.user.id;
+    }
+    const [row] = await db.delete(sessions).where(eq(sessions.tokenHash, hash)).returning({ id: sessions.id });
+    return row && userId ? { userId, sessionId: row.id } : undefined;
+  } catch (err) {
+    if (pgError(err)?.sqlstate === SQLSTATE.sessionRefused) return undefined; // nothing live to end
+    if (isDatabaseUnavailable(err)) throw databaseUnavailable();
+    throw err;
+  }
 }
 
 /**

@@ -2,15 +2,16 @@
 import { sql } from "drizzle-orm";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
-import { deleteAccountObjects, deleteAccountRows, sessionIds } from "../data/account";
+import { deleteAccountObjects, deleteAccountRows } from "../data/account";
 import {
   createSession,
-  deleteSession,
   findUserByLogin,
   listSessions,
   newSessionToken,
-  passwordMatches,
+  passwordVerifies,
   renameDevice,
+  revokeSession,
+  storedPasswordHash,
 } from "../data/auth";
 import { CONSTRAINT } from "../../db/schema";
 import { AppError, notFound, uniqueViolation } from "../errors";
@@ -19,7 +20,14 @@ import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "..
 import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { isKnownDevice, rememberDevice } from "../lib/known-device";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
-import { clearSessionCookies, requireDeviceSession, SESSION_COOKIE, setSessionCookie } from "../middleware/auth";
+import {
+  clearSessionCookies,
+  endOwnSession,
+  requireDeviceSession,
+  SESSION_COOKIE,
+  sessionTokenHash,
+  setSessionCookie,
+} from "../middleware/auth";
 import {
   authResponseSchema,
   deleteAccountSchema,
@@ -122,18 +130,18 @@ register(
     path: "/logout",
     tags,
     operationId: "logout",
-    // Idempotent by nature: a session that is already gone (a retry whose first
-    // attempt succeeded, an expired cookie) is signed out too — 204, never 401.
-    session: "optional",
-    description: "Ends this session; without a live session there is nothing to end (204 as well).",
+    // Idempotent by nature: a session that is already gone (a retry whose first attempt succeeded,
+    // an expired cookie) is signed out too — 204, never 401. No session middleware: the session
+    // check leads the delete itself (endOwnSession), one round trip. 403: a cross-site cookie request.
+    session: "none",
+    description:
+      "Ends this session (the bearer token or the session cookie); without a live session there is nothing to end (204 as well).",
     responses: { 204: { description: "Signed out; this device's sockets close" } },
+    errors: [403],
   }),
   async (c) => {
-    const { user, sessionId } = c.var;
-    if (user && sessionId) {
-      await deleteSession(c.var.db, user.id, sessionId);
-      closeSessionSockets(c, user.id, [sessionId]);
-    }
+    const ended = await endOwnSession(c);
+    if (ended) closeSessionSockets(c, ended.userId, [ended.sessionId]);
     clearSessionCookies(c);
     return c.body(null, 204);
   },
@@ -238,6 +246,7 @@ register(
     path: "/sessions/{id}",
     tags,
     operationId: "revokeSession",
+    pipelined: true,
     description:
       "Signs that device out at once (its sockets close). Only from a signed-in device: a personal access token gets 403 `device_session_required`.",
     request: { params: idParam("id") },
@@ -245,11 +254,16 @@ register(
     errors: [403, 404],
   }),
   async (c) => {
-    requireDeviceSession(c);
     const { id } = c.req.valid("param");
-    if (!isUuid(id) || !(await deleteSession(c.var.db, c.var.user.id, id))) throw notFound("Session");
-    closeSessionSockets(c, c.var.user.id, [id]);
-    if (id === c.var.sessionId) clearSessionCookies(c);
+    // One statement, led by the session check: it deletes only if this session is a device.
+    const { ended } = isUuid(id)
+      ? await revokeSession(c.var.db, c.var.user.id, id, await sessionTokenHash(c))
+      : { ended: false };
+    const full = await confirmed(c); // no round trip once a query carried the check
+    requireDeviceSession(full); // 403 for a personal access token (nothing was deleted)
+    if (!ended) throw notFound("Session");
+    closeSessionSockets(full, full.var.user.id, [id]);
+    if (id === full.var.sessionId) clearSessionCookies(c);
     return c.body(null, 204);
   },
 );
@@ -261,6 +275,7 @@ register(
     path: "/account",
     tags,
     operationId: "deleteAccount",
+    pipelined: true,
     description:
       "Deletes the signed-in account with the password entered again: every record, audio file, session and " +
       "token; open sockets close. Remixes others made of the user's public loops stay, attributed to a deleted " +
@@ -272,18 +287,21 @@ register(
   async (c) => {
     const { password } = c.req.valid("json");
     const userId = c.var.user.id;
-    await limitLogin(c.env, clientIp(c.req), userId);
-    if (!(await passwordMatches(c.var.db, userId, password)))
+    // Two round trips, the named exception: the stored hash is read (with the session check) and
+    // checked here (PBKDF2) before anything may be deleted; then one call deletes every row.
+    const stored = await storedPasswordHash(c.var.db, userId);
+    const full = await confirmed(c); // no round trip: the read carried the check
+    await limitLogin(full.env, clientIp(c.req), userId);
+    if (!(await passwordVerifies(password, stored)))
       throw new AppError(403, ErrorCode.wrong_password, "The password is incorrect.");
     // Deleting an account corrects other users' rows too (their remixes' parent, counters, like records):
     // after the password check, the rest of this request runs as the jobs role (row-level security,
     // docs/ARCHITECTURE.md "Isolation in the database").
-    c.var.dbHandle.asJobs();
-    const ended = await sessionIds(c.var.db, userId);
-    const { uploads } = await deleteAccountRows(scopeOf(c));
-    await deleteAccountObjects(c.env.AUDIO, userId, uploads);
+    full.var.dbHandle.asJobs();
+    const { sessions, uploads } = await deleteAccountRows(scopeOf(full));
+    await deleteAccountObjects(full.env.AUDIO, userId, uploads);
     // Not best effort: every device of the account loses its live feed now (the hub's alarm is the backstop).
-    await endSessionSockets(c.env, userId, ended);
+    await endSessionSockets(full.env, userId, sessions);
     clearSessionCookies(c);
     return c.body(null, 204);
   },

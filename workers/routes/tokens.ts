@@ -6,8 +6,9 @@
  * /api/auth/sessions/{id} — effective on the next request.
  */
 import { createPersonalToken } from "../data/auth";
-import { createApi, jsonContent, jsonRequest, register, route } from "../http/openapi";
-import { requireDeviceSession } from "../middleware/auth";
+import { unauthorized } from "../errors";
+import { confirmed, createApi, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import { requireDeviceSession, sessionTokenHash } from "../middleware/auth";
 import { personalTokenResponseSchema, personalTokenSchema, type TokenScope } from "../protocol/auth";
 
 export const tokens = createApi();
@@ -24,12 +25,18 @@ const declared = route({
   errors: [400, 403, 413, 415, 422],
   // Never stored under an Idempotency-Key (see the description).
   idempotent: false,
+  // The insert carries the session check and its own "only from a device" condition: one round trip.
+  pipelined: true,
 });
 
 register(tokens, declared, async (c) => {
-  requireDeviceSession(c);
   const { name, scope } = c.req.valid("json" as never) as { name: string; scope: TokenScope };
-  const { id, token, createdAt } = await createPersonalToken(c.var.db, c.var.user.id, name, scope);
+  const made = await createPersonalToken(c.var.db, c.var.user.id, name, scope, await sessionTokenHash(c));
+  const full = await confirmed(c); // no round trip: the insert carried the check
+  if (!made) {
+    requireDeviceSession(full); // 403 for a personal access token
+    throw unauthorized(); // a device whose session ended between the check and the insert
+  }
   c.header("Cache-Control", "no-store");
-  return c.json({ id, name, scope, token, created_at: createdAt.toISOString() }, 201);
+  return c.json({ id: made.id, name, scope, token: made.token, created_at: made.createdAt.toISOString() }, 201);
 });
