@@ -235,7 +235,12 @@ export const FIXTURES: Record<string, OpFixture> = {
     },
     status: 201,
   },
-  login: { make: (f) => ({ method: "POST", path: "/api/auth/login", body: f.login }), status: 200 },
+  login: {
+    make: (f) => ({ method: "POST", path: "/api/auth/login", body: f.login }),
+    status: 200,
+    twoTrips:
+      "signing in: the account's password hash is read and checked (PBKDF2, in the Worker) before its session is written",
+  },
   logout: {
     make: async (f) => ({
       method: "POST",
