@@ -30,7 +30,7 @@ const sessionCount = async (userId: string) =>
   Number((await dbRows(sql`select count(*)::int as n from sessions where user_id = ${userId}`))[0]!.n);
 
 describe("auth routes: one round trip, no connection", () => {
-  test("minting a token, revoking a session, signing out elsewhere and logging out", async () => {
+  test("minting a token, naming and revoking a session, signing out elsewhere and logging out", async () => {
     const u = await signup();
     const minted = await as(u).post("/api/auth/tokens", { name: "client", scope: "full" });
     expect(minted.status).toBe(201);
@@ -48,6 +48,8 @@ describe("auth routes: one round trip, no connection", () => {
     const other = await device(u);
     const listed = (await as(u).get("/api/auth/sessions")).body.items as Array<{ id: string; current: boolean }>;
     const target = listed.find((s) => !s.current && s.id !== minted.body.id)!.id;
+    const renamed = await as(u).put(`/api/auth/sessions/${target}`, { device_name: "Old phone" });
+    expect([renamed.status, trips(renamed)]).toEqual([204, [1, 0]]);
     const revoked = await as(u).del(`/api/auth/sessions/${target}`);
     expect(revoked.status).toBe(204);
     expect(trips(revoked)).toEqual([1, 0]);
