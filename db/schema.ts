@@ -656,6 +656,29 @@ export const loopPlays = pgTable(
   (t) => [index("loop_plays_loop_idx").on(t.loopId)],
 );
 
+/**
+ * The studio's rate limits (README "Limits": likes, remixes and plays reaching
+ * another user, plays per loop), counted in the database by the call that does
+ * the write (continuum_rate): the charge commits only with the session check
+ * leading it, so an unconfirmed request charges nothing, and the write needs no
+ * round trip of its own for it. One row per (user, bucket), the current minute's
+ * hits; the hourly prune drops rows of past windows.
+ */
+export const rateWindows = pgTable(
+  "rate_windows",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** `social` (all owners), `social:<owner id>`, `play:<loop id>`. */
+    bucket: text("bucket").notNull(),
+    /** The start of the wall-clock minute the hits count in. */
+    windowStart: ts("window_start").notNull(),
+    hits: integer("hits").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.bucket] }), index("rate_windows_window_idx").on(t.windowStart)],
+);
+
 export interface TimelineEntry {
   loop_id: string;
   start_bar: number;

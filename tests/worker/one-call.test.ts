@@ -96,9 +96,26 @@ describe("one-call writes", () => {
     const bBefore = (await as(b).get("/api/sync/changes")).body.cursor as string;
     const liked = await as(b).put(`/api/studio/loops/${loop.id}/like`, undefined, key());
     expect([liked.status, liked.body]).toEqual([200, { liked: true, likes_count: 1 }]);
-    // Two queries: the loop's owner (for the (actor, owner) limit), which carries the session check, then
-    // the like. The limit runs after that check, so a forged token can't spend someone else's budget.
-    expect([q(liked), conns(liked)]).toEqual([2, 0]);
+    // One query: the session check leads the like, whose call also charges the (actor, owner) and actor
+    // limits (migration 0035), so they commit only with a passed check.
+    expect([q(liked), conns(liked)]).toEqual([1, 0]);
+    const hits = () =>
+      dbRows(sql`select bucket, hits from rate_windows where user_id = ${b.id} order by bucket`).then((rows) =>
+        rows.map((r) => [r.bucket, r.hits]),
+      );
+    expect(await hits()).toEqual([
+      ["social", 1],
+      [`social:${a.id}`, 1],
+    ]);
+    // A forged token naming b (b's id is public: it is in the feed) is 401 and charges b nothing.
+    const forged = await call("PUT", `/api/studio/loops/${loop.id}/like`, {
+      headers: { authorization: `Bearer ${b.id}.${"x".repeat(43)}` },
+    });
+    expect(forged.status).toBe(401);
+    expect(await hits()).toEqual([
+      ["social", 1],
+      [`social:${a.id}`, 1],
+    ]);
     const own = await feedSince(b, bBefore);
     expect(own.map((c) => [c.entity, c.op, c.id])).toEqual([["loop_like", "upsert", loop.id]]);
     expect(liked.headers.get("x-sync-cursor")).toBe(own[0]!.cursor);

@@ -117,6 +117,7 @@ async function richUser(): Promise<TestUser> {
   const loop = { name: "A's", bars: 1, bpm: 100, color: "#112233", chord_progression: [], icon_sequence: [] };
   const l = ok(await api.post("/api/studio/loops", loop), "loop");
   ok(await api.put(`/api/studio/loops/${l.id}/like`), "like");
+  ok(await api.post(`/api/studio/loops/${l.id}/plays`), "play (a rate_windows row)");
   ok(await api.post("/api/studio/songs", { title: "S", bpm: 90 }), "song");
   const reward = ok(await api.post("/api/market/items", { name: "A's treat", price: 5 }), "reward");
   ok(await api.post("/api/market/purchases", { item_id: reward.id }), "purchase");

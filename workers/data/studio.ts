@@ -22,6 +22,7 @@ import {
 } from "../protocol/studio";
 import { DEFAULT_TIME_SIGNATURE, ErrorCode } from "../protocol/rules";
 import { refusal } from "../sync/call";
+import { STUDIO_RATES, studioRateLimited } from "../lib/rate-limit";
 import type { Scope } from "../sync/scope";
 import { assertId, versionConflict, type Writer } from "../sync/write";
 import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
@@ -148,74 +149,81 @@ export async function removeLoop(scope: Scope, id: string, expected?: number) {
   }
 }
 
+/** A studio rate limit the call refused (`rate_limited:<kind>`) → 429; otherwise nothing. */
+function rateRefused(err: unknown): void {
+  const r = refusal(err);
+  if (r?.code === ErrorCode.rate_limited) throw studioRateLimited(r.detail);
+}
+
+const RATES = sql`${STUDIO_RATES.perOwner}::int, ${STUDIO_RATES.perActor}::int`;
+
 /**
  * Like (true) or unlike (false) a loop the caller may read, in ONE statement
- * (continuum_like(), db/migrations/0009_one_call_writes.sql): the join row is
- * the truth; the counter moves only when a row was inserted/deleted, and the
- * owner's log gets the new count. Idempotent by nature; 404 if the loop is not
- * (or no longer) readable.
+ * (continuum_like(), db/migrations/0035): the join row is the truth; the
+ * counter moves only when a row was inserted/deleted, and the owner's log gets
+ * the new count. Another owner's loop charges the social limits in the same
+ * call (429 when spent), so only a confirmed user is ever charged: the session
+ * check leads the call. Idempotent by nature; 404 if the loop is not (or no
+ * longer) readable.
  */
 export async function setLike(scope: Scope, loopId: string, like: boolean) {
   assertId("loop", loopId);
   try {
     const r = await scope.call<{ liked: boolean; likes_count: number }>(
-      sql`select continuum_like(${scope.userId}, ${loopId}, ${like}, ${scope.idempotencyKey}) as r`,
+      sql`select continuum_like(${scope.userId}, ${loopId}, ${like}, ${scope.idempotencyKey}, ${RATES}) as r`,
     );
     return { liked: r.liked, likes_count: Number(r.likes_count) };
   } catch (err) {
     if (refusal(err)?.code === "loop_not_found") throw notFound("Loop");
+    rateRefused(err);
     throw err;
   }
 }
 
 /**
- * The owner of a loop the caller may read, or null (then the like itself
- * answers 404). Only a rate-limit key depends on it (limitSocial). The like
- * route is pipelined, so this read carries the session check: it costs no
- * round trip of its own.
+ * A play about to be queued (continuum_play, db/migrations/0035): the loop must
+ * be readable (404 otherwise); the play charges the per-(user, loop) budget and,
+ * on another user's loop, the social ones (429 when spent). One statement that
+ * the session check leads. Returns the loop's id (as stored) and owner.
  */
-export async function likedLoopOwner(db: Db, userId: string, loopId: string): Promise<string | null> {
+export async function chargePlay(db: Db, userId: string, loopId: string): Promise<{ loopId: string; owner: string }> {
   assertId("loop", loopId);
-  const [found] = await db
-    .select({ owner: loops.userId })
-    .from(loops)
-    .where(and(eq(loops.id, loopId), readable(userId)))
-    .limit(1);
-  return found?.owner ?? null;
+  try {
+    const result = await db.execute(
+      sql`select continuum_play(${userId}, ${loopId}, ${STUDIO_RATES.playsPerLoop}::int, ${RATES}) as r`,
+    );
+    const r = (result.rows[0] as { r: { loop_id: string; owner: string } }).r;
+    return { loopId: r.loop_id, owner: r.owner };
+  } catch (err) {
+    if (refusal(err)?.code === "loop_not_found") throw notFound("Loop");
+    rateRefused(err);
+    throw err;
+  }
 }
 
 /**
  * A new private loop of the caller copying a parent it may remix (own, or
- * public and remixable; else 404), in one call (continuum_remix). Remixing
- * another user's loop counts against the social rate limit: the call says
- * so before writing anything, and `chargeSocial` runs before the second call.
+ * public and remixable; else 404), in one call (continuum_remix, migration
+ * 0035). Remixing another user's loop charges the social limits in that call
+ * (429 when spent, nothing written).
  */
 export async function remix(
   scope: Scope,
   parentId: string,
   body: { id?: string | undefined; name?: string | undefined },
-  chargeSocial: (owner: string) => Promise<void>,
 ) {
   assertId("loop", parentId);
-  const call = (socialChecked: boolean) =>
-    scope.call<{ row: Record<string, unknown>; created: boolean; same: boolean }>(
+  const r = await scope
+    .call<{ row: Record<string, unknown>; created: boolean; same: boolean }>(
       sql`select continuum_remix(${scope.userId}, ${parentId}, ${body.id ?? null}, ${body.name ?? null},
-        ${socialChecked}, ${scope.idempotencyKey}) as r`,
-    );
-  const mapped = (err: unknown): never => {
-    if (refusal(err)?.code === "loop_not_found") throw notFound("Loop");
-    if (pgError(err)?.sqlstate === SQLSTATE.foreignKeyViolation) throw notFound("Loop"); // the parent was deleted meanwhile
-    throw idTaken(err);
-  };
-  let r;
-  try {
-    r = await call(false);
-  } catch (err) {
-    const refused = refusal(err);
-    if (refused?.code !== "social_limit_needed") mapped(err);
-    await chargeSocial(refused!.detail);
-    r = await call(true).catch(mapped);
-  }
+        ${scope.idempotencyKey}, ${RATES}) as r`,
+    )
+    .catch((err: unknown): never => {
+      if (refusal(err)?.code === "loop_not_found") throw notFound("Loop");
+      if (pgError(err)?.sqlstate === SQLSTATE.foreignKeyViolation) throw notFound("Loop"); // the parent was deleted meanwhile
+      rateRefused(err);
+      throw idTaken(err);
+    });
   if (!r.created && !r.same) throw idConflict();
   return { row: rowFromRaw("loop", r.row), created: r.created };
 }

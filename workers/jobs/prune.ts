@@ -161,7 +161,8 @@ export async function pruneChangeLog(
 }
 
 /**
- * Deletes expired sessions and idempotency keys older than their TTL.
+ * Deletes expired sessions, idempotency keys older than their TTL and the
+ * studio's rate windows of past minutes (a fresh row starts at the next hit).
  * `onSessionsEnded` hears of every batch of expired sessions, per user, so
  * their sockets are closed (the hubs' alarms would close them too).
  */
@@ -171,7 +172,7 @@ export async function pruneExpired(
   onSessionsEnded: (userId: string, sessionIds: string[]) => Promise<unknown> = async () => {},
   /** `userId` scopes a run to one user (tests, support tools); the cron passes none. */
   opts: { userId?: string } = {},
-): Promise<{ sessions: number; idempotencyKeys: number }> {
+): Promise<{ sessions: number; idempotencyKeys: number; rateWindows: number }> {
   const scope = ofUser(opts.userId);
   let sessions = 0;
   for (;;) {
@@ -197,5 +198,15 @@ export async function pruneExpired(
         returning 1)
       select count(*)::int as n from dropped`,
   );
-  return { sessions, idempotencyKeys };
+  const rateWindows = await inBatches(
+    db,
+    () => sql`
+      with dropped as (
+        delete from rate_windows where (user_id, bucket) in (
+          select user_id, bucket from rate_windows
+          where window_start < ${new Date(now.getTime() - 60_000)} and ${scope} limit ${BATCH})
+        returning 1)
+      select count(*)::int as n from dropped`,
+  );
+  return { sessions, idempotencyKeys, rateWindows };
 }

@@ -47,24 +47,27 @@ export async function limitLogin(
 }
 
 /**
- * Writes that reach another user's change log (README "Limits"): per (actor,
- * owner) in SOCIAL_PAIR_LIMITER — a storm on one owner's loops is stopped for
- * that owner only, and the owner's own writes never share the actor's budget —
- * then per actor across all owners (SOCIAL_LIMITER). The pair is checked first
- * so a refused storm doesn't also spend the actor's budget for everyone else.
+ * The studio's limits (README "Limits"), counted in Postgres by the call that
+ * does the write (continuum_rate, db/migrations/0035): a like, remix or play
+ * of another user's loop counts per (actor, owner) — a storm on one owner's
+ * loops is stopped for that owner only, and the owner's own writes never share
+ * the actor's budget — then per actor across all owners; the pair is checked
+ * first so a refused storm doesn't also spend the actor's budget for everyone
+ * else. Plays count per (user, loop) before both. In the database rather than
+ * in a Rate Limiting binding so the charge rides in the batch the session check
+ * leads: an unconfirmed request charges nothing, and the write needs no read of
+ * the loop's owner before it. Windows are wall-clock minutes.
  */
-export async function limitSocial(env: Env, actor: string, owner: string): Promise<void> {
-  await enforceRateLimit(
-    env.SOCIAL_PAIR_LIMITER,
-    `social:${actor}:${owner}`,
-    "Too many likes, remixes or plays of this user's loops. Please wait a minute and try again.",
-  );
-  await enforceRateLimit(
-    env.SOCIAL_LIMITER,
-    `social:${actor}`,
-    "Too many likes, remixes or plays of other people's loops. Please wait a minute and try again.",
-  );
-}
-/** Plays per (user, loop) (PLAY_LIMITER), on top of limitSocial for another user's loop. */
-export const limitPlay = (env: Env, actor: string, loopId: string) =>
-  enforceRateLimit(env.PLAY_LIMITER, `play:${actor}:${loopId}`);
+export const STUDIO_RATES = { perOwner: 60, perActor: 120, playsPerLoop: 10 } as const;
+
+const STUDIO_RATE_MESSAGES: Record<string, string> = {
+  pair: "Too many likes, remixes or plays of this user's loops. Please wait a minute and try again.",
+  actor: "Too many likes, remixes or plays of other people's loops. Please wait a minute and try again.",
+  play: "Too many plays of this loop. Please wait a minute and try again.",
+};
+
+/** The 429 for a studio limit the database refused (`rate_limited:<pair|actor|play>`). */
+export const studioRateLimited = (kind: string) =>
+  new AppError(429, ErrorCode.rate_limited, STUDIO_RATE_MESSAGES[kind] ?? STUDIO_RATE_MESSAGES.actor!, {
+    headers: { "Retry-After": String(WINDOW_S) },
+  });

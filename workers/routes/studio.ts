@@ -11,14 +11,13 @@ import {
   remix,
   removeLoop,
   setLike,
-  likedLoopOwner,
+  chargePlay,
   songValues,
   updateLoop,
 } from "../data/studio";
 import type { PlayMessage } from "../jobs/studio-counters";
 import { crudRoutes, listRoute } from "../http/crud";
 import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
-import { limitPlay, limitSocial } from "../lib/rate-limit";
 import {
   createLoopSchema,
   createSongSchema,
@@ -159,14 +158,10 @@ register(
     responses: { 201: loop, 200: jsonContent(loopSchema, "The same remix again: the existing loop") },
     errors: [400, 404, 413, 415, 429],
   }),
-  async (p) => {
-    // Another user's parent: the call refuses before writing, the social limit is charged, then the call again.
-    const charge = async (owner: string) => {
-      const c = await confirmed(p);
-      await limitSocial(c.env, c.var.user.id, owner);
-    };
-    const { row, created } = await remix(scopeOf(p), p.req.valid("param").id, p.req.valid("json"), charge);
-    return sendRecord(p, "loop", row, created ? 201 : 200);
+  async (c) => {
+    // Another user's parent: the call charges the social limits itself (the session check leads it).
+    const { row, created } = await remix(scopeOf(c), c.req.valid("param").id, c.req.valid("json"));
+    return sendRecord(c, "loop", row, created ? 201 : 200);
   },
 );
 
@@ -203,15 +198,9 @@ for (const method of ["put", "delete"] as const)
       responses: { 200: jsonContent(likeResponseSchema, "The caller's like state and the loop's count") },
       errors: [400, 404, 429],
     }),
-    async (p) => {
-      const id = p.req.valid("param").id;
-      // A like of one's own loop reaches no other log: only another owner's is limited (a missing loop 404s below).
-      // The owner read carries the session check, so only a confirmed user is counted.
-      const owner = await likedLoopOwner(p.var.db, p.var.user.id, id);
-      const c = await confirmed(p);
-      if (owner && owner !== c.var.user.id) await limitSocial(c.env, c.var.user.id, owner);
-      return c.json(await setLike(scopeOf(c), id, method === "put"));
-    },
+    // One call: another owner's loop charges the social limits in it, and the session check leads it,
+    // so only a confirmed user is counted (a refused check rolls the charge back with the like).
+    async (c) => c.json(await setLike(scopeOf(c), c.req.valid("param").id, method === "put")),
   );
 
 register(
@@ -231,11 +220,10 @@ register(
     errors: [400, 404, 429],
   }),
   async (p) => {
-    const target = await readableLoop(p.var.db, p.var.user.id, p.req.valid("param").id);
-    const c = await confirmed(p); // no round trip: the read carried the session check
-    await limitPlay(c.env, c.var.user.id, target.id);
-    if (target.userId !== c.var.user.id) await limitSocial(c.env, c.var.user.id, target.userId);
-    const play: PlayMessage = { play_id: crypto.randomUUID(), loop_id: target.id, user_id: c.var.user.id };
+    // The play and social limits are charged in the statement the session check leads.
+    const { loopId } = await chargePlay(p.var.db, p.var.user.id, p.req.valid("param").id);
+    const c = await confirmed(p); // no round trip: the charge carried the session check
+    const play: PlayMessage = { play_id: crypto.randomUUID(), loop_id: loopId, user_id: c.var.user.id };
     await c.env.STUDIO_PLAYS.send(play);
     return c.json({ queued: true as const, play_id: play.play_id }, 202);
   },
