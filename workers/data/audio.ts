@@ -3,7 +3,7 @@
  * in R2 under `u/<user_id>/<audio_id>/<attempt>`: a fresh key for every upload
  * attempt (older files: `u/<user_id>/<audio_id>`), recorded in `r2_key`.
  */
-import { and, asc, count, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { audioFiles, audioUploadParts, audioUploads, CONSTRAINT, focusTracks, referenceItems } from "../../db/schema";
 import { AppError, idConflict, notFound, uniqueViolation } from "../errors";
@@ -12,10 +12,10 @@ import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
 import { measured, peek, storeMeasured } from "../lib/streams";
 import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
-import type { ValuesOf } from "../protocol/row-mapping";
-import { findOwned, versionConflict, type Writer, type WriteScope } from "../sync/write";
+import { rowFromRaw, type RowOf, type ValuesOf } from "../protocol/row-mapping";
+import { findOwned, versionConflict, type WriteScope } from "../sync/write";
 import { refusal, writeCall } from "../sync/call";
-import { rowFromRaw } from "../protocol/row-mapping";
+import type { Scope } from "../sync/scope";
 import { paginate } from "./paginate";
 import { ErrorCode } from "../protocol/rules";
 
@@ -38,10 +38,26 @@ export function quotaBytes(env: { AUDIO_QUOTA_BYTES?: string }): number {
 }
 
 /**
- * 413 quota_exceeded unless `adding` more bytes fit in the user's quota. Used
- * = stored files + the declared sizes of open multipart uploads (R2 holds
- * their parts already), except `completing`, the upload that becomes `adding`.
+ * Bytes the user's quota holds: stored files + the declared sizes of open
+ * multipart uploads (R2 holds their parts already), except `completing`, the
+ * upload that becomes the file being added. The query, unsent (for a batch).
  */
+export const usedBytesQuery = (db: Db | Tx, userId: string, completing?: string) =>
+  db.execute(sql`select continuum_audio_used(${userId}, ${completing ?? null}::uuid) as used`);
+
+export const usedOf = (result: { rows: unknown[] }) => Number((result.rows[0] as { used: unknown }).used);
+
+const quotaExceeded = (quota: number, used: number, adding: number) =>
+  new AppError(413, ErrorCode.quota_exceeded, "This upload would exceed your audio storage quota.", {
+    details: { quota_bytes: quota, used_bytes: used, requested_bytes: adding },
+  });
+
+/** 413 quota_exceeded unless `adding` more bytes fit beside `used`. */
+export function checkQuota(quota: number, used: number, adding: number): void {
+  if (used + adding > quota) throw quotaExceeded(quota, used, adding);
+}
+
+/** 413 quota_exceeded unless `adding` more bytes fit in the user's quota (one query). */
 export async function assertQuota(
   db: Db | Tx,
   quota: number,
@@ -49,38 +65,52 @@ export async function assertQuota(
   adding: number,
   completing?: string,
 ): Promise<void> {
-  const result = await db.execute(sql`
-    select (select coalesce(sum(size), 0) from audio_files where user_id = ${userId})
-         + (select coalesce(sum(size), 0) from audio_uploads
-            where user_id = ${userId} and id is distinct from ${completing ?? null}::uuid) as used`);
-  const used = Number((result.rows[0] as { used: unknown }).used);
-  if (used + adding > quota)
-    throw new AppError(413, ErrorCode.quota_exceeded, "This upload would exceed your audio storage quota.", {
-      details: { quota_bytes: quota, used_bytes: used, requested_bytes: adding },
-    });
+  checkQuota(quota, usedOf(await usedBytesQuery(db, userId, completing)), adding);
+}
+
+/** A refusal of the audio calls (migration 0036) as the API's error. */
+function audioRefused(err: unknown, quota: number, adding: number): void {
+  const r = refusal(err);
+  if (r?.code === ErrorCode.quota_exceeded) throw quotaExceeded(quota, Number(r.detail), adding);
+  if (r?.code === ErrorCode.id_conflict) throw idConflict();
 }
 
 /**
- * Writes an audio record inside the user's quota: the check runs under a
- * per-user lock (parallel uploads can't both squeeze in), then `values` runs
- * (e.g. completes the R2 upload). Run in a transaction.
+ * Records an audio file whose bytes R2 holds, inside the user's quota, in one
+ * call (continuum_record_audio, migration 0036): the quota is checked under a
+ * per-user lock (parallel uploads can't both squeeze in), the record inserted
+ * and logged, and `completing` (the multipart upload it completes) forgotten.
+ * The same id with the same object again is the existing record (`created`
+ * false); another use of the id is 409.
  */
 export async function recordAudio(
-  w: Writer,
-  userId: string,
+  scope: Scope,
   quota: number,
-  size: number,
-  values: () => Promise<ValuesOf<"audio">>,
+  values: ValuesOf<"audio"> & { id: string; size: number },
   completing?: string,
-) {
-  await lockQuota(w.db, userId);
-  await assertQuota(w.db, quota, userId, size, completing);
-  return w.insert("audio", await values());
+): Promise<{ row: RowOf<"audio">; created: boolean }> {
+  const row = {
+    id: values.id,
+    filename: values.filename,
+    content_type: values.contentType,
+    format: values.format,
+    size: values.size,
+    checksum: values.checksum,
+    etag: values.etag,
+    duration_s: values.durationS ?? null,
+    r2_key: values.r2Key ?? null,
+  };
+  try {
+    const r = await scope.call<{ row: Record<string, unknown>; created: boolean }>(
+      sql`select continuum_record_audio(${scope.userId}, ${JSON.stringify(row)}::jsonb, ${quota}::bigint,
+        ${completing ?? null}::uuid, ${scope.idempotencyKey}) as r`,
+    );
+    return { row: rowFromRaw("audio", r.row), created: r.created };
+  } catch (err) {
+    audioRefused(err, quota, values.size);
+    throw err;
+  }
 }
-
-/** Serialises a user's quota checks with the writes they guard (transaction-scoped). */
-export const lockQuota = (db: Db | Tx, userId: string) =>
-  db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audio_quota:${userId}`}, 0))`);
 
 /** The user's audio record with this id (ids are per user). */
 export async function findAudioById(db: Db | Tx, userId: string, id: string) {
@@ -102,6 +132,19 @@ export async function repeatedUpload(db: Db, userId: string, id: string, filenam
   if (!existing) return undefined;
   if (existing.filename === filename && existing.size === size) return existing;
   throw idConflict();
+}
+
+/**
+ * What a direct upload needs to know before its bytes go to R2: the record a
+ * client-chosen id already names (a retry), and how many bytes the quota
+ * holds. One statement, which the session check leads.
+ */
+export async function directUploadPreflight(db: Db, userId: string, id: string | undefined) {
+  const result = await db.execute(sql`
+    select continuum_audio_used(${userId}, null) as used,
+      (select to_jsonb(a) from audio_files a where a.user_id = ${userId} and a.id = ${id ?? null}::uuid) as existing`);
+  const row = result.rows[0] as { used: unknown; existing: Record<string, unknown> | null };
+  return { used: Number(row.used), existing: row.existing ? rowFromRaw("audio", row.existing) : undefined };
 }
 
 /** One query: the page and the total (window count). Newest first. */
@@ -144,45 +187,68 @@ export async function audioUsage(db: Db | Tx, userId: string, audioId: string) {
 // ── Multipart uploads (plain tables, not synced) ─────────────────────────────
 
 /**
- * Starts a multipart upload: the id is checked and the quota (counting the
- * other open uploads) asserted before R2 is asked for anything, all under the
- * user's quota lock so two creates can't both squeeze in. 409 id_conflict when
- * an audio record or another upload already has this audio id (a create that
- * loses a race for the id aborts the R2 upload it made).
+ * What a multipart create needs to know before R2 is asked for anything: is
+ * the audio id taken (a file or an open upload has it), and how many bytes the
+ * quota holds. One statement, which the session check leads (the route is
+ * pipelined), so it costs no round trip of its own.
+ */
+export async function uploadPreflight(db: Db, userId: string, audioId: string) {
+  const result = await db.execute(sql`
+    select continuum_audio_used(${userId}, null) as used,
+      exists (select 1 from audio_files where user_id = ${userId} and id = ${audioId}::uuid)
+        or exists (select 1 from audio_uploads where user_id = ${userId} and audio_id = ${audioId}::uuid) as taken`);
+  const row = result.rows[0] as { used: unknown; taken: boolean };
+  return { used: Number(row.used), taken: row.taken };
+}
+
+const uploadFromRaw = (r: Record<string, unknown>): Upload => ({
+  id: r.id as string,
+  userId: r.user_id as string,
+  audioId: r.audio_id as string,
+  r2UploadId: r.r2_upload_id as string,
+  filename: r.filename as string,
+  size: Number(r.size),
+  format: (r.format ?? null) as Upload["format"],
+  contentType: (r.content_type ?? null) as string | null,
+  durationS: r.duration_s == null ? null : Number(r.duration_s),
+  r2Key: (r.r2_key ?? null) as string | null,
+  createdAt: new Date(r.created_at as string),
+});
+
+/**
+ * Starts a multipart upload, after `uploadPreflight` (409 id_conflict when the
+ * audio id is taken, 413 when the declared size doesn't fit): R2 starts the
+ * upload, then one call (continuum_start_upload, migration 0036) checks both
+ * again under the user's quota lock and records it, so two creates can't both
+ * squeeze in. A create that loses a race aborts the R2 upload it made.
  */
 export async function startUpload(
   db: Db,
   bucket: R2Bucket,
   quota: number,
-  values: Omit<typeof audioUploads.$inferInsert, "r2UploadId" | "r2Key">,
+  values: { userId: string; audioId: string; filename: string; size: number },
+  pre: { used: number; taken: boolean },
 ): Promise<Upload> {
-  const taken = new AppError(409, ErrorCode.id_conflict, "A record already uses this id.");
-  const idTaken = async (q: Db | Tx) =>
-    (await findAudioById(q, values.userId, values.audioId)) !== undefined ||
-    (
-      await q
-        .select({ id: audioUploads.id })
-        .from(audioUploads)
-        .where(and(eq(audioUploads.userId, values.userId), eq(audioUploads.audioId, values.audioId)))
-    ).length > 0;
-  if (await idTaken(db)) throw taken;
-  await assertQuota(db, quota, values.userId, values.size);
+  if (pre.taken) throw idConflict();
+  checkQuota(quota, pre.used, values.size);
   const r2Key = attemptKey(values.userId, values.audioId);
   const r2 = await bucket.createMultipartUpload(r2Key);
+  const upload = {
+    audio_id: values.audioId,
+    filename: values.filename,
+    size: values.size,
+    r2_upload_id: r2.uploadId,
+    r2_key: r2Key,
+  };
   try {
-    return await db.transaction(async (tx) => {
-      await lockQuota(tx, values.userId);
-      if (await idTaken(tx)) throw taken;
-      await assertQuota(tx, quota, values.userId, values.size);
-      const [row] = await tx
-        .insert(audioUploads)
-        .values({ ...values, r2UploadId: r2.uploadId, r2Key })
-        .returning();
-      return row!;
-    });
+    const result = await db.execute(
+      sql`select * from continuum_start_upload(${values.userId}, ${JSON.stringify(upload)}::jsonb, ${quota}::bigint)`,
+    );
+    return uploadFromRaw(result.rows[0] as Record<string, unknown>);
   } catch (err) {
     await r2.abort().catch(() => {});
-    if (uniqueViolation(err) === CONSTRAINT.audioUploadKey) throw taken;
+    audioRefused(err, quota, values.size);
+    if (uniqueViolation(err) === CONSTRAINT.audioUploadKey) throw idConflict();
     throw err;
   }
 }
@@ -194,14 +260,6 @@ export const uploadQuery = (db: Db, userId: string, id: string) =>
     .from(audioUploads)
     .where(and(eq(audioUploads.id, id), eq(audioUploads.userId, userId)))
     .limit(1);
-
-export async function findUpload(db: Db, userId: string, id: string): Promise<Upload> {
-  const missing = notFound("Upload");
-  if (!isUuid(id)) throw missing;
-  const [row] = await uploadQuery(db, userId, id);
-  if (!row) throw missing;
-  return row;
-}
 
 /**
  * Deletes the user's audio record unless a track or reference plays it (409
@@ -243,26 +301,39 @@ export const uploadParts = (db: Db | Tx, uploadId: string) =>
     .where(eq(audioUploadParts.uploadId, uploadId))
     .orderBy(asc(audioUploadParts.partNumber));
 
-/** Bytes already received in the upload's other parts (a re-sent part replaces itself). */
-export async function otherPartsBytes(db: Db, uploadId: string, partNumber: number): Promise<number> {
+/**
+ * The user's upload (404 otherwise) and the bytes already received in its
+ * other parts (a re-sent part replaces itself): one statement.
+ */
+export async function uploadForPart(db: Db, userId: string, id: string, partNumber: number) {
+  if (!isUuid(id)) throw notFound("Upload");
   const [row] = await db
-    .select({ n: sql<number>`coalesce(sum(${audioUploadParts.size}), 0)`.mapWith(Number) })
-    .from(audioUploadParts)
-    .where(and(eq(audioUploadParts.uploadId, uploadId), ne(audioUploadParts.partNumber, partNumber)));
-  return row?.n ?? 0;
+    .select({
+      upload: audioUploads,
+      otherBytes: sql<number>`(select coalesce(sum(p.size), 0) from audio_upload_parts p
+        where p.upload_id = ${audioUploads.id} and p.part_number <> ${partNumber})`.mapWith(Number),
+    })
+    .from(audioUploads)
+    .where(and(eq(audioUploads.id, id), eq(audioUploads.userId, userId)))
+    .limit(1);
+  if (!row) throw notFound("Upload");
+  return row;
 }
 
+/** Records a stored part (a re-sent one replaces itself) and, for part 1, what its bytes were sniffed as: one statement. */
 export async function savePart(db: Db, part: Part, sniffed: Sniffed | null): Promise<void> {
-  const { uploadId, partNumber: _n, ...rest } = part;
-  await db
-    .insert(audioUploadParts)
-    .values(part)
-    .onConflictDoUpdate({ target: [audioUploadParts.uploadId, audioUploadParts.partNumber], set: rest });
-  if (sniffed)
-    await db
-      .update(audioUploads)
-      .set({ format: sniffed.format, contentType: sniffed.contentType, durationS: sniffed.durationS })
-      .where(eq(audioUploads.id, uploadId));
+  const { uploadId, partNumber, etag, size, sha256 } = part;
+  const saved = sql`insert into audio_upload_parts (upload_id, part_number, etag, size, sha256)
+    values (${uploadId}, ${partNumber}, ${etag}, ${size}, ${sha256})
+    on conflict (upload_id, part_number) do update
+      set etag = excluded.etag, size = excluded.size, sha256 = excluded.sha256`;
+  await db.execute(
+    sniffed
+      ? sql`with saved as (${saved} returning upload_id)
+          update audio_uploads set format = ${sniffed.format}, content_type = ${sniffed.contentType},
+            duration_s = ${sniffed.durationS} where id = (select upload_id from saved)`
+      : saved,
+  );
 }
 
 export const deleteUploads = (db: Db | Tx, ids: string[]) =>
@@ -357,14 +428,34 @@ export async function completeInR2(bucket: R2Bucket, upload: Upload, parts: R2Up
   }
 }
 
-/** Aborts the upload in R2 (one already gone is fine) and forgets it. */
-export async function abortUpload(db: Db, bucket: R2Bucket, upload: Upload): Promise<void> {
+/** Aborts the upload in R2 (one already completed, aborted or expired is fine). */
+export async function abortInR2(bucket: R2Bucket, upload: Upload): Promise<void> {
   try {
     await bucket.resumeMultipartUpload(uploadKey(upload), upload.r2UploadId).abort();
   } catch {
     // already completed, aborted or expired
   }
+}
+
+/** Aborts the upload in R2 (one already gone is fine) and forgets it. */
+export async function abortUpload(db: Db, bucket: R2Bucket, upload: Upload): Promise<void> {
+  await abortInR2(bucket, upload);
   await deleteUploads(db, [upload.id]);
+}
+
+/**
+ * Forgets the user's upload (404 if there is none) and returns it, in one
+ * statement: the route sends it with the session check and aborts the R2
+ * upload after (R2 only for a confirmed session).
+ */
+export async function forgetUpload(db: Db, userId: string, id: string): Promise<Upload> {
+  if (!isUuid(id)) throw notFound("Upload");
+  const [row] = await db
+    .delete(audioUploads)
+    .where(and(eq(audioUploads.id, id), eq(audioUploads.userId, userId)))
+    .returning();
+  if (!row) throw notFound("Upload");
+  return row;
 }
 
 // ── Cleanup job ──────────────────────────────────────────────────────────────

@@ -10,30 +10,34 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { audioFiles } from "../../db/schema";
 import {
+  abortInR2,
   abortUpload,
   assembly,
-  assertQuota,
   attemptKey,
+  checkQuota,
   completeInR2,
   compositeChecksum,
-  deleteUploads,
+  directUploadPreflight,
   fileKey,
-  findUpload,
-  removeAudio,
-  uploadQuery,
-  startUpload,
-  uploadKey,
+  forgetUpload,
   listAudio,
-  recordAudio,
-  repeatedUpload,
-  streamToR2,
-  otherPartsBytes,
   quotaBytes,
+  recordAudio,
+  removeAudio,
+  repeatedUpload,
   savePart,
+  startUpload,
+  streamToR2,
+  uploadForPart,
+  uploadKey,
   uploadParts,
+  uploadPreflight,
+  uploadQuery,
+  usedBytesQuery,
+  usedOf,
 } from "../data/audio";
 import type { AppEnv } from "../env";
-import { AppError, notFound } from "../errors";
+import { AppError, idConflict, notFound } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
 import { getRoute, listRoute } from "../http/crud";
 import { binary, confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
@@ -53,15 +57,17 @@ import {
   uploadToWire,
 } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
-import { expectedVersion, requestScope, sendRecord } from "../http/record";
-import { findOwned, write } from "../sync/write";
+import { expectedVersion, requestScope, scopeOf, sendRecord } from "../http/record";
+import { findOwned } from "../sync/write";
 
 type Row = typeof audioFiles.$inferSelect;
+/** The header checks read the request only (they run before the session is known). */
+type WithRequest = { req: Context["req"] };
 
 const respond = (c: Context<AppEnv>, row: Row, status: 200 | 201 = 200) => sendRecord(c, "audio", row, status);
 
 /** Content-Length of a binary upload: 411 without, 413 over `max`. */
-function contentLength(c: Context<AppEnv>, max: number): number {
+function contentLength(c: WithRequest, max: number): number {
   const raw = c.req.header("content-length");
   if (raw === undefined)
     throw new AppError(
@@ -86,7 +92,7 @@ function contentLength(c: Context<AppEnv>, max: number): number {
 }
 
 /** The headers of `POST /api/audio`: audio/* type, length, `X-Filename` (may be percent-encoded UTF-8), optional `X-Audio-Id`. */
-function directUpload(c: Context<AppEnv>) {
+function directUpload(c: WithRequest) {
   if (!audioContentType.safeParse(c.req.header("content-type") ?? "").success)
     throw new AppError(415, "unsupported_media_type", "Send the file with an audio/* Content-Type.");
   const size = contentLength(c, MAX_DIRECT_UPLOAD_BYTES);
@@ -128,6 +134,7 @@ register(
   route({
     method: "post",
     path: "/",
+    pipelined: true,
     tags,
     operationId: "uploadAudio",
     description:
@@ -146,13 +153,20 @@ register(
     responses: { 201: audioRecord, 200: jsonContent(audioSchema, "The same upload again: the existing record") },
     errors: [400, 409, 411, 413, 415],
   }),
-  async (c) => {
-    const { size, filename, clientId } = directUpload(c);
-    const userId = c.var.user.id;
+  async (p) => {
+    const { size, filename, clientId } = directUpload(p);
+    const userId = p.var.user.id;
+    // The record a client id may already name and the quota's used bytes: one statement, which carries
+    // the session check. R2 is touched only once that check has passed.
+    const pre = await directUploadPreflight(p.var.db, userId, clientId);
+    const c = await confirmed(p);
     const quota = quotaBytes(c.env);
-    const repeated = clientId && (await repeatedUpload(c.var.db, userId, clientId, filename, size));
-    if (repeated) return respond(c, repeated);
-    await assertQuota(c.var.db, quota, userId, size);
+    if (pre.existing) {
+      // A create repeating its id: the same upload (name and size) is the stored record, anything else 409.
+      if (pre.existing.filename === filename && pre.existing.size === size) return respond(c, pre.existing);
+      throw idConflict();
+    }
+    checkQuota(quota, pre.used, size);
     const id = clientId || crypto.randomUUID();
     const key = attemptKey(userId, id);
     const stored = await streamToR2(
@@ -174,13 +188,8 @@ register(
       r2Key: key,
     };
     try {
-      const { row, created } = await write(
-        requestScope(c),
-        (w) => recordAudio(w, userId, quota, size, async () => values),
-        {
-          transaction: true,
-        },
-      );
+      // One call: the quota again under the user's lock, the record, its change.
+      const { row, created } = await recordAudio(scopeOf(c), quota, values);
       return respond(c, row, created ? 201 : 200);
     } catch (err) {
       // Only this attempt's own object: a racing attempt that won keeps its bytes.
@@ -200,6 +209,7 @@ register(
   route({
     method: "post",
     path: "/uploads",
+    pipelined: true,
     tags,
     operationId: "createUpload",
     description: "Starts a multipart upload for files over 100 MB (parts of equal size ≥ 5 MiB but the last).",
@@ -207,12 +217,16 @@ register(
     responses: { 201: uploadRecord },
     errors: [400, 413, 415],
   }),
-  async (c) => {
-    const body = c.req.valid("json");
-    const userId = c.var.user.id;
+  async (p) => {
+    const body = p.req.valid("json");
+    const userId = p.var.user.id;
     const audioId = body.id ?? crypto.randomUUID();
     const { filename, size } = body;
-    const upload = await startUpload(c.var.db, c.env.AUDIO, quotaBytes(c.env), { userId, audioId, filename, size });
+    // Is the id taken, how full is the quota: with the session check, before R2 is asked for anything.
+    const pre = await uploadPreflight(p.var.db, userId, audioId);
+    const c = await confirmed(p);
+    const values = { userId, audioId, filename, size };
+    const upload = await startUpload(c.var.db, c.env.AUDIO, quotaBytes(c.env), values, pre);
     return c.json(uploadToWire(upload, []), 201);
   },
 );
@@ -247,6 +261,7 @@ register(
   route({
     method: "put",
     path: "/uploads/{id}/parts/{n}",
+    pipelined: true,
     tags,
     operationId: "uploadPart",
     request: {
@@ -257,12 +272,14 @@ register(
     responses: { 200: jsonContent(partSchema, "The stored part") },
     errors: [400, 404, 411, 413, 415],
   }),
-  async (c) => {
-    const n = partNumberSchema.safeParse(c.req.valid("param").n);
+  async (p) => {
+    const n = partNumberSchema.safeParse(p.req.valid("param").n);
     if (!n.success) throw new AppError(400, "invalid_part_number", "Part numbers are 1–10000.");
-    const size = contentLength(c, MAX_PART_BYTES);
-    const upload = await findUpload(c.var.db, c.var.user.id, c.req.valid("param").id);
-    if ((await otherPartsBytes(c.var.db, upload.id, n.data)) + size > upload.size)
+    const size = contentLength(p, MAX_PART_BYTES);
+    // The upload and its other parts' bytes, with the session check: R2 only after it has passed.
+    const { upload, otherBytes } = await uploadForPart(p.var.db, p.var.user.id, p.req.valid("param").id, n.data);
+    const c = await confirmed(p);
+    if (otherBytes + size > upload.size)
       throw new AppError(413, "payload_too_large", "The parts would exceed the upload's declared size.", {
         details: { declared_bytes: upload.size },
       });
@@ -288,48 +305,60 @@ register(
   route({
     method: "post",
     path: "/uploads/{id}/complete",
+    pipelined: true,
     tags,
     operationId: "completeUpload",
     request: { params: idParam("id") },
     responses: { 201: audioRecord, 200: jsonContent(audioSchema, "Already completed: the existing record") },
     errors: [400, 404, 413],
   }),
-  async (c) => {
-    const userId = c.var.user.id;
-    const upload = await findUpload(c.var.db, userId, c.req.valid("param").id);
-    const parts = await uploadParts(c.var.db, upload.id);
+  async (p) => {
+    const id = p.req.valid("param").id;
+    if (!isUuid(id)) throw notFound("Upload");
+    // The upload, its parts and the quota's other bytes in one batch, which carries the session check.
+    const db = p.var.db;
+    const [[upload], parts, used] = await batch(db, [
+      uploadQuery(db, p.var.user.id, id),
+      uploadParts(db, id),
+      usedBytesQuery(db, p.var.user.id, id),
+    ]);
+    if (!upload) throw notFound("Upload");
+    const c = await confirmed(p);
     const plan = assembly(upload, parts);
-    const checksum = await compositeChecksum(parts);
+    const quota = quotaBytes(c.env);
     try {
-      const { row, created } = await write(
-        requestScope(c),
-        async (w) => {
-          const inserted = await recordAudio(
-            w,
-            userId,
-            quotaBytes(c.env),
-            upload.size,
-            async () => ({
-              id: upload.audioId,
-              filename: upload.filename,
-              contentType: upload.contentType!,
-              format: upload.format!,
-              size: upload.size,
-              checksum,
-              etag: (await completeInR2(c.env.AUDIO, upload, plan)).httpEtag,
-              durationS: upload.durationS,
-              r2Key: uploadKey(upload),
-            }),
-            upload.id,
-          );
-          await deleteUploads(w.db, [upload.id]);
-          return inserted;
+      checkQuota(quota, usedOf(used), upload.size); // before R2 assembles anything
+    } catch (err) {
+      await abortUpload(c.var.db, c.env.AUDIO, upload); // nothing stored
+      throw err;
+    }
+    const checksum = await compositeChecksum(parts);
+    const object = await completeInR2(c.env.AUDIO, upload, plan);
+    try {
+      // One call: the quota again under the user's lock, the record and its change, the upload forgotten.
+      const { row, created } = await recordAudio(
+        scopeOf(c),
+        quota,
+        {
+          id: upload.audioId,
+          filename: upload.filename,
+          contentType: upload.contentType!,
+          format: upload.format!,
+          size: upload.size,
+          checksum,
+          etag: object.httpEtag,
+          durationS: upload.durationS,
+          r2Key: uploadKey(upload),
         },
-        { transaction: true },
+        upload.id,
       );
       return respond(c, row, created ? 201 : 200);
     } catch (err) {
-      if (err instanceof AppError && err.code === "quota_exceeded") await abortUpload(c.var.db, c.env.AUDIO, upload); // nothing stored
+      // Over the quota after all (another upload took the room meanwhile): the assembled object goes too.
+      if (err instanceof AppError && err.code === "quota_exceeded") {
+        await c.env.AUDIO.delete(uploadKey(upload));
+        await abortUpload(c.var.db, c.env.AUDIO, upload);
+      }
       throw err;
     }
   },
@@ -340,14 +369,18 @@ register(
   route({
     method: "delete",
     path: "/uploads/{id}",
+    pipelined: true,
     tags,
     operationId: "abortUpload",
     request: { params: idParam("id") },
     responses: { 204: { description: "Aborted" } },
     errors: [404],
   }),
-  async (c) => {
-    await abortUpload(c.var.db, c.env.AUDIO, await findUpload(c.var.db, c.var.user.id, c.req.valid("param").id));
+  async (p) => {
+    // Forgotten in the statement that carries the session check; R2 is told after it has passed.
+    const upload = await forgetUpload(p.var.db, p.var.user.id, p.req.valid("param").id);
+    const c = await confirmed(p);
+    await abortInR2(c.env.AUDIO, upload); // if this fails, R2 expires the unfinished upload
     return c.body(null, 204);
   },
 );
