@@ -34,6 +34,9 @@ const LOOPS_CHORDS = "loops_chords";
 const FORBIDDEN = () => new AppError(403, ErrorCode.forbidden, "Only the loop's owner can change it.");
 const readable = (userId: string): SQL => or(eq(loops.visibility, "public"), eq(loops.userId, userId))!;
 
+/** The user's name, read by the statement that stores it (a loop's `owner_username`). */
+export const ownUsername = (userId: string): SQL => sql`(select username from users where id = ${userId})`;
+
 /** The caller's own loops, newest first. */
 export const listOwnLoops = (db: Db, userId: string, q: { page: number; page_size: number }) =>
   paginateOwnNewest(db, loops, loops.createdAt, userId, q);

@@ -4,6 +4,7 @@ import {
   assertOwnLoops,
   feed,
   idTaken,
+  ownUsername,
   lineage,
   listOwnLoops,
   listOwnSongs,
@@ -58,6 +59,7 @@ register(
   route({
     method: "post",
     path: "/loops",
+    pipelined: true,
     tags,
     operationId: "createLoop",
     request: jsonRequest(createLoopSchema),
@@ -66,20 +68,24 @@ register(
   }),
   async (c) => {
     const b = c.req.valid("json");
+    // The owner's name is read by the insert itself, so the session check can lead it (one round trip).
     const { row, created } = await write(requestScope(c), (w) =>
       w
-        .insert("loop", {
-          ...(b.id ? { id: b.id } : {}),
-          ownerUsername: c.var.user.username,
-          name: b.name,
-          bars: b.bars,
-          bpm: b.bpm,
-          color: b.color,
-          chordProgression: b.chord_progression,
-          iconSequence: b.icon_sequence,
-          visibility: b.visibility,
-          remixable: b.remixable,
-        })
+        .insert(
+          "loop",
+          {
+            ...(b.id ? { id: b.id } : {}),
+            name: b.name,
+            bars: b.bars,
+            bpm: b.bpm,
+            color: b.color,
+            chordProgression: b.chord_progression,
+            iconSequence: b.icon_sequence,
+            visibility: b.visibility,
+            remixable: b.remixable,
+          },
+          { ownerUsername: ownUsername(c.var.user.id) },
+        )
         .catch((err: unknown) => Promise.reject(idTaken(err))),
     );
     return sendRecord(c, "loop", row, created ? 201 : 200);

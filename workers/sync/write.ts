@@ -80,8 +80,14 @@ export interface Writer {
   /**
    * Insert. A client-supplied `id` that already exists with the same content
    * returns the existing record (`created: false`); other content → 409.
+   * `computed`: columns whose value the statement computes (e.g. the owner's
+   * username, read in the same statement), left out of that comparison.
    */
-  insert<E extends EntityName>(entity: E, values: ValuesOf<E>): Promise<{ row: RowOf<E>; created: boolean }>;
+  insert<E extends EntityName>(
+    entity: E,
+    values: ValuesOf<E>,
+    computed?: Partial<Record<keyof ValuesOf<E>, SQL>>,
+  ): Promise<{ row: RowOf<E>; created: boolean }>;
   /** Update one owned record with the optional version check; bumps version. 404 / 409 otherwise. */
   update<E extends EntityName>(
     entity: E,
@@ -250,12 +256,12 @@ function writer(
       if (owner !== userId && !locked.has(owner)) throw new Error("lockLogs([owner]) before logging to another user");
       return logged(db, owner, entity, op, statement, out, owner === userId ? claim : undefined, opts.collapse);
     },
-    async insert(entity, values) {
+    async insert(entity, values, computed) {
       const t = tableOf(entity);
       const id = (values as { id?: string }).id ?? crypto.randomUUID();
       const q = (db as Loose)
         .insert(t)
-        .values({ ...values, id, userId })
+        .values({ ...values, ...computed, id, userId })
         // Keys are (user_id, id): only this user's own records can conflict.
         .onConflictDoNothing({ target: [t.userId, t.id] })
         .returning();
