@@ -107,6 +107,29 @@ describe("upload hardening", () => {
     expect(retry.status).toBe(201);
   });
 
+  test("two multipart creates that fit one at a time but not together: one 201, one 413, one reservation", async () => {
+    const u = await signup();
+    const small = { ...env, AUDIO_QUOTA_BYTES: "100000" } as any;
+    // Both pass the check that rides with the session check; the call that records them re-checks under the lock.
+    const create = async (name: string) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request(`${BASE}/api/audio/uploads`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${u.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ filename: name, content_type: "audio/wav", size: 60_000 }),
+        }) as any,
+        small,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res.status;
+    };
+    expect((await Promise.all([create("a.wav"), create("b.wav")])).sort()).toEqual([201, 413]);
+    const open = await withOwnerDb((db) => db.execute(sql`select size from audio_uploads where user_id = ${u.id}`));
+    expect(open.rows.map((r: any) => Number(r.size))).toEqual([60_000]);
+  });
+
   test("two uploads racing for one new id with different bytes: the winner's bytes survive the loser's cleanup", async () => {
     const u = await signup();
     const id = crypto.randomUUID();
