@@ -398,11 +398,13 @@ export const FIXTURES: Record<string, OpFixture> = {
   uploadAudio: {
     make: wavUpload,
     status: 201,
-    twoTrips: "an upload's completion: the quota is read before the bytes go to R2, the record written after",
+    twoTrips: "an upload's completion: the id and quota are read before the bytes go to R2, the record written after",
   },
   createUpload: {
     make: (f) => mut(f, "POST", "/api/audio/uploads", { filename: "b.wav", content_type: "audio/wav", size: 16044 }),
     status: 201,
+    twoTrips:
+      "an upload's start: the id and quota are read before R2 starts the upload, whose R2 id the row then records (R2 only after the session check)",
   },
   getUpload: { make: getId((x) => `/api/audio/uploads/${x.upload}`), status: 200 },
   abortUpload: { make: async (f) => mut(f, "DELETE", `/api/audio/uploads/${await newUpload(f)}`), status: 204 },
