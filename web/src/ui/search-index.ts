@@ -26,6 +26,7 @@ export interface Searchable {
 interface Folded {
   title: string;
   tags: string;
+  body: string;
   /** Title, tags and body, one string: the scan's haystack. */
   all: string;
 }
@@ -42,7 +43,8 @@ function foldedOf(s: Searchable): Folded {
   if (!f) {
     const title = fold(s.title);
     const tags = s.tags.length ? ` ${fold(s.tags.join(" "))} ` : "";
-    f = { title, tags, all: `${title}\n${tags}\n${fold(s.body)}` };
+    const body = fold(s.body);
+    f = { title, tags, body, all: `${title}\n${tags}\n${body}` };
     folded.set(s, f);
   }
   return f;
@@ -50,11 +52,16 @@ function foldedOf(s: Searchable): Folded {
 
 const WORD = /[^\p{L}\p{N}]+/u;
 
-/** word → the records holding it; `words` sorted, for prefix ranges. */
+/**
+ * word → the records holding it, as `i * 4 + field` (3 title, 2 tags, 1 body: where the
+ * word stands highest in record i); "#tag" words for the tags. `items` are ordered newest
+ * first, so a query ranks by walking them in order (no sort of tens of thousands of hits).
+ */
 export interface Index {
   items: readonly Searchable[];
   held: ReadonlySet<Searchable>;
   postings: Map<string, number[]>;
+  /** Sorted, for prefix ranges. */
   words: string[];
 }
 
@@ -66,27 +73,37 @@ const setOf = (items: readonly Searchable[]) => {
   return set;
 };
 
+const newestFirst = (a: Searchable, b: Searchable) => (b.at < a.at ? -1 : b.at > a.at ? 1 : 0);
+
 /** Builds the index in slices, yielding between them (no long task on first use). */
 export async function buildIndex(items: readonly Searchable[], slice = 500): Promise<Index> {
+  const sorted = [...items].sort(newestFirst);
   const postings = new Map<string, number[]>();
-  for (let i = 0; i < items.length; i++) {
-    const f = foldedOf(items[i]!);
-    const words = new Set(f.all.split(WORD));
-    for (const t of items[i]!.tags) words.add(`#${fold(t)}`);
-    for (const w of words) {
-      if (!w) continue;
+  const rank = new Map<string, number>();
+  const note = (words: string[], r: number) => {
+    for (const w of words) if (w && (rank.get(w) ?? 0) < r) rank.set(w, r);
+  };
+  for (let i = 0; i < sorted.length; i++) {
+    const item = sorted[i]!;
+    const f = foldedOf(item);
+    rank.clear();
+    note(f.title.split(WORD), 3);
+    note(f.tags.split(WORD), 2);
+    note(f.body.split(WORD), 1);
+    for (const t of item.tags) rank.set(`#${fold(t)}`, 2);
+    for (const [w, r] of rank) {
       const list = postings.get(w);
-      if (list) list.push(i);
-      else postings.set(w, [i]);
+      if (list) list.push(i * 4 + r);
+      else postings.set(w, [i * 4 + r]);
     }
     if (i % slice === slice - 1) await new Promise((r) => setTimeout(r, 0));
   }
   const words = [...postings.keys()].sort();
-  return { items, held: setOf(items), postings, words };
+  return { items: sorted, held: setOf(items), postings, words };
 }
 
-/** Indexes into `index.items` of the records with a word starting with `prefix`. */
-function withPrefix(index: Index, prefix: string, out: (i: number) => void): void {
+/** Every word of the index starting with `prefix`, with its postings. */
+function withPrefix(index: Index, prefix: string, out: (word: string, postings: number[]) => void): void {
   let lo = 0;
   let hi = index.words.length;
   while (lo < hi) {
@@ -95,7 +112,62 @@ function withPrefix(index: Index, prefix: string, out: (i: number) => void): voi
     else hi = mid;
   }
   for (let w = lo; w < index.words.length && index.words[w]!.startsWith(prefix); w++)
-    for (const i of index.postings.get(index.words[w]!)!) out(i);
+    out(index.words[w]!, index.postings.get(index.words[w]!)!);
+}
+
+/** Per field rank (postings' low bits): the score scoreOf gives a word found there. */
+const FIELD_SCORE = [0, 2, 4, 8];
+
+/** The current list's records the index doesn't hold (added or changed since), once per (list, index). */
+const unheld = new WeakMap<readonly Searchable[], { index: Index; items: Searchable[] }>();
+function notIndexed(items: readonly Searchable[], index: Index): Searchable[] {
+  const have = unheld.get(items);
+  if (have?.index === index) return have.items;
+  const list = items.filter((s) => !index.held.has(s));
+  unheld.set(items, { index, items: list });
+  return list;
+}
+
+/**
+ * The index's answer: every record all terms reach, scored from the postings, the best
+ * `limit` kept per score while walking newest first.
+ */
+function fromIndex(
+  index: Index,
+  current: ReadonlySet<Searchable>,
+  words: Array<{ word: string; tag: boolean }>,
+  limit: number,
+): { hits: Hit[]; total: number } {
+  const n = index.items.length;
+  const marks = new Uint8Array(n); // terms matched so far
+  const term = new Uint8Array(n); // this term's best score
+  const score = new Uint16Array(n);
+  words.forEach(({ word, tag }, t) => {
+    withPrefix(index, tag ? `#${word}` : word, (w, list) => {
+      const tagScore = w === `#${word}` ? 6 : 4;
+      for (const p of list) {
+        const i = p >> 2;
+        if (marks[i]! < t) continue;
+        const s = tag ? tagScore : FIELD_SCORE[p & 3]!;
+        if (marks[i] === t) {
+          marks[i] = t + 1;
+          term[i] = s;
+        } else if (term[i]! < s) term[i] = s;
+      }
+    });
+    for (let i = 0; i < n; i++) if (marks[i] === t + 1) score[i] += term[i]!;
+  });
+  const best = new Map<number, Hit[]>();
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (marks[i] !== words.length || !current.has(index.items[i]!)) continue;
+    total++;
+    let bucket = best.get(score[i]!);
+    if (!bucket) best.set(score[i]!, (bucket = []));
+    if (bucket.length < limit) bucket.push({ item: index.items[i]!, score: score[i]! });
+  }
+  const hits = [...best.keys()].sort((a, b) => b - a).flatMap((s) => best.get(s)!);
+  return { hits: hits.slice(0, limit), total };
 }
 
 /** Words of a query, folded; "#tag" asks for a tag. */
@@ -144,28 +216,19 @@ export function search(
   const words = terms(query);
   if (!words.length) return { hits: [], total: 0 };
   let candidates: Iterable<Searchable> = items;
+  let indexed: { hits: Hit[]; total: number } = { hits: [], total: 0 };
   if (index) {
-    // Records the index holds that every term reaches (marks[i] = terms matched so far).
-    const marks = new Uint8Array(index.items.length);
-    words.forEach(({ word, tag }, t) =>
-      withPrefix(index, tag ? `#${word}` : word, (i) => {
-        if (marks[i] === t) marks[i] = t + 1;
-      }),
-    );
-    const current = setOf(items);
-    const found: Searchable[] = [];
-    marks.forEach((m, i) => {
-      if (m === words.length && current.has(index.items[i]!)) found.push(index.items[i]!);
-    });
+    indexed = fromIndex(index, setOf(items), words, limit);
     // Added or changed since the index was built: scanned.
-    candidates = [...found, ...items.filter((s) => !index.held.has(s))];
+    candidates = notIndexed(items, index);
   }
   const hits: Hit[] = [];
   for (const item of candidates) {
     const score = scoreOf(item, words);
     if (score) hits.push({ item, score });
   }
-  const total = hits.length;
-  hits.sort((a, b) => b.score - a.score || (b.item.at < a.item.at ? -1 : b.item.at > a.item.at ? 1 : 0));
+  const total = indexed.total + hits.length;
+  hits.push(...indexed.hits);
+  hits.sort((a, b) => b.score - a.score || newestFirst(a.item, b.item));
   return { hits: hits.slice(0, limit), total };
 }
