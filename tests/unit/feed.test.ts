@@ -123,6 +123,62 @@ describe("pulling", () => {
     expect(snap.records.map((r) => r.id).sort()).toEqual(["b", "c"]);
   });
 
+  test("within one page too, a record's newest entry wins (a tombstone over its older upsert)", async () => {
+    const h = harness({ device: PHONE });
+    h.server.upsert("inbox_item", "a", { title: "a" });
+    h.server.upsert("inbox_item", "b", { title: "b" });
+    h.server.commit("inbox_item", "b", "delete", null);
+    const store = await startStore(h);
+    expect(h.server.snapshots()).toHaveLength(1);
+    expect(titles(store)).toEqual(["a"]);
+    expect((await h.cache.load()).records.map((r) => r.id)).toEqual(["a"]);
+  });
+
+  test("a load that fails part way carries on after the last page written, not from the start", async () => {
+    const h = harness({ device: PHONE });
+    h.server.maxPage = 2;
+    for (const t of ["a", "b", "c", "d", "e", "f"]) h.server.upsert("inbox_item", t, { title: t });
+    // The third page (below seq 3) times out once: the first pull stops there.
+    h.server.failNext("network", (r) => r.path === "/api/sync/snapshot" && r.query.get("before") === "3");
+    const store = await startStore(h);
+    expect(store.loaded()).toBe(false);
+    expect(titles(store)).toEqual(["c", "d", "e", "f"]);
+    store.pullNow();
+    await flush();
+    // Resumed below seq 3 (the page that failed), never the first page again.
+    expect(h.server.snapshots().map((r) => r.query.get("before"))).toEqual([null, "5", "3", "3"]);
+    expect(store.loaded()).toBe(true);
+    expect(titles(store)).toEqual(["a", "b", "c", "d", "e", "f"]);
+    const snap = await h.cache.load();
+    expect(snap.meta.cursor).toBe("6");
+    expect(snap.records).toHaveLength(6);
+  });
+
+  test("a 410 recovery on a full cache rewrites only the records that changed", async () => {
+    const cache = countingCache();
+    const puts: string[] = [];
+    const commit = cache.commit;
+    cache.commit = (p, d, c) => {
+      puts.push(...p.map((r) => r.id));
+      return commit(p, d, c);
+    };
+    const h = harness({ device: PHONE, cache });
+    for (const t of ["a", "b", "c"]) h.server.upsert("inbox_item", t, { title: t });
+    const store = await startStore(h);
+    expect(puts.sort()).toEqual(["a", "b", "c"]);
+    puts.length = 0;
+    h.server.upsert("inbox_item", "b", { title: "b2" });
+    h.server.prune(4);
+    let notified = 0;
+    store.onRecords("inbox_item", () => notified++);
+    store.pullNow();
+    await flush();
+    expect(h.server.snapshots()).toHaveLength(2);
+    expect(puts).toEqual(["b"]);
+    expect(titles(store)).toEqual(["a", "b2", "c"]);
+    expect(notified).toBeGreaterThan(0);
+  });
+
   test("a change older than the record already held is ignored", async () => {
     const h = harness({ device: DESKTOP });
     h.server.upsert("inbox_item", "a", { title: "v1" });

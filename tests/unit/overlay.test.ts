@@ -1,7 +1,7 @@
 // sync/overlay.ts: what a view shows while the outbox holds changes.
 import { describe, expect, test } from "vitest";
 import type { CachedRecord, OutboxEntry } from "../../web/src/sync/db.ts";
-import { overlay } from "../../web/src/sync/overlay.ts";
+import { overlay, overlayOne } from "../../web/src/sync/overlay.ts";
 
 const rec = (id: string, version: number, title: string): CachedRecord => ({
   entity: "inbox_item",
@@ -44,5 +44,26 @@ describe("overlay", () => {
   test("other entities' entries don't apply", () => {
     const other = entry({ entity: "reference", optimistic: { op: "delete" } });
     expect(titles(overlay("inbox_item", base(rec("a", 1, "kept")), [other]))).toEqual(["kept"]);
+  });
+
+  test("overlayOne answers for one id exactly what overlay() holds for it (the same object)", () => {
+    const cases: Array<[Map<string, CachedRecord>, OutboxEntry[]]> = [
+      [
+        base(rec("a", 1, "one"), rec("b", 1, "two")),
+        [
+          entry({ optimistic: { op: "upsert", data: { id: "a", version: 2, title: "one!" } } }),
+          entry({ id: "b", optimistic: { op: "delete" } }),
+          entry({ id: "c", optimistic: { op: "upsert", data: { id: "c", version: 0, title: "new" } } }),
+        ],
+      ],
+      [base(rec("a", 1, "old")), [entry({ state: "committed", server: { id: "a", version: 2, title: "server" } })]],
+      [base(rec("a", 3, "newer")), [entry({ state: "committed", server: { id: "a", version: 2, title: "server" } })]],
+      [base(rec("a", 1, "kept")), [entry({ entity: "reference", optimistic: { op: "delete" } })]],
+    ];
+    for (const [b, outbox] of cases) {
+      const all = overlay("inbox_item", b, outbox);
+      for (const id of ["a", "b", "c", "zz"])
+        expect(overlayOne("inbox_item", id, b, outbox)).toBe(all.find((d) => d.id === id));
+    }
   });
 });

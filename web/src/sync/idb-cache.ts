@@ -1,7 +1,7 @@
 // The offline cache in IndexedDB (one database via idb). deps.ts loads this
 // module on demand, so idb stays out of the initial bundle; the interface and
 // the in-memory twin are in ./db.ts.
-import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import { openDB, unwrap, type DBSchema, type IDBPDatabase } from "idb";
 import {
   CACHE_DB_NAME,
   CACHE_SCHEMA_VERSION,
@@ -23,6 +23,16 @@ interface CacheDB extends DBSchema {
 }
 
 const META_KEYS = ["schema_version", "cursor", "client_id", "user"] as const;
+
+/** Records read per request when the whole cache is read (a warm start's rest): no single long task. */
+const READ_CHUNK = 5000;
+
+/** A plain IndexedDB transaction's end: bulk writes go through raw requests, not a promise per put. */
+const finished = (tx: IDBTransaction) =>
+  new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+  });
 
 export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
   const db: IDBPDatabase<CacheDB> = await openDB<CacheDB>(name, IDB_VERSION, {
@@ -85,6 +95,23 @@ export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
     await tx.done;
   };
 
+  /** Every record, read READ_CHUNK at a time in key order, yielding between reads. */
+  const readAll = async (): Promise<CachedRecord[]> => {
+    const out: CachedRecord[] = [];
+    for (let after: [string, string] | null = null; ;) {
+      const values: CachedRecord[] = await db.getAll(
+        "records",
+        after && IDBKeyRange.lowerBound(after, true),
+        READ_CHUNK,
+      );
+      for (const v of values) out.push(v);
+      if (values.length < READ_CHUNK) return out;
+      const last: CachedRecord = values.at(-1)!;
+      after = [last.entity, last.id];
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  };
+
   const stored = await db.transaction("meta").store.get("schema_version");
   if (stored !== CACHE_SCHEMA_VERSION) await upgradeFormat(stored);
 
@@ -101,19 +128,21 @@ export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
         if (cursor.value.entity !== "settings") records.push(cursor.value);
         cursor = await cursor.continue();
       }
-      // The rest after a task: the first screen renders before a big read's deserializing blocks the thread.
-      const rest = new Promise((r) => setTimeout(r, 0)).then(() => db.getAll("records"));
+      // The rest after a task, in chunks: the first screen renders before the big read, and
+      // no single answer's deserializing blocks the thread for long.
+      const rest = new Promise((r) => setTimeout(r, 0)).then(() => readAll());
       return { meta, records, outbox, rest };
     },
     meta: readMeta,
     readOutbox: () => db.getAll("outbox"),
     async commit(puts, deletes, cursor) {
-      const tx = db.transaction(["records", "meta"], "readwrite");
+      // A snapshot page is thousands of puts: plain requests in one transaction, awaited once.
+      const tx = unwrap(db).transaction(["records", "meta"], "readwrite");
       const rs = tx.objectStore("records");
-      for (const r of puts) void rs.put(r);
-      for (const k of deletes) void rs.delete(k);
-      if (cursor !== undefined) void tx.objectStore("meta").put(cursor, "cursor");
-      await tx.done;
+      for (const r of puts) rs.put(r);
+      for (const k of deletes) rs.delete(k);
+      if (cursor !== undefined) tx.objectStore("meta").put(cursor, "cursor");
+      await finished(tx);
     },
     async replaceRecords(records, cursor) {
       const tx = db.transaction(["records", "meta"], "readwrite");

@@ -26,3 +26,26 @@ export function overlay(
   }
   return [...out.values()];
 }
+
+/** One record of `overlay()`'s answer (the same object it would hold), without building the list. */
+export function overlayOne(
+  entity: string,
+  id: string,
+  base: ReadonlyMap<string, CachedRecord> | undefined,
+  outbox: readonly OutboxEntry[],
+): Data | undefined {
+  let out = base?.get(id)?.data;
+  for (const e of outbox) {
+    if (e.entity !== entity) continue;
+    if (e.state === "committed" && e.server) {
+      if (String(e.server.id) !== id) continue;
+      const have = base?.get(id);
+      if (!have || have.version < Number(e.server.version)) out = e.server;
+      continue;
+    }
+    if (!e.optimistic || e.id !== id) continue;
+    if (e.optimistic.op === "delete") out = undefined;
+    else if (e.state === "pending" || !base?.has(e.id)) out = e.optimistic.data;
+  }
+  return out;
+}

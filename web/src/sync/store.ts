@@ -11,9 +11,10 @@ import { reached } from "./cursor.ts";
 import type { CachedRecord, Data, OutboxEntry, SyncCache } from "./db.ts";
 import type { SyncDeps } from "./deps.ts";
 import { FEED_START, fetchChanges, SNAPSHOT_PAGE, snapshotPath } from "./feed.ts";
+import type { Walk } from "./bootstrap.ts";
 import { Listeners } from "./listeners.ts";
 import { Outbox, type Mutation } from "./outbox.ts";
-import { overlay } from "./overlay.ts";
+import { overlay, overlayOne } from "./overlay.ts";
 import { DEFAULT_PREFS, linkMode, Transport } from "./transport.ts";
 import type { Notice, SyncStatus, SyncStore } from "./types.ts";
 
@@ -43,6 +44,8 @@ class Store implements SyncStore {
   private cache: SyncCache | null = null;
   private base = new Map<string, Map<string, CachedRecord>>();
   private cursor: string | null = null;
+  /** A load of every record that failed part way (./bootstrap.ts): the next pull carries on with it. */
+  private walk: Walk | null = null;
   private outbox: Outbox | null = null;
   private readonly transport: Transport;
   private readonly clock: ServerClock;
@@ -98,6 +101,7 @@ class Store implements SyncStore {
     this.base.clear();
     for (const r of snap.records) this.baseMap(r.entity).set(r.id, r);
     this.cursor = snap.meta.cursor;
+    this.walk = null;
 
     this.outbox = new Outbox(this.deps, cache, clientId, {
       committed: (e) => this.committed(e),
@@ -151,6 +155,7 @@ class Store implements SyncStore {
     this.base.clear();
     this.outbox = null;
     this.cursor = null;
+    this.walk = null;
   }
 
   // ---- reading ---------------------------------------------------------
@@ -165,7 +170,9 @@ class Store implements SyncStore {
   }
 
   get<E extends EntityName>(entity: E, id: string): EntityMap[E] | undefined {
-    return this.records(entity).find((r) => r.id === id);
+    // Not a search of the list: one base lookup and the outbox's entries (an edit's rows ask per row).
+    return overlayOne(entity, id, this.base.get(entity), this.outbox?.list() ?? []) as unknown as
+      EntityMap[E] | undefined;
   }
 
   status(): SyncStatus {
@@ -253,6 +260,7 @@ class Store implements SyncStore {
       if (answer.kind === "expired") {
         // Our cursor fell out of retention: load everything again (the outbox stays), then carry on.
         this.cursor = null;
+        this.walk = null;
         continue;
       }
       if (answer.kind === "unauthorized") {
@@ -269,15 +277,20 @@ class Store implements SyncStore {
 
   /** Every record from the snapshot (./bootstrap.ts, a chunk of its own), then the cursor it ends at. */
   private async loadEverything(): Promise<void> {
-    const { bootstrap } = await import("./bootstrap.ts");
-    const cursor = await bootstrap({
-      fetch: this.deps.fetch,
-      base: this.base,
-      cache: this.cache,
-      changed: (e) => this.markDirty(e),
-      first: FEED_START,
-      after: (before) => snapshotPath(before, SNAPSHOT_PAGE),
-    });
+    const { bootstrap, newWalk } = await import("./bootstrap.ts");
+    const walk = (this.walk ??= newWalk(FEED_START));
+    const cursor = await bootstrap(
+      {
+        fetch: this.deps.fetch,
+        base: this.base,
+        cache: this.cache,
+        changed: (e) => this.markDirty(e),
+        first: FEED_START,
+        after: (before) => snapshotPath(before, SNAPSHOT_PAGE),
+      },
+      walk,
+    );
+    this.walk = null;
     this.cursor = cursor;
     await this.retire();
   }
