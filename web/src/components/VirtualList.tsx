@@ -2,8 +2,11 @@
 // of 50 000 records keeps a few dozen rows in the DOM. The page itself
 // scrolls (no inner scroll box): the rows before and after the window are
 // padding on the <ul>, sized from measured heights (ResizeObserver) or an
-// estimate. Rows are keyed by their record object (useRecords keeps it while
-// the record changes), so scrolling and edits never remount a visible row.
+// estimate. Rows render `live(item)` (useRecordsRaw's reactive record, which
+// keeps its object while the record changes), so scrolling and edits never
+// remount a visible row; heights are kept by `key(item)` (the record's id),
+// so an edited record keeps its measured height. Per change the list does one
+// pass of additions over its items (the offsets), nothing per item that allocates.
 //
 // Own code rather than a virtualizer library: ~2 KB in the screens' lazy
 // chunks, and it keeps the list in the page's flow (the browser's scroll
@@ -22,6 +25,10 @@ export const MAX_ROWS = 60;
 
 export function VirtualList<T extends object>(props: {
   items: readonly T[];
+  /** What a row renders for an item (default: the item). */
+  live?: (item: T) => T;
+  /** What identifies an item across changes (default: the item). */
+  key?: (item: T) => unknown;
   /** A typical row's height in px (before it is measured). */
   estimate: number;
   children: (item: T, index: () => number) => JSX.Element;
@@ -30,21 +37,35 @@ export function VirtualList<T extends object>(props: {
   "data-testid"?: string;
 }) {
   let ul: HTMLUListElement | undefined;
-  const heights = new WeakMap<T, number>();
-  const itemOf = new WeakMap<Element, T>();
-  const [measured, setMeasured] = createSignal(0);
+  const heights = new Map<unknown, number>();
+  const keyOf = (item: T): unknown => (props.key ? props.key(item) : item);
+  const itemOf = new WeakMap<Element, unknown>();
+  /** Moves when a measurement shifted the offsets in place. */
+  const [layout, setLayout] = createSignal(0);
   const [view, setView] = createSignal({ top: 0, bottom: 1200 });
   const [gap, setGap] = createSignal(0);
 
   // offsets[i] = where row i starts, in px from the list's top; offsets[n] = the whole height.
-  const offsets = createMemo(() => {
-    measured();
+  // Built once per list (an edit, a load); a row measured while scrolling shifts the rows
+  // after it in place (additions over a typed array, no lookup per row).
+  const built = createMemo(() => {
     const items = props.items;
     const g = gap();
     const out = new Float64Array(items.length + 1);
-    for (let i = 0; i < items.length; i++) out[i + 1] = out[i]! + (heights.get(items[i]!) ?? props.estimate) + g;
+    const step = props.estimate + g;
+    // Most rows were never measured: skip the lookup while nothing is (a new list's first pass).
+    if (!heights.size) for (let i = 0; i < items.length; i++) out[i + 1] = out[i]! + step;
+    else
+      for (let i = 0; i < items.length; i++) {
+        const h = heights.get(keyOf(items[i]!));
+        out[i + 1] = out[i]! + (h === undefined ? step : h + g);
+      }
     return out;
   });
+  const offsets = () => {
+    layout();
+    return built();
+  };
 
   const range = createMemo(() => {
     const o = offsets();
@@ -54,19 +75,30 @@ export function VirtualList<T extends object>(props: {
     const end = Math.min(n, Math.max(start + 1, firstAfter(o, bottom + OVERSCAN_PX)), start + MAX_ROWS);
     return { start, end };
   });
-  const shown = createMemo(() => props.items.slice(range().start, range().end));
+  const shown = createMemo(() => {
+    const rows = props.items.slice(range().start, range().end);
+    return props.live ? rows.map(props.live) : rows;
+  });
 
   const observer = new ResizeObserver((entries) => {
     let changed = false;
+    const o = built();
+    const g = gap();
     for (const e of entries) {
-      const item = itemOf.get(e.target);
+      const key = itemOf.get(e.target);
       const h = e.borderBoxSize?.[0]?.blockSize ?? (e.target as HTMLElement).offsetHeight;
-      if (item && h > 0 && heights.get(item) !== h) {
-        heights.set(item, h);
-        changed = true;
-      }
+      if (key === undefined || h <= 0 || heights.get(key) === h) continue;
+      heights.set(key, h);
+      // The row's place in the current list: shift everything after it.
+      const at = Number((e.target as HTMLElement).dataset.index);
+      const item = props.items[at];
+      if (item === undefined || keyOf(item) !== key) continue;
+      const delta = h + g - (o[at + 1]! - o[at]!);
+      if (!delta) continue;
+      for (let i = at + 1; i < o.length; i++) o[i] += delta;
+      changed = true;
     }
-    if (changed) setMeasured((v) => v + 1);
+    if (changed) setLayout((v) => v + 1);
   });
 
   let frame = 0;
@@ -101,7 +133,7 @@ export function VirtualList<T extends object>(props: {
       if (itemOf.has(li)) continue;
       const item = props.items[Number((li as HTMLElement).dataset.index)];
       if (!item) continue;
-      itemOf.set(li, item);
+      itemOf.set(li, keyOf(item));
       observer.observe(li);
     }
   });

@@ -10,6 +10,7 @@ import { parseTagList } from "../ui/capture.ts";
 import { createDisclosure } from "../ui/a11y.ts";
 import { count, relative } from "../ui/format.ts";
 import { matches } from "../ui/search.ts";
+import { sortedCopy } from "../ui/sorted.ts";
 import { useRecordsRaw, useSync } from "../ui/sync-context.ts";
 import { Screen } from "../components/Screen.tsx";
 import { VirtualList } from "../components/VirtualList.tsx";
@@ -41,35 +42,27 @@ export function Inbox(props: { settings: Settings }) {
   const [shown, setShown] = createSignal<Shown>("open");
   const [order, setOrder] = createSignal<Order>("newest");
 
-  /** Indexes into the records of the ones the chosen state shows. */
-  const inView = createMemo(() => {
-    const { raw } = items();
-    const test = SHOWN[shown()].test;
-    const out: number[] = [];
-    raw.forEach((r, i) => test(r) && out.push(i));
-    return out;
-  });
+  /** The records the chosen state shows. */
+  const inView = createMemo(() => items().raw.filter(SHOWN[shown()].test));
   const tagCounts = createMemo(() => {
-    const { raw } = items();
     const counts = new Map<string, number>();
-    for (const i of inView()) for (const t of raw[i]!.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const r of inView()) for (const t of r.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
     // Natural order: #t2 before #t10.
     return [...counts].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
   });
+  // The rows: plain records, sorted (an edit re-places the records it changed, not all of them);
+  // VirtualList hands the rendered ones their reactive record (live).
+  const sort = sortedCopy<InboxItem>();
   const visible = createMemo(() => {
-    const { raw, live } = items();
     const t = tag();
     const q = query();
     const compare = ORDER[order()].compare;
     // No filter: the records in view as they are (no per-record match to run).
     const picked =
       !t && !q.trim()
-        ? inView().slice()
-        : inView().filter((i) => {
-            const r = raw[i]!;
-            return (!t || r.tags.includes(t)) && matches(q, [r.title, r.description, ...r.tags]);
-          });
-    return picked.sort((a, b) => compare(raw[a]!, raw[b]!)).map(live);
+        ? inView()
+        : inView().filter((r) => (!t || r.tags.includes(t)) && matches(q, [r.title, r.description, ...r.tags]));
+    return sort(picked, compare);
   });
   const filtered = () => !!(tag() || query().trim());
 
@@ -134,7 +127,14 @@ export function Inbox(props: { settings: Settings }) {
       >
         {/* Only the rows near the viewport are in the DOM. Records keep their object while they
             change (useRecords), so an update doesn't remount the row and steal focus or close an open editor. */}
-        <VirtualList items={visible()} estimate={96} aria-label="Inbox items" data-testid="inbox-list">
+        <VirtualList
+          items={visible()}
+          live={items().live}
+          key={(r) => r.id}
+          estimate={96}
+          aria-label="Inbox items"
+          data-testid="inbox-list"
+        >
           {(item, index) => <InboxRow item={item} onTag={setTag} index={index()} size={visible().length} />}
         </VirtualList>
       </Show>

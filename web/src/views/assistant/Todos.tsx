@@ -12,19 +12,14 @@ export function Todos() {
   // Sorted over the plain records (no subscription per field read); rendered rows get the reactive record.
   const todos = useRecordsRaw("todo");
   // Open first, then newest (ISO timestamps order as plain strings).
-  const sorted = createMemo(() => {
-    const { raw, live } = todos();
-    return raw
-      .map((_, i) => i)
-      .sort((a, b) => {
-        const x = raw[a]!;
-        const y = raw[b]!;
-        return (
-          Number(x.done) - Number(y.done) || (y.created_at < x.created_at ? -1 : y.created_at > x.created_at ? 1 : 0)
-        );
-      })
-      .map(live);
-  });
+  const sorted = createMemo(() =>
+    todos()
+      .raw.slice()
+      .sort(
+        (x, y) =>
+          Number(x.done) - Number(y.done) || (y.created_at < x.created_at ? -1 : y.created_at > x.created_at ? 1 : 0),
+      ),
+  );
   const add = (e: SubmitEvent) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
@@ -52,7 +47,15 @@ export function Todos() {
         </button>
       </form>
       <Show when={sorted().length} fallback={<p class="muted small">No todos yet.</p>}>
-        <VirtualList items={sorted()} estimate={44} class="todo-list" aria-label="Todos" data-testid="todo-list">
+        <VirtualList
+          items={sorted()}
+          live={todos().live}
+          key={(t) => t.id}
+          estimate={44}
+          class="todo-list"
+          aria-label="Todos"
+          data-testid="todo-list"
+        >
           {(t, index) => (
             <li
               class="todo"

@@ -29,13 +29,10 @@ export default function References() {
     [...new Set(refs().flatMap((r) => (r.category ? [r.category] : [])))].sort((a, b) => a.localeCompare(b)),
   );
   const tags = createMemo(() => [...new Set(refs().flatMap((r) => r.tags))].sort((a, b) => a.localeCompare(b)));
-  const visible = createMemo(() => {
-    const { raw, live } = all();
-    const at = new Map(raw.map((r, i) => [r, i]));
-    return filterReferences(raw, { q: q(), category: category(), tag: tag(), archived: archived() }).map((r) =>
-      live(at.get(r)!),
-    );
-  });
+  // Plain records; VirtualList hands the rendered ones their reactive record (live).
+  const visible = createMemo(() =>
+    filterReferences(all().raw, { q: q(), category: category(), tag: tag(), archived: archived() }),
+  );
   const audioById = createMemo(() => new Map(audio().map((a) => [a.id, a])));
   const filtering = () => Boolean(q().trim() || category() || tag());
 
@@ -105,7 +102,14 @@ export default function References() {
         }
       >
         {/* Only the rows near the viewport are in the DOM (a library can hold thousands). */}
-        <VirtualList items={visible()} estimate={140} aria-label="References" data-testid="reference-list">
+        <VirtualList
+          items={visible()}
+          live={all().live}
+          key={(r) => r.id}
+          estimate={140}
+          aria-label="References"
+          data-testid="reference-list"
+        >
           {(r, index) => (
             <ReferenceRow
               item={r}
