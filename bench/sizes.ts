@@ -61,7 +61,9 @@ export interface Sizes {
 export async function buildWeb(outDir: string): Promise<Sizes["web"]> {
   if (!existsSync(path.join(ROOT, "web/index.html"))) return { ok: false, note: "web/index.html not found" };
   const vite = path.join(ROOT, "node_modules/vite/bin/vite.js");
-  const r = await runNode([vite, "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"], {
+  // BIG_PROFILE=1 (bench/browser-profile.ts): readable names in the CPU profiles.
+  const minify = process.env.BIG_PROFILE === "1" ? ["--minify", "false"] : [];
+  const r = await runNode([vite, "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn", ...minify], {
     timeoutMs: 120_000,
   });
   const indexPath = path.join(outDir, "index.html");
