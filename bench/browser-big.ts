@@ -72,6 +72,8 @@ export interface BigBrowser {
     snapshotGzBytes: number;
     snapshotRawBytes: number;
     snapshotPages: number;
+    /** The same pages fetched one after another from Node: the server's (and wire's) share of a load. */
+    serverWalkMs: number;
     idbBytes: number;
   };
   scroll: { frames: number; longestTaskMs: number; tasksOver50: number; maxRows: number };
@@ -163,15 +165,21 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     let snapshotGzBytes = 0;
     let snapshotRawBytes = 0;
     let snapshotPages = 0;
+    // The server's share of a load: every page asked in turn by a client that does nothing else.
+    let serverWalkMs = 0;
     for (let before: string | null = null, first = true; first || before !== null; first = false) {
       const url = `${stack.baseUrl}/api/sync/snapshot?${before ? `before=${before}&` : ""}limit=${first ? 300 : 5000}`;
+      const t = performance.now();
       const res = await fetch(url, { headers: { authorization: `Bearer ${big.token}` } });
       const buf = Buffer.from(await res.arrayBuffer());
+      serverWalkMs += performance.now() - t;
       snapshotRawBytes += buf.length;
       snapshotGzBytes += gzipSync(buf, { level: 6 }).length;
       snapshotPages++;
       before = (JSON.parse(buf.toString("utf8")) as { next: string | null }).next;
     }
+
+    log(`  snapshot alone (no browser): ${snapshotPages} pages in ${fmt(serverWalkMs / 1000, 1)} s`);
 
     // ---- a new device ------------------------------------------------------------------------
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -328,7 +336,11 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       body: JSON.stringify({ title: "renamed elsewhere meanwhile" }),
     });
     if (!elsewhere.ok) throw new Error(`the change made elsewhere failed: ${elsewhere.status}`);
-    await db.query(`update users set change_floor = change_seq where id = $1`, [big.id]);
+    // The floor one past the last cursor handed out (as tests/e2e/big-account.test.ts): offline mode
+    // leaves an open WebSocket open, so the rename may already have reached this device.
+    await db.query(`update users set change_seq = change_seq + 1, change_floor = change_seq + 1 where id = $1`, [
+      big.id,
+    ]);
     const tBack = performance.now();
     log("  30 days away: back online");
     // What the recovery does, as it happens (a walk that stalls or restarts shows here).
@@ -369,6 +381,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
         snapshotGzBytes,
         snapshotRawBytes,
         snapshotPages,
+        serverWalkMs,
         idbBytes,
       },
       scroll: {
@@ -402,7 +415,7 @@ export function renderBrowserBig(b: BigBrowser): string {
     "| What | Figure | Target |",
     "| --- | --- | --- |",
     `| New device: newest inbox item on screen | ${fmt(b.newDevice.firstMs)} ms from navigation, **${fmt(b.newDevice.firstAfterShellMs)} ms after the shell's first /api request** | ${pass(b.newDevice.firstAfterShellMs <= 1000)} ≤ 1 s after the shell |`,
-    `| New device: every record loaded (cursor set) | **${fmt(b.newDevice.loadedMs / 1000, 1)} s** from navigation | ${pass(b.newDevice.loadedMs <= 10_000)} ≤ 10 s |`,
+    `| New device: every record loaded (cursor set) | **${fmt(b.newDevice.loadedMs / 1000, 1)} s** from navigation (the same pages fetched in turn from Node, no browser: ${fmt(b.newDevice.serverWalkMs / 1000, 1)} s) | ${pass(b.newDevice.loadedMs <= 10_000)} ≤ 10 s |`,
     `| Snapshot over the wire | ${b.newDevice.snapshotPages} pages, ${mb(b.newDevice.snapshotRawBytes)} raw, **${mb(b.newDevice.snapshotGzBytes)} gzipped** (as an edge compresses JSON); Chromium received ${mb(b.newDevice.apiWireBytes)} for every /api response during the load (as \`wrangler dev\` sent them) | — |`,
     `| Bytes in IndexedDB | **${mb(b.newDevice.idbBytes)}** (navigator.storage usageDetails) | — |`,
     `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
