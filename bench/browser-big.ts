@@ -314,9 +314,9 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     // 50 000 inbox items, over the 10 000 a user may create, so a capture is refused with 413).
     const queuedId = String(
       await page.evaluate(() => {
-        const box = document.querySelector('[data-testid="inbox-list"] > li input[type=checkbox]');
-        box.click();
-        return box.id.replace(/^done-/, "");
+        const tick = document.querySelector('[data-testid="inbox-list"] > li input[type=checkbox]');
+        tick.click();
+        return tick.id.replace(/^done-/, "");
       }),
     );
     await page.waitForFunction(() => document.body.innerText.includes("1 change waiting"));

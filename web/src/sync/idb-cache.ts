@@ -30,8 +30,10 @@ const READ_CHUNK = 5000;
 /** A plain IndexedDB transaction's end: bulk writes go through raw requests, not a promise per put. */
 const finished = (tx: IDBTransaction) =>
   new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+    const failed = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+    tx.addEventListener("complete", () => resolve());
+    tx.addEventListener("error", failed);
+    tx.addEventListener("abort", failed);
   });
 
 export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {

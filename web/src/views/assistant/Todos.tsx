@@ -2,7 +2,8 @@
 // change live here whether the assistant, MCP or this list changed them.
 import { createMemo, Show } from "solid-js";
 import { createTodo, deleteTodo, updateTodo } from "../../mutations/assistant.ts";
-import { useRecordsRaw, useSync } from "../../ui/sync-context.ts";
+import { useSync } from "../../ui/sync-context.ts";
+import { useRecordsRaw } from "../../ui/raw-records.ts";
 import { LIMITS } from "@protocol/rules.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { VirtualList } from "../../components/VirtualList.tsx";

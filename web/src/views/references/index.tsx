@@ -5,7 +5,8 @@
 import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import { filterReferences } from "../../mutations/references.ts";
 import { createDisclosure, focusHeadingAfterNav } from "../../ui/a11y.ts";
-import { useRecords, useRecordsRaw } from "../../ui/sync-context.ts";
+import { useRecords } from "../../ui/sync-context.ts";
+import { useRecordsRaw } from "../../ui/raw-records.ts";
 import { ReferenceRow } from "./Detail.tsx";
 import { ReferenceForm } from "./Form.tsx";
 import { Screen } from "../../components/Screen.tsx";
