@@ -576,7 +576,7 @@ export const FIXTURES: Record<string, OpFixture> = {
         content: "list todos",
       }),
     status: 200,
-    twoTrips: ASSISTANT_TWO,
+    twoTrips: `${ASSISTANT_TWO}. This case (\`list todos\`) is 3: the model asks for list_todos, whose read sits between two model steps (tests/worker/assistant-round-trips.test.ts: a reply alone is 2)`,
   },
   approveTools: {
     make: async (f) => {
@@ -590,7 +590,7 @@ export const FIXTURES: Record<string, OpFixture> = {
       });
     },
     status: 200,
-    twoTrips: `${ASSISTANT_TWO} (the approved tool's write goes with the commit)`,
+    twoTrips: `${ASSISTANT_TWO}. An approval is 3: the approved tool's write (its guard rides with it) must commit before the model is told its result; folding it into the claim would mean each tool's domain code again in PL/pgSQL`,
   },
 
   mcp: {

@@ -33,6 +33,8 @@
 import { Pool, neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle as drizzleHttp } from "drizzle-orm/neon-http";
 import { drizzle as drizzleWs, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import * as schema from "./schema.ts";
 
 export type Db = NeonDatabase<typeof schema>;
@@ -82,6 +84,15 @@ export interface DbHandle {
   /** Sends the lead alone unless a query has carried it to an answer; resolves with that answer. */
   settle(): Promise<{ ok: QueryResult } | { err: unknown } | undefined>;
   /**
+   * Queues `statement` to travel in the same transaction as the next HTTP
+   * query, after the lead or the user context: if either fails, neither
+   * commits, and it travels again with the query after. `onOk` gets its result
+   * before the query it rode with resolves. Returns a cancel for when no query
+   * is left to carry it. (An approved assistant call's guard rides with the
+   * call's first write: workers/assistant/run.ts.)
+   */
+  ride(statement: SQL, onOk: (result: QueryResult) => void): () => void;
+  /**
    * Row-level security: every later query runs as this (verified) user. Called
    * once the session check has passed; a query before it sees no user rows.
    */
@@ -113,6 +124,7 @@ interface Sent {
   opts: Opts;
 }
 type SqlFn = ReturnType<typeof neon>;
+const dialect = new PgDialect();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whose rows a handle's queries may touch: one user's, or (jobs) everyone's through the jobs role. */
@@ -146,6 +158,7 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
     onOk?: (result: QueryResult) => void;
   }
   let lead: Lead | undefined;
+  let rider: { sent: Sent; onOk: (result: QueryResult) => void } | undefined;
   let context: Sent | undefined;
   const toNeon = (q: Sent) => sqlFn.query(q.text, q.params, q.opts as never);
 
@@ -154,7 +167,8 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
     if (queries.length === 0 && !carried) return [];
     // The lead (the session check) sets the user itself; later batches set the verified one.
     const first = carried?.sent ?? context;
-    const all = first ? [first, ...queries] : queries;
+    const riding = queries.length > 0 ? rider : undefined;
+    const all = [...(first ? [first] : []), ...(riding ? [riding.sent] : []), ...queries];
     count();
     try {
       const results =
@@ -165,6 +179,11 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
       if (carried) {
         carried.outcome = { ok: firstResult as QueryResult };
         carried.onOk?.(carried.outcome.ok); // before the queries it carried resolve
+      }
+      if (riding) {
+        const ridden = results.shift() as QueryResult;
+        if (rider === riding) rider = undefined;
+        riding.onOk(ridden);
       }
       return results;
     } catch (err) {
@@ -205,6 +224,15 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
     lead(text: string, params: unknown[], onOk?: (result: QueryResult) => void): void {
       if (lead) throw new Error("only one lead statement per request");
       lead = { sent: { text, params, opts: { arrayMode: false, fullResults: true } }, onOk };
+    },
+    ride(statement: SQL, onOk: (result: QueryResult) => void): () => void {
+      if (rider) throw new Error("only one statement rides at a time");
+      const q = dialect.sqlToQuery(statement);
+      const mine = { sent: { text: q.sql, params: q.params, opts: { arrayMode: false, fullResults: true } }, onOk };
+      rider = mine;
+      return () => {
+        if (rider === mine) rider = undefined;
+      };
     },
     /** Sends the lead alone if no query has carried it to an answer yet; returns its outcome. */
     async settle(): Promise<{ ok: QueryResult } | { err: unknown } | undefined> {
@@ -274,6 +302,7 @@ export function openDb(env: DbEnv): DbHandle {
     asJobs: () => setContext({ jobs: true }),
     lead: http.lead,
     settle: http.settle,
+    ride: http.ride,
     close: async () => {
       await pool?.end().catch(() => {});
     },

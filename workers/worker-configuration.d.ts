@@ -7,7 +7,6 @@ interface __BaseEnv_Env {
 	AUTH_LIMITER: RateLimit;
 	ACCOUNT_LIMITER: RateLimit;
 	LOGIN_IP_LIMITER: RateLimit;
-	ASSISTANT_LIMITER: RateLimit;
 	ASSETS: Fetcher;
 	CHANGE_LOG_RETENTION_DAYS: "30";
 	HISTORY_RETENTION_DAYS: "30";

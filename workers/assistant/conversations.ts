@@ -12,14 +12,14 @@
  * Every write that touches a conversation's messages or tool calls also
  * bumps the conversation's version, which is therefore the state's ETag.
  */
-import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
 import { conversations, messages, toolCalls } from "../../db/schema";
 import { paginateOwnNewest, type PageQuery } from "../data/paginate";
 import { AppError, notFound } from "../errors";
 import type { Scope } from "../sync/scope";
 import type { ApproveTools } from "../protocol/assistant";
-import { findOwned, versionConflict, type Writer } from "../sync/write";
+import { findOwned, versionConflict } from "../sync/write";
 import { refusal } from "../sync/call";
 import { rowFromRaw } from "../protocol/row-mapping";
 import { type RowOf } from "../protocol/row-mapping";
@@ -61,7 +61,6 @@ export const LEASE_EXPIRED_MESSAGE =
   "The assistant stopped before finishing (its run was interrupted). Send a message to retry.";
 
 /** A conversation's calls. Ids are per user, so a child is always found by (user, parent id), never the id alone. */
-const callsOf = (userId: string, id: string) => and(eq(toolCalls.userId, userId), eq(toolCalls.conversationId, id));
 const messagesOf = (userId: string, id: string) => and(eq(messages.userId, userId), eq(messages.conversationId, id));
 
 /** A conversation created without a title is named after its first message. */
@@ -148,8 +147,23 @@ export async function readHistory(
 
 /** Assistant runs one user may have going at once (README "Limits"). */
 export const MAX_CONCURRENT_RUNS = 3;
+/**
+ * Runs (claims) per user in a wall-clock minute, counted by the claim itself (continuum_run_slot,
+ * db/migrations/0037, on the rate_windows row the studio's rates use; the number is written there).
+ */
+export const RUNS_PER_MINUTE = 20;
 /** How many of the latest messages a claim returns for the run (run.ts HISTORY_MESSAGES). */
 export const CLAIM_HISTORY = 60;
+
+const runRate = () => {
+  const seconds = String(60 - new Date().getUTCSeconds()); // the window is the wall-clock minute
+  return new AppError(
+    429,
+    ErrorCode.rate_limited,
+    `${RUNS_PER_MINUTE} assistant runs a minute at most; send again in ${seconds} s.`,
+    { headers: { "Retry-After": seconds }, details: { limit: RUNS_PER_MINUTE } },
+  );
+};
 
 const tooManyRuns = () =>
   new AppError(
@@ -162,6 +176,8 @@ const tooManyRuns = () =>
 /** A claim's or a finish's refusal (db/migrations/0025) as the API error. */
 function claimRefused(err: unknown): never {
   switch (refusal(err)?.code) {
+    case "rate_limited":
+      throw runRate();
     case "conversation_not_found":
       throw notFound("Conversation");
     case "conversation_busy":
@@ -245,36 +261,20 @@ export function claimForApproval(
     .then(claimed, claimRefused);
 }
 
-/** Calls left pending by an interrupted approval are void once the user sends a new message (rare). */
-export const voidPending = (scope: Scope, id: string, runId: string) =>
-  scope.write(
-    async (w) => {
-      await holdClaim(w, id, runId);
-      return w.updateWhere("tool_call", and(callsOf(scope.userId, id), eq(toolCalls.status, "pending_approval")), {
-        status: "denied",
-        result: { reason: "The user sent a new message instead." },
-      });
-    },
-    { transaction: true },
-  );
+/**
+ * The guard of one approved call's execution (continuum_hold_call, db/migrations/0037): it rides with
+ * the tool's first statement (db/client.ts `ride`), so that write commits only while the claim is this
+ * run's, and the call becomes `executed` in the same transaction. Returns the changes it logged.
+ */
+export const holdCall = (scope: Scope, id: string, runId: string, callId: string) =>
+  sql`select continuum_hold_call(${scope.userId}, ${id}, ${runId}, ${callId}, ${scope.idempotencyKey}) as r`;
 
-/** Inside a run's write: asserts the claim is still this run's, and bumps the conversation (its ETag). */
-export async function holdClaim(w: Writer, id: string, runId: string) {
-  const [conv] = await w.updateWhere(
-    "conversation",
-    and(eq(conversations.id, id), eq(conversations.runId, runId), eq(conversations.status, "running")),
-    {},
-  );
-  if (!conv) throw leaseLost();
-  return conv;
+/** What a run decided about a call that already existed (approved → executed | failed, pending → denied). */
+export interface DecidedCall {
+  id: string;
+  status: ToolCallRow["status"];
+  result: unknown;
 }
-
-export const approvedCalls = (db: Db | Tx, userId: string, conversationId: string) =>
-  db
-    .select()
-    .from(toolCalls)
-    .where(and(callsOf(userId, conversationId), eq(toolCalls.status, "approved")))
-    .orderBy(asc(toolCalls.createdAt), asc(toolCalls.id));
 
 export interface NewToolCall {
   id: string;
@@ -309,6 +309,8 @@ export function finishRun(
     messages: NewMessage[];
     /** The first new message's position: the run knows it from the history it read under the claim. */
     seq?: number;
+    /** Existing calls this run decided (recorded whatever the run's end: their effects are committed). */
+    decided: DecidedCall[];
   },
 ): Promise<ClaimedState> {
   return scope
@@ -316,7 +318,7 @@ export function finishRun(
       w.call<RawState>(
         sql`select continuum_finish_run(${scope.userId}, ${id}, ${runId}, ${outcome.status}, ${outcome.error ?? null},
           ${JSON.stringify(outcome.calls)}::jsonb, ${JSON.stringify(outcome.messages)}::jsonb, ${outcome.seq ?? null},
-          ${FINISH_STATE_MESSAGES}, ${w.idempotencyKey}) as r`,
+          ${FINISH_STATE_MESSAGES}, ${w.idempotencyKey}, ${JSON.stringify(outcome.decided)}::jsonb) as r`,
       ),
     )
     .then(claimed, claimRefused);

@@ -8,15 +8,19 @@
  */
 import { generateText, type LanguageModel, type ModelMessage } from "ai";
 import { AppError, asAppError, quotaExceeded } from "../errors";
-import { withinWrite, type Scope } from "../sync/scope";
+import type { QueryResult } from "../../db/client";
+import type { SQL } from "drizzle-orm";
+import type { Scope } from "../sync/scope";
+import { refusal, type LoggedChange } from "../sync/call";
 import { findUnstorable } from "../lib/storable";
 import {
-  approvedCalls,
   finishRun,
-  voidPending,
-  holdClaim,
+  holdCall,
+  leaseLost,
+  notPending,
   readHistory,
   type ClaimedState,
+  type DecidedCall,
   type HistoryRow,
   type NewMessage,
   type NewToolCall,
@@ -39,39 +43,66 @@ export interface RunOptions {
   deadline: number;
   /** The history the claim returned (read again when not given). */
   history?: HistoryRow[];
+  /**
+   * The request's `ride` (db/client.ts): an approved call's guard travels with the call's first
+   * statement. Needed only when the history holds approved calls.
+   */
+  ride?: (statement: SQL, onOk: (result: QueryResult) => void) => () => void;
 }
 
 const errorResult = (err: AppError) => ({ error: { code: err.code, message: err.message } });
 
-/** Runs each approved call through its tool (the REST routes' domain code) and records the outcome. */
-export async function executeApproved(scope: Scope, id: string, runId: string): Promise<void> {
-  for (const call of await approvedCalls(scope.db, scope.userId, id)) {
+/**
+ * Runs each approved call through its tool (the REST routes' domain code, the
+ * same Writer) with no round trip of its own: the call's guard (the claim is
+ * still this run's; the call becomes `executed`) rides in one transaction with
+ * the tool's first statement. The outcome is recorded by the run's end; the
+ * rows are updated in place, so the model is told it without a second read.
+ */
+async function executeApproved(scope: Scope, id: string, runId: string, rows: HistoryRow[], ride: RunOptions["ride"]) {
+  const decided: DecidedCall[] = [];
+  for (const row of rows) {
+    const call = row.call;
+    if (call?.status !== "approved") continue;
+    if (!ride) throw new Error("run: executing approved calls needs the request's ride (db/client.ts)");
     const def = toolByName(call.name);
+    let outcome: DecidedCall;
     try {
-      await scope.write(
-        async (w) => {
-          await holdClaim(w, id, runId);
-          if (!def) throw new AppError(422, ErrorCode.unknown_tool, `There is no tool named ${call.name}.`);
-          const input = def.input.safeParse(call.input);
-          if (!input.success || findUnstorable(input.data))
-            throw new AppError(422, ErrorCode.validation_failed, "The tool's input is invalid.");
-          const result = await def.run(withinWrite(scope, w), input.data, { recordId: call.id });
-          await w.update("tool_call", call.id, undefined, { status: "executed", result });
-        },
-        { transaction: true },
-      );
+      const result = await scope.write(async (w) => {
+        if (!def) throw new AppError(422, ErrorCode.unknown_tool, `There is no tool named ${call.name}.`);
+        const input = def.input.safeParse(call.input);
+        if (!input.success || findUnstorable(input.data))
+          throw new AppError(422, ErrorCode.validation_failed, "The tool's input is invalid.");
+        const cancel = ride(holdCall(scope, id, runId, call.id), (r) =>
+          w.adopt((r.rows[0] as { r: { changes: LoggedChange[] } }).r.changes),
+        );
+        try {
+          // The tool's statements join this write (one live message with the guard's changes).
+          const joined: Scope = {
+            db: scope.db,
+            userId: scope.userId,
+            write: (work) => work(w),
+            call: (statement) => w.call(statement),
+            idempotencyKey: w.idempotencyKey,
+          };
+          return await def.run(joined, input.data, { recordId: call.id });
+        } finally {
+          cancel(); // a tool whose statements all failed leaves nothing riding
+        }
+      });
+      outcome = { id: call.id, status: "executed", result };
     } catch (err) {
+      const code = refusal(err)?.code;
+      if (code === "lease_expired") throw leaseLost();
+      if (code === "tool_call_not_pending") throw notPending();
       const known = asAppError(err); // a domain refusal, or a quota (e.g. the todo limit)
       if (!known || known.code === "lease_expired") throw err;
-      await scope.write(
-        async (w) => {
-          await holdClaim(w, id, runId);
-          await w.update("tool_call", call.id, undefined, { status: "failed", result: errorResult(known) });
-        },
-        { transaction: true },
-      );
+      outcome = { id: call.id, status: "failed", result: errorResult(known) };
     }
+    decided.push(outcome);
+    row.call = { ...call, status: outcome.status, result: outcome.result };
   }
+  return decided;
 }
 
 const size = (r: HistoryRow) =>
@@ -162,23 +193,29 @@ function describeModelError(err: unknown): string {
   return `The model could not answer (${name}). Send your message again to retry.`;
 }
 
-/** The history under the claim, after executing approved calls (and, on a send, voiding undecided ones). */
-async function prepare(scope: Scope, id: string, runId: string, mode: RunOptions["mode"], claimed?: HistoryRow[]) {
-  let stored = claimed ?? (await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES));
-  const has = (status: string) => stored.some((r) => r.call?.status === status);
-  // Both are rare on a send (left by an interrupted run); an approval always has the first.
-  if (has("approved")) await executeApproved(scope, id, runId);
-  if (mode === "send" && has("pending_approval")) await voidPending(scope, id, runId);
-  if (has("approved") || (mode === "send" && has("pending_approval")))
-    stored = await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES);
-  return stored;
+/**
+ * The history under the claim, after executing approved calls and, on a send,
+ * voiding calls an interrupted approval left undecided (rare): what the run
+ * decided is recorded by its end, in the same statement as its messages.
+ */
+async function prepare(scope: Scope, id: string, runId: string, opts: RunOptions) {
+  const stored = opts.history ?? (await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES));
+  const decided = await executeApproved(scope, id, runId, stored, opts.ride);
+  if (opts.mode === "send")
+    for (const row of stored)
+      if (row.call?.status === "pending_approval") {
+        const result = { reason: "The user sent a new message instead." };
+        decided.push({ id: row.call.id, status: "denied", result });
+        row.call = { ...row.call, status: "denied", result };
+      }
+  return { stored, decided };
 }
 
 /** One run; returns the state its end committed (what the response shows). */
 export async function run(scope: Scope, id: string, runId: string, opts: RunOptions): Promise<ClaimedState> {
-  const stored = await prepare(scope, id, runId, opts.mode, opts.history);
+  const { stored, decided } = await prepare(scope, id, runId, opts);
   if (stored.some((r) => r.call?.status === "pending_approval"))
-    return finishRun(scope, id, runId, { status: "awaiting_approval", calls: [], messages: [] });
+    return finishRun(scope, id, runId, { status: "awaiting_approval", calls: [], messages: [], decided });
   const seq = (stored.at(-1)?.message.seq ?? 0) + 1;
   const history = trimHistory(stored);
   const calls: NewToolCall[] = [];
@@ -246,15 +283,21 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
   } catch (err) {
     if (err instanceof AppError) throw err;
     // A model failure keeps the user's message; the conversation is `error` and a new send retries.
-    return finishRun(scope, id, runId, { status: "error", error: describeModelError(err), calls: [], messages: [] });
+    return finishRun(scope, id, runId, {
+      status: "error",
+      error: describeModelError(err),
+      calls: [],
+      messages: [],
+      decided,
+    });
   }
   try {
-    return await finishRun(scope, id, runId, { status, calls, messages: produced, seq });
+    return await finishRun(scope, id, runId, { status, calls, messages: produced, seq, decided });
   } catch (err) {
     const quota = quotaExceeded(err);
     if (!quota) throw err;
     // The conversation is full (QUOTAS.messages): nothing of this run is stored; it says so.
-    return finishRun(scope, id, runId, { status: "error", error: quota.message, calls: [], messages: [] });
+    return finishRun(scope, id, runId, { status: "error", error: quota.message, calls: [], messages: [], decided });
   }
 }
 

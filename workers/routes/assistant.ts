@@ -27,11 +27,10 @@ import { batch, type Db } from "../../db/client";
 import { notFound } from "../errors";
 import { run } from "../assistant/run";
 import { undoToolCall } from "../assistant/undo-call";
-import type { AppEnv, IdempotencyOutcome } from "../env";
+import type { AppEnv, IdempotencyOutcome, PipelinedEnv } from "../env";
 import { type Scope } from "../sync/scope";
 import { listRoute } from "../http/crud";
-import { enforceRateLimit } from "../lib/rate-limit";
-import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
+import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
   approveToolsSchema,
   conversationSchema,
@@ -49,8 +48,6 @@ import { assertId } from "../sync/write";
 import { expectedVersion, scopeOf, sendRecord } from "../http/record";
 import { rowFromRaw } from "../protocol/row-mapping";
 import { z } from "zod";
-
-const leaseSeconds = (c: Context<AppEnv>) => Number(c.env.ASSISTANT_LEASE_SECONDS) || DEFAULT_LEASE_SECONDS;
 
 /** `"<conversation version>"`: every change to its messages or calls bumps it. */
 const etagOf = (row: ConversationRow) => `"${row.version}"`;
@@ -115,10 +112,13 @@ async function rebuildState(c: Context<AppEnv>, outcome: IdempotencyOutcome): Pr
   return c.json(stateOf(row, now.rows, now.named, now.latest));
 }
 
-function startRun(c: Context<AppEnv>) {
-  // Resolve the model before claiming: a misconfigured provider is a 503 that changes nothing.
-  const model = modelFromEnv(c.env);
-  const seconds = leaseSeconds(c);
+function startRun(c: Context<PipelinedEnv>) {
+  // Resolve the model before claiming: a misconfigured provider is a 503 that changes nothing. This
+  // reads configuration only (no I/O) before the session is confirmed; the model is first called after
+  // the claim, whose batch carried the session check.
+  const config = (c as unknown as Context<AppEnv>).env;
+  const model = modelFromEnv(config);
+  const seconds = Number(config.ASSISTANT_LEASE_SECONDS) || DEFAULT_LEASE_SECONDS;
   // The run stops a few seconds before its lease does, so it never commits after losing it.
   return { model, seconds, runId: crypto.randomUUID(), deadline: Date.now() + Math.max(1, seconds - 5) * 1000 };
 }
@@ -127,21 +127,24 @@ function startRun(c: Context<AppEnv>) {
  * The two actions that start a run (send_message, approve_tools) differ only in
  * how they claim the conversation: resolve the model, claim, run until the
  * model idles or waits for approval, answer with the state read back.
+ * Pipelined: the session check leads the claim (which also counts the run
+ * rate and returns the history), so a message costs the claim, the model, and
+ * the end of the run — plus one read per reading tool the model asks for.
  */
 async function claimAndRun(
-  c: Context<AppEnv>,
+  pc: Context<PipelinedEnv>,
   mode: "send" | "approve",
   claim: (scope: Scope, id: string, runId: string, leaseSeconds: number) => Promise<ClaimedState>,
 ) {
-  const id = c.req.param("id")!;
+  const id = pc.req.param("id")!;
   assertId("conversation", id);
-  // Runs cost model calls: 20 a minute per user (and at most 3 at once: the run slot in the claim).
-  await enforceRateLimit(c.env.ASSISTANT_LIMITER, `assistant:${c.var.user.id}`);
-  const r = startRun(c);
-  const scope = scopeOf(c);
+  const r = startRun(pc);
+  const scope = scopeOf(pc);
   // The claim returns the history the run reads; the run's end returns the state to answer with.
   const claimed = await claim(scope, id, r.runId, r.seconds);
-  const done = await run(scope, id, r.runId, { ...r, mode, history: claimed.history });
+  const c = await confirmed(pc); // free: the claim's batch carried the check
+  const ride = c.var.dbHandle.ride;
+  const done = await run(scope, id, r.runId, { ...r, mode, history: claimed.history, ride });
   // A pending undo_last_action's card names the change it would undo: read only then (one query more).
   const undoWaits = done.history.some(
     (h) => h.call?.status === "pending_approval" && h.call.name === "undo_last_action",
@@ -265,6 +268,7 @@ register(
   route({
     method: "post",
     path: "/conversations/{id}/actions/send_message",
+    pipelined: true,
     rebuild: rebuildState,
     tags,
     operationId: "sendMessage",
@@ -285,6 +289,7 @@ register(
   route({
     method: "post",
     path: "/conversations/{id}/actions/approve_tools",
+    pipelined: true,
     rebuild: rebuildState,
     tags,
     operationId: "approveTools",

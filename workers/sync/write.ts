@@ -139,6 +139,11 @@ export interface Writer {
    * is retried. Refusals raise SQLSTATE CNAPP (`refusal()` in ./call.ts).
    */
   call<T extends object>(statement: SQL): Promise<T & { changes: LoggedChange[] }>;
+  /**
+   * Changes a database function logged in a statement that rode along with
+   * one of this write's (db/client.ts `ride`): announced with this write's.
+   */
+  adopt(changes: readonly LoggedChange[]): void;
   /** The request's claimed Idempotency-Key, for a database function's `p_key` (it records the outcome). */
   idempotencyKey: string | null;
   /** Reads inside the same transaction (when there is one). */
@@ -234,6 +239,7 @@ function writer(
         }
       }
     },
+    adopt: (changes) => addLogged(out, changes),
     async lockLogs(others) {
       if (!transactional) throw new Error("lockLogs needs write(…, { transaction: true })");
       if (out.size > 0 || locked.size > 0) throw new Error("lockLogs must be the transaction's first write");
