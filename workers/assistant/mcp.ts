@@ -9,7 +9,15 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // The default AJV validator compiles schemas with `new Function`, which workerd refuses.
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { AppError, asAppError, databaseUnavailable, isDatabaseUnavailable, logFields } from "../errors";
+import {
+  AppError,
+  asAppError,
+  databaseUnavailable,
+  isDatabaseUnavailable,
+  logFields,
+  pgError,
+  SQLSTATE,
+} from "../errors";
 import { findUnstorable } from "../lib/storable";
 import { ErrorCode } from "../protocol/rules";
 import type { Scope } from "../sync/scope";
@@ -55,6 +63,8 @@ export function mcpServer(scope: Scope): McpServer {
 
 /** `<code>: <message>` of the SPEC error an HTTP route would answer for `err`. */
 export function toolErrorText(err: unknown): string {
+  // The session check that rode with the tool's query refused it: the route answers 401 instead.
+  if (pgError(err)?.sqlstate === SQLSTATE.sessionRefused) return `${ErrorCode.unauthorized}: Not signed in.`;
   const known = asAppError(err) ?? (isDatabaseUnavailable(err) ? databaseUnavailable() : undefined);
   if (known) return `${known.code}: ${known.message}`;
   console.error(JSON.stringify({ level: "error", msg: "mcp tool failed", ...logFields(err) }));

@@ -245,6 +245,31 @@ export function requireDeviceSession(c: Context<AppEnv>): void {
     );
 }
 
+/**
+ * For a route that reads its bearer itself (POST /mcp, routes/mcp.ts): when the
+ * token names its user, the session check leads the handler's first query as
+ * in `pipelinedAuth` (refusing, so nothing sent with it commits when the
+ * session is not valid). Returns the settle: the session's row, or null when
+ * the check refused it (the handler's response must then be thrown away).
+ */
+export async function leadBearerCheck(
+  c: Context<AppEnv>,
+  token: string,
+  userId: string,
+): Promise<() => Promise<SessionRow | null>> {
+  const handle = c.var.dbHandle;
+  const q = dialect.sqlToQuery(sessionSql(await sha256Hex(token), undefined, { refuse: true, userId }));
+  handle.lead(q.sql, q.params, (r) => void enter(c, r.rows[0] as unknown as SessionRow));
+  (c as unknown as Context<PipelinedEnv>).set("user", { id: userId });
+  return async () => {
+    const outcome = await handle.settle();
+    if (outcome && "ok" in outcome) return outcome.ok.rows[0] as unknown as SessionRow;
+    const err = outcome?.err;
+    if (pgError(err)?.sqlstate === SQLSTATE.sessionRefused) return null;
+    throw isDatabaseUnavailable(err) ? databaseUnavailable() : err;
+  };
+}
+
 /** Awaited authentication into the context; false without a live session. */
 export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   const cred = readCredential(c);

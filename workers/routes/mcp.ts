@@ -9,7 +9,7 @@ import { handleMcp } from "../assistant/mcp";
 import { AppError } from "../errors";
 import { createApi, ErrorBody, errors, jsonContent, register } from "../http/openapi";
 import { scopeOf } from "../http/record";
-import { authenticate, establish } from "../middleware/auth";
+import { authenticate, establish, leadBearerCheck, tokenUserId } from "../middleware/auth";
 import { jsonBody } from "../middleware/content-type";
 import { database } from "../middleware/db";
 import { createRoute } from "@hono/zod-openapi";
@@ -67,10 +67,16 @@ register(
   async (c) => {
     const header = c.req.header("authorization");
     const token = header?.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
-    const found = token ? await authenticate(c.var.db, token) : null;
-    if (!found) throw unauthorized();
+    if (!token) throw unauthorized();
     const accept = c.req.header("accept") ?? "";
-    if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
+    const acceptable = accept.includes("application/json") && accept.includes("text/event-stream");
+    const claimedUser = tokenUserId(token);
+    // A token that names its user (a signed-in session's): the check leads the tool's first query,
+    // one round trip for a tool call. Personal access tokens don't name theirs: checked first.
+    const settle = claimedUser && acceptable ? await leadBearerCheck(c, token, claimedUser) : undefined;
+    const row = settle ? undefined : (await authenticate(c.var.db, token))?.row;
+    if (!settle && !row) throw unauthorized();
+    if (!acceptable)
       throw new AppError(
         406,
         ErrorCode.not_acceptable,
@@ -78,9 +84,16 @@ register(
       );
     // The user (row-level security) and the session bookkeeping as on every route: `last_seen_at`
     // (what Settings shows as "last used") moves.
-    await establish(c, found.row, { token, via: "bearer" });
+    if (row) await establish(c, row, { token, via: "bearer" });
     // The body was parsed (and checked to be JSON) by the route's validator; the transport takes it as is.
-    return handleMcp(scopeOf(c), c.req.raw, c.req.valid("json" as never));
+    const res = await handleMcp(scopeOf(c), c.req.raw, c.req.valid("json" as never));
+    if (settle) {
+      const checked = await settle();
+      // Refused: whatever the tools answered is thrown away (nothing they wrote committed).
+      if (!checked) throw unauthorized();
+      await establish(c, checked, { token, via: "bearer" });
+    }
+    return res;
   },
 );
 

@@ -1,0 +1,81 @@
+/**
+ * The assistant and MCP at the round-trip budget (issue 20), by count, not by
+ * the clock: `X-Db-Queries` is what the driver sent, `X-Db-Connections` the
+ * WebSocket connections it opened. send_message and approve_tools are
+ * pipelined (the session check leads the claim, which counts the run rate
+ * and returns the history), an approved call's guard rides with its write,
+ * and /mcp checks a session token in the tool's own batch.
+ */
+import { describe, expect, test } from "vitest";
+import { as, call, signup } from "../support/api";
+
+const q = (r: { headers: Headers }) => Number(r.headers.get("x-db-queries"));
+const conns = (r: { headers: Headers }) => Number(r.headers.get("x-db-connections"));
+const key = () => ({ "idempotency-key": crypto.randomUUID() });
+
+describe("assistant messages: the claim, the model, the end of the run", () => {
+  test("a reply: 2 round trips; a reading tool: +1 (its read); an approval: +1 (the tool's write); no connection", async () => {
+    const u = await signup();
+    const conv = (await as(u).post("/api/assistant/conversations", {})).body.id as string;
+    const base = `/api/assistant/conversations/${conv}/actions`;
+
+    const hello = await as(u).post(`${base}/send_message`, { content: "hello" }, key());
+    expect(hello.status).toBe(200);
+    expect(hello.body.pending_tool_calls).toEqual([]);
+    expect(hello.body.messages.map((m: any) => m.role)).toEqual(["user", "assistant"]);
+    expect([q(hello), conns(hello)]).toEqual([2, 0]);
+
+    const listed = await as(u).post(`${base}/send_message`, { content: "list todos" }, key());
+    expect(listed.status).toBe(200);
+    expect(listed.body.messages.some((m: any) => m.name === "list_todos" && m.status === "executed")).toBe(true);
+    expect([q(listed), conns(listed)]).toEqual([3, 0]);
+
+    const asked = await as(u).post(`${base}/send_message`, { content: "add todo round trips" }, key());
+    const pending = asked.body.pending_tool_calls[0];
+    expect(pending.name).toBe("create_todo");
+    const approved = await as(u).post(
+      `${base}/approve_tools`,
+      { approvals: [{ tool_call_id: pending.id, approved: true }] },
+      key(),
+    );
+    expect(approved.status).toBe(200);
+    const done = approved.body.messages.find((m: any) => m.tool_call_id === pending.id);
+    expect(done).toMatchObject({ status: "executed", result: { title: "round trips", done: false } });
+    expect((await as(u).get(`/api/todos/${pending.id}`)).body.title).toBe("round trips");
+    expect([q(approved), conns(approved)]).toEqual([3, 0]);
+  });
+
+  test("a forged token on the pipelined claim: 401, nothing claimed or counted", async () => {
+    const u = await signup();
+    const conv = (await as(u).post("/api/assistant/conversations", {})).body.id as string;
+    const forged = `${u.id}.${"A".repeat(43)}`;
+    const r = await call("POST", `/api/assistant/conversations/${conv}/actions/send_message`, {
+      token: forged,
+      json: { content: "add todo not mine" },
+    });
+    expect(r.status).toBe(401);
+    const state = await as(u).get(`/api/assistant/conversations/${conv}/state`);
+    expect(state.body.status).toBe("idle");
+    expect(state.body.messages).toEqual([]);
+  });
+});
+
+describe("POST /mcp", () => {
+  const rpc = (token: string, id: number) =>
+    call("POST", "/mcp", {
+      token,
+      headers: { accept: "application/json, text/event-stream" },
+      json: { jsonrpc: "2.0", id, method: "tools/call", params: { name: "list_todos", arguments: {} } },
+    });
+
+  test("a session token: the check rides with the tool's query (1 round trip); a forged one: 401", async () => {
+    const u = await signup();
+    const r = await rpc(u.token, 1);
+    expect(r.status).toBe(200);
+    expect(r.body.result.isError).toBeFalsy();
+    expect([q(r), conns(r)]).toEqual([1, 0]);
+    const forged = await rpc(`${u.id}.${"A".repeat(43)}`, 2);
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.code).toBe("unauthorized");
+  });
+});
