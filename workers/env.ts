@@ -20,6 +20,8 @@ interface SecretEnv {
   AI?: Ai;
   /** Local runtime only: "login:password" of the seeded demo account (GET /api/demo). */
   DEMO_LOGIN?: string;
+  /** Throw-away local stacks only (the soak): "1" adds error messages to the 500 log line (errors.ts). */
+  LOG_ERROR_MESSAGES?: string;
 }
 
 declare global {

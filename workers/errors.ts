@@ -130,14 +130,21 @@ export const retryable = (err: unknown): boolean => {
  * driver path: the WebSocket one reports SQLSTATEs and socket errors; the HTTP
  * one (db/client.ts) reports a failed fetch ("Error connecting to database")
  * or a 5xx from Neon's proxy ("Server error (HTTP status 500): …").
+ * A connection lost under a query without a SQLSTATE is the query's error on
+ * the HTTP path (400, as on Neon) with the pooler's own words: node-postgres
+ * says "Client has encountered a connection error and is not queryable" when
+ * it hands out a connection Postgres dropped a moment before (the soak's 500s
+ * across a Postgres restart: docs/BENCHMARKS.md "Ten-minute soak"), or names
+ * the socket error (ECONNRESET, EPIPE, ETIMEDOUT).
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const state = pgError(err)?.sqlstate;
   if (state && (state.startsWith("08") || state.startsWith("57P") || state === "53300")) return true;
+  if (state && SOCKET_ERRORS.test(state)) return true;
   for (const e of causes(err)) {
     const msg = e instanceof Error ? e.message : String(e);
     if (
-      /connection terminated|Error connecting to database|Server error \(HTTP status 5\d\d\)|connect(ion)? timeout|timeout exceeded when trying to connect|ECONNREFUSED|websocket|socket hang up|Connection closed|the database system is (starting up|shutting down)/i.test(
+      /connection terminated|Error connecting to database|Server error \(HTTP status 5\d\d\)|connect(ion)? timeout|timeout exceeded when trying to connect|ECONNREFUSED|websocket|socket hang up|Connection closed|the database system is (starting up|shutting down)|is not queryable|\b(ECONNRESET|EPIPE|ETIMEDOUT)\b/i.test(
         msg,
       )
     )
@@ -145,6 +152,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+/** Socket errors a driver may report as the error's `code` (no SQLSTATE: the connection, not the query). */
+const SOCKET_ERRORS = /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/;
 
 /**
  * A per-user quota trigger refused an insert (db/migrations/0014_quotas.sql:
@@ -187,7 +196,20 @@ export function onError(err: Error, c: Context): Response {
             : ErrorCode.http_error;
     return c.json(errorBody(code, err.message || "Request failed."), status);
   }
-  console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), ...logFields(err) }));
+  // The route, so a 500 in a log (the soak keeps the Worker's) says where it came from.
+  console.error(
+    JSON.stringify({
+      level: "error",
+      request_id: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      ...logFields(err),
+      // Throw-away local stacks only (the soak sets it): the messages of the cause chain, which may hold data.
+      ...((c.env as Env | undefined)?.LOG_ERROR_MESSAGES === "1"
+        ? { messages: [...causes(err)].map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 300)) }
+        : {}),
+    }),
+  );
   return c.json(
     errorBody(ErrorCode.internal_error, "Something went wrong on our side.", { request_id: c.get("requestId") }),
     500,
@@ -211,10 +233,19 @@ function fromDriver(err: unknown): AppError | undefined {
  * and its parameters (token hashes, password hashes), Postgres' `detail` the
  * conflicting values.
  */
-export function logFields(err: unknown): { error: string; code?: string; constraint?: string; at?: string[] } {
-  const out: { error: string; code?: string; constraint?: string; at?: string[] } = {
-    error: err instanceof Error ? err.name : typeof err,
+export function logFields(err: unknown): {
+  error: string;
+  causes?: string[];
+  code?: string;
+  constraint?: string;
+  at?: string[];
+} {
+  const name = (e: unknown) => (e instanceof Error ? e.name : typeof e);
+  const out: { error: string; causes?: string[]; code?: string; constraint?: string; at?: string[] } = {
+    error: name(err),
   };
+  const chain = [...causes(err)].slice(1).map(name);
+  if (chain.length) out.causes = chain;
   const pg = pgError(err);
   if (pg) out.code = pg.sqlstate;
   if (pg?.constraint) out.constraint = pg.constraint;

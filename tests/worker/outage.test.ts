@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { neon } from "@neondatabase/serverless";
+import { neon, NeonDbError } from "@neondatabase/serverless";
+import { Hono } from "hono";
 import { describe, expect, test } from "vitest";
 import { configureDriver } from "../../db/client";
-import { isDatabaseUnavailable } from "../../workers/errors";
+import { isDatabaseUnavailable, onError } from "../../workers/errors";
 import worker from "../../workers/index";
 
 /**
@@ -67,5 +68,36 @@ describe("database outage", () => {
       body: JSON.stringify({ email: "after-outage@example.test", username: "after_outage", password: "0123456789ab" }),
     });
     expect(signup.status).toBe(201);
+  });
+
+  test("a connection Postgres dropped under the pool (the soak's 500s): 503, never 500", async () => {
+    // What the driver raises when the stand-in for Neon's /sql loses its pooled connection to a
+    // stopping Postgres (a 400 without a SQLSTATE, in node-postgres' words), wrapped by drizzle as
+    // on the like route in the soak's log: "Failed query: select continuum_like(…)" ← NeonDbError.
+    const lost = (message: string, code?: string) => {
+      const driver = Object.assign(new NeonDbError(message), { code });
+      return new Error("Failed query: select continuum_like($1, $2, $3, $4) as r", { cause: driver });
+    };
+    const app = new Hono();
+    let thrown: Error = new Error("unset");
+    app.get("/", () => {
+      throw thrown;
+    });
+    app.onError(onError);
+    for (const err of [
+      lost("Client has encountered a connection error and is not queryable"),
+      lost("Client was closed and is not queryable"),
+      lost("read ECONNRESET", "ECONNRESET"),
+      lost("write EPIPE", "EPIPE"),
+    ]) {
+      expect(isDatabaseUnavailable(err), String((err.cause as Error).message)).toBe(true);
+      thrown = err;
+      const res = await app.request("/");
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBeTruthy();
+      expect(((await res.json()) as any).error.code).toBe("database_unavailable");
+    }
+    // A query's own error is still the query's (a 500 names a bug, not an outage).
+    expect(isDatabaseUnavailable(lost('relation "nope" does not exist', "42P01"))).toBe(false);
   });
 });
