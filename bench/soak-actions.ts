@@ -1,7 +1,9 @@
 /**
- * What a soak device does next, drawn from the seeded PRNG: create (40 %),
- * edit with If-Match, a body version or no precondition (30 %), delete (12 %)
- * or change settings (18 %) — every one through the device's outbox.
+ * What a soak device does next, drawn from the seeded PRNG: the market (20 %),
+ * an undo or a restore from the trash (8 %, issue 24: racing the other
+ * devices' edits), else create (40 %), edit with If-Match, a body version or
+ * no precondition (30 %), delete (12 %) or change settings (18 %) — every one
+ * through the device's outbox (keys, retries, lost responses, duplicates).
  */
 import { randomUUID } from "node:crypto";
 import type { Device } from "./soak-client.ts";
@@ -19,6 +21,7 @@ export function randomAction(d: Device): void {
     };
     return d.enqueue("market", marketAction(market, rand));
   }
+  if (chance(0.08)) return undoOrRestore(d);
   const r = rand();
   const items = d.inboxItems();
   if (r < 0.4 || items.length === 0) {
@@ -61,4 +64,28 @@ export function randomAction(d: Device): void {
       body: { theme, ui: { [d.name]: d.nonce++ } },
     });
   }
+}
+
+/**
+ * Undo the latest change of an inbox item this device sees (an edit comes
+ * back, a creation is deleted), or restore one from the trash (read first,
+ * while online). Other devices keep editing the same items meanwhile, so
+ * either may meet 409 version_conflict — a refusal, never a lost write.
+ */
+function undoOrRestore(d: Device): void {
+  const it = pick(d.inboxItems());
+  if (chance(0.5) && it) {
+    const body = { entity: "inbox_item", id: it.id, version: it.version };
+    return d.enqueue("undo", { method: "POST", path: "/api/history/undo", body }, it.id);
+  }
+  if (!d.online) return;
+  void d
+    .http({ method: "GET", path: "/api/trash?page_size=20", headers: d.auth() })
+    .then((res) => {
+      if (res.status !== 200) return;
+      const entries = (res.json() as { items: { id: string; entity: string; record_id: string }[] }).items;
+      const entry = pick(entries.filter((e) => e.entity === "inbox_item"));
+      if (entry) d.enqueue("restore", { method: "POST", path: `/api/history/${entry.id}/restore` }, entry.record_id);
+    })
+    .catch(() => {});
 }

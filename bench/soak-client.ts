@@ -29,10 +29,14 @@ import {
   world,
   type Change,
   type Mutation,
+  saw500,
   type UserCtx,
   type Wire,
 } from "./soak-world.ts";
 import { sleep } from "./stack.ts";
+
+/** An undo or restore racing other devices' edits may find the record changed or its change already gone. */
+const UNDO_REFUSALS = new Set(["version_conflict", "nothing_to_undo", "restore_blocked"]);
 
 export class Device {
   readonly u: UserCtx;
@@ -65,10 +69,7 @@ export class Device {
 
   async http(req: Req): Promise<Res> {
     const res = await send(world.stack.baseUrl, this.agent, req, 10_000);
-    if (res.status === 500) {
-      counts.s500++;
-      violate(`500 from ${req.method} ${req.path}: ${res.text.slice(0, 200)}`);
-    }
+    if (res.status === 500) saw500(`${req.method} ${req.path}`, res.text);
     return res;
   }
 
@@ -166,7 +167,7 @@ export class Device {
     });
     ws.on("message", (d) => this.onSocketMessage(String(d)));
     ws.on("unexpected-response", (_req, res) => {
-      if (res.statusCode === 500) violate(`${this.name}: socket upgrade 500`);
+      if (res.statusCode === 500) saw500(`${this.name}: socket upgrade`, "");
       res.resume();
       ws.terminate();
     });
@@ -295,6 +296,7 @@ export class Device {
     else if (code === "not_found") counts.notFound++;
     else if (code === "id_conflict") counts.idConflicts++;
     else if (m.kind === "market" && EXPECTED_CODES.has(code)) counts.marketRefusals++;
+    else if ((m.kind === "undo" || m.kind === "restore") && UNDO_REFUSALS.has(code)) counts.undoRefusals++;
     else
       violate(
         `${this.name}: unexpected ${res.status} ${code} for ${m.kind} ${m.req.method} ${m.req.path}: ${res.text.slice(0, 200)}`,
@@ -306,6 +308,7 @@ export class Device {
     counts.acknowledged++;
     // Market writes touch several records (checked by the ledger invariants at the end).
     if (m.kind === "market") return;
+    if (m.kind === "undo" || m.kind === "restore") return this.recordUndoAck(m, res);
     const cursor = res.headers["x-sync-cursor"] as string | undefined;
     let id = m.recordId ?? "";
     let version: number | undefined;
@@ -316,6 +319,21 @@ export class Device {
       if (m.kind === "settings") this.u.settingsId ??= body.id;
     }
     acks.push({ user: this.u.idx, kind: m.kind, id, status: res.status, cursor, version });
+  }
+
+  /**
+   * An undo or restore: the record it left (null: the undo deleted it) must be in the feed at the
+   * answer's cursor, like any acknowledged write; one that wrote nothing (already undone or restored)
+   * names a record the feed must hold.
+   */
+  recordUndoAck(m: Mutation, res: Res): void {
+    const body = res.json() as { id?: string; record: Wire | null; changed?: boolean; restored?: boolean };
+    counts[m.kind === "undo" ? "undos" : "restores"]++;
+    const wrote = body.changed ?? body.restored ?? false;
+    const id = body.id ?? body.record?.id ?? m.recordId ?? "";
+    const cursor = wrote ? (res.headers["x-sync-cursor"] as string | undefined) : undefined;
+    const kind = body.record ? "update" : "delete";
+    acks.push({ user: this.u.idx, kind, id, status: res.status, cursor, version: body.record?.version });
   }
 
   async duplicateRetry(m: Mutation, first: Res): Promise<void> {

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import { QUOTAS } from "../workers/protocol/rules.ts";
 import { makeAgent, nodePool, seedUsers, send, type Req, type TestUser } from "./lib.ts";
-import { counts, log, phase, violate, world } from "./soak-world.ts";
+import { counts, log, phase, saw500, violate, world } from "./soak-world.ts";
 import { sleep } from "./stack.ts";
 
 const FANS = 3;
@@ -28,7 +28,10 @@ export interface Storm {
 
 export const auth = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 
-/** One request with the soak's rules: a 500 is a violation; 503 (Postgres down) and 429 are waited out. */
+/**
+ * One request with the soak's rules: a 500 is a violation; 503 (Postgres down), 429 and 409
+ * `idempotency_in_progress` (retry the same key later, as a device's outbox does) are waited out.
+ */
 export async function request(agent: http.Agent, req: Req, what: string): Promise<number> {
   for (;;) {
     const res = await send(world.stack.baseUrl, agent, req).catch(() => null);
@@ -36,12 +39,15 @@ export async function request(agent: http.Agent, req: Req, what: string): Promis
       await sleep(200);
       continue;
     }
-    if (res.status === 500) {
-      counts.s500++;
-      violate(`storm: 500 from ${what}: ${res.text.slice(0, 200)}`);
-    }
+    if (res.status === 500) saw500(`${what} (${req.method} ${req.path})`, res.text);
     if (res.status === 503) {
       await sleep(300);
+      continue;
+    }
+    // The same key's first request died with Postgres: its claim is taken over once stale (≤ 15 s).
+    if (res.status === 409 && res.text.includes("idempotency_in_progress")) {
+      counts.inProgress409++;
+      await sleep(1000);
       continue;
     }
     if (res.status === 429) {

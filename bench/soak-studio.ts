@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { makeAgent, seedUsers, send, type TestUser } from "./lib.ts";
 import { auth, request, withDb } from "./soak-storm.ts";
-import { ASSISTANT, counts, log, phase, violate, world } from "./soak-world.ts";
+import { ASSISTANT, counts, log, phase, saw500, violate, world } from "./soak-world.ts";
 import { sleep } from "./stack.ts";
 
 export interface Studio {
@@ -87,6 +87,7 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
 
   const talk = async () => {
     const convId = randomUUID();
+    convIdOf.id = convId;
     const conv = await request(
       agent,
       { method: "POST", path: "/api/assistant/conversations", headers: keyed(talker), body: { id: convId } },
@@ -125,10 +126,43 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
         );
         if (s === 200) counts.assistantApprovals++;
         else if (s !== 409 && s !== 429) violate(`assistant: approve_tools answered ${s}`);
+        if (s === 200) await maybeUndoCall();
       }
       await sleep(300);
     }
   };
+
+  /**
+   * Issue 24: Undo on an executed create_todo (the todo is deleted), sometimes after "another device"
+   * completed that todo — then the undo must refuse (409 version_conflict), never delete the edited todo.
+   */
+  const maybeUndoCall = async () => {
+    if (Math.random() < 0.5) return;
+    const state = await fetchJson(agent, `/api/assistant/conversations/${convIdOf.id}/state`, talker);
+    const calls = ((state?.messages as Record<string, unknown>[] | undefined) ?? []).filter(
+      (m) => m.name === "create_todo" && m.status === "executed" && m.undone_at === null,
+    );
+    const call = calls.at(-1);
+    if (!call) return;
+    const callId = call.tool_call_id as string;
+    if (Math.random() < 0.3) {
+      const s = await request(
+        agent,
+        { method: "PUT", path: `/api/todos/${callId}`, headers: keyed(talker), body: { done: true } },
+        "todo edit",
+      );
+      if (s !== 200 && s !== 404 && s !== 409) violate(`assistant: todo edit answered ${s}`);
+    }
+    const s = await request(
+      agent,
+      { method: "POST", path: `/api/assistant/tool-calls/${callId}/undo`, headers: keyed(talker) },
+      "tool-call undo",
+    );
+    if (s === 200) counts.toolCallUndos++;
+    else if (s === 409) counts.toolCallUndoConflicts++;
+    else violate(`assistant: tool-call undo answered ${s}`);
+  };
+  const convIdOf = { id: "" };
 
   const done = Promise.all([make(), ...(ASSISTANT ? [talk()] : [])]).then(() => agent.destroy());
   log(
@@ -140,7 +174,7 @@ export async function startStudio(tag: string, stormLoopId: string): Promise<Stu
     for (let i = 0; i < 50 && phase.running; i++) {
       const res = await send(world.stack.baseUrl, a, { method: "GET", path, headers: auth(u) }).catch(() => null);
       if (res?.status === 200) return res.json() as Record<string, unknown>;
-      if (res?.status === 500) violate(`studio: 500 from GET ${path}`);
+      if (res?.status === 500) saw500(`GET ${path}`, res.text);
       await sleep(300);
     }
     return null;
@@ -157,13 +191,23 @@ export async function checkStudio(s: Studio): Promise<void> {
     );
     if (loop.remixes_count !== loop.rows)
       violate(`studio: remixes_count ${loop.remixes_count} but ${loop.rows} remixes of the storm loop`);
+    // Each executed create_todo left exactly one todo, unless its Undo deleted it (undone_at set).
     const tools = await q(
-      `select (select count(*)::int from tool_calls where user_id = $1 and name = 'create_todo' and status = 'executed') as executed,
+      `select (select count(*)::int from tool_calls where user_id = $1 and name = 'create_todo' and status = 'executed'
+                 and undone_at is null) as executed,
+              (select count(*)::int from tool_calls t where t.user_id = $1 and t.name = 'create_todo'
+                 and t.status = 'executed' and t.undone_at is null
+                 and not exists (select 1 from todos d where d.user_id = t.user_id and d.id = t.id)) as lost,
+              (select count(*)::int from tool_calls t where t.user_id = $1 and t.undone_at is not null
+                 and exists (select 1 from todos d where d.user_id = t.user_id and d.id = t.id)) as kept,
               (select count(*)::int from todos where user_id = $1) as todos`,
       [s.talker.id],
     );
     counts.assistantTodos = tools.todos;
-    if (tools.executed !== tools.todos)
-      violate(`assistant: ${tools.executed} executed create_todo calls but ${tools.todos} todos`);
+    if (tools.executed !== tools.todos || tools.lost > 0 || tools.kept > 0)
+      violate(
+        `assistant: ${tools.executed} standing create_todo calls but ${tools.todos} todos ` +
+          `(${tools.lost} without their todo, ${tools.kept} undone but still there)`,
+      );
   });
 }

@@ -3,6 +3,9 @@
  * schedule reproducible, the counters and violations the run reports, and the
  * record model the devices build from the change feed.
  */
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Req, Res, TestUser } from "./lib.ts";
 import type { Device } from "./soak-client.ts";
@@ -33,9 +36,7 @@ if (opt.help) {
   --down-ms N        how long Postgres stays down each time (default 3000)
   --drain-seconds N  upper bound for draining outboxes at the end (default 100; an ambiguous commit can
                      hold its Idempotency-Key "in progress" for 60 s)
-  --assistant on|off assistant actions beside the devices (default: on for runs of 120 s and more; the
-                     short CI run leaves them out while approve_tools can still 500 across a restart,
-                     docs/BENCHMARKS.md "Soak")
+  --assistant on|off assistant actions beside the devices (default on, short runs too)
   --verbose          log every fault as it happens
 `);
   process.exit(0);
@@ -48,7 +49,7 @@ export const RESTARTS = Math.max(0, Number(opt.restarts));
 export const DOWN_MS = Math.max(500, Number(opt["down-ms"]));
 export const DRAIN_MS = Math.max(10, Number(opt["drain-seconds"])) * 1000;
 export const VERBOSE = opt.verbose;
-export const ASSISTANT = opt.assistant ? opt.assistant === "on" : SECONDS >= 120;
+export const ASSISTANT = opt.assistant !== "off";
 export const HARD_LIMIT_MS = (SECONDS + DRAIN_MS / 1000 + 240) * 1000;
 
 export const t0 = Date.now();
@@ -113,12 +114,49 @@ export const counts = {
   assistantMessages: 0,
   assistantApprovals: 0,
   assistantTodos: 0,
+  /** bench/soak-actions.ts: undos and restores (from the trash) of inbox items, racing edits on other devices. */
+  undos: 0,
+  restores: 0,
+  undoRefusals: 0,
+  /** bench/soak-studio.ts: executed tool calls undone (200) or refused because the todo was edited since (409). */
+  toolCallUndos: 0,
+  toolCallUndoConflicts: 0,
 };
 export const violations: string[] = [];
 export const violate = (m: string) => {
   if (violations.length < 200) violations.push(m);
   log(`VIOLATION: ${m}`);
 };
+
+// ---- 500s and the Worker's log ---------------------------------------------------------
+/** The Worker's whole log (wrangler/workerd output) for this run: bench/stack.ts writes it, kept after the run. */
+export const WORKER_LOG = path.join(tmpdir(), `continuum-soak-${SEED}-worker.log`);
+/** Every 500: what was asked, and the request id its body names (looked up in WORKER_LOG at the end). */
+const serverErrors: { what: string; requestId: string | undefined }[] = [];
+export function saw500(what: string, body: string): void {
+  counts.s500++;
+  const requestId = /"request_id"\s*:\s*"([^"]+)"/.exec(body)?.[1];
+  serverErrors.push({ what, requestId });
+  violate(`500 from ${what}${requestId ? ` (request ${requestId})` : ""}: ${body.slice(0, 200)}`);
+}
+/** Each 500 with the Worker's log line for it (route, error names, SQLSTATE, stack frames, messages). */
+export function report500s(): string {
+  if (serverErrors.length === 0) return "";
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(WORKER_LOG, "utf8").split("\n");
+  } catch {
+    // no log: said below
+  }
+  const out = serverErrors.map(({ what, requestId }) => {
+    const logged = requestId ? lines.filter((l) => l.includes(requestId)) : [];
+    const detail = logged.length
+      ? logged.map((l) => `      ${l.trim().slice(0, 2000)}`).join("\n")
+      : "      (no log line)";
+    return `  - ${what} (request ${requestId ?? "?"})\n${detail}`;
+  });
+  return `\n500s, with the Worker's log line for each (${WORKER_LOG}):\n${out.join("\n")}\n`;
+}
 
 // ---- model -------------------------------------------------------------------------
 export type Wire = Record<string, unknown> & { id: string; version: number };
@@ -134,7 +172,7 @@ export interface Change {
 export interface Mutation {
   key: string;
   enqueuedAt: number;
-  kind: "create" | "update" | "delete" | "settings" | "market";
+  kind: "create" | "update" | "delete" | "settings" | "market" | "undo" | "restore";
   req: Req;
   recordId?: string;
   attempts: number;

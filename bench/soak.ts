@@ -45,6 +45,8 @@ import {
   USERS,
   violate,
   violations,
+  WORKER_LOG,
+  report500s,
   world,
   type Change,
   type UserCtx,
@@ -130,7 +132,8 @@ async function restartPostgres(): Promise<void> {
 
 async function main(): Promise<void> {
   log(`seed ${SEED}; ${USERS} users × ${DEVICES} devices; ${SECONDS} s; ${RESTARTS} Postgres restart(s)`);
-  world.stack = await startStack({ log });
+  world.stack = await startStack({ log, workerLog: WORKER_LOG });
+  log(`the Worker's log: ${WORKER_LOG}`);
   configureNodeDriver(world.stack.db.directWsProxy);
   try {
     await run();
@@ -311,6 +314,7 @@ async function run(): Promise<void> {
   process.stdout.write(
     `\nSoak: seed ${SEED}, ${USERS} users × ${DEVICES} devices (the last device of each user polls), ${SECONDS} s mutations, wall ${wall.toFixed(0)} s, ${records} records at the end\n${rows.join("\n")}\n`,
   );
+  process.stdout.write(report500s());
   if (violations.length) {
     process.stdout.write(`\n${violations.length} violation(s):\n${violations.map((v) => `  - ${v}`).join("\n")}\n`);
     process.exitCode = 1;

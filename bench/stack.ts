@@ -112,6 +112,11 @@ export async function startStack(
     latencyMs?: number;
     /** Every chunk Postgres logs (bench/scale reads auto_explain's plans from it). */
     onServerLog?: (chunk: string) => void;
+    /**
+     * Keep the Worker's whole log (wrangler/workerd stdout + stderr) in this file, with error messages
+     * in its 500 lines (LOG_ERROR_MESSAGES: this stack's data is throw-away) — the soak's 500s.
+     */
+    workerLog?: string;
   } = {},
 ): Promise<Stack> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`[stack] ${m}\n`));
@@ -188,6 +193,7 @@ export async function startStack(
       wsProxy: db.wsProxy,
       sqlEndpoint: db.sqlEndpoint,
       persistTo: path.join(dir, "state"),
+      ...(opts.workerLog ? { logFile: opts.workerLog, vars: { LOG_ERROR_MESSAGES: "1" } } : {}),
       args: [
         path.join(bundleDir, "index.js"),
         "--no-bundle",

@@ -6,6 +6,7 @@
  * wrangler runs with this Node (22) in its own process group, so `stop()`
  * takes workerd down with it; a process exit kills the group as a last resort.
  */
+import { createWriteStream } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./local-db.ts";
@@ -40,6 +41,8 @@ export async function startWranglerDev(opts: {
   /** More Worker vars (e.g. the assistant's provider), as `--var KEY:VALUE`. */
   vars?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Also append everything wrangler/workerd print (the Worker's console.error lines) to this file. */
+  logFile?: string;
 }): Promise<WranglerDev> {
   const port = await freePort();
   const inspectorPort = await freePort();
@@ -68,6 +71,12 @@ export async function startWranglerDev(opts: {
   ];
   const proc = spawnGroup(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...QUIET_ENV } });
   const { child } = proc;
+  if (opts.logFile) {
+    const file = createWriteStream(opts.logFile, { flags: "a" });
+    child.stdout?.on("data", (d: Buffer) => file.write(d));
+    child.stderr?.on("data", (d: Buffer) => file.write(d));
+    child.once("close", () => file.end());
+  }
   const log = proc.output;
   let stopped = false;
   const stop = async () => {
