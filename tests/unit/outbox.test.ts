@@ -215,6 +215,36 @@ describe("rejections", () => {
     expect(store.status().pending).toBe(0);
   });
 
+  test("an undo queued after a write that is then refused is dropped unsent (it would undo someone else's change)", async () => {
+    const h = harness({ device: PHONE });
+    h.server.upsert("inbox_item", "a", { title: "original" });
+    const store = await startStore(h);
+    h.server.upsert("inbox_item", "a", { title: "changed elsewhere" }); // v2: the edit below will lose
+    h.env.online = false;
+    await store.mutate({ ...edit("a", "my edit", 1), key: "edit-key" });
+    const undo: Mutation<"inbox_item"> = {
+      method: "POST",
+      path: "/api/history/undo",
+      body: { entity: "inbox_item", id: "a", version: 2 },
+      entity: "inbox_item",
+      id: "a",
+      optimistic: { op: "upsert", data: inboxItem("a", "original", 2) },
+      label: "Undo: Edit",
+      after: "edit-key",
+    };
+    await store.mutate(undo);
+    // An undo of the undo goes with it.
+    await store.mutate({ ...undo, key: "redo", after: (await h.cache.readOutbox())[1]!.key });
+    expect(store.status().pending).toBe(3);
+    h.env.online = true;
+    h.env.emit("online");
+    await flush();
+    expect(h.server.mutations().map((r) => r.path)).toEqual(["/api/user/inbox/a"]);
+    expect(store.get("inbox_item", "a")).toMatchObject({ title: "changed elsewhere", version: 2 });
+    expect(store.status().pending).toBe(0);
+    expect(await h.cache.readOutbox()).toEqual([]);
+  });
+
   test("a 404 on an edit forgets the record and says so", async () => {
     const h = harness({ device: PHONE });
     h.server.upsert("inbox_item", "a", { title: "here" });

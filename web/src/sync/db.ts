@@ -67,6 +67,8 @@ export interface OutboxEntry {
   sync_cursor?: string;
   /** Once committed: the server's record, shown until retired. */
   server?: Data | null;
+  /** The key of an earlier entry this one only makes sense after (an undo of it): dropped if that one is refused. */
+  after?: string;
 }
 
 export interface Meta {

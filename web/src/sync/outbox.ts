@@ -28,6 +28,8 @@ export interface Mutation<E extends EntityName = EntityName> {
   label?: string;
   /** Deterministic key when several devices may send the same action. */
   key?: string;
+  /** An undo: the key of the write it undoes. Refused, that write takes this one with it (unsent). */
+  after?: string;
 }
 
 export interface OutboxHooks {
@@ -68,6 +70,8 @@ export class Outbox {
   private paused = false;
   private attempt = 0;
   private retryTimer: TimerHandle | undefined;
+  /** Keys the server refused (this session): an entry queued `after` one of them is dropped unsent. */
+  private refused = new Set<string>();
 
   constructor(
     private readonly deps: SyncDeps,
@@ -103,6 +107,7 @@ export class Outbox {
       created_at: this.deps.now(),
       attempts: 0,
       state: "pending",
+      after: m.after,
     };
     this.entries.push(entry);
     this.hooks.changed([entry.entity]);
@@ -161,7 +166,12 @@ export class Outbox {
       await this.refresh();
       const next = this.entries.find((e) => e.state === "pending" && e.seq !== undefined);
       if (!next) return;
-      if (!(await this.sendOne(next))) return;
+      // An undo of a refused write would undo whatever stands at that version now: someone else's change.
+      if (next.after && this.refused.has(next.after)) {
+        this.refused.add(next.key);
+        await this.remove(next);
+        this.hooks.changed([next.entity]);
+      } else if (!(await this.sendOne(next))) return;
     }
   }
 
@@ -223,6 +233,7 @@ export class Outbox {
       await this.retryLater(entry, err.retryAfterMs);
       return false;
     }
+    this.refused.add(entry.key);
     await this.remove(entry);
     this.hooks.changed([entry.entity]);
     await this.hooks.rejected(entry, err);

@@ -354,7 +354,8 @@ class Store implements SyncStore {
     if (hasCurrent) await this.adopt(e.entity, current as Data);
     if (err.code === ErrorCode.version_conflict) {
       // Keep the losing edit (only a change of fields can be re-applied; a delete is simply refused).
-      const body = e.body && typeof e.body === "object" && e.method !== "DELETE" ? e.body : undefined;
+      // (An undo, `after`, has no fields of its own to keep.)
+      const body = e.body && typeof e.body === "object" && e.method !== "DELETE" && !e.after ? e.body : undefined;
       const label = e.label ?? "Your change";
       const mine = body
         ? { entity: e.entity as EntityName, id: e.id, method: e.method, path: e.path, body, label }
