@@ -1,5 +1,8 @@
-import { For, Show } from "solid-js";
+import { For, lazy, Show } from "solid-js";
 import { useNotices, useSync } from "../ui/sync-context.ts";
+
+// Undo after a change, and Ctrl/Cmd+Z: a chunk of its own, loaded after the first paint.
+const UndoNotice = lazy(() => import("./UndoNotice.tsx"));
 
 /** What a kept edit changed, in words: `title: “Buy oat milk”`. */
 function describeEdit(body: unknown): string {
@@ -19,6 +22,7 @@ export function Notices() {
   const notices = useNotices();
   return (
     <section class="notices" aria-label="Notifications">
+      <UndoNotice />
       <ul aria-live="polite" aria-relevant="additions" role="list">
         <For each={notices()}>
           {(n) => (

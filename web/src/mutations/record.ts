@@ -21,8 +21,16 @@ export function path(parts: TemplateStringsArray, ...ids: string[]): string {
  * outbox keeps (and IndexedDB clones) plain copies, never live proxies.
  */
 export function enqueue<E extends EntityName>(store: SyncStore, m: Mutation<E>) {
-  return store.mutate({ ...m, body: plain(m.body), optimistic: plain(m.optimistic) });
+  const q = { ...m, body: plain(m.body), optimistic: plain(m.optimistic) };
+  onEnqueue.fn?.(store, q as never);
+  return store.mutate(q);
 }
+
+/**
+ * Sees every user write before it is queued (and may add its key and
+ * If-Match): the undo notice, a lazy chunk (components/UndoNotice.tsx), sets it.
+ */
+export const onEnqueue: { fn?: (store: SyncStore, m: Mutation) => void } = {};
 
 const plain = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
