@@ -4,7 +4,7 @@
 // with the new state; each carries an Idempotency-Key so a retry after a lost
 // response replays the answer instead of sending the message twice.
 import { api, send, httpError, defaultFetch } from "../api/http.ts";
-import type { Conversation, ConversationState, Todo, UpdateTodo } from "../api/types.ts";
+import type { Conversation, ConversationState, Todo, ToolCall, UpdateTodo } from "../api/types.ts";
 import type { SyncStore } from "../sync/store.ts";
 import { uuid } from "../sync/deps.ts";
 import { createRecord, deleteRecord, editRecord, newRecord, path, quote } from "./record.ts";
@@ -68,6 +68,10 @@ export const approveTools = (id: string, approvals: { tool_call_id: string; appr
     headers: { "Idempotency-Key": uuid() },
     timeoutMs: 120_000,
   });
+
+/** Undo what an executed tool call changed (version-checked on the server): the call, `undone_at` set. */
+export const undoToolCall = (id: string) =>
+  api<ToolCall>(path`/api/assistant/tool-calls/${id}/undo`, { method: "POST", headers: { "Idempotency-Key": uuid() } });
 
 /** GET state with If-None-Match: null when unchanged (304). */
 export async function fetchState(

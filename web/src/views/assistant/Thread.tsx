@@ -6,11 +6,11 @@
 import { createEffect, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
 import { describeError, HttpError } from "../../api/http.ts";
 import type { ConversationState, StateMessage } from "../../api/types.ts";
-import { approveTools, deleteConversation, fetchState, sendMessage } from "../../mutations/assistant.ts";
+import { approveTools, deleteConversation, fetchState, sendMessage, undoToolCall } from "../../mutations/assistant.ts";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { useRecords, useStatus, useSync } from "../../ui/sync-context.ts";
 import { startPoller } from "./state-poller.ts";
-import { CALL_TEXT, STATUS_TEXT, TOOL_TEXT } from "./status.ts";
+import { CALL_TEXT, STATUS_TEXT, TOOL_TEXT, UNDONE_TEXT } from "./status.ts";
 import { LIMITS } from "@protocol/rules.ts";
 
 export function Thread(props: { id: string }) {
@@ -129,7 +129,16 @@ export function Thread(props: { id: string }) {
             {(m) => (
               <Switch>
                 <Match when={m.role === "tool"}>
-                  <ToolCallCard message={m} disabled={sending()} onDecide={(ok) => decide(m, ok)} />
+                  <ToolCallCard
+                    message={m}
+                    disabled={sending()}
+                    onDecide={(ok) => decide(m, ok)}
+                    onUndone={() => {
+                      // The record it changed and the call's undone_at reach this device now.
+                      store.pullNow();
+                      poller.nudge();
+                    }}
+                  />
                 </Match>
                 <Match when={m.content}>
                   <li class={`bubble ${m.role}`}>
@@ -174,13 +183,45 @@ export function Thread(props: { id: string }) {
   );
 }
 
-function ToolCallCard(props: { message: StateMessage; disabled: boolean; onDecide: (approved: boolean) => void }) {
+function ToolCallCard(props: {
+  message: StateMessage;
+  disabled: boolean;
+  onDecide: (approved: boolean) => void;
+  onUndone: () => void;
+}) {
   const m = () => props.message;
+  const [undoing, setUndoing] = createSignal(false);
+  const [undoneHere, setUndoneHere] = createSignal(false);
+  const [outcome, setOutcome] = createSignal("");
+  // The server's rule: an executed call whose result names a record (id) changed something undoable.
+  const undoable = () => {
+    const r = m().result;
+    return m().status === "executed" && typeof r === "object" && r !== null && "id" in r;
+  };
+  const undone = () => undoneHere() || !!m().undone_at;
+  const undo = async () => {
+    setUndoing(true);
+    setOutcome("");
+    try {
+      await undoToolCall(m().tool_call_id!);
+      setUndoneHere(true);
+      setOutcome(`Undone: ${UNDONE_TEXT[m().name ?? ""] ?? "its change is reversed"}.`);
+      props.onUndone();
+    } catch (err) {
+      setOutcome(`Couldn't undo: ${describeError(err)}`);
+    } finally {
+      setUndoing(false);
+    }
+  };
   const name = () => TOOL_TEXT[m().name ?? ""] ?? m().name;
   const input = () =>
     Object.entries(m().input ?? {}).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   return (
-    <li class="tool-call card" data-status={m().status} aria-label={`${name()} — ${CALL_TEXT[m().status!]}`}>
+    <li
+      class="tool-call card"
+      data-status={m().status}
+      aria-label={`${name()} — ${CALL_TEXT[m().status!]}${undone() ? ", undone" : ""}`}
+    >
       <div class="tool-head">
         <strong>{name()}</strong>
         <span class="badge" data-status={m().status}>
@@ -206,6 +247,15 @@ function ToolCallCard(props: { message: StateMessage; disabled: boolean; onDecid
       </Show>
       <Show when={m().status === "failed"}>
         <p class="small form-error">{(m().result as { error?: { message?: string } } | null)?.error?.message}</p>
+      </Show>
+      <Show when={undoable()}>
+        <div class="row">
+          <button type="button" class="ghost" disabled={undone() || undoing()} onClick={() => void undo()}>
+            {undone() ? "Undone" : "Undo"}
+            <span class="sr-only"> {name()}</span>
+          </button>
+          <p class="small tool-outcome">{outcome()}</p>
+        </div>
       </Show>
     </li>
   );

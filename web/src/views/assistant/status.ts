@@ -26,3 +26,13 @@ export const TOOL_TEXT: Record<string, string> = {
   focus_status: "Focus status",
   start_focus: "Start focusing",
 };
+
+/** What undoing an executed call did, by tool (the server's undo: workers/assistant/undo-call.ts). */
+export const UNDONE_TEXT: Record<string, string> = {
+  create_todo: "the todo it created is deleted",
+  complete_todo: "the todo is open again",
+  delete_todo: "the todo is back",
+  capture_inbox: "the inbox item it captured is deleted",
+  start_focus: "the focus session is abandoned",
+  undo_last_action: "the change it undid is back",
+};
