@@ -5,6 +5,7 @@ import { FirstRunGuide } from "./FirstRunGuide.tsx";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { SHORTCUT } from "../components/Omnibar.tsx";
 import { TagList } from "../components/TagList.tsx";
+import { VersionsButton } from "../components/VersionsButton.tsx";
 import { deleteInboxItem, setInboxState, updateInboxItem } from "../mutations/inbox.ts";
 import { parseTagList } from "../ui/capture.ts";
 import { createDisclosure } from "../ui/a11y.ts";
@@ -195,6 +196,7 @@ function InboxRow(props: { item: InboxItem; onTag: (t: string) => void; index: n
                 {props.item.archived_at ? "Unarchive" : "Archive"}
                 <span class="sr-only"> “{props.item.title}”</span>
               </button>
+              <VersionsButton entity="inbox_item" id={props.item.id} title={props.item.title} />
               <ConfirmDelete
                 what={`“${props.item.title}”`}
                 onConfirm={() => {

@@ -5,6 +5,7 @@ import type { Audio, Reference } from "../../api/types.ts";
 import { AudioPlayer } from "../../components/AudioPlayer.tsx";
 import { ConfirmDelete } from "../../components/ConfirmDelete.tsx";
 import { TagList } from "../../components/TagList.tsx";
+import { VersionsButton } from "../../components/VersionsButton.tsx";
 import { deleteReference, updateReference } from "../../mutations/references.ts";
 import { createDisclosure } from "../../ui/a11y.ts";
 import { relative } from "../../ui/format.ts";
@@ -109,6 +110,7 @@ export function ReferenceRow(props: {
             <button type="button" class="ghost" ref={editor.opener} onClick={editor.open}>
               Edit<span class="sr-only"> “{r().title}”</span>
             </button>
+            <VersionsButton entity="reference" id={r().id} title={r().title} />
             <ConfirmDelete
               what={`“${r().title}”`}
               onConfirm={() => {
