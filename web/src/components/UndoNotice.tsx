@@ -145,7 +145,7 @@ export default function UndoNotice() {
   });
 
   return (
-    <div class="notice undo-notice" classList={{ idle: !text() }} data-kind="info" ref={box}>
+    <div class="notice undo-notice" classList={{ idle: !text() }} data-kind="info" ref={(el) => (box = el)}>
       {/* The live region is always in the page, so each new message is announced. */}
       <p role="status" aria-live="polite">
         {text()}

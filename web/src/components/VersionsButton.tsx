@@ -11,7 +11,7 @@ export function VersionsButton(props: { entity: RestorableEntity; id: string; ti
   let button: HTMLButtonElement | undefined;
   return (
     <>
-      <button type="button" class="ghost" ref={button} onClick={() => setOpen(true)}>
+      <button type="button" class="ghost" ref={(el) => (button = el)} onClick={() => setOpen(true)}>
         Versions<span class="sr-only"> of “{props.title}”</span>
       </button>
       <Show when={open()}>
