@@ -181,7 +181,7 @@ function InboxRow(props: { item: InboxItem; onTag: (t: string) => void; index: n
                 </time>
               </div>
             </div>
-            <div class="item-actions">
+            <div class="item-actions wrap">
               <button type="button" class="ghost" ref={editor.opener} onClick={editor.open}>
                 Edit<span class="sr-only"> “{props.item.title}”</span>
               </button>

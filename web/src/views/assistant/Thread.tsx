@@ -249,7 +249,7 @@ function ToolCallCard(props: {
         <p class="small form-error">{(m().result as { error?: { message?: string } } | null)?.error?.message}</p>
       </Show>
       <Show when={undoable()}>
-        <div class="row">
+        <div class="row wrap">
           <button type="button" class="ghost" disabled={undone() || undoing()} onClick={() => void undo()}>
             {undone() ? "Undone" : "Undo"}
             <span class="sr-only"> {name()}</span>
