@@ -11,7 +11,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { AppError, onError } from "./errors";
 import { validationHook } from "./http/openapi";
-import { sameOrigin } from "./middleware/same-origin";
+import { sameOrigin } from "./middleware/request";
 import { mountDocs } from "./routes/docs";
 
 export { openapiDocument } from "./routes/docs";

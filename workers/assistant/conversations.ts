@@ -21,8 +21,7 @@ import type { Scope } from "../sync/scope";
 import type { ApproveTools } from "../protocol/assistant";
 import { findOwned, versionConflict } from "../sync/write";
 import { refusal } from "../sync/call";
-import { rowFromRaw } from "../protocol/row-mapping";
-import { type RowOf } from "../protocol/row-mapping";
+import { rowFromRaw, type RowOf } from "../protocol/registry";
 import { ErrorCode } from "../protocol/rules";
 
 export type ConversationRow = RowOf<"conversation">;

@@ -18,7 +18,7 @@ import {
   pgError,
   SQLSTATE,
 } from "../errors";
-import { findUnstorable } from "../lib/storable";
+import { findUnstorable } from "../protocol/common";
 import { ErrorCode } from "../protocol/rules";
 import type { Scope } from "../sync/scope";
 import { TOOLS } from "./tools";

@@ -12,7 +12,7 @@ import type { QueryResult } from "../../db/client";
 import type { SQL } from "drizzle-orm";
 import type { Scope } from "../sync/scope";
 import { refusal, type LoggedChange } from "../sync/call";
-import { findUnstorable } from "../lib/storable";
+import { findUnstorable } from "../protocol/common";
 import {
   finishRun,
   holdCall,

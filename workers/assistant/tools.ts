@@ -6,12 +6,11 @@
  */
 import { z } from "zod";
 import { findRunning, startFocus } from "../data/focus";
-import { listInbox } from "../data/inbox";
 import { listReferences } from "../data/references";
 import { createTodo, listTodos, removeTodo, updateTodo } from "../data/todos";
 import { recentChanges, undoLast } from "../data/undo";
 import type { Db } from "../../db/client";
-import type { PageQuery } from "../data/paginate";
+import { paginateOwnNewest, type PageQuery } from "../data/paginate";
 import type { Scope } from "../sync/scope";
 import { pageResponse, tagSchema, tagsSchema } from "../protocol/common";
 import { focusSessionToWire } from "../protocol/focus";
@@ -161,7 +160,13 @@ export const TOOLS: readonly ToolDef[] = [
     description: "List the user's inbox items, newest first, optionally by tag.",
     input: z.strictObject({ tag: tagSchema.optional() }),
     changesData: false,
-    run: (scope, input) => firstPage(scope, listInbox, { tag: input.tag }, inboxItemToWire),
+    run: (scope, input) =>
+      firstPage(
+        scope,
+        (db, userId, q) => paginateOwnNewest(db, inboxItemRecord.table, inboxItemRecord.table.createdAt, userId, q),
+        { tag: input.tag },
+        inboxItemToWire,
+      ),
   }),
   define({
     name: "search_references",

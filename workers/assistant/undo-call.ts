@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import { undoRefusal, undoConflict } from "../data/undo";
 import { AppError, notFound } from "../errors";
 import { ErrorCode } from "../protocol/rules";
-import { rowFromRaw } from "../protocol/row-mapping";
+import { rowFromRaw } from "../protocol/registry";
 import { refusal } from "../sync/call";
 import type { Scope } from "../sync/scope";
 

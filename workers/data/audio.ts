@@ -12,7 +12,7 @@ import { SNIFF_BYTES, sniffAudio, type Sniffed } from "../lib/audio-format";
 import { measured, peek, storeMeasured } from "../lib/streams";
 import { DEFAULT_AUDIO_QUOTA_BYTES, MIN_PART_BYTES } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
-import { rowFromRaw, type RowOf, type ValuesOf } from "../protocol/row-mapping";
+import { rowFromRaw, type RowOf, type ValuesOf } from "../protocol/registry";
 import { findOwned, versionConflict, type WriteScope } from "../sync/write";
 import { refusal, writeCall } from "../sync/call";
 import type { Scope } from "../sync/scope";

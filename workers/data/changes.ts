@@ -2,8 +2,7 @@ import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { changeLog } from "../../db/schema";
 import type { Change } from "../protocol/sync";
-import { isEntity } from "../protocol/registry";
-import { rowFromRaw, toWire } from "../protocol/row-mapping";
+import { isEntity, rowFromRaw, toWire } from "../protocol/registry";
 
 /**
  * A page of the change feed holds at most this many bytes of record data (and

@@ -9,9 +9,8 @@ import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core
 import { z } from "zod";
 import type { Db } from "../../db/client";
 import { audioFiles } from "../../db/schema";
-import { rowFromRaw } from "../protocol/row-mapping";
+import { entities, type EntityName, rowFromRaw } from "../protocol/registry";
 import type { ZipEntry } from "../lib/zip";
-import { entities, type EntityName } from "../protocol/registry";
 import { EXPORT_FORMAT, EXPORT_VERSION } from "../protocol/your-data";
 import { fileKey } from "./audio";
 

@@ -8,7 +8,7 @@ import { CONSTRAINT, focusSessions } from "../../db/schema";
 import { AppError, uniqueViolation } from "../errors";
 import type { Scope } from "../sync/scope";
 import { remainingSeconds, type StartFocus } from "../protocol/focus";
-import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
+import { rowFromRaw, type RowOf } from "../protocol/registry";
 import type { Writer } from "../sync/write";
 import { grantDueAchievements } from "./market";
 import type { RawStats } from "./market-insights";

@@ -12,8 +12,7 @@ import type { PageQuery } from "./paginate";
 import type { HistoryEntry, RestorableEntity } from "../protocol/history";
 import { RESTORABLE } from "../protocol/history";
 import { ErrorCode } from "../protocol/rules";
-import { entities } from "../protocol/registry";
-import { rowFromRaw, toWire, type RowOf } from "../protocol/row-mapping";
+import { entities, rowFromRaw, type RowOf, toWire } from "../protocol/registry";
 import { refusal } from "../sync/call";
 import type { Scope } from "../sync/scope";
 

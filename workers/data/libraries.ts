@@ -14,7 +14,7 @@ import { refusal } from "../sync/call";
 import type { Scope } from "../sync/scope";
 import { findOwned, versionConflict } from "../sync/write";
 import { isUuid } from "../protocol/common";
-import { rowFromRaw } from "../protocol/row-mapping";
+import { rowFromRaw } from "../protocol/registry";
 import { paginate } from "./paginate";
 import { ErrorCode } from "../protocol/rules";
 

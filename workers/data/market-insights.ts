@@ -9,7 +9,7 @@ import type { Db, Tx } from "../../db/client";
 import { ACHIEVEMENTS, progressOf, type MarketStats } from "../protocol/market-rules";
 import type { AchievementStatus, Recommendation } from "../protocol/market";
 import { marketItemToWire } from "../protocol/market";
-import { rowFromRaw } from "../protocol/row-mapping";
+import { rowFromRaw } from "../protocol/registry";
 
 /** The raw stats continuum_market_stats() returns (db/migrations/0012_one_call_focus.sql). */
 export interface RawStats {

@@ -36,7 +36,7 @@ import { AppError, idConflict, logFields, notFound, uniqueViolation } from "../e
 import { nameUuid } from "../lib/crypto";
 import { newlyEarned, REFUND_WINDOW_MS, type Achievement } from "../protocol/market-rules";
 import { refusal } from "../sync/call";
-import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
+import { rowFromRaw, type RowOf } from "../protocol/registry";
 import type { Scope } from "../sync/scope";
 import type { Writer } from "../sync/write";
 import { statsOf, type RawStats } from "./market-insights";

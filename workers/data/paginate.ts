@@ -1,4 +1,4 @@
-import { desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, arrayContains, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client";
 import { pageOffset } from "../protocol/common";
@@ -41,12 +41,17 @@ export async function paginate<T extends PgTable, R = T["$inferSelect"]>(
 
 /**
  * One page of the user's own rows of `table`, newest `by` first; ties go by id
- * so neighbouring pages never overlap or skip a row.
+ * so neighbouring pages never overlap or skip a row. `?tag=` (a table with a
+ * `tags` column): only rows carrying that tag (tags are stored lowercased).
  */
-export const paginateOwnNewest = <T extends PgTable & { userId: PgColumn; id: PgColumn }>(
+export const paginateOwnNewest = <T extends PgTable & { userId: PgColumn; id: PgColumn; tags?: PgColumn }>(
   db: Db,
   table: T,
   by: PgColumn,
   userId: string,
-  q: PageQuery,
-) => paginate(db, table, { where: eq(table.userId, userId), orderBy: [desc(by), desc(table.id)] }, q);
+  q: PageQuery & { tag?: string | undefined },
+) => {
+  const own = eq(table.userId, userId);
+  const where = q.tag && table.tags ? and(own, arrayContains(table.tags, [q.tag.toLowerCase()])) : own;
+  return paginate(db, table, { where, orderBy: [desc(by), desc(table.id)] }, q);
+};

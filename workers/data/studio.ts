@@ -25,7 +25,7 @@ import { refusal } from "../sync/call";
 import { STUDIO_RATES, studioRateLimited } from "../lib/rate-limit";
 import type { Scope } from "../sync/scope";
 import { assertId, versionConflict, type Writer } from "../sync/write";
-import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
+import { rowFromRaw, type RowOf } from "../protocol/registry";
 import { paginateOwnNewest } from "./paginate";
 
 type Loop = RowOf<"loop">;

@@ -11,7 +11,7 @@ import { sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import type { RestorableEntity } from "../protocol/history";
 import { ErrorCode } from "../protocol/rules";
-import { rowFromRaw, toWire, type RowOf } from "../protocol/row-mapping";
+import { rowFromRaw, toWire, type RowOf } from "../protocol/registry";
 import { refusal } from "../sync/call";
 import type { Writer } from "../sync/write";
 import { restoreBlocked } from "./history";

@@ -11,16 +11,26 @@
  * write path; a domain supplies only its schemas, how to list, and how a body
  * becomes column values.
  */
+import { and, eq } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Context } from "hono";
-import type { z, ZodObject, ZodType } from "zod";
+import { z, type ZodObject, type ZodType } from "zod";
 import type { Db } from "../../db/client";
-import { paged, pageResponse } from "../protocol/common";
-import type { PageQuery } from "../data/paginate";
-import type { EntityName } from "../protocol/registry";
+import { paged, pageQuery, pageResponse, tagSchema } from "../protocol/common";
+import { paginateOwnNewest, type PageQuery } from "../data/paginate";
 import { expectedVersion, requestScope, sendRecord } from "./record";
 import { findOwned, write, type Writer } from "../sync/write";
-import { type RowOf, toWire as toWireOf, type ValuesOf } from "../protocol/row-mapping";
-import { type Api, idParam, jsonContent, jsonRequest, register, route } from "./openapi";
+import type { SyncedTable } from "../protocol/declare";
+import {
+  entities,
+  type EntityName,
+  isEntity,
+  type RowOf,
+  toWire as toWireOf,
+  type ValuesOf,
+} from "../protocol/registry";
+import { notFound } from "../errors";
+import { type Api, createApi, idParam, jsonContent, jsonRequest, register, route } from "./openapi";
 
 type Body<S extends ZodType> = z.output<S>;
 
@@ -256,4 +266,58 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
       return c.body(null, 204);
     },
   );
+}
+
+// ---- a declared type without a route module of its own ----
+
+/** What routes/index.ts needs of a declared type to mount it. */
+export type Declared = Parameters<typeof declaredCrud>[0] & {
+  table: SyncedTable & { createdAt: PgColumn };
+  api: { path: string; tag: string };
+  refs: Readonly<Record<string, string>>;
+};
+
+const listQuery = z.strictObject(pageQuery);
+/** A table with a `tags` column lists by tag too (`?tag=`, paginateOwnNewest). */
+const taggedListQuery = z.strictObject({ ...pageQuery, tag: tagSchema.optional() });
+
+async function lockOwned(w: Writer, entity: EntityName, userId: string, id: string) {
+  const t = entities[entity].table as SyncedTable;
+  const [row] = await (w.db as any) // drizzle's builders don't narrow over a union of tables
+    .select({ id: t.id })
+    .from(t)
+    .where(and(eq(t.userId, userId), eq(t.id, id)))
+    .for("key share");
+  if (!row) throw notFound(entities[entity].label);
+}
+
+/**
+ * The routes of a declared record type that has no route module of its own
+ * (protocol/declare.ts `api`; mounted by workers/routes/index.ts): the plain
+ * CRUD shape at its path, listed newest first (by tag, if it has tags). A
+ * `refs` field must name one of the user's records of that entity (404
+ * otherwise), row-locked until the write commits so it can't be deleted meanwhile.
+ */
+export function plainCrud(record: Declared) {
+  const app = createApi();
+  const refs = Object.entries(record.refs).filter((ref): ref is [string, EntityName] => isEntity(ref[1]));
+  const named = (body: object) =>
+    refs.filter(([field]) => typeof (body as Record<string, unknown>)[field] === "string");
+  crudRoutes(app, {
+    ...declaredCrud(record, "tags" in record.table ? taggedListQuery : listQuery),
+    pipelined: true,
+    list: (db, userId, q) => paginateOwnNewest(db, record.table, record.table.createdAt, userId, q),
+    ...(refs.length
+      ? {
+          check: {
+            needed: (body: object) => named(body).length > 0,
+            async run(w: Writer, userId: string, body: object) {
+              for (const [field, entity] of named(body))
+                await lockOwned(w, entity, userId, (body as Record<string, string>)[field]!);
+            },
+          },
+        }
+      : {}),
+  });
+  return app;
 }

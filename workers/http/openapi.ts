@@ -26,11 +26,9 @@ import { z, type ZodType } from "zod";
 import type { AppEnv, OptionalSessionEnv, PipelinedEnv, PublicEnv, Rebuild } from "../env";
 import { AppError, notFound } from "../errors";
 import { optionalAuth, pipelinedAuth, requireAuth } from "../middleware/auth";
-import { JSON_TYPE, jsonBody } from "../middleware/content-type";
-import { database } from "../middleware/db";
+import { database, JSON_TYPE, jsonBody } from "../middleware/request";
 import { idempotency, idempotencyGate } from "../middleware/idempotency";
-import { findUnstorable } from "../lib/storable";
-import { errorSchema } from "../protocol/common";
+import { errorSchema, findUnstorable } from "../protocol/common";
 import { ErrorCode } from "../protocol/rules";
 
 type Issue = { path: PropertyKey[]; message: string; code: string };
@@ -221,7 +219,7 @@ export function route<const R extends Declared>(config: R) {
       ...statuses,
       ...(session === "required" ? [401] : []),
       // 400: a malformed Idempotency-Key / If-Match / X-Client-Id (mutationHeaders, middleware/idempotency.ts);
-      // 403: a cookie-authenticated mutation from another origin (middleware/same-origin.ts).
+      // 403: a cookie-authenticated mutation from another origin (middleware/request.ts `sameOrigin`).
       ...(mutating && user ? [400, 403, 409, 422] : []),
       503,
     ]),

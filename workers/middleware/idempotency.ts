@@ -36,10 +36,9 @@ import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv, IdempotencyOutcome, IdempotencyRequest, IdempotencyState, KeyClaim } from "../env";
 import { AppError, idempotencyInProgress, idempotencyKeyReused, SQLSTATE } from "../errors";
 import { sha256Hex } from "../lib/crypto";
-import type { EntityName } from "../protocol/registry";
-import { rowFromRaw, toWire } from "../protocol/row-mapping";
+import { type EntityName, rowFromRaw, toWire } from "../protocol/registry";
 import { ErrorCode } from "../protocol/rules";
-import { JSON_TYPE } from "./content-type";
+import { JSON_TYPE } from "./request";
 
 const STALE_MS = 15_000;
 const RENEW_MS = 5_000;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { conversations, messages, toolCalls } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire } from "./common";
-import { defineRecord } from "./record";
+import { defineRecord } from "./declare";
 import { LIMITS } from "./rules";
 
 export const conversationStatus = z.enum(["idle", "running", "awaiting_approval", "error"]);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRecord } from "./record";
+import { defineRecord } from "./declare";
 import { audioFiles, type audioUploadParts, type audioUploads } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire } from "./common";
 

@@ -1,4 +1,7 @@
 /**
+ * Synced record types. `defineRecord` states any of them by hand (entity,
+ * table, `toWire`, wire schema, label); `declareRecord` declares a plain one.
+ *
  * One declaration per plain record type. A domain's protocol module names
  * its table (db/schema.ts) and the fields a client may write, each with its
  * checks (limits from ./rules.ts); everything else is derived here:
@@ -18,9 +21,39 @@
  * declarations").
  */
 import { getTableColumns, is, SQL, type Column } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { recordBase, versionField } from "./common";
-import { defineRecord, type SyncedTable } from "./record";
+
+// ---- any synced record type (declared by hand or by declareRecord below) ----
+/** The columns the write path relies on (see `recordColumns()` in db/schema.ts). */
+export type SyncedTable = PgTable & { id: PgColumn; userId: PgColumn; version: PgColumn; updatedAt: PgColumn };
+
+export interface RecordDef<Name extends string, T extends SyncedTable, W> {
+  entity: Name;
+  table: T;
+  toWire: (row: T["$inferSelect"]) => W;
+  /** The wire schema (with a `.meta({ id })`): the OpenAPI component that documents it, e.g. in an export. */
+  schema: z.ZodType<W>;
+  label: string;
+}
+
+export const defineRecord = <const Name extends string, T extends SyncedTable, W>(def: RecordDef<Name, T, W>) => def;
+
+/**
+ * A record kept in a join table (no id/version columns of its own, e.g. a
+ * like): never written by the generic Writer methods, only by `w.log` with a
+ * statement that returns `… as id, … as version`.
+ */
+export const defineJoinRecord = <const Name extends string, T extends PgTable, W>(def: {
+  entity: Name;
+  table: T;
+  toWire: (row: T["$inferSelect"]) => W;
+  schema: z.ZodType<W>;
+  label: string;
+}) => def;
+
+// ---- a declared plain record type ----
 
 type Shape = Record<string, z.ZodType>;
 type Cols<T extends SyncedTable> = T["_"]["columns"];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRecord } from "./record";
+import { defineRecord } from "./declare";
 import { focusSessions } from "../../db/schema";
 import { iso, pageQuery, recordBase, recordToWire } from "./common";
 import { focusEndsAt, focusRemainingS, LIMITS } from "./rules";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { inboxItems } from "../../db/schema";
-import { pageQuery, tagSchema, tagsSchema, tagsToColumns } from "./common";
+import { tagsSchema, tagsToColumns } from "./common";
 import { declareRecord } from "./declare";
 import { LIMITS } from "./rules";
 
@@ -37,5 +37,3 @@ export type InboxItem = z.infer<typeof inboxItemSchema>;
 export type CreateInboxItem = z.infer<typeof inboxItemRecord.create>;
 export type UpdateInboxItem = z.infer<typeof inboxItemRecord.update>;
 export const inboxItemToWire = inboxItemRecord.toWire;
-
-export const listInboxQuery = z.strictObject({ ...pageQuery, tag: tagSchema.optional() });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRecord } from "./record";
+import { defineRecord } from "./declare";
 import { focusLibraries, focusTracks } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { LIMITS } from "./rules";

@@ -11,7 +11,7 @@ import {
 import { iso, pageQuery, recordBase, recordToWire, versionField } from "./common";
 import { REFUND_WINDOW_MS } from "./market-rules";
 import { SOUNDSCAPES } from "./rules";
-import { defineRecord } from "./record";
+import { defineRecord } from "./declare";
 
 export type { MarketEffect };
 

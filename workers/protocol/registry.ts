@@ -2,9 +2,17 @@
  * Every synced record type, listed once. The write path (workers/sync/write.ts),
  * the change feed and the Durable Object relay handle each one without new
  * plumbing; the web app derives its entity map from here (type-only).
+ *
+ * Below the list: rows of any of them ↔ wire records — the drizzle row types,
+ * a raw row (column names, driver values: the change log, a database
+ * function's result) back to a drizzle row, and the registry's `toWire`.
+ * Shared by the write path, the change feed, idempotent replays and the
+ * export; nothing HTTP or SQL-writing in here.
  */
+import { getTableColumns } from "drizzle-orm";
 import { conversationRecord, messageRecord, toolCallRecord } from "./assistant";
 import { audioRecord } from "./audio";
+import type { SyncedTable } from "./declare";
 import { focusSessionRecord } from "./focus";
 import { focusPresetRecord } from "./focus-presets";
 import { inboxItemRecord } from "./inbox";
@@ -47,3 +55,27 @@ export type EntityName = keyof typeof entities;
 /** Each entity's wire record, as the change feed and the API send it. */
 export type EntityMap = { [E in EntityName]: ReturnType<(typeof entities)[E]["toWire"]> };
 export const isEntity = (name: string): name is EntityName => Object.hasOwn(entities, name);
+
+// ---- rows ↔ wire, for any entity ----
+
+export type RowOf<E extends EntityName> = (typeof entities)[E]["table"]["$inferSelect"];
+export type ValuesOf<E extends EntityName> = Partial<(typeof entities)[E]["table"]["$inferInsert"]>;
+
+const tableOf = (entity: EntityName) => entities[entity].table as SyncedTable;
+
+/** A raw row (column names, driver values) as the drizzle row (property names, JS values). */
+export function rowFromRaw<E extends EntityName>(entity: E, raw: Record<string, unknown>): RowOf<E> {
+  const out: Record<string, unknown> = {};
+  for (const [key, col] of Object.entries(getTableColumns(tableOf(entity)))) {
+    const v = raw[col.name];
+    out[key] = v === null || v === undefined ? (v ?? null) : col.mapFromDriverValue(v);
+  }
+  return out as RowOf<E>;
+}
+
+export const toWire = <E extends EntityName>(entity: E, row: RowOf<E>) =>
+  (entities[entity].toWire as (r: RowOf<E>) => Record<string, unknown>)(row);
+
+/** Whether `row` already holds every value of `values` (compared as JSON: dates, arrays and jsonb alike). */
+export const hasValues = (row: object, values: object): boolean =>
+  Object.entries(values).every(([k, v]) => JSON.stringify((row as Record<string, unknown>)[k]) === JSON.stringify(v));

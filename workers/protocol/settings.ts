@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRecord } from "./record";
+import { defineRecord } from "./declare";
 import { settings } from "../../db/schema";
 import { recordBase, recordToWire, versionField } from "./common";
 import { isTimeZone } from "./market-rules";

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { loopLikes, loops, songs } from "../../db/schema";
 import { pageQuery, recordBase, recordToWire, versionField } from "./common";
-import { defineJoinRecord, defineRecord } from "./record";
+import { defineJoinRecord, defineRecord } from "./declare";
 import { CHORD_PATTERN, DEFAULT_TIME_SIGNATURE, LIMITS, TIME_SIGNATURES } from "./rules";
 
 const L = LIMITS.loop;

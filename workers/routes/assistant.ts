@@ -46,7 +46,7 @@ import {
 } from "../protocol/assistant";
 import { assertId } from "../sync/write";
 import { expectedVersion, scopeOf, sendRecord } from "../http/record";
-import { rowFromRaw } from "../protocol/row-mapping";
+import { rowFromRaw } from "../protocol/registry";
 import { z } from "zod";
 
 /** `"<conversation version>"`: every change to its messages or calls bumps it. */

@@ -8,7 +8,7 @@ import { createApi, jsonContent, jsonRequest, register, route } from "../http/op
 import { expectedVersion, scopeOf } from "../http/record";
 import { focusHistoryQuery, focusSessionSchema, focusSessionToWire, startFocusSchema } from "../protocol/focus";
 import { assertId, versionConflict } from "../sync/write";
-import { type RowOf } from "../protocol/row-mapping";
+import { type RowOf } from "../protocol/registry";
 
 /** Focus responses report remaining time as of now (the change feed's, as of `updated_at`). */
 const respond = (c: Context, row: RowOf<"focus_session">, status: 200 | 201 = 200) => {

@@ -15,7 +15,7 @@ import {
 } from "../protocol/history";
 import { undoChange } from "../data/undo";
 import { expectedVersion, scopeOf } from "../http/record";
-import { toWire } from "../protocol/row-mapping";
+import { toWire } from "../protocol/registry";
 
 export const history = createApi();
 const tags = ["History"];

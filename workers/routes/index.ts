@@ -5,9 +5,8 @@
  * order of this list does not matter.
  */
 import type { Api } from "../http/openapi";
-import { type Declared, plainCrud } from "../http/plain-crud";
+import { type Declared, plainCrud } from "../http/crud";
 import { entities } from "../protocol/registry";
-import { inboxItemRecord } from "../protocol/inbox";
 import { referenceRecord } from "../protocol/references";
 import { todoRecord } from "../protocol/todos";
 import { assistant } from "./assistant";
@@ -17,7 +16,6 @@ import { demo } from "./demo";
 import { focus } from "./focus";
 import { health } from "./health";
 import { history } from "./history";
-import { inbox } from "./inbox";
 import { libraries } from "./libraries";
 import { market, marketItems } from "./market";
 import { mcp } from "./mcp";
@@ -35,7 +33,6 @@ const modules: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/api/demo", app: demo },
   { path: "/api/auth", app: auth },
   { path: "/api/settings", app: settingsRoutes },
-  { path: inboxItemRecord.api.path, app: inbox },
   { path: "/api/focus", app: focus },
   { path: "/api/focus/libraries", app: libraries },
   { path: "/api/audio", app: audio },

@@ -30,7 +30,7 @@ import {
 import { ACHIEVEMENTS } from "../protocol/market-rules";
 import { assertId } from "../sync/write";
 import { scopeOf } from "../http/record";
-import { rowFromRaw, type RowOf } from "../protocol/row-mapping";
+import { rowFromRaw, type RowOf } from "../protocol/registry";
 
 const FIRST_PURCHASE = ACHIEVEMENTS.find((a) => a.id === "first_purchase")!;
 const tags = ["Market"];

@@ -10,8 +10,7 @@ import { AppError } from "../errors";
 import { createApi, ErrorBody, errors, jsonContent, register } from "../http/openapi";
 import { scopeOf } from "../http/record";
 import { authenticate, establish, leadBearerCheck, tokenUserId } from "../middleware/auth";
-import { jsonBody } from "../middleware/content-type";
-import { database } from "../middleware/db";
+import { database, jsonBody } from "../middleware/request";
 import { createRoute } from "@hono/zod-openapi";
 import { ErrorCode } from "../protocol/rules";
 

@@ -5,8 +5,7 @@
  * ./write.ts), relayed best effort; and the closing of ended sessions'
  * sockets, which is not best effort.
  */
-import { isEntity, type EntityName } from "../protocol/registry";
-import { rowFromRaw, type RowOf, toWire } from "../protocol/row-mapping";
+import { type EntityName, isEntity, rowFromRaw, type RowOf, toWire } from "../protocol/registry";
 import type { Change, ServerMessage } from "../protocol/sync";
 import { logFields } from "../errors";
 

@@ -33,10 +33,17 @@ import { CONSTRAINT } from "../../db/schema";
 import type { KeyClaim } from "../env";
 import { AppError, idConflict, notFound, retryable, uniqueViolation } from "../errors";
 import { isUuid } from "../protocol/common";
-import type { SyncedTable as Synced } from "../protocol/record";
-import { entities, type EntityName } from "../protocol/registry";
+import type { SyncedTable as Synced } from "../protocol/declare";
+import {
+  entities,
+  type EntityName,
+  hasValues,
+  rowFromRaw,
+  type RowOf,
+  toWire,
+  type ValuesOf,
+} from "../protocol/registry";
 import type { Change, ServerMessage } from "../protocol/sync";
-import { hasValues, rowFromRaw, type RowOf, toWire, type ValuesOf } from "../protocol/row-mapping";
 import { addBatch, addLogged, announceAll, changeOf, type Changes, type LoggedChange } from "./relay";
 // Drizzle's builders don't narrow over a union of tables; the casts stay in this file.
 type Loose = any;
