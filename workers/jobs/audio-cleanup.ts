@@ -7,7 +7,8 @@
  *    left alone: an upload stores its bytes just before it writes the record.
  */
 import type { Db } from "../../db/client";
-import { abortUpload, liveKeys, staleUploads } from "../data/audio";
+import { liveKeys } from "../data/audio";
+import { abortUpload, staleUploads } from "../data/uploads";
 import { UPLOAD_TTL_HOURS } from "../protocol/audio";
 import { UUID_PATTERN } from "../protocol/common";
 

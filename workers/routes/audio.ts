@@ -10,32 +10,34 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { audioFiles } from "../../db/schema";
 import {
-  abortInR2,
-  abortUpload,
-  assembly,
   attemptKey,
   checkQuota,
-  completeInR2,
-  compositeChecksum,
   directUploadPreflight,
   fileKey,
-  forgetUpload,
   listAudio,
   quotaBytes,
   recordAudio,
   removeAudio,
   repeatedUpload,
-  savePart,
-  startUpload,
   streamToR2,
-  uploadForPart,
   uploadKey,
-  uploadParts,
-  uploadPreflight,
-  uploadQuery,
   usedBytesQuery,
   usedOf,
 } from "../data/audio";
+import {
+  abortInR2,
+  abortUpload,
+  assembly,
+  completeInR2,
+  compositeChecksum,
+  forgetUpload,
+  savePart,
+  startUpload,
+  uploadForPart,
+  uploadParts,
+  uploadPreflight,
+  uploadQuery,
+} from "../data/uploads";
 import type { AppEnv } from "../env";
 import { AppError, idConflict, notFound } from "../errors";
 import { contentDisposition, etagMatches, parseRange } from "../lib/http-range";
