@@ -79,7 +79,7 @@ export interface BigBrowser {
   scroll: { frames: number; longestTaskMs: number; tasksOver50: number; maxRows: number };
   edit: { ms: number; longestTaskMs: number };
   search: { n: number; p50: number; p95: number; max: number; indexMs: number };
-  warm: { firstMs: number; loadedMs: number };
+  warm: { firstMs: number; loadedMs: number; documentMs: number; scriptsMs: number; cacheReadMs: number };
   away: { recoveredMs: number; editLanded: boolean };
   /** 1-minute load average at the start and the end (2 cores, shared with other work). */
   load: [number, number];
@@ -302,9 +302,20 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     stopProfile = await profilePhase(cdp, "warm start");
     await page.reload({ waitUntil: "commit" });
     const warmFirst = await shownAt(page, top);
+    // Where the time went: the document and scripts (network/service worker), the cache read, the render.
+    const warmSteps = (await page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      return {
+        documentMs: nav?.responseEnd ?? NaN,
+        scriptsMs: nav?.domContentLoadedEventEnd ?? NaN,
+        cacheReadMs: performance.getEntriesByName("continuum:cache-read")[0]?.startTime ?? NaN,
+      };
+    })) as { documentMs: number; scriptsMs: number; cacheReadMs: number };
     await stopProfile();
     const warmLoaded = await page.evaluate(() => performance.now());
-    log(`  warm start: newest item at ${fmt(warmFirst)} ms from navigation`);
+    log(
+      `  warm start: newest item at ${fmt(warmFirst)} ms from navigation (document ${fmt(warmSteps.documentMs)} ms, scripts run ${fmt(warmSteps.scriptsMs)} ms, newest records read from IndexedDB ${fmt(warmSteps.cacheReadMs)} ms)`,
+    );
 
     // ---- 30 days away ----------------------------------------------------------------------------
     await page.waitForFunction(() => document.body.innerText.includes("Live"), undefined, { timeout: 60_000 });
@@ -392,7 +403,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       },
       edit: { ms: edit.ms, longestTaskMs: editLong.max },
       search,
-      warm: { firstMs: warmFirst, loadedMs: warmLoaded },
+      warm: { firstMs: warmFirst, loadedMs: warmLoaded, ...warmSteps },
       away: { recoveredMs, editLanded: landed === 1 },
       load: [loadAtStart, loadavg()[0]!],
     };
@@ -421,7 +432,7 @@ export function renderBrowserBig(b: BigBrowser): string {
     `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
     `| An edit (tick the top item done) | row gone after **${fmt(b.edit.ms)} ms**; longest task ${fmt(b.edit.longestTaskMs)} ms | instant |`,
     `| Offline search, ${b.search.n} queries over every record | p50 ${fmt(b.search.p50, 1)} ms, **p95 ${fmt(b.search.p95, 1)} ms**, max ${fmt(b.search.max, 1)} ms (the index: built in ${fmt(b.search.indexMs)} ms of slices after the screen opens) | ${pass(b.search.p95 <= 50)} ≤ 50 ms p95 |`,
-    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
+    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation (the document in at ${fmt(b.warm.documentMs)} ms, scripts run by ${fmt(b.warm.scriptsMs)} ms, the newest records read from IndexedDB at ${fmt(b.warm.cacheReadMs)} ms) | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
     `| 30 days away (cursor below the floor, 1 edit queued) | back online → 410 → reloaded and the edit sent: **${fmt(b.away.recoveredMs / 1000, 1)} s**; edit on the server exactly once: ${b.away.editLanded ? "yes" : "NO"} | bounded, no loss |`,
   ].join("\n");
 }

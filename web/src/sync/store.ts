@@ -91,6 +91,7 @@ class Store implements SyncStore {
   async start(user: User): Promise<void> {
     const cache = (this.cache = await this.deps.openCache());
     let snap = await cache.load({ newest: FIRST_SCREEN });
+    performance.mark("continuum:cache-read"); // bench/browser-big.ts: a warm start's share in IndexedDB
     if (snap.meta.user && snap.meta.user.id !== user.id) {
       await cache.clear();
       snap = await cache.load();
