@@ -128,6 +128,8 @@ function notIndexed(items: readonly Searchable[], index: Index): Searchable[] {
   return list;
 }
 
+const scratches = new WeakMap<Index, [Uint8Array, Uint8Array, Uint16Array]>();
+
 /**
  * The index's answer: every record all terms reach, scored from the postings, the best
  * `limit` kept per score while walking newest first.
@@ -139,9 +141,12 @@ function fromIndex(
   limit: number,
 ): { hits: Hit[]; total: number } {
   const n = index.items.length;
-  const marks = new Uint8Array(n); // terms matched so far
-  const term = new Uint8Array(n); // this term's best score
-  const score = new Uint16Array(n);
+  // Scratch arrays, one set per index (no 3 × n bytes of garbage per keystroke).
+  let scratch = scratches.get(index);
+  if (!scratch) scratches.set(index, (scratch = [new Uint8Array(n), new Uint8Array(n), new Uint16Array(n)]));
+  const [marks, term, score] = scratch; // terms matched so far, this term's best score, the sum
+  marks.fill(0);
+  score.fill(0);
   words.forEach(({ word, tag }, t) => {
     withPrefix(index, tag ? `#${word}` : word, (w, list) => {
       const tagScore = w === `#${word}` ? 6 : 4;
