@@ -34,7 +34,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv, IdempotencyOutcome, IdempotencyRequest, IdempotencyState, KeyClaim } from "../env";
-import { AppError, idempotencyInProgress, idempotencyKeyReused, SQLSTATE } from "../errors";
+import { AppError, idempotencyInProgress, idempotencyKeyReused, logFields, SQLSTATE } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { type EntityName, rowFromRaw, toWire } from "../protocol/registry";
 import { ErrorCode } from "../protocol/rules";
@@ -294,7 +294,8 @@ async function storeResponse(c: Context<AppEnv>, key: string): Promise<void> {
       .where(where)
       .catch((err: unknown) =>
         console.warn(
-          JSON.stringify({ level: "warn", msg: "storing the idempotent response failed", error: String(err) }),
+          // logFields, not the message: drizzle's holds the statement's parameters (the response body).
+          JSON.stringify({ level: "warn", msg: "storing the idempotent response failed", ...logFields(err) }),
         ),
       ),
   );
