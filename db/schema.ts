@@ -569,8 +569,14 @@ export const loops = pgTable(
     bars: integer("bars").notNull(),
     bpm: integer("bpm").notNull(),
     color: text("color").notNull(),
-    chordProgression: jsonb("chord_progression").$type<string[]>().notNull(),
-    iconSequence: jsonb("icon_sequence").$type<string[]>().notNull(),
+    chordProgression: jsonb("chord_progression")
+      .$type<string[]>()
+      .notNull()
+      .$defaultFn(() => []),
+    iconSequence: jsonb("icon_sequence")
+      .$type<string[]>()
+      .notNull()
+      .$defaultFn(() => []),
     visibility: text("visibility", { enum: ["private", "public"] })
       .notNull()
       .default("private"),
@@ -693,7 +699,10 @@ export const songs = pgTable(
     title: text("title").notNull(),
     bpm: integer("bpm").notNull(),
     timeSignature: text("time_signature", { enum: TIME_SIGNATURES }).notNull().default(DEFAULT_TIME_SIGNATURE),
-    timeline: jsonb("timeline").$type<TimelineEntry[]>().notNull(),
+    timeline: jsonb("timeline")
+      .$type<TimelineEntry[]>()
+      .notNull()
+      .$defaultFn(() => []),
     visibility: text("visibility", { enum: ["private", "public"] })
       .notNull()
       .default("private"),

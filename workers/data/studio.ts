@@ -12,15 +12,9 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../../db/client";
 import { CONSTRAINT, loops, songs, type TimelineEntry } from "../../db/schema";
 import { AppError, idConflict, notFound, pgError, SQLSTATE } from "../errors";
-import {
-  chordsFit,
-  loopToWire,
-  type CreateSong,
-  type FeedItem,
-  type FeedQuery,
-  type UpdateLoop,
-} from "../protocol/studio";
-import { DEFAULT_TIME_SIGNATURE, ErrorCode } from "../protocol/rules";
+import type { z } from "zod";
+import { chordsFit, loopRecord, loopToWire, type FeedItem, type FeedQuery, type UpdateLoop } from "../protocol/studio";
+import { ErrorCode } from "../protocol/rules";
 import { refusal } from "../sync/call";
 import { STUDIO_RATES, studioRateLimited } from "../lib/rate-limit";
 import type { Scope } from "../sync/scope";
@@ -103,28 +97,37 @@ const chordsIssue = () =>
  * from 404 and 409.
  */
 export async function updateLoop(
-  w: Writer,
-  userId: string,
+  scope: Scope,
   id: string,
   expected: number | undefined,
-  patch: UpdateLoop,
+  patch: Omit<UpdateLoop, "version">,
 ) {
-  const { version: _v, chord_progression, icon_sequence, ...rest } = patch;
-  if (chord_progression && patch.bars !== undefined && !chordsFit(chord_progression.length, patch.bars))
+  if (patch.chord_progression && patch.bars !== undefined && !chordsFit(patch.chord_progression.length, patch.bars))
     throw chordsIssue();
-  const set = {
-    ...rest,
-    ...(chord_progression ? { chordProgression: chord_progression } : {}),
-    ...(icon_sequence ? { iconSequence: icon_sequence } : {}),
-  };
-  return w.update("loop", id, expected, set).catch(async (err: unknown) => {
-    const pg = pgError(err);
-    if (pg?.sqlstate === SQLSTATE.checkViolation && pg.constraint === LOOPS_CHORDS) throw chordsIssue();
-    // Not the caller's loop (or not there): another user's public loop is 403, not 404.
-    if (err instanceof AppError && err.status === 404) await ownLoop(w.db, userId, id);
-    return checkViolationAs422(err);
-  });
+  return scope
+    .write((w) => w.update("loop", id, expected, loopRecord.toUpdate(patch)))
+    .catch(async (err: unknown) => {
+      const pg = pgError(err);
+      if (pg?.sqlstate === SQLSTATE.checkViolation && pg.constraint === LOOPS_CHORDS) throw chordsIssue();
+      // Not the caller's loop (or not there): another user's public loop is 403, not 404.
+      if (err instanceof AppError && err.status === 404) await ownLoop(scope.db, scope.userId, id);
+      return checkViolationAs422(err);
+    });
 }
+
+/**
+ * A new loop of the caller. The owner's username is copied onto it (a wire
+ * record is built from the row alone), read by the insert itself so the
+ * session check can lead it (one round trip). Its id may be taken by another
+ * user's loop.
+ */
+export async function createLoop(scope: Scope, body: CreateLoopBody) {
+  const values = { ...loopRecord.toInsert(body), ...(body.id ? { id: body.id } : {}) };
+  return scope
+    .write((w) => w.insert("loop", values, { ownerUsername: ownUsername(scope.userId) }))
+    .catch((err: unknown) => Promise.reject(idTaken(err)));
+}
+type CreateLoopBody = z.output<typeof loopRecord.create>;
 
 /**
  * Delete the owner's loop (continuum_delete_loop, db/migrations/0022: one call):
@@ -364,15 +367,6 @@ export async function assertOwnLoops(w: Writer, userId: string, timeline: Timeli
       })),
     });
 }
-
-export const songValues = (b: CreateSong & { timeline: TimelineEntry[] }) => ({
-  ...(b.id ? { id: b.id } : {}),
-  title: b.title,
-  bpm: b.bpm,
-  timeSignature: b.time_signature ?? DEFAULT_TIME_SIGNATURE,
-  timeline: b.timeline,
-  visibility: b.visibility ?? "private",
-});
 
 export const listOwnSongs = (db: Db, userId: string, q: { page: number; page_size: number }) =>
   paginateOwnNewest(db, songs, songs.createdAt, userId, q);

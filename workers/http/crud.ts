@@ -50,11 +50,24 @@ const getAt = (def: GetNaming) => ({
   pipelined: def.pipelined,
 });
 
+/** The five operations of the CRUD shape. */
+export type CrudOp = "list" | "create" | "get" | "update" | "delete";
+
 export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodType, Q extends ZodObject> {
   entity: E;
   /** OpenAPI tag and operation-id stem, e.g. "Inbox" / "InboxItem". */
   tag: string;
   name: string;
+  /** The list's operation-id stem when not `${name}s` (e.g. "FocusLibraries"). */
+  plural?: string;
+  /**
+   * The operations this helper declares (default: all five). A type whose
+   * other operations do more than the plain shape writes those itself with
+   * `route()`, beside these.
+   */
+  only?: readonly CrudOp[];
+  /** An operation's description in the OpenAPI document (e.g. the list's order). */
+  describe?: Partial<Record<CrudOp, string>>;
   schemas: { record: ZodType; create: C; update: U; list: Q };
   /** The route trait (http/openapi.ts) of all five operations. */
   pipelined: boolean;
@@ -173,6 +186,8 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
   def: CrudDef<E, C, U, Q>,
 ): void {
   const { entity, schemas, tag, name, pipelined } = def;
+  const has = (op: CrudOp) => !def.only || def.only.includes(op);
+  const described = (op: CrudOp) => (def.describe?.[op] ? { description: def.describe[op] } : {});
   const record = jsonContent(schemas.record, `The ${name}`);
   const byId = { params: idParam("id") };
   const guarded = async (w: Writer, userId: string, body: Body<C> | Body<U>) => {
@@ -180,92 +195,101 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
   };
   const transaction = (body: Body<C> | Body<U>) => ({ transaction: def.check?.needed(body) ?? false });
 
-  listRoute(app, {
-    path: "/",
-    tag,
-    pipelined,
-    operationId: `list${name}s`,
-    record: schemas.record,
-    query: schemas.list,
-    list: def.list,
-    toWire: (row) => toWireOf(entity, row as RowOf<E>),
-  });
-
-  register(
-    app,
-    route({
-      pipelined,
-      method: "post",
+  if (has("list"))
+    listRoute(app, {
       path: "/",
-      tags: [tag],
-      operationId: `create${name}`,
-      request: jsonRequest(schemas.create),
-      responses: { 201: record, 200: jsonContent(schemas.record, "The same create again: the existing record") },
-      // A checked reference (e.g. `audio_id`) that is not the user's is a 404.
-      errors: def.check ? [400, 404, 413, 415] : [400, 413, 415],
-    }),
-    async (c) => {
-      const body = c.req.valid("json" as never) as Body<C> & { id?: string };
-      const values = { ...def.toInsert(body), ...(body.id ? { id: body.id } : {}) } as ValuesOf<E>;
-      const { row, created } = await write(
-        requestScope(c),
-        async (w) => {
-          await guarded(w, c.var.user.id, body);
-          return w.insert(entity, values);
-        },
-        transaction(body),
-      );
-      return sendRecord(c, entity, row, created ? 201 : 200);
-    },
-  );
-
-  getRoute(app, { path: "/{id}", tag, pipelined, operationId: `get${name}`, entity, record: schemas.record });
-
-  register(
-    app,
-    route({
+      tag,
       pipelined,
-      method: "put",
-      path: "/{id}",
-      tags: [tag],
-      operationId: `update${name}`,
-      request: { ...byId, ...jsonRequest(schemas.update) },
-      responses: { 200: record },
-      errors: [400, 404, 413, 415],
-    }),
-    async (c) => {
-      const { version, ...rest } = c.req.valid("json" as never) as Body<U> & { version?: number };
-      const expected = expectedVersion(c, version);
-      const row = await write(
-        requestScope(c),
-        async (w) => {
-          await guarded(w, c.var.user.id, rest as Body<U>);
-          return w.update(entity, c.req.param("id")!, expected, def.toUpdate(rest));
-        },
-        transaction(rest as Body<U>),
-      );
-      return sendRecord(c, entity, row);
-    },
-  );
+      operationId: `list${def.plural ?? `${name}s`}`,
+      ...described("list"),
+      record: schemas.record,
+      query: schemas.list,
+      list: def.list,
+      toWire: (row) => toWireOf(entity, row as RowOf<E>),
+    });
 
-  register(
-    app,
-    route({
-      pipelined,
-      method: "delete",
-      path: "/{id}",
-      tags: [tag],
-      operationId: `delete${name}`,
-      request: byId,
-      responses: { 204: { description: "Deleted" } },
-      errors: [400, 404],
-    }),
-    async (c) => {
-      const expected = expectedVersion(c);
-      await write(requestScope(c), (w) => w.remove(entity, c.req.param("id")!, expected));
-      return c.body(null, 204);
-    },
-  );
+  if (has("create"))
+    register(
+      app,
+      route({
+        pipelined,
+        method: "post",
+        ...described("create"),
+        path: "/",
+        tags: [tag],
+        operationId: `create${name}`,
+        request: jsonRequest(schemas.create),
+        responses: { 201: record, 200: jsonContent(schemas.record, "The same create again: the existing record") },
+        // A checked reference (e.g. `audio_id`) that is not the user's is a 404.
+        errors: def.check ? [400, 404, 413, 415] : [400, 413, 415],
+      }),
+      async (c) => {
+        const body = c.req.valid("json" as never) as Body<C> & { id?: string };
+        const values = { ...def.toInsert(body), ...(body.id ? { id: body.id } : {}) } as ValuesOf<E>;
+        const { row, created } = await write(
+          requestScope(c),
+          async (w) => {
+            await guarded(w, c.var.user.id, body);
+            return w.insert(entity, values);
+          },
+          transaction(body),
+        );
+        return sendRecord(c, entity, row, created ? 201 : 200);
+      },
+    );
+
+  if (has("get"))
+    getRoute(app, { path: "/{id}", tag, pipelined, operationId: `get${name}`, entity, record: schemas.record });
+
+  if (has("update"))
+    register(
+      app,
+      route({
+        pipelined,
+        method: "put",
+        ...described("update"),
+        path: "/{id}",
+        tags: [tag],
+        operationId: `update${name}`,
+        request: { ...byId, ...jsonRequest(schemas.update) },
+        responses: { 200: record },
+        errors: [400, 404, 413, 415],
+      }),
+      async (c) => {
+        const { version, ...rest } = c.req.valid("json" as never) as Body<U> & { version?: number };
+        const expected = expectedVersion(c, version);
+        const row = await write(
+          requestScope(c),
+          async (w) => {
+            await guarded(w, c.var.user.id, rest as Body<U>);
+            return w.update(entity, c.req.param("id")!, expected, def.toUpdate(rest));
+          },
+          transaction(rest as Body<U>),
+        );
+        return sendRecord(c, entity, row);
+      },
+    );
+
+  if (has("delete"))
+    register(
+      app,
+      route({
+        pipelined,
+        method: "delete",
+        ...described("delete"),
+        path: "/{id}",
+        tags: [tag],
+        operationId: `delete${name}`,
+        request: byId,
+        responses: { 204: { description: "Deleted" } },
+        errors: [400, 404],
+      }),
+      async (c) => {
+        const expected = expectedVersion(c);
+        await write(requestScope(c), (w) => w.remove(entity, c.req.param("id")!, expected));
+        return c.body(null, 204);
+      },
+    );
 }
 
 // ---- a declared type without a route module of its own ----

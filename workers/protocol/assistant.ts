@@ -1,8 +1,8 @@
 /** SPEC §5 Assistant: conversations, their messages and tool calls, and the action API. */
 import { z } from "zod";
 import { conversations, messages, toolCalls } from "../../db/schema";
-import { pageQuery, recordBase, recordToWire } from "./common";
-import { defineRecord } from "./declare";
+import { pageQuery } from "./common";
+import { declareRecord, declareWithoutCrud } from "./declare";
 import { LIMITS } from "./rules";
 
 export const conversationStatus = z.enum(["idle", "running", "awaiting_approval", "error"]);
@@ -10,41 +10,59 @@ export type ConversationStatus = z.infer<typeof conversationStatus>;
 export const toolCallStatus = z.enum(["pending_approval", "approved", "denied", "executed", "failed"]);
 export type ToolCallStatus = z.infer<typeof toolCallStatus>;
 
-export const conversationSchema = z
-  .object({
-    ...recordBase,
-    title: z.string(),
-    status: conversationStatus,
+/**
+ * A conversation. Its `status` and run claim are the server's (the state
+ * machine, docs/ARCHITECTURE.md): a client creates, reads and deletes it, and
+ * talks to it through the actions.
+ */
+export const conversationRecord = declareRecord({
+  entity: "conversation",
+  table: conversations,
+  label: "Conversation",
+  component: "Conversation",
+  fields: { title: z.string().trim().min(1).max(LIMITS.assistant.conversationTitle) },
+  required: [],
+  // The run's claim is internal.
+  hidden: ["runId", "leaseUntil"],
+  computed: {
     /** Why the last run failed, while `status` is `error`. */
-    error: z.string().nullable(),
-  })
-  .meta({ id: "Conversation" });
+    error: {
+      schema: z.string().nullable(),
+      of: (row: Pick<typeof conversations.$inferSelect, "status" | "lastError">) =>
+        row.status === "error" ? row.lastError : null,
+      replaces: ["lastError"],
+    },
+  },
+  api: { path: "/api/assistant/conversations", tag: "Assistant" },
+  sample: {},
+});
+
+export const conversationSchema = conversationRecord.schema;
 export type Conversation = z.infer<typeof conversationSchema>;
 
-export const toolCallSchema = z
-  .object({
-    ...recordBase,
-    conversation_id: z.uuid(),
-    name: z.string(),
-    input: z.record(z.string(), z.unknown()),
-    status: toolCallStatus,
-    result: z.unknown().nullable(),
-    /** When the user undid what this executed call changed; null while it stands. */
-    undone_at: z.string().nullable(),
-  })
-  .meta({ id: "ToolCall" });
+/** A tool call the model made, its approval state and outcome: written only by the run (and an undo). */
+export const toolCallRecord = declareWithoutCrud({
+  entity: "tool_call",
+  table: toolCalls,
+  label: "Tool call",
+  component: "ToolCall",
+  fields: {},
+  // The model's own id for the call matters only to the run.
+  hidden: ["callId"],
+  wire: { input: z.record(z.string(), z.unknown()), result: z.unknown().nullable() },
+});
+export const toolCallSchema = toolCallRecord.schema;
 export type ToolCall = z.infer<typeof toolCallSchema>;
 
-export const messageSchema = z
-  .object({
-    ...recordBase,
-    conversation_id: z.uuid(),
-    seq: z.number().int(),
-    role: z.enum(["user", "assistant", "tool"]),
-    content: z.string(),
-    tool_call_id: z.uuid().nullable(),
-  })
-  .meta({ id: "Message" });
+/** A message of a conversation, ordered by `seq`: written only by the run. */
+export const messageRecord = declareWithoutCrud({
+  entity: "message",
+  table: messages,
+  label: "Message",
+  component: "Message",
+  fields: {},
+});
+export const messageSchema = messageRecord.schema;
 export type Message = z.infer<typeof messageSchema>;
 
 /**
@@ -88,10 +106,6 @@ export const conversationStateSchema = z
   .meta({ id: "ConversationState" });
 export type ConversationState = z.infer<typeof conversationStateSchema>;
 
-export const createConversationSchema = z.strictObject({
-  id: z.uuid().optional(),
-  title: z.string().trim().min(1).max(LIMITS.assistant.conversationTitle).optional(),
-});
 export const listConversationsQuery = z.strictObject({ ...pageQuery });
 
 export const sendMessageSchema = z.strictObject({ content: z.string().trim().min(1).max(LIMITS.assistant.message) });
@@ -106,50 +120,7 @@ export const approveToolsSchema = z.strictObject({
 });
 export type ApproveTools = z.infer<typeof approveToolsSchema>;
 
-export const conversationToWire = (row: typeof conversations.$inferSelect): Conversation => ({
-  ...recordToWire(row),
-  title: row.title,
-  status: row.status,
-  error: row.status === "error" ? row.lastError : null,
-});
+export const conversationToWire = conversationRecord.toWire;
 
-export const toolCallToWire = (row: typeof toolCalls.$inferSelect): ToolCall => ({
-  ...recordToWire(row),
-  conversation_id: row.conversationId,
-  name: row.name,
-  input: row.input,
-  status: row.status,
-  result: row.result ?? null,
-  undone_at: row.undoneAt?.toISOString() ?? null,
-});
-
-export const messageToWire = (row: typeof messages.$inferSelect): Message => ({
-  ...recordToWire(row),
-  conversation_id: row.conversationId,
-  seq: row.seq,
-  role: row.role,
-  content: row.content,
-  tool_call_id: row.toolCallId,
-});
-
-export const conversationRecord = defineRecord({
-  entity: "conversation",
-  table: conversations,
-  toWire: conversationToWire,
-  schema: conversationSchema,
-  label: "Conversation",
-});
-export const messageRecord = defineRecord({
-  entity: "message",
-  table: messages,
-  toWire: messageToWire,
-  schema: messageSchema,
-  label: "Message",
-});
-export const toolCallRecord = defineRecord({
-  entity: "tool_call",
-  table: toolCalls,
-  toWire: toolCallToWire,
-  schema: toolCallSchema,
-  label: "Tool call",
-});
+export const toolCallToWire = toolCallRecord.toWire;
+export const messageToWire = messageRecord.toWire;

@@ -65,6 +65,19 @@ export type WireOf<T extends SyncedTable, H extends string = never> = {
   [K in keyof Cols<T> as K extends "userId" | H ? never : Cols<T>[K]["_"]["name"]]: WireValue<Cols<T>[K]>;
 };
 
+/** A wire field computed from the row (e.g. a loop's `owner`), standing in for the columns it `replaces`. */
+export interface Computed<Row> {
+  schema: z.ZodType;
+  of(row: Row): unknown;
+  /** Columns (by property name) it is made of, kept off the wire themselves. */
+  replaces?: readonly string[];
+}
+type ComputedMap<Row> = Record<string, Computed<Row>>;
+type Replaced<X> = {
+  [K in keyof X]: X[K] extends { replaces: readonly (infer C extends string)[] } ? C : never;
+}[keyof X];
+type ComputedWire<X> = { [K in keyof X]: X[K] extends { schema: infer S extends z.ZodType } ? z.output<S> : never };
+
 type CreateShape<F extends Shape, R extends keyof F, U extends keyof F> = {
   id: z.ZodOptional<z.ZodUUID>;
 } & { [K in Exclude<keyof F, U>]: K extends R ? F[K] : z.ZodOptional<F[K]> };
@@ -86,6 +99,7 @@ export interface RecordDeclaration<
   U extends keyof F & string,
   H extends string,
   P extends string,
+  X extends ComputedMap<Omit<T["$inferSelect"], H>> = {},
 > {
   /** The entity name in the change feed, e.g. "todo". */
   entity: Name;
@@ -104,6 +118,10 @@ export interface RecordDeclaration<
   hidden?: readonly H[];
   /** Wire schemas for columns whose type alone doesn't say (jsonb), by wire name. */
   wire?: Shape;
+  /** Wire fields computed from the row rather than stored as such. */
+  computed?: X;
+  /** A rule across fields of a create (an update's other half is the stored row: the table's CHECK holds it). */
+  createRule?: { holds(body: Body<F>): boolean; message: string; path: string[] };
   /** A written field as column values, when it is not simply its own column. */
   toColumns?: { [K in keyof F]?: (v: z.output<F[K]>) => Partial<T["$inferInsert"]> };
   /**
@@ -148,6 +166,11 @@ function columnWire(col: Column): z.ZodType {
 /** What a create that leaves the column out stores: its literal default, `[]`/null, or the database's own. */
 function columnDefault(col: Column): unknown {
   if (col.default !== undefined && !is(col.default, SQL)) return col.default;
+  if (col.defaultFn) {
+    // `$defaultFn` in db/schema.ts: a default stated once, in TypeScript.
+    const v = col.defaultFn();
+    return is(v, SQL) ? undefined : v;
+  }
   if (!col.notNull && !col.hasDefault) return null;
   return undefined;
 }
@@ -163,13 +186,17 @@ export function declareRecord<
   const U extends keyof F & string = never,
   const H extends string = never,
   const P extends string = string,
->(def: RecordDeclaration<Name, T, F, R, U, H, P>) {
+  const X extends ComputedMap<Omit<T["$inferSelect"], H>> = {},
+>(def: RecordDeclaration<Name, T, F, R, U, H, P, X>) {
+  type Wire = WireOf<T, H | Replaced<X>> & ComputedWire<X>;
   const hidden: readonly string[] = def.hidden ?? [];
   const updateOnly: readonly string[] = def.updateOnly ?? [];
   const required: readonly string[] = def.required;
   const mappers = (def.toColumns ?? {}) as Record<string, ((v: unknown) => object) | undefined>;
   const columns = Object.entries(getTableColumns(def.table) as Record<string, Column>);
-  const onWire = columns.filter(([key]) => key !== "userId" && !hidden.includes(key));
+  const computed = Object.entries((def.computed ?? {}) as ComputedMap<object>);
+  const replaced = computed.flatMap(([, c]) => c.replaces ?? []);
+  const onWire = columns.filter(([key]) => key !== "userId" && !hidden.includes(key) && !replaced.includes(key));
   const byWireName = new Map(columns.map(([key, col]) => [col.name, { key, col }]));
 
   for (const name of Object.keys(def.fields))
@@ -178,12 +205,25 @@ export function declareRecord<
 
   const wireShape: Shape = { ...recordBase };
   for (const [, col] of onWire) wireShape[col.name] ??= def.wire?.[col.name] ?? columnWire(col);
-  const schema = z.object(wireShape).meta({ id: def.component }) as unknown as z.ZodType<WireOf<T, H>>;
+  for (const [name, c] of computed) wireShape[name] = c.schema;
+  // An object schema (so a response can `.extend()` it) whose output is exactly the wire record.
+  const schema = z.object(wireShape).meta({ id: def.component }) as unknown as z.ZodObject<{
+    [K in keyof Wire]-?: z.ZodType<Wire[K]>;
+  }>;
 
+  /** An optional create field, documented with its column's default when it has one (the insert takes it). */
+  const withDefault = (s: z.ZodType, name: string) => {
+    const col = byWireName.get(name)?.col;
+    const fallback = col && col.hasDefault ? columnDefault(col) : undefined;
+    return fallback === undefined ? s.optional() : s.optional().default(() => columnDefault(col!) as never);
+  };
   const createShape: Shape = { id: z.uuid().optional() };
   for (const [name, s] of Object.entries(def.fields))
-    if (!updateOnly.includes(name)) createShape[name] = required.includes(name) ? s : s.optional();
-  const create = z.strictObject(createShape) as unknown as z.ZodObject<CreateShape<F, R, U>, z.core.$strict>;
+    if (!updateOnly.includes(name)) createShape[name] = required.includes(name) ? s : withDefault(s, name);
+  const rule = def.createRule;
+  const create = (rule
+    ? z.strictObject(createShape).refine((b) => rule.holds(b as Body<F>), { message: rule.message, path: rule.path })
+    : z.strictObject(createShape)) as unknown as z.ZodObject<CreateShape<F, R, U>, z.core.$strict>;
 
   const updateShape: Shape = {};
   for (const [name, s] of Object.entries(def.fields)) updateShape[name] = s.optional();
@@ -220,20 +260,28 @@ export function declareRecord<
     return values;
   }
 
-  function toWire(row: Omit<T["$inferSelect"], H>): WireOf<T, H> {
+  function toWire(row: Omit<T["$inferSelect"], H>): Wire {
     const out: Record<string, unknown> = {};
     const r = row as Record<string, unknown>;
     for (const [key, col] of onWire) {
       const v = r[key];
       out[col.name] = v instanceof Date ? v.toISOString() : v;
     }
-    return out as WireOf<T, H>;
+    for (const [name, c] of computed) out[name] = c.of(row);
+    return out as Wire;
   }
 
   return {
-    ...defineRecord({ entity: def.entity, table: def.table, toWire, schema, label: def.label }),
-    // Its own type: it also takes a row without the hidden columns (a list that skips them).
+    ...defineRecord({
+      entity: def.entity,
+      table: def.table,
+      toWire,
+      schema: schema as unknown as z.ZodType<Wire>,
+      label: def.label,
+    }),
+    // Their own types: `toWire` also takes a row without the hidden columns (a list that skips them).
     toWire,
+    schema,
     component: def.component,
     api: def.api,
     refs: (def.refs ?? {}) as Readonly<Record<string, string>>,
@@ -243,4 +291,40 @@ export function declareRecord<
     toInsert,
     toUpdate,
   };
+}
+
+/**
+ * A record type without the CRUD shape: settings (one per user, made at
+ * signup; its module updates and resets it), messages and tool calls (written
+ * only by the assistant's run). Derived as above: the wire schema, `toWire`,
+ * the update schema and mappings; no create, and no `api`/`sample`, so the
+ * CRUD-derived sets (plain routes, property/RLS seeds, the web's record
+ * client) leave it out.
+ */
+export function declareWithoutCrud<
+  const Name extends string,
+  T extends SyncedTable,
+  F extends Shape,
+  const H extends string = never,
+  const X extends ComputedMap<Omit<T["$inferSelect"], H>> = {},
+>(
+  def: Omit<
+    RecordDeclaration<Name, T, F, never, never, H, string, X>,
+    "required" | "updateOnly" | "api" | "sample" | "refs" | "createRule"
+  >,
+) {
+  const {
+    api: _api,
+    sample: _sample,
+    create: _create,
+    toInsert: _toInsert,
+    refs: _refs,
+    ...record
+  } = declareRecord({
+    ...def,
+    required: [],
+    api: { path: "", tag: "" },
+    sample: {} as never,
+  });
+  return record;
 }

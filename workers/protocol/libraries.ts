@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineRecord } from "./declare";
+import { declareRecord, declareWithoutCrud } from "./declare";
 import { focusLibraries, focusTracks } from "../../db/schema";
-import { pageQuery, recordBase, recordToWire, versionField } from "./common";
+import { pageQuery, versionField } from "./common";
 import { LIMITS } from "./rules";
 
 /** At most this many tracks per library (reorders touch every track in between). */
@@ -14,48 +14,42 @@ export const httpUrl = z.url({ protocol: /^https?$/ }).max(LIMITS.url);
 const durationS = z.number().min(0).max(LIMITS.track.durationS);
 const position = z.number().int().min(0);
 
-export const focusLibrarySchema = z
-  .object({
-    ...recordBase,
-    name: z.string(),
-    description: z.string(),
-    favorite: z.boolean(),
-  })
-  .meta({ id: "FocusLibrary" });
-export type FocusLibrary = z.infer<typeof focusLibrarySchema>;
+/** A focus library: a named, ordered set of tracks (its tracks are their own records). */
+export const focusLibraryRecord = declareRecord({
+  entity: "focus_library",
+  table: focusLibraries,
+  label: "Focus library",
+  component: "FocusLibrary",
+  fields: { name, description, favorite: z.boolean() },
+  required: ["name"],
+  api: { path: "/api/focus/libraries", tag: "Focus libraries" },
+  sample: { name: "A library" },
+});
 
-export const focusTrackSchema = z
-  .object({
-    ...recordBase,
-    library_id: z.uuid(),
-    title: z.string(),
-    audio_id: z.uuid().nullable(),
-    url: z.string().nullable(),
-    duration_s: z.number().nullable(),
-    /** 0-based, dense within the library. */
-    position: z.number(),
-  })
-  .meta({ id: "FocusTrack" });
+export const focusLibrarySchema = focusLibraryRecord.schema;
+export type FocusLibrary = z.infer<typeof focusLibrarySchema>;
+export type CreateLibrary = z.infer<typeof focusLibraryRecord.create>;
+export const focusLibraryToWire = focusLibraryRecord.toWire;
+
+/**
+ * A track of a library: an uploaded file (`audio_id`) or an external `url`;
+ * `position` is 0-based and dense within the library. Its writes are database
+ * functions (data/libraries.ts) under the library's row lock, so its create
+ * and update bodies are stated below, not derived.
+ */
+export const focusTrackRecord = declareWithoutCrud({
+  entity: "focus_track",
+  table: focusTracks,
+  label: "Track",
+  component: "FocusTrack",
+  fields: {},
+});
+export const focusTrackSchema = focusTrackRecord.schema;
 export type FocusTrack = z.infer<typeof focusTrackSchema>;
 
 /** GET /api/focus/libraries/{id}: the library with its tracks in order. */
 export const focusLibraryDetailSchema = focusLibrarySchema.extend({ tracks: z.array(focusTrackSchema) });
 export type FocusLibraryDetail = z.infer<typeof focusLibraryDetailSchema>;
-
-export const createLibrarySchema = z.strictObject({
-  id: z.uuid().optional(),
-  name,
-  description: description.optional(),
-  favorite: z.boolean().optional(),
-});
-export type CreateLibrary = z.infer<typeof createLibrarySchema>;
-
-export const updateLibrarySchema = z.strictObject({
-  name: name.optional(),
-  description: description.optional(),
-  favorite: z.boolean().optional(),
-  ...versionField,
-});
 
 export const listLibrariesQuery = z.strictObject({ ...pageQuery });
 
@@ -92,33 +86,4 @@ export const updateTrackSchema = z
   .refine(oneSource, sourceIssue);
 export type UpdateTrack = z.infer<typeof updateTrackSchema>;
 
-export function focusLibraryToWire(row: typeof focusLibraries.$inferSelect): FocusLibrary {
-  return { ...recordToWire(row), name: row.name, description: row.description, favorite: row.favorite };
-}
-
-export function focusTrackToWire(row: typeof focusTracks.$inferSelect): FocusTrack {
-  return {
-    ...recordToWire(row),
-    library_id: row.libraryId,
-    title: row.title,
-    audio_id: row.audioId,
-    url: row.url,
-    duration_s: row.durationS,
-    position: row.position,
-  };
-}
-
-export const focusLibraryRecord = defineRecord({
-  entity: "focus_library",
-  table: focusLibraries,
-  toWire: focusLibraryToWire,
-  schema: focusLibrarySchema,
-  label: "Focus library",
-});
-export const focusTrackRecord = defineRecord({
-  entity: "focus_track",
-  table: focusTracks,
-  toWire: focusTrackToWire,
-  schema: focusTrackSchema,
-  label: "Track",
-});
+export const focusTrackToWire = focusTrackRecord.toWire;

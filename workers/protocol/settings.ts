@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { defineRecord } from "./declare";
 import { settings } from "../../db/schema";
-import { recordBase, recordToWire, versionField } from "./common";
+import { declareWithoutCrud } from "./declare";
 import { isTimeZone } from "./market-rules";
 import { FONT_SCALE, POLL_INTERVAL_S, UI_MAX_BYTES } from "./rules";
 
@@ -33,53 +32,32 @@ export const accentSchema = z
   .nullable();
 export const timeZoneSchema = z.string().min(1).max(64).refine(isTimeZone, { message: "not an IANA time zone" });
 
-export const settingsSchema = z
-  .object({
-    ...recordBase,
+/** One per user, made at signup; PUT merges (nested objects too), DELETE resets (routes/settings.ts). */
+export const settingsRecord = declareWithoutCrud({
+  entity: "settings",
+  table: settings,
+  label: "Settings",
+  component: "Settings",
+  fields: {
     theme: themeSchema,
-    accessibility: accessibilitySchema,
-    ui: z.record(z.string(), z.unknown()),
-    sync: syncPrefsSchema,
-    time_zone: z.string().nullable(),
-    accent: z.string().nullable(),
-  })
-  .meta({ id: "Settings" });
-export type Settings = z.infer<typeof settingsSchema>;
-
-/** PUT /api/settings: a partial merge; nested objects merge too. */
-export const updateSettingsSchema = z.strictObject({
-  theme: themeSchema.optional(),
-  accessibility: accessibilitySchema.partial().optional(),
-  ui: uiSchema.optional(),
-  sync: syncPrefsSchema.partial().optional(),
-  time_zone: timeZoneSchema.optional(),
-  /** Must be the accent of a theme the user owns (409 not_owned otherwise); null = default. */
-  accent: accentSchema.optional(),
-  ...versionField,
+    accessibility: accessibilitySchema.partial(),
+    ui: uiSchema,
+    sync: syncPrefsSchema.partial(),
+    time_zone: timeZoneSchema,
+    /** Must be the accent of a theme the user owns (409 not_owned otherwise); null = default. */
+    accent: accentSchema,
+  },
+  wire: { accessibility: accessibilitySchema, ui: z.record(z.string(), z.unknown()), sync: syncPrefsSchema },
 });
-export type UpdateSettings = z.infer<typeof updateSettingsSchema>;
 
-export function settingsToWire(row: typeof settings.$inferSelect): Settings {
-  return {
-    ...recordToWire(row),
-    theme: row.theme,
-    accessibility: row.accessibility,
-    ui: row.ui,
-    sync: row.sync,
-    time_zone: row.timeZone,
-    accent: row.accent,
-  };
-}
+export const settingsSchema = settingsRecord.schema;
+export type Settings = z.infer<typeof settingsSchema>;
+/** PUT /api/settings: a partial merge; nested objects merge too. */
+export const updateSettingsSchema = settingsRecord.update;
+export type UpdateSettings = z.infer<typeof updateSettingsSchema>;
+export const settingsToWire = settingsRecord.toWire;
 
 export type Theme = z.infer<typeof themeSchema>;
 export type SyncMode = z.infer<typeof syncModeSchema>;
 export type Accessibility = z.infer<typeof accessibilitySchema>;
 export type SyncPrefs = z.infer<typeof syncPrefsSchema>;
-
-export const settingsRecord = defineRecord({
-  entity: "settings",
-  table: settings,
-  toWire: settingsToWire,
-  schema: settingsSchema,
-  label: "Settings",
-});

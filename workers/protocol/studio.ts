@@ -1,9 +1,9 @@
 /** SPEC §5 Studio: loops, likes, songs and the public feed — wire shapes and request schemas. */
 import { z } from "zod";
 import { loopLikes, loops, songs } from "../../db/schema";
-import { pageQuery, recordBase, recordToWire, versionField } from "./common";
-import { defineJoinRecord, defineRecord } from "./declare";
-import { CHORD_PATTERN, DEFAULT_TIME_SIGNATURE, LIMITS, TIME_SIGNATURES } from "./rules";
+import { pageQuery } from "./common";
+import { declareRecord, defineJoinRecord } from "./declare";
+import { CHORD_PATTERN, LIMITS, TIME_SIGNATURES } from "./rules";
 
 const L = LIMITS.loop;
 const S = LIMITS.song;
@@ -20,57 +20,57 @@ const visibility = z.enum(["private", "public"]);
 
 /** ≤ bars × 4 chords: a rule across two fields (bars may come from the stored loop on update). */
 export const chordsFit = (chordCount: number, barCount: number) => chordCount <= barCount * L.beatsPerBar;
-const tooManyChords = { message: "At most bars × 4 chords.", path: ["chord_progression"] };
 
-export const loopSchema = z
-  .object({
-    ...recordBase,
-    name: z.string(),
-    bars: z.number(),
-    bpm: z.number(),
-    color: z.string(),
-    chord_progression: z.array(z.string()),
-    icon_sequence: z.array(z.string()),
-    visibility,
-    remixable: z.boolean(),
-    parent_loop_id: z.uuid().nullable(),
-    /** The parent's owner deleted their account: a remix "of a deleted user" (parent_loop_id is null). */
-    parent_owner_deleted: z.boolean(),
-    owner: z.object({ id: z.uuid(), username: z.string() }),
-    plays_count: z.number(),
-    likes_count: z.number(),
-    remixes_count: z.number(),
-  })
-  .meta({ id: "Loop" });
-export type Loop = z.infer<typeof loopSchema>;
+const owner = z.object({ id: z.uuid(), username: z.string() });
 
-export const createLoopSchema = z
-  .strictObject({
-    id: z.uuid().optional(),
+/**
+ * A loop. Its id is unique across users (public loops are addressed by id
+ * alone); its counters are the server's (not part of `version`); `owner` is
+ * the row's user and the username copied at creation.
+ */
+export const loopRecord = declareRecord({
+  entity: "loop",
+  table: loops,
+  label: "Loop",
+  component: "Loop",
+  fields: {
     name,
     bars,
     bpm,
     color,
-    chord_progression: chords.default([]),
-    icon_sequence: icons.default([]),
-    visibility: visibility.default("private"),
-    remixable: z.boolean().default(false),
-  })
-  .refine((l) => chordsFit(l.chord_progression.length, l.bars), tooManyChords);
-export type CreateLoop = z.input<typeof createLoopSchema>;
-
-export const updateLoopSchema = z.strictObject({
-  name: name.optional(),
-  bars: bars.optional(),
-  bpm: bpm.optional(),
-  color: color.optional(),
-  chord_progression: chords.optional(),
-  icon_sequence: icons.optional(),
-  visibility: visibility.optional(),
-  remixable: z.boolean().optional(),
-  ...versionField,
+    chord_progression: chords,
+    icon_sequence: icons,
+    visibility,
+    remixable: z.boolean(),
+  },
+  required: ["name", "bars", "bpm", "color"],
+  createRule: {
+    holds: (l) => chordsFit(l.chord_progression?.length ?? 0, l.bars ?? 0),
+    message: "At most bars × 4 chords.",
+    path: ["chord_progression"],
+  },
+  // The top feed's rank is derived, not part of the record.
+  hidden: ["hotScore"],
+  wire: { chord_progression: z.array(z.string()), icon_sequence: z.array(z.string()) },
+  computed: {
+    owner: {
+      schema: owner,
+      of: (row: Pick<typeof loops.$inferSelect, "userId" | "ownerUsername">) => ({
+        id: row.userId,
+        username: row.ownerUsername,
+      }),
+      replaces: ["ownerUsername"],
+    },
+  },
+  api: { path: "/api/studio/loops", tag: "Studio" },
+  sample: { name: "A loop", bars: 1, bpm: 100, color: "#112233" },
 });
-export type UpdateLoop = z.infer<typeof updateLoopSchema>;
+
+export const loopSchema = loopRecord.schema;
+export type Loop = z.infer<typeof loopSchema>;
+export type CreateLoop = z.input<typeof loopRecord.create>;
+export type UpdateLoop = z.infer<typeof loopRecord.update>;
+export const loopToWire = loopRecord.toWire;
 
 /** POST …/remix: a client may choose the new loop's id (a retried remix makes one loop) and its name. */
 export const remixLoopSchema = z.strictObject({ id: z.uuid().optional(), name: name.optional() });
@@ -88,41 +88,30 @@ const timelineEntry = z.strictObject({
   start_bar: z.number().int().min(0).max(S.maxStartBar),
   repeat: z.number().int().min(1).max(S.maxRepeat),
 });
-const timeline = z.array(timelineEntry).max(S.timeline);
-const title = z.string().trim().min(1).max(S.title);
-const timeSignature = z.enum(TIME_SIGNATURES);
 
-export const songSchema = z
-  .object({
-    ...recordBase,
-    title: z.string(),
-    bpm: z.number(),
-    time_signature: timeSignature,
-    timeline: z.array(z.object({ loop_id: z.uuid(), start_bar: z.number(), repeat: z.number() })),
+/** A song: loops placed on a timeline (own loops only: its route module checks them). */
+export const songRecord = declareRecord({
+  entity: "song",
+  table: songs,
+  label: "Song",
+  component: "Song",
+  fields: {
+    title: z.string().trim().min(1).max(S.title),
+    bpm,
+    time_signature: z.enum(TIME_SIGNATURES),
+    timeline: z.array(timelineEntry).max(S.timeline),
     visibility,
-  })
-  .meta({ id: "Song" });
+  },
+  required: ["title", "bpm"],
+  wire: { timeline: z.array(z.object({ loop_id: z.uuid(), start_bar: z.number(), repeat: z.number() })) },
+  api: { path: "/api/studio/songs", tag: "Studio" },
+  sample: { title: "A song", bpm: 90 },
+});
+
+export const songSchema = songRecord.schema;
 export type Song = z.infer<typeof songSchema>;
-
-export const createSongSchema = z.strictObject({
-  id: z.uuid().optional(),
-  title,
-  bpm,
-  time_signature: timeSignature.default(DEFAULT_TIME_SIGNATURE),
-  timeline: timeline.default([]),
-  visibility: visibility.default("private"),
-});
-export type CreateSong = z.input<typeof createSongSchema>;
-
-export const updateSongSchema = z.strictObject({
-  title: title.optional(),
-  bpm: bpm.optional(),
-  time_signature: timeSignature.optional(),
-  timeline: timeline.optional(),
-  visibility: visibility.optional(),
-  ...versionField,
-});
-export type UpdateSong = z.infer<typeof updateSongSchema>;
+export type CreateSong = z.input<typeof songRecord.create>;
+export type UpdateSong = z.infer<typeof songRecord.update>;
 
 /** The feed's cursor is opaque: base64url of the last item's sort key. */
 export const feedQuery = z.strictObject({
@@ -147,50 +136,12 @@ export type FeedResponse = z.infer<typeof feedResponseSchema>;
 
 export const lineageResponseSchema = z.object({ items: z.array(loopSchema) });
 
-export function loopToWire(row: typeof loops.$inferSelect): Loop {
-  return {
-    ...recordToWire(row),
-    name: row.name,
-    bars: row.bars,
-    bpm: row.bpm,
-    color: row.color,
-    chord_progression: row.chordProgression,
-    icon_sequence: row.iconSequence,
-    visibility: row.visibility,
-    remixable: row.remixable,
-    parent_loop_id: row.parentLoopId,
-    parent_owner_deleted: row.parentOwnerDeleted,
-    owner: { id: row.userId, username: row.ownerUsername },
-    plays_count: row.playsCount,
-    likes_count: row.likesCount,
-    remixes_count: row.remixesCount,
-  };
-}
-
 export function loopLikeToWire(row: typeof loopLikes.$inferSelect): LoopLike {
   return { id: row.loopId, loop_id: row.loopId, version: 1, created_at: row.createdAt.toISOString() };
 }
 
-export function songToWire(row: typeof songs.$inferSelect): Song {
-  return {
-    ...recordToWire(row),
-    title: row.title,
-    bpm: row.bpm,
-    time_signature: row.timeSignature,
-    timeline: row.timeline,
-    visibility: row.visibility,
-  };
-}
-
 export const listStudioQuery = z.strictObject({ ...pageQuery });
 
-export const loopRecord = defineRecord({
-  entity: "loop",
-  table: loops,
-  toWire: loopToWire,
-  schema: loopSchema,
-  label: "Loop",
-});
 /** The caller's likes (record id = the loop's id), written only through `w.log`. */
 export const loopLikeRecord = defineJoinRecord({
   entity: "loop_like",
@@ -198,11 +149,4 @@ export const loopLikeRecord = defineJoinRecord({
   toWire: loopLikeToWire,
   schema: loopLikeSchema,
   label: "Like",
-});
-export const songRecord = defineRecord({
-  entity: "song",
-  table: songs,
-  toWire: songToWire,
-  schema: songSchema,
-  label: "Song",
 });

@@ -33,10 +33,10 @@ import { listRoute } from "../http/crud";
 import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
   approveToolsSchema,
+  conversationRecord,
   conversationSchema,
   conversationStateSchema,
   conversationToWire,
-  createConversationSchema,
   listConversationsQuery,
   messageToWire,
   sendMessageSchema,
@@ -171,7 +171,7 @@ register(
     pipelined: true,
     tags,
     operationId: "createConversation",
-    request: jsonRequest(createConversationSchema),
+    request: jsonRequest(conversationRecord.create),
     responses: { 201: conversation, 200: jsonContent(conversationSchema, "The same create again: the existing one") },
     errors: [400, 413, 415],
   }),

@@ -51,9 +51,13 @@ const modules: ReadonlyArray<{ path: string; app: Api }> = [
   { path: "/mcp", app: mcp },
 ];
 
-/** Declared record types (protocol/declare.ts) without a module above: the plain CRUD shape at their `api.path`. */
+/** Whether a module above serves `path` itself (mounted there, or a route of it is). */
+const served = (path: string) =>
+  modules.some((m) => m.path === path || m.app.routes.some((r) => `${m.path}${r.path}`.replace(/\/$/, "") === path));
+
+/** Declared record types (protocol/declare.ts) no module serves: the plain CRUD shape at their `api.path`. */
 const plain = Object.values(entities)
-  .filter((r): r is typeof r & Declared => "api" in r && !modules.some((m) => m.path === r.api.path))
+  .filter((r): r is typeof r & Declared => "api" in r && !served(r.api.path))
   .map((r) => ({ path: r.api.path, app: plainCrud(r) }));
 
 export const domains: ReadonlyArray<{ path: string; app: Api }> = [...modules, ...plain];

@@ -10,18 +10,17 @@ import {
   removeTrack,
   tracksOf,
 } from "../data/libraries";
-import { listRoute } from "../http/crud";
+import { crudRoutes, declaredCrud } from "../http/crud";
 import { createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
-  createLibrarySchema,
   createTrackSchema,
   focusLibraryDetailSchema,
+  focusLibraryRecord,
   focusLibrarySchema,
   focusLibraryToWire,
   focusTrackSchema,
   focusTrackToWire,
   listLibrariesQuery,
-  updateLibrarySchema,
   updateTrackSchema,
 } from "../protocol/libraries";
 import { expectedVersion, requestScope, scopeOf, sendRecord } from "../http/record";
@@ -37,43 +36,15 @@ const track = jsonContent(focusTrackSchema, "The track");
 const byId = { params: idParam("id") };
 const byTrack = { params: idParam("id", "trackId") };
 
-listRoute(libraries, {
+// List (favorites first), create and update are the plain shape; the read adds the tracks, the delete removes them.
+crudRoutes(libraries, {
+  ...declaredCrud(focusLibraryRecord, listLibrariesQuery),
   pipelined: true,
-  path: "/",
-  tag: "Focus libraries",
-  operationId: "listFocusLibraries",
-  description: "Favorites first, then newest.",
-  record: focusLibrarySchema,
-  query: listLibrariesQuery,
+  plural: "FocusLibraries",
+  only: ["list", "create", "update"],
+  describe: { list: "Favorites first, then newest." },
   list: listLibraries,
-  toWire: focusLibraryToWire,
 });
-
-register(
-  libraries,
-  route({
-    pipelined: true,
-    method: "post",
-    path: "/",
-    tags,
-    operationId: "createFocusLibrary",
-    request: jsonRequest(createLibrarySchema),
-    responses: { 201: library, 200: jsonContent(focusLibrarySchema, "The same create again: the existing library") },
-    errors: [400, 413, 415],
-  }),
-  async (c) => {
-    const b = c.req.valid("json");
-    const { row, created } = await write(requestScope(c), (w) =>
-      w.insert("focus_library", {
-        ...(b.id ? { id: b.id } : {}),
-        name: b.name,
-        description: b.description ?? "",
-        favorite: b.favorite ?? false,
-      }),
-    );
-    return sendRecord(c, "focus_library", row, created ? 201 : 200);
-  },
-);
 
 register(
   libraries,
@@ -98,26 +69,6 @@ register(
     if (!row) throw notFound("Focus library");
     c.header("ETag", `"${row.version}"`);
     return c.json({ ...focusLibraryToWire(row), tracks: tracks.map(focusTrackToWire) });
-  },
-);
-
-register(
-  libraries,
-  route({
-    pipelined: true,
-    method: "put",
-    path: "/{id}",
-    tags,
-    operationId: "updateFocusLibrary",
-    request: { ...byId, ...jsonRequest(updateLibrarySchema) },
-    responses: { 200: library },
-    errors: [400, 404, 413, 415],
-  }),
-  async (c) => {
-    const { version, ...set } = c.req.valid("json");
-    const expected = expectedVersion(c, version);
-    const row = await write(requestScope(c), (w) => w.update("focus_library", c.req.valid("param").id, expected, set));
-    return sendRecord(c, "focus_library", row);
   },
 );
 

@@ -2,9 +2,8 @@
 import { z } from "zod";
 import {
   assertOwnLoops,
+  createLoop,
   feed,
-  idTaken,
-  ownUsername,
   lineage,
   listOwnLoops,
   listOwnSongs,
@@ -13,29 +12,24 @@ import {
   removeLoop,
   setLike,
   chargePlay,
-  songValues,
   updateLoop,
 } from "../data/studio";
 import type { PlayMessage } from "../jobs/studio-counters";
-import { crudRoutes, listRoute } from "../http/crud";
+import { crudRoutes, declaredCrud, listRoute } from "../http/crud";
 import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import {
-  createLoopSchema,
-  createSongSchema,
   feedQuery,
   feedResponseSchema,
   likeResponseSchema,
   lineageResponseSchema,
   listStudioQuery,
+  loopRecord,
   loopSchema,
   loopToWire,
   remixLoopSchema,
-  songSchema,
-  updateLoopSchema,
-  updateSongSchema,
+  songRecord,
 } from "../protocol/studio";
-import { expectedVersion, requestScope, scopeOf, sendRecord } from "../http/record";
-import { write } from "../sync/write";
+import { expectedVersion, scopeOf, sendRecord } from "../http/record";
 
 export const studio = createApi();
 const tags = ["Studio"];
@@ -62,32 +56,12 @@ register(
     pipelined: true,
     tags,
     operationId: "createLoop",
-    request: jsonRequest(createLoopSchema),
+    request: jsonRequest(loopRecord.create),
     responses: { 201: loop, 200: jsonContent(loopSchema, "The same create again: the existing loop") },
     errors: [400, 413, 415],
   }),
   async (c) => {
-    const b = c.req.valid("json");
-    // The owner's name is read by the insert itself, so the session check can lead it (one round trip).
-    const { row, created } = await write(requestScope(c), (w) =>
-      w
-        .insert(
-          "loop",
-          {
-            ...(b.id ? { id: b.id } : {}),
-            name: b.name,
-            bars: b.bars,
-            bpm: b.bpm,
-            color: b.color,
-            chordProgression: b.chord_progression,
-            iconSequence: b.icon_sequence,
-            visibility: b.visibility,
-            remixable: b.remixable,
-          },
-          { ownerUsername: ownUsername(c.var.user.id) },
-        )
-        .catch((err: unknown) => Promise.reject(idTaken(err))),
-    );
+    const { row, created } = await createLoop(scopeOf(c), c.req.valid("json"));
     return sendRecord(c, "loop", row, created ? 201 : 200);
   },
 );
@@ -117,16 +91,13 @@ register(
     tags,
     operationId: "updateLoop",
     description: "Owner only: another user's public loop is 403. Counters are not part of `version`.",
-    request: { ...byId, ...jsonRequest(updateLoopSchema) },
+    request: { ...byId, ...jsonRequest(loopRecord.update) },
     responses: { 200: loop },
     errors: [400, 403, 404, 413, 415],
   }),
   async (c) => {
-    const patch = c.req.valid("json");
-    const expected = expectedVersion(c, patch.version);
-    const row = await write(requestScope(c), (w) =>
-      updateLoop(w, c.var.user.id, c.req.valid("param").id, expected, patch),
-    );
+    const { version, ...patch } = c.req.valid("json");
+    const row = await updateLoop(scopeOf(c), c.req.valid("param").id, expectedVersion(c, version), patch);
     return sendRecord(c, "loop", row);
   },
 );
@@ -256,17 +227,9 @@ register(
 export const studioSongs = createApi();
 
 crudRoutes(studioSongs, {
+  ...declaredCrud(songRecord, listStudioQuery),
   pipelined: true,
-  entity: "song",
-  tag: "Studio",
-  name: "Song",
-  schemas: { record: songSchema, create: createSongSchema, update: updateSongSchema, list: listStudioQuery },
   list: listOwnSongs,
-  toInsert: (b) => songValues(b),
-  toUpdate: ({ time_signature, ...rest }) => ({
-    ...rest,
-    ...(time_signature ? { timeSignature: time_signature } : {}),
-  }),
   // A timeline may use own loops only; the check locks the user's log first, which orders it against loop deletes.
   check: {
     needed: (b) => Boolean(b.timeline?.length),
