@@ -24,6 +24,20 @@ interface CacheDB extends DBSchema {
 
 const META_KEYS = ["schema_version", "cursor", "client_id", "user"] as const;
 
+/** IDBIndex.getAllRecords (newer than the DOM types here): records in either direction, in one request. */
+type RecentIndex = IDBIndex & {
+  getAllRecords?(options: {
+    count?: number;
+    direction?: IDBCursorDirection;
+  }): IDBRequest<Array<{ value: CachedRecord }>>;
+};
+
+const requestResult = <T>(req: IDBRequest<T>) =>
+  new Promise<T>((resolve, reject) => {
+    req.addEventListener("success", () => resolve(req.result));
+    req.addEventListener("error", () => reject(req.error));
+  });
+
 /** Records read per request when the whole cache is read (a warm start's rest): no single long task. */
 const READ_CHUNK = 5000;
 
@@ -125,10 +139,17 @@ export async function openIdbCache(name = CACHE_DB_NAME): Promise<SyncCache> {
       // The newest records (any entity) and the settings first; everything else is read after.
       const tx = db.transaction("records");
       const records = await tx.store.getAll(IDBKeyRange.bound(["settings", ""], ["settings", "\uffff"]));
-      let cursor = await tx.store.index("recent").openCursor(null, "prev");
-      for (let n = 0; cursor && n < opts.newest; n++) {
-        if (cursor.value.entity !== "settings") records.push(cursor.value);
-        cursor = await cursor.continue();
+      const recent = unwrap(tx.store.index("recent")) as RecentIndex;
+      if (typeof recent.getAllRecords === "function") {
+        // One request, newest first, where the browser has it (Chromium 141+): not a cursor step per record.
+        const got = await requestResult(recent.getAllRecords({ count: opts.newest, direction: "prev" }));
+        for (const { value } of got) if (value.entity !== "settings") records.push(value);
+      } else {
+        let cursor = await tx.store.index("recent").openCursor(null, "prev");
+        for (let n = 0; cursor && n < opts.newest; n++) {
+          if (cursor.value.entity !== "settings") records.push(cursor.value);
+          cursor = await cursor.continue();
+        }
       }
       // The rest after a task, in chunks: the first screen renders before the big read, and
       // no single answer's deserializing blocks the thread for long.
