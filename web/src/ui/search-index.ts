@@ -99,7 +99,10 @@ export async function buildIndex(items: readonly Searchable[], slice = 500): Pro
     if (i % slice === slice - 1) await new Promise((r) => setTimeout(r, 0));
   }
   const words = [...postings.keys()].sort();
-  return { items: sorted, held: setOf(items), postings, words };
+  const index: Index = { items: sorted, held: setOf(items), postings, words };
+  // It holds every record of `items`: the first query over that list has nothing to scan.
+  unheld.set(items, { index, items: [] });
+  return index;
 }
 
 /** Every word of the index starting with `prefix`, with its postings. */
