@@ -48,7 +48,15 @@ export interface ScaleRun {
     unboundedIndexScans: { query: string; tables: string[] }[];
   };
   jobs: JobRun[];
-  reset: { status410: number; pages: number; changes: number; bytes: number; ms: number; cursor: string };
+  reset: {
+    status410: number;
+    pages: number;
+    changes: number;
+    bytes: number;
+    ms: number;
+    cursor: string;
+    fromStart: { pages: number; status: number };
+  };
   load: { start: number[]; end: number[] };
 }
 
@@ -90,23 +98,23 @@ function hotRoutes(): Record<string, (w: Who, i: number) => Req> {
   };
 }
 
+/**
+ * The user's current cursor, as a client gets it: the head of GET
+ * /api/sync/snapshot (one request). Paging /changes from the start is not a
+ * way to it once compaction has raised the user's floor above the first
+ * page's cursor: the second page answers 410 (resetPath records that).
+ */
 async function cursorOf(stack: Stack, user: TestUser): Promise<string> {
   const agent = makeAgent(1);
-  let since = "";
-  for (;;) {
-    const res = await send(stack.baseUrl, agent, {
-      method: "GET",
-      path: `/api/sync/changes?limit=1000${since ? `&since=${since}` : ""}`,
-      headers: { authorization: `Bearer ${user.token}` },
-    });
-    // A cursor read that fails must say so, not hand "undefined" to the poll cell.
-    if (res.status !== 200) throw new Error(`cursor read: ${res.status} ${res.text.slice(0, 300)}`);
-    const body = res.json();
-    since = body.cursor;
-    if (!body.has_more) break;
-  }
+  const res = await send(stack.baseUrl, agent, {
+    method: "GET",
+    path: `/api/sync/snapshot?limit=1`,
+    headers: { authorization: `Bearer ${user.token}` },
+  });
   agent.destroy();
-  return since;
+  // A cursor read that fails must say so, not hand "undefined" to the poll cell.
+  if (res.status !== 200) throw new Error(`cursor read: ${res.status} ${res.text.slice(0, 300)}`);
+  return String(res.json().cursor);
 }
 
 /** Writes the big account can't make: it holds more inbox items than the quota (413) and a small wallet. */
@@ -156,33 +164,62 @@ async function explainAll(client: pg.Client, on: boolean): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-/** SPEC §4 reset for the big account: an expired cursor, then everything from the start. */
+/**
+ * SPEC §4 reset for the big account: an expired cursor → 410, then the
+ * recovery today's web client runs (web/src/sync: the /snapshot walk, newest
+ * first, then /changes from its head); and whether a pull of /changes from
+ * the start still pages through (`fromStart`: pages read, and the status
+ * that stopped it — 410 once the floor is above the first page's cursor).
+ */
 async function resetPath(stack: Stack, big: TestUser): Promise<ScaleRun["reset"]> {
   const agent = makeAgent(1);
   const auth = { authorization: `Bearer ${big.token}` };
-  const old = await send(stack.baseUrl, agent, { method: "GET", path: "/api/sync/changes?since=1", headers: auth });
+  const get = (p: string) => send(stack.baseUrl, agent, { method: "GET", path: p, headers: auth }, 120_000);
+  const old = await get("/api/sync/changes?since=1");
   const t0 = performance.now();
-  let since = "";
+  let before = "";
   let pages = 0;
   let changes = 0;
   let bytes = 0;
+  let head = "";
   for (;;) {
-    const res = await send(
-      stack.baseUrl,
-      agent,
-      { method: "GET", path: `/api/sync/changes?limit=1000${since ? `&since=${since}` : ""}`, headers: auth },
-      120_000,
-    );
-    if (res.status !== 200) throw new Error(`reset pull: ${res.status} ${res.text.slice(0, 300)}`);
+    const res = await get(`/api/sync/snapshot?limit=5000${before ? `&before=${before}` : ""}`);
+    if (res.status !== 200) throw new Error(`snapshot walk: ${res.status} ${res.text.slice(0, 300)}`);
     const body = res.json();
     pages++;
     changes += body.changes.length;
     bytes += Buffer.byteLength(res.text);
+    if (!head) head = body.cursor;
+    if (body.next === null) break;
+    before = body.next;
+  }
+  const tail = await get(`/api/sync/changes?since=${head}`);
+  if (tail.status !== 200) throw new Error(`changes after the snapshot: ${tail.status} ${tail.text.slice(0, 300)}`);
+  const ms = performance.now() - t0;
+  let since = "";
+  let fromStartPages = 0;
+  let fromStartStatus = 200;
+  for (;;) {
+    const res = await get(`/api/sync/changes?limit=1000${since ? `&since=${since}` : ""}`);
+    if (res.status !== 200) {
+      fromStartStatus = res.status;
+      break;
+    }
+    fromStartPages++;
+    const body = res.json();
     since = body.cursor;
     if (!body.has_more) break;
   }
   agent.destroy();
-  return { status410: old.status, pages, changes, bytes, ms: performance.now() - t0, cursor: since };
+  return {
+    status410: old.status,
+    pages,
+    changes,
+    bytes,
+    ms,
+    cursor: head,
+    fromStart: { pages: fromStartPages, status: fromStartStatus },
+  };
 }
 
 /** Loads auto_explain into every session of the database (off until explainAll turns it on). */

@@ -78,7 +78,7 @@ ${
 | --- | ---: | --- | ---: | ---: | --- |
 ${jobRows.join("\n")}
 
-**A device back after 30 days (SPEC §4, server half)**: the big account's cursor 1 (older than the retention) → **${run.reset.status410}**; the reset pull from the start: ${run.reset.changes.toLocaleString("en-US")} changes in ${run.reset.pages} pages of ≤ 1000, ${mb(run.reset.bytes)} MB of JSON (uncompressed), **${s(run.reset.ms)} s** server-side (sequential pages, no network latency).
+**A device back after 30 days (SPEC §4, server half)**: the big account's cursor 1 (older than the retention) → **${run.reset.status410}**; the recovery today's web client runs — the \`/api/sync/snapshot\` walk (newest first, pages of ≤ 5000) and \`/changes\` from its head: ${run.reset.changes.toLocaleString("en-US")} entries in ${run.reset.pages} pages, ${mb(run.reset.bytes)} MB of JSON (uncompressed), **${s(run.reset.ms)} s** server-side (sequential pages, no network latency). A pull of \`/changes\` from the start (what a client without the snapshot does): ${run.reset.fromStart.status === 200 ? `completes, ${run.reset.fromStart.pages} pages` : `**${run.reset.fromStart.status} after ${run.reset.fromStart.pages} page(s)** — the user's floor (its newest pruned tombstone) is above the first page's cursor`}.
 `;
 }
 
