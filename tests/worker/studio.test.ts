@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, test, vi } from "vitest";
 import worker from "../../workers/index";
-import { reconcileStudioCounters } from "../../workers/jobs/studio-counters";
+import { COUNTER_SLICES, reconcileStudioCounters } from "../../workers/jobs/studio-counters";
 import { as, call, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
 import { dbRows, openOwnerDb } from "../support/db";
@@ -492,6 +492,15 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
     const drift = await reconcileStudioCounters(handle.db, { userId: a.id }); // only this test's loops
     await handle.close();
     expect(drift).toEqual([{ loop_id: loop.id, likes: [7, 1], plays: [3, 0], remixes: [0, 1] }]);
+    // The cron's hourly slice: only the loop's own id range (its first hex digit) finds it.
+    const own = parseInt(loop.id[0], 16);
+    await dbRows(sql`update loops set likes_count = 5 where id = ${loop.id}`);
+    const other = openOwnerDb();
+    expect(await reconcileStudioCounters(other.db, { userId: a.id, slice: (own + 1) % COUNTER_SLICES })).toEqual([]);
+    expect(await reconcileStudioCounters(other.db, { userId: a.id, slice: own })).toEqual([
+      { loop_id: loop.id, likes: [5, 1], plays: [0, 0], remixes: [1, 1] },
+    ]);
+    await other.close();
     expect((await as(a).get(`/api/studio/loops/${loop.id}`)).body).toMatchObject({
       likes_count: 1,
       plays_count: 0,

@@ -9,7 +9,7 @@ import { endSessionSockets } from "../sync/relay";
 import { cleanupAudio } from "./audio-cleanup";
 import { pruneHistory } from "./history";
 import { COMPACTION_WINDOW_MS, pruneChangeLog, pruneExpired } from "./prune";
-import { reconcileStudioCounters } from "./studio-counters";
+import { counterSliceAt, reconcileStudioCounters } from "./studio-counters";
 
 export type JobReport = Record<string, { ok: true; counts: Record<string, number> } | { ok: false; error: object }>;
 
@@ -37,7 +37,10 @@ export async function runScheduled(
     history: () => pruneHistory(handle.db, Number(env.HISTORY_RETENTION_DAYS ?? 30), { now, ...scope }),
     expired: () => pruneExpired(handle.db, now, (userId, ids) => endSessionSockets(env, userId, ids), scope),
     audio: () => cleanupAudio(handle.db, env.AUDIO, { now, ...scope }),
-    studio_counters: async () => ({ drift_fixed: (await reconcileStudioCounters(handle.db, scope)).length }),
+    // One sixteenth of the loops per hourly run (each loop at least daily): see COUNTER_SLICES.
+    studio_counters: async () => ({
+      drift_fixed: (await reconcileStudioCounters(handle.db, { ...scope, slice: counterSliceAt(now) })).length,
+    }),
   };
   const report: JobReport = {};
   try {

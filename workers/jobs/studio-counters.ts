@@ -75,6 +75,25 @@ export interface Drift {
 const BATCH = 500;
 
 /**
+ * The hourly cron reconciles one slice of the loops per run — ids whose first
+ * hex digit is `slice` (an index range of the primary key) — so a run costs a
+ * sixteenth of the loops and their likes and plays, and each loop is checked
+ * at least once a day (hours 0–23 → slices 0–15, 0–7). Ids are random (v4),
+ * so slices are even. Every counter moves in the same transaction as its rows
+ * (continuum_like, countPlays): drift is a safety net, found none so far.
+ */
+export const COUNTER_SLICES = 16;
+export const counterSliceAt = (now: Date) => now.getUTCHours() % COUNTER_SLICES;
+
+/** The id range of one slice: [lo, hi), hi null for the last. */
+function sliceRange(slice: number): [string, string | null] {
+  const digit = (n: number) => n.toString(16);
+  const lo = `${digit(slice)}0000000-0000-0000-0000-000000000000`;
+  const hi = slice + 1 < COUNTER_SLICES ? `${digit(slice + 1)}0000000-0000-0000-0000-000000000000` : null;
+  return [lo, hi];
+}
+
+/**
  * Sets likes/plays/remixes counts to COUNT(*) of their rows, 500 loops per
  * transaction. The loop rows are locked first (SKIP LOCKED: a loop being liked
  * right now waits for the next run), so a like can't commit between the count
@@ -83,17 +102,26 @@ const BATCH = 500;
  */
 export async function reconcileStudioCounters(
   db: Db,
-  /** `userId` scopes a run to one owner's loops (tests, support tools); the cron passes none. */
-  opts: { userId?: string } = {},
+  /**
+   * `userId` scopes a run to one owner's loops (tests, support tools); the
+   * cron passes none. `slice` (0..COUNTER_SLICES-1): only that id range
+   * (the cron's hourly share); none: every loop.
+   */
+  opts: { userId?: string; slice?: number } = {},
 ): Promise<Drift[]> {
   const fixed: Drift[] = [];
   const owner = ofUser(opts.userId);
-  let after = "00000000-0000-0000-0000-000000000000";
+  const [lo, hi] = opts.slice === undefined ? ["00000000-0000-0000-0000-000000000000", null] : sliceRange(opts.slice);
+  const below = hi ? sql`id < ${hi}::uuid` : sql`true`;
+  // The slice's first id is included: `after` starts just below it.
+  let after: string | null = null;
   for (;;) {
-    const page = await db.execute(
-      sql`select id from loops where id > ${after}::uuid and ${owner} order by id limit ${BATCH}`,
+    const page: { rows: unknown[] } = await db.execute(
+      sql`select id from loops
+          where ${after === null ? sql`id >= ${lo}::uuid` : sql`id > ${after}::uuid`} and ${below} and ${owner}
+          order by id limit ${BATCH}`,
     );
-    const pageIds = (page.rows as { id: string }[]).map((r) => r.id);
+    const pageIds: string[] = (page.rows as { id: string }[]).map((r) => r.id);
     if (!pageIds.length) break;
     const fixedHere = await db.transaction(async (tx) => {
       const locked = await tx.execute(
