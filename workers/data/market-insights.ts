@@ -68,7 +68,7 @@ export const RECOMMENDATION_LIMIT = 6;
  * where co-buyers are other users who bought an item this user owns and this
  * one too, and buyers the users who bought it. Refunded purchases don't count.
  * Both are counted over a bounded sample of each item's most recent purchases
- * (db/migrations/0032_recommendations_sampled.sql), so a request costs the
+ * (db/migrations/0032_recommendations_sampled.sql, 0038), so a request costs the
  * same whether an item has ten buyers or a million. Ties break by id, so the
  * order is stable across calls.
  */
