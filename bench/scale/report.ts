@@ -20,8 +20,11 @@ export function renderScale(run: ScaleRun, date: string): string {
   const log = run.sizes.find((t) => t.table === "change_log");
   const routeRows = run.routes.map((r) => {
     const ratio = r.large.p50 / r.empty.p50;
-    const ok = ratio <= TARGET_RATIO ? "✅" : "❌";
-    return `| ${r.route} | ${fmt(r.empty.p50)} | ${fmt(r.large.p50)} | ${ratio.toFixed(2)}× ${ok} | ${r.big ? fmt(r.big.p50) : "—"} |`;
+    // No response inside the cell's time on one side: no ratio, and a miss.
+    const cell = Number.isFinite(ratio)
+      ? `${ratio.toFixed(2)}× ${ratio <= TARGET_RATIO ? "✅" : "❌"}`
+      : "no response in the cell ❌";
+    return `| ${r.route} | ${fmt(r.empty.p50)} | ${fmt(r.large.p50)} | ${cell} | ${r.big ? fmt(r.big.p50) : "—"} |`;
   });
   const jobRows = run.jobs.map(
     (j) =>
