@@ -267,7 +267,7 @@ describe("data generator (small profile)", () => {
         for (const s of growingSeqScans([{ query: name, plan }])) found.push(`${name}: ${s.tables.join(", ")}`);
         // Not vacuous: each statement reads a table, so its plan must hold an index path.
         if (!hasIndexPath(plan)) found.push(`${name}: no index path in ${JSON.stringify(plan).slice(0, 200)}`);
-        // The samples must come in index order (a sort over every purchase of the item is what 0033 fixed).
+        // The samples must come in index order (a sort over every purchase of the item is what 0038 fixed).
         if (name.endsWith("(sampled)") && !JSON.stringify(plan).includes("user_market_purchases_item_recent_idx"))
           found.push(`${name}: the sample does not read user_market_purchases_item_recent_idx`);
       } finally {
