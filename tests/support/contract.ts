@@ -34,8 +34,10 @@ export async function operations(): Promise<Operation[]> {
   );
 }
 
+// Exact paths: the Worker routes strictly, so `/api/audio/` (what `/api/audio/uploads/..`
+// normalises to) is an unknown route answering the shared 404, not the list operation.
 const matcher = (template: string) =>
-  new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}/?$`);
+  new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
 
 export async function findOperation(method: string, path: string): Promise<Operation | undefined> {
   const pathname = new URL(path, "http://x").pathname;

@@ -201,7 +201,8 @@ describe("arbitrary query strings and path ids never cause a 5xx", () => {
         });
         expect(r.status, JSON.stringify({ op: op.template, path, res: r.body })).toBeLessThan(500);
       }),
-      { numRuns: 80 },
+      // `..` (a dot segment the URL parser folds away) against a nested route, every run.
+      { numRuns: 80, examples: [[templated.find((o) => o.template === "/api/audio/uploads/{id}")!, ".."]] },
     );
   });
 });
