@@ -260,7 +260,8 @@ export const FIXTURES: Record<string, OpFixture> = {
       body: await smallArchive(f),
     }),
     status: 200,
-    twoTrips: "an import: the session is checked before the archive is read, the records written after",
+    twoTrips:
+      "an import: the reads that decide ids and the quota go with the session check, then every record in one batch",
   },
   listSessions: { make: get("/api/auth/sessions"), status: 200 },
   revokeSession: { make: async (f) => mut(f, "DELETE", `/api/auth/sessions/${(await sessionOf(f)).id}`), status: 204 },

@@ -4,6 +4,7 @@
  * after a failure part-way completes; bad content is 422 and writes nothing.
  */
 import { env, exports } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { remapId } from "../../workers/data/import";
 import { IMPORT_RULES } from "../../workers/data/import-rules";
@@ -14,6 +15,7 @@ import { populate, rowsOf } from "../support/account";
 import { readArchive } from "../support/archive";
 import { wav } from "../support/audio";
 import { checkResponse } from "../support/contract";
+import { dbRows } from "../support/db";
 
 const json = (b: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(b));
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
@@ -129,6 +131,42 @@ describe("import", () => {
     // The remix of the other user's loop still says whose loop it remixes.
     const remix = await as(b).get(`/api/studio/loops/${await remapId(b.id, made.myRemix.id)}`);
     expect(remix.body.parent_loop_id).toBe(made.theirs.id);
+  });
+
+  test("round trips: an archive whose records fit in memory is 2 and no connection; a larger one streams through a transaction", async () => {
+    const [a, b] = [await signup(), await signup()];
+    await as(a).post("/api/user/inbox", { title: "small" });
+    await as(a).post("/api/todos", { title: "small" });
+    const loop = await as(a).post("/api/studio/loops", {
+      name: "Mine",
+      bars: 1,
+      bpm: 90,
+      color: "#112233",
+      chord_progression: ["Am"],
+    });
+    expect(loop.status).toBe(201);
+    const small = await importInto(b, await zip(await exportOf(a)));
+    expect(small.status).toBe(200);
+    // The reads that decide ids (the loop's) and the settings, led by the session check; then every write.
+    expect([small.headers.get("x-db-queries"), small.headers.get("x-db-connections")]).toEqual(["2", "0"]);
+    expect(small.body.imported).toMatchObject({ inbox_item: 1, todo: 1, loop: 1 });
+    expect(small.body.remapped).toEqual({ loop: 1 });
+
+    // Over BUFFERED_RECORD_BYTES of records (25 references of 95 KB): the session first, then the stream.
+    const c = await signup();
+    for (let i = 0; i < 25; i++)
+      expect(
+        (await as(c).post("/api/references", { title: `big ${i}`, content: `${i} ${"x".repeat(95_000)}` })).status,
+      ).toBe(201);
+    const d = await signup();
+    const big = await importInto(d, await zip(await exportOf(c)));
+    expect(big.status, JSON.stringify(big.body)).toBe(200);
+    expect(big.body.imported).toMatchObject({ reference: 25 });
+    expect(big.headers.get("x-db-connections")).toBe("1");
+    const stored = await dbRows(sql`select length(content) as n from reference_items where user_id = ${d.id}`);
+    expect(stored.map((r) => Number(r.n)).sort()).toEqual(
+      Array.from({ length: 25 }, (_, i) => `${i} `.length + 95_000).sort(),
+    );
   });
 
   test("an archive of export version 1 lacking fields added since imports, nullable ones as null; version 2 must carry them", async () => {

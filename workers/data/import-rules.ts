@@ -6,13 +6,15 @@
  * archive must not be able to write, fields the wire renames, and derived
  * values recomputed for the new owner.
  */
-import { getTableColumns, sql } from "drizzle-orm";
+import { getTableColumns, sql, type SQLWrapper } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { loops, type TimelineEntry } from "../../db/schema";
 import { entities, type EntityName } from "../protocol/registry";
-import type { Writer } from "../sync/write";
 
 export type Row = Record<string, unknown>;
+
+/** Writes an upsert statement whose rows are `entity` records and logs them (in the import's transaction or batch). */
+export type ImportLog = (entity: EntityName, statement: SQLWrapper) => Promise<void>;
 
 export interface ImportContext {
   username: string;
@@ -23,8 +25,11 @@ export interface ImportContext {
 export interface ImportRule {
   /** A rule the wire schema can't say; the reason the record is refused. */
   check?: (wire: Row) => string | undefined;
-  /** After every record file: e.g. recount what the imported records imply (`ids`: the ones written now). */
-  after?: (w: Writer, userId: string, ids: string[]) => Promise<void>;
+  /**
+   * After every record file: e.g. recount what the imported records imply (`ids`: the archive's
+   * records of the type, by the ids they have now). `log` writes and logs an upsert statement.
+   */
+  after?: (log: ImportLog, userId: string, ids: string[]) => Promise<void>;
   /** Not imported, and why (reported per type). */
   skip?: string;
   /** One per user, made at signup (settings): the imported values update it instead. */
@@ -63,16 +68,19 @@ export const IMPORT_RULES: Partial<Record<EntityName, ImportRule>> = {
       row.remixesCount = 0;
       row.parentOwnerDeleted ??= false;
     },
-    after: async (w, userId, ids) => {
+    after: async (log, userId, ids) => {
       if (!ids.length) return;
-      // Counters of the imported loops, from the imported likes and remixes (never part of `version`).
-      await w.log(
+      // Counters of the imported loops, from the imported likes and remixes (never part of `version`);
+      // only where they differ, so the same archive again changes nothing.
+      await log(
         "loop",
-        "upsert",
-        sql`update loops l set
-              likes_count = (select count(*) from loop_likes k where k.loop_id = l.id),
-              remixes_count = (select count(*) from loops r where r.parent_loop_id = l.id)
-            where l.user_id = ${userId} and l.id in ${ids} returning *`,
+        sql`update loops l set likes_count = c.likes, remixes_count = c.remixes
+            from (select x.id,
+                    (select count(*) from loop_likes k where k.loop_id = x.id)::int as likes,
+                    (select count(*) from loops r where r.parent_loop_id = x.id)::int as remixes
+                  from loops x where x.user_id = ${userId} and x.id in ${ids}) c
+            where l.id = c.id and (l.likes_count, l.remixes_count) is distinct from (c.likes, c.remixes)
+            returning l.*`,
       );
     },
   },

@@ -83,6 +83,7 @@ register(
     path: "/import",
     tags,
     operationId: "importData",
+    pipelined: true,
     description:
       "Restores an archive from `GET /api/export` into the signed-in account (README, Your data). Every record is " +
       "checked against its schema (422 `invalid_archive`, with the file, record and field, and nothing written); " +
@@ -100,12 +101,14 @@ register(
       throw new AppError(415, ErrorCode.unsupported_media_type, "Send the archive as application/zip.");
     const body = c.req.raw.body;
     if (!body) throw new AppError(400, ErrorCode.empty_body, "The archive is missing.");
-    const report = await importArchive(
-      requestScope(c),
-      { id: c.var.user.id, username: c.var.user.username },
-      new ZipReader(body),
-      { bucket: c.env.AUDIO, quota: quotaBytes(c.env) },
-    );
+    // Pipelined: the archive's reads (or, for a large one, the check alone) carry the session check;
+    // its username, R2 and the quota only once that has passed.
+    const report = await importArchive(requestScope(c), new ZipReader(body), {
+      confirm: async () => {
+        const full = await confirmed(c);
+        return { username: full.var.user.username, bucket: full.env.AUDIO, quota: quotaBytes(full.env) };
+      },
+    });
     return c.json(report, 200);
   },
 );

@@ -28,7 +28,7 @@
  * crossing each other (A→B, B→A) wait instead of deadlocking.
  */
 import { and, eq, getTableColumns, sql, type SQL, type SQLWrapper } from "drizzle-orm";
-import type { Db, Tx } from "../../db/client";
+import { batch, type Db, type Tx } from "../../db/client";
 import { CONSTRAINT } from "../../db/schema";
 import type { KeyClaim } from "../env";
 import { AppError, idConflict, notFound, retryable, uniqueViolation } from "../errors";
@@ -157,19 +157,17 @@ export interface Writer {
   db: Db | Tx;
 }
 
-/** Runs `statement` and logs every returned row as a change, in one SQL statement. */
-async function logged<E extends EntityName>(
-  db: Db | Tx,
+/** `statement` with its change-log entries (and the key's outcome), as ONE SQL statement. */
+function loggedSql(
   userId: string,
-  entity: E,
+  entity: EntityName,
   op: "upsert" | "delete",
   statement: SQLWrapper,
-  out: Changes,
   /** The request's claimed Idempotency-Key, when this statement writes the requester's own log. */
   claim: KeyClaim | undefined,
   /** Drop the log's earlier entries for the same records (see Writer.log). */
   collapse = false,
-): Promise<RowOf<E>[]> {
+): SQL {
   // Generated columns (e.g. a search tsvector) are derived data: not worth logging.
   const skip = ["__seq", ...generatedColumns(entity)];
   const data =
@@ -181,7 +179,7 @@ async function logged<E extends EntityName>(
         )}]::text[]`;
   // A delete's tombstone carries the version the deletion would have had.
   const version = op === "delete" ? sql`version + 1` : sql`version`;
-  const result = await db.execute(sql`
+  return sql`
     with rec as (${statement.getSQL()}),
     bump as (
       update users set change_seq = change_seq + (select count(*) from rec)
@@ -205,15 +203,69 @@ async function logged<E extends EntityName>(
           : sql`,
     outcome as (${claim.outcome(userId, entity)})`
       }
-    select * from numbered order by __seq`);
-  const batch: Change[] = [];
-  const rows = (result.rows as Record<string, unknown>[]).map((raw) => {
+    select * from numbered order by __seq`;
+}
+
+/** The rows a logged statement returned, as records; their changes go into `out`. */
+function takeLogged<E extends EntityName>(
+  userId: string,
+  entity: E,
+  op: "upsert" | "delete",
+  raws: Record<string, unknown>[],
+  out: Changes,
+): RowOf<E>[] {
+  const changes: Change[] = [];
+  const rows = raws.map((raw) => {
     const row = rowFromRaw(entity, raw);
-    batch.push(changeOf(entity, op, String(raw.__seq), raw, row));
+    changes.push(changeOf(entity, op, String(raw.__seq), raw, row));
     return row;
   });
-  addBatch(out, userId, batch);
+  addBatch(out, userId, changes);
   return rows;
+}
+
+/** Runs `statement` and logs every returned row as a change, in one SQL statement. */
+async function logged<E extends EntityName>(
+  db: Db | Tx,
+  userId: string,
+  entity: E,
+  op: "upsert" | "delete",
+  statement: SQLWrapper,
+  out: Changes,
+  claim: KeyClaim | undefined,
+  collapse = false,
+): Promise<RowOf<E>[]> {
+  const result = await db.execute(loggedSql(userId, entity, op, statement, claim, collapse));
+  return takeLogged(userId, entity, op, result.rows as Record<string, unknown>[], out);
+}
+
+/**
+ * Several of the scope's own logged statements (each as `Writer.log` runs it) as ONE
+ * non-interactive transaction over the HTTP path: one round trip, all or nothing, announced
+ * after commit like any write. For a write whose every statement was decided before it began
+ * (an import's records, data/import.ts); each statement's records come back in order.
+ */
+export async function writeBatch(
+  scope: WriteScope,
+  items: ReadonlyArray<{ entity: EntityName; op: "upsert" | "delete"; statement: SQLWrapper }>,
+): Promise<Record<string, unknown>[][]> {
+  if (items.length === 0) return [];
+  const { db, userId } = scope;
+  for (let attempt = 1; ; attempt++) {
+    const changes: Changes = new Map();
+    try {
+      const results = (await batch(
+        db,
+        items.map((i) => db.execute(loggedSql(userId, i.entity, i.op, i.statement, scope.idempotency))),
+      )) as unknown as { rows: Record<string, unknown>[] }[];
+      const rows = items.map((i, n) => takeLogged(userId, i.entity, i.op, results[n]!.rows, changes));
+      announceAll(scope, changes);
+      return rows as Record<string, unknown>[][];
+    } catch (err) {
+      // The batch rolled back whole: a deadlock or serialization failure may simply be run again.
+      if (!(retryable(err) && attempt < 3)) throw err;
+    }
+  }
 }
 
 /** Unique constraints on an id alone (not the (user_id, id) conflict target): a clash is someone else's record. */
