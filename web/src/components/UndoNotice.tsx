@@ -15,6 +15,7 @@ import type { RestorableEntity } from "@protocol/history.ts";
 import { iso, onEnqueue } from "../mutations/record.ts";
 import { uuid } from "../sync/deps.ts";
 import type { Mutation, SyncStore } from "../sync/store.ts";
+import { isMac } from "../ui/format.ts";
 import { useSync } from "../ui/sync-context.ts";
 
 const RESTORABLE: readonly RestorableEntity[] = ["todo", "inbox_item", "reference"];
@@ -78,8 +79,10 @@ const PAST: Record<string, string> = {
   Create: "Created",
   Delete: "Deleted",
   Edit: "Edited",
+  Pin: "Pinned",
   Reopen: "Reopened",
   Unarchive: "Unarchived",
+  Unpin: "Unpinned",
 };
 const said = (label: string) => label.replace(/^\w+/, (w) => PAST[w] ?? w);
 
@@ -152,7 +155,12 @@ export default function UndoNotice() {
       </p>
       <Show when={offer()}>
         {(a) => (
-          <button type="button" onClick={() => undo(a())}>
+          <button
+            type="button"
+            aria-keyshortcuts={isMac ? "Meta+Z" : "Control+Z"}
+            title={isMac ? "⌘Z" : "Ctrl+Z"}
+            onClick={() => undo(a())}
+          >
             Undo<span class="sr-only"> — {a().label}</span>
           </button>
         )}
