@@ -35,6 +35,8 @@ export interface Action {
   /** The record before the change; null for a creation. */
   before: Restorable | null;
   label: string;
+  /** A later change of the same record was undone here: this one no longer names the record's version. */
+  stale?: boolean;
 }
 
 const isRestorable = (e: string): e is RestorableEntity => (RESTORABLE as readonly string[]).includes(e);
@@ -118,6 +120,10 @@ export default function UndoNotice() {
     const at = a ? stack.indexOf(a) : -1;
     if (!a || at < 0) return show("Nothing to undo on this device.", null);
     stack.splice(at, 1);
+    if (a.stale) return show(`${a.label} can't be undone any more: it was changed since.`, null);
+    // The server names a change by the version it made, and undoes it only while the record is
+    // still that version: after this undo, the earlier changes of this record can't be named.
+    for (const b of stack) if (b.entity === a.entity && b.id === a.id) b.stale = true;
     show(`Undone: ${a.label}.`, null);
     void undoAction(store, a);
   };
