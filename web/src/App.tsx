@@ -4,7 +4,6 @@ import { api, describeError, HttpError } from "./api/http.ts";
 import type { User } from "./api/types.ts";
 import { ConnectionIndicator } from "./components/ConnectionIndicator.tsx";
 import { BottomNav, TopNav } from "./components/Nav.tsx";
-import { Notices } from "./components/Notices.tsx";
 import { Omnibar } from "./components/Omnibar.tsx";
 import { browserDeps } from "./sync/deps.ts";
 import { cachedUser, createSyncStore, latestSettings, type SyncStore } from "./sync/store.ts";
@@ -17,6 +16,10 @@ import { WalletBadge } from "./views/market/WalletBadge.tsx";
 // The running session's watcher (tab-title countdown, completion, announcement) is a chunk of
 // its own: loaded right after the first paint, it keeps the initial bundle in budget.
 const FocusWatch = lazy(() => import("./components/FocusWatch.tsx").then((m) => ({ default: m.FocusWatch })));
+
+// Sync notices and the undo notice: nothing to say before the first sync or edit, so they are
+// a chunk of their own too (the store keeps every notice; they show once it has loaded).
+const Notices = lazy(() => import("./components/Notices.tsx").then((m) => ({ default: m.Notices })));
 
 // Signed-in visits (the usual case) never need the sign-in form.
 const Auth = lazy(() => import("./views/Auth.tsx").then((m) => ({ default: m.Auth })));

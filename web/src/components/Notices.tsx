@@ -1,8 +1,6 @@
-import { For, lazy, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import { useNotices, useSync } from "../ui/sync-context.ts";
-
-// Undo after a change, and Ctrl/Cmd+Z: a chunk of its own, loaded after the first paint.
-const UndoNotice = lazy(() => import("./UndoNotice.tsx"));
+import UndoNotice from "./UndoNotice.tsx";
 
 /** What a kept edit changed, in words: `title: “Buy oat milk”`. */
 function describeEdit(body: unknown): string {

@@ -1,6 +1,7 @@
 // "Undo" after a change or delete of a todo, inbox item or reference, and
-// Ctrl/Cmd+Z for this device's last one (issue 24). A lazy chunk: it hooks
-// into mutations/record.ts `enqueue` once loaded, right after the first paint.
+// Ctrl/Cmd+Z for this device's last one (issue 24). Part of the notices' lazy
+// chunk: it hooks into mutations/record.ts `enqueue` once loaded, right after
+// the first paint.
 //
 // An undo is itself a queued write: `POST /api/history/undo` naming the
 // change as the feed names it (entity, id, the version the change produced),
