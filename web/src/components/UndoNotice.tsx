@@ -11,50 +11,12 @@
 // the newer change stands); the outbox drops it unsent if the write it undoes
 // was refused (`after`), since that version would then be someone else's.
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
-import type { EntityMap } from "../api/types.ts";
-import type { RestorableEntity } from "@protocol/history.ts";
-import { iso, onEnqueue } from "../mutations/record.ts";
+import { iso } from "../mutations/record.ts";
+import { undoLog, undoStack, type Action } from "../mutations/undo-log.ts";
 import { uuid } from "../sync/deps.ts";
-import type { Mutation, SyncStore } from "../sync/store.ts";
+import type { SyncStore } from "../sync/store.ts";
 import { isMac } from "../ui/format.ts";
 import { useSync } from "../ui/sync-context.ts";
-
-const RESTORABLE: readonly RestorableEntity[] = ["todo", "inbox_item", "reference"];
-// Every restorable type is listed: a new one on the server fails to compile here until added.
-const _all: Exclude<RestorableEntity, (typeof RESTORABLE)[number]> extends never ? true : never = true;
-void _all;
-
-type Restorable = EntityMap[RestorableEntity];
-
-/** One change this device made, as the undo names it. */
-export interface Action {
-  key: string;
-  entity: RestorableEntity;
-  id: string;
-  /** The version the change produced (a delete's: the tombstone, the deleted version + 1). */
-  version: number;
-  /** The record before the change; null for a creation. */
-  before: Restorable | null;
-  label: string;
-  /** A later change of the same record was undone here: this one no longer names the record's version. */
-  stale?: boolean;
-}
-
-const isRestorable = (e: string): e is RestorableEntity => (RESTORABLE as readonly string[]).includes(e);
-
-/** The action a queued write is, or null when it can't be undone (another type, a server action). */
-export function actionOf(store: SyncStore, m: Mutation): Action | null {
-  if (!isRestorable(m.entity) || m.after || !m.optimistic) return null;
-  const before = (store.get(m.entity, m.id) as Restorable | undefined) ?? null;
-  const deleting = m.optimistic.op === "delete";
-  if (deleting && !before) return null; // nothing here to delete: nothing to bring back
-  const key = (m.key ??= uuid());
-  // A delete is guarded by the version seen, so its tombstone is that version + 1 or it is refused.
-  if (deleting) m.ifMatch ??= before!.version;
-  const version = deleting ? before!.version + 1 : (m.optimistic as { data: Restorable }).data.version;
-  const copy = before && (JSON.parse(JSON.stringify(before)) as Restorable);
-  return { key, entity: m.entity, id: m.id, version, before: copy, label: m.label ?? "Change" };
-}
 
 /** Queue the undo of `a` (after it, if it is still queued). */
 export function undoAction(store: SyncStore, a: Action): Promise<void> {
@@ -99,11 +61,9 @@ function typing(el: EventTarget | null): boolean {
   );
 }
 
-const KEEP = 20;
-
 export default function UndoNotice() {
   const store = useSync();
-  const stack: Action[] = [];
+  const stack = undoStack(store);
   const [text, setText] = createSignal("");
   const [offer, setOffer] = createSignal<Action | null>(null);
   const show = (message: string, a: Action | null) => {
@@ -130,13 +90,12 @@ export default function UndoNotice() {
   };
 
   onMount(() => {
-    onEnqueue.fn = (s, m) => {
-      const a = s === store ? actionOf(s, m) : null;
-      if (!a) return;
-      stack.push(a);
-      if (stack.length > KEEP) stack.shift();
-      show(`${said(a.label)}.`, a);
+    undoLog.added = (s, a) => {
+      if (s === store) show(`${said(a.label)}.`, a);
     };
+    // A change made before this chunk loaded: offered now.
+    const last = stack.at(-1);
+    if (last) show(`${said(last.label)}.`, last);
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey || e.key.toLowerCase() !== "z" || typing(e.target))
         return;
@@ -150,7 +109,7 @@ export default function UndoNotice() {
       window.removeEventListener("keydown", onKey);
       window.removeEventListener("pointerdown", away, true);
       window.removeEventListener("hashchange", away);
-      onEnqueue.fn = undefined;
+      undoLog.added = undefined;
     });
   });
 

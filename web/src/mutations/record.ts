@@ -5,6 +5,7 @@
 import type { ApiPathOf, CreateOf, DeclaredEntity, EntityMap, EntityName } from "../api/types.ts";
 import { uuid } from "../sync/deps.ts";
 import type { Mutation, SyncStore } from "../sync/store.ts";
+import { remember } from "./undo-log.ts";
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -22,15 +23,9 @@ export function path(parts: TemplateStringsArray, ...ids: string[]): string {
  */
 export function enqueue<E extends EntityName>(store: SyncStore, m: Mutation<E>) {
   const q = { ...m, body: plain(m.body), optimistic: plain(m.optimistic) };
-  onEnqueue.fn?.(store, q as never);
+  remember(store, q as never); // undoable (./undo-log.ts): may add its key and a delete's If-Match
   return store.mutate(q);
 }
-
-/**
- * Sees every user write before it is queued (and may add its key and
- * If-Match): the undo notice, a lazy chunk (components/UndoNotice.tsx), sets it.
- */
-export const onEnqueue: { fn?: (store: SyncStore, m: Mutation) => void } = {};
 
 const plain = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
