@@ -8,13 +8,15 @@
  * interrupted half-way can simply run again (same id + same content = 200).
  *
  * Adding a domain (Market, Studio, Assistant…): write one `async (demo) => {…}`
- * below and add it to DEMO_SEEDS. Each seed runs once per database: dev.ts
+ * below and add it to DEMO_SEEDS. A declared record type needs nothing: its
+ * declaration's `sample` seeds it (`declared`) unless SEEDED_BY names a seed. Each seed runs once per database: dev.ts
  * remembers which names ran, so a new entry also fills an existing demo account.
  */
 import { createHash } from "node:crypto";
 import { Pool, neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
 import { configureDriver } from "../db/client.ts";
+import { entities } from "../workers/protocol/registry.ts";
 import { assistant } from "./demo-assistant.ts";
 import { market } from "./demo-market.ts";
 import { studio } from "./demo-studio.ts";
@@ -176,6 +178,33 @@ const todos: Seed = async (demo) => {
   for (const t of items) await demo.create("/api/todos", { id: demo.id(`todo:${t.title}`), ...t });
 };
 
+type DeclaredEntity = {
+  [E in keyof typeof entities]: (typeof entities)[E] extends { api: object } ? E : never;
+}[keyof typeof entities];
+
+/**
+ * The declared record types (workers/protocol/declare.ts `api`) that a
+ * hand-written seed above fills, and which one. Every other declared type
+ * gets one record from its declaration's `sample` (`declared` below), so a
+ * new type has demo content without an edit here; tests/e2e/dev.test.ts
+ * checks that every declared type has some.
+ */
+const SEEDED_BY = {
+  inbox_item: "inbox",
+  focus_library: "library",
+  reference: "references",
+  todo: "todos",
+  loop: "studio",
+  song: "studio",
+  conversation: "assistant",
+} as const satisfies Partial<Record<DeclaredEntity, string>>;
+
+const declared: Seed = async (demo) => {
+  for (const r of Object.values(entities))
+    if ("api" in r && !Object.hasOwn(SEEDED_BY, r.entity))
+      await demo.create(r.api.path, { id: demo.id(`sample:${r.entity}`), ...r.sample });
+};
+
 /**
  * Name → seed, in the order they run. Append new domains here. `npm run dev`
  * prints its URL only after every one has run (scripts/dev.ts), and
@@ -190,6 +219,7 @@ export const DEMO_SEEDS: Record<string, Seed> = {
   market,
   studio,
   assistant,
+  declared,
 };
 
 // ---- runner ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../scripts/local-db.ts";
 import { DEMO } from "../../scripts/seed-demo.ts";
+import { entities } from "../../workers/protocol/registry.ts";
 import { holdPort, scriptRunner, type ScriptRun } from "./app.ts";
 import { launchBrowser, phoneContext } from "./browser.ts";
 
@@ -82,6 +83,14 @@ async function demoCounts(port: number, token: string): Promise<Record<string, n
     conversations: conversations.length,
     messages,
     audio: await items("/api/audio"),
+    // Every declared record type, by its list's total.
+    ...Object.fromEntries(
+      await Promise.all(
+        Object.values(entities).flatMap((r) =>
+          "api" in r ? [api(port, "GET", r.api.path, token).then((res) => [r.entity, res.body.total])] : [],
+        ),
+      ),
+    ),
   };
 }
 
@@ -168,6 +177,10 @@ describe("npm run dev", () => {
       expect.objectContaining({ name: "create_todo", status: "pending_approval" }),
     ]);
     expect(thread.messages.some((m: { role: string }) => m.role === "assistant")).toBe(true);
+
+    // Every declared record type (workers/protocol/declare.ts): a hand-written seed or its `sample` filled it.
+    for (const r of Object.values(entities))
+      if ("api" in r) expect((await get(r.api.path)).total, `demo ${r.entity}`).toBeGreaterThan(0);
     counts = await demoCounts(port, token);
 
     // The sign-in page of this local run offers the demo login, and it works.
@@ -196,7 +209,7 @@ describe("npm run dev", () => {
     const run = dev(port);
     await untilRunning(run);
     expect(run.output()).toMatch(
-      /seeded the demo account: inbox, focus, library, references, todos, market, studio, assistant/,
+      /seeded the demo account: inbox, focus, library, references, todos, market, studio, assistant, declared/,
     );
     const { body: session } = await api(port, "POST", "/api/auth/login", undefined, {
       login: DEMO.username,

@@ -1,9 +1,9 @@
 /** SPEC §5 Assistant: conversations, their messages and tool calls, and the action API. */
 import { z } from "zod";
-import { conversations, messages, toolCalls } from "../../db/schema";
-import { pageQuery } from "./common";
-import { declareRecord, declareWithoutCrud } from "./declare";
-import { LIMITS } from "./rules";
+import { conversations, messages, toolCalls } from "../../db/schema.ts";
+import { pageQuery } from "./common.ts";
+import { declareRecord, declareWithoutCrud } from "./declare.ts";
+import { LIMITS } from "./rules.ts";
 
 export const conversationStatus = z.enum(["idle", "running", "awaiting_approval", "error"]);
 export type ConversationStatus = z.infer<typeof conversationStatus>;

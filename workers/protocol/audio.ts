@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineRecord } from "./declare";
-import { audioFiles, type audioUploadParts, type audioUploads } from "../../db/schema";
-import { pageQuery, recordBase, recordToWire } from "./common";
+import { defineRecord } from "./declare.ts";
+import { audioFiles, type audioUploadParts, type audioUploads } from "../../db/schema.ts";
+import { pageQuery, recordBase, recordToWire } from "./common.ts";
 
 /** One request body: the Workers request-size limit (Free/Pro). Larger files use multipart. */
 export const MAX_DIRECT_UPLOAD_BYTES = 100_000_000;

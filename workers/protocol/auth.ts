@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "./rules";
+import { LIMITS } from "./rules.ts";
 
 export const signupSchema = z.strictObject({
   email: z.email().max(254),

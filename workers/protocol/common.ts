@@ -3,7 +3,7 @@
  * `@protocol/*`). Field names are snake_case; timestamps ISO-8601 UTC.
  */
 import { z } from "zod";
-import { ErrorCode, LIMITS, normalizeTags } from "./rules";
+import { ErrorCode, LIMITS, normalizeTags } from "./rules.ts";
 
 export const uuid = z.uuid();
 

@@ -23,7 +23,7 @@
 import { getTableColumns, is, SQL, type Column } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import { recordBase, versionField } from "./common";
+import { recordBase, versionField } from "./common.ts";
 
 // ---- any synced record type (declared by hand or by declareRecord below) ----
 /** The columns the write path relies on (see `recordColumns()` in db/schema.ts). */

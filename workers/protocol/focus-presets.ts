@@ -4,9 +4,9 @@
  * are set, the library plays). Synced; the plain CRUD shape at /api/focus/presets.
  */
 import { z } from "zod";
-import { focusPresets } from "../../db/schema";
-import { declareRecord } from "./declare";
-import { LIMITS, SOUNDSCAPES } from "./rules";
+import { focusPresets } from "../../db/schema.ts";
+import { declareRecord } from "./declare.ts";
+import { LIMITS, SOUNDSCAPES } from "./rules.ts";
 
 export const focusPresetRecord = declareRecord({
   entity: "focus_preset",

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { defineRecord } from "./declare";
-import { focusSessions } from "../../db/schema";
-import { iso, pageQuery, recordBase, recordToWire } from "./common";
-import { focusEndsAt, focusRemainingS, LIMITS } from "./rules";
+import { defineRecord } from "./declare.ts";
+import { focusSessions } from "../../db/schema.ts";
+import { iso, pageQuery, recordBase, recordToWire } from "./common.ts";
+import { focusEndsAt, focusRemainingS, LIMITS } from "./rules.ts";
 
 export const focusStatusSchema = z.enum(["active", "paused", "completed", "abandoned"]);
 

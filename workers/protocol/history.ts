@@ -10,7 +10,7 @@
  * it), settings (one row, no delete), assistant messages/tool calls (a log).
  */
 import { z } from "zod";
-import { pageQuery } from "./common";
+import { pageQuery } from "./common.ts";
 
 export const RESTORABLE = ["todo", "inbox_item", "reference"] as const;
 export type RestorableEntity = (typeof RESTORABLE)[number];

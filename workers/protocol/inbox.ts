@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { inboxItems } from "../../db/schema";
-import { tagsSchema, tagsToColumns } from "./common";
-import { declareRecord } from "./declare";
-import { LIMITS } from "./rules";
+import { inboxItems } from "../../db/schema.ts";
+import { tagsSchema, tagsToColumns } from "./common.ts";
+import { declareRecord } from "./declare.ts";
+import { LIMITS } from "./rules.ts";
 
-export { normalizeTags } from "./rules";
+export { normalizeTags } from "./rules.ts";
 
 export const inboxItemRecord = declareRecord({
   entity: "inbox_item",

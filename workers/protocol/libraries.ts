@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { declareRecord, declareWithoutCrud } from "./declare";
-import { focusLibraries, focusTracks } from "../../db/schema";
-import { pageQuery, versionField } from "./common";
-import { LIMITS } from "./rules";
+import { declareRecord, declareWithoutCrud } from "./declare.ts";
+import { focusLibraries, focusTracks } from "../../db/schema.ts";
+import { pageQuery, versionField } from "./common.ts";
+import { LIMITS } from "./rules.ts";
 
 /** At most this many tracks per library (reorders touch every track in between). */
 export const MAX_TRACKS = LIMITS.library.tracks;

@@ -7,11 +7,11 @@ import {
   userMarketPurchases,
   userRewards,
   userWallet,
-} from "../../db/schema";
-import { iso, pageQuery, recordBase, recordToWire, versionField } from "./common";
-import { REFUND_WINDOW_MS } from "./market-rules";
-import { SOUNDSCAPES } from "./rules";
-import { defineRecord } from "./declare";
+} from "../../db/schema.ts";
+import { iso, pageQuery, recordBase, recordToWire, versionField } from "./common.ts";
+import { REFUND_WINDOW_MS } from "./market-rules.ts";
+import { SOUNDSCAPES } from "./rules.ts";
+import { defineRecord } from "./declare.ts";
 
 export type { MarketEffect };
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { referenceItems } from "../../db/schema";
-import { pageQuery, tagSchema, tagsSchema, tagsToColumns } from "./common";
-import { declareRecord } from "./declare";
-import { httpUrl } from "./libraries";
-import { LIMITS } from "./rules";
+import { referenceItems } from "../../db/schema.ts";
+import { pageQuery, tagSchema, tagsSchema, tagsToColumns } from "./common.ts";
+import { declareRecord } from "./declare.ts";
+import { httpUrl } from "./libraries.ts";
+import { LIMITS } from "./rules.ts";
 
 const category = z.string().trim().min(1).max(LIMITS.reference.category);
 

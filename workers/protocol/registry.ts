@@ -10,18 +10,18 @@
  * export; nothing HTTP or SQL-writing in here.
  */
 import { getTableColumns } from "drizzle-orm";
-import { conversationRecord, messageRecord, toolCallRecord } from "./assistant";
-import { audioRecord } from "./audio";
-import type { SyncedTable } from "./declare";
-import { focusSessionRecord } from "./focus";
-import { focusPresetRecord } from "./focus-presets";
-import { inboxItemRecord } from "./inbox";
-import { focusLibraryRecord, focusTrackRecord } from "./libraries";
-import { marketItemRecord, purchaseRecord, rewardRecord, transactionRecord, walletRecord } from "./market";
-import { referenceRecord } from "./references";
-import { settingsRecord } from "./settings";
-import { todoRecord } from "./todos";
-import { loopLikeRecord, loopRecord, songRecord } from "./studio";
+import { conversationRecord, messageRecord, toolCallRecord } from "./assistant.ts";
+import { audioRecord } from "./audio.ts";
+import type { SyncedTable } from "./declare.ts";
+import { focusSessionRecord } from "./focus.ts";
+import { focusPresetRecord } from "./focus-presets.ts";
+import { inboxItemRecord } from "./inbox.ts";
+import { focusLibraryRecord, focusTrackRecord } from "./libraries.ts";
+import { marketItemRecord, purchaseRecord, rewardRecord, transactionRecord, walletRecord } from "./market.ts";
+import { referenceRecord } from "./references.ts";
+import { settingsRecord } from "./settings.ts";
+import { todoRecord } from "./todos.ts";
+import { loopLikeRecord, loopRecord, songRecord } from "./studio.ts";
 
 const records = [
   settingsRecord,

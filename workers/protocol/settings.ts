@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { settings } from "../../db/schema";
-import { declareWithoutCrud } from "./declare";
-import { isTimeZone } from "./market-rules";
-import { FONT_SCALE, POLL_INTERVAL_S, UI_MAX_BYTES } from "./rules";
+import { settings } from "../../db/schema.ts";
+import { declareWithoutCrud } from "./declare.ts";
+import { isTimeZone } from "./market-rules.ts";
+import { FONT_SCALE, POLL_INTERVAL_S, UI_MAX_BYTES } from "./rules.ts";
 
-export { SETTINGS_DEFAULTS, UI_MAX_BYTES } from "./rules";
+export { SETTINGS_DEFAULTS, UI_MAX_BYTES } from "./rules.ts";
 
 export const themeSchema = z.enum(["light", "dark", "system"]);
 export const syncModeSchema = z.enum(["auto", "socket", "poll"]);

@@ -1,9 +1,9 @@
 /** SPEC §5 Studio: loops, likes, songs and the public feed — wire shapes and request schemas. */
 import { z } from "zod";
-import { loopLikes, loops, songs } from "../../db/schema";
-import { pageQuery } from "./common";
-import { declareRecord, defineJoinRecord } from "./declare";
-import { CHORD_PATTERN, LIMITS, TIME_SIGNATURES } from "./rules";
+import { loopLikes, loops, songs } from "../../db/schema.ts";
+import { pageQuery } from "./common.ts";
+import { declareRecord, defineJoinRecord } from "./declare.ts";
+import { CHORD_PATTERN, LIMITS, TIME_SIGNATURES } from "./rules.ts";
 
 const L = LIMITS.loop;
 const S = LIMITS.song;

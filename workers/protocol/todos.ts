@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { todos } from "../../db/schema";
-import { pageQuery } from "./common";
-import { declareRecord } from "./declare";
-import { LIMITS } from "./rules";
+import { todos } from "../../db/schema.ts";
+import { pageQuery } from "./common.ts";
+import { declareRecord } from "./declare.ts";
+import { LIMITS } from "./rules.ts";
 
 const title = z.string().trim().min(1).max(LIMITS.todo.title);
 /** An ISO-8601 instant whose (UTC) year is in LIMITS.todo.dueYears. */
