@@ -12,8 +12,8 @@ import { measured, peek, storeMeasured } from "../lib/streams";
 import { DEFAULT_AUDIO_QUOTA_BYTES } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
 import { rowFromRaw, type RowOf, type ValuesOf } from "../protocol/registry";
-import { findOwned, versionConflict, type WriteScope } from "../sync/write";
-import { refusal, writeCall } from "../sync/call";
+import { findOwned, versionConflict } from "../sync/write";
+import { refusal } from "../sync/call";
 import type { Scope } from "../sync/scope";
 import { paginate } from "./paginate";
 import { ErrorCode } from "../protocol/rules";
@@ -187,12 +187,11 @@ export async function audioUsage(db: Db | Tx, userId: string, audioId: string) {
  * `audio_in_use` with the counts): one call (continuum_delete_audio, migration
  * 0024) under the file's row lock. Returns the deleted row (its R2 key).
  */
-export async function removeAudio(scope: WriteScope, id: string, expected: number | undefined) {
+export async function removeAudio(scope: Scope, id: string, expected: number | undefined) {
   if (!isUuid(id)) throw notFound("Audio");
   try {
-    const r = await writeCall<{ row: Record<string, unknown> }>(
-      scope,
-      sql`select continuum_delete_audio(${scope.userId}, ${id}, ${expected ?? null}, ${scope.idempotency?.key ?? null}) as r`,
+    const r = await scope.call<{ row: Record<string, unknown> }>(
+      sql`select continuum_delete_audio(${scope.userId}, ${id}, ${expected ?? null}, ${scope.idempotencyKey}) as r`,
     );
     return rowFromRaw("audio", r.row);
   } catch (err) {

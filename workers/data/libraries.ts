@@ -118,6 +118,10 @@ export async function removeTrack(scope: Scope, libraryId: string, trackId: stri
     .catch((err: unknown) => refused(scope, err, { entity: "focus_track", id: trackId }));
 }
 
+/** Flips the library's `favorite` in the statement itself (two devices toggling never lose one). */
+export const toggleFavorite = (scope: Scope, libraryId: string, expected: number | undefined) =>
+  scope.write((w) => w.update("focus_library", libraryId, expected, { favorite: sql`not ${focusLibraries.favorite}` }));
+
 /** Deletes a library and its tracks (each track gets its own tombstone). One call. */
 export async function removeLibrary(scope: Scope, libraryId: string, expected: number | undefined) {
   if (!isUuid(libraryId)) throw notFound("Focus library");

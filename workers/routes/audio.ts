@@ -36,7 +36,7 @@ import {
 } from "../protocol/audio";
 import { isUuid } from "../protocol/common";
 import { contentLength, multipartRoutes } from "./audio-uploads";
-import { expectedVersion, requestScope, scopeOf, sendRecord } from "../http/record";
+import { expectedVersion, scopeOf, sendRecord } from "../http/record";
 import { findOwned } from "../sync/write";
 
 type Row = typeof audioFiles.$inferSelect;
@@ -234,7 +234,7 @@ register(
     errors: [400, 404],
   }),
   async (p) => {
-    const row = await removeAudio(requestScope(p), p.req.valid("param").id, expectedVersion(p));
+    const row = await removeAudio(scopeOf(p), p.req.valid("param").id, expectedVersion(p));
     const c = await confirmed(p);
     await c.env.AUDIO.delete(fileKey(row)); // if this fails, the cleanup job removes the orphan
     return c.body(null, 204);

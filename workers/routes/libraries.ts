@@ -1,6 +1,4 @@
 /** SPEC §5 Focus libraries and their tracks (mounted at /api/focus/libraries). */
-import { sql } from "drizzle-orm";
-import { focusLibraries } from "../../db/schema";
 import {
   addTrack,
   editTrack,
@@ -8,6 +6,7 @@ import {
   listLibraries,
   removeLibrary,
   removeTrack,
+  toggleFavorite,
   tracksOf,
 } from "../data/libraries";
 import { crudRoutes, declaredCrud } from "../http/crud";
@@ -23,8 +22,7 @@ import {
   listLibrariesQuery,
   updateTrackSchema,
 } from "../protocol/libraries";
-import { expectedVersion, requestScope, scopeOf, sendRecord } from "../http/record";
-import { write } from "../sync/write";
+import { expectedVersion, scopeOf, sendRecord } from "../http/record";
 import { batch } from "../../db/client";
 import { notFound } from "../errors";
 import { isUuid } from "../protocol/common";
@@ -105,11 +103,7 @@ register(
     errors: [400, 404],
   }),
   async (c) => {
-    const expected = expectedVersion(c);
-    const toggled = { favorite: sql`not ${focusLibraries.favorite}` };
-    const row = await write(requestScope(c), (w) =>
-      w.update("focus_library", c.req.valid("param").id, expected, toggled),
-    );
+    const row = await toggleFavorite(scopeOf(c), c.req.valid("param").id, expectedVersion(c));
     return sendRecord(c, "focus_library", row);
   },
 );
