@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 import solid from "vite-plugin-solid";
+import { declaredLimits } from "./workers/protocol/registry.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -62,6 +63,9 @@ export default defineConfig({
       },
     }),
   ],
+  // The numbers of declared record types (quota, field lengths: workers/protocol/declare.ts `limits`),
+  // inlined at build time where a view reads them — the declaration's module itself never enters the bundle.
+  define: { DECLARED_LIMITS: JSON.stringify(declaredLimits) },
   resolve: {
     // Wire types shared with the Worker (type-only imports: no zod in the bundle).
     alias: { "@protocol": here("./workers/protocol") },

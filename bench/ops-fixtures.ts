@@ -183,38 +183,57 @@ const TRACK = { title: "bench", url: "https://example.com/bench.mp3" };
 const ASSISTANT_TWO =
   "an assistant message: the history is read, then the model is asked, then its answer committed — the model call sits between two database round trips";
 
+type OpenApiDoc = { paths: Record<string, Record<string, any>> };
+
 /**
- * The five operations of a declared record type's plain CRUD routes
- * (workers/protocol/declare.ts `api`), from its OpenAPI name, path, a valid
- * create body and an edit per sample. With `table`, each create sample first
- * removes the user's earlier ones (untimed, in Postgres), so a small quota
- * never runs out.
+ * The five operations of every declared record type, from the OpenAPI
+ * document alone (the bench runs in Node without the Worker's module graph):
+ * a create whose request body carries an `example` (the declaration's
+ * `sample`, workers/http/crud.ts) and the list/get/update/delete beside it.
+ * Edits change the first free-text field of the update body; each create
+ * sample first deletes the one made before it (untimed), so a small quota
+ * never runs out. An explicit entry in FIXTURES wins.
  */
-function crudFixtures(
-  name: string,
-  path: string,
-  opts: { sample: object; edit: (i: number) => object; table?: string },
-): Record<string, OpFixture> {
-  // One shared record per stack (each stack has its own user), kept with the stack's other ids.
-  const one = async (f: Fixtures) => (f.ids[`crud ${path}`] ??= await id(f.api("POST", path, opts.sample)));
-  return {
-    [`list${name}s`]: { make: get(path), status: 200 },
-    [`create${name}`]: {
+export function declaredFixtures(doc: OpenApiDoc): Record<string, OpFixture> {
+  const out: Record<string, OpFixture> = {};
+  for (const [path, item] of Object.entries(doc.paths)) {
+    const sample = item.post?.requestBody?.content?.["application/json"]?.example as
+      Record<string, unknown> | undefined;
+    const byId = doc.paths[`${path}/{id}`];
+    if (!sample || !byId?.put || !byId.get || !byId.delete || !item.get) continue;
+    const props = (byId.put.requestBody?.content?.["application/json"]?.schema?.properties ?? {}) as Record<
+      string,
+      any
+    >;
+    const [text, schema] =
+      Object.entries(props).find(([, p]) => p.type === "string" && !p.enum && !p.format && !p.pattern) ?? [];
+    const edit = (i: number) =>
+      text ? { [text]: `${String(sample[text] ?? "bench")} ${i}`.slice(0, schema.maxLength ?? 100) } : sample;
+    const one = async (f: Fixtures) => (f.ids[`crud ${path}`] ??= await id(f.api("POST", path, sample)));
+    const made = `made ${path}`;
+    out[item.get.operationId] = { make: get(path), status: 200 };
+    out[item.post.operationId] = {
       async make(f) {
-        const kept = await one(f);
-        if (opts.table)
-          await f.pool.query(`delete from ${opts.table} where user_id = $1 and id <> $2`, [f.user.id, kept]);
-        return mut(f, "POST", path, { id: randomUUID(), ...opts.sample });
+        await one(f);
+        const before = f.ids[made];
+        if (before) await f.api("DELETE", `${path}/${before}`);
+        const fresh = randomUUID();
+        f.ids[made] = fresh;
+        return mut(f, "POST", path, { id: fresh, ...sample });
       },
       status: 201,
-    },
-    [`get${name}`]: { make: async (f) => get(`${path}/${await one(f)}`)(f), status: 200 },
-    [`update${name}`]: { make: async (f, i) => mut(f, "PUT", `${path}/${await one(f)}`, opts.edit(i)), status: 200 },
-    [`delete${name}`]: {
-      make: async (f) => mut(f, "DELETE", `${path}/${await id(f.api("POST", path, opts.sample))}`),
+    };
+    out[byId.get.operationId] = { make: async (f) => get(`${path}/${await one(f)}`)(f), status: 200 };
+    out[byId.put.operationId] = {
+      make: async (f, i) => mut(f, "PUT", `${path}/${await one(f)}`, edit(i)),
+      status: 200,
+    };
+    out[byId.delete.operationId] = {
+      make: async (f) => mut(f, "DELETE", `${path}/${await id(f.api("POST", path, sample))}`),
       status: 204,
-    },
-  };
+    };
+  }
+  return out;
 }
 
 export const FIXTURES: Record<string, OpFixture> = {
@@ -429,16 +448,6 @@ export const FIXTURES: Record<string, OpFixture> = {
     make: async (f) => mut(f, "DELETE", `/api/audio/${await id(f.run(wavUpload(f)))}`),
     status: 204,
   },
-
-  ...crudFixtures("FocusPreset", "/api/focus/presets", {
-    sample: { name: "bench", minutes: 25 },
-    edit: (i) => ({ minutes: 1 + (i % 240) }),
-    table: "focus_presets",
-  }),
-  ...crudFixtures("Reference", "/api/references", {
-    sample: { title: "bench", content: "b" },
-    edit: (i) => ({ title: `bench ${i}` }),
-  }),
 
   listLoops: { make: get("/api/studio/loops"), status: 200 },
   createLoop: {

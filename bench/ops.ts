@@ -15,7 +15,7 @@
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
 import { log, OPS_ONLY, OPS_SAMPLES } from "./config.ts";
-import { FIXTURES, prepare, type Fixtures } from "./ops-fixtures.ts";
+import { declaredFixtures, FIXTURES, prepare, type Fixtures, type OpFixture } from "./ops-fixtures.ts";
 import {
   configureNodeDriver,
   fmt,
@@ -93,8 +93,11 @@ function socketOnce(stack: Stack, req: Req): Promise<Res> {
   });
 }
 
+let fixtures: Record<string, OpFixture> = FIXTURES;
+
 async function operationsOf(stack: Stack): Promise<Operation[]> {
   const doc = (await send(stack.baseUrl, makeAgent(1), { method: "GET", path: "/api/openapi.json" })).json();
+  fixtures = { ...declaredFixtures(doc), ...FIXTURES };
   const ops: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { operationId?: string }>>))
     for (const [method, op] of Object.entries(item))
@@ -149,9 +152,9 @@ async function runAt(rtt: number, bundleDir: string, only: Set<string> | undefin
 
     const results = new Map<string, OpSample>();
     const ops = await operationsOf(stack);
-    const missing = ops.filter((o) => !FIXTURES[o.op]).map((o) => `${o.op} (${o.method} ${o.path})`);
+    const missing = ops.filter((o) => !fixtures[o.op]).map((o) => `${o.op} (${o.method} ${o.path})`);
     for (const o of ops) {
-      const fx = FIXTURES[o.op];
+      const fx = fixtures[o.op];
       if (!fx || (only && !only.has(o.op))) continue;
       const ms: number[] = [];
       const queries: string[] = [];
@@ -211,7 +214,7 @@ export async function opsTable(rtts: number[], bundleDir: string): Promise<OpsRu
         op: o.op,
         method: o.method,
         path: o.path,
-        twoTrips: FIXTURES[o.op]?.twoTrips,
+        twoTrips: fixtures[o.op]?.twoTrips,
         at: {},
       };
       row.at[rtt] = s;

@@ -18,6 +18,8 @@ import {
   index,
   integer,
   jsonb,
+  type PgColumnBuilderBase,
+  pgPolicy,
   pgTable,
   primaryKey,
   real,
@@ -57,7 +59,7 @@ export const CONSTRAINT = {
  * workers/protocol/rules.ts), so the two cannot drift: `char_length between
  * min and max`, or `<= max` when any length up to it will do. A null passes.
  */
-const lengthCheck = (name: string, col: AnyPgColumn, max: number, min = 0) =>
+export const lengthCheck = (name: string, col: AnyPgColumn, max: number, min = 0) =>
   check(
     name,
     min > 0
@@ -66,15 +68,15 @@ const lengthCheck = (name: string, col: AnyPgColumn, max: number, min = 0) =>
   );
 
 /** A number column lies in [min, max] (LIMITS). */
-const rangeCheck = (name: string, col: AnyPgColumn, min: number, max: number) =>
+export const rangeCheck = (name: string, col: AnyPgColumn, min: number, max: number) =>
   check(name, sql`${col} between ${sql.raw(String(min))} and ${sql.raw(String(max))}`);
 
 /** A text column holds one of `values` (or null). */
-const oneOfCheck = (name: string, col: AnyPgColumn, values: readonly string[]) =>
+export const oneOfCheck = (name: string, col: AnyPgColumn, values: readonly string[]) =>
   check(name, sql`${col} in (${sql.raw(values.map((v) => `'${v}'`).join(", "))})`);
 
 /** An array column holds at most `max` elements (LIMITS). */
-const cardinalityCheck = (name: string, col: AnyPgColumn, max: number) =>
+export const cardinalityCheck = (name: string, col: AnyPgColumn, max: number) =>
   check(name, sql`cardinality(${col}) <= ${sql.raw(String(max))}`);
 
 /** Generic in the name so a row type keeps its column names (the wire keys, protocol/declare.ts). */
@@ -98,6 +100,34 @@ export const recordColumns = () => ({
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 });
+
+/**
+ * A plain synced record type's table, declared with its record
+ * (workers/protocol/<type>.ts, `declareRecord`): `recordColumns()` and its
+ * key, the newest-first index the plain list reads, the type's CHECKs, and
+ * its per-user quota as a restrictive INSERT policy that drizzle-kit
+ * generates with the table (`continuum_within_quota()`, 0039: the same lock,
+ * count and 413 as 0014's quota triggers). Row-level security itself comes
+ * from scripts/migrate.ts for every user table (0039), so the table's only
+ * migration is the generated one.
+ */
+export function recordTable<N extends string, C extends Record<string, PgColumnBuilderBase>>(
+  name: N,
+  columns: C,
+  opts: { quota: number; checks?: (t: Record<keyof C, AnyPgColumn>) => ReturnType<typeof check>[] },
+) {
+  return pgTable(name, { ...recordColumns(), ...columns }, (t) => [
+    recordKey(t),
+    index(`${name}_user_created_idx`).on(t.userId, t.createdAt),
+    ...(opts.checks?.(t as never) ?? []),
+    pgPolicy("quota", {
+      as: "restrictive",
+      for: "insert",
+      to: "public",
+      withCheck: sql.raw(`continuum_within_quota('${name}', ${opts.quota}, user_id)`),
+    }),
+  ]);
+}
 
 export const users = pgTable(
   "users",

@@ -7,6 +7,8 @@
  * WebSocket): a Neon URL goes direct; a loopback URL goes through the local
  * relay (the one passed in, LOCAL_WS_PROXY, or one started just for this run).
  * Idempotent: drizzle records applied migrations in drizzle.__drizzle_migrations.
+ * Every run ends by protecting new user tables (row-level security,
+ * `continuum_protect_user_tables()`), whichever migration created them.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +53,9 @@ export async function migrate(url: string, wsProxy?: string): Promise<void> {
     await client.query("select pg_advisory_lock(hashtext('continuum:migrate'))");
     try {
       await drizzleMigrate(drizzle({ client }), { migrationsFolder: MIGRATIONS });
+      // Row-level security for any user table the migrations just created (0039_declared_tables.sql):
+      // a declared record type's table needs no migration of its own for it.
+      await client.query("select continuum_protect_user_tables()");
     } finally {
       await client.query("select pg_advisory_unlock(hashtext('continuum:migrate'))").catch(() => {});
     }

@@ -6,6 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, test } from "vitest";
+import { declaredQuotas } from "../../workers/protocol/registry";
 import { QUOTAS } from "../../workers/protocol/rules";
 import { as, call, signup } from "../support/api";
 import { dbRows } from "../support/db";
@@ -21,7 +22,7 @@ function expectQuota(r: { status: number; body: any }, resource: string, limit: 
 }
 
 describe("per-user quotas", () => {
-  test("the database's triggers carry exactly the numbers the README and the web app show (QUOTAS)", async () => {
+  test("the database's triggers and quota policies carry exactly the numbers the README and the web app show", async () => {
     const rows = await dbRows(sql`
       select t.tgname, encode(t.tgargs, 'escape') as args
       from pg_trigger t where t.tgname like 'quota\\_%' and not t.tgisinternal`);
@@ -30,7 +31,16 @@ describe("per-user quotas", () => {
       const args = String(r.args).split("\\000");
       found[args[3]!] = Number(args[0]);
     }
-    expect(found).toEqual(QUOTAS);
+    // Declared types (db/schema.ts recordTable): a restrictive insert policy, generated with the table.
+    const policies = await dbRows(sql`
+      select c.relname as table, pg_get_expr(p.polwithcheck, p.polrelid) as expr
+      from pg_policy p join pg_class c on c.oid = p.polrelid where p.polname = 'quota'`);
+    for (const p of policies) {
+      const m = /continuum_within_quota\('([a-z_]+)'(?:::text)?, (\d+), user_id\)/.exec(String(p.expr));
+      expect(m?.[1], `${p.table}: ${p.expr}`).toBe(p.table);
+      found[m![1]!] = Number(m![2]);
+    }
+    expect(found).toEqual({ ...QUOTAS, ...declaredQuotas });
   });
 
   test("loops: the last slot is taken, the next is 413 with the limit; other users are unaffected", async () => {

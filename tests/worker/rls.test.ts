@@ -74,8 +74,9 @@ describe("row-level security covers every user-owned table", () => {
       .map(
         (t) =>
           `  ${t.name}: ${[!t.rls && "RLS not enabled", !t.forced && "not FORCEd", !t.app_policies.includes("own_rows") && "no own_rows policy for continuum_app", !t.jobs_policies.includes("jobs_all") && "no jobs_all policy for continuum_jobs"].filter(Boolean).join(", ")}` +
-          `\n    → add a custom migration (node_modules/.bin/node node_modules/.bin/drizzle-kit generate --custom --name protect_${t.name})` +
-          ` containing:  SELECT continuum_protect('${t.name}');  (docs/ARCHITECTURE.md "Isolation in the database")`,
+          `\n    → scripts/migrate.ts protects every user table after each run (continuum_protect_user_tables(),` +
+          ` 0039_declared_tables.sql): run \`npm run db:migrate\`; a table created outside the migrations needs` +
+          `  SELECT continuum_protect('${t.name}');  (docs/ARCHITECTURE.md "Isolation in the database")`,
       )
       .join("\n");
     expect(missing.length, `Tables holding a user_id without row-level security:\n${fix}\n`).toBe(0);

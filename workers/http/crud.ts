@@ -69,6 +69,8 @@ export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodT
   /** An operation's description in the OpenAPI document (e.g. the list's order). */
   describe?: Partial<Record<CrudOp, string>>;
   schemas: { record: ZodType; create: C; update: U; list: Q };
+  /** A valid create body, documented as the create's example (the bench derives its fixtures from it). */
+  example?: object;
   /** The route trait (http/openapi.ts) of all five operations. */
   pipelined: boolean;
   /** A page of the user's rows (any selection `toWire` accepts) and the total. */
@@ -163,11 +165,13 @@ export function declaredCrud<
     update: ZodType;
     toInsert(body: never): object;
     toUpdate(body: never): object;
+    sample?: object;
   },
   Q extends ZodObject,
 >(record: D, list: Q) {
   return {
     entity: record.entity as D["entity"],
+    example: record.sample,
     tag: record.api.tag,
     name: record.component,
     schemas: {
@@ -200,7 +204,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
       path: "/",
       tag,
       pipelined,
-      operationId: `list${def.plural ?? `${name}s`}`,
+      operationId: `list${def.plural ?? (/(s|sh|ch|x)$/.test(name) ? `${name}es` : `${name}s`)}`,
       ...described("list"),
       record: schemas.record,
       query: schemas.list,
@@ -218,7 +222,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
         path: "/",
         tags: [tag],
         operationId: `create${name}`,
-        request: jsonRequest(schemas.create),
+        request: jsonRequest(schemas.create, def.example),
         responses: { 201: record, 200: jsonContent(schemas.record, "The same create again: the existing record") },
         // A checked reference (e.g. `audio_id`) that is not the user's is a 404.
         errors: def.check ? [400, 404, 413, 415] : [400, 413, 415],

@@ -119,8 +119,8 @@ export const jsonContent = <T extends ZodType>(schema: T, description = "") => (
   description,
   content: { "application/json": { schema } },
 });
-export const jsonRequest = <T extends ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
+export const jsonRequest = <T extends ZodType>(schema: T, example?: object) => ({
+  body: { content: { "application/json": example ? { schema, example } : { schema } }, required: true },
 });
 
 /** A raw byte body (audio uploads and streams). */

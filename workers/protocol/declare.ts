@@ -100,6 +100,7 @@ export interface RecordDeclaration<
   H extends string,
   P extends string,
   X extends ComputedMap<Omit<T["$inferSelect"], H>> = {},
+  L extends DeclaredLimits<F> | undefined = undefined,
 > {
   /** The entity name in the change feed, e.g. "todo". */
   entity: Name;
@@ -134,7 +135,21 @@ export interface RecordDeclaration<
   refs?: { [K in keyof F]?: string };
   /** A small valid create body: what the property tests and the bench seed a record of this type with. */
   sample: { [K in R]: z.input<F[K]> } & { [K in Exclude<keyof F, U | R>]?: z.input<F[K]> };
+  /**
+   * A type whose table is a `recordTable()` (db/schema.ts) states its numbers
+   * here, the same constant its CHECKs, quota policy and zod fields use:
+   * `quota` (per user) and each field's maximum length. The registry collects
+   * them (`declaredQuotas`), README "Limits" is checked against them
+   * (tests/unit/readme-limits.test.ts), and the web reads them at build time
+   * (`DECLARED_LIMITS`, vite.config.ts) — none of them retyped in rules.ts.
+   */
+  limits?: L;
 }
+
+/** A declared type's quota and field maximums (`limits`). */
+export type DeclaredLimits<F extends Shape = Shape> = { readonly quota: number } & {
+  readonly [K in keyof F]?: number;
+};
 
 /** The wire schema of a column, from its type (a `wire` entry overrides it). */
 function columnWire(col: Column): z.ZodType {
@@ -187,7 +202,8 @@ export function declareRecord<
   const H extends string = never,
   const P extends string = string,
   const X extends ComputedMap<Omit<T["$inferSelect"], H>> = {},
->(def: RecordDeclaration<Name, T, F, R, U, H, P, X>) {
+  const L extends DeclaredLimits<F> | undefined = undefined,
+>(def: RecordDeclaration<Name, T, F, R, U, H, P, X, L>) {
   type Wire = WireOf<T, H | Replaced<X>> & ComputedWire<X>;
   const hidden: readonly string[] = def.hidden ?? [];
   const updateOnly: readonly string[] = def.updateOnly ?? [];
@@ -286,6 +302,7 @@ export function declareRecord<
     api: def.api,
     refs: (def.refs ?? {}) as Readonly<Record<string, string>>,
     sample: def.sample,
+    limits: def.limits as L,
     create,
     update,
     toInsert,

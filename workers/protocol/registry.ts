@@ -9,10 +9,10 @@
  * Shared by the write path, the change feed, idempotent replays and the
  * export; nothing HTTP or SQL-writing in here.
  */
-import { getTableColumns } from "drizzle-orm";
+import { getTableColumns, getTableName } from "drizzle-orm";
 import { conversationRecord, messageRecord, toolCallRecord } from "./assistant.ts";
 import { audioRecord } from "./audio.ts";
-import type { SyncedTable } from "./declare.ts";
+import type { DeclaredLimits, SyncedTable } from "./declare.ts";
 import { focusSessionRecord } from "./focus.ts";
 import { focusPresetRecord } from "./focus-presets.ts";
 import { inboxItemRecord } from "./inbox.ts";
@@ -55,6 +55,26 @@ export type EntityName = keyof typeof entities;
 /** Each entity's wire record, as the change feed and the API send it. */
 export type EntityMap = { [E in EntityName]: ReturnType<(typeof entities)[E]["toWire"]> };
 export const isEntity = (name: string): name is EntityName => Object.hasOwn(entities, name);
+
+/** Each declared type's stated numbers (protocol/declare.ts `limits`): its quota and field lengths. */
+type Limited = {
+  [E in EntityName as (typeof entities)[E] extends { limits: object } ? E : never]: (typeof entities)[E] extends {
+    limits: infer L;
+  }
+    ? L
+    : never;
+};
+const limited = Object.values(entities).flatMap((r) =>
+  "limits" in r && r.limits
+    ? [{ entity: r.entity, table: getTableName(r.table), limits: r.limits as DeclaredLimits }]
+    : [],
+);
+/** By entity; the web gets them at build time (vite.config.ts `DECLARED_LIMITS`). */
+export const declaredLimits = Object.fromEntries(limited.map((r) => [r.entity, r.limits])) as Limited;
+/** Per-user quotas of the declared types, by table (what the quota policy and the 413 call the resource). */
+export const declaredQuotas: Readonly<Record<string, number>> = Object.fromEntries(
+  limited.map((r) => [r.table, r.limits.quota]),
+);
 
 // ---- rows ↔ wire, for any entity ----
 

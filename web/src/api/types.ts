@@ -62,3 +62,8 @@ export type {
   UpdateLoop,
   UpdateSong,
 } from "@protocol/studio.ts";
+
+declare global {
+  /** Declared record types' quota and field lengths, inlined by vite.config.ts (`define`). */
+  const DECLARED_LIMITS: typeof import("@protocol/registry.ts").declaredLimits;
+}
