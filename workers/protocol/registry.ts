@@ -19,6 +19,7 @@ import { inboxItemRecord } from "./inbox.ts";
 import { focusLibraryRecord, focusTrackRecord } from "./libraries.ts";
 import { marketItemRecord, purchaseRecord, rewardRecord, transactionRecord, walletRecord } from "./market.ts";
 import { referenceRecord } from "./references.ts";
+import { savedSearchRecord } from "./saved-searches.ts";
 import { settingsRecord } from "./settings.ts";
 import { todoRecord } from "./todos.ts";
 import { loopLikeRecord, loopRecord, songRecord } from "./studio.ts";
@@ -32,6 +33,7 @@ const records = [
   focusLibraryRecord,
   focusTrackRecord,
   referenceRecord,
+  savedSearchRecord,
   todoRecord,
   conversationRecord,
   messageRecord,

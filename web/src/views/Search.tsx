@@ -4,7 +4,7 @@
 // full-text search of references (GET /api/references?q=) fills in what the
 // device doesn't hold yet. Lazy like every screen: none of it is in the
 // initial bundle.
-import { createEffect, createMemo, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, lazy, onCleanup, onMount, Show } from "solid-js";
 import { api } from "../api/http.ts";
 import type { Reference } from "../api/types.ts";
 import { Screen } from "../components/Screen.tsx";
@@ -13,6 +13,8 @@ import { focusHeadingAfterNav } from "../ui/a11y.ts";
 import { count, relative } from "../ui/format.ts";
 import { buildIndex, search, type Index, type Kind, type Searchable } from "../ui/search-index.ts";
 import { useSync } from "../ui/sync-context.ts";
+
+const SavedSearches = lazy(() => import("./SavedSearches.tsx"));
 
 const KINDS: Record<Kind, { label: string; href: string }> = {
   inbox_item: { label: "Inbox", href: "#/inbox" },
@@ -117,6 +119,7 @@ export function Search() {
           onInput={setQuery}
         />
       </div>
+      <SavedSearches query={query()} onRun={setQuery} />
       <p class="muted" aria-live="polite" data-testid="search-count" data-indexed={index() ? "" : undefined}>
         {!query().trim()
           ? `${count(all().length)} records on this device.`
