@@ -187,7 +187,7 @@ type OpenApiDoc = { paths: Record<string, Record<string, any>> };
 
 /**
  * The five operations of every declared record type, from the OpenAPI
- * document alone (the bench runs in Node without the Worker's module graph):
+ * document the bench reads anyway (what is served, not what is declared):
  * a create whose request body carries an `example` (the declaration's
  * `sample`, workers/http/crud.ts) and the list/get/update/delete beside it.
  * Edits change the first free-text field of the update body; each create
