@@ -139,26 +139,34 @@ export function deleteRecord<E extends EntityName>(
 /**
  * Create, edit and delete for a declared record type (workers/protocol/declare.ts):
  * `base` is the server's path for it (the type accepts only that one), notices
- * name the record by `title`. A plain type needs no mutations file of its own.
+ * name the record by `title` — and by `noun` too in edit and delete notices
+ * when `nounInEveryNotice` ("Edit loop “Intro”", where a bare title would not
+ * say which kind of record it is). A plain type needs no mutations file of its own.
  */
 export function recordClient<E extends DeclaredEntity>(
   entity: E,
   base: ApiPathOf<E>,
-  names: { noun: string; title: (r: EntityMap[E]) => string },
+  names: { noun: string; title: (r: EntityMap[E]) => string; nounInEveryNotice?: boolean },
 ) {
   const at = (r: EntityMap[E]) => `${base}${path`/${r.id}`}`;
   const quoted = (r: EntityMap[E]) => quote(names.title(r));
+  const named = (r: EntityMap[E]) => (names.nounInEveryNotice ? `${names.noun} ${quoted(r)}` : quoted(r));
   return {
-    /** `fields` is the optimistic record; the body sent is `body`, by default the same fields. */
-    create(store: SyncStore, fields: Fields<E>, body: Omit<CreateOf<E>, "id"> = fields as never) {
+    /**
+     * `fields` is the optimistic record (server-made fields included); the body
+     * sent is `body`, by default the same fields. Returns the new record's id
+     * (the client picks it), so a view can open it before the server answers.
+     */
+    create(store: SyncStore, fields: Fields<E>, body: Omit<CreateOf<E>, "id"> = fields as never): string {
       const record = newRecord(store, entity, fields);
-      return createRecord(store, entity, { path: base, record, body, label: `Create ${names.noun} ${quoted(record)}` });
+      void createRecord(store, entity, { path: base, record, body, label: `Create ${names.noun} ${quoted(record)}` });
+      return record.id;
     },
-    edit(store: SyncStore, current: EntityMap[E], patch: Partial<Fields<E>>, label = `Edit ${quoted(current)}`) {
+    edit(store: SyncStore, current: EntityMap[E], patch: Partial<Fields<E>>, label = `Edit ${named(current)}`) {
       return editRecord(store, entity, { path: at(current), current, patch: patch as Partial<EntityMap[E]>, label });
     },
     remove(store: SyncStore, current: EntityMap[E]) {
-      return deleteRecord(store, entity, { path: at(current), current, label: `Delete ${quoted(current)}` });
+      return deleteRecord(store, entity, { path: at(current), current, label: `Delete ${named(current)}` });
     },
   };
 }

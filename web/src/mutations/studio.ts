@@ -5,55 +5,52 @@ import type { CreateLoop, CreateSong, Loop, LoopLike, Song, UpdateLoop, UpdateSo
 import { DEFAULT_TIME_SIGNATURE } from "@protocol/rules.ts";
 import { uuid } from "../sync/deps.ts";
 import type { SyncStore } from "../sync/store.ts";
-import { createRecord, deleteRecord, editRecord, iso, newRecord, path, quote } from "./record.ts";
+import { createRecord, iso, path, quote, recordClient } from "./record.ts";
 
 const loopPath = (id: string) => path`/api/studio/loops/${id}`;
 
+// Declared types (workers/protocol/studio.ts): their writes come from recordClient.
+// Edits are guarded: a change made meanwhile on another device wins, with a notice.
+const loops = recordClient("loop", "/api/studio/loops", {
+  noun: "loop",
+  title: (l) => l.name,
+  nounInEveryNotice: true,
+});
+const songs = recordClient("song", "/api/studio/songs", {
+  noun: "song",
+  title: (s) => s.title,
+  nounInEveryNotice: true,
+});
+
 export type LoopInput = Omit<CreateLoop, "id">;
 
-export function createLoop(store: SyncStore, owner: User, input: LoopInput): string {
-  const loop = newRecord(store, "loop", {
-    name: input.name,
-    bars: input.bars,
-    bpm: input.bpm,
-    color: input.color,
-    chord_progression: input.chord_progression ?? [],
-    icon_sequence: input.icon_sequence ?? [],
-    visibility: input.visibility ?? "private",
-    remixable: input.remixable ?? false,
-    parent_loop_id: null,
-    parent_owner_deleted: false,
-    owner: { id: owner.id, username: owner.username },
-    plays_count: 0,
-    likes_count: 0,
-    remixes_count: 0,
-  });
-  void createRecord(store, "loop", {
-    path: "/api/studio/loops",
-    record: loop,
-    body: input,
-    label: `Create loop ${quote(loop.name)}`,
-  });
-  return loop.id;
-}
+/** A new loop of `owner`; shown at once with the server's defaults and zero counters. */
+export const createLoop = (store: SyncStore, owner: User, input: LoopInput): string =>
+  loops.create(
+    store,
+    {
+      name: input.name,
+      bars: input.bars,
+      bpm: input.bpm,
+      color: input.color,
+      chord_progression: input.chord_progression ?? [],
+      icon_sequence: input.icon_sequence ?? [],
+      visibility: input.visibility ?? "private",
+      remixable: input.remixable ?? false,
+      parent_loop_id: null,
+      parent_owner_deleted: false,
+      owner: { id: owner.id, username: owner.username },
+      plays_count: 0,
+      likes_count: 0,
+      remixes_count: 0,
+    },
+    input,
+  );
 
-// Guarded: a change made meanwhile on another device wins, with a notice. Likes never bump the version.
-export function updateLoop(store: SyncStore, loop: Loop, patch: UpdateLoop) {
-  return editRecord(store, "loop", {
-    path: loopPath(loop.id),
-    current: loop,
-    patch,
-    label: `Edit loop ${quote(loop.name)}`,
-  });
-}
+// Likes never bump the version.
+export const updateLoop = (store: SyncStore, loop: Loop, patch: UpdateLoop) => loops.edit(store, loop, patch);
 
-export function deleteLoop(store: SyncStore, loop: Loop) {
-  return deleteRecord(store, "loop", {
-    path: loopPath(loop.id),
-    current: loop,
-    label: `Delete loop ${quote(loop.name)}`,
-  });
-}
+export const deleteLoop = (store: SyncStore, loop: Loop) => loops.remove(store, loop);
 
 /** Like or unlike: the like record (id = the loop's id) syncs to the caller's other devices. */
 export function setLike(store: SyncStore, loop: Pick<Loop, "id" | "name">, liked: boolean) {
@@ -98,38 +95,19 @@ export function remixLoop(store: SyncStore, owner: User, parent: Loop): string {
   return id;
 }
 
-const songPath = (id: string) => path`/api/studio/songs/${id}`;
+export const createSong = (store: SyncStore, input: Omit<CreateSong, "id">): string =>
+  songs.create(
+    store,
+    {
+      title: input.title,
+      bpm: input.bpm,
+      time_signature: input.time_signature ?? DEFAULT_TIME_SIGNATURE,
+      timeline: input.timeline ?? [],
+      visibility: input.visibility ?? "private",
+    },
+    input,
+  );
 
-export function createSong(store: SyncStore, input: Omit<CreateSong, "id">): string {
-  const song = newRecord(store, "song", {
-    title: input.title,
-    bpm: input.bpm,
-    time_signature: input.time_signature ?? DEFAULT_TIME_SIGNATURE,
-    timeline: input.timeline ?? [],
-    visibility: input.visibility ?? "private",
-  });
-  void createRecord(store, "song", {
-    path: "/api/studio/songs",
-    record: song,
-    body: input,
-    label: `Create song ${quote(song.title)}`,
-  });
-  return song.id;
-}
+export const updateSong = (store: SyncStore, song: Song, patch: UpdateSong) => songs.edit(store, song, patch);
 
-export function updateSong(store: SyncStore, song: Song, patch: UpdateSong) {
-  return editRecord(store, "song", {
-    path: songPath(song.id),
-    current: song,
-    patch,
-    label: `Edit song ${quote(song.title)}`,
-  });
-}
-
-export function deleteSong(store: SyncStore, song: Song) {
-  return deleteRecord(store, "song", {
-    path: songPath(song.id),
-    current: song,
-    label: `Delete song ${quote(song.title)}`,
-  });
-}
+export const deleteSong = (store: SyncStore, song: Song) => songs.remove(store, song);
