@@ -10,7 +10,7 @@ import { generateText, type LanguageModel, type ModelMessage } from "ai";
 import { AppError, asAppError, quotaExceeded } from "../errors";
 import type { QueryResult } from "../../db/client";
 import type { SQL } from "drizzle-orm";
-import type { Scope } from "../sync/scope";
+import { logEachOn, type Scope } from "../sync/scope";
 import { refusal, type LoggedChange } from "../sync/call";
 import { findUnstorable } from "../protocol/common";
 import {
@@ -83,6 +83,7 @@ async function executeApproved(scope: Scope, id: string, runId: string, rows: Hi
             userId: scope.userId,
             write: (work) => work(w),
             call: (statement) => w.call(statement),
+            writeBatch: logEachOn(w),
             idempotencyKey: w.idempotencyKey,
           };
           return await def.run(joined, input.data, { recordId: call.id });

@@ -32,7 +32,8 @@ import { findUnstorable } from "../protocol/common";
 import { ZipError, type ZipReader } from "../lib/zip";
 import { entities, type EntityName, hasValues, isEntity, rowFromRaw } from "../protocol/registry";
 import { ErrorCode, LIMITS } from "../protocol/rules";
-import { write, writeBatch, type WriteScope, type Writer } from "../sync/write";
+import type { Scope } from "../sync/scope";
+import type { Writer } from "../sync/write";
 import { checkQuota, streamToR2 } from "./audio";
 import { EXPORT_FORMAT, IMPORT_VERSIONS } from "../protocol/your-data";
 import { keyColumn, propOf, recordOrder } from "./export";
@@ -360,7 +361,7 @@ type RecordFile = { entity: EntityName; file: string; records: Row[] };
  * (writeBatch: all or nothing, as the transaction was). A larger one keeps the streamed path:
  * the check, then one interactive transaction holding a file at a time.
  */
-export async function importArchive(scope: WriteScope, zip: ZipReader, session: ImportSession): Promise<ImportReport> {
+export async function importArchive(scope: Scope, zip: ZipReader, session: ImportSession): Promise<ImportReport> {
   const { db, userId } = scope;
   try {
     const first = await zip.next();
@@ -444,12 +445,11 @@ export async function importArchive(scope: WriteScope, zip: ZipReader, session: 
         await imp.apply(io, f.entity, f.file, f.records);
       }
       await imp.finish(io);
-      const rows = await writeBatch(
-        scope,
-        queued.map((q) => ({ entity: q.entity, op: "upsert" as const, statement: q.statement })),
-      ).catch((err: unknown) => {
-        throw constraintIssue(err, fileOfConstraint(err, queued) ?? "records/");
-      });
+      const rows = await scope
+        .writeBatch(queued.map((q) => ({ entity: q.entity, op: "upsert" as const, statement: q.statement })))
+        .catch((err: unknown) => {
+          throw constraintIssue(err, fileOfConstraint(err, queued) ?? "records/");
+        });
       queued.forEach((q, i) => q.took?.(rows[i] as Row[]));
     } else {
       // Too many records to hold: confirm the session first, then stream the rest through one
@@ -457,8 +457,7 @@ export async function importArchive(scope: WriteScope, zip: ZipReader, session: 
       ctx ??= await session.confirm();
       imp = new Importer(userId, ctx.username, db);
       const quota = ctx.quota;
-      await write(
-        scope,
+      await scope.write(
         async (w) => {
           await w.lockLogs([]);
           const io = writerIo(w, quota);
@@ -500,7 +499,7 @@ export async function importArchive(scope: WriteScope, zip: ZipReader, session: 
       );
       const { contentType, format, durationS } = stored.sniffed!;
       // What the bytes are, sniffed again (never the archive's word), and R2's etag; not a new version.
-      await write(scope, (w) =>
+      await scope.write((w) =>
         w.log(
           "audio",
           "upsert",

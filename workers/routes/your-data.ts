@@ -9,7 +9,7 @@ import { importArchive } from "../data/import";
 import { AppError } from "../errors";
 import { ErrorCode } from "../protocol/rules";
 import { importReportSchema } from "../protocol/your-data";
-import { requestScope } from "../http/record";
+import { scopeOf } from "../http/record";
 import { openDb } from "../../db/client";
 import { type Api, binary, confirmed, createApi, documentSchema, jsonContent, register, route } from "../http/openapi";
 import { ZipReader, zipStream } from "../lib/zip";
@@ -103,7 +103,7 @@ register(
     if (!body) throw new AppError(400, ErrorCode.empty_body, "The archive is missing.");
     // Pipelined: the archive's reads (or, for a large one, the check alone) carry the session check;
     // its username, R2 and the quota only once that has passed.
-    const report = await importArchive(requestScope(c), new ZipReader(body), {
+    const report = await importArchive(scopeOf(c), new ZipReader(body), {
       confirm: async () => {
         const full = await confirmed(c);
         return { username: full.var.user.username, bucket: full.env.AUDIO, quota: quotaBytes(full.env) };

@@ -11,9 +11,13 @@
  * that made it.
  */
 import type { Db, Tx } from "../../db/client";
-import type { SQL } from "drizzle-orm";
+import type { SQL, SQLWrapper } from "drizzle-orm";
 import type { LoggedChange } from "./relay";
-import { write, type WriteScope, type Writer } from "./write";
+import type { EntityName } from "../protocol/registry";
+import { write, writeBatch, type WriteScope, type Writer } from "./write";
+
+/** One statement of `Scope.writeBatch` (its rows are `entity` records, e.g. `returning *`). */
+export type BatchItem = { entity: EntityName; op: "upsert" | "delete"; statement: SQLWrapper };
 
 export interface Scope {
   db: Db | Tx;
@@ -25,6 +29,12 @@ export interface Scope {
    * a write of its own: `scope.write((w) => w.call(statement))`.
    */
   call<T extends object>(statement: SQL): Promise<T & { changes: LoggedChange[] }>;
+  /**
+   * Statements known in full beforehand, logged like `w.log` and all or
+   * nothing: one non-interactive round trip (./write.ts `writeBatch`), or,
+   * inside an open write, each in turn on it. The rows of each, in order.
+   */
+  writeBatch(items: readonly BatchItem[]): Promise<Record<string, unknown>[][]>;
   /** The request's claimed Idempotency-Key (null without one), for a database function's `p_key`. */
   idempotencyKey: string | null;
   /** Inside an open transaction (withinWrite): a failed statement would abort it, so read before writing. */
@@ -36,6 +46,7 @@ export const scopeFrom = (ws: WriteScope): Scope => ({
   userId: ws.userId,
   write: (work, opts) => write(ws, work, opts ?? {}),
   call: (statement) => write(ws, (w) => w.call(statement)),
+  writeBatch: (items) => writeBatch(ws, items),
   idempotencyKey: ws.idempotency?.key ?? null,
 });
 
@@ -45,6 +56,16 @@ export const withinWrite = (scope: Scope, w: Writer): Scope => ({
   userId: scope.userId,
   write: (work) => work(w),
   call: (statement) => w.call(statement),
+  writeBatch: logEachOn(w),
   idempotencyKey: w.idempotencyKey,
   inTransaction: true,
 });
+
+/** `Scope.writeBatch` for a scope that writes through an open writer: each statement in turn on it. */
+export const logEachOn =
+  (w: Writer) =>
+  async (items: readonly BatchItem[]): Promise<Record<string, unknown>[][]> => {
+    const rows: Record<string, unknown>[][] = [];
+    for (const i of items) rows.push((await w.log(i.entity, i.op, i.statement)) as Record<string, unknown>[]);
+    return rows;
+  };
