@@ -1,9 +1,13 @@
 /** Data access for accounts and sessions. */
 import { and, desc, eq, gt, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client";
-import { sessions, users } from "../../db/schema";
+import { CONSTRAINT, sessions, users } from "../../db/schema";
+import { AppError, uniqueViolation } from "../errors";
 import { SESSION_TTL_MS } from "../protocol/rules";
+import { WELCOME_COINS } from "../protocol/market-rules";
+import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "../lib/crypto";
+import type { Scope } from "../sync/scope";
 import { paginate, type PageQuery } from "./paginate";
 
 export async function findUserByLogin(db: Db, login: string) {
@@ -22,6 +26,33 @@ export async function findUserByLogin(db: Db, login: string) {
  * with its session check (middleware/auth.ts); the secret is what is checked.
  */
 export const newSessionToken = (userId: string) => `${userId}.${randomToken()}`;
+
+/**
+ * A new account — `scope` is its own (its id chosen by the caller) — with its
+ * settings record and its wallet with the welcome grant (the first entries of
+ * its change log) and its first session, in ONE statement (continuum_signup(),
+ * db/migrations/0013_one_call_signup.sql): no account without a token, no
+ * account without its coins. 409 `email_taken` / `username_taken`.
+ */
+export async function signUp(
+  scope: Scope,
+  account: { email: string; username: string; passwordHash: string; userAgent: string | undefined },
+) {
+  const token = newSessionToken(scope.userId);
+  try {
+    const r = await scope.call<{ user: { id: string; email: string; username: string; created_at: string } }>(
+      sql`select continuum_signup(${scope.userId}, ${account.email}, ${account.username}, ${account.passwordHash},
+        ${JSON.stringify(SETTINGS_DEFAULTS)}::jsonb, ${WELCOME_COINS}, ${await sha256Hex(token)},
+        ${account.userAgent?.slice(0, 300) ?? null}, ${new Date(Date.now() + SESSION_TTL_MS).toISOString()}::timestamptz) as r`,
+    );
+    return { user: { ...r.user, createdAt: new Date(r.user.created_at) }, token };
+  } catch (err) {
+    const constraint = uniqueViolation(err);
+    if (constraint === undefined) throw err;
+    const field = constraint === CONSTRAINT.usersUsername ? "username" : "email";
+    throw new AppError(409, `${field}_taken`, `An account with this ${field} already exists.`);
+  }
+}
 
 export async function createSession(db: Db | Tx, userId: string, userAgent: string | undefined) {
   const token = newSessionToken(userId);

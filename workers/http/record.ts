@@ -48,5 +48,5 @@ export function sendRecord<E extends EntityName>(c: Context, entity: E, row: Row
   return c.json(toWire(entity, row), status);
 }
 
-/** The domain scope (sync/scope.ts) of an HTTP request. */
-export const scopeOf = (c: Context): Scope => scopeFrom(requestScope(c));
+/** The domain scope (sync/scope.ts) of an HTTP request: its user's, or `userId`'s (a signup's new account). */
+export const scopeOf = (c: Context, userId?: string): Scope => scopeFrom(requestScope(c, userId));

@@ -1,5 +1,4 @@
 /** SPEC §5 Auth: signup, login, logout, me, devices (sessions) and revoke. */
-import { sql } from "drizzle-orm";
 import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import { deleteAccountObjects, deleteAccountRows } from "../data/account";
@@ -7,16 +6,15 @@ import {
   createSession,
   findUserByLogin,
   listSessions,
-  newSessionToken,
   passwordVerifies,
   renameDevice,
   revokeSession,
+  signUp,
   storedPasswordHash,
 } from "../data/auth";
-import { CONSTRAINT } from "../../db/schema";
-import { AppError, notFound, uniqueViolation } from "../errors";
-import { ErrorCode, SESSION_TTL_MS, SIGNED_IN_COOKIE } from "../protocol/rules";
-import { DUMMY_PASSWORD_HASH, hashPassword, sha256Hex, verifyPassword } from "../lib/crypto";
+import { AppError, notFound } from "../errors";
+import { ErrorCode, SIGNED_IN_COOKIE } from "../protocol/rules";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
 import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { isKnownDevice, rememberDevice } from "../lib/known-device";
 import { clientIp, enforceRateLimit, limitLogin } from "../lib/rate-limit";
@@ -39,11 +37,8 @@ import {
   userToWire,
 } from "../protocol/auth";
 import { isUuid, pageQuery, paged, pageResponse } from "../protocol/common";
-import { WELCOME_COINS } from "../protocol/market-rules";
-import { SETTINGS_DEFAULTS } from "../protocol/settings";
 import { closeSessionSockets, endSessionSockets } from "../sync/relay";
-import { writeCall } from "../sync/call";
-import { requestScope, scopeOf } from "../http/record";
+import { scopeOf } from "../http/record";
 
 export const auth = createApi();
 const tags = ["Auth"];
@@ -67,28 +62,15 @@ register(
     const passwordHash = await hashPassword(body.password);
     const userId = crypto.randomUUID();
     c.var.dbHandle.actAs(userId); // row-level security: the new account's rows are written as it
-    try {
-      // The account, its settings record and its wallet with the welcome grant
-      // (the first entries of its change log) and its first session in ONE
-      // statement (continuum_signup(), db/migrations/0013_one_call_signup.sql):
-      // no account without a token, no account without its coins.
-      const token = newSessionToken(userId);
-      const r = await writeCall<{ user: { id: string; email: string; username: string; created_at: string } }>(
-        requestScope(c, userId),
-        sql`select continuum_signup(${userId}, ${body.email}, ${body.username}, ${passwordHash},
-          ${JSON.stringify(SETTINGS_DEFAULTS)}::jsonb, ${WELCOME_COINS}, ${await sha256Hex(token)},
-          ${c.req.header("user-agent")?.slice(0, 300) ?? null}, ${new Date(Date.now() + SESSION_TTL_MS).toISOString()}::timestamptz) as r`,
-      );
-      const user = { ...r.user, createdAt: new Date(r.user.created_at) };
-      setSessionCookie(c, token);
-      await rememberDevice(c, { id: userId, passwordHash });
-      return c.json({ user: userToWire(user), token }, 201);
-    } catch (err) {
-      const constraint = uniqueViolation(err);
-      if (constraint === undefined) throw err;
-      const field = constraint === CONSTRAINT.usersUsername ? "username" : "email";
-      throw new AppError(409, `${field}_taken`, `An account with this ${field} already exists.`);
-    }
+    const { user, token } = await signUp(scopeOf(c, userId), {
+      email: body.email,
+      username: body.username,
+      passwordHash,
+      userAgent: c.req.header("user-agent"),
+    });
+    setSessionCookie(c, token);
+    await rememberDevice(c, { id: userId, passwordHash });
+    return c.json({ user: userToWire(user), token }, 201);
   },
 );
 
