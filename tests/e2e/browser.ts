@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { inject } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 import { launchChromium } from "../../scripts/chromium.ts";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
 import { startApp, type RunningApp } from "./app.ts";
@@ -108,6 +108,17 @@ export function e2eRig(opts: { timeout?: number } = {}) {
       await app?.stop();
     },
   };
+  return rig;
+}
+
+/** A file's rig, started before its tests and stopped after them, which then must have seen no uncaught page error. */
+export function e2eSuite(opts: { timeout?: number } = {}): ReturnType<typeof e2eRig> {
+  const rig = e2eRig(opts);
+  beforeAll(() => rig.start());
+  afterAll(async () => {
+    await rig.stop();
+    expect(rig.pageErrors).toEqual([]);
+  });
   return rig;
 }
 

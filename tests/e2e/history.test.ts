@@ -5,18 +5,10 @@
  * phone (with an entry in it).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiAs, axeViolations, e2eRig, navigate, newCreds, signIn, signUp } from "./browser.ts";
+import { describe, expect, it } from "vitest";
+import { apiAs, axeViolations, e2eSuite, navigate, newCreds, signIn, signUp } from "./browser.ts";
 
-const rig = e2eRig();
-const { pageErrors } = rig;
-
-beforeAll(() => rig.start());
-
-afterAll(async () => {
-  await rig.stop();
-  expect(pageErrors).toEqual([]);
-});
+const rig = e2eSuite();
 
 describe("trash", () => {
   it("deleted on one device, restored from the trash on another, back on both", async () => {

@@ -8,18 +8,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiAs, axeViolations, e2eRig, navigate, newCreds, signIn, signUp, statusText } from "./browser.ts";
+import { describe, expect, it } from "vitest";
+import { apiAs, axeViolations, e2eSuite, navigate, newCreds, signIn, signUp, statusText } from "./browser.ts";
 
-const rig = e2eRig();
-const { pageErrors } = rig;
-
-beforeAll(() => rig.start());
-
-afterAll(async () => {
-  await rig.stop();
-  expect(pageErrors).toEqual([]);
-});
+const rig = e2eSuite();
 
 const row = (page: Page, title: string) => page.getByRole("main").getByRole("listitem").filter({ hasText: title });
 const notice = (page: Page, text: string) =>

@@ -8,21 +8,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiAs, axeViolations, e2eRig, navigate, newCreds, signIn, signUp } from "./browser.ts";
+import { describe, expect, it } from "vitest";
+import { apiAs, axeViolations, e2eSuite, navigate, newCreds, signIn, signUp } from "./browser.ts";
 
 declare const location: { hash: string };
 declare const document: { activeElement: { textContent: string | null } | null };
 
-const rig = e2eRig({ timeout: 20_000 });
-const { pageErrors } = rig;
-
-beforeAll(() => rig.start());
-
-afterAll(async () => {
-  await rig.stop();
-  expect(pageErrors).toEqual([]);
-});
+const rig = e2eSuite({ timeout: 20_000 });
 
 const row = (page: Page, title: string) => page.getByRole("main").getByRole("listitem").filter({ hasText: title });
 
