@@ -12,6 +12,7 @@ import type { RestorableEntity } from "@protocol/history.ts";
 import { path } from "../mutations/record.ts";
 import { dateTime, relative } from "../ui/format.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
+import "./modal.css";
 import "./versions.css";
 
 type Fields = Record<string, unknown>;

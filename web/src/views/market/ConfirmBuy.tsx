@@ -4,6 +4,7 @@
 // after, and focus returns to the Buy button when it closes.
 import { createEffect, Show } from "solid-js";
 import type { MarketItem } from "../../api/types.ts";
+import "../../components/modal.css";
 
 export function ConfirmBuy(props: {
   item: MarketItem | null;
