@@ -12,7 +12,6 @@ export function Omnibar() {
   const store = useSync();
   const [text, setText] = createSignal("");
   const [error, setError] = createSignal("");
-  const [saved, setSaved] = createSignal("");
   const parsed = createMemo(() => parseCapture(text()));
   let input: HTMLInputElement | undefined;
 
@@ -39,8 +38,7 @@ export function Omnibar() {
     }
     setError("");
     void createInboxItem(store, { title, tags });
-    setText("");
-    setSaved(`Captured “${title}”.`);
+    setText(""); // the undo notice says "Captured “…”." (once: this form has no status of its own)
   };
 
   return (
@@ -86,9 +84,6 @@ export function Omnibar() {
       </Show>
       <p id="omnibar-error" class="field-error" role="alert">
         {error()}
-      </p>
-      <p class="sr-only" role="status">
-        {saved()}
       </p>
     </form>
   );
