@@ -29,7 +29,7 @@ import { sessions } from "../../db/schema";
 import type { AppEnv, AuthUser, IdempotencyRequest, IdempotencyState, PipelinedEnv, PublicEnv } from "../env";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, pgError, SQLSTATE, unauthorized } from "../errors";
 import { sha256Hex } from "../lib/crypto";
-import { ErrorCode, SESSION_TTL_MS, SIGNED_IN_COOKIE } from "../protocol/rules";
+import { ErrorCode, SESSION_COOKIE, SESSION_TTL_MS, SIGNED_IN_COOKIE } from "../protocol/rules";
 import {
   afterUncommittedBatch,
   claimArgs,
@@ -99,7 +99,6 @@ export const userOf = (row: SessionRow): AuthUser => ({
 
 // ── Signing in ──
 
-export const SESSION_COOKIE = "session";
 /** Sliding expiry is refreshed at most this often, to keep reads read-only. */
 const REFRESH_AFTER_MS = 24 * 3600 * 1000;
 const TOKEN_SEEN_EVERY_MS = 3600 * 1000;

@@ -13,8 +13,7 @@ import { createMiddleware } from "hono/factory";
 import { openDb } from "../../db/client";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { ErrorCode } from "../protocol/rules";
-import { SESSION_COOKIE } from "./auth";
+import { ErrorCode, SESSION_COOKIE } from "../protocol/rules";
 
 // ---- same origin -----------------------------------------------------------------
 

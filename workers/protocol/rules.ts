@@ -97,6 +97,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
  * would 401 (web/src/sync/deps.ts prefetchFeedStart).
  */
 export const SIGNED_IN_COOKIE = "signed_in";
+/** The HttpOnly cookie that carries a browser's session token. */
+export const SESSION_COOKIE = "session";
 
 /** A device session lives this long after its last use (sliding; middleware/auth.ts). */
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;

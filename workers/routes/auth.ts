@@ -13,7 +13,7 @@ import {
   storedPasswordHash,
 } from "../data/auth";
 import { AppError, notFound } from "../errors";
-import { ErrorCode, SIGNED_IN_COOKIE } from "../protocol/rules";
+import { ErrorCode, SESSION_COOKIE, SIGNED_IN_COOKIE } from "../protocol/rules";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto";
 import { confirmed, createApi, idParam, jsonContent, jsonRequest, register, route } from "../http/openapi";
 import { isKnownDevice, rememberDevice } from "../lib/known-device";
@@ -22,7 +22,6 @@ import {
   clearSessionCookies,
   endOwnSession,
   requireDeviceSession,
-  SESSION_COOKIE,
   sessionTokenHash,
   setSessionCookie,
 } from "../middleware/auth";
