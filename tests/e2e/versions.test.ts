@@ -146,6 +146,8 @@ describe("assistant tool-call undo", () => {
     await card(phone).getByRole("button", { name: "Undone Create a todo" }).waitFor();
     expect(await card(phone).getByRole("button", { name: "Undone Create a todo" }).isDisabled()).toBe(true);
     expect(await card(phone).getAttribute("aria-label")).toBe("Create a todo — Done, undone");
+    // The text comes from the call's state too, so a re-created card (here: another device's) keeps it.
+    await card(phone).getByText("Undone: the todo it created is deleted.").waitFor();
     expect(await axeViolations(phone, "assistant undo (phone)")).toEqual([]);
   });
 });

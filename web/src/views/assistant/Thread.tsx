@@ -205,7 +205,6 @@ function ToolCallCard(props: {
     try {
       await undoToolCall(m().tool_call_id!);
       setUndoneHere(true);
-      setOutcome(`Undone: ${UNDONE_TEXT[m().name ?? ""] ?? "its change is reversed"}.`);
       props.onUndone();
     } catch (err) {
       setOutcome(`Couldn't undo: ${describeError(err)}`);
@@ -254,7 +253,11 @@ function ToolCallCard(props: {
             {undone() ? "Undone" : "Undo"}
             <span class="sr-only"> {name()}</span>
           </button>
-          <p class="small tool-outcome">{outcome()}</p>
+          {/* "Undone: …" comes from the call's state, not this card's signal: a newer conversation
+              state re-creates the cards, and every device shows it from the server's undone_at. */}
+          <p class="small tool-outcome">
+            {outcome() || (undone() ? `Undone: ${UNDONE_TEXT[m().name ?? ""] ?? "its change is reversed"}.` : "")}
+          </p>
         </div>
       </Show>
     </li>
