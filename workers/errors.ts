@@ -104,6 +104,8 @@ export const SQLSTATE = {
   checkViolation: "23514",
   deadlock: "40P01",
   serializationFailure: "40001",
+  /** A number the column's type cannot hold (e.g. 5e-324 into a `real`): the input's fault. */
+  numericOutOfRange: "22003",
   /** Raised by the leading session check (middleware/auth.ts, continuum_refuse()). */
   sessionRefused: "CN401",
   keyUsed: "CN409",
@@ -223,6 +225,8 @@ function fromDriver(err: unknown): AppError | undefined {
   // auth middleware decides the final answer; this is only its placeholder.
   if (state === SQLSTATE.sessionRefused || state === SQLSTATE.keyUsed) return unauthorized();
   if (isDatabaseUnavailable(err)) return databaseUnavailable();
+  if (state === SQLSTATE.numericOutOfRange)
+    return new AppError(422, ErrorCode.validation_failed, "A number is out of the range this field can store.");
   return undefined;
 }
 
