@@ -87,4 +87,8 @@ export async function freshRateLimitWindow(needMs: number): Promise<void> {
 }
 
 /** What a fresh account's change feed holds: its settings, its wallet and the welcome grant. */
+/** The newest entry of `entity` in the user's change feed (from the start). */
+export const lastChangeOf = async (u: { token: string }, entity: string) =>
+  ((await as(u).get("/api/sync/changes")).body.changes as any[]).filter((c) => c.entity === entity).at(-1);
+
 export const SIGNUP_ENTITIES = ["settings", "wallet", "market_transaction"];

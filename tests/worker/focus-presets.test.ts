@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { LIMITS, QUOTAS } from "../../workers/protocol/rules";
-import { as, signup } from "../support/api";
+import { as, lastChangeOf, signup } from "../support/api";
 import { dbRows } from "../support/db";
 
 const P = "/api/focus/presets";
@@ -26,8 +26,7 @@ describe("focus presets", () => {
     const renamed = await as(u).put(`${P}/${id}`, { name: "Sprint", minutes: 25, version: 1 });
     expect(renamed.body).toMatchObject({ name: "Sprint", minutes: 25, soundscape: "rain", version: 2 });
     expect((await as(u).put(`${P}/${id}`, { minutes: 30, version: 1 })).status).toBe(409);
-    const feed = (await as(u).get("/api/sync/changes")).body.changes as any[];
-    expect(feed.filter((c) => c.entity === "focus_preset").at(-1)).toMatchObject({
+    expect(await lastChangeOf(u, "focus_preset")).toMatchObject({
       op: "upsert",
       id,
       data: renamed.body,
@@ -35,8 +34,7 @@ describe("focus presets", () => {
 
     expect((await as(u).del(`${P}/${id}`, { "if-match": '"2"' })).status).toBe(204);
     expect((await as(u).get(`${P}/${id}`)).status).toBe(404);
-    const after = (await as(u).get("/api/sync/changes")).body.changes as any[];
-    expect(after.filter((c) => c.entity === "focus_preset").at(-1)).toMatchObject({ op: "delete", id });
+    expect(await lastChangeOf(u, "focus_preset")).toMatchObject({ op: "delete", id });
   });
 
   test("validation from LIMITS: 422 and nothing written", async () => {

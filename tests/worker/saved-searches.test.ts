@@ -8,7 +8,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { savedSearchRecord } from "../../workers/protocol/saved-searches";
-import { as, signup } from "../support/api";
+import { as, lastChangeOf, signup } from "../support/api";
 import { dbRows } from "../support/db";
 
 const P = "/api/saved-searches";
@@ -27,8 +27,7 @@ describe("saved searches", () => {
     const renamed = await as(u).put(`${P}/${id}`, { name: "Shopping", version: 1 });
     expect(renamed.body).toMatchObject({ name: "Shopping", query: "#errands milk", version: 2 });
     expect((await as(u).put(`${P}/${id}`, { query: "x", version: 1 })).status).toBe(409);
-    const feed = (await as(u).get("/api/sync/changes")).body.changes as any[];
-    expect(feed.filter((c) => c.entity === "saved_search").at(-1)).toMatchObject({
+    expect(await lastChangeOf(u, "saved_search")).toMatchObject({
       op: "upsert",
       id,
       data: renamed.body,
@@ -36,8 +35,7 @@ describe("saved searches", () => {
 
     expect((await as(u).del(`${P}/${id}`, { "if-match": '"2"' })).status).toBe(204);
     expect((await as(u).get(`${P}/${id}`)).status).toBe(404);
-    const after = (await as(u).get("/api/sync/changes")).body.changes as any[];
-    expect(after.filter((c) => c.entity === "saved_search").at(-1)).toMatchObject({ op: "delete", id });
+    expect(await lastChangeOf(u, "saved_search")).toMatchObject({ op: "delete", id });
   });
 
   test("validation from the declared limits: 422 and nothing written; the CHECKs hold the same numbers", async () => {
