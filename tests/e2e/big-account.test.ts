@@ -113,6 +113,11 @@ describe("big lists", () => {
     const list = page.getByTestId("inbox-list");
     const focusedRow = () =>
       page.evaluate(() => document.activeElement?.closest("li[aria-posinset]")?.getAttribute("aria-posinset") ?? null);
+    // The scroll re-renders the window on the next frame: until then the first row in the DOM is one from
+    // the bottom, which the re-render removes (and focus with it). Wait for the top row itself.
+    await expect
+      .poll(() => list.locator(":scope > li").first().getAttribute("aria-posinset"), { timeout: 10_000 })
+      .toBe("1");
     await list.locator(":scope > li").first().getByRole("checkbox").focus();
     expect(await focusedRow()).toBe("1");
     await page.keyboard.press("ArrowDown");
