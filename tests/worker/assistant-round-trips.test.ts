@@ -4,7 +4,7 @@
  * WebSocket connections it opened. send_message and approve_tools are
  * pipelined (the session check leads the claim, which counts the run rate
  * and returns the history), an approved call's guard rides with its write,
- * and /mcp checks a session token in the tool's own batch.
+ * and /mcp checks a session token or a personal access token in the tool's own batch.
  */
 import { describe, expect, test } from "vitest";
 import { as, call, signup } from "../support/api";
@@ -77,5 +77,21 @@ describe("POST /mcp", () => {
     const forged = await rpc(`${u.id}.${"A".repeat(43)}`, 2);
     expect(forged.status).toBe(401);
     expect(forged.body.error.code).toBe("unauthorized");
+  });
+
+  test("a personal access token of either scope: 1 round trip too; an `mcp` one still refused elsewhere", async () => {
+    const u = await signup();
+    for (const scope of ["mcp", "full"] as const) {
+      const minted = await as(u).post("/api/auth/tokens", { name: `client ${scope}`, scope });
+      expect(minted.status).toBe(201);
+      const r = await rpc(minted.body.token, 3);
+      expect(r.status, scope).toBe(200);
+      expect(r.body.result.isError, scope).toBeFalsy();
+      expect([q(r), conns(r)], scope).toEqual([1, 0]);
+      // The pipelined routes check the scope in the same statement as the session.
+      const todos = await as({ token: minted.body.token }).get("/api/todos");
+      expect(todos.status, scope).toBe(scope === "full" ? 200 : 401);
+      if (scope === "full") expect(q(todos)).toBe(1);
+    }
   });
 });

@@ -88,7 +88,9 @@ export async function createPersonalToken(
   scope: "full" | "mcp",
   requester: string,
 ) {
-  const token = randomToken();
+  // Named after its user like a session's (`<user id>.<secret>`): the check can then lead the
+  // request's first query (one round trip at /mcp too); tokens minted before stay valid, checked first.
+  const token = newSessionToken(userId);
   const { rows } = await db.execute<{ id: string; created_at: string }>(sql`
     insert into ${sessions} (user_id, token_hash, kind, name, scope, expires_at)
     select ${userId}, ${await sha256Hex(token)}, 'token', ${name}, ${scope}, ${NEVER.toISOString()}::timestamptz

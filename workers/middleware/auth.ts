@@ -9,7 +9,8 @@
  *    session is not valid or the key was used before, so nothing batched after
  *    it commits; the handler's result is only sent once the check has passed.
  *    An authenticated read or a keyed write costs one round trip.
- *  - **Awaited** (every other signed-in route, and tokens without a user id):
+ *  - **Awaited** (every other signed-in route, and tokens without a user id — personal access
+ *    tokens minted before they named their user):
  *    the check runs first and the handler after it. These routes need the
  *    session id or the user's name up front, hand the socket to the user's
  *    Durable Object, write to R2 or call a model before any query.
@@ -80,12 +81,19 @@ export interface SessionRow extends ClaimColumns {
 export function sessionSql(
   tokenHash: string,
   claim: IdempotencyRequest | undefined,
-  mode: { inspect: true } | { refuse: true; userId: string },
+  /** `mcpScope`: a personal access token scoped to `mcp` passes too (POST /mcp only). */
+  mode: { inspect: true } | { refuse: true; userId: string; mcpScope?: boolean },
 ): SQL {
-  const refuse = "refuse" in mode;
   // continuum_session() (db/migrations/0018_row_level_security.sql) also sets the request's user for
   // row-level security: the statements after it in the same transaction see only that user's rows.
-  return sql`select * from continuum_session(${tokenHash}, ${refuse ? mode.userId : null}::uuid, ${claimArgs(claim)}, ${refuse})`;
+  if (!("refuse" in mode))
+    return sql`select * from continuum_session(${tokenHash}, null::uuid, ${claimArgs(claim)}, false)`;
+  const found = sql`continuum_session(${tokenHash}, ${mode.userId}::uuid, ${claimArgs(claim)}, true)`;
+  if (mode.mcpScope) return sql`select * from ${found}`;
+  // Personal access tokens name their user too, so an `mcp`-scoped one reaches this check on any
+  // pipelined route: it is refused here like a dead session (CN401), nothing batched after it commits.
+  return sql`select * from ${found} s
+    where case when s.scope = 'full' then true else continuum_refuse('CN401', 'token scope') end`;
 }
 
 export const userOf = (row: SessionRow): AuthUser => ({
@@ -248,8 +256,9 @@ export function requireDeviceSession(c: Context<AppEnv>): void {
  * For a route that reads its bearer itself (POST /mcp, routes/mcp.ts): when the
  * token names its user, the session check leads the handler's first query as
  * in `pipelinedAuth` (refusing, so nothing sent with it commits when the
- * session is not valid). Returns the settle: the session's row, or null when
- * the check refused it (the handler's response must then be thrown away).
+ * session is not valid); a personal access token of either scope passes.
+ * Returns the settle: the session's row, or null when the check refused it
+ * (the handler's response must then be thrown away).
  */
 export async function leadBearerCheck(
   c: Context<AppEnv>,
@@ -257,7 +266,7 @@ export async function leadBearerCheck(
   userId: string,
 ): Promise<() => Promise<SessionRow | null>> {
   const handle = c.var.dbHandle;
-  const q = dialect.sqlToQuery(sessionSql(await sha256Hex(token), undefined, { refuse: true, userId }));
+  const q = dialect.sqlToQuery(sessionSql(await sha256Hex(token), undefined, { refuse: true, userId, mcpScope: true }));
   handle.lead(q.sql, q.params, (r) => void enter(c, r.rows[0] as unknown as SessionRow));
   (c as unknown as Context<PipelinedEnv>).set("user", { id: userId });
   return async () => {
@@ -273,8 +282,8 @@ export async function leadBearerCheck(
 export async function signIn(c: Context<AppEnv>): Promise<boolean> {
   const cred = readCredential(c);
   const found = cred ? await authenticate(c.var.db, cred.token, c.var.idempotencyRequest) : null;
-  // A personal access token scoped to `mcp` is accepted at /mcp only (routes/mcp.ts), not here.
-  // (Such tokens carry no user id, so they never take the pipelined path below.)
+  // A personal access token scoped to `mcp` is accepted at /mcp only (routes/mcp.ts), not here
+  // (the pipelined path below refuses it in the check's own statement: sessionSql).
   if (!found || found.row.scope !== "full") return false;
   await establish(c, found.row, cred!);
   const user = c.var.user;

@@ -70,8 +70,8 @@ register(
     const accept = c.req.header("accept") ?? "";
     const acceptable = accept.includes("application/json") && accept.includes("text/event-stream");
     const claimedUser = tokenUserId(token);
-    // A token that names its user (a signed-in session's): the check leads the tool's first query,
-    // one round trip for a tool call. Personal access tokens don't name theirs: checked first.
+    // A token that names its user (a session's, or a personal access token minted since they do):
+    // the check leads the tool's first query, one round trip for a tool call. Older tokens: checked first.
     const settle = claimedUser && acceptable ? await leadBearerCheck(c, token, claimedUser) : undefined;
     const row = settle ? undefined : (await authenticate(c.var.db, token))?.row;
     if (!settle && !row) throw unauthorized();
