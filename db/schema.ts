@@ -244,6 +244,10 @@ export const changeLog = pgTable(
     index("change_log_tombstone_idx")
       .on(t.createdAt)
       .where(sql`op = 'delete'`),
+    // A user's tombstones after a cursor: is one of them past the retention (→ 410)? (workers/data/changes.ts)
+    index("change_log_user_tombstone_idx")
+      .on(t.userId, t.seq, t.createdAt)
+      .where(sql`op = 'delete'`),
   ],
 );
 

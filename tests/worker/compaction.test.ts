@@ -72,18 +72,20 @@ describe("change-log compaction, windowed (the cron) vs full", () => {
     expect(left).toContain(first(c.id)[1]);
   });
 
-  test("tombstones older than the retention go in either mode and raise the floor; a stale cursor gets 410", async () => {
+  test("a tombstone past the retention makes older cursors stale at once, and goes after its grace", async () => {
     const u = await signup();
     const start = (await as(u).get("/api/sync/changes")).body.cursor;
     const a = (await as(u).post("/api/user/inbox", { title: "deleted" })).body;
     await as(u).del(`/api/user/inbox/${a.id}`);
-    const entries = (await log(u.id)).filter((e) => e.record_id === a.id);
-    await backdate(
-      u.id,
-      entries.map((e) => e.seq),
-      30.04,
-    );
-    expect(await compact(u.id, COMPACTION_WINDOW_MS)).toEqual({ superseded: 1, tombstones: 1 });
+    const seqs = (await log(u.id)).filter((e) => e.record_id === a.id).map((e) => e.seq);
+    await backdate(u.id, seqs, 30.04);
+    // The create goes (superseded); the tombstone stays for walks under way, but the cursor is already stale.
+    expect(await compact(u.id, COMPACTION_WINDOW_MS)).toEqual({ superseded: 1, tombstones: 0 });
+    expect((await log(u.id)).filter((e) => e.record_id === a.id).map((e) => e.seq)).toEqual([seqs[1]]);
+    expect((await as(u).get(`/api/sync/changes?since=${start}`)).status).toBe(410);
+    // A day later (TOMBSTONE_GRACE_MS) it goes, in either mode, raising the floor.
+    await backdate(u.id, [seqs[1]!], 1.1);
+    expect(await compact(u.id)).toEqual({ superseded: 0, tombstones: 1 });
     expect((await log(u.id)).filter((e) => e.record_id === a.id)).toEqual([]);
     const expired = await as(u).get(`/api/sync/changes?since=${start}`);
     expect(expired.status).toBe(410);

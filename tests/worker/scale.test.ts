@@ -122,7 +122,13 @@ describe("data generator (small profile)", () => {
 
   test("a cursor older than the retention gets 410 cursor_expired; one at the floor does not", async () => {
     const big = report.big!;
-    const [{ change_floor: floor }] = await q(`select change_floor from users where id = $1`, [big.id]);
+    // The floor: the newest deleted tombstone, or one still kept (its grace) but past the 30-day retention.
+    const [{ floor }] = await q(
+      `select greatest(u.change_floor, (select max(seq) from change_log c
+         where c.user_id = u.id and c.op = 'delete' and c.created_at < now() - interval '30 days')) as floor
+       from users u where u.id = $1`,
+      [big.id],
+    );
     expect(Number(floor)).toBeGreaterThan(1);
     const old = await as(big).get(`/api/sync/changes?since=1`);
     expect(old.status).toBe(410);

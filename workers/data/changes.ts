@@ -12,20 +12,39 @@ import { isEntity, rowFromRaw, toWire } from "../protocol/registry";
  */
 export const FEED_PAGE_BYTES = 1_000_000;
 
-/** Changes after `since`, in cursor order (primary-key range scan). The log holds raw rows; they leave as wire records. */
+/**
+ * Changes after `since`, in cursor order (primary-key range scan). The log holds raw rows; they leave as wire records.
+ *
+ * Read with the page, in the same statement: the database's clock (`now`, a
+ * walk's start) and whether a tombstone after `since` is older than
+ * `retentionDays` (`pastRetention`: such a tombstone may be deleted any time
+ * after its grace, so a cursor below it is stale — SPEC §4's 410 — unless it
+ * belongs to a walk that began before; workers/routes/sync.ts). An empty page
+ * has no tombstone after `since` at all, so losing both with the rows is fine.
+ */
 export async function changesSince(
   db: Db,
   userId: string,
   since: number,
   limit: number,
-  maxBytes = FEED_PAGE_BYTES,
-): Promise<{ changes: Change[]; hasMore: boolean }> {
+  opts: { maxBytes?: number; retentionDays?: number } = {},
+): Promise<{ changes: Change[]; hasMore: boolean; now: number | null; pastRetention: boolean }> {
+  const maxBytes = opts.maxBytes ?? FEED_PAGE_BYTES;
+  // From the start nothing can be stale: skip the tombstone probe (change_log_user_tombstone_idx).
+  const pastRetention =
+    since > 0 && opts.retentionDays !== undefined
+      ? sql<boolean>`exists (select 1 from change_log t
+          where t.user_id = ${userId} and t.op = 'delete' and t.seq > ${since}
+            and t.created_at < now() - interval '1 day' * ${opts.retentionDays}::float8)`
+      : sql<boolean>`false`;
   const rows = await db
     .select({
       entry: changeLog,
       // Bytes of the page up to and with this entry (a running sum: streamed, so the limit still stops the scan).
       upTo: sql<string>`sum(coalesce(octet_length(${changeLog.data}::text), 0)) over (order by ${changeLog.seq}
         rows between unbounded preceding and current row)`,
+      now: sql<string>`(extract(epoch from now()) * 1000)::bigint::text`,
+      pastRetention,
     })
     .from(changeLog)
     .where(and(eq(changeLog.userId, userId), gt(changeLog.seq, since)))
@@ -35,6 +54,8 @@ export async function changesSince(
   const hasMore = rows.length > fit.length;
   return {
     hasMore,
+    now: rows[0] ? Number(rows[0].now) : null,
+    pastRetention: rows[0]?.pastRetention === true,
     changes: fit.map(({ entry: r }) => ({
       cursor: String(r.seq),
       entity: r.entity,

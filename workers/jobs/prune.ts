@@ -1,9 +1,10 @@
 /**
  * Scheduled maintenance (Cron Trigger). Compacts the change log — an entry
  * superseded by a later one for the same record is dropped, so a pull from
- * the start is always a full snapshot — and drops tombstones older than the
- * retention; a user's `change_floor` records the newest dropped tombstone, and
- * cursors below it get 410. Also removes expired sessions (closing their
+ * the start is always a full snapshot — and drops tombstones a grace period
+ * (TOMBSTONE_GRACE_MS) after the retention; a user's `change_floor` records the
+ * newest dropped tombstone. Cursors below it, or below a tombstone already past
+ * the retention, get 410 (workers/routes/sync.ts). Also removes expired sessions (closing their
  * sockets) and old idempotency keys.
  *
  * Every delete runs in batches of BATCH rows, each its own short statement,
@@ -12,7 +13,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { IDEMPOTENCY_TTL_HOURS } from "../protocol/rules";
+import { IDEMPOTENCY_TTL_HOURS, TOMBSTONE_GRACE_MS } from "../protocol/rules";
 
 export const BATCH = 1000;
 
@@ -73,7 +74,7 @@ async function walkWindow(db: Db, from: Date, to: Date, scope: SQL, drop: (w: SQ
 /**
  * Compacts the change log: an entry older than the retention that a later
  * entry of the same record supersedes is dropped (so a pull from the start is
- * a snapshot), then tombstones older than the retention, raising the user's
+ * a snapshot), then tombstones TOMBSTONE_GRACE_MS past the retention, raising the user's
  * `change_floor`.
  *
  * With `windowMs` (the Cron Trigger), the superseded entries are found from
@@ -106,12 +107,15 @@ export async function pruneChangeLog(
       new Date(cutoff.getTime() - w),
       cutoff,
       scopeC,
+      // …and anything older of the same record (left by an outage longer than the window):
+      // a record's older entries go before its newest crosses the cutoff, tombstones included.
       (win) => sql`
         delete from change_log d using ${win}
-        where d.user_id = w.user_id and d.seq = w.seq
-          and exists (select 1 from change_log n
+        where d.user_id = w.user_id and d.entity = w.entity and d.record_id = w.record_id
+          and (d.seq < w.seq
+               or (d.seq = w.seq and exists (select 1 from change_log n
                       where n.user_id = w.user_id and n.entity = w.entity
-                        and n.record_id = w.record_id and n.seq > w.seq)`,
+                        and n.record_id = w.record_id and n.seq > w.seq)))`,
     );
     // (b) older than the cutoff, superseded by an entry written within the window.
     superseded += await walkWindow(
@@ -140,22 +144,30 @@ export async function pruneChangeLog(
         select count(*)::int as n from dropped`,
     );
   }
-  // Due tombstones only, through their own partial index (change_log_tombstone_idx): each one read is removed.
+  // Tombstones past the retention and its grace, through their own partial index
+  // (change_log_tombstone_idx): each one read is removed, with any older entry of its record
+  // left behind (so no pull from the start ever meets the record without its delete).
+  // The floor already counted them at the retention (the 410 rule in workers/routes/sync.ts);
+  // the grace keeps them for walks of the feed that began before (TOMBSTONE_GRACE_MS).
+  const deleteBefore = new Date(cutoff.getTime() - TOMBSTONE_GRACE_MS);
   const tombstones = await inBatches(
     db,
     () => sql`
-      with dropped as (
-        delete from change_log where (user_id, seq) in (
-          select user_id, seq from change_log
-          where op = 'delete' and created_at < ${cutoff} and ${scope}
-          order by created_at
-          limit ${BATCH})
-        returning user_id, seq),
+      with due as (
+        select user_id, seq, entity, record_id from change_log
+        where op = 'delete' and created_at < ${deleteBefore} and ${scope}
+        order by created_at
+        limit ${BATCH}),
+      dropped as (
+        delete from change_log d using due
+        where d.user_id = due.user_id and d.entity = due.entity and d.record_id = due.record_id
+          and d.seq <= due.seq
+        returning d.user_id, d.seq, d.op),
       floor as (
         update users u set change_floor = greatest(u.change_floor, d.max_seq)
-        from (select user_id, max(seq) as max_seq from dropped group by user_id) d
+        from (select user_id, max(seq) as max_seq from dropped where op = 'delete' group by user_id) d
         where u.id = d.user_id)
-      select count(*)::int as n from dropped`,
+      select (select count(*) from due)::int as n`,
   );
   return { superseded, tombstones };
 }

@@ -104,6 +104,13 @@ export const SESSION_COOKIE = "session";
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Idempotency keys and their stored responses are kept at least this long (pruned by jobs/prune.ts). */
 export const IDEMPOTENCY_TTL_HOURS = 24;
+/**
+ * A tombstone past the change log's retention makes cursors below it stale
+ * (410) at once, but is deleted only this much later, and a walk token
+ * (protocol/sync.ts) is honoured for as long: a walk of the feed that began
+ * before the floor rose still finds every tombstone it needs.
+ */
+export const TOMBSTONE_GRACE_MS = 24 * 3_600_000;
 
 // ---- limits ---------------------------------------------------------------------
 

@@ -15,15 +15,27 @@ export const changeSchema = z
   .meta({ id: "Change" });
 export type Change = z.infer<typeof changeSchema>;
 
+/**
+ * A walk token: `<start ms>.<first cursor>` — when a multi-page pull of the
+ * feed began (the database's clock) and from where. Handed out with every
+ * page that has more and sent back with the next, it lets a walk that began
+ * above the floor finish even if the hourly compaction raises the floor
+ * meanwhile (workers/routes/sync.ts). Clients without it behave as before.
+ */
+export const walkSchema = z.string().regex(/^\d{1,15}\.\d{1,18}$/, "not a walk token");
+
 export const changesQuery = z.strictObject({
   since: cursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
+  walk: walkSchema.optional(),
 });
 
 export const changesResponseSchema = z.object({
   changes: z.array(changeSchema),
   cursor: z.string(),
   has_more: z.boolean(),
+  /** With `has_more`: send it back as `walk` with the next page's `since`. */
+  walk: z.string().optional(),
 });
 export type ChangesResponse = z.infer<typeof changesResponseSchema>;
 

@@ -4,6 +4,7 @@ import { changesSince, snapshotBefore } from "../data/changes";
 import { AppError } from "../errors";
 import { confirmed, createApi, jsonContent, register, route } from "../http/openapi";
 import { changesQuery, changesResponseSchema, snapshotQuery, snapshotResponseSchema } from "../protocol/sync";
+import { TOMBSTONE_GRACE_MS } from "../protocol/rules";
 import { userHub } from "../sync/relay";
 
 export const sync = createApi();
@@ -19,7 +20,8 @@ register(
     operationId: "listChanges",
     description:
       "Changes after `since` in cursor order (no `since` = from the start). `ETag` is the cursor; " +
-      "`If-None-Match` with the current cursor → 304.",
+      "`If-None-Match` with the current cursor → 304. A page with `has_more` carries `walk`: send it back " +
+      "with the next page's `since`, so a walk that began above the floor completes even if the floor rises.",
     request: { query: changesQuery, headers: z.object({ "if-none-match": z.string().optional() }) },
     responses: {
       200: jsonContent(changesResponseSchema, "A page of changes"),
@@ -28,11 +30,15 @@ register(
     errors: [400, 410],
   }),
   async (c) => {
-    const { since, limit } = c.req.valid("query");
+    const { since, limit, walk } = c.req.valid("query");
     const from = since === undefined ? 0 : Number(since);
     // The feed read goes first: it travels with the session check (middleware/auth.ts),
     // which brings the user's cursor — one round trip for a 304 and for a page alike.
-    const { changes, hasMore } = await changesSince(c.var.db, c.var.user.id, from, limit);
+    const page = await changesSince(c.var.db, c.var.user.id, from, limit, {
+      // A plain variable (the pipelined context types no bindings before the session is confirmed).
+      retentionDays: Number((c.env as Env).CHANGE_LOG_RETENTION_DAYS),
+    });
+    const { changes, hasMore } = page;
     const { user } = (await confirmed(c)).var; // no round trip: the feed read carried the check
     const current = String(user.changeSeq);
     c.header("Cache-Control", "private, no-cache");
@@ -41,7 +47,9 @@ register(
       return c.body(null, 304);
     }
     if (from > user.changeSeq) throw new AppError(400, "invalid_cursor", "This cursor is ahead of the server.");
-    if (from > 0 && from < user.changeFloor)
+    // An empty page reads no clock from the database: the Worker's is close enough for the token's age.
+    const token = ongoingWalk(walk, from, page.now ?? Date.now());
+    if (!token && from > 0 && (from < user.changeFloor || page.pastRetention))
       throw new AppError(
         410,
         "cursor_expired",
@@ -52,9 +60,26 @@ register(
     const last = Number(changes.at(-1)?.cursor ?? from);
     const cursor = String(hasMore ? last : Math.max(last, user.changeSeq));
     c.header("ETag", `"${cursor}"`);
-    return c.json({ changes, cursor, has_more: hasMore });
+    // A page with more carries the walk on: where and when it began (this page, unless it continues one).
+    const next = hasMore && page.now !== null ? (token ?? `${page.now}.${from}`) : undefined;
+    return c.json({ changes, cursor, has_more: hasMore, ...(next ? { walk: next } : {}) });
   },
 );
+
+/**
+ * The walk token `walk` if it covers this page: the walk began at most
+ * TOMBSTONE_GRACE_MS ago (database clock) and `since` is at or after where it
+ * began. Such a walk began at a cursor the floor allowed (or at the start),
+ * and no tombstone after that cursor can have been deleted since — deletion
+ * waits TOMBSTONE_GRACE_MS past the retention (jobs/prune.ts) — so the walk
+ * meets every delete it needs even if the floor rose meanwhile. A forged
+ * token can only mislead its own user's device about its own records.
+ */
+function ongoingWalk(walk: string | undefined, from: number, now: number): string | null {
+  if (!walk) return null;
+  const [began, start] = walk.split(".").map(Number) as [number, number];
+  return now - began < TOMBSTONE_GRACE_MS && began <= now && from >= start ? walk : null;
+}
 
 register(
   sync,

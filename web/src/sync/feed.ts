@@ -6,8 +6,9 @@ import type { ChangesResponse } from "../api/types.ts";
 
 export const PULL_PAGE = 500;
 
-const changesPath = (since: string | null) =>
-  `/api/sync/changes?${since === null ? "" : `since=${encodeURIComponent(since)}&`}limit=${PULL_PAGE}`;
+const changesPath = (since: string | null, walk: string | null) =>
+  `/api/sync/changes?${since === null ? "" : `since=${encodeURIComponent(since)}&`}` +
+  `${walk === null ? "" : `walk=${encodeURIComponent(walk)}&`}limit=${PULL_PAGE}`;
 
 /** Snapshot pages after the first (GET /api/sync/snapshot, newest first; ./bootstrap.ts). */
 export const SNAPSHOT_PAGE = 5000;
@@ -29,9 +30,17 @@ export type FeedAnswer =
   /** 401: the session is gone. */
   | { kind: "unauthorized" };
 
-/** The page after `since`, asked conditionally (If-None-Match). Throws NetworkError, or HttpError for other failures. */
-export async function fetchChanges(fetch: FetchFn, since: string | null): Promise<FeedAnswer> {
-  const res = await send(fetch, changesPath(since), {
+/**
+ * The page after `since`, asked conditionally (If-None-Match). `walk` is the
+ * token of the page before when it had more: the walk then completes even if
+ * the server's floor rises meanwhile. Throws NetworkError, or HttpError for other failures.
+ */
+export async function fetchChanges(
+  fetch: FetchFn,
+  since: string | null,
+  walk: string | null = null,
+): Promise<FeedAnswer> {
+  const res = await send(fetch, changesPath(since, walk), {
     headers: { "If-None-Match": since === null ? undefined : `"${since}"` },
   });
   if (res.status === 304) return { kind: "unchanged" };

@@ -46,6 +46,8 @@ class Store implements SyncStore {
   private cursor: string | null = null;
   /** A load of every record that failed part way (./bootstrap.ts): the next pull carries on with it. */
   private walk: Walk | null = null;
+  /** The change feed's walk token while a pull of several pages is under way (SPEC §4, routes/sync.ts). */
+  private feedWalk: string | null = null;
   private outbox: Outbox | null = null;
   private readonly transport: Transport;
   private readonly clock: ServerClock;
@@ -256,12 +258,13 @@ class Store implements SyncStore {
         changed = true;
       }
       const since = this.cursor;
-      const answer = await fetchChanges(this.deps.fetch, since);
+      const answer = await fetchChanges(this.deps.fetch, since, this.feedWalk);
       if (answer.kind === "unchanged") break;
       if (answer.kind === "expired") {
         // Our cursor fell out of retention: load everything again (the outbox stays), then carry on.
         this.cursor = null;
         this.walk = null;
+        this.feedWalk = null;
         continue;
       }
       if (answer.kind === "unauthorized") {
@@ -271,6 +274,8 @@ class Store implements SyncStore {
       const { body } = answer;
       if (body.changes.length) changed = true;
       await this.apply(body.changes, body.cursor);
+      // A feed walk of several pages carries its token to the next page (even the next pull's).
+      this.feedWalk = body.has_more ? (body.walk ?? null) : null;
       if (!body.has_more || body.cursor === since) break;
     }
     return changed;

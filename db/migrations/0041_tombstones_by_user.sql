@@ -1,0 +1,1 @@
+CREATE INDEX "change_log_user_tombstone_idx" ON "change_log" USING btree ("user_id","seq","created_at") WHERE op = 'delete';
