@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { launchChromium } from "../../scripts/chromium.ts";
 import { ROOT } from "../../scripts/wrangler-dev.ts";
 import { startApp, type RunningApp } from "./app.ts";
@@ -77,13 +77,21 @@ export function e2eRig(opts: { timeout?: number } = {}) {
     get app(): RunningApp {
       return started(app);
     },
+    get started(): boolean {
+      return app !== undefined;
+    },
     contexts: [] as BrowserContext[],
     /** Each opened page's watchPage list (uncaught errors and console errors). */
     errors: [] as string[][],
     /** Uncaught page errors of every opened page, `[name] message`. */
     pageErrors: [] as string[],
     async start(): Promise<void> {
-      app = await startApp({ databaseUrl: inject("databaseUrl"), wsProxy: inject("wsProxy") });
+      // The messages of a 500's cause chain in the Worker's log: this stack's data is throw-away.
+      app = await startApp({
+        databaseUrl: inject("databaseUrl"),
+        wsProxy: inject("wsProxy"),
+        vars: { LOG_ERROR_MESSAGES: "1" },
+      });
       browser = await launchBrowser();
     },
     /** A fresh desktop or phone context (`prepare` runs before its page opens) with one watched page. */
@@ -115,6 +123,13 @@ export function e2eRig(opts: { timeout?: number } = {}) {
 export function e2eSuite(opts: { timeout?: number } = {}): ReturnType<typeof e2eRig> {
   const rig = e2eRig(opts);
   beforeAll(() => rig.start());
+  // A failed test shows the Worker's error lines (a 500's route, error class and
+  // messages), which CI's output otherwise never has.
+  afterEach((ctx) => {
+    if (ctx.task.result?.state !== "fail" || !rig.started) return;
+    const errors = rig.app.logs().split("\n").filter((l) => l.includes('"level":"error"'));
+    if (errors.length) console.error(`Worker errors during ${ctx.task.name}:\n${errors.slice(-20).join("\n")}`);
+  });
   afterAll(async () => {
     await rig.stop();
     expect(rig.pageErrors).toEqual([]);

@@ -268,6 +268,17 @@ export async function writeBatch(
   }
 }
 
+/** Runs an autocommit statement again (up to 3 times in all) when it lost a deadlock or a serialization race: it rolled back whole. */
+async function again<T>(f: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (!(retryable(err) && attempt < 3)) throw err;
+    }
+  }
+}
+
 /** Unique constraints on an id alone (not the (user_id, id) conflict target): a clash is someone else's record. */
 const GLOBAL_ID_KEYS = new Set<string>([CONSTRAINT.marketItemsPkey, CONSTRAINT.loopsId]);
 
@@ -283,20 +294,16 @@ function writer(
 ): Writer {
   const scoped = (t: Synced, where: SQL | undefined) => and(eq(t.userId, userId), where);
   const locked = new Set<string>();
+  // Outside a transaction each statement commits or rolls back alone: one that lost a deadlock may run again.
+  const once = <T>(f: () => Promise<T>): Promise<T> => (transactional ? f() : again(f));
   const self: Writer = {
     db,
     idempotencyKey: claim?.key ?? null,
     async call<T extends object>(statement: SQL) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const result = await db.execute(statement);
-          const r = (result.rows[0] as { r: T & { changes: LoggedChange[] } }).r;
-          addLogged(out, r.changes);
-          return r;
-        } catch (err) {
-          if (transactional || !(retryable(err) && attempt < 3)) throw err;
-        }
-      }
+      const result = await once(() => db.execute(statement));
+      const r = (result.rows[0] as { r: T & { changes: LoggedChange[] } }).r;
+      addLogged(out, r.changes);
+      return r;
     },
     adopt: (changes) => addLogged(out, changes),
     async lockLogs(others) {
@@ -319,7 +326,9 @@ function writer(
     async log(entity, op, statement, opts = {}) {
       const owner = opts.owner ?? userId;
       if (owner !== userId && !locked.has(owner)) throw new Error("lockLogs([owner]) before logging to another user");
-      return logged(db, owner, entity, op, statement, out, owner === userId ? claim : undefined, opts.collapse);
+      return once(() =>
+        logged(db, owner, entity, op, statement, out, owner === userId ? claim : undefined, opts.collapse),
+      );
     },
     async insert(entity, values, computed) {
       const t = tableOf(entity);
@@ -330,7 +339,7 @@ function writer(
         // Keys are (user_id, id): only this user's own records can conflict.
         .onConflictDoNothing({ target: [t.userId, t.id] })
         .returning();
-      const [row] = await logged(db, userId, entity, "upsert", q, out, claim).catch((err: unknown) => {
+      const [row] = await once(() => logged(db, userId, entity, "upsert", q, out, claim)).catch((err: unknown) => {
         // Ids unique across users (a custom reward's, a loop's): another user took this one,
         // perhaps in a race with a check that found it free. The same 409 as any used id.
         if (GLOBAL_ID_KEYS.has(uniqueViolation(err) ?? "")) throw idConflict();
@@ -354,7 +363,7 @@ function writer(
         .set({ ...set, ...bump(t) })
         .where(where)
         .returning();
-      const [row] = await logged(db, userId, entity, "upsert", q, out, claim);
+      const [row] = await once(() => logged(db, userId, entity, "upsert", q, out, claim));
       if (row) return row;
       throw versionConflict(entity, await findOwned(db, entity, userId, id)); // or 404: not there / not yours
     },
@@ -365,34 +374,22 @@ function writer(
         .set({ ...set, ...bump(t) })
         .where(scoped(t, where))
         .returning();
-      return logged(db, userId, entity, "upsert", q, out, claim);
+      return once(() => logged(db, userId, entity, "upsert", q, out, claim));
     },
     async remove(entity, id, expected) {
       assertId(entity, id);
       const t = tableOf(entity);
       const where = and(owned(t, userId, id), expected === undefined ? undefined : eq(t.version, expected));
-      const [row] = await logged(
-        db,
-        userId,
-        entity,
-        "delete",
-        (db as Loose).delete(t).where(where).returning(),
-        out,
-        claim,
+      const [row] = await once(() =>
+        logged(db, userId, entity, "delete", (db as Loose).delete(t).where(where).returning(), out, claim),
       );
       if (row) return row;
       throw versionConflict(entity, await findOwned(db, entity, userId, id));
     },
     async removeWhere(entity, where) {
       const t = tableOf(entity);
-      return logged(
-        db,
-        userId,
-        entity,
-        "delete",
-        (db as Loose).delete(t).where(scoped(t, where)).returning(),
-        out,
-        claim,
+      return once(() =>
+        logged(db, userId, entity, "delete", (db as Loose).delete(t).where(scoped(t, where)).returning(), out, claim),
       );
     },
   };
