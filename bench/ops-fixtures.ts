@@ -586,7 +586,7 @@ export const FIXTURES: Record<string, OpFixture> = {
         content: "list todos",
       }),
     status: 200,
-    twoTrips: `${ASSISTANT_TWO}. This case (\`list todos\`) is 3: the model asks for list_todos, whose read sits between two model steps (tests/worker/assistant-round-trips.test.ts: a reply alone is 2)`,
+    twoTrips: `${ASSISTANT_TWO}. This case (\`list todos\`): the rules model's first step is known from the message alone, so list_todos's read rides with the claim (db/client.ts \`prefetch\`); a remote model's reading tool is +1 (its read sits between two model steps)`,
   },
   approveTools: {
     make: async (f) => {

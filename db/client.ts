@@ -93,6 +93,20 @@ export interface DbHandle {
    */
   ride(statement: SQL, onOk: (result: QueryResult) => void): () => void;
   /**
+   * A read the request will probably need, sent with the next HTTP query
+   * instead of after it: `read` runs on a handle whose queries wait and join
+   * that query's transaction, after its statements (so after the lead: the
+   * read runs as the checked user). Speculative: if that transaction fails,
+   * the read is dropped (its promise rejects) and the other statements are
+   * sent again without it — unless the failure was a refusal (the session
+   * check's or a database function's), which a plain read cannot raise. Call
+   * it before the query it should ride with; resolves once its first query
+   * waits (or the read settled without one). Reads only: nothing it sends may write.
+   * (A message to the assistant whose reading tool is known from the message
+   * alone: workers/assistant/run.ts.)
+   */
+  prefetch<T>(read: (db: Db) => Promise<T>): Promise<{ result: Promise<T> }>;
+  /**
    * Row-level security: every later query runs as this (verified) user. Called
    * once the session check has passed; a query before it sees no user rows.
    */
@@ -124,6 +138,9 @@ interface Sent {
   opts: Opts;
 }
 type SqlFn = ReturnType<typeof neon>;
+const noop = () => {};
+/** The session check's (CN401/CN409) or a database function's (CNAPP) refusal: raised on purpose, not by a read. */
+const isRefusal = (err: unknown) => String((err as { code?: unknown } | null)?.code ?? "").startsWith("CN");
 const dialect = new PgDialect();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -160,6 +177,8 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
   let lead: Lead | undefined;
   let rider: { sent: Sent; onOk: (result: QueryResult) => void } | undefined;
   let context: Sent | undefined;
+  /** Speculative reads waiting for the next query to carry them (`prefetch`). */
+  const waiting: { sent: Sent; resolve: (r: unknown) => void; reject: (e: unknown) => void }[] = [];
   const toNeon = (q: Sent) => sqlFn.query(q.text, q.params, q.opts as never);
 
   async function send(queries: Sent[], txnOpts?: Opts): Promise<unknown[]> {
@@ -168,7 +187,8 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
     // The lead (the session check) sets the user itself; later batches set the verified one.
     const first = carried?.sent ?? context;
     const riding = queries.length > 0 ? rider : undefined;
-    const all = [...(first ? [first] : []), ...(riding ? [riding.sent] : []), ...queries];
+    const extra = queries.length > 0 ? waiting.splice(0) : [];
+    const all = [...(first ? [first] : []), ...(riding ? [riding.sent] : []), ...queries, ...extra.map((e) => e.sent)];
     count();
     try {
       const results =
@@ -185,8 +205,14 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
         if (rider === riding) rider = undefined;
         riding.onOk(ridden);
       }
+      const extraResults = results.splice(queries.length);
+      extra.forEach((e, i) => e.resolve(extraResults[i]));
       return results;
     } catch (err) {
+      extra.forEach((e) => e.reject(err));
+      // A speculative read went with it: the others go again alone, unless a refusal (which no
+      // read raises) failed the batch — then they would only fail the same way.
+      if (extra.length > 0 && !isRefusal(err)) return send(queries, txnOpts);
       // The batch rolled back, the lead with it: it travels again with the next query.
       if (carried && queries.length === 0) carried.outcome = { err };
       throw err;
@@ -211,8 +237,38 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
     }
   }
 
+  /** A query that waits for the next one sent to carry it (`prefetch`); `queued` hears when it waits. */
+  class WaitingQuery extends LazyQuery {
+    private waiting?: Promise<unknown>;
+    constructor(
+      sent: Sent,
+      private readonly queued: () => void,
+    ) {
+      super(sent);
+    }
+    // oxlint-disable-next-line unicorn/no-thenable
+    override then<A = unknown, B = never>(
+      onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null,
+      onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+    ): Promise<A | B> {
+      this.waiting ??= new Promise((resolve, reject) => {
+        waiting.push({ sent: this.sent, resolve, reject });
+        this.queued();
+      });
+      return this.waiting.then(onfulfilled, onrejected);
+    }
+  }
+
   return {
     query: (text: string, params: unknown[], opts?: Opts) => new LazyQuery({ text, params: params ?? [], opts }),
+    /** The `neon()` stand-in for a prefetch's handle: its queries wait for the next query of the request. */
+    waitingClient(queued: () => void) {
+      return {
+        query: (text: string, params: unknown[], opts?: Opts) =>
+          new WaitingQuery({ text, params: params ?? [], opts }, queued),
+        transaction: () => Promise.reject(new Error("prefetch: one query at a time")),
+      };
+    },
     transaction: (queries: LazyQuery[], opts?: Opts) =>
       send(
         queries.map((q) => q.sent),
@@ -303,6 +359,15 @@ export function openDb(env: DbEnv): DbHandle {
     lead: http.lead,
     settle: http.settle,
     ride: http.ride,
+    async prefetch(read) {
+      let queued!: () => void;
+      const waits = new Promise<void>((resolve) => (queued = resolve));
+      const spec = drizzleHttp({ client: http.waitingClient(queued) as never, schema }) as unknown as Db;
+      const result = read(spec);
+      // Until its first query waits for a carrier (or it finished without one): the caller's next query takes it.
+      await Promise.race([waits, result.then(noop, noop)]);
+      return { result };
+    },
     close: async () => {
       await pool?.end().catch(() => {});
     },

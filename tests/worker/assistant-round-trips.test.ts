@@ -14,7 +14,7 @@ const conns = (r: { headers: Headers }) => Number(r.headers.get("x-db-connection
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 
 describe("assistant messages: the claim, the model, the end of the run", () => {
-  test("a reply: 2 round trips; a reading tool: +1 (its read); an approval: +1 (the tool's write); no connection", async () => {
+  test("a reply: 2 round trips; a reading tool known from the message: 2 (its read rides with the claim); an approval: +1 (the tool's write); no connection", async () => {
     const u = await signup();
     const conv = (await as(u).post("/api/assistant/conversations", {})).body.id as string;
     const base = `/api/assistant/conversations/${conv}/actions`;
@@ -25,10 +25,27 @@ describe("assistant messages: the claim, the model, the end of the run", () => {
     expect(hello.body.messages.map((m: any) => m.role)).toEqual(["user", "assistant"]);
     expect([q(hello), conns(hello)]).toEqual([2, 0]);
 
+    // The read rides with the claim, and answers what is there (a todo written just before).
+    expect((await as(u).post("/api/todos", { title: "read with the claim" })).status).toBe(201);
     const listed = await as(u).post(`${base}/send_message`, { content: "list todos" }, key());
     expect(listed.status).toBe(200);
-    expect(listed.body.messages.some((m: any) => m.name === "list_todos" && m.status === "executed")).toBe(true);
-    expect([q(listed), conns(listed)]).toEqual([3, 0]);
+    const read = listed.body.messages.find((m: any) => m.name === "list_todos");
+    expect(read).toMatchObject({ status: "executed", result: { total: 1 } });
+    expect(read.result.items.map((t: any) => t.title)).toEqual(["read with the claim"]);
+    expect(listed.body.messages.at(-1).content).toBe('Your todos: open "read with the claim".');
+    expect([q(listed), conns(listed)]).toEqual([2, 0]);
+
+    // "complete todo …": the model reads first (list_todos with the title, prefetched), then asks to approve.
+    const pick = await as(u).post(`${base}/send_message`, { content: "complete todo read with the claim" }, key());
+    expect(pick.status).toBe(200);
+    expect(pick.body.pending_tool_calls.map((p: any) => p.name)).toEqual(["complete_todo"]);
+    expect([q(pick), conns(pick)]).toEqual([2, 0]);
+    const denied = await as(u).post(
+      `${base}/approve_tools`,
+      { approvals: [{ tool_call_id: pick.body.pending_tool_calls[0].id, approved: false }] },
+      key(),
+    );
+    expect(denied.status).toBe(200);
 
     const asked = await as(u).post(`${base}/send_message`, { content: "add todo round trips" }, key());
     const pending = asked.body.pending_tool_calls[0];

@@ -183,6 +183,18 @@ export class RulesModel implements LanguageModelV4 {
   readonly modelId = "rules";
   readonly supportedUrls = {};
 
+  /**
+   * Its first step on a new message, known before the history is read: `decide` looks at the
+   * latest user message and the tool results since, and a new message has none yet. A reading
+   * tool named here is fetched with the claim (routes/assistant.ts), not after the step.
+   */
+  firstCall(message: string): { toolName: string; input: Record<string, unknown> } | undefined {
+    const [first] = decide([{ role: "user", content: [{ type: "text", text: message }] }]);
+    return first?.type === "tool-call"
+      ? { toolName: first.toolName, input: JSON.parse(first.input) as Record<string, unknown> }
+      : undefined;
+  }
+
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     const content = decide(options.prompt);
     const toolCalls = content.some((c) => c.type === "tool-call");

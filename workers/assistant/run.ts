@@ -8,7 +8,7 @@
  */
 import { generateText, type LanguageModel, type ModelMessage } from "ai";
 import { AppError, asAppError, quotaExceeded } from "../errors";
-import type { QueryResult } from "../../db/client";
+import type { DbHandle, QueryResult } from "../../db/client";
 import type { SQL } from "drizzle-orm";
 import { logEachOn, type Scope } from "../sync/scope";
 import { refusal, type LoggedChange } from "../sync/call";
@@ -26,7 +26,8 @@ import {
   type NewToolCall,
 } from "./conversations";
 import { modelTools, SYSTEM_PROMPT } from "./model";
-import { toolByName } from "./tools";
+import { RulesModel } from "./rules-model";
+import { toolByName, type ToolDef } from "./tools";
 import { ErrorCode } from "../protocol/rules";
 
 /** Model steps per run (reading tools in between); a runaway model stops here. */
@@ -48,6 +49,52 @@ export interface RunOptions {
    * statement. Needed only when the history holds approved calls.
    */
   ride?: (statement: SQL, onOk: (result: QueryResult) => void) => () => void;
+  /** A reading tool's answer fetched with the claim (`prefetchFirstRead`); used if the model asks exactly that. */
+  prefetched?: Prefetched | undefined;
+}
+
+/** A reading tool's call fetched before the model asked for it. */
+export interface Prefetched {
+  name: string;
+  input: string;
+  result: Promise<unknown>;
+}
+
+/**
+ * The first reading tool a model will call on a new message, when the model can tell from the
+ * message alone (the `rules` model: `RulesModel.firstCall`): its read is queued to travel with the
+ * claim, in the claim's transaction (db/client.ts `prefetch`), so the message costs the claim and
+ * the run's end — not a third round trip between two model steps. A remote model decides from the
+ * whole history, so its reads follow its steps.
+ */
+export async function prefetchFirstRead(
+  prefetch: DbHandle["prefetch"],
+  scope: Scope,
+  model: LanguageModel,
+  message: string,
+): Promise<Prefetched | undefined> {
+  const guess = model instanceof RulesModel ? model.firstCall(message) : undefined;
+  const def = guess && toolByName(guess.toolName);
+  if (!guess || !def || def.changesData) return undefined;
+  const input = def.input.safeParse(guess.input);
+  if (!input.success) return undefined;
+  const { result } = await prefetch((db) => def.run({ ...scope, db }, input.data, {}));
+  result.catch(() => {}); // dropped with a failed claim, or unused: the run reads again if need be
+  return { name: def.name, input: JSON.stringify(guess.input), result };
+}
+
+/** The prefetched answer when the model asked for exactly that call (once), else a fresh run of the tool. */
+async function runReadingTool(scope: Scope, def: ToolDef, call: NewToolCall, opts: RunOptions) {
+  const pre = opts.prefetched;
+  if (pre && pre.name === call.name && pre.input === JSON.stringify(call.input)) {
+    opts.prefetched = undefined;
+    try {
+      return await pre.result;
+    } catch {
+      // Dropped (its batch failed): read now.
+    }
+  }
+  return def.run(scope, call.input, {});
 }
 
 const errorResult = (err: AppError) => ({ error: { code: err.code, message: err.message } });
@@ -265,7 +312,7 @@ export async function run(scope: Scope, id: string, runId: string, opts: RunOpti
         } else {
           try {
             // Stored as the model will see it: bounded, so the conversation state stays small too.
-            call.result = trimToolResult(await def.run(scope, call.input, {}));
+            call.result = trimToolResult(await runReadingTool(scope, def, call, opts));
           } catch (err) {
             const known = asAppError(err);
             if (!known) throw err;

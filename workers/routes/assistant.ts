@@ -25,7 +25,7 @@ import { latestOf, pendingTodosQuery, pendingUndoQuery, previewsFrom } from "../
 import { recentChanges, type RecentChange } from "../data/undo";
 import { batch, type Db } from "../../db/client";
 import { notFound } from "../errors";
-import { run } from "../assistant/run";
+import { prefetchFirstRead, run } from "../assistant/run";
 import { undoToolCall } from "../assistant/undo-call";
 import type { AppEnv, IdempotencyOutcome, PipelinedEnv } from "../env";
 import { type Scope } from "../sync/scope";
@@ -129,22 +129,28 @@ function startRun(c: Context<PipelinedEnv>) {
  * model idles or waits for approval, answer with the state read back.
  * Pipelined: the session check leads the claim (which also counts the run
  * rate and returns the history), so a message costs the claim, the model, and
- * the end of the run — plus one read per reading tool the model asks for.
+ * the end of the run — plus one read per reading tool the model asks for (none for the first one
+ * when the model can name it from the message alone: it is fetched with the claim).
  */
 async function claimAndRun(
   pc: Context<PipelinedEnv>,
   mode: "send" | "approve",
   claim: (scope: Scope, id: string, runId: string, leaseSeconds: number) => Promise<ClaimedState>,
+  /** A send's message: a reading tool the model will ask for first is fetched with the claim. */
+  message?: string,
 ) {
   const id = pc.req.param("id")!;
   assertId("conversation", id);
   const r = startRun(pc);
   const scope = scopeOf(pc);
+  const handle = (pc as unknown as Context<AppEnv>).var.dbHandle;
+  const prefetched =
+    message === undefined ? undefined : await prefetchFirstRead(handle.prefetch, scope, r.model, message);
   // The claim returns the history the run reads; the run's end returns the state to answer with.
   const claimed = await claim(scope, id, r.runId, r.seconds);
   const c = await confirmed(pc); // free: the claim's batch carried the check
   const ride = c.var.dbHandle.ride;
-  const done = await run(scope, id, r.runId, { ...r, mode, history: claimed.history, ride });
+  const done = await run(scope, id, r.runId, { ...r, mode, history: claimed.history, ride, prefetched });
   // A pending undo_last_action's card names the change it would undo: read only then (one query more).
   const undoWaits = done.history.some(
     (h) => h.call?.status === "pending_approval" && h.call.name === "undo_last_action",
@@ -279,8 +285,11 @@ register(
     errors: [400, 404, 413, 415, 429],
   }),
   (c) =>
-    claimAndRun(c, "send", (scope, id, runId, seconds) =>
-      claimForSend(scope, id, c.req.valid("json").content, runId, seconds),
+    claimAndRun(
+      c,
+      "send",
+      (scope, id, runId, seconds) => claimForSend(scope, id, c.req.valid("json").content, runId, seconds),
+      c.req.valid("json").content,
     ),
 );
 
