@@ -73,6 +73,25 @@ describe("focus presets", () => {
     expect((await as(u).put(`${P}/${ok.body.id}`, { library_id: null })).body.library_id).toBeNull();
   });
 
+  test("deleting a library clears it from the presets that play it, as a synced edit", async () => {
+    const user = await signup();
+    const u = as(user);
+    const lib = (await u.post("/api/focus/libraries", { name: "gone soon" })).body.id;
+    const other = (await u.post("/api/focus/libraries", { name: "stays" })).body.id;
+    const playing = (await u.post(P, { name: "a", minutes: 25, soundscape: "rain", library_id: lib })).body;
+    const untouched = (await u.post(P, { name: "b", minutes: 25, library_id: other })).body;
+    expect((await u.del(`/api/focus/libraries/${lib}`)).status).toBe(204);
+    const after = (await u.get(`${P}/${playing.id}`)).body;
+    expect(after).toMatchObject({ library_id: null, soundscape: "rain", version: playing.version + 1 });
+    expect((await u.get(`${P}/${untouched.id}`)).body).toMatchObject({ library_id: other, version: untouched.version });
+    expect(await lastChangeOf(user, "focus_preset")).toMatchObject({
+      id: playing.id,
+      op: "upsert",
+      version: playing.version + 1,
+      data: { library_id: null },
+    });
+  });
+
   test("quota: the last slot is taken, the next is 413 with the limit", async () => {
     const u = await signup();
     await dbRows(sql`insert into focus_presets (id, user_id, name, minutes)
