@@ -127,7 +127,10 @@ export function e2eSuite(opts: { timeout?: number } = {}): ReturnType<typeof e2e
   // messages), which CI's output otherwise never has.
   afterEach((ctx) => {
     if (ctx.task.result?.state !== "fail" || !rig.started) return;
-    const errors = rig.app.logs().split("\n").filter((l) => l.includes('"level":"error"'));
+    const errors = rig.app
+      .logs()
+      .split("\n")
+      .filter((l) => l.includes('"level":"error"'));
     if (errors.length) console.error(`Worker errors during ${ctx.task.name}:\n${errors.slice(-20).join("\n")}`);
   });
   afterAll(async () => {
