@@ -79,7 +79,17 @@ export interface BigBrowser {
   scroll: { frames: number; longestTaskMs: number; tasksOver50: number; maxRows: number };
   edit: { ms: number; longestTaskMs: number };
   search: { n: number; p50: number; p95: number; max: number; indexMs: number };
-  warm: { firstMs: number; loadedMs: number; documentMs: number; scriptsMs: number; cacheReadMs: number };
+  warm: {
+    firstMs: number;
+    /** Whether the first content was the copy of the last screen (web/src/ui/first-screen.ts). */
+    fromCopy: boolean;
+    /** The live list on screen (the copy replaced). */
+    liveMs: number;
+    loadedMs: number;
+    documentMs: number;
+    scriptsMs: number;
+    cacheReadMs: number;
+  };
   away: { recoveredMs: number; editLanded: boolean };
   /** 1-minute load average at the start and the end (2 cores, shared with other work). */
   load: [number, number];
@@ -301,7 +311,22 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     );
     stopProfile = await profilePhase(cdp, "warm start");
     await page.reload({ waitUntil: "commit" });
+    // On screen: from the copy of the last screen (web/src/ui/first-screen.ts) or the live list.
     const warmFirst = await shownAt(page, top);
+    const fromCopy = Boolean(await page.evaluate(() => !!document.querySelector(".first-screen")));
+    // The live list (the copy gone, the app's own rows): from here the screen answers input.
+    const warmLive = Number(
+      await (
+        await page.waitForFunction(
+          (t: string) =>
+            !document.querySelector(".first-screen") &&
+            document.querySelector('[data-testid="inbox-list"] > li .item-title')?.innerText === t &&
+            performance.now(),
+          top,
+          { polling: "raf", timeout: 120_000 },
+        )
+      ).jsonValue(),
+    );
     // Where the time went: the document and scripts (network/service worker), the cache read, the render.
     const warmSteps = (await page.evaluate(() => {
       const nav = performance.getEntriesByType("navigation")[0];
@@ -314,7 +339,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     await stopProfile();
     const warmLoaded = await page.evaluate(() => performance.now());
     log(
-      `  warm start: newest item at ${fmt(warmFirst)} ms from navigation (document ${fmt(warmSteps.documentMs)} ms, scripts run ${fmt(warmSteps.scriptsMs)} ms, newest records read from IndexedDB ${fmt(warmSteps.cacheReadMs)} ms)`,
+      `  warm start: newest item at ${fmt(warmFirst)} ms from navigation${fromCopy ? " (the copy of the last screen)" : ""}, the live list at ${fmt(warmLive)} ms (document ${fmt(warmSteps.documentMs)} ms, scripts run ${fmt(warmSteps.scriptsMs)} ms, newest records read from IndexedDB ${fmt(warmSteps.cacheReadMs)} ms)`,
     );
 
     // ---- 30 days away ----------------------------------------------------------------------------
@@ -403,7 +428,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       },
       edit: { ms: edit.ms, longestTaskMs: editLong.max },
       search,
-      warm: { firstMs: warmFirst, loadedMs: warmLoaded, ...warmSteps },
+      warm: { firstMs: warmFirst, fromCopy, liveMs: warmLive, loadedMs: warmLoaded, ...warmSteps },
       away: { recoveredMs, editLanded: landed === 1 },
       load: [loadAtStart, loadavg()[0]!],
     };
@@ -432,7 +457,7 @@ export function renderBrowserBig(b: BigBrowser): string {
     `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
     `| An edit (tick the top item done) | row gone after **${fmt(b.edit.ms)} ms**; longest task ${fmt(b.edit.longestTaskMs)} ms | instant |`,
     `| Offline search, ${b.search.n} queries over every record | p50 ${fmt(b.search.p50, 1)} ms, **p95 ${fmt(b.search.p95, 1)} ms**, max ${fmt(b.search.max, 1)} ms (the index: built in ${fmt(b.search.indexMs)} ms of slices after the screen opens) | ${pass(b.search.p95 <= 50)} ≤ 50 ms p95 |`,
-    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation (the document in at ${fmt(b.warm.documentMs)} ms, scripts run by ${fmt(b.warm.scriptsMs)} ms, the newest records read from IndexedDB at ${fmt(b.warm.cacheReadMs)} ms) | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
+    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation${b.warm.fromCopy ? " (the inert copy of the last screen, from localStorage)" : ""}; the live list at ${fmt(b.warm.liveMs)} ms (the document in at ${fmt(b.warm.documentMs)} ms, scripts run by ${fmt(b.warm.scriptsMs)} ms, the newest records read from IndexedDB at ${fmt(b.warm.cacheReadMs)} ms) | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
     `| 30 days away (cursor below the floor, 1 edit queued) | back online → 410 → reloaded and the edit sent: **${fmt(b.away.recoveredMs / 1000, 1)} s**; edit on the server exactly once: ${b.away.editLanded ? "yes" : "NO"} | bounded, no loss |`,
   ].join("\n");
 }

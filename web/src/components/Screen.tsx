@@ -1,4 +1,5 @@
-import type { JSX } from "solid-js";
+import { onMount, type JSX } from "solid-js";
+import { dropFirstScreen } from "../ui/first-screen.ts";
 
 /**
  * A screen: its region, labelled by the h1 that navigation focuses (App.tsx,
@@ -12,6 +13,8 @@ export function Screen(props: {
   class?: string;
   children: JSX.Element;
 }) {
+  // A warm start's copy of the last screen (index.html) gives way to the live one.
+  onMount(dropFirstScreen);
   return (
     <section aria-labelledby={props.id} class={props.class ? `stack ${props.class}` : "stack"}>
       <header class="view-head">

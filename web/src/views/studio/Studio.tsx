@@ -4,6 +4,7 @@
 import { createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import type { User } from "../../api/types.ts";
 import { focusHeadingAfterNav } from "../../ui/a11y.ts";
+import { dropFirstScreen } from "../../ui/first-screen.ts";
 import { Feed } from "./Feed.tsx";
 import { Loops } from "./Loops.tsx";
 import { createPlayer, PlayerContext } from "./player.ts";
@@ -26,7 +27,10 @@ export default function Studio(props: { user: User }) {
   const onHash = () => setPanel(readPanel());
   window.addEventListener("hashchange", onHash);
   onCleanup(() => window.removeEventListener("hashchange", onHash));
-  onMount(() => focusHeadingAfterNav("studio-title"));
+  onMount(() => {
+    dropFirstScreen(); // not a <Screen>: the warm start's copy of the last screen goes here
+    focusHeadingAfterNav("studio-title");
+  });
   const player = createPlayer();
 
   return (
