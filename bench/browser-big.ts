@@ -81,6 +81,8 @@ export interface BigBrowser {
   search: { n: number; p50: number; p95: number; max: number; indexMs: number };
   warm: {
     firstMs: number;
+    /** When the bench's frame-by-frame poll first saw it (an upper bound: the poll waits for the scripts). */
+    polledMs: number;
     /** Whether the first content was the copy of the last screen (web/src/ui/first-screen.ts). */
     fromCopy: boolean;
     /** The live list on screen (the copy replaced). */
@@ -193,7 +195,12 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
 
     // ---- a new device ------------------------------------------------------------------------
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await ctx.addCookies([{ name: "session", value: big.token, url: stack.baseUrl }]);
+    // What signing in leaves in a browser (bench/cold-start.ts): the HttpOnly session cookie and the
+    // readable `signed_in` marker, which the app reads before asking for a session (or showing a copy of the last screen).
+    await ctx.addCookies([
+      { name: "session", value: big.token, url: stack.baseUrl },
+      { name: "signed_in", value: "1", url: stack.baseUrl },
+    ]);
     await ctx.addInitScript(INIT);
     const page = await ctx.newPage();
     const cdp = await ctx.newCDPSession(page);
@@ -311,22 +318,36 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     );
     stopProfile = await profilePhase(cdp, "warm start");
     await page.reload({ waitUntil: "commit" });
-    // On screen: from the copy of the last screen (web/src/ui/first-screen.ts) or the live list.
-    const warmFirst = await shownAt(page, top);
-    const fromCopy = Boolean(await page.evaluate(() => !!document.querySelector(".first-screen")));
-    // The live list (the copy gone, the app's own rows): from here the screen answers input.
-    const warmLive = Number(
-      await (
-        await page.waitForFunction(
-          (t: string) =>
+    // Frame by frame: when the newest item is first on screen (from the copy of the last screen,
+    // web/src/ui/first-screen.ts, or the live list), and when the live list shows it (the copy gone):
+    // from then on the screen answers input.
+    const warm = (await (
+      await page.waitForFunction(
+        (t: string) => {
+          const w = ((window as any).__warm ??= {});
+          const now = performance.now();
+          if (w.firstMs === undefined && document.body.innerText.includes(t)) {
+            w.firstMs = now;
+            w.fromCopy = !!document.querySelector(".first-screen");
+          }
+          const live =
             !document.querySelector(".first-screen") &&
-            document.querySelector('[data-testid="inbox-list"] > li .item-title')?.innerText === t &&
-            performance.now(),
-          top,
-          { polling: "raf", timeout: 120_000 },
-        )
-      ).jsonValue(),
+            document.querySelector('[data-testid="inbox-list"] > li .item-title')?.innerText === t;
+          return live && w.firstMs !== undefined && { ...w, liveMs: now };
+        },
+        top,
+        { polling: "raf", timeout: 120_000 },
+      )
+    ).jsonValue()) as { firstMs: number; fromCopy: boolean; liveMs: number };
+    // The first paint with text (First Contentful Paint). With a copy of the last screen that is the copy
+    // (index.html inserts it while parsing; nothing else has text before the app runs): the newest items
+    // were painted then, while the poll above may only run once the module scripts let go of the thread.
+    const paintMs = Number(
+      await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN),
     );
+    const { fromCopy, liveMs: warmLive } = warm;
+    const warmFirst = fromCopy && paintMs <= warm.firstMs ? paintMs : warm.firstMs;
+    const warmPolled = warm.firstMs;
     // Where the time went: the document and scripts (network/service worker), the cache read, the render.
     const warmSteps = (await page.evaluate(() => {
       const nav = performance.getEntriesByType("navigation")[0];
@@ -339,7 +360,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     await stopProfile();
     const warmLoaded = await page.evaluate(() => performance.now());
     log(
-      `  warm start: newest item at ${fmt(warmFirst)} ms from navigation${fromCopy ? " (the copy of the last screen)" : ""}, the live list at ${fmt(warmLive)} ms (document ${fmt(warmSteps.documentMs)} ms, scripts run ${fmt(warmSteps.scriptsMs)} ms, newest records read from IndexedDB ${fmt(warmSteps.cacheReadMs)} ms)`,
+      `  warm start: newest item at ${fmt(warmFirst)} ms from navigation${fromCopy ? ` (the copy of the last screen: its first paint; polled at ${fmt(warmPolled)} ms)` : ""}, the live list at ${fmt(warmLive)} ms (document ${fmt(warmSteps.documentMs)} ms, scripts run ${fmt(warmSteps.scriptsMs)} ms, newest records read from IndexedDB ${fmt(warmSteps.cacheReadMs)} ms)`,
     );
 
     // ---- 30 days away ----------------------------------------------------------------------------
@@ -428,7 +449,14 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       },
       edit: { ms: edit.ms, longestTaskMs: editLong.max },
       search,
-      warm: { firstMs: warmFirst, fromCopy, liveMs: warmLive, loadedMs: warmLoaded, ...warmSteps },
+      warm: {
+        firstMs: warmFirst,
+        polledMs: warmPolled,
+        fromCopy,
+        liveMs: warmLive,
+        loadedMs: warmLoaded,
+        ...warmSteps,
+      },
       away: { recoveredMs, editLanded: landed === 1 },
       load: [loadAtStart, loadavg()[0]!],
     };
@@ -457,7 +485,7 @@ export function renderBrowserBig(b: BigBrowser): string {
     `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
     `| An edit (tick the top item done) | row gone after **${fmt(b.edit.ms)} ms**; longest task ${fmt(b.edit.longestTaskMs)} ms | instant |`,
     `| Offline search, ${b.search.n} queries over every record | p50 ${fmt(b.search.p50, 1)} ms, **p95 ${fmt(b.search.p95, 1)} ms**, max ${fmt(b.search.max, 1)} ms (the index: built in ${fmt(b.search.indexMs)} ms of slices after the screen opens) | ${pass(b.search.p95 <= 50)} ≤ 50 ms p95 |`,
-    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation${b.warm.fromCopy ? " (the inert copy of the last screen, from localStorage)" : ""}; the live list at ${fmt(b.warm.liveMs)} ms (the document in at ${fmt(b.warm.documentMs)} ms, scripts run by ${fmt(b.warm.scriptsMs)} ms, the newest records read from IndexedDB at ${fmt(b.warm.cacheReadMs)} ms) | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
+    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation${b.warm.fromCopy ? ` (first paint: the inert copy of the last screen, from localStorage; the bench's frame poll saw it at ${fmt(b.warm.polledMs)} ms)` : ""}; the live list at ${fmt(b.warm.liveMs)} ms (the document in at ${fmt(b.warm.documentMs)} ms, scripts run by ${fmt(b.warm.scriptsMs)} ms, the newest records read from IndexedDB at ${fmt(b.warm.cacheReadMs)} ms) | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
     `| 30 days away (cursor below the floor, 1 edit queued) | back online → 410 → reloaded and the edit sent: **${fmt(b.away.recoveredMs / 1000, 1)} s**; edit on the server exactly once: ${b.away.editLanded ? "yes" : "NO"} | bounded, no loss |`,
   ].join("\n");
 }
