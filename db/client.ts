@@ -240,11 +240,11 @@ function httpClient(sqlFn: SqlFn, count: () => void) {
   /** A query that waits for the next one sent to carry it (`prefetch`); `queued` hears when it waits. */
   class WaitingQuery extends LazyQuery {
     private waiting?: Promise<unknown>;
-    constructor(
-      sent: Sent,
-      private readonly queued: () => void,
-    ) {
+    // A plain field, not a parameter property: Node runs this file by stripping types (scripts/, bench/).
+    private readonly queued: () => void;
+    constructor(sent: Sent, queued: () => void) {
       super(sent);
+      this.queued = queued;
     }
     // oxlint-disable-next-line unicorn/no-thenable
     override then<A = unknown, B = never>(
