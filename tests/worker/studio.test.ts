@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, test, vi } from "vitest";
 import worker from "../../workers/index";
 import { COUNTER_SLICES, reconcileStudioCounters } from "../../workers/jobs/studio-counters";
-import { as, call, signup, type TestUser } from "../support/api";
+import { as, call, lastChangeOf, signup, type TestUser } from "../support/api";
 import { openSocket } from "../support/socket";
 import { dbRows, openOwnerDb } from "../support/db";
 
@@ -488,6 +488,7 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
     await as(b).put(`/api/studio/loops/${loop.id}/like`);
     await as(b).post(`/api/studio/loops/${loop.id}/remix`, {});
     await dbRows(sql`update loops set likes_count = 7, remixes_count = 0, plays_count = 3 where id = ${loop.id}`);
+    const before = (await as(a).get(`/api/studio/loops/${loop.id}`)).body.version;
     const handle = openOwnerDb();
     const drift = await reconcileStudioCounters(handle.db, { userId: a.id }); // only this test's loops
     await handle.close();
@@ -501,11 +502,16 @@ describe("studio plays through the queue; counters reconciled by the cron job", 
       { loop_id: loop.id, likes: [5, 1], plays: [0, 0], remixes: [1, 1] },
     ]);
     await other.close();
-    expect((await as(a).get(`/api/studio/loops/${loop.id}`)).body).toMatchObject({
-      likes_count: 1,
-      plays_count: 0,
-      remixes_count: 1,
+    const now = (await as(a).get(`/api/studio/loops/${loop.id}`)).body;
+    expect(now).toMatchObject({ likes_count: 1, plays_count: 0, remixes_count: 1 });
+    // Each fix is a new version in the owner's change log: devices holding the wrong count get the right one.
+    expect(await lastChangeOf(a, "loop")).toMatchObject({
+      id: loop.id,
+      op: "upsert",
+      version: now.version,
+      data: { likes_count: 1, plays_count: 0, remixes_count: 1 },
     });
+    expect(now.version).toBe(before + 2); // two runs fixed it
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { openDb } from "../../db/client";
 import { logFields } from "../errors";
-import { endSessionSockets } from "../sync/relay";
+import { endSessionSockets, relayChanges } from "../sync/relay";
 import { cleanupAudio } from "./audio-cleanup";
 import { pruneHistory } from "./history";
 import { COMPACTION_WINDOW_MS, pruneChangeLog, pruneExpired } from "./prune";
@@ -39,7 +39,11 @@ export async function runScheduled(
     audio: () => cleanupAudio(handle.db, env.AUDIO, { now, ...scope }),
     // One sixteenth of the loops per hourly run (each loop at least daily): see COUNTER_SLICES.
     studio_counters: async () => ({
-      drift_fixed: (await reconcileStudioCounters(handle.db, { ...scope, slice: counterSliceAt(now) })).length,
+      drift_fixed: (
+        await reconcileStudioCounters(handle.db, { ...scope, slice: counterSliceAt(now) }, (user, message) =>
+          waitUntil(relayChanges(env, user, message)),
+        )
+      ).length,
     }),
   };
   const report: JobReport = {};

@@ -108,8 +108,10 @@ export async function reconcileStudioCounters(
    * (the cron's hourly share); none: every loop.
    */
   opts: { userId?: string; slice?: number } = {},
+  /** Relays the corrected loops to their owners' devices (the cron passes the Durable Object relay). */
+  relay: WriteScope["relay"] = () => {},
 ): Promise<Drift[]> {
-  const fixed: Drift[] = [];
+  const fixed: (Drift & { owner: string })[] = [];
   const owner = ofUser(opts.userId);
   const [lo, hi] = opts.slice === undefined ? ["00000000-0000-0000-0000-000000000000", null] : sliceRange(opts.slice);
   const below = hi ? sql`id < ${hi}::uuid` : sql`true`;
@@ -146,9 +148,10 @@ export async function reconcileStudioCounters(
         from truth
         where loops.id = truth.id
           and (truth.likes_count, truth.plays_count, truth.remixes_count) <> (truth.likes, truth.plays, truth.remixes)
-        returning loops.id, truth.likes_count, truth.likes, truth.plays_count, truth.plays, truth.remixes_count, truth.remixes`);
+        returning loops.id, loops.user_id, truth.likes_count, truth.likes, truth.plays_count, truth.plays, truth.remixes_count, truth.remixes`);
       const drift = (res.rows as Record<string, number | string>[]).map((r) => ({
         loop_id: String(r.id),
+        owner: String(r.user_id),
         likes: [Number(r.likes_count), Number(r.likes)] as [number, number],
         plays: [Number(r.plays_count), Number(r.plays)] as [number, number],
         remixes: [Number(r.remixes_count), Number(r.remixes)] as [number, number],
@@ -159,6 +162,21 @@ export async function reconcileStudioCounters(
     if (pageIds.length < BATCH) break;
     after = pageIds.at(-1)!;
   }
-  for (const d of fixed) console.warn(JSON.stringify({ level: "warn", msg: "studio counter drift fixed", ...d }));
-  return fixed;
+  // A corrected loop is a new version in its owner's change log, so devices holding the wrong
+  // count get the right one (a write like any other: after the fix commits, per owner).
+  for (const owner of new Set(fixed.map((d) => d.owner))) {
+    const ids = fixed.filter((d) => d.owner === owner).map((d) => sql`${d.loop_id}::uuid`);
+    await write({ db, userId: owner, relay }, (w) =>
+      w.log(
+        "loop",
+        "upsert",
+        sql`update loops set version = version + 1, updated_at = now()
+            where user_id = ${owner} and id in (${sql.join(ids, sql`, `)}) returning loops.*`,
+      ),
+    );
+  }
+  return fixed.map(({ owner: _, ...d }) => {
+    console.warn(JSON.stringify({ level: "warn", msg: "studio counter drift fixed", ...d }));
+    return d;
+  });
 }
