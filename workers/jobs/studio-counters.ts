@@ -133,7 +133,7 @@ export async function reconcileStudioCounters(
         )}) for update skip locked`,
       );
       const ids = (locked.rows as { id: string }[]).map((r) => r.id);
-      if (!ids.length) return [] as Drift[];
+      if (!ids.length) return [] as (Drift & { owner: string })[];
       const res = await tx.execute(sql`
         with truth as (
           select l.id, l.likes_count, l.plays_count, l.remixes_count,
@@ -164,14 +164,14 @@ export async function reconcileStudioCounters(
   }
   // A corrected loop is a new version in its owner's change log, so devices holding the wrong
   // count get the right one (a write like any other: after the fix commits, per owner).
-  for (const owner of new Set(fixed.map((d) => d.owner))) {
-    const ids = fixed.filter((d) => d.owner === owner).map((d) => sql`${d.loop_id}::uuid`);
-    await write({ db, userId: owner, relay }, (w) =>
+  for (const loopOwner of new Set(fixed.map((d) => d.owner))) {
+    const ids = fixed.filter((d) => d.owner === loopOwner).map((d) => sql`${d.loop_id}::uuid`);
+    await write({ db, userId: loopOwner, relay }, (w) =>
       w.log(
         "loop",
         "upsert",
         sql`update loops set version = version + 1, updated_at = now()
-            where user_id = ${owner} and id in (${sql.join(ids, sql`, `)}) returning loops.*`,
+            where user_id = ${loopOwner} and id in (${sql.join(ids, sql`, `)}) returning loops.*`,
       ),
     );
   }
