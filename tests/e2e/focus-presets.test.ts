@@ -2,6 +2,7 @@
  * Focus presets on the Focus screen, desktop and phone, one account: a length
  * saved under a name on the desktop shows up on the phone, picking it there
  * fills the minutes, deleting asks first and works from the keyboard alone;
+ * a preset saved with a library as its soundtrack chooses it when picked;
  * axe-clean on both at each step.
  */
 import type { Page } from "playwright-core";
@@ -75,5 +76,26 @@ describe("focus presets", () => {
     await onPhone.waitFor({ state: "detached" });
     await expect.poll(async () => (await api("GET", "/api/focus/presets")).body.total).toBe(0);
     await saved.waitFor({ state: "detached", ...POLL_WAIT });
+
+    // A preset keeps the soundtrack chosen when it was saved; picking it on another device chooses it there.
+    const lib = (await api("POST", "/api/focus/libraries", { name: "Rainy jazz" })).body;
+    await desktop
+      .locator("#focus-library option", { hasText: "Rainy jazz" })
+      .waitFor({ state: "attached", ...POLL_WAIT });
+    await desktop.getByLabel("Soundtrack (optional)").selectOption({ label: "Rainy jazz" });
+    await minutes.fill("30");
+    await desktop.getByLabel("Preset name").fill("Reading");
+    await desktop.getByRole("button", { name: "Save 30 min as preset" }).click();
+    await desktop.getByRole("button", { name: "Reading · 30 min · Rainy jazz" }).waitFor();
+    await expect
+      .poll(async () => (await api("GET", "/api/focus/presets")).body.items)
+      .toEqual([expect.objectContaining({ name: "Reading", minutes: 30, soundscape: null, library_id: lib.id })]);
+    const reading = phone.getByRole("button", { name: "Reading · 30 min · Rainy jazz" });
+    await reading.waitFor(POLL_WAIT);
+    expect(await phone.getByLabel("Soundtrack (optional)").inputValue()).toBe("");
+    await reading.click();
+    expect(await phone.getByLabel("Minutes").inputValue()).toBe("30");
+    expect(await phone.getByLabel("Soundtrack (optional)").inputValue()).toBe(lib.id);
+    expect(await axeViolations(phone, "phone focus, a preset with a soundtrack picked")).toEqual([]);
   });
 });

@@ -9,12 +9,7 @@ import { ownedSoundscapes } from "../views/market/owned.ts";
 import { useRecords } from "../ui/sync-context.ts";
 import { AudioPlayer, audioSrc } from "./AudioPlayer.tsx";
 import { SoundscapePlayer } from "./SoundscapePlayer.tsx";
-
-/** Soundtrack choices that are a generated soundscape rather than a library. */
-const SOUND_PREFIX = "sound:";
-
-/** The chosen library outlives the start form → running session switch (this tab only). */
-const [libraryId, setLibraryId] = createSignal("");
+import { SOUND_PREFIX, setSoundtrackChoice as setLibraryId, soundtrackChoice as libraryId } from "./soundtrack.ts";
 
 export default function FocusMusic(props: { session?: FocusSession }) {
   const libraries = useRecords("focus_library");

@@ -1,12 +1,15 @@
 // Saved focus lengths ("Deep work", 50 min) on the Focus screen: pick one to
-// fill the minutes, save the current length under a name, delete one (asked
-// first). A declared record type, so its writes come from recordClient.
+// fill the minutes and choose its soundtrack, save the current length and
+// soundtrack under a name, delete one (asked first). A declared record type,
+// so its writes come from recordClient.
 import { createSignal, For, Show } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
 import type { EntityMap } from "../api/types.ts";
 import { recordClient } from "../mutations/record.ts";
 import { useRecords, useSync } from "../ui/sync-context.ts";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
+import { chooseSoundtrack, soundtrackOfChoice } from "../components/soundtrack.ts";
+import { ownedSoundscapes } from "./market/owned.ts";
 
 type FocusPreset = EntityMap["focus_preset"];
 const presets = recordClient("focus_preset", "/api/focus/presets", { noun: "preset", title: (p) => p.name });
@@ -14,6 +17,19 @@ const presets = recordClient("focus_preset", "/api/focus/presets", { noun: "pres
 export default function FocusPresets(props: { minutes: number; onPick: (preset: FocusPreset) => void }) {
   const store = useSync();
   const all = useRecords("focus_preset");
+  const libraries = useRecords("focus_library");
+  const purchases = useRecords("market_purchase");
+  const pick = (p: FocusPreset) => {
+    chooseSoundtrack(p, {
+      library: (id) => libraries().some((l) => l.id === id),
+      soundscape: (kind) => ownedSoundscapes(purchases()).some((s) => s.sound === kind),
+    });
+    props.onPick(p);
+  };
+  const soundtrackName = (p: FocusPreset) =>
+    (p.library_id && libraries().find((l) => l.id === p.library_id)?.name) ||
+    (p.soundscape && ownedSoundscapes(purchases()).find((s) => s.sound === p.soundscape)?.name) ||
+    "";
   const sorted = () => [...all()].sort((a, b) => a.minutes - b.minutes || a.name.localeCompare(b.name));
   const [name, setName] = createSignal("");
   const { minDurationS, maxDurationS } = LIMITS.focus;
@@ -21,7 +37,7 @@ export default function FocusPresets(props: { minutes: number; onPick: (preset: 
 
   const save = () => {
     if (!ready()) return;
-    void presets.create(store, { name: name().trim(), minutes: props.minutes, soundscape: null, library_id: null });
+    void presets.create(store, { name: name().trim(), minutes: props.minutes, ...soundtrackOfChoice() });
     setName("");
   };
 
@@ -33,8 +49,8 @@ export default function FocusPresets(props: { minutes: number; onPick: (preset: 
           <For each={sorted()}>
             {(p) => (
               <li class="row wrap">
-                <button type="button" class="chip" onClick={() => props.onPick(p)}>
-                  {p.name} · {p.minutes} min
+                <button type="button" class="chip" onClick={() => pick(p)}>
+                  {p.name} · {p.minutes} min{soundtrackName(p) ? ` · ${soundtrackName(p)}` : ""}
                 </button>
                 <ConfirmDelete what={`preset “${p.name}”`} onConfirm={() => void presets.remove(store, p)} />
               </li>
