@@ -594,13 +594,14 @@ export const FIXTURES: Record<string, OpFixture> = {
       const state = (
         await f.api("POST", `/api/assistant/conversations/${conv}/actions/send_message`, { content: "add todo bench" })
       ).json();
-      const call = state.pending_tool_calls[0].id as string;
+      const call = state.pending_tool_calls[0] as { id: string; name: string; input: Record<string, unknown> };
+      // As the web app sends it: the call's name and input as the state showed them.
       return mut(f, "POST", `/api/assistant/conversations/${conv}/actions/approve_tools`, {
-        approvals: [{ tool_call_id: call, approved: true }],
+        approvals: [{ tool_call_id: call.id, approved: true, name: call.name, input: call.input }],
       });
     },
     status: 200,
-    twoTrips: `${ASSISTANT_TWO}. An approval is 3: the approved tool's write (its guard rides with it) must commit before the model is told its result; folding it into the claim would mean each tool's domain code again in PL/pgSQL`,
+    twoTrips: `${ASSISTANT_TWO}. The approved tool's write goes in the claim's transaction when the request names the call as the state showed it (the web app does; workers/assistant/approve-with-claim.ts); without the name and input it is 3 (the claim tells the Worker which tool to run)`,
   },
 
   mcp: {

@@ -62,6 +62,66 @@ describe("assistant messages: the claim, the model, the end of the run", () => {
     expect([q(approved), conns(approved)]).toEqual([3, 0]);
   });
 
+  test("an approval naming the call as the state showed it: its write goes with the claim (2); a call named otherwise runs as stored", async () => {
+    const u = await signup();
+    const conv = (await as(u).post("/api/assistant/conversations", {})).body.id as string;
+    const base = `/api/assistant/conversations/${conv}/actions`;
+    const ask = async (content: string) => {
+      const r = await as(u).post(`${base}/send_message`, { content }, key());
+      expect(r.status).toBe(200);
+      return r.body.pending_tool_calls[0] as { id: string; name: string; input: Record<string, unknown> };
+    };
+
+    const first = await ask("add todo with the claim");
+    const approved = await as(u).post(
+      `${base}/approve_tools`,
+      { approvals: [{ tool_call_id: first.id, approved: true, name: first.name, input: first.input }] },
+      key(),
+    );
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe("idle");
+    const done = approved.body.messages.find((m: any) => m.tool_call_id === first.id);
+    expect(done).toMatchObject({ status: "executed", result: { title: "with the claim", done: false } });
+    expect(approved.body.messages.at(-1).content).toBe('Added todo "with the claim".');
+    expect((await as(u).get(`/api/todos/${first.id}`)).body.title).toBe("with the claim");
+    expect([q(approved), conns(approved)]).toEqual([2, 0]);
+
+    // The request names another input than the stored call's: nothing of it runs; the stored call does.
+    const second = await ask("add todo as stored");
+    const changed = await as(u).post(
+      `${base}/approve_tools`,
+      { approvals: [{ tool_call_id: second.id, approved: true, name: "create_todo", input: { title: "forged" } }] },
+      key(),
+    );
+    expect(changed.status).toBe(200);
+    expect(changed.body.messages.find((m: any) => m.tool_call_id === second.id)).toMatchObject({
+      status: "executed",
+      result: { title: "as stored" },
+    });
+    const titles = (await as(u).get("/api/todos")).body.items.map((t: any) => t.title).sort();
+    expect(titles).toEqual(["as stored", "with the claim"]);
+
+    // A tool that refuses (the todo is gone) is recorded as failed, as on the usual way.
+    const third = await ask("complete todo as stored");
+    expect((await as(u).del(`/api/todos/${second.id}`)).status).toBe(204);
+    const failed = await as(u).post(
+      `${base}/approve_tools`,
+      { approvals: [{ tool_call_id: third.id, approved: true, name: third.name, input: third.input }] },
+      key(),
+    );
+    expect(failed.status).toBe(200);
+    expect(failed.body.messages.find((m: any) => m.tool_call_id === third.id)).toMatchObject({ status: "failed" });
+    expect(failed.body.status).toBe("idle");
+
+    // Approving the same call again: 409, as without the name.
+    const again = await as(u).post(
+      `${base}/approve_tools`,
+      { approvals: [{ tool_call_id: first.id, approved: true, name: first.name, input: first.input }] },
+      key(),
+    );
+    expect(again.status).toBe(409);
+  });
+
   test("a forged token on the pipelined claim: 401, nothing claimed or counted", async () => {
     const u = await signup();
     const conv = (await as(u).post("/api/assistant/conversations", {})).body.id as string;

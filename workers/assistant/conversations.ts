@@ -173,7 +173,7 @@ const tooManyRuns = () =>
   );
 
 /** A claim's or a finish's refusal (db/migrations/0025) as the API error. */
-function claimRefused(err: unknown): never {
+export function claimRefused(err: unknown): never {
   switch (refusal(err)?.code) {
     case "rate_limited":
       throw runRate();
@@ -194,7 +194,7 @@ function claimRefused(err: unknown): never {
 }
 
 /** What a claim or a finish returns: the conversation and its latest history (oldest first). */
-interface RawState {
+export interface RawState {
   conversation: Record<string, unknown>;
   history: { message: Record<string, unknown>; call: Record<string, unknown> | null }[];
   named?: { id: string; title: string; done: boolean }[];
@@ -205,7 +205,7 @@ export interface ClaimedState {
   /** The todos the pending calls name (a finish only). */
   named: { id: string; title: string; done: boolean }[];
 }
-const claimed = (r: RawState): ClaimedState => ({
+export const claimed = (r: RawState): ClaimedState => ({
   conversation: rowFromRaw("conversation", r.conversation),
   history: r.history.map((h) => ({
     message: rowFromRaw("message", h.message),
@@ -245,19 +245,47 @@ export function claimForApproval(
   runId: string,
   leaseSeconds: number,
 ) {
+  return scope
+    .write((w) => w.call<RawState>(sql`select ${claimApproveCall(scope, id, approvals, runId, leaseSeconds)} as r`))
+    .then(claimed, claimRefused);
+}
+
+function claimApproveCall(
+  scope: Scope,
+  id: string,
+  approvals: ApproveTools["approvals"],
+  runId: string,
+  leaseSeconds: number,
+) {
   const ids = (approved: boolean) =>
     `{${approvals
       .filter((a) => a.approved === approved)
       .map((a) => a.tool_call_id)
       .join(",")}}`;
-  return scope
-    .write((w) =>
-      w.call<RawState>(
-        sql`select continuum_claim_approve(${scope.userId}, ${id}, ${ids(true)}::uuid[], ${ids(false)}::uuid[],
-          ${runId}, ${leaseSeconds}, ${MAX_CONCURRENT_RUNS}, ${CLAIM_HISTORY}, ${w.idempotencyKey}) as r`,
-      ),
-    )
-    .then(claimed, claimRefused);
+  return sql`continuum_claim_approve(${scope.userId}, ${id}, ${ids(true)}::uuid[], ${ids(false)}::uuid[],
+    ${runId}, ${leaseSeconds}, ${MAX_CONCURRENT_RUNS}, ${CLAIM_HISTORY}, ${scope.idempotencyKey})`;
+}
+
+/**
+ * approve_tools' claim and the guard of one approved call (continuum_hold_call) as ONE statement, for
+ * the call's first write to carry (db/client.ts `ride`) when the request named the call as the state
+ * showed it: the claim runs first (the CTE the guard's row comes from), then the guard — only if the
+ * stored call still has that name and input (else CNAPP `call_changed`: nothing commits, and the
+ * request takes the usual way). Its row: `r` the claim's state, `h` the guard's changes.
+ */
+export function claimAndHold(
+  scope: Scope,
+  id: string,
+  approvals: ApproveTools["approvals"],
+  runId: string,
+  leaseSeconds: number,
+  call: { id: string; name: string; input: unknown },
+) {
+  return sql`with claim as (select ${claimApproveCall(scope, id, approvals, runId, leaseSeconds)} as r)
+    select claim.r, ${holdCallOf(scope, id, runId, call.id)} as h from claim
+    where case when exists (select 1 from ${toolCalls} t where t.user_id = ${scope.userId} and t.id = ${call.id}
+      and t.conversation_id = ${id} and t.name = ${call.name} and t.input = ${JSON.stringify(call.input)}::jsonb)
+      then true else continuum_refuse('CNAPP', 'call_changed') end`;
 }
 
 /**
@@ -266,7 +294,9 @@ export function claimForApproval(
  * run's, and the call becomes `executed` in the same transaction. Returns the changes it logged.
  */
 export const holdCall = (scope: Scope, id: string, runId: string, callId: string) =>
-  sql`select continuum_hold_call(${scope.userId}, ${id}, ${runId}, ${callId}, ${scope.idempotencyKey}) as r`;
+  sql`select ${holdCallOf(scope, id, runId, callId)} as r`;
+const holdCallOf = (scope: Scope, id: string, runId: string, callId: string) =>
+  sql`continuum_hold_call(${scope.userId}, ${id}, ${runId}, ${callId}, ${scope.idempotencyKey})`;
 
 /** What a run decided about a call that already existed (approved → executed | failed, pending → denied). */
 export interface DecidedCall {

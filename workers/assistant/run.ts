@@ -51,6 +51,8 @@ export interface RunOptions {
   ride?: (statement: SQL, onOk: (result: QueryResult) => void) => () => void;
   /** A reading tool's answer fetched with the claim (`prefetchFirstRead`); used if the model asks exactly that. */
   prefetched?: Prefetched | undefined;
+  /** Calls decided before the run (an approved call that ran with the claim: ./approve-with-claim.ts). */
+  decided?: DecidedCall[] | undefined;
 }
 
 /** A reading tool's call fetched before the model asked for it. */
@@ -248,7 +250,7 @@ function describeModelError(err: unknown): string {
  */
 async function prepare(scope: Scope, id: string, runId: string, opts: RunOptions) {
   const stored = opts.history ?? (await readHistory(scope.db, scope.userId, id, HISTORY_MESSAGES));
-  const decided = await executeApproved(scope, id, runId, stored, opts.ride);
+  const decided = [...(opts.decided ?? []), ...(await executeApproved(scope, id, runId, stored, opts.ride))];
   if (opts.mode === "send")
     for (const row of stored)
       if (row.call?.status === "pending_approval") {

@@ -18,6 +18,7 @@ import {
   readConversation,
   type ClaimedState,
   type ConversationRow,
+  type DecidedCall,
   type HistoryRow,
 } from "../assistant/conversations";
 import { modelFromEnv } from "../assistant/model";
@@ -26,6 +27,7 @@ import { recentChanges, type RecentChange } from "../data/undo";
 import { batch, type Db } from "../../db/client";
 import { notFound } from "../errors";
 import { prefetchFirstRead, run } from "../assistant/run";
+import { claimWithApprovedCall } from "../assistant/approve-with-claim";
 import { undoToolCall } from "../assistant/undo-call";
 import type { AppEnv, IdempotencyOutcome, PipelinedEnv } from "../env";
 import { type Scope } from "../sync/scope";
@@ -135,7 +137,12 @@ function startRun(c: Context<PipelinedEnv>) {
 async function claimAndRun(
   pc: Context<PipelinedEnv>,
   mode: "send" | "approve",
-  claim: (scope: Scope, id: string, runId: string, leaseSeconds: number) => Promise<ClaimedState>,
+  claim: (
+    scope: Scope,
+    id: string,
+    runId: string,
+    leaseSeconds: number,
+  ) => Promise<ClaimedState | { claimed: ClaimedState; decided: DecidedCall }>,
   /** A send's message: a reading tool the model will ask for first is fetched with the claim. */
   message?: string,
 ) {
@@ -147,10 +154,18 @@ async function claimAndRun(
   const prefetched =
     message === undefined ? undefined : await prefetchFirstRead(handle.prefetch, scope, r.model, message);
   // The claim returns the history the run reads; the run's end returns the state to answer with.
-  const claimed = await claim(scope, id, r.runId, r.seconds);
+  const got = await claim(scope, id, r.runId, r.seconds);
+  const { claimed, decided } = "claimed" in got ? got : { claimed: got, decided: undefined };
   const c = await confirmed(pc); // free: the claim's batch carried the check
   const ride = c.var.dbHandle.ride;
-  const done = await run(scope, id, r.runId, { ...r, mode, history: claimed.history, ride, prefetched });
+  const done = await run(scope, id, r.runId, {
+    ...r,
+    mode,
+    history: claimed.history,
+    ride,
+    prefetched,
+    decided: decided && [decided],
+  });
   // A pending undo_last_action's card names the change it would undo: read only then (one query more).
   const undoWaits = done.history.some(
     (h) => h.call?.status === "pending_approval" && h.call.name === "undo_last_action",
@@ -309,9 +324,14 @@ register(
     errors: [400, 404, 413, 415, 429],
   }),
   (c) =>
-    claimAndRun(c, "approve", (scope, id, runId, seconds) =>
-      claimForApproval(scope, id, c.req.valid("json").approvals, runId, seconds),
-    ),
+    claimAndRun(c, "approve", async (scope, id, runId, seconds) => {
+      const { approvals } = c.req.valid("json");
+      const ride = (c as unknown as Context<AppEnv>).var.dbHandle.ride;
+      return (
+        (await claimWithApprovedCall(scope, ride, id, approvals, runId, seconds)) ??
+        claimForApproval(scope, id, approvals, runId, seconds)
+      );
+    }),
 );
 
 register(

@@ -61,7 +61,11 @@ export const sendMessage = (id: string, content: string) =>
     timeoutMs: 120_000,
   });
 
-export const approveTools = (id: string, approvals: { tool_call_id: string; approved: boolean }[]) =>
+/** Each decision may carry the call's `name` and `input` as the state showed them: the server then runs an approved one with its claim. */
+export const approveTools = (
+  id: string,
+  approvals: { tool_call_id: string; approved: boolean; name?: string; input?: Record<string, unknown> }[],
+) =>
   api<ConversationState>(`${at(id)}/actions/approve_tools`, {
     method: "POST",
     body: { approvals },

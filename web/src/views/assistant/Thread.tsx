@@ -93,7 +93,11 @@ export function Thread(props: { id: string }) {
   };
 
   const decide = (m: StateMessage, approved: boolean) =>
-    void act(() => approveTools(props.id, [{ tool_call_id: m.tool_call_id!, approved }]));
+    void act(() =>
+      approveTools(props.id, [
+        { tool_call_id: m.tool_call_id!, approved, ...(m.name && m.input ? { name: m.name, input: m.input } : {}) },
+      ]),
+    );
 
   const busy = () => sending() || (state()?.status ?? "idle") === "running" || state()?.status === "awaiting_approval";
 
