@@ -13,7 +13,6 @@ import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import WebSocket from "ws";
 import { makeAgent, send, type Req, type Res } from "./lib.ts";
-import { randomAction } from "./soak-actions.ts";
 import { EXPECTED_CODES, SERVER_CREATED } from "./soak-market.ts";
 import {
   acks,
@@ -39,7 +38,7 @@ import { sleep } from "./stack.ts";
 const UNDO_REFUSALS = new Set(["version_conflict", "nothing_to_undo", "restore_blocked"]);
 
 export class Device {
-  readonly u: UserCtx;
+  readonly u: UserCtx<Device>;
   readonly idx: number;
   readonly name: string;
   readonly poller: boolean;
@@ -55,7 +54,7 @@ export class Device {
   pullAgain = false;
   nonce = 0;
 
-  constructor(u: UserCtx, idx: number) {
+  constructor(u: UserCtx<Device>, idx: number) {
     this.u = u;
     this.idx = idx;
     this.name = `u${u.idx}d${idx}`;
@@ -368,7 +367,8 @@ export class Device {
   }
 
   // -- the device's life ------------------------------------------------------------
-  async actLoop(): Promise<void> {
+  /** `act` makes one random edit (soak-actions.ts), handed in so the actions may use this class. */
+  async actLoop(act: (d: Device) => void): Promise<void> {
     while (phase.running) {
       await sleep(between(250, 900));
       if (!phase.running) break;
@@ -376,7 +376,7 @@ export class Device {
       // A person edits at human speed: no new edits while the device is
       // visibly behind (keeps a long soak's queues bounded near capacity).
       if (r < 0.85) {
-        if (this.outbox.length < (this.online ? 4 : 20)) randomAction(this);
+        if (this.outbox.length < (this.online ? 4 : 20)) act(this);
       } else if (r < 0.93 && this.ws) this.drop();
       else if (r < 0.96 && this.online) void this.goOffline(between(800, 3500)); // keeps acting: mutations queue up
     }

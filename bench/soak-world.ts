@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Req, Res, TestUser } from "./lib.ts";
-import type { Device } from "./soak-client.ts";
 import type { Stack } from "./stack.ts";
 
 // ---- options ------------------------------------------------------------------------
@@ -192,13 +191,14 @@ export const acks: Ack[] = [];
 /** Enqueue → settled (acknowledged or rejected), ms: how long a mutation waited, retries and outages included. */
 export const settleTimes: number[] = [];
 
-export interface UserCtx {
+/** One soak user and its devices (`D`: soak-client.ts's Device, kept generic so this module imports none of it). */
+export interface UserCtx<D = unknown> {
   idx: number;
   user: TestUser;
   /** Every id any of this user's devices created (client-generated), plus the settings id. */
   ids: Set<string>;
   settingsId?: string;
-  devices: Device[];
+  devices: D[];
 }
 
 export const sortKeys = (v: unknown): unknown =>

@@ -25,6 +25,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { configureNodeDriver, makeAgent, nodePool, seedUsers, signupUser, summarize, type TestUser } from "./lib.ts";
+import { randomAction } from "./soak-actions.ts";
 import { Device } from "./soak-client.ts";
 import { comparable, ledgerViolations, marketServerState, SERVER_CREATED, UNLISTED } from "./soak-market.ts";
 import {
@@ -57,7 +58,7 @@ import { checkStorm, startStorm } from "./soak-storm.ts";
 import { checkStudio, startStudio } from "./soak-studio.ts";
 
 // ---- the run -----------------------------------------------------------------------------
-async function serverState(u: UserCtx): Promise<Map<string, Wire> | null> {
+async function serverState(u: UserCtx<Device>): Promise<Map<string, Wire> | null> {
   const d = u.devices[0]!;
   const state = new Map<string, Wire>();
   // Page by next_cursor: a page may be cut short by bytes (SPEC §3) as well as by rows.
@@ -83,7 +84,7 @@ async function serverState(u: UserCtx): Promise<Map<string, Wire> | null> {
   return state;
 }
 
-async function fullFeed(u: UserCtx): Promise<Change[] | null> {
+async function fullFeed(u: UserCtx<Device>): Promise<Change[] | null> {
   const d = u.devices[0]!;
   const out: Change[] = [];
   let since = 0;
@@ -153,7 +154,7 @@ async function run(): Promise<void> {
     users.push(...(await seedUsers(world.stack.db.url, world.stack.db.directWsProxy, USERS - viaApi, `soakx_${tag}`)));
   agent.destroy();
 
-  const ctxs: UserCtx[] = users.map((user, idx) => ({ idx, user, ids: new Set(), devices: [] }));
+  const ctxs: UserCtx<Device>[] = users.map((user, idx) => ({ idx, user, ids: new Set(), devices: [] }));
   for (const u of ctxs) {
     for (let d = 0; d < DEVICES; d++) u.devices.push(new Device(u, d));
     const s = await u.devices[0]!.http({ method: "GET", path: "/api/settings", headers: u.devices[0]!.auth() });
@@ -172,7 +173,7 @@ async function run(): Promise<void> {
   // Mutation phase, with Postgres restart(s) spread over it.
   log("mutation phase");
   const loops = devices.flatMap((d) => [d.outboxLoop(), d.pollLoop()]);
-  const acting = Promise.all(devices.map((d) => d.actLoop()));
+  const acting = Promise.all(devices.map((d) => d.actLoop(randomAction)));
   const phaseStart = Date.now();
   const restarts = (async () => {
     for (let i = 0; i < RESTARTS; i++) {

@@ -5,7 +5,7 @@
  * with the local `rules` model, so it is exactly what a user's messages make.
  * A re-run reads the conversation's state and sends only what is missing.
  */
-import type { Demo } from "./seed-demo.ts";
+import type { Demo } from "./demo.ts";
 
 interface State {
   status: string;

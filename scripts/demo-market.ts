@@ -5,7 +5,7 @@
  * ledger with bonuses and two earned achievements on first run. Stable ids:
  * an interrupted seed can run again.
  */
-import type { Demo } from "./seed-demo.ts";
+import type { Demo } from "./demo.ts";
 
 const STRETCH_BREAK = "00000000-0000-4000-8000-00000000c002";
 

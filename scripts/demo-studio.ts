@@ -3,7 +3,7 @@
  * feed has something in it) and a song arranging them. Stable ids: a re-run
  * finds them (same content → 200; edited since → left as the user made it).
  */
-import type { Demo } from "./seed-demo.ts";
+import type { Demo } from "./demo.ts";
 
 export async function studio(demo: Demo): Promise<void> {
   const nightDrive = demo.id("studio:loop:Night drive");

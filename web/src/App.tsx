@@ -10,7 +10,8 @@ import { cachedUser, createSyncStore, latestSettings, type SyncStore } from "./s
 import { updateSettings, withDefaults } from "./mutations/settings.ts";
 import { applyAppearance, onSystemThemeChange } from "./ui/appearance.ts";
 import { SyncContext, useRecords, useSync } from "./ui/sync-context.ts";
-import { screenFromHash, type ScreenProps } from "./screens.ts";
+import { screenFromHash } from "./screens.ts";
+import type { ScreenProps } from "./ui/screen-props.ts";
 import { WalletBadge } from "./views/market/WalletBadge.tsx";
 
 // The running session's watcher (tab-title countdown, completion, announcement) is a chunk of

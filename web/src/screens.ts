@@ -2,15 +2,7 @@
 // and its "More" sheet (phone) and the router all read this one list: a new
 // screen is one entry here.
 import { lazy, type Component } from "solid-js";
-import type { Settings, User } from "./api/types.ts";
-
-/** What App hands every screen (most use none of it). */
-export interface ScreenProps {
-  settings: Settings;
-  user: User;
-  /** With `gone`: the account no longer exists (deleted); sign out without asking, and say so. */
-  onSignOut: (gone?: { message: string }) => void;
-}
+import type { ScreenProps } from "./ui/screen-props.ts";
 
 export interface Screen {
   /** The hash route: `#/<id>` (a screen may read more segments itself). */

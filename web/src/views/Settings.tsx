@@ -7,7 +7,7 @@ import { percent } from "../ui/format.ts";
 import { useSync } from "../ui/sync-context.ts";
 import { Field, Radios } from "../components/fields.tsx";
 import { Screen } from "../components/Screen.tsx";
-import type { ScreenProps } from "../screens.ts";
+import type { ScreenProps } from "../ui/screen-props.ts";
 
 // Loaded with the section, not with the initial bundle.
 const AccessTokens = lazy(() => import("./assistant/AccessTokens.tsx"));

@@ -8,7 +8,7 @@ import { createEffect, createMemo, createSignal, on, Show } from "solid-js";
 import { cachedRead } from "../../api/cached-read.ts";
 import type { AchievementStatus, MarketItem, Page, Recommendation } from "../../api/types.ts";
 import { buyItem, type ShownPurchase } from "../../mutations/market.ts";
-import type { ScreenProps } from "../../screens.ts";
+import type { ScreenProps } from "../../ui/screen-props.ts";
 import { relative } from "../../ui/format.ts";
 import { useRecords, useStatus, useSync } from "../../ui/sync-context.ts";
 import { Achievements } from "./Achievements.tsx";
