@@ -87,7 +87,16 @@ describe("GET /api/sync/snapshot", () => {
 
   test("bad paging input → 400 in the error format, changing nothing; no session → 401", async () => {
     const u = await signup();
-    for (const q of ["before=abc", "limit=0", "limit=5001", "nope=1"]) {
+    for (const q of [
+      "before=abc",
+      "limit=0",
+      "limit=5001",
+      "nope=1",
+      "after=-1",
+      "split=0",
+      "split=100001",
+      "split=x",
+    ]) {
       const r = await as(u).get(`/api/sync/snapshot?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.error.code, q).toEqual(expect.any(String));
@@ -96,5 +105,74 @@ describe("GET /api/sync/snapshot", () => {
     // A page below everything is empty and complete.
     const empty = await as(u).get("/api/sync/snapshot?before=1");
     expect(empty.body).toEqual({ changes: [], cursor: expect.any(String), next: null });
+    // Split, with nothing below the page: no ranges to read.
+    const whole = await as(u).get("/api/sync/snapshot?split=100");
+    expect(whole.body).toEqual({ changes: expect.any(Array), cursor: expect.any(String), next: null, ranges: [] });
+  });
+
+  test("split: disjoint ranges covering everything below the first page, read concurrently while writes land, converge", async () => {
+    const u = await signup();
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push((await as(u).post("/api/user/inbox", { title: `item ${i}` })).body.id);
+    await as(u).put(`/api/user/inbox/${ids[0]}`, { title: "item 0 edited" });
+    await as(u).del(`/api/user/inbox/${ids[1]}`);
+    await as(u).post("/api/references", { title: "a note", content: "Café au lait" });
+
+    // What a sequential walk reads below the first page.
+    const sequential = new Set<string>();
+    const first = await as(u).get("/api/sync/snapshot?limit=2&split=3");
+    expect(first.status).toBe(200);
+    for (let before = first.body.next; before !== null;) {
+      const p = await as(u).get(`/api/sync/snapshot?limit=100&before=${before}`);
+      for (const c of p.body.changes as Entry[]) sequential.add(c.cursor);
+      before = p.body.next;
+    }
+    const ranges = first.body.ranges as Array<{ before: string; after: string | null }>;
+    expect(ranges.length).toBeGreaterThan(2);
+    expect(ranges[0]!.before).toBe(first.body.next);
+    expect(ranges.at(-1)!.after).toBe(null);
+
+    // Meanwhile, elsewhere: an old item edited, another deleted, one created (all after the first page's cursor).
+    await as(u).put(`/api/user/inbox/${ids[2]}`, { title: "item 2 edited meanwhile" });
+    await as(u).del(`/api/user/inbox/${ids[3]}`);
+    const created = (await as(u).post("/api/user/inbox", { title: "created meanwhile" })).body;
+
+    // Every range at once, each followed by its own `next` (pages of 2, so a range takes more than one).
+    const pages = await Promise.all(
+      ranges.map(async (r) => {
+        const got: Entry[] = [];
+        for (let before: string | null = r.before; before !== null;) {
+          const p: { status: number; body: any } = await as(u).get(
+            `/api/sync/snapshot?limit=2&before=${before}${r.after === null ? "" : `&after=${r.after}`}`,
+          );
+          expect(p.status).toBe(200);
+          got.push(...(p.body.changes as Entry[]));
+          before = p.body.next;
+        }
+        return got;
+      }),
+    );
+    const read = pages.flat().map((c) => c.cursor);
+    expect(new Set(read).size).toBe(read.length); // disjoint
+    expect(new Set(read)).toEqual(sequential); // covering exactly what the sequential walk reads
+
+    // Merged by the highest cursor per record, then the feed from the first page's cursor.
+    const newest = new Map<string, Entry>();
+    for (const c of [...(first.body.changes as Entry[]), ...pages.flat()]) {
+      const k = `${c.entity}/${c.id}`;
+      if (!newest.has(k) || Number(newest.get(k)!.cursor) < Number(c.cursor)) newest.set(k, c);
+    }
+    const feed = await as(u).get(`/api/sync/changes?since=${first.body.cursor}`);
+    expect(feed.status).toBe(200);
+    for (const c of feed.body.changes as Entry[]) newest.set(`${c.entity}/${c.id}`, c);
+    const live = new Map([...newest].filter(([, c]) => c.op === "upsert"));
+    const truth = await replay(u);
+    const view = (m: Map<string, Entry>) =>
+      Object.fromEntries([...m].map(([k, c]) => [k, { version: c.version, data: c.data }]));
+    expect(view(live)).toEqual(view(truth.live));
+    expect(live.get(`inbox_item/${ids[2]}`)?.data.title).toBe("item 2 edited meanwhile");
+    expect(live.has(`inbox_item/${ids[3]}`)).toBe(false);
+    expect(live.has(`inbox_item/${created.id}`)).toBe(true);
+    expect(feed.body.cursor).toBe(truth.cursor);
   });
 });

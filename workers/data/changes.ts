@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { changeLog } from "../../db/schema";
-import type { Change } from "../protocol/sync";
+import type { Change, SnapshotRange } from "../protocol/sync";
 import { isEntity, rowFromRaw, toWire } from "../protocol/registry";
 
 /**
@@ -70,6 +70,9 @@ export async function changesSince(
   };
 }
 
+/** A snapshot's `split` names at most this many ranges (longer ones when the log is long). */
+export const SNAPSHOT_MAX_RANGES = 64;
+
 /** A snapshot page holds at most this many bytes of record data (at least one entry). */
 export const SNAPSHOT_PAGE_BYTES = 4_000_000;
 
@@ -81,30 +84,46 @@ export const SNAPSHOT_PAGE_BYTES = 4_000_000;
  * skips older ones. `head` is the user's cursor read in the same statement: the
  * feed position the whole walk is consistent with (every entry up to it exists
  * or was compacted away; entries after it are the forward feed's).
+ *
+ * `after` bounds a page from below (a range of a walk split for concurrent
+ * paging); `split` also answers the cuts that divide everything below the page
+ * into ranges of about that many entries — found in the same statement by the
+ * user's primary-key index (an index-only count, no record data read).
  */
 export async function snapshotBefore(
   db: Db,
   userId: string,
-  before: number | undefined,
-  limit: number,
+  opts: { before?: number; after?: number; limit: number; split?: number },
   maxBytes = SNAPSHOT_PAGE_BYTES,
-): Promise<{ head: number; changes: Change[]; next: number | null }> {
-  const below = before ?? Number.MAX_SAFE_INTEGER;
+): Promise<{ head: number; changes: Change[]; next: number | null; ranges?: SnapshotRange[] }> {
+  const { limit, split } = opts;
+  const below = opts.before ?? Number.MAX_SAFE_INTEGER;
+  const above = opts.after ?? 0;
+  // Every `split`-th entry below `before`, newest first: the lower ends of the ranges (not the
+  // oldest entry itself: a range below it would be empty; at most SNAPSHOT_MAX_RANGES of them).
+  // (A lateral of its own, so it runs once, not once per row of the page.)
+  const cuts = split
+    ? sql`select string_agg(s.seq::text, ',' order by s.seq desc) as cuts from (
+        select k.seq, row_number() over (order by k.seq desc) as n, count(*) over () as total
+        from change_log k where k.user_id = u.id and k.seq < ${below} and k.seq > ${above}) s
+        where s.n % greatest(${split}, ceil(s.total / ${SNAPSHOT_MAX_RANGES}::numeric)::int) = 0 and s.n < s.total`
+    : sql`select null::text as cuts`;
   // One statement: the user's cursor and the page are read from the same snapshot.
   const result = await db.execute(sql`
-    select u.change_seq as head, c.seq, c.entity, c.record_id, c.op, c.version, c.data, c.up_to
-    from users u left join lateral (
+    select u.change_seq as head, x.cuts, c.seq, c.entity, c.record_id, c.op, c.version, c.data, c.up_to
+    from users u cross join lateral (${cuts}) x left join lateral (
       select l.seq, l.entity, l.record_id, l.op, l.version, l.data,
         sum(coalesce(octet_length(l.data::text), 0)) over (order by l.seq desc
           rows between unbounded preceding and current row) as up_to
       from change_log l
-      where l.user_id = u.id and l.seq < ${below}
+      where l.user_id = u.id and l.seq < ${below} and l.seq > ${above}
       order by l.seq desc
       limit ${limit + 1}) c on true
     where u.id = ${userId}
     order by c.seq desc`);
   type Row = {
     head: string | number;
+    cuts: string | null;
     seq: string | number | null;
     entity: string;
     record_id: string;
@@ -114,12 +133,15 @@ export async function snapshotBefore(
     up_to: string | number;
   };
   const rows = (result.rows as Row[]).filter((r) => r.seq !== null);
-  const head = Number((result.rows[0] as Row | undefined)?.head ?? 0);
+  const top = result.rows[0] as Row | undefined;
+  const head = Number(top?.head ?? 0);
   const fit = rows.filter((r, i) => i === 0 || Number(r.up_to) <= maxBytes).slice(0, limit);
   const more = rows.length > fit.length;
+  const next = more ? Number(fit.at(-1)!.seq) : null;
   return {
     head,
-    next: more ? Number(fit.at(-1)!.seq) : null,
+    next,
+    ...(split ? { ranges: next === null ? [] : rangesBelow(next, top?.cuts ?? null, opts.after) } : {}),
     changes: fit.map((r) => ({
       cursor: String(r.seq),
       entity: r.entity,
@@ -129,4 +151,21 @@ export async function snapshotBefore(
       data: r.data && isEntity(r.entity) ? toWire(r.entity, rowFromRaw(r.entity, r.data)) : r.data,
     })),
   };
+}
+
+/**
+ * Disjoint ranges covering (after, next), newest first, cut at each of `cuts`
+ * (a comma-separated list of cursors, descending) below `next`: a range holds
+ * the entries from its cut (inclusive) up to the range above it.
+ */
+export function rangesBelow(next: number, cuts: string | null, after: number | undefined): SnapshotRange[] {
+  const ranges: SnapshotRange[] = [];
+  let upper = next;
+  for (const cut of (cuts ?? "").split(",").filter(Boolean).map(Number)) {
+    if (cut >= upper) continue;
+    ranges.push({ before: String(upper), after: String(cut - 1) });
+    upper = cut;
+  }
+  ranges.push({ before: String(upper), after: after === undefined ? null : String(after) });
+  return ranges;
 }

@@ -112,6 +112,13 @@ export const IDEMPOTENCY_TTL_HOURS = 24;
  */
 export const TOMBSTONE_GRACE_MS = 24 * 3_600_000;
 
+/**
+ * How the web client reads GET /api/sync/snapshot (web/src/sync/bootstrap.ts; the bench reads it the
+ * same way): entries per page after the first (also the `split` it asks ranges of), and pages in flight
+ * at once — the browser allows 6 connections a host, and the socket and writes keep theirs.
+ */
+export const SNAPSHOT_READ = { page: 5000, concurrency: 4 } as const;
+
 // ---- limits ---------------------------------------------------------------------
 
 /** Lengths are in characters (UTF-16 code units, as JavaScript and zod count them). */

@@ -51,8 +51,22 @@ export const PONG = JSON.stringify({ type: "pong" });
 
 export const snapshotQuery = z.strictObject({
   before: cursorSchema.optional(),
+  /** Exclusive lower bound: a page of one range (`ranges` below); absent = down to the oldest entry. */
+  after: cursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  /** Also name the rest of the walk (below `next`) as ranges of about this many entries each (≤ 64 ranges). */
+  split: z.coerce.number().int().min(1).max(100_000).optional(),
 });
+
+/** Part of a snapshot walk that can be paged on its own (`before`/`after`), concurrently with the others. */
+export const snapshotRangeSchema = z
+  .object({
+    before: z.string(),
+    /** null: down to the oldest entry. */
+    after: z.union([z.string(), z.null()]),
+  })
+  .meta({ id: "SnapshotRange" });
+export type SnapshotRange = z.infer<typeof snapshotRangeSchema>;
 
 export const snapshotResponseSchema = z.object({
   /** Newest first: keep the first entry per (entity, id), a tombstone included. */
@@ -61,5 +75,11 @@ export const snapshotResponseSchema = z.object({
   cursor: z.string(),
   /** `before` for the next page; null: the walk is complete. */
   next: z.union([z.string(), z.null()]),
+  /**
+   * With `split`: everything below `next`, cut into disjoint ranges (newest first) that together
+   * cover it. A client may page them concurrently instead of following `next`; merged, the newest
+   * entry per record (highest cursor) wins.
+   */
+  ranges: z.array(snapshotRangeSchema).optional(),
 });
 export type SnapshotResponse = z.infer<typeof snapshotResponseSchema>;

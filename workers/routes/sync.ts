@@ -93,25 +93,30 @@ register(
       "Every record of the user, read from the change log newest first (a new device's bootstrap, and the " +
       "recovery after a 410): keep the first entry per (entity, id), a tombstone included. Page with " +
       "`before=<next>` until `next` is null, then follow `/changes?since=<cursor of the first page>`. " +
-      "Pages hold up to `limit` entries and about 4 MB of record data.",
+      "Pages hold up to `limit` entries and about 4 MB of record data. With `split=<n>` the page also names " +
+      "`ranges`: everything below `next` cut into disjoint ranges of about n entries (64 at most), each paged on its own " +
+      "(`before=<range.before>&after=<range.after>`, then `before=<next>` with the same `after`) — concurrently, " +
+      "since they are fixed below the first page's cursor; merged, the highest cursor per record wins.",
     request: { query: snapshotQuery },
     responses: { 200: jsonContent(snapshotResponseSchema, "A page of the snapshot, newest first") },
     errors: [400],
   }),
   async (c) => {
-    const { before, limit } = c.req.valid("query");
-    const page = await snapshotBefore(
-      c.var.db,
-      c.var.user.id,
-      before === undefined ? undefined : Number(before),
+    const { before, after, limit, split } = c.req.valid("query");
+    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    const page = await snapshotBefore(c.var.db, c.var.user.id, {
+      before: num(before),
+      after: num(after),
       limit,
-    );
+      split,
+    });
     await confirmed(c); // no round trip: the read carried the session check
     c.header("Cache-Control", "private, no-store");
     return c.json({
       changes: page.changes,
       cursor: String(page.head),
       next: page.next === null ? null : String(page.next),
+      ...(page.ranges ? { ranges: page.ranges } : {}),
     });
   },
 );
