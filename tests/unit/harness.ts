@@ -173,6 +173,8 @@ export class FakeServer {
   floor = 0;
   /** The server caps `limit` at this, so tests can force has_more. */
   maxPage = 1000;
+  /** The server caps a snapshot's `split` (entries per range) at this, so tests can get several ranges. */
+  maxSplit = 100_000;
   /** "network": every request fails before a response (offline, DNS, reset). */
   down = false;
   /** Broadcast commits to connected sockets. */
@@ -185,6 +187,7 @@ export class FakeServer {
   readonly sockets: FakeSocket[] = [];
   private readonly idem = new Map<string, { fingerprint: string; reply: Reply }>();
   private readonly overrides: Override[] = [];
+  private readonly holds: Array<{ match: (r: RecordedRequest) => boolean; until: Promise<void> }> = [];
 
   constructor(private readonly clock: ManualClock) {
     servers.add(this);
@@ -228,6 +231,24 @@ export class FakeServer {
 
   upsert(entity: string, id: string, data: Data): string {
     return this.commit(entity, id, "upsert", { ...this.records.get(`${entity}:${id}`), ...data });
+  }
+
+  /**
+   * The next request matching `match` waits, unanswered, until the returned
+   * function is called; it is then answered from the server's state at that time.
+   */
+  holdNext(match: (r: RecordedRequest) => boolean): () => void {
+    let release!: () => void;
+    this.holds.push({ match, until: new Promise<void>((r) => (release = r)) });
+    return () => release();
+  }
+
+  /** Compaction: drops every entry a newer entry of the same record supersedes (as workers/jobs/prune.ts). */
+  compact(): void {
+    const latest = new Map<string, Change>();
+    for (const c of this.log) latest.set(`${c.entity}:${c.id}`, c);
+    const keep = this.log.filter((c) => latest.get(`${c.entity}:${c.id}`) === c);
+    this.log.splice(0, this.log.length, ...keep);
   }
 
   /** The next request matching `match` gets `reply` instead of being handled. */
@@ -277,6 +298,8 @@ export class FakeServer {
     };
     this.requests.push(req);
     await Promise.resolve();
+    const held = this.holds.findIndex((h) => h.match(req));
+    if (held >= 0) await this.holds.splice(held, 1)[0]!.until;
     if (this.down) throw new TypeError("Failed to fetch");
     const i = this.overrides.findIndex((o) => o.match(req));
     let reply: Reply;
@@ -329,14 +352,33 @@ export class FakeServer {
     return { status: 200, body: { changes: page, cursor, has_more: hasMore }, headers: { ETag: `"${cursor}"` } };
   }
 
-  /** GET /api/sync/snapshot: the log newest first, below `before`. */
+  /** GET /api/sync/snapshot: the log newest first, below `before` (and above `after`); `split` names ranges. */
   private snapshot(req: RecordedRequest): Reply {
     const before = Number(req.query.get("before") ?? Number.MAX_SAFE_INTEGER);
+    const after = Number(req.query.get("after") ?? 0);
     const limit = Math.min(Number(req.query.get("limit") ?? 1000), this.maxPage);
-    const below = this.log.filter((c) => Number(c.cursor) < before).reverse();
+    const below = this.log.filter((c) => Number(c.cursor) < before && Number(c.cursor) > after).reverse();
     const page = below.slice(0, limit);
     const next = below.length > limit ? page.at(-1)!.cursor : null;
-    return { status: 200, body: { changes: page, cursor: this.cursor(), next } };
+    const body: Record<string, unknown> = { changes: page, cursor: this.cursor(), next };
+    const split = req.query.get("split");
+    if (split !== null) {
+      // As workers/data/changes.ts: every split-th entry below `before` is a range's lower end.
+      const n = Math.min(Number(split), this.maxSplit);
+      const ranges: Array<{ before: string; after: string | null }> = [];
+      if (next !== null) {
+        let upper = Number(next);
+        for (let i = n - 1; i < below.length - 1; i += n) {
+          const cut = Number(below[i]!.cursor);
+          if (cut >= upper) continue;
+          ranges.push({ before: String(upper), after: String(cut - 1) });
+          upper = cut;
+        }
+        ranges.push({ before: String(upper), after: req.query.get("after") });
+      }
+      body.ranges = ranges;
+    }
+    return { status: 200, body };
   }
 
   private mutate(req: RecordedRequest): Reply {

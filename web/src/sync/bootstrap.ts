@@ -11,15 +11,25 @@
 // device was away — is dropped at the end, when the cursor is set (SPEC §4:
 // the feed carries on from it; a 410 there starts another walk).
 //
+// After the first page, the rest comes as ranges the server names (`ranges`,
+// asked with `split`): disjoint parts of the log below the first page's
+// cursor, each paged on its own, SNAPSHOT_CONCURRENCY at a time — a page's
+// cost is mostly the server's and the round trip, so concurrent pages load a
+// big account several times faster. Ranges arrive in any order, so the rule
+// across pages is "the entry with the highest cursor wins", which within a
+// page (newest first) is still its first entry. A server that names no ranges
+// is walked page after page by `next`, as before.
+//
 // A walk survives a failed page (a timeout on a slow link, a dropped
 // connection): the store keeps its Walk and the next pull carries on from the
-// last page written, instead of starting over — on a big account a restarted
-// walk could time out again forever. A record this device already holds at
-// the same version is neither rewritten nor re-announced (a 410 recovery on a
-// full cache writes only what changed while it was away).
+// pages not yet written, instead of starting over — on a big account a
+// restarted walk could time out again forever. A record this device already
+// holds at the same version is neither rewritten nor re-announced (a 410
+// recovery on a full cache writes only what changed while it was away).
 import { httpError, send, type FetchFn } from "../api/http.ts";
 import type { SnapshotResponse } from "../api/types.ts";
 import type { CachedRecord, SyncCache } from "./db.ts";
+import { SNAPSHOT_READ } from "@protocol/rules.ts";
 
 export interface BootstrapTarget {
   fetch: FetchFn;
@@ -29,94 +39,64 @@ export interface BootstrapTarget {
   /** An entity's records changed (the store batches notifications). */
   changed(entity: string): void;
   /**
-   * The first page's path, and the path of the page before a cursor (./feed.ts;
-   * passed in, so this chunk shares no module with the initial bundle).
+   * The first page's path, and the path of a page below `before` (and above
+   * `after`, in a range) (./feed.ts; passed in, so this chunk shares no module
+   * with the initial bundle).
    */
   first: string;
-  after(before: string): string;
+  page(before: string, after: string | null): string;
 }
 
 const keyOf = (entity: string, id: string) => `${entity}\u0000${id}`;
 
 /**
  * A page is up to 4 MB: on a slow link or a busy device its request, parse and
- * the wait behind the page before can outlast the default watchdog (15 s).
+ * the wait behind the pages beside it can outlast the default watchdog (15 s).
  */
 export const SNAPSHOT_PAGE_TIMEOUT_MS = 60_000;
+/** Pages in flight at once (@protocol/rules.ts says why this many). */
+export const SNAPSHOT_CONCURRENCY = SNAPSHOT_READ.concurrency;
 
 /** Where a walk stands: kept by the store across failed attempts. */
 export interface Walk {
-  /** The next page's path. */
-  next: string;
+  /** The pages still to read: the first page's path, then one per range not yet complete. */
+  todo: string[];
   /** The first page's cursor (where the feed carries on), once read. */
   cursor: string | null;
-  /** Records met so far (their newest entry was applied). */
-  seen: Set<string>;
+  /** Records met so far, with the cursor of the entry applied (a higher one replaces it). */
+  seen: Map<string, number>;
   /** Entities changed since the views last heard. */
   touched: Set<string>;
   first: boolean;
 }
 
 export const newWalk = (first: string): Walk => ({
-  next: first,
+  todo: [first],
   cursor: null,
-  seen: new Set(),
+  seen: new Map(),
   touched: new Set(),
   first: true,
 });
 
 /** Loads everything (or the rest of `walk`); resolves with the cursor the forward feed continues from. */
 export async function bootstrap(t: BootstrapTarget, walk: Walk = newWalk(t.first)): Promise<string | null> {
-  const get = (path: string) => {
-    const p = send(t.fetch, path, { timeoutMs: SNAPSHOT_PAGE_TIMEOUT_MS });
-    p.catch(() => undefined); // a prefetched page the walk never reaches (it failed before) is no error
-    return p;
-  };
-  let next = get(walk.next);
-  // The views hear of the first page (the newest records, at once) and then of the rest when it is
-  // all in: re-deriving a list of 50 000 for every page in between only slows the load down.
   const touched = walk.touched;
-  for (;;) {
-    const res = await next;
-    if (!res.ok) throw httpError(res);
-    const page = res.body as SnapshotResponse;
-    // Ask for the next page before laying this one in: the network and IndexedDB overlap.
-    const after = page.next === null ? null : t.after(page.next);
-    if (after !== null) next = get(after);
-    const puts: CachedRecord[] = [];
-    const dels: Array<[string, string]> = [];
-    // Met in this page (a record's older entries can share its page); joins `walk.seen` once written.
-    const met = new Set<string>();
-    for (const c of page.changes) {
-      const k = keyOf(c.entity, c.id);
-      if (walk.seen.has(k) || met.has(k)) continue;
-      met.add(k);
-      const map = mapOf(t.base, c.entity);
-      const have = map.get(c.id);
-      if (c.op === "upsert" && c.data) {
-        // Held already (same version), or our own write, newer than the snapshot.
-        if (have && have.version >= c.version) continue;
-        const rec: CachedRecord = { entity: c.entity, id: c.id, version: c.version, data: c.data };
-        map.set(c.id, rec);
-        puts.push(rec);
-      } else if (have) {
-        map.delete(c.id);
-        dels.push([c.entity, c.id]);
-      } else continue;
-      touched.add(c.entity);
-    }
-    if (walk.first) {
-      touched.forEach((e) => t.changed(e));
-      touched.clear();
-    }
-    await t.cache?.commit(puts, dels);
-    // Written: a failure from here on resumes after this page.
-    for (const k of met) walk.seen.add(k);
-    walk.cursor ??= page.cursor;
+  if (walk.first) {
+    const page = await read(t, walk, walk.todo[0]!);
+    // The views hear of the first page (the newest records) at once, and of the rest when it is
+    // all in: re-deriving a list of 50 000 for every page in between only slows the load down.
+    touched.forEach((e) => t.changed(e));
+    touched.clear();
+    walk.cursor = page.cursor;
+    walk.todo =
+      page.next === null
+        ? []
+        : page.ranges
+          ? page.ranges.map((r) => t.page(r.before, r.after))
+          : [t.page(page.next, null)];
     walk.first = false;
-    if (after === null) break;
-    walk.next = after;
   }
+  await readRanges(t, walk);
   const seen = walk.seen;
   const cursor = walk.cursor;
   // What the walk never met no longer exists.
@@ -133,6 +113,84 @@ export async function bootstrap(t: BootstrapTarget, walk: Walk = newWalk(t.first
   // For the bench (bench/browser-big.ts): when everything was in.
   performance.mark("continuum:snapshot-loaded");
   return cursor;
+}
+
+/**
+ * Reads every range of `walk.todo` to its end, SNAPSHOT_CONCURRENCY pages at a
+ * time. A range's entry in `todo` moves on only once its page is written, so a
+ * failure leaves exactly the unwritten pages there; the first failure stops
+ * new pages and is thrown once the pages in flight are done.
+ */
+async function readRanges(t: BootstrapTarget, walk: Walk): Promise<void> {
+  const queue = [...walk.todo];
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    for (let path = queue.shift(); path !== undefined && !failure; path = queue.shift()) {
+      let at: string | null = path;
+      while (at !== null && !failure) {
+        let page: SnapshotResponse;
+        try {
+          page = await read(t, walk, at);
+        } catch (error) {
+          failure ??= { error };
+          return;
+        }
+        const after: string | null = page.next === null ? null : t.page(page.next, afterOf(at));
+        const i = walk.todo.indexOf(at);
+        if (after === null) walk.todo.splice(i, 1);
+        else walk.todo[i] = after;
+        at = after;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: SNAPSHOT_CONCURRENCY }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
+}
+
+/** The `after` bound of a page's path (its range's lower end), or null. */
+const afterOf = (path: string) => new URL(path, "http://x").searchParams.get("after");
+
+/** Fetches one page and lays it into the base and the cache; resolves once it is written. */
+async function read(t: BootstrapTarget, walk: Walk, path: string): Promise<SnapshotResponse> {
+  const res = await send(t.fetch, path, { timeoutMs: SNAPSHOT_PAGE_TIMEOUT_MS });
+  if (!res.ok) throw httpError(res);
+  const page = res.body as SnapshotResponse;
+  const puts: CachedRecord[] = [];
+  const dels: Array<[string, string]> = [];
+  // What this page won, and what it replaced in `seen` (put back if the page is not written).
+  const won: Array<[string, number | undefined]> = [];
+  for (const c of page.changes) {
+    const k = keyOf(c.entity, c.id);
+    const at = Number(c.cursor);
+    const was = walk.seen.get(k);
+    // A newer entry of the record was met already (earlier in this page, or in a newer range).
+    if (was !== undefined && was >= at) continue;
+    walk.seen.set(k, at);
+    won.push([k, was]);
+    const map = mapOf(t.base, c.entity);
+    const have = map.get(c.id);
+    if (c.op === "upsert" && c.data) {
+      // Held already (same version), or our own write, newer than the snapshot.
+      if (have && have.version >= c.version) continue;
+      const rec: CachedRecord = { entity: c.entity, id: c.id, version: c.version, data: c.data };
+      map.set(c.id, rec);
+      puts.push(rec);
+    } else if (have) {
+      map.delete(c.id);
+      dels.push([c.entity, c.id]);
+    } else continue;
+    walk.touched.add(c.entity);
+  }
+  try {
+    // Pages commit in the order they were laid in (IndexedDB runs overlapping transactions in order).
+    await t.cache?.commit(puts, dels);
+  } catch (err) {
+    for (const [k, was] of won)
+      if (was === undefined) walk.seen.delete(k);
+      else walk.seen.set(k, was);
+    throw err;
+  }
+  return page;
 }
 
 function mapOf(base: Map<string, Map<string, CachedRecord>>, entity: string): Map<string, CachedRecord> {

@@ -3,6 +3,7 @@
 // answer means for its records.
 import { httpError, send, type FetchFn } from "../api/http.ts";
 import type { ChangesResponse } from "../api/types.ts";
+import { SNAPSHOT_READ } from "@protocol/rules.ts";
 
 export const PULL_PAGE = 500;
 
@@ -11,15 +12,18 @@ const changesPath = (since: string | null, walk: string | null) =>
   `${walk === null ? "" : `walk=${encodeURIComponent(walk)}&`}limit=${PULL_PAGE}`;
 
 /** Snapshot pages after the first (GET /api/sync/snapshot, newest first; ./bootstrap.ts). */
-export const SNAPSHOT_PAGE = 5000;
-export const snapshotPath = (before: string | null, limit: number) =>
-  `/api/sync/snapshot?${before === null ? "" : `before=${encodeURIComponent(before)}&`}limit=${limit}`;
+export const SNAPSHOT_PAGE = SNAPSHOT_READ.page;
+export const snapshotPath = (before: string | null, limit: number, after: string | null = null) =>
+  `/api/sync/snapshot?${before === null ? "" : `before=${encodeURIComponent(before)}&`}${
+    after === null ? "" : `after=${encodeURIComponent(after)}&`
+  }limit=${limit}`;
 
 /**
  * The first page a new device pulls: the newest records, a small page so the
- * first screen shows them soon (deps.ts may ask for it before sign-in is confirmed).
+ * first screen shows them soon (deps.ts may ask for it before sign-in is
+ * confirmed) — and the rest named as ranges of a page each, to read concurrently.
  */
-export const FEED_START = snapshotPath(null, 300);
+export const FEED_START = `${snapshotPath(null, 300)}&split=${SNAPSHOT_PAGE}`;
 
 export type FeedAnswer =
   | { kind: "changes"; body: ChangesResponse }

@@ -292,7 +292,7 @@ class Store implements SyncStore {
         cache: this.cache,
         changed: (e) => this.markDirty(e),
         first: FEED_START,
-        after: (before) => snapshotPath(before, SNAPSHOT_PAGE),
+        page: (before, after) => snapshotPath(before, SNAPSHOT_PAGE, after),
       },
       walk,
     );
