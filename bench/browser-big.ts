@@ -31,6 +31,9 @@ import { log } from "./config.ts";
 import { fmt } from "./lib.ts";
 import { startStack } from "./stack.ts";
 import { profilePhase } from "./browser-profile.ts";
+import { SNAPSHOT_READ } from "../workers/protocol/rules.ts";
+
+const { page: SNAPSHOT_PAGE, concurrency: SNAPSHOT_CONCURRENCY } = SNAPSHOT_READ;
 
 // Browser globals for callbacks that run in the page (no DOM lib in this tsconfig).
 declare const document: any;
@@ -74,6 +77,8 @@ export interface BigBrowser {
     snapshotPages: number;
     /** The same pages fetched one after another from Node: the server's (and wire's) share of a load. */
     serverWalkMs: number;
+    /** The snapshot read from Node as the web client reads it: ranges, SNAPSHOT_CONCURRENCY at a time. */
+    serverRangesMs: number;
     idbBytes: number;
   };
   scroll: { frames: number; longestTaskMs: number; tasksOver50: number; maxRows: number };
@@ -191,7 +196,30 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       before = (JSON.parse(buf.toString("utf8")) as { next: string | null }).next;
     }
 
-    log(`  snapshot alone (no browser): ${snapshotPages} pages in ${fmt(serverWalkMs / 1000, 1)} s`);
+    // The same, as today's client reads it: the first page names ranges (`split`), read
+    // SNAPSHOT_CONCURRENCY at a time, each followed by its own `next`.
+    const tRanges = performance.now();
+    const get = async (q: string) =>
+      (await (
+        await fetch(`${stack.baseUrl}/api/sync/snapshot?${q}`, { headers: { authorization: `Bearer ${big.token}` } })
+      ).json()) as { next: string | null; ranges?: Array<{ before: string; after: string | null }> };
+    const head = await get(`limit=300&split=${SNAPSHOT_PAGE}`);
+    const todo = (head.ranges ?? []).map((r) => ({ ...r }));
+    let rangePages = 1;
+    await Promise.all(
+      Array.from({ length: SNAPSHOT_CONCURRENCY }, async () => {
+        for (let r = todo.shift(); r; r = todo.shift())
+          for (let before: string | null = r.before; before !== null; rangePages++)
+            before = (
+              await get(`before=${before}&${r.after === null ? "" : `after=${r.after}&`}limit=${SNAPSHOT_PAGE}`)
+            ).next;
+      }),
+    );
+    const serverRangesMs = performance.now() - tRanges;
+    log(
+      `  snapshot alone (no browser): ${snapshotPages} pages one after another in ${fmt(serverWalkMs / 1000, 1)} s; ` +
+        `${rangePages} pages in ${head.ranges?.length ?? 0} ranges, ${SNAPSHOT_CONCURRENCY} at a time, in ${fmt(serverRangesMs / 1000, 1)} s`,
+    );
 
     // ---- a new device ------------------------------------------------------------------------
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -439,6 +467,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
         snapshotRawBytes,
         snapshotPages,
         serverWalkMs,
+        serverRangesMs,
         idbBytes,
       },
       scroll: {
@@ -479,7 +508,7 @@ export function renderBrowserBig(b: BigBrowser): string {
     "| What | Figure | Target |",
     "| --- | --- | --- |",
     `| New device: newest inbox item on screen | ${fmt(b.newDevice.firstMs)} ms from navigation, **${fmt(b.newDevice.firstAfterShellMs)} ms after the shell's first /api request** | ${pass(b.newDevice.firstAfterShellMs <= 1000)} ≤ 1 s after the shell |`,
-    `| New device: every record loaded (cursor set) | **${fmt(b.newDevice.loadedMs / 1000, 1)} s** from navigation (the same pages fetched in turn from Node, no browser: ${fmt(b.newDevice.serverWalkMs / 1000, 1)} s) | ${pass(b.newDevice.loadedMs <= 10_000)} ≤ 10 s |`,
+    `| New device: every record loaded (cursor set) | **${fmt(b.newDevice.loadedMs / 1000, 1)} s** from navigation (the snapshot from Node, no browser: ${fmt(b.newDevice.serverRangesMs / 1000, 1)} s in ranges ${SNAPSHOT_CONCURRENCY} at a time as the web client reads it, ${fmt(b.newDevice.serverWalkMs / 1000, 1)} s page after page) | ${pass(b.newDevice.loadedMs <= 10_000)} ≤ 10 s |`,
     `| Snapshot over the wire | ${b.newDevice.snapshotPages} pages, ${mb(b.newDevice.snapshotRawBytes)} raw, **${mb(b.newDevice.snapshotGzBytes)} gzipped** (as an edge compresses JSON); Chromium received ${mb(b.newDevice.apiWireBytes)} for every /api response during the load (as \`wrangler dev\` sent them) | — |`,
     `| Bytes in IndexedDB | **${mb(b.newDevice.idbBytes)}** (navigator.storage usageDetails) | — |`,
     `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
