@@ -36,6 +36,8 @@ export interface RelayStats {
   websockets: number;
   /** SQL-over-HTTP requests. */
   sqlRequests: number;
+  /** SQL-over-HTTP requests not answered yet (the bench waits for 0 before it times a request). */
+  sqlInFlight: number;
 }
 
 export interface Relay {
@@ -50,7 +52,7 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 export function startRelay(opts: { port: number; host?: string; dbPort: number }): Promise<Relay> {
   const sql = sqlOverHttp({ dbPort: opts.dbPort });
-  const stats: RelayStats = { connections: 0, websockets: 0, sqlRequests: 0 };
+  const stats: RelayStats = { connections: 0, websockets: 0, sqlRequests: 0, sqlInFlight: 0 };
   const wss = new WebSocketServer({ noServer: true });
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://relay").pathname;
@@ -58,6 +60,8 @@ export function startRelay(opts: { port: number; host?: string; dbPort: number }
     if (req.headers.origin !== undefined) return void res.writeHead(401).end();
     if (path === "/sql") {
       stats.sqlRequests++;
+      stats.sqlInFlight++;
+      res.once("close", () => stats.sqlInFlight--);
       void sql.handle(req, res);
     } else if (path === "/__stats" && req.method === "GET") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats));
