@@ -22,7 +22,6 @@ import { hashPassword, sha256Hex } from "../../workers/lib/crypto.ts";
 import { changeLogSql, likesAndPlaysSql, PUBLIC_LOOPS_SQL } from "./log.ts";
 import { BIG_ACCOUNT, type AccountSizes, type ScaleProfile } from "./profiles.ts";
 import { RECORD_STEPS } from "./records.ts";
-import { QUOTAS } from "../../workers/protocol/rules.ts";
 
 /** What the generator needs of a database client (pg's Client and the Neon driver's PoolClient both fit). */
 export interface SqlClient {
