@@ -110,21 +110,43 @@ describe("a snapshot read as concurrent ranges", () => {
     expect(cached.records.map((r) => r.data.title).sort()).toEqual(serverTitles(h));
   });
 
-  test("a 410 after a walk whose cursor was pruned while its ranges were in flight: walked again, converged", async () => {
+  test("a tombstone deleted while the ranges are in flight (its record met in an older range): walked again, no ghost", async () => {
     const h = harness({ device: PHONE });
     h.server.maxPage = 2;
     h.server.maxSplit = 2;
     tenEntries(h);
-    const release = h.server.holdNext((r) => r.path === "/api/sync/snapshot" && r.query.get("before") === "7");
+    // b's upsert (cursor 2) is read in the oldest range; its tombstone (8) sits in the held newest one.
+    const release = h.server.holdNext((r) => r.path === "/api/sync/snapshot" && r.query.get("before") === "9");
     const store = await startStore(h);
+    expect(titles(store)).toContain("b");
+    // The compaction deletes the tombstone with b's older entries and raises the floor (below the walk's cursor).
+    h.server.prune(9);
+    release();
+    await flush();
+    expect(store.loaded()).toBe(true);
+    // A second walk from its own first page; b, which no entry names any more, is gone.
+    expect(h.server.snapshots().filter((r) => !r.query.has("before"))).toHaveLength(2);
+    expect(titles(store)).toEqual(serverTitles(h));
+    expect(titles(store)).not.toContain("b");
+    expect((await h.cache.load()).records.map((r) => r.id)).not.toContain("b");
+    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["10"]);
+  });
+
+  test("a 410 for the walk's cursor, pruned between its last page and the feed: walked again, converged", async () => {
+    const h = harness({ device: PHONE });
+    h.server.maxPage = 2;
+    h.server.maxSplit = 2;
+    tenEntries(h);
+    const release = h.server.holdNext((r) => r.path === "/api/sync/changes");
+    const store = await startStore(h);
+    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["10"]);
     h.server.commit("inbox_item", "e", "delete", null); // 11
     h.server.upsert("inbox_item", "j", { title: "j" }); // 12
     h.server.prune(12); // retention passes the walk's cursor (10)
     release();
     await flush();
-    const statuses = h.server.pulls().map((r) => r.query.get("since"));
     // The feed from 10 → 410, a second walk (from its own first page), then the feed from 12.
-    expect(statuses).toEqual(["10", "12"]);
+    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["10", "12"]);
     expect(h.server.snapshots().filter((r) => !r.query.has("before"))).toHaveLength(2);
     expect(store.loaded()).toBe(true);
     expect(titles(store)).toEqual(serverTitles(h));

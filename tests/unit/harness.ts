@@ -360,7 +360,7 @@ export class FakeServer {
     const below = this.log.filter((c) => Number(c.cursor) < before && Number(c.cursor) > after).reverse();
     const page = below.slice(0, limit);
     const next = below.length > limit ? page.at(-1)!.cursor : null;
-    const body: Record<string, unknown> = { changes: page, cursor: this.cursor(), next };
+    const body: Record<string, unknown> = { changes: page, cursor: this.cursor(), floor: String(this.floor), next };
     const split = req.query.get("split");
     if (split !== null) {
       // As workers/data/changes.ts: every split-th entry below `before` is a range's lower end.

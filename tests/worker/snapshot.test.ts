@@ -104,10 +104,16 @@ describe("GET /api/sync/snapshot", () => {
     expect((await as({ token: "" }).get("/api/sync/snapshot")).status).toBe(401);
     // A page below everything is empty and complete.
     const empty = await as(u).get("/api/sync/snapshot?before=1");
-    expect(empty.body).toEqual({ changes: [], cursor: expect.any(String), next: null });
+    expect(empty.body).toEqual({ changes: [], cursor: expect.any(String), floor: "0", next: null });
     // Split, with nothing below the page: no ranges to read.
     const whole = await as(u).get("/api/sync/snapshot?split=100");
-    expect(whole.body).toEqual({ changes: expect.any(Array), cursor: expect.any(String), next: null, ranges: [] });
+    expect(whole.body).toEqual({
+      changes: expect.any(Array),
+      cursor: expect.any(String),
+      floor: "0",
+      next: null,
+      ranges: [],
+    });
   });
 
   test("split: disjoint ranges covering everything below the first page, read concurrently while writes land, converge", async () => {

@@ -95,7 +95,7 @@ export async function snapshotBefore(
   userId: string,
   opts: { before?: number; after?: number; limit: number; split?: number },
   maxBytes = SNAPSHOT_PAGE_BYTES,
-): Promise<{ head: number; changes: Change[]; next: number | null; ranges?: SnapshotRange[] }> {
+): Promise<{ head: number; floor: number; changes: Change[]; next: number | null; ranges?: SnapshotRange[] }> {
   const { limit, split } = opts;
   const below = opts.before ?? Number.MAX_SAFE_INTEGER;
   const above = opts.after ?? 0;
@@ -110,7 +110,7 @@ export async function snapshotBefore(
     : sql`select null::text as cuts`;
   // One statement: the user's cursor and the page are read from the same snapshot.
   const result = await db.execute(sql`
-    select u.change_seq as head, x.cuts, c.seq, c.entity, c.record_id, c.op, c.version, c.data, c.up_to
+    select u.change_seq as head, u.change_floor as floor, x.cuts, c.seq, c.entity, c.record_id, c.op, c.version, c.data, c.up_to
     from users u cross join lateral (${cuts}) x left join lateral (
       select l.seq, l.entity, l.record_id, l.op, l.version, l.data,
         sum(coalesce(octet_length(l.data::text), 0)) over (order by l.seq desc
@@ -123,6 +123,7 @@ export async function snapshotBefore(
     order by c.seq desc`);
   type Row = {
     head: string | number;
+    floor: string | number;
     cuts: string | null;
     seq: string | number | null;
     entity: string;
@@ -135,11 +136,13 @@ export async function snapshotBefore(
   const rows = (result.rows as Row[]).filter((r) => r.seq !== null);
   const top = result.rows[0] as Row | undefined;
   const head = Number(top?.head ?? 0);
+  const floor = Number(top?.floor ?? 0);
   const fit = rows.filter((r, i) => i === 0 || Number(r.up_to) <= maxBytes).slice(0, limit);
   const more = rows.length > fit.length;
   const next = more ? Number(fit.at(-1)!.seq) : null;
   return {
     head,
+    floor,
     next,
     ...(split ? { ranges: next === null ? [] : rangesBelow(next, top?.cuts ?? null, opts.after) } : {}),
     changes: fit.map((r) => ({

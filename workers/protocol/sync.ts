@@ -76,6 +76,12 @@ export const snapshotResponseSchema = z.object({
   /** `before` for the next page; null: the walk is complete. */
   next: z.union([z.string(), z.null()]),
   /**
+   * The newest tombstone the compaction has deleted (with its record's older entries). A walk that
+   * reads ranges out of order and sees it change between its first and last page may hold a record
+   * whose delete left meanwhile: it walks again.
+   */
+  floor: z.string().optional(),
+  /**
    * With `split`: everything below `next`, cut into disjoint ranges (newest first) that together
    * cover it. A client may page them concurrently instead of following `next`; merged, the newest
    * entry per record (highest cursor) wins.

@@ -115,6 +115,7 @@ register(
     return c.json({
       changes: page.changes,
       cursor: String(page.head),
+      floor: String(page.floor),
       next: page.next === null ? null : String(page.next),
       ...(page.ranges ? { ranges: page.ranges } : {}),
     });
