@@ -129,6 +129,41 @@ describe("optimistic concurrency", () => {
   });
 });
 
+describe("a song's own-loops check against a loop delete", () => {
+  test("a song naming a loop and that loop's delete, at once: never both (the database orders them)", async () => {
+    const u = await signup();
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const loop = await as(u).post("/api/studio/loops", {
+        name: `race ${i}`,
+        bars: 2,
+        bpm: 96,
+        color: "#3366cc",
+        chord_progression: ["Am7", "F", "C", "G"],
+      });
+      expect(loop.status).toBe(201);
+      const [song, del] = await Promise.all([
+        as(u).post("/api/studio/songs", {
+          title: `race ${i}`,
+          bpm: 100,
+          timeline: [{ loop_id: loop.body.id, start_bar: 0, repeat: 1 }],
+        }),
+        as(u).del(`/api/studio/loops/${loop.body.id}`),
+      ]);
+      // Either the song came first (the delete is refused: loop_in_use) or the delete did (422 unknown_loop).
+      const outcome = `${song.status}/${del.status}`;
+      expect(["201/409", "422/204"], outcome).toContain(outcome);
+      outcomes.add(outcome);
+      const stored = await as(u).get(`/api/studio/loops/${loop.body.id}`);
+      expect(stored.status).toBe(outcome === "201/409" ? 200 : 404);
+    }
+    // Every song left names only loops that exist.
+    const songs = (await as(u).get("/api/studio/songs?page_size=100")).body.items as any[];
+    for (const s of songs)
+      for (const e of s.timeline) expect((await as(u).get(`/api/studio/loops/${e.loop_id}`)).status).toBe(200);
+  });
+});
+
 describe("stateless worker", () => {
   test("a token issued in one request is honoured by an unrelated request (state lives in Postgres)", async () => {
     const u = await signup();
@@ -176,8 +211,14 @@ describe("database round trips (counted by the driver, reported in X-Db-Queries)
 
   test("an interactive transaction pays the WebSocket connection; nothing runs before the session check", async () => {
     const u = await signup();
-    // A song with a timeline checks its loops are the user's under the user-row lock, in an interactive
-    // transaction (a library delete was this route's example until it became one database call).
+    // A market item created with an id of the client's checks the id is free across users, in an
+    // interactive transaction (a library delete, then a song with a timeline, were this route's example
+    // until each became one statement).
+    const item = await as(u).post("/api/market/items", { id: crypto.randomUUID(), name: "tx", price: 5 });
+    expect(item.status).toBe(201);
+    expect(conns(item)).toBe(1);
+    // The song with a timeline: the own-loops check is the database's (a trigger behind the user-row
+    // lock), in the write's one statement.
     const loop = await as(u).post("/api/studio/loops", {
       name: "tx",
       bars: 2,
@@ -189,7 +230,7 @@ describe("database round trips (counted by the driver, reported in X-Db-Queries)
     const timeline = [{ loop_id: loop.body.id, start_bar: 0, repeat: 1 }];
     const song = await as(u).post("/api/studio/songs", { title: "tx", bpm: 100, timeline });
     expect(song.status).toBe(201);
-    expect(conns(song)).toBe(1);
+    expect([q(song), conns(song)]).toEqual([1, 0]);
     const other = await signup();
     const forged = `${u.id}.${other.token.split(".")[1]}`; // right user id, someone else's secret
     const refused = await as({ token: forged }).post(
@@ -201,7 +242,14 @@ describe("database round trips (counted by the driver, reported in X-Db-Queries)
     expect((await as(u).get("/api/user/inbox")).body.items.map((i: { title: string }) => i.title)).not.toContain(
       "forged",
     );
-    const refusedTx = await as({ token: forged }).post("/api/studio/songs", { title: "forged", bpm: 100, timeline });
+    const refusedTx = await as({ token: forged }).post("/api/market/items", {
+      id: crypto.randomUUID(),
+      name: "forged",
+      price: 5,
+    });
     expect([refusedTx.status, conns(refusedTx)]).toEqual([401, 0]);
+    const refusedSong = await as({ token: forged }).post("/api/studio/songs", { title: "forged", bpm: 100, timeline });
+    expect(refusedSong.status).toBe(401);
+    expect((await as(u).get("/api/studio/songs")).body.items.map((x: { title: string }) => x.title)).toEqual(["tx"]);
   });
 });

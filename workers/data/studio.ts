@@ -18,7 +18,7 @@ import { ErrorCode } from "../protocol/rules";
 import { refusal } from "../sync/call";
 import { STUDIO_RATES, studioRateLimited } from "../lib/rate-limit";
 import type { Scope } from "../sync/scope";
-import { assertId, versionConflict, type Writer } from "../sync/write";
+import { assertId, versionConflict } from "../sync/write";
 import { rowFromRaw, type RowOf } from "../protocol/registry";
 import { paginateOwnNewest } from "./paginate";
 
@@ -338,34 +338,24 @@ export async function feed(
 
 // ---- songs -------------------------------------------------------------
 
-/** Every timeline entry must name one of the caller's loops (422 otherwise, with the offending entries). */
-export async function assertOwnLoops(w: Writer, userId: string, timeline: TimelineEntry[] | undefined) {
-  // First in the transaction: the user-row lock orders this against loop deletes (see removeLoop).
-  await w.lockLogs([]);
-  const ids = [...new Set((timeline ?? []).map((e) => e.loop_id))];
-  if (!ids.length) return;
-  const found = await w.db
-    .select({ id: loops.id })
-    .from(loops)
-    .where(
-      and(
-        eq(loops.userId, userId),
-        sql`${loops.id} in (${sql.join(
-          ids.map((id) => sql`${id}::uuid`),
-          sql`, `,
-        )})`,
-      ),
-    );
-  const own = new Set(found.map((r) => r.id));
-  const bad = (timeline ?? []).flatMap((e, i) => (own.has(e.loop_id) ? [] : [i]));
-  if (bad.length)
-    throw new AppError(422, ErrorCode.validation_failed, "A song can only use your own loops.", {
-      details: bad.map((i) => ({
-        path: `timeline.${i}.loop_id`,
-        code: "unknown_loop",
-        message: "Not one of your loops.",
-      })),
-    });
+/**
+ * Every timeline entry must name one of the caller's loops: the database checks it in the write's own
+ * statement (the songs_own_loops trigger, db/migrations/0045: the owner's row lock first, which orders it
+ * against loop deletes, then the check) and refuses with CNAPP `unknown_loop:<ids>`. Here that refusal
+ * becomes the 422 naming the offending entries; anything else is not ours.
+ */
+export function unknownLoops(err: unknown, timeline: TimelineEntry[] | undefined): AppError | undefined {
+  const refused = refusal(err);
+  if (refused?.code !== "unknown_loop") return undefined;
+  const missing = new Set(refused.detail.toLowerCase().split(","));
+  const bad = (timeline ?? []).flatMap((e, i) => (missing.has(e.loop_id.toLowerCase()) ? [i] : []));
+  return new AppError(422, ErrorCode.validation_failed, "A song can only use your own loops.", {
+    details: bad.map((i) => ({
+      path: `timeline.${i}.loop_id`,
+      code: "unknown_loop",
+      message: "Not one of your loops.",
+    })),
+  });
 }
 
 export const listOwnSongs = (db: Db, userId: string, q: { page: number; page_size: number }) =>

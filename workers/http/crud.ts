@@ -29,7 +29,7 @@ import {
   toWire as toWireOf,
   type ValuesOf,
 } from "../protocol/registry";
-import { notFound } from "../errors";
+import { notFound, type AppError } from "../errors";
 import { type Api, createApi, idParam, jsonContent, jsonRequest, register, route } from "./openapi";
 
 type Body<S extends ZodType> = z.output<S>;
@@ -88,6 +88,8 @@ export interface CrudDef<E extends EntityName, C extends ZodType, U extends ZodT
     needed(body: Body<C> | Body<U>): boolean;
     run(w: Writer, userId: string, body: Body<C> | Body<U>): Promise<void>;
   };
+  /** A refusal the database raised in the write's own statement (a trigger's), as the API's error. */
+  refusal?: (err: unknown, body: Body<C> | Body<U>) => AppError | undefined;
 }
 
 /**
@@ -198,6 +200,9 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
     if (def.check?.needed(body)) await def.check.run(w, userId, body);
   };
   const transaction = (body: Body<C> | Body<U>) => ({ transaction: def.check?.needed(body) ?? false });
+  const refused = (body: Body<C> | Body<U>) => (err: unknown) => {
+    throw def.refusal?.(err, body) ?? err;
+  };
 
   if (has("list"))
     listRoute(app, {
@@ -225,7 +230,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
         request: jsonRequest(schemas.create, def.example),
         responses: { 201: record, 200: jsonContent(schemas.record, "The same create again: the existing record") },
         // A checked reference (e.g. `audio_id`) that is not the user's is a 404.
-        errors: def.check ? [400, 404, 413, 415] : [400, 413, 415],
+        errors: def.check || def.refusal ? [400, 404, 413, 415] : [400, 413, 415],
       }),
       async (c) => {
         const body = c.req.valid("json" as never) as Body<C> & { id?: string };
@@ -237,7 +242,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
             return w.insert(entity, values);
           },
           transaction(body),
-        );
+        ).catch(refused(body));
         return sendRecord(c, entity, row, created ? 201 : 200);
       },
     );
@@ -269,7 +274,7 @@ export function crudRoutes<E extends EntityName, C extends ZodType, U extends Zo
             return w.update(entity, c.req.param("id")!, expected, def.toUpdate(rest));
           },
           transaction(rest as Body<U>),
-        );
+        ).catch(refused(rest as Body<U>));
         return sendRecord(c, entity, row);
       },
     );

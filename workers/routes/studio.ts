@@ -1,7 +1,6 @@
 /** SPEC §5 Studio (mounted at /api/studio): loops, likes, remixes, plays, the public feed and songs. */
 import { z } from "zod";
 import {
-  assertOwnLoops,
   createLoop,
   feed,
   lineage,
@@ -12,6 +11,7 @@ import {
   removeLoop,
   setLike,
   chargePlay,
+  unknownLoops,
   updateLoop,
 } from "../data/studio";
 import type { PlayMessage } from "../jobs/studio-counters";
@@ -230,9 +230,6 @@ crudRoutes(studioSongs, {
   ...declaredCrud(songRecord, listStudioQuery),
   pipelined: true,
   list: listOwnSongs,
-  // A timeline may use own loops only; the check locks the user's log first, which orders it against loop deletes.
-  check: {
-    needed: (b) => Boolean(b.timeline?.length),
-    run: (w, userId, b) => assertOwnLoops(w, userId, b.timeline),
-  },
+  // A timeline may use own loops only: checked by the database in the write's statement (a trigger).
+  refusal: (err, b) => unknownLoops(err, b.timeline),
 });
