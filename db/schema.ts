@@ -12,6 +12,7 @@ import {
   boolean,
   check,
   customType,
+  date,
   doublePrecision,
   foreignKey,
   type AnyPgColumn,
@@ -193,9 +194,9 @@ export const sessions = pgTable(
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    // No foreign key: making or dropping a day's partition would lock `users` too, and deadlock
+    // with writers (db/migrations/0046). A trigger on users deletes an account's keys instead.
+    userId: uuid("user_id").notNull(),
     key: text("key").notNull(),
     /** SHA-256 of method + path + body: a reused key with another request is refused. */
     requestHash: text("request_hash").notNull(),
@@ -216,8 +217,20 @@ export const idempotencyKeys = pgTable(
       rows?: Record<string, Record<string, unknown>>;
     }>(),
     createdAt: ts("created_at").notNull().defaultNow(),
+    /**
+     * The UTC day of the claim: the table is partitioned by it (db/migrations/0046), so
+     * expired keys leave by dropping a day's partition. Set once (a renewed claim keeps
+     * its day). The claim checks every partition under a per-key lock: the key is
+     * unique per user across days, though the primary key must include the day.
+     */
+    claimedOn: date("claimed_on")
+      .notNull()
+      .default(sql`((now() at time zone 'UTC')::date)`),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.key, t.claimedOn] }),
+    index("idempotency_keys_created_idx").on(t.createdAt),
+  ],
 );
 
 /** Per-user append-only change log; `seq` is the cursor. Compacted by the cron job. */

@@ -222,11 +222,12 @@ export const RECORD_STEPS: TableStep[] = [
     table: "idempotency_keys",
     quotaTriggers: {},
     sql: (lo, hi, at) => `
-      insert into idempotency_keys (user_id, key, request_hash, status, headers, body, created_at)
+      insert into idempotency_keys (user_id, key, request_hash, status, headers, body, created_at, claimed_on)
       select p.id, gen_random_uuid()::text, md5(g::text) || md5(p.id::text), 201,
         '{"content-type":"application/json"}', '{"id":"' || gen_random_uuid() || '","title":"' || repeat('x', 200) || '"}',
-        A.at - random() * interval '25 hours'
-      from scale_plan p cross join lateral generate_series(1, p.keys) g, ${anchor(at)}
+        x.t, (x.t at time zone 'UTC')::date
+      from scale_plan p cross join lateral generate_series(1, p.keys) g, ${anchor(at)},
+        lateral (select A.at - random() * interval '25 hours' + g * interval '0 s' as t) x
       where p.n between ${lo} and ${hi}`,
   },
 ];

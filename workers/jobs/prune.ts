@@ -184,7 +184,13 @@ export async function pruneExpired(
   onSessionsEnded: (userId: string, sessionIds: string[]) => Promise<unknown> = async () => {},
   /** `userId` scopes a run to one user (tests, support tools); the cron passes none. */
   opts: { userId?: string } = {},
-): Promise<{ sessions: number; idempotencyKeys: number; rateWindows: number }> {
+): Promise<{
+  sessions: number;
+  idempotencyKeys: number;
+  keyPartitionsDropped: number;
+  keyPartitionRows: number;
+  rateWindows: number;
+}> {
   const scope = ofUser(opts.userId);
   let sessions = 0;
   for (;;) {
@@ -200,12 +206,17 @@ export async function pruneExpired(
     if (rows.length < BATCH) break;
   }
   const keysBefore = new Date(now.getTime() - IDEMPOTENCY_TTL_HOURS * 3_600_000);
+  // The cron drops whole days (dropKeyPartitions); a run scoped to one user (tests, support tools)
+  // must not touch other users' keys, so it deletes that user's rows one by one, as does the
+  // fallback for the default partition (a day whose partition was not made in time).
+  const keys = opts.userId ? { partitions: 0, partitionRows: 0 } : await dropKeyPartitions(db, now);
+  const keyRows = opts.userId ? sql`idempotency_keys` : sql`idempotency_keys_default`;
   const idempotencyKeys = await inBatches(
     db,
     () => sql`
       with dropped as (
-        delete from idempotency_keys where (user_id, key) in (
-          select user_id, key from idempotency_keys
+        delete from ${keyRows} where (user_id, key) in (
+          select user_id, key from ${keyRows}
           where created_at < ${keysBefore} and ${scope} limit ${BATCH})
         returning 1)
       select count(*)::int as n from dropped`,
@@ -220,5 +231,48 @@ export async function pruneExpired(
         returning 1)
       select count(*)::int as n from dropped`,
   );
-  return { sessions, idempotencyKeys, rateWindows };
+  return {
+    sessions,
+    idempotencyKeys,
+    keyPartitionsDropped: keys.partitions,
+    keyPartitionRows: keys.partitionRows,
+    rateWindows,
+  };
+}
+
+const DAY_MS = 86_400_000;
+/** How many days ahead the hourly run keeps idempotency-key partitions ready. */
+const KEY_DAYS_AHEAD = 3;
+
+/**
+ * Makes the idempotency keys' daily partitions of the coming days and drops
+ * every day that ended IDEMPOTENCY_TTL_HOURS ago or more (db/migrations/0046):
+ * old keys leave without a row of WAL or vacuum each. Returns the partitions
+ * dropped and their rows as the planner's statistics estimate them (counting
+ * would read them). A drop that waits more than 2 s for running claims is
+ * skipped; the next run drops it.
+ */
+export async function dropKeyPartitions(
+  db: Db,
+  now = new Date(),
+): Promise<{ partitions: number; partitionRows: number }> {
+  const today = now.toISOString().slice(0, 10);
+  await db.execute(sql`select continuum_key_partitions(${today}::date, ${KEY_DAYS_AHEAD + 1})`);
+  const parts = await db.execute(sql`
+    select c.relname as name, greatest(c.reltuples, 0)::float8 as rows from pg_inherits i
+    join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'idempotency_keys'::regclass`);
+  let partitions = 0;
+  let partitionRows = 0;
+  for (const { name, rows } of parts.rows as { name: string; rows: number }[]) {
+    const m = /^idempotency_keys_p(\d{4})(\d{2})(\d{2})$/.exec(name);
+    if (!m) continue;
+    const dayEnd = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + DAY_MS;
+    if (dayEnd + IDEMPOTENCY_TTL_HOURS * 3_600_000 > now.getTime()) continue;
+    const r = await db.execute(sql`select continuum_key_partition_drop(${name}) as ok`);
+    if ((r.rows[0] as { ok: boolean }).ok !== true) continue;
+    partitions++;
+    partitionRows += Number(rows);
+  }
+  return { partitions, partitionRows };
 }
