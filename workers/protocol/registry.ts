@@ -9,7 +9,7 @@
  * Shared by the write path, the change feed, idempotent replays and the
  * export; nothing HTTP or SQL-writing in here.
  */
-import { getTableColumns, getTableName } from "drizzle-orm";
+import { getTableColumns, getTableName, type Column } from "drizzle-orm";
 import { conversationRecord, messageRecord, toolCallRecord } from "./assistant.ts";
 import { audioRecord } from "./audio.ts";
 import type { DeclaredLimits, SyncedTable } from "./declare.ts";
@@ -86,9 +86,14 @@ export type ValuesOf<E extends EntityName> = Partial<(typeof entities)[E]["table
 const tableOf = (entity: EntityName) => entities[entity].table as SyncedTable;
 
 /** A raw row (column names, driver values) as the drizzle row (property names, JS values). */
+const columnsOf = new Map<EntityName, Array<[string, Column]>>();
+
 export function rowFromRaw<E extends EntityName>(entity: E, raw: Record<string, unknown>): RowOf<E> {
   const out: Record<string, unknown> = {};
-  for (const [key, col] of Object.entries(getTableColumns(tableOf(entity)))) {
+  // Cached per entity: a snapshot page converts thousands of rows (issue #22's profile).
+  let cols = columnsOf.get(entity);
+  if (!cols) columnsOf.set(entity, (cols = Object.entries(getTableColumns(tableOf(entity)))));
+  for (const [key, col] of cols) {
     const v = raw[col.name];
     out[key] = v === null || v === undefined ? (v ?? null) : col.mapFromDriverValue(v);
   }
