@@ -15,12 +15,14 @@
  *     half of a device back after 30 days).
  */
 import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { log } from "../config.ts";
 import { load, makeAgent, send, seedUsers, summarize, type Req, type Summary, type TestUser } from "../lib.ts";
 import type { LocalDatabase } from "../../scripts/local-db.ts";
-import { startStack, type Stack } from "../stack.ts";
+import { ROOT, startStack, type Stack } from "../stack.ts";
 import { bulkLoadSettings, fillScale, type FillReport } from "./generate.ts";
 import { runJobs, type JobRun } from "./jobs.ts";
 import { classifySeqScans, parsePlans, relationSizes, SMALL_TABLE_PAGES, unboundedIndexScans } from "./plans.ts";
@@ -55,7 +57,8 @@ export interface ScaleRun {
     bytes: number;
     ms: number;
     cursor: string;
-    fromStart: { pages: number; status: number };
+    /** With the walk token (README "Sync"); `oldClientStatus`: the second page asked without it. */
+    fromStart: { pages: number; status: number; changes: number; ms: number; oldClientStatus: number };
   };
   load: { start: number[]; end: number[] };
 }
@@ -160,6 +163,8 @@ async function measureInterleaved(sides: Side[]): Promise<Record<string, Summary
 /** Turns auto_explain on for every session (a reload reaches the open ones too), or off. */
 async function explainAll(client: pg.Client, on: boolean): Promise<void> {
   await client.query(`alter system set auto_explain.log_min_duration = ${on ? 0 : -1}`);
+  // With actual rows and times: the captured plans are kept in .data/scale-plans.json for diagnosis.
+  await client.query(`alter system set auto_explain.log_analyze = ${on ? "on" : "off"}`);
   await client.query("select pg_reload_conf()");
   await new Promise((r) => setTimeout(r, 500));
 }
@@ -168,8 +173,9 @@ async function explainAll(client: pg.Client, on: boolean): Promise<void> {
  * SPEC §4 reset for the big account: an expired cursor → 410, then the
  * recovery today's web client runs (web/src/sync: the /snapshot walk, newest
  * first, then /changes from its head); and whether a pull of /changes from
- * the start still pages through (`fromStart`: pages read, and the status
- * that stopped it — 410 once the floor is above the first page's cursor).
+ * the start pages through with the walk token (`fromStart`: pages, entries,
+ * time, the status that stopped it if any), and what a client without the
+ * token gets for its second page (410 once the floor is above the first).
  */
 async function resetPath(stack: Stack, big: TestUser): Promise<ScaleRun["reset"]> {
   const agent = makeAgent(1);
@@ -197,19 +203,31 @@ async function resetPath(stack: Stack, big: TestUser): Promise<ScaleRun["reset"]
   if (tail.status !== 200) throw new Error(`changes after the snapshot: ${tail.status} ${tail.text.slice(0, 300)}`);
   const ms = performance.now() - t0;
   let since = "";
+  let walk = "";
   let fromStartPages = 0;
   let fromStartStatus = 200;
+  let fromStartChanges = 0;
+  let oldClientStatus = 0;
+  const f0 = performance.now();
   for (;;) {
-    const res = await get(`/api/sync/changes?limit=1000${since ? `&since=${since}` : ""}`);
+    const res = await get(
+      `/api/sync/changes?limit=1000${since ? `&since=${since}` : ""}${walk ? `&walk=${walk}` : ""}`,
+    );
     if (res.status !== 200) {
       fromStartStatus = res.status;
       break;
     }
     fromStartPages++;
     const body = res.json();
+    fromStartChanges += body.changes.length;
+    // A client from before the walk token asks the second page with the cursor alone.
+    if (fromStartPages === 1 && body.has_more)
+      oldClientStatus = (await get(`/api/sync/changes?limit=1000&since=${body.cursor}`)).status;
     since = body.cursor;
+    walk = body.walk ?? "";
     if (!body.has_more) break;
   }
+  const fromStartMs = performance.now() - f0;
   agent.destroy();
   return {
     status410: old.status,
@@ -218,7 +236,13 @@ async function resetPath(stack: Stack, big: TestUser): Promise<ScaleRun["reset"]
     bytes,
     ms,
     cursor: head,
-    fromStart: { pages: fromStartPages, status: fromStartStatus },
+    fromStart: {
+      pages: fromStartPages,
+      status: fromStartStatus,
+      changes: fromStartChanges,
+      ms: fromStartMs,
+      oldClientStatus,
+    },
   };
 }
 
@@ -331,6 +355,8 @@ export async function scaleBench(profileName: string, bundleDir: string): Promis
     capturing = false;
     await explainAll(owner!, false);
     const captured = parsePlans(serverLog);
+    mkdirSync(path.join(ROOT, ".data"), { recursive: true });
+    writeFileSync(path.join(ROOT, ".data/scale-plans.json"), JSON.stringify(captured, null, 1));
     const relSizes = await relationSizes(owner!);
     const { failing: seqScans, small } = classifySeqScans(captured, relSizes);
     const sized = (t: string) => {
