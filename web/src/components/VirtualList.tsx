@@ -5,8 +5,10 @@
 // estimate. Rows render `live(item)` (useRecordsRaw's reactive record, which
 // keeps its object while the record changes), so scrolling and edits never
 // remount a visible row; heights are kept by `key(item)` (the record's id),
-// so an edited record keeps its measured height. Per change the list does one
-// pass of additions over its items (the offsets), nothing per item that allocates.
+// so an edited record keeps its measured height. Per change of the list one pass
+// over its items builds the offsets (./row-offsets.ts); while scrolling, a
+// measured row and a lookup cost O(log n): a frame's work follows the rows it
+// renders, not the length of the list.
 //
 // Own code rather than a virtualizer library: ~2 KB in the screens' lazy
 // chunks, and it keeps the list in the page's flow (the browser's scroll
@@ -17,6 +19,7 @@
 // to the first/last record, rendering it first. Screen readers hear each
 // row's place in the whole list (aria-posinset / aria-setsize).
 import { createEffect, createMemo, createSignal, For, onCleanup, onMount, type JSX } from "solid-js";
+import { RowOffsets } from "./row-offsets.ts";
 
 /** Rows rendered beyond each edge of the viewport. */
 const OVERSCAN_PX = 800;
@@ -45,22 +48,18 @@ export function VirtualList<T extends object>(props: {
   const [view, setView] = createSignal({ top: 0, bottom: 1200 });
   const [gap, setGap] = createSignal(0);
 
-  // offsets[i] = where row i starts, in px from the list's top; offsets[n] = the whole height.
-  // Built once per list (an edit, a load); a row measured while scrolling shifts the rows
-  // after it in place (additions over a typed array, no lookup per row).
+  // start(i) = where row i starts, in px from the list's top; start(n) = the whole height.
+  // Built once per list (an edit, a load); a row measured while scrolling changes its size in place.
   const built = createMemo(() => {
     const items = props.items;
     const g = gap();
-    const out = new Float64Array(items.length + 1);
     const step = props.estimate + g;
     // Most rows were never measured: skip the lookup while nothing is (a new list's first pass).
-    if (!heights.size) for (let i = 0; i < items.length; i++) out[i + 1] = out[i]! + step;
-    else
-      for (let i = 0; i < items.length; i++) {
-        const h = heights.get(keyOf(items[i]!));
-        out[i + 1] = out[i]! + (h === undefined ? step : h + g);
-      }
-    return out;
+    if (!heights.size) return new RowOffsets(items.length, () => step);
+    return new RowOffsets(items.length, (i) => {
+      const h = heights.get(keyOf(items[i]!));
+      return h === undefined ? step : h + g;
+    });
   });
   const offsets = () => {
     layout();
@@ -71,8 +70,8 @@ export function VirtualList<T extends object>(props: {
     const o = offsets();
     const n = props.items.length;
     const { top, bottom } = view();
-    const start = Math.max(0, Math.min(n, firstAfter(o, top - OVERSCAN_PX) - 1));
-    const end = Math.min(n, Math.max(start + 1, firstAfter(o, bottom + OVERSCAN_PX)), start + MAX_ROWS);
+    const start = Math.max(0, Math.min(n, o.firstAfter(top - OVERSCAN_PX) - 1));
+    const end = Math.min(n, Math.max(start + 1, o.firstAfter(bottom + OVERSCAN_PX)), start + MAX_ROWS);
     return { start, end };
   });
   const shown = createMemo(() => {
@@ -89,13 +88,11 @@ export function VirtualList<T extends object>(props: {
       const h = e.borderBoxSize?.[0]?.blockSize ?? (e.target as HTMLElement).offsetHeight;
       if (key === undefined || h <= 0 || heights.get(key) === h) continue;
       heights.set(key, h);
-      // The row's place in the current list: shift everything after it.
+      // The row's place in the current list: its size there.
       const at = Number((e.target as HTMLElement).dataset.index);
       const item = props.items[at];
-      if (item === undefined || keyOf(item) !== key) continue;
-      const delta = h + g - (o[at + 1]! - o[at]!);
-      if (!delta) continue;
-      for (let i = at + 1; i < o.length; i++) o[i] += delta;
+      if (item === undefined || keyOf(item) !== key || o.size(at) === h + g) continue;
+      o.set(at, h + g);
       changed = true;
     }
     if (changed) setLayout((v) => v + 1);
@@ -157,7 +154,7 @@ export function VirtualList<T extends object>(props: {
     wanted = index;
     // Scroll there: the window follows, renders the row, and the effect above focuses it.
     const listTop = ul!.getBoundingClientRect().top + window.scrollY;
-    window.scrollTo({ top: listTop + offsets()[index]! - 80 });
+    window.scrollTo({ top: listTop + offsets().start(index) - 80 });
     readView();
   };
   const onKeyDown = (e: KeyboardEvent) => {
@@ -193,24 +190,12 @@ export function VirtualList<T extends object>(props: {
       data-testid={props["data-testid"]}
       data-virtual=""
       style={{
-        "padding-top": `${offsets()[range().start]}px`,
-        "padding-bottom": `${Math.max(0, offsets()[props.items.length]! - offsets()[range().end]! - gap())}px`,
+        "padding-top": `${offsets().start(range().start)}px`,
+        "padding-bottom": `${Math.max(0, offsets().start(props.items.length) - offsets().start(range().end) - gap())}px`,
       }}
       onKeyDown={onKeyDown}
     >
       <For each={shown()}>{(item, i) => props.children(item, () => range().start + i())}</For>
     </ul>
   );
-}
-
-/** The first i with offsets[i] > y (binary search; offsets ascend). */
-function firstAfter(offsets: Float64Array, y: number): number {
-  let lo = 0;
-  let hi = offsets.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[mid]! > y) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

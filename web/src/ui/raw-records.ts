@@ -9,6 +9,9 @@ import { useSync } from "./sync-context.ts";
 
 type RecordList<E extends EntityName> = readonly EntityMap[E][];
 
+/** Reactive rows kept per entity: well over the rows a list renders at once (VirtualList's MAX_ROWS). */
+const LIVE_ROWS = 400;
+
 /**
  * For work over every record (filters, sorts, counts over tens of thousands):
  * `raw` is the sync store's own list of plain objects — no copy, and reading
@@ -16,7 +19,8 @@ type RecordList<E extends EntityName> = readonly EntityMap[E][];
  * `live(r)` is the reactive record for a rendered row: one small Solid store
  * per id, made when a row first needs it and reconciled when that record
  * changes, so the row keeps its object (focus, an open editor) across edits.
- * An edit in a list of 50 000 costs one copy, not a pass over the list.
+ * An edit in a list of 50 000 costs one copy, not a pass over the list, and
+ * visits at most LIVE_ROWS rows (the least recently rendered ones are let go).
  */
 export function useRecordsRaw<E extends EntityName>(
   entity: E,
@@ -55,10 +59,16 @@ function rawList<E extends EntityName>(store: SyncStore, entity: E): RawHeld<E> 
     const row = rows.get(r.id);
     if (row) {
       if (row.src !== r) untrack(() => refresh(row, r));
+      // Most recently used last: the rendered rows (asked for on every render) are never the oldest.
+      rows.delete(r.id);
+      rows.set(r.id, row);
       return row.rec;
     }
     const [rec, set] = createStore<EntityMap[E]>(structuredClone(r));
     rows.set(r.id, { src: r, rec, set });
+    // Rows scrolled past long ago go: an edit then visits a bounded number of rows,
+    // however far the list was scrolled (a row that comes back gets a fresh store).
+    if (rows.size > LIVE_ROWS) rows.delete(rows.keys().next().value!);
     return rec;
   };
   const [version, setVersion] = createSignal(0);
