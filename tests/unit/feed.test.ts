@@ -154,6 +154,26 @@ describe("pulling", () => {
     expect(snap.records).toHaveLength(6);
   });
 
+  test("a pull of several pages carries the walk token: the floor rising mid-walk costs no reload", async () => {
+    const h = harness({ device: PHONE });
+    h.server.upsert("inbox_item", "a", { title: "a" });
+    const store = await startStore(h);
+    h.server.maxPage = 2;
+    for (const t of ["b", "c", "d", "e", "f"]) h.server.upsert("inbox_item", t, { title: t });
+    // After the first page (since 1 → cursor 3) the compaction raises the floor above that cursor.
+    h.server.afterChangesPage = (r) => {
+      if (r.query.get("since") === "1") h.server.floor = 5;
+    };
+    store.pullNow();
+    await flush();
+    const pulls = h.server.pulls().slice(1);
+    expect(pulls.map((r) => r.query.get("since"))).toEqual(["1", "3", "5"]);
+    expect(pulls.map((r) => r.query.get("walk"))).toEqual([null, "1.1", "1.1"]);
+    expect(h.server.snapshots()).toHaveLength(1); // the first load only: no 410, no reload
+    expect(titles(store)).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect((await h.cache.load()).meta.cursor).toBe("6");
+  });
+
   test("a 410 recovery on a full cache rewrites only the records that changed", async () => {
     const cache = countingCache();
     const puts: string[] = [];

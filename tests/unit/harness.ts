@@ -173,6 +173,8 @@ export class FakeServer {
   floor = 0;
   /** The server caps `limit` at this, so tests can force has_more. */
   maxPage = 1000;
+  /** Called after each page of /api/sync/changes is answered (a compaction mid-walk, say). */
+  afterChangesPage?: (req: RecordedRequest) => void;
   /** The server caps a snapshot's `split` (entries per range) at this, so tests can get several ranges. */
   maxSplit = 100_000;
   /** "network": every request fails before a response (offline, DNS, reset). */
@@ -343,13 +345,19 @@ export class FakeServer {
       return { status: 304, headers: { ETag: `"${current}"` } };
     const since = Number(req.query.get("since") ?? 0);
     if (since > this.seq) return error(400, "invalid_cursor");
-    if (since > 0 && since < this.floor) return error(410, "cursor_expired");
+    // A walk token (`<start>.<first cursor>`, routes/sync.ts) covering `since` skips the floor: this fake
+    // never deletes a tombstone a walk needs (the real server keeps them a day past the floor).
+    const walk = req.query.get("walk");
+    const walking = walk !== null && Number(walk.split(".")[1]) <= since;
+    if (!walking && since > 0 && since < this.floor) return error(410, "cursor_expired");
     const limit = Math.min(Number(req.query.get("limit") ?? 500), this.maxPage);
     const after = this.log.filter((c) => Number(c.cursor) > since);
     const page = after.slice(0, limit);
     const hasMore = after.length > limit;
     const cursor = hasMore ? page.at(-1)!.cursor : current;
-    return { status: 200, body: { changes: page, cursor, has_more: hasMore }, headers: { ETag: `"${cursor}"` } };
+    const body = { changes: page, cursor, has_more: hasMore, ...(hasMore ? { walk: walk ?? `1.${since}` } : {}) };
+    this.afterChangesPage?.(req);
+    return { status: 200, body, headers: { ETag: `"${cursor}"` } };
   }
 
   /** GET /api/sync/snapshot: the log newest first, below `before` (and above `after`); `split` names ranges. */
