@@ -477,10 +477,23 @@ export const FIXTURES: Record<string, OpFixture> = {
   countLoopPlay: { make: (f) => mut(f, "POST", `/api/studio/loops/${f.ids.othersLoop}/plays`), status: 202 },
   getStudioFeed: { make: get("/api/studio/feed"), status: 200 },
   listSongs: { make: get("/api/studio/songs"), status: 200 },
-  createSong: { make: (f) => mut(f, "POST", "/api/studio/songs", { title: "bench", bpm: 100 }), status: 201 },
+  createSong: {
+    // With a timeline: the own-loops check (a trigger behind the user-row lock) is in the write's statement.
+    make: (f) =>
+      mut(f, "POST", "/api/studio/songs", {
+        title: "bench",
+        bpm: 100,
+        timeline: [{ loop_id: f.ids.loop, start_bar: 0, repeat: 2 }],
+      }),
+    status: 201,
+  },
   getSong: { make: getId((x) => `/api/studio/songs/${x.song}`), status: 200 },
   updateSong: {
-    make: (f, i) => mut(f, "PUT", `/api/studio/songs/${f.ids.song}`, { title: `bench ${i}` }),
+    make: (f, i) =>
+      mut(f, "PUT", `/api/studio/songs/${f.ids.song}`, {
+        title: `bench ${i}`,
+        timeline: [{ loop_id: f.ids.loop, start_bar: i, repeat: 1 }],
+      }),
     status: 200,
   },
   deleteSong: {
