@@ -192,6 +192,7 @@ describe("database round trips (counted by the driver, reported in X-Db-Queries)
       await as(u).put("/api/settings", { theme: "dark" }, key()),
       await as(u).get("/api/settings"),
       await as(u).post("/api/focus/pause", undefined, key()),
+      await as(u).post("/api/todos", { title: "count me" }, key()),
       await as(u).del(`/api/user/inbox/${created.body.id}`, key()),
     ];
     for (const [i, r] of hot.entries()) {
