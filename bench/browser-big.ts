@@ -196,16 +196,18 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       before = (JSON.parse(buf.toString("utf8")) as { next: string | null }).next;
     }
 
-    // The same, as today's client reads it: the first page names ranges (`split`), read
+    // The same, as today's client reads it: the second page names ranges (`split`), read
     // SNAPSHOT_CONCURRENCY at a time, each followed by its own `next`.
     const tRanges = performance.now();
     const get = async (q: string) =>
       (await (
         await fetch(`${stack.baseUrl}/api/sync/snapshot?${q}`, { headers: { authorization: `Bearer ${big.token}` } })
       ).json()) as { next: string | null; ranges?: Array<{ before: string; after: string | null }> };
-    const head = await get(`limit=300&split=${SNAPSHOT_PAGE}`);
+    const first = await get(`limit=300`);
+    const head =
+      first.next === null ? first : await get(`before=${first.next}&limit=${SNAPSHOT_PAGE}&split=${SNAPSHOT_PAGE}`);
     const todo = (head.ranges ?? []).map((r) => ({ ...r }));
-    let rangePages = 1;
+    let rangePages = head === first ? 1 : 2;
     await Promise.all(
       Array.from({ length: SNAPSHOT_CONCURRENCY }, async () => {
         for (let r = todo.shift(); r; r = todo.shift())

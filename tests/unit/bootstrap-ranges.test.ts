@@ -36,18 +36,33 @@ function tenEntries(h: Harness): void {
   h.server.upsert("inbox_item", "h", { title: "h" }); // 10
 }
 
+/**
+ * 12 entries: the first page holds 12 and 11, the second (which names the ranges) 10 and 9; with
+ * ranges of 2 the newest range holds a2 (7) and b's tombstone (8), the oldest their first entries.
+ */
+function twelveEntries(h: Harness): void {
+  tenEntries(h);
+  h.server.upsert("inbox_item", "i", { title: "i" }); // 11
+  h.server.upsert("inbox_item", "j", { title: "j" }); // 12
+}
+
 describe("a snapshot read as concurrent ranges", () => {
-  test("the ranges are in flight at once; answered oldest first, the highest cursor per record still wins", async () => {
+  test("the second page names the ranges; answered oldest first, the highest cursor per record still wins", async () => {
     const h = harness({ device: PHONE });
     h.server.maxPage = 2;
     h.server.maxSplit = 2;
-    tenEntries(h);
+    twelveEntries(h);
     // The newest range (a2 and b's tombstone) answers last, after the old entries of a and b.
     const release = h.server.holdNext((r) => r.path === "/api/sync/snapshot" && r.query.get("before") === "9");
     const store = await startStore(h);
-    expect(SNAPSHOT_CONCURRENCY).toBeGreaterThanOrEqual(4);
-    // Every range was asked before the held one answered: they run concurrently.
+    expect(SNAPSHOT_CONCURRENCY).toBeGreaterThanOrEqual(2);
+    // The first page asks no ranges (the first screen's page stays cheap); the second does.
+    const [first, second] = h.server.snapshots();
+    expect(first!.query.has("split")).toBe(false);
+    expect(second!.query.get("split")).toBe("5000");
+    // Every other range was read while the newest one was held: they run concurrently.
     expect(rangePages(h)).toEqual([
+      ["11", null],
       ["9", "6"],
       ["7", "4"],
       ["5", "2"],
@@ -55,33 +70,37 @@ describe("a snapshot read as concurrent ranges", () => {
     ]);
     expect(store.loaded()).toBe(false);
     expect(h.server.pulls()).toEqual([]); // the feed waits for the whole walk
-    expect(titles(store)).toEqual(["a", "b", "c", "d", "e", "f", "g", "h"]);
+    expect(titles(store)).toEqual(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]);
     release();
     await flush();
     expect(store.loaded()).toBe(true);
-    expect(titles(store)).toEqual(["a2", "c", "d", "e", "f", "g", "h"]);
+    expect(titles(store)).toEqual(["a2", "c", "d", "e", "f", "g", "h", "i", "j"]);
     const cached = await h.cache.load();
-    expect(cached.meta.cursor).toBe("10");
-    expect(cached.records.map((r) => r.id).sort()).toEqual(["a", "c", "d", "e", "f", "g", "h"]);
-    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["10"]);
+    expect(cached.meta.cursor).toBe("12");
+    expect(cached.records.map((r) => r.id).sort()).toEqual(["a", "c", "d", "e", "f", "g", "h", "i", "j"]);
+    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["12"]);
   });
 
   test("a range longer than a page is followed by its own next, within its bounds", async () => {
     const h = harness({ device: PHONE });
     h.server.maxPage = 2;
     h.server.maxSplit = 4;
-    tenEntries(h);
+    twelveEntries(h);
     const store = await startStore(h);
-    // Cuts every 4th entry counted from the top (10 9 8 [7] 6 5 4 [3] 2 1): ranges (6, 9), (2, 7), (−, 3).
+    // Below the first page (12 11), cuts every 4th entry counted from the second page's top
+    // (10 9 8 [7] 6 5 4 [3] 2 1): the second page (10 9), then ranges [7, 9), [3, 7), [1, 3).
     // Pages of 2: the middle range takes two, the second keeping its `after`.
-    expect(rangePages(h)).toEqual([
-      ["9", "6"],
-      ["7", "2"],
-      ["3", null],
-      ["5", "2"],
-    ]);
+    expect(rangePages(h).sort()).toEqual(
+      [
+        ["11", null],
+        ["9", "6"],
+        ["7", "2"],
+        ["5", "2"],
+        ["3", null],
+      ].sort(),
+    );
     expect(titles(store)).toEqual(serverTitles(h));
-    expect((await h.cache.load()).meta.cursor).toBe("10");
+    expect((await h.cache.load()).meta.cursor).toBe("12");
   });
 
   test("writes and a compaction while the ranges are in flight: the feed from the first page's cursor converges", async () => {
@@ -89,7 +108,8 @@ describe("a snapshot read as concurrent ranges", () => {
     h.server.maxPage = 2;
     h.server.maxSplit = 2;
     tenEntries(h);
-    const release = h.server.holdNext((r) => r.path === "/api/sync/snapshot" && r.query.get("before") === "3");
+    // Ranges below the second page (8 7): [5, 7) and [3, 5) and [1, 3); c and d are in [3, 5).
+    const release = h.server.holdNext((r) => r.path === "/api/sync/snapshot" && r.query.get("before") === "5");
     const store = await startStore(h);
     expect(store.loaded()).toBe(false);
     // Elsewhere, meanwhile: c (in the held range) renamed, d deleted, i created — and the log compacted,
@@ -114,7 +134,7 @@ describe("a snapshot read as concurrent ranges", () => {
     const h = harness({ device: PHONE });
     h.server.maxPage = 2;
     h.server.maxSplit = 2;
-    tenEntries(h);
+    twelveEntries(h);
     // b's upsert (cursor 2) is read in the oldest range; its tombstone (8) sits in the held newest one.
     const release = h.server.holdNext((r) => r.path === "/api/sync/snapshot" && r.query.get("before") === "9");
     const store = await startStore(h);
@@ -129,7 +149,7 @@ describe("a snapshot read as concurrent ranges", () => {
     expect(titles(store)).toEqual(serverTitles(h));
     expect(titles(store)).not.toContain("b");
     expect((await h.cache.load()).records.map((r) => r.id)).not.toContain("b");
-    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["10"]);
+    expect(h.server.pulls().map((r) => r.query.get("since"))).toEqual(["12"]);
   });
 
   test("a 410 for the walk's cursor, pruned between its last page and the feed: walked again, converged", async () => {
@@ -166,8 +186,12 @@ describe("a snapshot read as concurrent ranges", () => {
     const before = rangePages(h).length;
     store.pullNow();
     await flush();
-    // Only the failed range again; never the first page or a range already written.
-    expect(rangePages(h).slice(before)).toEqual([["5", "2"]]);
+    // The failed range, and the one no page had started when it failed (new pages stop at a failure);
+    // never the first pages or a range already written.
+    expect(rangePages(h).slice(before).sort()).toEqual([
+      ["3", null],
+      ["5", "2"],
+    ]);
     expect(h.server.snapshots().filter((r) => !r.query.has("before"))).toHaveLength(1);
     expect(store.loaded()).toBe(true);
     expect(titles(store)).toEqual(serverTitles(h));

@@ -20,10 +20,15 @@ export const snapshotPath = (before: string | null, limit: number, after: string
 
 /**
  * The first page a new device pulls: the newest records, a small page so the
- * first screen shows them soon (deps.ts may ask for it before sign-in is
- * confirmed) — and the rest named as ranges of a page each, to read concurrently.
+ * first screen shows them soon (deps.ts may ask for it before sign-in is confirmed).
  */
-export const FEED_START = `${snapshotPath(null, 300)}&split=${SNAPSHOT_PAGE}`;
+export const FEED_START = snapshotPath(null, 300);
+
+/**
+ * The second page, which also names the rest as ranges of a page each, to read concurrently
+ * (finding the cuts reads the user's whole log index: kept off the first screen's page).
+ */
+export const snapshotSplitPath = (before: string) => `${snapshotPath(before, SNAPSHOT_PAGE)}&split=${SNAPSHOT_PAGE}`;
 
 export type FeedAnswer =
   | { kind: "changes"; body: ChangesResponse }

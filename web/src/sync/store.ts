@@ -10,7 +10,7 @@ import { ServerClock } from "./clock.ts";
 import { reached } from "./cursor.ts";
 import type { CachedRecord, Data, OutboxEntry, SyncCache } from "./db.ts";
 import type { SyncDeps } from "./deps.ts";
-import { FEED_START, fetchChanges, SNAPSHOT_PAGE, snapshotPath } from "./feed.ts";
+import { FEED_START, fetchChanges, SNAPSHOT_PAGE, snapshotPath, snapshotSplitPath } from "./feed.ts";
 import type { Walk } from "./bootstrap.ts";
 import { Listeners } from "./listeners.ts";
 import { Outbox, type Mutation } from "./outbox.ts";
@@ -293,6 +293,7 @@ class Store implements SyncStore {
         changed: (e) => this.markDirty(e),
         first: FEED_START,
         page: (before, after) => snapshotPath(before, SNAPSHOT_PAGE, after),
+        split: snapshotSplitPath,
       },
       walk,
     );
