@@ -338,16 +338,22 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
 
     // ---- warm start ------------------------------------------------------------------------------
     await page.evaluate(() => (location.hash = "#/inbox"));
-    // The top row now (the edit above ticked the newest one done).
+    // The top row now (the edit above ticked the newest one done), with the page at its top
+    // (the search screen may have left it scrolled): the screen a user reloads on.
+    await page.evaluate(() => window.scrollTo(0, 0));
     const top = String(
       await (
         await page.waitForFunction(
-          () => document.querySelector('[data-testid="inbox-list"] > li .item-title')?.innerText,
+          () => document.querySelector('[data-testid="inbox-list"] > li[data-index="0"] .item-title')?.innerText,
         )
       ).jsonValue(),
     );
     stopProfile = await profilePhase(cdp, "warm start");
     await page.reload({ waitUntil: "commit" });
+    const copyChars = Number(
+      await page.evaluate(() => (window as any).localStorage.getItem("continuum.first-screen")?.length ?? 0),
+    );
+    log(`  warm start: the copy of the last screen kept on leaving: ${copyChars} characters`);
     // Frame by frame: when the newest item is first on screen (from the copy of the last screen,
     // web/src/ui/first-screen.ts, or the live list), and when the live list shows it (the copy gone):
     // from then on the screen answers input.

@@ -62,6 +62,8 @@ export function snapshotFirstScreen(): string | null {
     if (from.selected) el.setAttribute("selected", "");
   });
   for (const el of copy.querySelectorAll(DROP)) el.remove();
+  // A closed select shows its chosen option only (the inbox's tag filter lists every tag).
+  for (const option of copy.querySelectorAll("option:not([selected])")) option.remove();
   for (const el of [copy, ...copy.querySelectorAll("*")])
     // A copy of the list: removing an attribute changes the live one.
     for (const { name, value } of Array.from(el.attributes))
