@@ -119,6 +119,14 @@ const INIT = () => {
   } catch {
     /* no longtask support */
   }
+  // A warm start's copy of the last screen (web/src/ui/first-screen.ts), as index.html inserts it:
+  // recorded here, before any page script, as the bench's own poll may only start after the copy is gone.
+  new (window as any).MutationObserver((records: any[]) => {
+    for (const r of records)
+      for (const n of r.addedNodes)
+        if (n.classList?.contains("first-screen"))
+          (window as any).__copy ??= { at: performance.now(), text: String(n.textContent) };
+  }).observe(document, { childList: true, subtree: true });
 };
 
 const longestSince = (page: Page, since: number) =>
@@ -362,10 +370,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
         (t: string) => {
           const w = ((window as any).__warm ??= {});
           const now = performance.now();
-          if (w.firstMs === undefined && document.body.innerText.includes(t)) {
-            w.firstMs = now;
-            w.fromCopy = !!document.querySelector(".first-screen");
-          }
+          if (w.firstMs === undefined && document.body.innerText.includes(t)) w.firstMs = now;
           const live =
             !document.querySelector(".first-screen") &&
             document.querySelector('[data-testid="inbox-list"] > li .item-title')?.innerText === t;
@@ -374,15 +379,18 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
         top,
         { polling: "raf", timeout: 120_000 },
       )
-    ).jsonValue()) as { firstMs: number; fromCopy: boolean; liveMs: number };
+    ).jsonValue()) as { firstMs: number; liveMs: number };
     // The first paint with text (First Contentful Paint). With a copy of the last screen that is the copy
     // (index.html inserts it while parsing; nothing else has text before the app runs): the newest items
     // were painted then, while the poll above may only run once the module scripts let go of the thread.
     const paintMs = Number(
       await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN),
     );
-    const { fromCopy, liveMs: warmLive } = warm;
-    const warmFirst = fromCopy && paintMs <= warm.firstMs ? paintMs : warm.firstMs;
+    const copy = (await page.evaluate(() => (window as any).__copy ?? null)) as { at: number; text: string } | null;
+    // The copy held the newest item: it was on screen from the copy's first paint.
+    const fromCopy = !!copy?.text.includes(top) && paintMs >= copy.at && paintMs <= warm.firstMs;
+    const { liveMs: warmLive } = warm;
+    const warmFirst = fromCopy ? paintMs : warm.firstMs;
     const warmPolled = warm.firstMs;
     // Where the time went: the document and scripts (network/service worker), the cache read, the render.
     const warmSteps = (await page.evaluate(() => {
@@ -396,7 +404,7 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     await stopProfile();
     const warmLoaded = await page.evaluate(() => performance.now());
     log(
-      `  warm start: newest item at ${fmt(warmFirst)} ms from navigation${fromCopy ? ` (the copy of the last screen: its first paint; polled at ${fmt(warmPolled)} ms)` : ""}, the live list at ${fmt(warmLive)} ms (document ${fmt(warmSteps.documentMs)} ms, scripts run ${fmt(warmSteps.scriptsMs)} ms, newest records read from IndexedDB ${fmt(warmSteps.cacheReadMs)} ms)`,
+      `  warm start: newest item at ${fmt(warmFirst)} ms from navigation${fromCopy ? ` (the copy of the last screen: its first paint; the poll first saw it at ${fmt(warmPolled)} ms)` : ""}, the live list at ${fmt(warmLive)} ms (document ${fmt(warmSteps.documentMs)} ms, scripts run ${fmt(warmSteps.scriptsMs)} ms, newest records read from IndexedDB ${fmt(warmSteps.cacheReadMs)} ms)`,
     );
 
     // ---- 30 days away ----------------------------------------------------------------------------
@@ -522,7 +530,7 @@ export function renderBrowserBig(b: BigBrowser): string {
     `| Scrolling the inbox (${b.scroll.frames} frames × 600 px) | longest task **${fmt(b.scroll.longestTaskMs)} ms**, ${b.scroll.tasksOver50} over 50 ms; ≤ ${b.scroll.maxRows} rows in the DOM | no long tasks |`,
     `| An edit (tick the top item done) | row gone after **${fmt(b.edit.ms)} ms**; longest task ${fmt(b.edit.longestTaskMs)} ms | instant |`,
     `| Offline search, ${b.search.n} queries over every record | p50 ${fmt(b.search.p50, 1)} ms, **p95 ${fmt(b.search.p95, 1)} ms**, max ${fmt(b.search.max, 1)} ms (the index: built in ${fmt(b.search.indexMs)} ms of slices after the screen opens) | ${pass(b.search.p95 <= 50)} ≤ 50 ms p95 |`,
-    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation${b.warm.fromCopy ? ` (first paint: the inert copy of the last screen, from localStorage; the bench's frame poll saw it at ${fmt(b.warm.polledMs)} ms)` : ""}; the live list at ${fmt(b.warm.liveMs)} ms (the document in at ${fmt(b.warm.documentMs)} ms, scripts run by ${fmt(b.warm.scriptsMs)} ms, the newest records read from IndexedDB at ${fmt(b.warm.cacheReadMs)} ms) | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
+    `| Warm start (reload, everything cached) | newest item on screen **${fmt(b.warm.firstMs)} ms** from navigation${b.warm.fromCopy ? ` (first paint: the inert copy of the last screen, from localStorage; the bench's frame poll, running once the scripts let it, first saw the item at ${fmt(b.warm.polledMs)} ms)` : ""}; the live list at ${fmt(b.warm.liveMs)} ms (the document in at ${fmt(b.warm.documentMs)} ms, scripts run by ${fmt(b.warm.scriptsMs)} ms, the newest records read from IndexedDB at ${fmt(b.warm.cacheReadMs)} ms) | ${pass(b.warm.firstMs <= 150)} ≤ 150 ms |`,
     `| 30 days away (cursor below the floor, 1 edit queued) | back online → 410 → reloaded and the edit sent: **${fmt(b.away.recoveredMs / 1000, 1)} s**; edit on the server exactly once: ${b.away.editLanded ? "yes" : "NO"} | bounded, no loss |`,
   ].join("\n");
 }
