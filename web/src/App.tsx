@@ -32,17 +32,6 @@ export function App() {
   const deps = browserDeps();
   const [phase, setPhase] = createSignal<Phase>({ kind: "loading" });
 
-  // Signed out, whichever way: the warm start's copy of the last screen (ui/first-screen.ts) goes with it.
-  createEffect(() => {
-    if (phase().kind !== "signed-out") return;
-    document.querySelector("#root > .first-screen")?.remove();
-    try {
-      localStorage.removeItem("continuum.first-screen");
-    } catch {
-      /* storage refused: nothing was kept */
-    }
-  });
-
   const enter = async (user: User) => {
     const store = createSyncStore(deps);
     await store.start(user);

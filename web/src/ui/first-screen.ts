@@ -11,7 +11,8 @@
 // CSP allows no inline style); no live regions (a connection status or a toast
 // would be stale); nothing when the screen is scrolled past its first rows (the
 // copy would not be the top). Logging out, or any other way of leaving the
-// signed-in app, forgets it (App.tsx), so it never outlives the account's session here.
+// signed-in app, forgets it (the sign-in screen, views/Auth.tsx, does on mounting), so it never
+// outlives the account's session here.
 // Its own module in the screens' lazy chunk: none of this is in the initial bundle.
 
 /** Read by index.html's inline script (keep the name in step). */
@@ -96,4 +97,14 @@ export function keepFirstScreen(): void {
 export function dropFirstScreen(): void {
   document.querySelector("#root > .first-screen")?.remove();
   keepFirstScreen();
+}
+
+/** Signed out: the copy goes, on screen and in storage (it shows this account's records). */
+export function forgetFirstScreen(): void {
+  document.querySelector("#root > .first-screen")?.remove();
+  try {
+    localStorage.removeItem(FIRST_SCREEN_KEY);
+  } catch {
+    /* storage refused: nothing was kept */
+  }
 }

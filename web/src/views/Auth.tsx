@@ -1,7 +1,8 @@
 import { ErrorCode } from "@protocol/rules.ts";
-import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { createResource, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { api, describeError, HttpError } from "../api/http.ts";
 import type { AuthResponse, User } from "../api/types.ts";
+import { forgetFirstScreen } from "../ui/first-screen.ts";
 
 interface Issue {
   path?: Array<string | number>;
@@ -28,6 +29,8 @@ interface DemoLogin {
 const fetchDemo = () => api<DemoLogin | null>("/api/demo").catch(() => null);
 
 export function Auth(props: { onAuthed: (user: User) => void; message?: string }) {
+  // Signed out, whichever way (sign-out, a 401, another user): the warm start's copy of the last screen goes.
+  onMount(forgetFirstScreen);
   const [mode, setMode] = createSignal<"login" | "signup">("login");
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal("");
