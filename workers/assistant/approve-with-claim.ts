@@ -14,7 +14,7 @@ import { asAppError, pgError, SQLSTATE } from "../errors";
 import type { DbHandle } from "../../db/client";
 import type { LoggedChange } from "../sync/call";
 import { refusal } from "../sync/call";
-import { logEachOn, type Scope } from "../sync/scope";
+import { joinedWrite, type Scope } from "../sync/scope";
 import type { ApproveTools } from "../protocol/assistant";
 import { findUnstorable } from "../protocol/common";
 import {
@@ -57,14 +57,7 @@ export async function claimWithApprovedCall(
       });
       try {
         // The tool's statements join this write, as an approved call's do in run.ts.
-        const joined: Scope = {
-          db: scope.db,
-          userId: scope.userId,
-          write: (work) => work(w),
-          call: (statement) => w.call(statement),
-          writeBatch: logEachOn(w),
-          idempotencyKey: w.idempotencyKey,
-        };
+        const joined = joinedWrite(scope, w);
         return await def.run(joined, input.data, { recordId: call.id });
       } finally {
         cancel(); // nothing sent: no claim either

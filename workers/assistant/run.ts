@@ -10,7 +10,7 @@ import { generateText, type LanguageModel, type ModelMessage } from "ai";
 import { AppError, asAppError, quotaExceeded } from "../errors";
 import type { DbHandle, QueryResult } from "../../db/client";
 import type { SQL } from "drizzle-orm";
-import { logEachOn, type Scope } from "../sync/scope";
+import { joinedWrite, type Scope } from "../sync/scope";
 import { refusal, type LoggedChange } from "../sync/call";
 import { findUnstorable } from "../protocol/common";
 import {
@@ -127,14 +127,7 @@ async function executeApproved(scope: Scope, id: string, runId: string, rows: Hi
         );
         try {
           // The tool's statements join this write (one live message with the guard's changes).
-          const joined: Scope = {
-            db: scope.db,
-            userId: scope.userId,
-            write: (work) => work(w),
-            call: (statement) => w.call(statement),
-            writeBatch: logEachOn(w),
-            idempotencyKey: w.idempotencyKey,
-          };
+          const joined = joinedWrite(scope, w);
           return await def.run(joined, input.data, { recordId: call.id });
         } finally {
           cancel(); // a tool whose statements all failed leaves nothing riding

@@ -50,14 +50,20 @@ export const scopeFrom = (ws: WriteScope): Scope => ({
   idempotencyKey: ws.idempotency?.key ?? null,
 });
 
-/** The same scope inside an open write: reads and nested writes join that transaction. */
-export const withinWrite = (scope: Scope, w: Writer): Scope => ({
-  db: w.db,
+/** The same scope whose writes join the open write `w` (its changes go out as one live message). */
+export const joinedWrite = (scope: Scope, w: Writer): Scope => ({
+  db: scope.db,
   userId: scope.userId,
   write: (work) => work(w),
   call: (statement) => w.call(statement),
   writeBatch: logEachOn(w),
   idempotencyKey: w.idempotencyKey,
+});
+
+/** The same scope inside an open transaction: reads and nested writes join it. */
+export const withinWrite = (scope: Scope, w: Writer): Scope => ({
+  ...joinedWrite(scope, w),
+  db: w.db,
   inTransaction: true,
 });
 
