@@ -10,10 +10,11 @@ export interface TableSize {
 /** Exact counts for the tables the generator fills (count(*): seconds at the large size, once). */
 export async function tableSizes(client: SqlClient): Promise<TableSize[]> {
   const { rows } = await client.query(`
-    select c.relname as table, pg_total_relation_size(c.oid)::float8 as bytes
+    select c.relname as table, (select sum(pg_total_relation_size(t.relid))
+      from pg_partition_tree(c.oid) t)::float8 as bytes -- a partitioned table's partitions with it
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
-    order by pg_total_relation_size(c.oid) desc`);
+    order by 2 desc`);
   const out: TableSize[] = [];
   for (const r of rows as { table: string; bytes: number }[]) {
     const n = await client.query(`select count(*)::float8 as n from "${r.table}"`);

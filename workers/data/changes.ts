@@ -1,6 +1,5 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { changeLog } from "../../db/schema";
 import type { Change, SnapshotRange } from "../protocol/sync";
 import { isEntity, rowFromRaw, toWire } from "../protocol/registry";
 
@@ -37,35 +36,40 @@ export async function changesSince(
           where t.user_id = ${userId} and t.op = 'delete' and t.seq > ${since}
             and t.created_at < now() - interval '1 day' * ${opts.retentionDays}::float8)`
       : sql<boolean>`false`;
-  const rows = await db
-    .select({
-      entry: changeLog,
-      // Bytes of the page up to and with this entry (a running sum: streamed, so the limit still stops the scan).
-      upTo: sql<string>`sum(coalesce(octet_length(${changeLog.data}::text), 0)) over (order by ${changeLog.seq}
-        rows between unbounded preceding and current row)`,
-      now: sql<string>`(extract(epoch from now()) * 1000)::bigint::text`,
-      pastRetention,
-    })
-    .from(changeLog)
-    .where(and(eq(changeLog.userId, userId), gt(changeLog.seq, since)))
-    .orderBy(asc(changeLog.seq))
-    .limit(limit + 1);
+  // continuum_changes_after (db/migrations/0047): the page in primary-key order under RLS, never the
+  // user's whole log read and sorted (the policies' quals made the planner expect one row).
+  const result = await db.execute(sql`
+    select c.seq, c.entity, c.record_id, c.op, c.version, c.data,
+      sum(coalesce(octet_length(c.data::text), 0)) over (order by c.seq
+        rows between unbounded preceding and current row) as up_to,
+      (extract(epoch from now()) * 1000)::bigint::text as now, ${pastRetention} as past_retention
+    from continuum_changes_after(${userId}::uuid, ${since}::bigint, ${limit + 1}::int) c
+    order by c.seq`);
+  type Row = {
+    seq: string | number;
+    entity: string;
+    record_id: string;
+    op: "upsert" | "delete";
+    version: number;
+    data: Record<string, unknown> | null;
+    up_to: string | number;
+    now: string;
+    past_retention: boolean;
+  };
+  const rows = (result.rows as Row[]).map((r) => ({ ...r, upTo: r.up_to }));
   const fit = rows.filter((r, i) => i === 0 || Number(r.upTo) <= maxBytes).slice(0, limit);
   const hasMore = rows.length > fit.length;
   return {
     hasMore,
     now: rows[0] ? Number(rows[0].now) : null,
-    pastRetention: rows[0]?.pastRetention === true,
-    changes: fit.map(({ entry: r }) => ({
+    pastRetention: rows[0]?.past_retention === true,
+    changes: fit.map((r) => ({
       cursor: String(r.seq),
       entity: r.entity,
-      id: r.recordId,
+      id: r.record_id,
       op: r.op,
-      version: r.version,
-      data:
-        r.data && isEntity(r.entity)
-          ? toWire(r.entity, rowFromRaw(r.entity, r.data as Record<string, unknown>))
-          : (r.data as Record<string, unknown> | null),
+      version: Number(r.version),
+      data: r.data && isEntity(r.entity) ? toWire(r.entity, rowFromRaw(r.entity, r.data)) : r.data,
     })),
   };
 }
