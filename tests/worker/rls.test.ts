@@ -209,10 +209,14 @@ describe("as the Worker's role under B's context, with no application filter", (
     for (const name of empty) expect(["loop_plays"], `A has no row in ${name}`).toContain(name);
   });
 
-  test("the feed's page function (0047) runs as its caller: B gets none of A's log through it, A gets theirs", async () => {
-    const page = sql`select seq from continuum_changes_after(${a.id}::uuid, 0, 10)`;
-    expect(await worker(b.id, (h) => rows(h, page))).toEqual([]);
-    expect((await worker(a.id, (h) => rows(h, page))).length).toBeGreaterThan(0);
+  test("the feed's and the snapshot's page functions (0047, 0048) run as their caller: B gets none of A's log", async () => {
+    for (const page of [
+      sql`select seq from continuum_changes_after(${a.id}::uuid, 0, 10)`,
+      sql`select seq from continuum_changes_before(${a.id}::uuid, 9223372036854775807, 0, 10)`,
+    ]) {
+      expect(await worker(b.id, (h) => rows(h, page))).toEqual([]);
+      expect((await worker(a.id, (h) => rows(h, page))).length).toBeGreaterThan(0);
+    }
   });
 
   test("without a user context the Worker's role sees no user-owned row at all", async () => {

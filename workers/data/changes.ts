@@ -119,10 +119,9 @@ export async function snapshotBefore(
       select l.seq, l.entity, l.record_id, l.op, l.version, l.data,
         sum(coalesce(octet_length(l.data::text), 0)) over (order by l.seq desc
           rows between unbounded preceding and current row) as up_to
-      from change_log l
-      where l.user_id = u.id and l.seq < ${below} and l.seq > ${above}
-      order by l.seq desc
-      limit ${limit + 1}) c on true
+      -- In primary-key order under RLS (db/migrations/0048), as the feed's page (0047).
+      from continuum_changes_before(u.id, ${below}::bigint, ${above}::bigint, ${limit + 1}::int) l
+      order by l.seq desc) c on true
     where u.id = ${userId}
     order by c.seq desc`);
   type Row = {
