@@ -199,6 +199,8 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
       const t = performance.now();
       const res = await fetch(url, { headers: { authorization: `Bearer ${big.token}` } });
       const buf = Buffer.from(await res.arrayBuffer());
+      // A failed page has no `next`: stop loudly rather than loop on `before=undefined`.
+      if (!res.ok) throw new Error(`snapshot page ${url}: ${res.status} ${buf.toString("utf8").slice(0, 300)}`);
       serverWalkMs += performance.now() - t;
       snapshotRawBytes += buf.length;
       snapshotGzBytes += gzipSync(buf, { level: 6 }).length;
@@ -209,10 +211,13 @@ export async function browserBig(rtt: number, bundleDir: string, webDir: string)
     // The same, as today's client reads it: the second page names ranges (`split`), read
     // SNAPSHOT_CONCURRENCY at a time, each followed by its own `next`.
     const tRanges = performance.now();
-    const get = async (q: string) =>
-      (await (
-        await fetch(`${stack.baseUrl}/api/sync/snapshot?${q}`, { headers: { authorization: `Bearer ${big.token}` } })
-      ).json()) as { next: string | null; ranges?: Array<{ before: string; after: string | null }> };
+    const get = async (q: string) => {
+      const res = await fetch(`${stack.baseUrl}/api/sync/snapshot?${q}`, {
+        headers: { authorization: `Bearer ${big.token}` },
+      });
+      if (!res.ok) throw new Error(`snapshot page ?${q}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+      return (await res.json()) as { next: string | null; ranges?: Array<{ before: string; after: string | null }> };
+    };
     const first = await get(`limit=300`);
     const head =
       first.next === null ? first : await get(`before=${first.next}&limit=${SNAPSHOT_PAGE}&split=${SNAPSHOT_PAGE}`);
