@@ -10,8 +10,8 @@ export interface TableSize {
 /** Exact counts for the tables the generator fills (count(*): seconds at the large size, once). */
 export async function tableSizes(client: SqlClient): Promise<TableSize[]> {
   const { rows } = await client.query(`
-    select c.relname as table, (select sum(pg_total_relation_size(t.relid))
-      from pg_partition_tree(c.oid) t)::float8 as bytes -- a partitioned table's partitions with it
+    select c.relname as table, (case when c.relkind = 'p' then (select sum(pg_total_relation_size(t.relid))
+      from pg_partition_tree(c.oid) t) else pg_total_relation_size(c.oid) end)::float8 as bytes -- partitions too
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
     order by 2 desc`);
