@@ -11,6 +11,17 @@ import { isEntity, rowFromRaw, toWire } from "../protocol/registry";
  */
 export const FEED_PAGE_BYTES = 1_000_000;
 
+/** A change-log row as the feed and snapshot queries return it, with the running byte count. */
+type LogRow = {
+  seq: string | number | null;
+  entity: string;
+  record_id: string;
+  op: "upsert" | "delete";
+  version: number;
+  data: Record<string, unknown> | null;
+  up_to: string | number;
+};
+
 /**
  * Changes after `since`, in cursor order (primary-key range scan). The log holds raw rows; they leave as wire records.
  *
@@ -45,17 +56,7 @@ export async function changesSince(
       (extract(epoch from now()) * 1000)::bigint::text as now, ${pastRetention} as past_retention
     from continuum_changes_after(${userId}::uuid, ${since}::bigint, ${limit + 1}::int) c
     order by c.seq`);
-  type Row = {
-    seq: string | number;
-    entity: string;
-    record_id: string;
-    op: "upsert" | "delete";
-    version: number;
-    data: Record<string, unknown> | null;
-    up_to: string | number;
-    now: string;
-    past_retention: boolean;
-  };
+  type Row = LogRow & { seq: string | number; now: string; past_retention: boolean };
   const rows = (result.rows as Row[]).map((r) => ({ ...r, upTo: r.up_to }));
   const fit = rows.filter((r, i) => i === 0 || Number(r.upTo) <= maxBytes).slice(0, limit);
   const hasMore = rows.length > fit.length;
@@ -124,18 +125,7 @@ export async function snapshotBefore(
       order by l.seq desc) c on true
     where u.id = ${userId}
     order by c.seq desc`);
-  type Row = {
-    head: string | number;
-    floor: string | number;
-    cuts: string | null;
-    seq: string | number | null;
-    entity: string;
-    record_id: string;
-    op: "upsert" | "delete";
-    version: number;
-    data: Record<string, unknown> | null;
-    up_to: string | number;
-  };
+  type Row = LogRow & { head: string | number; floor: string | number; cuts: string | null };
   const rows = (result.rows as Row[]).filter((r) => r.seq !== null);
   const top = result.rows[0] as Row | undefined;
   const head = Number(top?.head ?? 0);
