@@ -74,6 +74,9 @@ export function VirtualList<T extends object>(props: {
   const range = createMemo(() => {
     const o = offsets();
     const n = props.items.length;
+    // A list within the cap renders whole: nothing to save, and find-in-page and a
+    // screen reader's browse mode then reach every row.
+    if (n <= MAX_ROWS) return { start: 0, end: n };
     const { top, bottom } = view();
     const start = Math.max(0, Math.min(n, o.firstAfter(top - OVERSCAN_PX) - 1));
     const end = Math.min(n, Math.max(start + 1, o.firstAfter(bottom + OVERSCAN_PX)), start + MAX_ROWS);
