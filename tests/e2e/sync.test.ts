@@ -308,6 +308,8 @@ describe("one account on a desktop, a second desktop and a phone", () => {
 
     // …and from nowhere in particular (focus on the page itself).
     await go(page, "devices");
+    // Navigation focuses the new screen's heading (ui/a11y.ts): let it, then leave focus nowhere.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("devices-title");
     await page.evaluate(() => document.activeElement?.blur());
     await page.keyboard.press("Control+k");
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("omnibar-input");
@@ -320,7 +322,9 @@ describe("one account on a desktop, a second desktop and a phone", () => {
   });
 
   it("Devices: the desktop sees both devices and signs the phone out; the phone lands on sign-in", async () => {
-    // The second desktop leaves first (its own Sign out), so two sessions remain.
+    // The second desktop leaves first (its own Sign out), so two sessions remain. With a change
+    // still waiting Sign out would ask first (a dialog Playwright dismisses): let it land.
+    await expect.poll(() => statusText(desktop2.page), { timeout: 30_000 }).not.toContain("waiting");
     await desktop2.page
       .getByRole("button", { name: /^Sign out/ })
       .first()
