@@ -71,8 +71,8 @@ export function App() {
 
   const signOut = async (store: SyncStore, gone?: { message: string }) => {
     // Online, a change on its way lands within moments: give it up to 3 s before asking to drop it.
-    for (let t = 0; !gone && t < 30 && store.status().pending && store.status().mode !== "offline"; t++)
-      await new Promise((r) => setTimeout(r, 100));
+    const onItsWay = () => store.status().pending > 0 && store.status().mode !== "offline";
+    if (!gone) for (let t = 0; t < 30 && onItsWay(); t++) await new Promise((r) => setTimeout(r, 100));
     const n = store.status().pending;
     if (
       n &&
