@@ -22,6 +22,20 @@ type LogRow = {
   up_to: string | number;
 };
 
+/** A page's rows within its byte budget (the first always, however large) and its row limit. */
+const fitPage = <R extends LogRow>(rows: R[], limit: number, maxBytes: number): R[] =>
+  rows.filter((r, i) => i === 0 || Number(r.up_to) <= maxBytes).slice(0, limit);
+
+/** A change-log row as the feed and the snapshot send it: the stored row as its wire record. */
+const toChange = (r: LogRow): Change => ({
+  cursor: String(r.seq),
+  entity: r.entity,
+  id: r.record_id,
+  op: r.op,
+  version: Number(r.version),
+  data: r.data && isEntity(r.entity) ? toWire(r.entity, rowFromRaw(r.entity, r.data)) : r.data,
+});
+
 /**
  * Changes after `since`, in cursor order (primary-key range scan). The log holds raw rows; they leave as wire records.
  *
@@ -57,21 +71,14 @@ export async function changesSince(
     from continuum_changes_after(${userId}::uuid, ${since}::bigint, ${limit + 1}::int) c
     order by c.seq`);
   type Row = LogRow & { seq: string | number; now: string; past_retention: boolean };
-  const rows = (result.rows as Row[]).map((r) => ({ ...r, upTo: r.up_to }));
-  const fit = rows.filter((r, i) => i === 0 || Number(r.upTo) <= maxBytes).slice(0, limit);
+  const rows = result.rows as Row[];
+  const fit = fitPage(rows, limit, maxBytes);
   const hasMore = rows.length > fit.length;
   return {
     hasMore,
     now: rows[0] ? Number(rows[0].now) : null,
     pastRetention: rows[0]?.past_retention === true,
-    changes: fit.map((r) => ({
-      cursor: String(r.seq),
-      entity: r.entity,
-      id: r.record_id,
-      op: r.op,
-      version: Number(r.version),
-      data: r.data && isEntity(r.entity) ? toWire(r.entity, rowFromRaw(r.entity, r.data)) : r.data,
-    })),
+    changes: fit.map(toChange),
   };
 }
 
@@ -130,7 +137,7 @@ export async function snapshotBefore(
   const top = result.rows[0] as Row | undefined;
   const head = Number(top?.head ?? 0);
   const floor = Number(top?.floor ?? 0);
-  const fit = rows.filter((r, i) => i === 0 || Number(r.up_to) <= maxBytes).slice(0, limit);
+  const fit = fitPage(rows, limit, maxBytes);
   const more = rows.length > fit.length;
   const next = more ? Number(fit.at(-1)!.seq) : null;
   return {
@@ -138,14 +145,7 @@ export async function snapshotBefore(
     floor,
     next,
     ...(split ? { ranges: next === null ? [] : rangesBelow(next, top?.cuts ?? null, opts.after) } : {}),
-    changes: fit.map((r) => ({
-      cursor: String(r.seq),
-      entity: r.entity,
-      id: r.record_id,
-      op: r.op,
-      version: Number(r.version),
-      data: r.data && isEntity(r.entity) ? toWire(r.entity, rowFromRaw(r.entity, r.data)) : r.data,
-    })),
+    changes: fit.map(toChange),
   };
 }
 

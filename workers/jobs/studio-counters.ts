@@ -175,8 +175,7 @@ export async function reconcileStudioCounters(
       ),
     );
   }
-  return fixed.map(({ owner: _, ...d }) => {
-    console.warn(JSON.stringify({ level: "warn", msg: "studio counter drift fixed", ...d }));
-    return d;
-  });
+  const drift = fixed.map(({ owner: _, ...d }) => d);
+  for (const d of drift) console.warn(JSON.stringify({ level: "warn", msg: "studio counter drift fixed", ...d }));
+  return drift;
 }

@@ -2,7 +2,7 @@
 // fill the minutes and choose its soundtrack, save the current length and
 // soundtrack under a name, delete one (asked first). A declared record type,
 // so its writes come from recordClient.
-import { createSignal, For, Show } from "solid-js";
+import { createMemo, createSignal, For, Show } from "solid-js";
 import { LIMITS } from "@protocol/rules.ts";
 import type { EntityMap } from "../api/types.ts";
 import { recordClient } from "../mutations/record.ts";
@@ -19,16 +19,17 @@ export default function FocusPresets(props: { minutes: number; onPick: (preset: 
   const all = useRecords("focus_preset");
   const libraries = useRecords("focus_library");
   const purchases = useRecords("market_purchase");
+  const owned = createMemo(() => ownedSoundscapes(purchases()));
   const pick = (p: FocusPreset) => {
     chooseSoundtrack(p, {
       library: (id) => libraries().some((l) => l.id === id),
-      soundscape: (kind) => ownedSoundscapes(purchases()).some((s) => s.sound === kind),
+      soundscape: (kind) => owned().some((s) => s.sound === kind),
     });
     props.onPick(p);
   };
   const soundtrackName = (p: FocusPreset) =>
     (p.library_id && libraries().find((l) => l.id === p.library_id)?.name) ||
-    (p.soundscape && ownedSoundscapes(purchases()).find((s) => s.sound === p.soundscape)?.name) ||
+    (p.soundscape && owned().find((s) => s.sound === p.soundscape)?.name) ||
     "";
   const sorted = () => [...all()].sort((a, b) => a.minutes - b.minutes || a.name.localeCompare(b.name));
   const [name, setName] = createSignal("");
